@@ -1,0 +1,34 @@
+# Shared by scripts/demo and scripts/test: install what is missing, configure, build.
+# Sourced, not run. Idempotent: a second run installs nothing and rebuilds only what changed.
+set -euo pipefail
+
+OSTWIN_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+OSTWIN_BUILD=${OSTWIN_BUILD:-$OSTWIN_ROOT/build}
+
+# Debian packages ostwin needs to build, test and view (see README "Dependencies").
+OSTWIN_PACKAGES=(
+  cmake ninja-build g++ pkg-config
+  libyaml-cpp-dev libboost-graph-dev catch2 libcli11-dev nlohmann-json3-dev
+  libsfml-dev fonts-dejavu-core xvfb xauth
+)
+
+ostwin_as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+ostwin_install_missing() {
+  local missing=()
+  for p in "${OSTWIN_PACKAGES[@]}" "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "ostwin: installing missing packages: ${missing[*]}" >&2
+    ostwin_as_root apt-get update -qq
+    ostwin_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+}
+
+ostwin_build() {
+  cmake -S "$OSTWIN_ROOT" -B "$OSTWIN_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
+  cmake --build "$OSTWIN_BUILD" -j "$(nproc)"
+}

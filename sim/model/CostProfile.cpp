@@ -1,0 +1,144 @@
+#include "sim/model/CostProfile.hpp"
+
+#include <cassert>
+#include <vector>
+
+namespace ostwin {
+
+using namespace literals;
+
+Time IpcCost::copy(std::uint64_t bytes) const {
+    // bytes * ps / 1000, rounded half up; 128-bit so a large message cannot overflow.
+    const unsigned __int128 ps = static_cast<unsigned __int128>(bytes) * static_cast<std::uint64_t>(per_byte_ps);
+    return Time{static_cast<std::int64_t>((ps + 500) / 1000)};
+}
+
+CostProfile CostProfile::builtin_default() {
+    // Typical modern x86-64 Linux on bare metal; each figure and its source is in
+    // docs/cost-model.md. Calibrate (`ostwin calibrate`) to model a particular host.
+    CostProfile p;
+    p.cs_thread = 1100_ns;
+    p.cs_process = 2400_ns;
+    p.cs_migration = 2000_ns;
+    p.syscall = 100_ns;
+    p.create_thread = 15_us;
+    p.create_process = 70_us;
+    p.fork_per_page = 75_ns;
+    p.page_size = 4096;
+    p.page_fault = 1000_ns;
+    p.cow_fault = 1500_ns;
+    p.lock_uncontended = 20_ns;
+    p.lock_wake = 500_ns;
+    p.ipc_of(ChannelKind::pipe) = {700_ns, 700_ns, 300};
+    p.ipc_of(ChannelKind::socket) = {1200_ns, 1200_ns, 300};
+    p.ipc_of(ChannelKind::mqueue) = {900_ns, 900_ns, 300};
+    p.ipc_of(ChannelKind::shm) = {100_ns, 100_ns, 100};
+    p.ipc_of(ChannelKind::queue) = {60_ns, 60_ns, 100};
+    return p;
+}
+
+CostProfile CostProfile::zero() {
+    CostProfile p;
+    p.page_size = 4096;
+    return p;
+}
+
+std::optional<CostProfile> CostProfile::builtin(std::string_view name) {
+    if (name == "default") return builtin_default();
+    if (name == "zero") return zero();
+    return std::nullopt;
+}
+
+namespace {
+
+struct KeyTable {
+    std::vector<CostKey> keys;
+    std::vector<std::string> storage;  // owns the ipc.* names
+
+    KeyTable() {
+        storage.reserve(3 * kChannelKindCount);
+        for (auto kind : kChannelKindNames)
+            for (const char* field : {"send", "recv", "per_byte"})
+                storage.push_back("ipc." + std::string{kind} + "." + field);
+        keys = {
+            {"context_switch.thread", CostUnit::duration},
+            {"context_switch.process", CostUnit::duration},
+            {"context_switch.migration", CostUnit::duration},
+            {"syscall", CostUnit::duration},
+            {"create.thread", CostUnit::duration},
+            {"create.process", CostUnit::duration},
+            {"fork.per_page", CostUnit::duration},
+            {"memory.page_size", CostUnit::bytes},
+            {"memory.page_fault", CostUnit::duration},
+            {"memory.cow_fault", CostUnit::duration},
+            {"lock.uncontended", CostUnit::duration},
+            {"lock.wake", CostUnit::duration},
+        };
+        for (std::size_t i = 0; i < storage.size(); ++i)
+            keys.push_back({storage[i], i % 3 == 2 ? CostUnit::per_byte : CostUnit::duration});
+    }
+};
+
+const KeyTable& table() {
+    static const KeyTable t;
+    return t;
+}
+
+constexpr std::size_t kFixedKeys = 12;
+
+Time* fixed_field(CostProfile& p, std::size_t i) {
+    switch (i) {
+        case 0: return &p.cs_thread;
+        case 1: return &p.cs_process;
+        case 2: return &p.cs_migration;
+        case 3: return &p.syscall;
+        case 4: return &p.create_thread;
+        case 5: return &p.create_process;
+        case 6: return &p.fork_per_page;
+        case 8: return &p.page_fault;
+        case 9: return &p.cow_fault;
+        case 10: return &p.lock_uncontended;
+        case 11: return &p.lock_wake;
+        default: return nullptr;
+    }
+}
+
+}  // namespace
+
+std::span<const CostKey> cost_keys() { return table().keys; }
+
+std::int64_t cost_value(const CostProfile& p, std::size_t i) {
+    assert(i < cost_keys().size());
+    auto& q = const_cast<CostProfile&>(p);  // read-only use of the shared accessor
+    if (i == 7) return static_cast<std::int64_t>(p.page_size);
+    if (i < kFixedKeys) return fixed_field(q, i)->ns();
+    const std::size_t j = i - kFixedKeys;
+    const IpcCost& c = p.ipc[j / 3];
+    switch (j % 3) {
+        case 0: return c.send.ns();
+        case 1: return c.recv.ns();
+        default: return c.per_byte_ps;
+    }
+}
+
+void set_cost_value(CostProfile& p, std::size_t i, std::int64_t v) {
+    assert(i < cost_keys().size());
+    if (i == 7) { p.page_size = static_cast<std::uint64_t>(v); return; }
+    if (i < kFixedKeys) { *fixed_field(p, i) = Time{v}; return; }
+    const std::size_t j = i - kFixedKeys;
+    IpcCost& c = p.ipc[j / 3];
+    switch (j % 3) {
+        case 0: c.send = Time{v}; break;
+        case 1: c.recv = Time{v}; break;
+        default: c.per_byte_ps = v; break;
+    }
+}
+
+std::optional<std::size_t> find_cost_key(std::string_view name) {
+    const auto keys = cost_keys();
+    for (std::size_t i = 0; i < keys.size(); ++i)
+        if (keys[i].name == name) return i;
+    return std::nullopt;
+}
+
+}  // namespace ostwin

@@ -1,0 +1,69 @@
+#pragma once
+/// What the modelled kernel charges for each mechanism (docs/cost-model.md).
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "sim/core/Time.hpp"
+#include "sim/model/Kinds.hpp"
+
+namespace ostwin {
+
+struct IpcCost {
+    Time send;                   ///< fixed CPU cost of one send, paid by the sender
+    Time recv;                   ///< fixed CPU cost of one recv, paid by the receiver
+    std::int64_t per_byte_ps = 0;  ///< copy cost per byte in picoseconds, paid by both sides
+    /// Copy time for `bytes` (rounded to the nearest ns; exact integer arithmetic).
+    [[nodiscard]] Time copy(std::uint64_t bytes) const;
+};
+
+struct CostProfile {
+    Time cs_thread;         ///< context_switch.thread: to another thread of the same address space
+    Time cs_process;        ///< context_switch.process: to another address space
+    Time cs_migration;      ///< context_switch.migration: extra when the thread last ran elsewhere
+    Time syscall;           ///< syscall: entering and leaving the kernel (sleep, yield, io, ...)
+    Time create_thread;     ///< create.thread
+    Time create_process;    ///< create.process
+    Time fork_per_page;     ///< fork.per_page: per resident page copied into the child's tables
+    std::uint64_t page_size = 4096;  ///< memory.page_size (bytes)
+    Time page_fault;        ///< memory.page_fault: first touch of a page
+    Time cow_fault;         ///< memory.cow_fault: write to a page shared copy-on-write
+    Time lock_uncontended;  ///< lock.uncontended: acquire or release with nobody waiting
+    Time lock_wake;         ///< lock.wake: the futex wake paid by a releaser that wakes a waiter
+    std::array<IpcCost, kChannelKindCount> ipc{};
+
+    [[nodiscard]] const IpcCost& ipc_of(ChannelKind k) const { return ipc[static_cast<std::size_t>(k)]; }
+    IpcCost& ipc_of(ChannelKind k) { return ipc[static_cast<std::size_t>(k)]; }
+
+    /// `default`: typical modern x86-64 Linux on bare metal, sources in docs/cost-model.md.
+    static CostProfile builtin_default();
+    /// `zero`: every cost 0 (page size stays 4 KiB), for textbook exercises.
+    static CostProfile zero();
+    /// A built-in profile by name, or nullopt.
+    static std::optional<CostProfile> builtin(std::string_view name);
+};
+
+/// The unit a cost key is written in.
+enum class CostUnit : std::uint8_t {
+    duration,  ///< a duration with unit ("1.2us"); value in ns
+    bytes,     ///< a size with unit ("4KiB"); value in bytes
+    per_byte,  ///< a duration per byte, may be below 1 ns ("0.3ns"); value in ps
+};
+
+struct CostKey {
+    std::string_view name;  ///< dotted key as written in profiles: "ipc.pipe.send"
+    CostUnit unit;
+};
+
+/// Every key a profile may set, in a fixed documented order.
+std::span<const CostKey> cost_keys();
+/// Value of key i of cost_keys(), in the key's unit (ns, bytes or ps).
+std::int64_t cost_value(const CostProfile& p, std::size_t key_index);
+void set_cost_value(CostProfile& p, std::size_t key_index, std::int64_t value);
+/// Index of a key by name, or nullopt.
+std::optional<std::size_t> find_cost_key(std::string_view name);
+
+}  // namespace ostwin

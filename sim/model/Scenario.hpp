@@ -1,0 +1,184 @@
+#pragma once
+/// A scenario as plain data: what the YAML loader produces and what the simulator,
+/// the native runner and `ostwin check` consume. No YAML here (docs/scenario-format.md).
+///
+/// Names are resolved by the loader: ops refer to channels, locks, barriers, threads and
+/// processes by index into the vectors below, never by string.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "sim/core/Error.hpp"
+#include "sim/core/Time.hpp"
+#include "sim/model/CostProfile.hpp"
+#include "sim/model/Kinds.hpp"
+
+namespace ostwin {
+
+/// Index of a declaration in its Scenario vector (processes, channels, locks, barriers),
+/// or of a thread declaration within its ProcessDecl::threads.
+using DeclIndex = std::uint32_t;
+
+/// Which replica of a declaration with `count` an op names: `worker.2` -> 2.
+/// nullopt means the plain name: every replica (join) or the next one not yet created
+/// (spawn, fork).
+using Replica = std::optional<std::uint32_t>;
+
+namespace op {
+struct Compute { Time duration; };
+struct Sleep { Time duration; };
+struct Io { Time duration; };
+struct Send { DeclIndex channel; std::uint64_t bytes; };
+struct Recv { DeclIndex channel; };
+struct Lock { DeclIndex lock; };          ///< mutex
+struct Unlock { DeclIndex lock; };        ///< mutex
+struct SemWait { DeclIndex lock; };       ///< semaphore
+struct SemPost { DeclIndex lock; };       ///< semaphore
+struct CondWait { DeclIndex cond; DeclIndex mutex; };
+struct CondSignal { DeclIndex cond; };
+struct CondBroadcast { DeclIndex cond; };
+struct Barrier { DeclIndex barrier; };
+struct Touch { Region region; std::uint64_t offset = 0; std::uint64_t bytes; bool write = false; };
+struct Spawn { DeclIndex thread; Replica replica; };    ///< thread decl of the same process
+struct Fork { DeclIndex process; Replica replica; };    ///< process decl with start: forked
+struct Join {
+    enum class Target : std::uint8_t { thread, process } target;
+    DeclIndex index;  ///< thread decl of the same process, or process decl
+    Replica replica;
+};
+struct Yield {};
+struct Exit {};
+struct Crash {};
+struct Repeat;
+}  // namespace op
+
+struct Op;
+
+namespace op {
+struct Repeat {
+    std::uint64_t count;
+    std::optional<Time> period;  ///< iteration k starts no earlier than k*period after the first
+    std::vector<Op> body;
+};
+}  // namespace op
+
+using OpVariant = std::variant<op::Compute, op::Sleep, op::Io, op::Send, op::Recv, op::Lock,
+                               op::Unlock, op::SemWait, op::SemPost, op::CondWait, op::CondSignal,
+                               op::CondBroadcast, op::Barrier, op::Touch, op::Spawn, op::Fork,
+                               op::Join, op::Yield, op::Exit, op::Crash, op::Repeat>;
+
+struct Op {
+    OpVariant v;
+    SourceLoc loc;
+};
+
+/// The op's name as written in scenarios ("compute", "cond_wait", ...).
+std::string_view op_name(const OpVariant& v);
+
+struct ThreadDecl {
+    std::string name;
+    std::uint32_t count = 1;
+    std::optional<Time> start = Time{0};  ///< relative to its process's start; nullopt: spawned
+    int priority = 10;                    ///< 1..99, higher runs first
+    int nice = 0;                         ///< -20..19
+    std::vector<std::uint32_t> affinity;  ///< CPU indices; empty: any CPU
+    std::uint64_t stack = 16 * 1024;      ///< resident stack bytes
+    std::vector<Op> program;
+    SourceLoc loc;
+};
+
+struct MemorySpec {
+    std::uint64_t code = 64 * 1024;
+    std::uint64_t data = 64 * 1024;
+    std::uint64_t heap = 1024 * 1024;
+};
+
+struct ProcessDecl {
+    std::string name;
+    std::uint32_t count = 1;
+    std::optional<Time> start = Time{0};  ///< arrival; nullopt: created by a fork op
+    MemorySpec memory;
+    std::vector<ThreadDecl> threads;
+    SourceLoc loc;
+};
+
+struct ChannelDecl {
+    std::string name;
+    ChannelKind kind = ChannelKind::pipe;
+    /// Bytes for every kind but mqueue, where it is a message count.
+    std::uint64_t capacity = 0;
+    /// mqueue only: largest message (mq_msgsize); other kinds: 0.
+    std::uint64_t message_size = 0;
+    SourceLoc loc;
+};
+
+struct LockDecl {
+    std::string name;
+    LockKind kind = LockKind::mutex;
+    std::optional<DeclIndex> process;  ///< scoped to one process (one object per replica)
+    bool shared = false;               ///< process-shared, lives in shared memory
+    std::uint64_t initial = 0;         ///< semaphore's initial count
+    SourceLoc loc;
+};
+
+struct BarrierDecl {
+    std::string name;
+    std::uint32_t parties = 0;
+    std::optional<DeclIndex> process;  ///< scoped to one process, else process-shared
+    SourceLoc loc;
+};
+
+struct SchedulerSpec {
+    Policy policy = Policy::fcfs;
+    std::optional<Time> quantum;   ///< rr (required), mlfq top level (default 10ms)
+    bool preemptive = true;        ///< priority
+    std::uint32_t levels = 3;      ///< mlfq
+    std::optional<Time> boost;     ///< mlfq periodic priority boost
+    SourceLoc loc;
+};
+
+/// An inclusive range on a metric; times in ns, counts as plain integers.
+struct Range {
+    std::optional<std::int64_t> min;
+    std::optional<std::int64_t> max;
+};
+
+/// A per-thread (or per-process) metric expectation.
+struct MetricExpect {
+    std::string subject;  ///< thread id `worker.0/main` or process name, as written
+    std::string metric;   ///< finish, cpu, ready, blocked, response, turnaround, ...
+    Range range;
+    SourceLoc loc;
+};
+
+struct Expectations {
+    std::optional<Range> makespan;
+    std::optional<bool> deadlock;
+    std::optional<std::vector<std::string>> crashed;  ///< process instance names
+    std::vector<MetricExpect> threads;
+    std::vector<MetricExpect> processes;
+    /// context_switches: {thread|process|migrations|total: range}
+    std::vector<std::pair<std::string, Range>> context_switches;
+    SourceLoc loc;
+};
+
+struct Scenario {
+    std::string file;  ///< path as given, for messages; "<demo>" for built-ins
+    int version = 1;
+    std::string name;
+    std::string description;
+    std::uint64_t seed = 1;
+    std::uint32_t cpus = 1;
+    SchedulerSpec scheduler;
+    CostProfile costs = CostProfile::builtin_default();
+    std::string costs_name = "default";  ///< "default", "zero", a path, or "default+overrides"
+    std::vector<ProcessDecl> processes;
+    std::vector<ChannelDecl> channels;
+    std::vector<LockDecl> locks;
+    std::vector<BarrierDecl> barriers;
+    Expectations expect;
+};
+
+}  // namespace ostwin

@@ -1,0 +1,127 @@
+#pragma once
+/// The run summary: what `ostwin run` and `ostwin native` print as tables or as JSON
+/// (the contract's summary JSON, docs/summary-format.md). Filled by the simulator or the
+/// native runner; consumed by expectation checks, compare and the tests.
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ostwin {
+
+struct Scenario;
+
+struct ThreadSummary {
+    std::string id;          ///< `worker.0/main`
+    std::uint32_t tid = 0;   ///< as in the trace (thread index + 1)
+    std::uint32_t pid = 0;
+    std::int64_t arrival_ns = -1;    ///< -1: never created (a spawn that never ran)
+    std::int64_t first_run_ns = -1;  ///< -1: never ran
+    std::int64_t finish_ns = -1;     ///< -1: never finished (deadlock, crash kills count as finish)
+    std::int64_t turnaround_ns = 0;  ///< finish - arrival
+    std::int64_t response_ns = 0;    ///< first run - arrival
+    std::int64_t ready_ns = 0;       ///< time runnable but not running (incl. switch-in time)
+    std::int64_t blocked_ns = 0;     ///< sleeping, I/O, waiting on locks, channels, joins
+    std::int64_t io_ns = 0;          ///< part of blocked_ns spent in `io`
+    std::int64_t cpu_ns = 0;         ///< time running the thread's own ops (never switch time)
+    std::uint64_t switches = 0;      ///< times switched in
+    std::uint64_t voluntary = 0;     ///< switched out because it blocked, yielded or ended
+    std::uint64_t preemptions = 0;   ///< switched out while still runnable
+    std::uint64_t migrations = 0;
+    std::string end_state;           ///< terminated | crashed | blocked | ready | ...
+};
+
+struct CpuSummary {
+    std::uint32_t cpu = 0;
+    std::int64_t busy_ns = 0;    ///< running threads' ops
+    std::int64_t switch_ns = 0;  ///< context-switch overhead
+    std::int64_t idle_ns = 0;
+    double utilization = 0;      ///< busy / makespan
+    std::uint64_t switches = 0;
+};
+
+struct ProcessSummary {
+    std::string name;
+    std::uint32_t pid = 0;
+    std::uint32_t parent = 0;  ///< 0: none
+    std::uint64_t peak_rss_bytes = 0;
+    std::uint64_t final_rss_bytes = 0;
+    std::uint64_t page_faults = 0;
+    std::uint64_t cow_faults = 0;
+    bool crashed = false;
+    std::int64_t start_ns = -1;
+    std::int64_t end_ns = -1;
+};
+
+struct ChannelSummary {
+    std::string name;
+    std::string kind;
+    std::uint64_t messages = 0;
+    std::uint64_t bytes = 0;
+    std::int64_t send_blocked_ns = 0;
+    std::int64_t recv_blocked_ns = 0;
+    std::int64_t ipc_cpu_ns = 0;  ///< CPU time spent in send and recv
+    std::uint64_t max_queued_bytes = 0;
+};
+
+struct LockSummary {
+    std::string name;      ///< instance name: `counter` or `app.1:counter` for per-replica objects
+    std::string kind;      ///< mutex | semaphore | cond | barrier
+    std::uint64_t acquisitions = 0;
+    std::uint64_t contended = 0;
+    std::int64_t wait_ns = 0;
+    std::int64_t max_wait_ns = 0;
+};
+
+struct SwitchTotals {
+    std::uint64_t thread = 0;      ///< within one address space
+    std::uint64_t process = 0;     ///< into another address space
+    std::uint64_t migrations = 0;  ///< of the above, those that moved a thread to another CPU
+    std::int64_t cost_ns = 0;      ///< total overhead charged
+};
+
+struct ExpectationResult {
+    std::string what;  ///< "makespan <= 120ms", "worker.0/main finish <= 50ms"
+    bool ok = false;
+    std::string detail;  ///< "was 131.2ms"
+};
+
+struct RuntimeErrorRecord {
+    std::int64_t t_ns = 0;
+    std::string thread;
+    std::string message;  ///< "unlock of mutex m by a thread that does not hold it"
+};
+
+struct Summary {
+    std::string scenario;
+    std::string source = "sim";  ///< sim | native
+    std::uint64_t seed = 1;
+    std::string policy;
+    std::uint32_t cpus = 1;
+    std::int64_t makespan_ns = 0;
+    SwitchTotals context_switches;
+    std::vector<ThreadSummary> threads;
+    std::vector<CpuSummary> cpu;
+    std::vector<ProcessSummary> processes;
+    std::vector<ChannelSummary> channels;
+    std::vector<LockSummary> locks;
+    std::uint64_t unique_peak_bytes = 0;  ///< system-wide unique resident memory, peak
+    /// Empty: no deadlock. Else the wait-for cycle: thread ids and resource names alternating.
+    std::optional<std::vector<std::string>> deadlock;
+    std::vector<ExpectationResult> expectations;
+    std::vector<RuntimeErrorRecord> errors;
+    std::uint64_t events = 0;  ///< simulator events processed (0 for native)
+};
+
+/// Checks the scenario's `expect:` against a summary and fills summary.expectations.
+/// Returns true when all hold (an unexpected deadlock counts as a failure).
+bool check_expectations(const Scenario& s, Summary& summary);
+
+/// The contract's summary JSON, one object, no trailing newline.
+std::string summary_to_json(const Summary& s);
+
+/// Human tables: per thread, per CPU, per process, channels, locks, totals, expectations.
+void print_summary_tables(const Summary& s, std::ostream& out);
+
+}  // namespace ostwin
