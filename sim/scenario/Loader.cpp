@@ -1,0 +1,1078 @@
+// The scenario loader. Loading runs in this order, each step bounded:
+//   1. read the file (size limit first), check UTF-8 and control characters;
+//   2. pre-scan flow brackets, then stream YAML events once to bound nesting and count
+//      documents (TextChecks) -- only then let yaml-cpp build a tree;
+//   3. Builder: version, top-level keys, declarations (processes, threads, channels,
+//      locks, barriers) with their names, then every program (names resolve to indices,
+//      op visits counted against max_op_nodes), then `expect` (checked with Instances).
+// The rules and their messages are documented in docs/scenario-format.md.
+#include "sim/scenario/Loader.hpp"
+
+#include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <set>
+
+#include "sim/model/Instances.hpp"
+#include "sim/scenario/TextChecks.hpp"
+#include "sim/scenario/Values.hpp"
+#include "sim/scenario/YamlReader.hpp"
+
+namespace ostwin {
+
+namespace {
+
+using namespace scenario;
+using namespace literals;
+namespace fs = std::filesystem;
+__extension__ using u128 = unsigned __int128;
+
+constexpr std::array<std::string_view, 21> kOpNames{
+    "compute", "sleep",       "io",          "send",           "recv",    "lock",  "unlock",
+    "sem_wait", "sem_post",   "cond_wait",   "cond_signal",    "cond_broadcast", "barrier", "touch",
+    "spawn",   "fork",        "join",        "yield",          "exit",    "crash", "repeat"};
+
+constexpr std::uint32_t kMaxCpus = 4096;
+constexpr std::uint32_t kMaxMlfqLevels = 16;
+// SEM_VALUE_MAX on Linux: the native runner must be able to create the semaphore.
+constexpr std::uint64_t kMaxSemInitial = 2'147'483'647;
+
+std::string with_flag(const std::string& what, std::uint64_t limit, std::string_view flag) {
+    return what + " (limit " + std::to_string(limit) + "; raise it with `" + std::string{flag} + " N`)";
+}
+
+/// Names of one namespace (processes, channels, ...) to their index, with where each was declared.
+class NameTable {
+public:
+    /// Adds a name; a repeat is an error naming the first declaration.
+    void add(const Reader& r, const std::string& name, SourceLoc loc, std::string_view kind) {
+        auto [it, fresh] = index_.emplace(name, Entry{static_cast<DeclIndex>(names_.size()), loc});
+        if (!fresh)
+            r.fail(loc, "duplicate " + std::string{kind} + " name " + q(name) + " (first declared at line " +
+                            std::to_string(it->second.loc.line) + ")");
+        names_.push_back(name);
+    }
+    [[nodiscard]] std::optional<DeclIndex> find(std::string_view name) const {
+        auto it = index_.find(name);
+        if (it == index_.end()) return std::nullopt;
+        return it->second.index;
+    }
+    [[nodiscard]] const std::vector<std::string>& names() const { return names_; }
+
+private:
+    struct Entry {
+        DeclIndex index;
+        SourceLoc loc;
+    };
+    std::map<std::string, Entry, std::less<>> index_;
+    std::vector<std::string> names_;
+};
+
+/// Which part of a scenario an op list belongs to, for resolving names in it.
+struct ProgramContext {
+    DeclIndex process;
+    DeclIndex thread;
+    SourceLoc program;  ///< the thread's `program` key
+};
+
+class Builder {
+public:
+    Builder(const Reader& r, const LoadLimits& limits, std::string base_dir)
+        : r_(r), limits_(limits), base_dir_(std::move(base_dir)) {}
+
+    Scenario build(const YAML::Node& root);
+
+private:
+    void read_version(const MapView& top);
+    void read_machine(const Field& f);
+    void read_scheduler(const Field& f);
+    void read_costs(const Field& f);
+    void read_processes(const Field& f);
+    void read_thread(const YAML::Node& node, ProcessDecl& p, DeclIndex pi, int default_priority, int default_nice,
+                     NameTable& names);
+    /// A `start:` value: a duration, or `word` (forked, spawned) for nullopt.
+    std::optional<Time> read_start(const Field& f, std::string_view word, std::string_view other_word);
+    void read_channels(const Field& f);
+    void read_locks(const Field& f);
+    void read_barriers(const Field& f);
+    void read_programs();
+    std::vector<Op> read_ops(const Field& list_field, const ProgramContext& ctx, std::uint32_t depth);
+    Op read_op(const YAML::Node& item, const ProgramContext& ctx, std::uint32_t depth);
+    OpVariant read_op_body(const std::string& name, const Field& arg, SourceLoc op_loc, const ProgramContext& ctx,
+                           std::uint32_t depth);
+    void read_expect(const Field& f);
+
+    // Name resolution inside programs.
+    DeclIndex channel_ref(const Field& f, const ProgramContext& ctx);
+    DeclIndex lock_ref(const Field& f, LockKind want, std::string_view op, const ProgramContext& ctx);
+    DeclIndex barrier_ref(const Field& f, const ProgramContext& ctx);
+    op::Spawn spawn_ref(const Field& f, const ProgramContext& ctx);
+    op::Fork fork_ref(const Field& f, const ProgramContext& ctx);
+    op::Join join_ref(const Field& f, const ProgramContext& ctx);
+
+    std::string process_label(DeclIndex p) const { return "process " + q(s_.processes[p].name); }
+
+    const Reader& r_;
+    LoadLimits limits_;
+    std::string base_dir_;
+    Scenario s_;
+    NameTable processes_, channels_, locks_, barriers_;
+    std::vector<NameTable> threads_;                 // per process declaration
+    std::vector<std::vector<Field>> program_fields_;  // per process, per thread: its `program`
+    std::uint64_t op_nodes_ = 0;
+    // First process declaration that used each `queue` channel, and where.
+    std::map<DeclIndex, std::pair<DeclIndex, SourceLoc>> queue_users_;
+};
+
+// ---------------------------------------------------------------------------------------
+// Top level
+
+Scenario Builder::build(const YAML::Node& root) {
+    if (!root.IsDefined() || root.IsNull()) r_.fail({1, 1}, "empty scenario: expected a map starting with `ostwin: 1`");
+    const MapView top(r_, root, {1, 1}, "the scenario");
+    read_version(top);
+    top.allow({"ostwin", "name", "description", "seed", "machine", "scheduler", "costs", "processes", "channels",
+               "locks", "barriers", "expect"});
+    s_.file = r_.file();
+
+    const Field& name = top.require("name");
+    s_.name = r_.scalar(name);
+    if (s_.name.empty() || s_.name.find('\n') != std::string::npos || s_.name.size() > 255)
+        r_.fail(name.loc(), "`name` must be one line of 1 to 255 characters");
+    if (const Field* d = top.get("description")) s_.description = r_.scalar(*d);
+    if (const Field* seed = top.get("seed"))
+        s_.seed = r_.count(*seed, 0, std::numeric_limits<std::uint64_t>::max());
+
+    read_machine(top.require("machine"));
+    read_scheduler(top.require("scheduler"));
+    if (const Field* c = top.get("costs")) read_costs(*c);
+    read_processes(top.require("processes"));
+    if (const Field* c = top.get("channels")) read_channels(*c);
+    if (const Field* l = top.get("locks")) read_locks(*l);
+    if (const Field* b = top.get("barriers")) read_barriers(*b);
+    read_programs();
+    if (const Field* e = top.get("expect")) read_expect(*e);
+    return std::move(s_);
+}
+
+void Builder::read_version(const MapView& top) {
+    const Field* v = top.get("ostwin");
+    if (v == nullptr) {
+        // A misspelt version key deserves its hint before anything else is judged.
+        for (const Field& f : top.fields())
+            if (!did_you_mean(f.key, std::array<std::string_view, 1>{"ostwin"}).empty())
+                r_.fail(f.key_loc, "unknown key " + q(f.key) + " in the scenario; the format version is `ostwin: 1`",
+                        "ostwin");
+        r_.fail(top.loc(), "missing format version: a scenario starts with `ostwin: 1`");
+    }
+    const std::string text = r_.scalar(*v);
+    if (text != "1")
+        r_.fail(v->loc(), "unsupported format version " + q(text) + " (this ostwin reads `ostwin: 1`)");
+    s_.version = 1;
+}
+
+void Builder::read_machine(const Field& f) {
+    const MapView m(r_, f, "`machine`");
+    m.allow({"cpus"});
+    s_.cpus = static_cast<std::uint32_t>(r_.count(m.require("cpus"), 1, kMaxCpus));
+}
+
+void Builder::read_scheduler(const Field& f) {
+    const MapView m(r_, f, "`scheduler`");
+    m.allow({"policy", "quantum", "preemptive", "levels", "boost"});
+    SchedulerSpec& sc = s_.scheduler;
+    sc.loc = m.loc();
+    const Field& pf = m.require("policy");
+    const std::string p = r_.scalar(pf);
+    const auto policy = parse_enum<Policy>(p, kPolicyNames);
+    if (!policy)
+        r_.fail(pf.loc(), "unknown policy " + q(p) + " (fcfs, rr, priority, sjf, srtf, mlfq or fair)",
+                did_you_mean(p, kPolicyNames));
+    sc.policy = *policy;
+
+    // Each key applies to some policies only; a key that does nothing is a mistake.
+    auto applies = [&](std::string_view key, std::initializer_list<Policy> to) {
+        const Field* k = m.get(key);
+        if (k == nullptr) return k;
+        for (Policy x : to)
+            if (x == sc.policy) return k;
+        r_.fail(k->key_loc, q(key) + " does not apply to policy " + std::string{to_string(sc.policy)});
+    };
+    if (const Field* qf = applies("quantum", {Policy::rr, Policy::mlfq})) sc.quantum = r_.positive_duration(*qf);
+    if (sc.policy == Policy::rr && !sc.quantum) r_.fail(pf.loc(), "policy rr needs `quantum` (e.g. `quantum: 10ms`)");
+    if (sc.policy == Policy::mlfq && !sc.quantum) sc.quantum = 10_ms;
+    if (const Field* pre = applies("preemptive", {Policy::priority})) sc.preemptive = r_.boolean(*pre);
+    if (const Field* lv = applies("levels", {Policy::mlfq}))
+        sc.levels = static_cast<std::uint32_t>(r_.count(*lv, 1, kMaxMlfqLevels));
+    if (const Field* b = applies("boost", {Policy::mlfq})) sc.boost = r_.positive_duration(*b);
+}
+
+// ---------------------------------------------------------------------------------------
+// Costs
+
+/// Applies a map of cost keys (dotted, or nested maps whose path is the dotted key) to p.
+void apply_cost_map(const Reader& r, const MapView& m, const std::string& prefix, CostProfile& p,
+                    std::set<std::size_t>& set, std::initializer_list<std::string_view> skip, int depth) {
+    std::vector<std::string> all;
+    for (const CostKey& k : cost_keys()) all.emplace_back(k.name);
+    for (const Field& f : m.fields()) {
+        bool skipped = false;
+        for (std::string_view s : skip) skipped = skipped || s == f.key;
+        if (skipped) continue;
+        const std::string full = prefix.empty() ? f.key : prefix + "." + f.key;
+        if (f.value.IsMap() && depth < 3) {
+            const MapView sub(r, f, "cost group " + q(full));
+            apply_cost_map(r, sub, full, p, set, {}, depth + 1);
+            continue;
+        }
+        const auto idx = find_cost_key(full);
+        if (!idx) {
+            r.fail(f.key_loc, "unknown cost key " + q(full), did_you_mean(full, all));
+        }
+        if (!set.insert(*idx).second) r.fail(f.key_loc, "cost key " + q(full) + " is set twice");
+        const Field named{full, f.value, f.key_loc};
+        switch (cost_keys()[*idx].unit) {
+            case CostUnit::duration: set_cost_value(p, *idx, r.duration(named).ns()); break;
+            case CostUnit::per_byte: set_cost_value(p, *idx, r.per_byte_ps(named)); break;
+            case CostUnit::bytes: {
+                const std::uint64_t b = r.size(named);
+                // Pages are a power of two on every MMU; anything else breaks page arithmetic.
+                if (b < 256 || (b & (b - 1)) != 0)
+                    r.fail(named.loc(), q(full) + " must be a power of two of at least 256B, got " + format_bytes(b));
+                set_cost_value(p, *idx, static_cast<std::int64_t>(b));
+                break;
+            }
+        }
+    }
+}
+
+/// Reads `base: default|zero` if present; returns the base profile and its name.
+std::pair<CostProfile, std::string> cost_base(const Reader& r, const MapView& m) {
+    const Field* b = m.get("base");
+    if (b == nullptr) return {CostProfile::builtin_default(), "default"};
+    const std::string name = r.scalar(*b);
+    auto p = CostProfile::builtin(name);
+    if (!p)
+        r.fail(b->loc(), "unknown built-in cost profile " + q(name) + " (default or zero)",
+               did_you_mean(name, std::array<std::string_view, 2>{"default", "zero"}));
+    return {*p, name};
+}
+
+std::string read_text_file(const std::string& path, std::uint64_t max_bytes, const Reader& r, SourceLoc at,
+                           std::string_view what);
+
+CostProfile load_cost_profile_impl(const std::string& path, const Reader* referrer, SourceLoc at);
+
+void Builder::read_costs(const Field& f) {
+    if (f.value.IsMap()) {
+        const MapView m(r_, f, "`costs`");
+        auto [base, name] = cost_base(r_, m);
+        std::set<std::size_t> set;
+        apply_cost_map(r_, m, "", base, set, {"base"}, 0);
+        s_.costs = base;
+        s_.costs_name = set.empty() ? name : name + "+overrides";
+        return;
+    }
+    const std::string v = r_.scalar(f);
+    const bool is_path = v.find('/') != std::string::npos || v.ends_with(".yaml") || v.ends_with(".yml");
+    if (!is_path) {
+        auto p = CostProfile::builtin(v);
+        if (!p)
+            r_.fail(f.loc(),
+                    "unknown cost profile " + q(v) +
+                        " (a built-in name: default or zero; a path ending in .yaml; or a map of cost keys)",
+                    did_you_mean(v, std::array<std::string_view, 2>{"default", "zero"}));
+        s_.costs = *p;
+        s_.costs_name = v;
+        return;
+    }
+    const fs::path resolved = fs::path{v}.is_absolute() ? fs::path{v} : fs::path{base_dir_} / v;
+    s_.costs = load_cost_profile_impl(resolved.string(), &r_, f.loc());
+    s_.costs_name = v;
+}
+
+// ---------------------------------------------------------------------------------------
+// Processes and threads
+
+void Builder::read_processes(const Field& f) {
+    const YAML::Node& list = r_.list(f);
+    if (list.size() == 0) r_.fail(f.loc(), "`processes` needs at least one process");
+    std::uint64_t process_instances = 0, thread_instances = 0;
+    // Instances numbers with 32 bits; no flag can raise a limit past that.
+    const std::uint64_t max_processes = std::min<std::uint64_t>(limits_.max_processes, UINT32_MAX);
+    const std::uint64_t max_threads = std::min<std::uint64_t>(limits_.max_threads, UINT32_MAX);
+    for (const YAML::Node& item : list) {
+        const MapView m(r_, item, f.loc(), "a process");
+        m.allow({"name", "count", "start", "memory", "priority", "nice", "threads"});
+        ProcessDecl p;
+        p.loc = m.loc();
+        const Field& nf = m.require("name");
+        p.name = r_.name(nf);
+        processes_.add(r_, p.name, nf.loc(), "process");
+        const std::string label = "process " + q(p.name);
+        if (const Field* c = m.get("count")) p.count = static_cast<std::uint32_t>(r_.count(*c, 1, UINT32_MAX));
+        if (const Field* st = m.get("start")) p.start = read_start(*st, "forked", "spawned");
+        if (const Field* mem = m.get("memory")) {
+            const MapView mm(r_, *mem, "`memory` of " + label);
+            mm.allow({"code", "data", "heap"});
+            if (const Field* x = mm.get("code")) p.memory.code = r_.size(*x);
+            if (const Field* x = mm.get("data")) p.memory.data = r_.size(*x);
+            if (const Field* x = mm.get("heap")) p.memory.heap = r_.size(*x);
+        }
+        int prio = 10, nice = 0;
+        if (const Field* x = m.get("priority")) prio = static_cast<int>(r_.integer(*x, 1, 99));
+        if (const Field* x = m.get("nice")) nice = static_cast<int>(r_.integer(*x, -20, 19));
+
+        process_instances += p.count;
+        if (process_instances > max_processes)
+            r_.fail(nf.loc(), with_flag("too many process instances: " + std::to_string(process_instances) +
+                                            " after `count`",
+                                        max_processes, "--max-processes"));
+
+        const auto pi = static_cast<DeclIndex>(s_.processes.size());
+        threads_.emplace_back();
+        program_fields_.emplace_back();
+        s_.processes.push_back(std::move(p));
+        ProcessDecl& pd = s_.processes.back();
+        const Field& tf = m.require("threads");
+        const YAML::Node& tl = r_.list(tf);
+        if (tl.size() == 0) r_.fail(tf.loc(), label + " needs at least one thread");
+        std::uint64_t per_replica = 0;
+        for (const YAML::Node& t : tl) {
+            read_thread(t, pd, pi, prio, nice, threads_[pi]);
+            per_replica += pd.threads.back().count;
+            // per_replica < 2^33 and count < 2^32 until this trips: 128 bits hold the product.
+            const u128 total = static_cast<u128>(per_replica) * pd.count + thread_instances;
+            if (total > max_threads)
+                r_.fail(pd.threads.back().loc, with_flag("too many thread instances: more than " +
+                                                             std::to_string(max_threads) + " after `count`",
+                                                         max_threads, "--max-threads"));
+        }
+        thread_instances += per_replica * pd.count;
+    }
+}
+
+std::optional<Time> Builder::read_start(const Field& f, std::string_view word, std::string_view other_word) {
+    const std::string v = r_.scalar(f);
+    if (v == word) return std::nullopt;
+    std::int64_t ns = 0;
+    if (auto prob = parse_duration(v, ns)) {
+        // `forked` on a thread or `spawned` on a process is the likeliest slip.
+        std::string hint = v == other_word ? std::string{word} : did_you_mean(v, std::array<std::string_view, 1>{word});
+        if (hint.empty()) r_.fail(f.loc(), "`start`: " + prob->message, prob->hint);
+        r_.fail(f.loc(), "`start`: expected a time or `" + std::string{word} + "`, got " + q(v), hint);
+    }
+    return Time{ns};
+}
+
+void Builder::read_thread(const YAML::Node& node, ProcessDecl& p, DeclIndex pi, int default_priority,
+                          int default_nice, NameTable& names) {
+    const MapView m(r_, node, p.loc, "a thread of process " + q(p.name));
+    m.allow({"name", "count", "start", "priority", "nice", "affinity", "stack", "program"});
+    ThreadDecl t;
+    t.loc = m.loc();
+    t.priority = default_priority;
+    t.nice = default_nice;
+    const Field& nf = m.require("name");
+    t.name = r_.name(nf);
+    names.add(r_, t.name, nf.loc(), "thread");
+    if (const Field* c = m.get("count")) t.count = static_cast<std::uint32_t>(r_.count(*c, 1, UINT32_MAX));
+    if (const Field* st = m.get("start")) t.start = read_start(*st, "spawned", "forked");
+    if (const Field* x = m.get("priority")) t.priority = static_cast<int>(r_.integer(*x, 1, 99));
+    if (const Field* x = m.get("nice")) t.nice = static_cast<int>(r_.integer(*x, -20, 19));
+    if (const Field* a = m.get("affinity")) {
+        const YAML::Node& l = r_.list(*a);
+        if (l.size() == 0) r_.fail(a->loc(), "`affinity` needs at least one CPU index (leave it out for any CPU)");
+        for (const YAML::Node& c : l) {
+            const Field cf{"affinity", c, a->key_loc};
+            const auto cpu = r_.count(cf, 0, UINT32_MAX);
+            if (cpu >= s_.cpus)
+                r_.fail(cf.loc(), "CPU " + std::to_string(cpu) + " in `affinity` is outside the machine (cpus: " +
+                                      std::to_string(s_.cpus) + ", so 0.." + std::to_string(s_.cpus - 1) + ")");
+            for (std::uint32_t prev : t.affinity)
+                if (prev == cpu) r_.fail(cf.loc(), "CPU " + std::to_string(cpu) + " is listed twice in `affinity`");
+            t.affinity.push_back(static_cast<std::uint32_t>(cpu));
+        }
+    }
+    if (const Field* x = m.get("stack")) {
+        t.stack = r_.size(*x);
+        if (t.stack == 0) r_.fail(x->loc(), "`stack` must be greater than 0B");
+    }
+    program_fields_[pi].push_back(m.require("program"));
+    p.threads.push_back(std::move(t));
+}
+
+// ---------------------------------------------------------------------------------------
+// Channels, locks, barriers
+
+void Builder::read_channels(const Field& f) {
+    const YAML::Node& list = r_.list(f);
+    for (const YAML::Node& item : list) {
+        const MapView m(r_, item, f.loc(), "a channel");
+        m.allow({"name", "kind", "capacity", "message_size"});
+        ChannelDecl c;
+        c.loc = m.loc();
+        const Field& nf = m.require("name");
+        c.name = r_.name(nf);
+        channels_.add(r_, c.name, nf.loc(), "channel");
+        const Field& kf = m.require("kind");
+        const std::string k = r_.scalar(kf);
+        const auto kind = parse_enum<ChannelKind>(k, kChannelKindNames);
+        if (!kind)
+            r_.fail(kf.loc(), "unknown channel kind " + q(k) + " (pipe, socket, mqueue, shm or queue)",
+                    did_you_mean(k, kChannelKindNames));
+        c.kind = *kind;
+        const Field* cap = m.get("capacity");
+        const Field* ms = m.get("message_size");
+        if (c.kind == ChannelKind::mqueue) {
+            c.capacity = 10;
+            c.message_size = 8 * 1024;
+            if (cap != nullptr) {
+                std::uint64_t bytes = 0;
+                const std::string v = r_.scalar(*cap);
+                if (!parse_size(v, bytes))
+                    r_.fail(cap->loc(), "`capacity` of an mqueue is a message count, not a size: got " + q(v) +
+                                            " (set the message size with `message_size`)");
+                c.capacity = r_.count(*cap, 1, UINT32_MAX);
+            }
+            if (ms != nullptr) {
+                c.message_size = r_.size(*ms);
+                if (c.message_size == 0) r_.fail(ms->loc(), "`message_size` must be at least 1B");
+            }
+        } else {
+            if (ms != nullptr)
+                r_.fail(ms->key_loc, "`message_size` applies only to mqueue channels, not " +
+                                         std::string{to_string(c.kind)});
+            switch (c.kind) {
+                case ChannelKind::pipe: c.capacity = 64 * 1024; break;
+                case ChannelKind::socket: c.capacity = 208 * 1024; break;
+                case ChannelKind::shm: c.capacity = 64 * 1024; break;
+                case ChannelKind::queue: c.capacity = 1024 * 1024; break;
+                case ChannelKind::mqueue: break;
+            }
+            if (cap != nullptr) {
+                c.capacity = r_.size(*cap);
+                if (c.capacity == 0) r_.fail(cap->loc(), "`capacity` must be at least 1B");
+            }
+        }
+        s_.channels.push_back(std::move(c));
+    }
+}
+
+void Builder::read_locks(const Field& f) {
+    const YAML::Node& list = r_.list(f);
+    for (const YAML::Node& item : list) {
+        const MapView m(r_, item, f.loc(), "a lock");
+        m.allow({"name", "kind", "initial", "process", "shared"});
+        LockDecl l;
+        l.loc = m.loc();
+        const Field& nf = m.require("name");
+        l.name = r_.name(nf);
+        locks_.add(r_, l.name, nf.loc(), "lock");
+        const Field& kf = m.require("kind");
+        const std::string k = r_.scalar(kf);
+        const auto kind = parse_enum<LockKind>(k, kLockKindNames);
+        if (!kind)
+            r_.fail(kf.loc(), "unknown lock kind " + q(k) + " (mutex, semaphore or cond)",
+                    did_you_mean(k, kLockKindNames));
+        l.kind = *kind;
+        if (const Field* in = m.get("initial")) {
+            if (l.kind != LockKind::semaphore)
+                r_.fail(in->key_loc, "`initial` applies only to semaphores, and " + q(l.name) + " is a " +
+                                         std::string{to_string(l.kind)});
+            l.initial = r_.count(*in, 0, kMaxSemInitial);
+        }
+        const Field* pf = m.get("process");
+        const Field* sf = m.get("shared");
+        if (sf != nullptr) l.shared = r_.boolean(*sf);
+        if (pf != nullptr) {
+            const std::string pn = r_.scalar(*pf);
+            const auto pi = processes_.find(pn);
+            if (!pi) r_.fail(pf->loc(), "undefined process " + q(pn), did_you_mean(pn, processes_.names()));
+            l.process = *pi;
+            if (l.shared)
+                r_.fail(sf->key_loc, "lock " + q(l.name) +
+                                         " has both `process:` and `shared: true`; a lock is either scoped to one "
+                                         "process or shared");
+        } else if (!l.shared) {
+            r_.fail(sf != nullptr ? sf->loc() : m.loc(),
+                    "lock " + q(l.name) + " needs `process: P` (scoped to one process) or `shared: true`");
+        }
+        s_.locks.push_back(std::move(l));
+    }
+}
+
+void Builder::read_barriers(const Field& f) {
+    const YAML::Node& list = r_.list(f);
+    for (const YAML::Node& item : list) {
+        const MapView m(r_, item, f.loc(), "a barrier");
+        m.allow({"name", "parties", "process"});
+        BarrierDecl b;
+        b.loc = m.loc();
+        const Field& nf = m.require("name");
+        b.name = r_.name(nf);
+        barriers_.add(r_, b.name, nf.loc(), "barrier");
+        b.parties = static_cast<std::uint32_t>(r_.count(m.require("parties"), 1, UINT32_MAX));
+        if (const Field* pf = m.get("process")) {
+            const std::string pn = r_.scalar(*pf);
+            const auto pi = processes_.find(pn);
+            if (!pi) r_.fail(pf->loc(), "undefined process " + q(pn), did_you_mean(pn, processes_.names()));
+            b.process = *pi;
+        }
+        s_.barriers.push_back(std::move(b));
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Programs
+
+void Builder::read_programs() {
+    for (DeclIndex pi = 0; pi < s_.processes.size(); ++pi)
+        for (DeclIndex ti = 0; ti < s_.processes[pi].threads.size(); ++ti)
+            s_.processes[pi].threads[ti].program =
+                read_ops(program_fields_[pi][ti], {pi, ti, program_fields_[pi][ti].key_loc}, 0);
+}
+
+std::vector<Op> Builder::read_ops(const Field& list_field, const ProgramContext& ctx, std::uint32_t depth) {
+    const YAML::Node& list = r_.list(list_field);
+    std::vector<Op> ops;
+    ops.reserve(list.size());
+    for (const YAML::Node& item : list) ops.push_back(read_op(item, ctx, depth));
+    return ops;
+}
+
+Op Builder::read_op(const YAML::Node& item, const ProgramContext& ctx, std::uint32_t depth) {
+    const SourceLoc loc = loc_of(item);
+    // Aliases make shared nodes, so a small file can name a huge program; count every
+    // visit and stop before doing the work. An aliased node's mark is where it was first
+    // written, so the error points at the program being expanded instead.
+    if (++op_nodes_ > limits_.max_op_nodes)
+        r_.fail(ctx.program, with_flag("too many ops: more than " + std::to_string(limits_.max_op_nodes) +
+                                           " after expanding YAML aliases, reached in the program of thread " +
+                                           q(s_.processes[ctx.process].threads[ctx.thread].name) + " of " +
+                                           process_label(ctx.process),
+                                       limits_.max_op_nodes, "--max-op-nodes"));
+    auto known = [](const std::string& n) {
+        for (std::string_view o : kOpNames)
+            if (o == n) return true;
+        return false;
+    };
+    if (item.IsScalar()) {
+        const std::string word = item.Scalar();
+        if (word == "yield") return {op::Yield{}, loc};
+        if (word == "exit") return {op::Exit{}, loc};
+        if (word == "crash") return {op::Crash{}, loc};
+        if (known(word)) r_.fail(loc, "op " + q(word) + " needs an argument (`" + word + ": ...`)");
+        r_.fail(loc, "unknown op " + q(word), did_you_mean(word, kOpNames));
+    }
+    if (!item.IsMap()) {
+        r_.fail(loc, item.IsSequence() ? "expected an op, got a list (is a `-` doubled?)"
+                                       : "empty list item: expected an op");
+    }
+    const MapView m(r_, item, loc, "an op");
+    if (m.fields().empty()) r_.fail(loc, "empty op `{}`");
+    if (m.fields().size() > 1) {
+        const Field& a = m.fields()[0];
+        const Field& b = m.fields()[1];
+        r_.fail(b.key_loc, "an op item has exactly one op key; found " + q(a.key) + " and " + q(b.key) +
+                               " (start each op with its own `-`)");
+    }
+    const Field& f = m.fields()[0];
+    if (!known(f.key)) r_.fail(f.key_loc, "unknown op " + q(f.key), did_you_mean(f.key, kOpNames));
+    return {read_op_body(f.key, f, loc, ctx, depth), loc};
+}
+
+OpVariant Builder::read_op_body(const std::string& name, const Field& arg, SourceLoc op_loc,
+                                const ProgramContext& ctx, std::uint32_t depth) {
+    const ProcessDecl& proc = s_.processes[ctx.process];
+    const ThreadDecl& thread = proc.threads[ctx.thread];
+    auto no_args = [&] {
+        const bool empty_map = arg.value.IsMap() && arg.value.size() == 0;
+        if (!arg.value.IsNull() && !empty_map)
+            r_.fail(arg.loc(), "op " + q(name) + " takes no arguments (write `- " + name + "` or `" + name + ": {}`)");
+    };
+    if (name == "compute") return op::Compute{r_.duration(arg)};
+    if (name == "sleep") return op::Sleep{r_.duration(arg)};
+    if (name == "io") return op::Io{r_.duration(arg)};
+    if (name == "yield") { no_args(); return op::Yield{}; }
+    if (name == "exit") { no_args(); return op::Exit{}; }
+    if (name == "crash") { no_args(); return op::Crash{}; }
+    if (name == "send") {
+        const MapView m(r_, arg, "`send`");
+        m.allow({"to", "bytes"});
+        const DeclIndex ch = channel_ref(m.require("to"), ctx);
+        const Field& bf = m.require("bytes");
+        const std::uint64_t bytes = r_.size(bf);
+        if (bytes == 0) r_.fail(bf.loc(), "`bytes` must be at least 1B");
+        const ChannelDecl& c = s_.channels[ch];
+        if (c.kind == ChannelKind::mqueue && bytes > c.message_size)
+            r_.fail(bf.loc(), "a message of " + format_bytes(bytes) + " can never fit in mqueue " + q(c.name) +
+                                  ", whose message_size is " + format_bytes(c.message_size));
+        if (c.kind != ChannelKind::mqueue && bytes > c.capacity)
+            r_.fail(bf.loc(), "a message of " + format_bytes(bytes) + " can never fit in " +
+                                  std::string{to_string(c.kind)} + " " + q(c.name) + ", whose capacity is " +
+                                  format_bytes(c.capacity));
+        return op::Send{ch, bytes};
+    }
+    if (name == "recv") {
+        const MapView m(r_, arg, "`recv`");
+        m.allow({"from"});
+        return op::Recv{channel_ref(m.require("from"), ctx)};
+    }
+    if (name == "lock") return op::Lock{lock_ref(arg, LockKind::mutex, name, ctx)};
+    if (name == "unlock") return op::Unlock{lock_ref(arg, LockKind::mutex, name, ctx)};
+    if (name == "sem_wait") return op::SemWait{lock_ref(arg, LockKind::semaphore, name, ctx)};
+    if (name == "sem_post") return op::SemPost{lock_ref(arg, LockKind::semaphore, name, ctx)};
+    if (name == "cond_signal") return op::CondSignal{lock_ref(arg, LockKind::cond, name, ctx)};
+    if (name == "cond_broadcast") return op::CondBroadcast{lock_ref(arg, LockKind::cond, name, ctx)};
+    if (name == "cond_wait") {
+        const MapView m(r_, arg, "`cond_wait`");
+        m.allow({"cond", "mutex"});
+        const DeclIndex c = lock_ref(m.require("cond"), LockKind::cond, name, ctx);
+        const DeclIndex mx = lock_ref(m.require("mutex"), LockKind::mutex, name, ctx);
+        return op::CondWait{c, mx};
+    }
+    if (name == "barrier") return op::Barrier{barrier_ref(arg, ctx)};
+    if (name == "touch") {
+        const MapView m(r_, arg, "`touch`");
+        m.allow({"region", "bytes", "offset", "write"});
+        op::Touch t{};
+        const Field& rf = m.require("region");
+        const std::string rn = r_.scalar(rf);
+        const auto region = parse_enum<Region>(rn, kRegionNames);
+        if (!region)
+            r_.fail(rf.loc(), "unknown region " + q(rn) + " (code, data, heap or stack)", did_you_mean(rn, kRegionNames));
+        t.region = *region;
+        const Field& bf = m.require("bytes");
+        t.bytes = r_.size(bf);
+        if (t.bytes == 0) r_.fail(bf.loc(), "`bytes` must be at least 1B");
+        if (const Field* o = m.get("offset")) t.offset = r_.size(*o);
+        if (const Field* w = m.get("write")) t.write = r_.boolean(*w);
+        std::uint64_t region_size = 0;
+        switch (t.region) {
+            case Region::code: region_size = proc.memory.code; break;
+            case Region::data: region_size = proc.memory.data; break;
+            case Region::heap: region_size = proc.memory.heap; break;
+            case Region::stack: region_size = thread.stack; break;
+        }
+        if (t.offset > region_size || t.bytes > region_size - t.offset)
+            r_.fail(bf.loc(), "`touch` of " + format_bytes(t.bytes) + " at offset " + format_bytes(t.offset) +
+                                  " goes past the end of the " + std::string{to_string(t.region)} + " region (" +
+                                  format_bytes(region_size) + ")");
+        return t;
+    }
+    if (name == "spawn") return spawn_ref(arg, ctx);
+    if (name == "fork") return fork_ref(arg, ctx);
+    if (name == "join") return join_ref(arg, ctx);
+    // repeat
+    const MapView m(r_, arg, "`repeat`");
+    m.allow({"count", "period", "do"});
+    if (depth + 1 > limits_.max_nesting)
+        r_.fail(op_loc, with_flag("`repeat` nested deeper than " + std::to_string(limits_.max_nesting) + " levels",
+                                  limits_.max_nesting, "--max-nesting"));
+    op::Repeat rep;
+    const Field& cf = m.require("count");
+    rep.count = r_.count(cf, 1);
+    if (rep.count > limits_.max_repeat)
+        r_.fail(cf.loc(), with_flag("`count` " + std::to_string(rep.count) + " of a `repeat` is too large",
+                                    limits_.max_repeat, "--max-repeat"));
+    if (const Field* p = m.get("period")) rep.period = r_.positive_duration(*p);
+    const Field& body = m.require("do");
+    rep.body = read_ops(body, ctx, depth + 1);
+    if (rep.body.empty()) r_.fail(body.loc(), "`do` of a repeat needs at least one op");
+    return rep;
+}
+
+DeclIndex Builder::channel_ref(const Field& f, const ProgramContext& ctx) {
+    const std::string n = r_.scalar(f);
+    const auto ch = channels_.find(n);
+    if (!ch) {
+        if (channels_.names().empty()) r_.fail(f.loc(), "undefined channel " + q(n) + " (no `channels:` are declared)");
+        r_.fail(f.loc(), "undefined channel " + q(n), did_you_mean(n, channels_.names()));
+    }
+    if (s_.channels[*ch].kind == ChannelKind::queue) {
+        auto [it, fresh] = queue_users_.emplace(*ch, std::make_pair(ctx.process, f.loc()));
+        if (!fresh && it->second.first != ctx.process)
+            r_.fail(f.loc(), "queue " + q(n) + " is used by " + process_label(it->second.first) + " (line " +
+                                 std::to_string(it->second.second.line) + ") and by " + process_label(ctx.process) +
+                                 "; a queue is in-process; use a pipe or socket across processes");
+    }
+    return *ch;
+}
+
+DeclIndex Builder::lock_ref(const Field& f, LockKind want, std::string_view op, const ProgramContext& ctx) {
+    const std::string n = r_.scalar(f);
+    const auto li = locks_.find(n);
+    if (!li) {
+        if (locks_.names().empty()) r_.fail(f.loc(), "undefined lock " + q(n) + " (no `locks:` are declared)");
+        // Prefer a near miss of the right kind.
+        std::vector<std::string> same;
+        for (const LockDecl& l : s_.locks)
+            if (l.kind == want) same.push_back(l.name);
+        std::string hint = did_you_mean(n, same);
+        if (hint.empty()) hint = did_you_mean(n, locks_.names());
+        r_.fail(f.loc(), "undefined " + std::string{to_string(want)} + " " + q(n), hint);
+    }
+    const LockDecl& l = s_.locks[*li];
+    if (l.kind != want) {
+        std::string use;
+        switch (l.kind) {
+            case LockKind::mutex: use = "use `lock`/`unlock` with a mutex"; break;
+            case LockKind::semaphore: use = "use `sem_wait`/`sem_post` with a semaphore"; break;
+            case LockKind::cond: use = "use `cond_wait`/`cond_signal`/`cond_broadcast` with a cond"; break;
+        }
+        r_.fail(f.loc(), q(n) + " is a " + std::string{to_string(l.kind)} + ", but `" + std::string{op} +
+                             "` needs a " + std::string{to_string(want)} + " (" + use + ")");
+    }
+    if (l.process && *l.process != ctx.process)
+        r_.fail(f.loc(), std::string{to_string(l.kind)} + " " + q(n) + " belongs to " + process_label(*l.process) +
+                             " and cannot be used by " + process_label(ctx.process) +
+                             " (declare it `shared: true` to share it between processes)");
+    return *li;
+}
+
+DeclIndex Builder::barrier_ref(const Field& f, const ProgramContext& ctx) {
+    const std::string n = r_.scalar(f);
+    const auto bi = barriers_.find(n);
+    if (!bi) {
+        if (barriers_.names().empty()) r_.fail(f.loc(), "undefined barrier " + q(n) + " (no `barriers:` are declared)");
+        r_.fail(f.loc(), "undefined barrier " + q(n), did_you_mean(n, barriers_.names()));
+    }
+    const BarrierDecl& b = s_.barriers[*bi];
+    if (b.process && *b.process != ctx.process)
+        r_.fail(f.loc(), "barrier " + q(n) + " belongs to " + process_label(*b.process) + " and cannot be used by " +
+                             process_label(ctx.process) + " (leave out `process:` to share it)");
+    return *bi;
+}
+
+namespace {
+/// Resolves `name` or `name.k` against a table of declarations with counts.
+struct ReplicaLookup {
+    std::optional<DeclIndex> index;
+    Replica replica;
+    std::string base;
+};
+
+template <typename CountOf>
+ReplicaLookup lookup_replica(const Reader& r, const Field& f, const std::string& n, const NameTable& table,
+                             CountOf count_of, std::string_view kind) {
+    if (auto i = table.find(n)) return {i, std::nullopt, n};
+    const ReplicaRef ref = split_replica_ref(n);
+    if (!ref.replica) return {std::nullopt, std::nullopt, n};
+    const std::string base{ref.base};
+    auto i = table.find(base);
+    if (!i) return {std::nullopt, std::nullopt, base};
+    const std::uint32_t count = count_of(*i);
+    if (count == 1)
+        r.fail(f.loc(), std::string{kind} + " " + q(base) + " has count 1, so it has no replica " + q(n) +
+                            "; write " + q(base));
+    if (*ref.replica >= count)
+        r.fail(f.loc(), "no replica " + q(n) + ": " + std::string{kind} + " " + q(base) + " has count " +
+                            std::to_string(count) + " (" + base + ".0 .. " + base + "." + std::to_string(count - 1) +
+                            ")");
+    return {i, static_cast<std::uint32_t>(*ref.replica), base};
+}
+}  // namespace
+
+op::Spawn Builder::spawn_ref(const Field& f, const ProgramContext& ctx) {
+    const std::string n = r_.scalar(f);
+    const ProcessDecl& p = s_.processes[ctx.process];
+    const NameTable& table = threads_[ctx.process];
+    const auto look = lookup_replica(r_, f, n, table, [&](DeclIndex i) { return p.threads[i].count; }, "thread");
+    if (!look.index)
+        r_.fail(f.loc(), "no thread " + q(look.base) + " in " + process_label(ctx.process) + " to spawn",
+                did_you_mean(look.base, table.names()));
+    const ThreadDecl& t = p.threads[*look.index];
+    if (*look.index == ctx.thread && t.count == 1) r_.fail(f.loc(), "thread " + q(t.name) + " cannot spawn itself");
+    if (t.start)
+        r_.fail(f.loc(), "thread " + q(t.name) + " is not declared `start: spawned`, so no op can spawn it");
+    return {*look.index, look.replica};
+}
+
+op::Fork Builder::fork_ref(const Field& f, const ProgramContext& ctx) {
+    const std::string n = r_.scalar(f);
+    const auto look =
+        lookup_replica(r_, f, n, processes_, [&](DeclIndex i) { return s_.processes[i].count; }, "process");
+    if (!look.index) r_.fail(f.loc(), "undefined process " + q(look.base) + " to fork", did_you_mean(look.base, processes_.names()));
+    const ProcessDecl& p = s_.processes[*look.index];
+    if (*look.index == ctx.process && p.count == 1) r_.fail(f.loc(), "process " + q(p.name) + " cannot fork itself");
+    if (p.start)
+        r_.fail(f.loc(), "process " + q(p.name) + " is not declared `start: forked`, so no op can fork it");
+    return {*look.index, look.replica};
+}
+
+op::Join Builder::join_ref(const Field& f, const ProgramContext& ctx) {
+    const std::string n = r_.scalar(f);
+    const ProcessDecl& own = s_.processes[ctx.process];
+    // A thread of this process takes precedence over a process of the same name.
+    const auto tl = lookup_replica(r_, f, n, threads_[ctx.process],
+                                   [&](DeclIndex i) { return own.threads[i].count; }, "thread");
+    if (tl.index) {
+        if (*tl.index == ctx.thread && own.threads[*tl.index].count == 1)
+            r_.fail(f.loc(), "thread " + q(n) + " is joining itself, which would wait forever");
+        return {op::Join::Target::thread, *tl.index, tl.replica};
+    }
+    const auto pl =
+        lookup_replica(r_, f, n, processes_, [&](DeclIndex i) { return s_.processes[i].count; }, "process");
+    if (pl.index) {
+        const ProcessDecl& p = s_.processes[*pl.index];
+        if (*pl.index == ctx.process && p.count == 1)
+            r_.fail(f.loc(), "process " + q(n) + " is joining itself, which would wait forever");
+        if (p.start)
+            r_.fail(f.loc(), "process " + q(p.name) +
+                                 " is not declared `start: forked`; `join` waits for a thread of this process "
+                                 "or a forked child");
+        return {op::Join::Target::process, *pl.index, pl.replica};
+    }
+    std::vector<std::string> cands = threads_[ctx.process].names();
+    for (const ProcessDecl& p : s_.processes)
+        if (!p.start) cands.push_back(p.name);
+    r_.fail(f.loc(), "nothing named " + q(n) + " to join: no thread of " + process_label(ctx.process) +
+                         " and no forked process",
+            did_you_mean(tl.base, cands));
+}
+
+// ---------------------------------------------------------------------------------------
+// Expectations
+
+/// Instance names to suggest for a near miss, bounded so a million replicas cost nothing.
+std::vector<std::string> process_candidates(const Scenario& s) {
+    std::vector<std::string> c;
+    for (const ProcessDecl& p : s.processes) {
+        if (p.count == 1) { c.push_back(p.name); continue; }
+        for (std::uint32_t k = 0; k < p.count && k < 16; ++k) c.push_back(p.name + "." + std::to_string(k));
+    }
+    return c;
+}
+
+std::vector<std::string> thread_candidates(const ProcessDecl& p) {
+    std::vector<std::string> c;
+    for (const ThreadDecl& t : p.threads) {
+        if (t.count == 1) { c.push_back(t.name); continue; }
+        for (std::uint32_t k = 0; k < t.count && k < 16; ++k) c.push_back(t.name + "." + std::to_string(k));
+    }
+    return c;
+}
+
+enum class MetricUnit { duration, count, size };
+
+Range read_range(const Reader& r, const Field& f, MetricUnit unit, const std::string& what) {
+    const MapView m(r, f, what);
+    m.allow({"min", "max"});
+    Range range;
+    auto value = [&](const Field& x) -> std::int64_t {
+        switch (unit) {
+            case MetricUnit::duration: return r.duration(x).ns();
+            case MetricUnit::size: return static_cast<std::int64_t>(r.size(x));
+            case MetricUnit::count: return static_cast<std::int64_t>(r.count(x));
+        }
+        return 0;
+    };
+    if (const Field* x = m.get("min")) range.min = value(*x);
+    if (const Field* x = m.get("max")) range.max = value(*x);
+    if (!range.min && !range.max) r.fail(m.loc(), what + " needs `min`, `max` or both");
+    if (range.min && range.max && *range.min > *range.max)
+        r.fail(m.get("max")->loc(), what + ": `min` is greater than `max`");
+    return range;
+}
+
+void Builder::read_expect(const Field& f) {
+    const MapView m(r_, f, "`expect`");
+    m.allow({"makespan", "deadlock", "crashed", "threads", "processes", "context_switches"});
+    Expectations& e = s_.expect;
+    e.loc = m.loc();
+    const Instances inst(s_);
+    auto find_proc = [&](const Field& nf) -> std::uint32_t {
+        const std::string n = r_.scalar(nf);
+        if (auto pi = inst.find_process(n)) return *pi;
+        const ReplicaRef ref = split_replica_ref(n);
+        if (auto d = processes_.find(ref.base); d && ref.replica) {
+            const ProcessDecl& p = s_.processes[*d];
+            r_.fail(nf.loc(), p.count == 1 ? "process " + q(p.name) + " has count 1; its instance is named " + q(p.name)
+                                           : "no process instance " + q(n) + ": " + q(p.name) + " has count " +
+                                                 std::to_string(p.count));
+        }
+        if (auto d = processes_.find(n); d && s_.processes[*d].count != 1)
+            r_.fail(nf.loc(), "process " + q(n) + " has count " + std::to_string(s_.processes[*d].count) +
+                                  "; name one instance (" + n + ".0 .. " + n + "." +
+                                  std::to_string(s_.processes[*d].count - 1) + ")");
+        r_.fail(nf.loc(), "no process instance " + q(n), did_you_mean(n, process_candidates(s_)));
+    };
+
+    if (const Field* x = m.get("makespan")) e.makespan = read_range(r_, *x, MetricUnit::duration, "`makespan`");
+    if (const Field* x = m.get("deadlock")) e.deadlock = r_.boolean(*x);
+    if (const Field* x = m.get("crashed")) {
+        std::vector<std::string> names;
+        for (const YAML::Node& n : r_.list(*x)) {
+            const Field nf{"crashed", n, x->key_loc};
+            find_proc(nf);
+            names.push_back(r_.scalar(nf));
+        }
+        e.crashed = std::move(names);
+    }
+    if (const Field* x = m.get("threads")) {
+        const MapView tm(r_, *x, "`expect.threads`");
+        for (const Field& tf : tm.fields()) {
+            const std::string& id = tf.key;
+            if (!inst.find_thread(id)) {
+                const auto slash = id.find('/');
+                if (slash == std::string::npos)
+                    r_.fail(tf.key_loc, "thread id " + q(id) + " must be `process/thread`, e.g. `worker.0/main`");
+                const Field pf{"thread id", YAML::Node(id.substr(0, slash)), tf.key_loc};
+                const std::uint32_t pi = [&] {
+                    try {
+                        return find_proc(pf);
+                    } catch (const ScenarioError& err) {
+                        throw ScenarioError(r_.file(), tf.key_loc, "in thread id " + q(id) + ": " + err.message(),
+                                            err.hint().empty() ? std::string{}
+                                                               : err.hint() + id.substr(slash));
+                    }
+                }();
+                const std::string tn = id.substr(slash + 1);
+                const std::string hint = did_you_mean(tn, thread_candidates(inst.process_decl(pi)));
+                r_.fail(tf.key_loc, "no thread " + q(tn) + " in process instance " + q(id.substr(0, slash)),
+                        hint.empty() ? hint : id.substr(0, slash + 1) + hint);
+            }
+            const MapView mm(r_, tf, "expectations of thread " + q(id));
+            mm.allow({"finish", "cpu", "ready", "blocked", "response", "turnaround", "arrival", "first_run", "switches",
+                      "preemptions", "migrations"});
+            for (const Field& mf : mm.fields()) {
+                const bool counted = mf.key == "switches" || mf.key == "preemptions" || mf.key == "migrations";
+                e.threads.push_back({id, mf.key,
+                                     read_range(r_, mf, counted ? MetricUnit::count : MetricUnit::duration,
+                                                q(id + "." + mf.key)),
+                                     mf.key_loc});
+            }
+        }
+    }
+    if (const Field* x = m.get("processes")) {
+        const MapView pm(r_, *x, "`expect.processes`");
+        for (const Field& pf : pm.fields()) {
+            const Field named{pf.key, YAML::Node(pf.key), pf.key_loc};
+            find_proc(named);
+            const MapView mm(r_, pf, "expectations of process " + q(pf.key));
+            mm.allow({"peak_rss", "page_faults", "cow_faults"});
+            for (const Field& mf : mm.fields())
+                e.processes.push_back({pf.key, mf.key,
+                                       read_range(r_, mf, mf.key == "peak_rss" ? MetricUnit::size : MetricUnit::count,
+                                                  q(pf.key + "." + mf.key)),
+                                       mf.key_loc});
+        }
+    }
+    if (const Field* x = m.get("context_switches")) {
+        const MapView cm(r_, *x, "`expect.context_switches`");
+        cm.allow({"thread", "process", "migrations", "total"});
+        for (const Field& cf : cm.fields())
+            e.context_switches.emplace_back(cf.key, read_range(r_, cf, MetricUnit::count,
+                                                               q("context_switches." + cf.key)));
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Files and text
+
+std::string read_text_file(const std::string& path, std::uint64_t max_bytes, const Reader& r, SourceLoc at,
+                           std::string_view what) {
+    std::error_code ec;
+    const fs::file_status st = fs::status(path, ec);
+    if (ec && ec != std::errc::no_such_file_or_directory)
+        r.fail(at, "cannot open " + std::string{what} + " " + q(path) + ": " + ec.message());
+    if (!fs::exists(st)) r.fail(at, "cannot open " + std::string{what} + " " + q(path) + ": no such file");
+    if (fs::is_directory(st)) r.fail(at, "cannot read " + std::string{what} + " " + q(path) + ": it is a directory");
+    if (fs::is_regular_file(st)) {
+        const auto size = fs::file_size(path, ec);
+        if (!ec && size > max_bytes)
+            r.fail(at, with_flag(std::string{what} + " " + q(path) + " is " + std::to_string(size) + " bytes, too large",
+                                 max_bytes, "--max-file-bytes"));
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) r.fail(at, "cannot open " + std::string{what} + " " + q(path) + ": " + std::strerror(errno));
+    // Read at most one byte past the limit, so a endless special file cannot exhaust memory.
+    std::string text;
+    std::array<char, 65536> buf{};
+    while (in) {
+        in.read(buf.data(), buf.size());
+        text.append(buf.data(), static_cast<std::size_t>(in.gcount()));
+        if (text.size() > max_bytes)
+            r.fail(at, with_flag(std::string{what} + " " + q(path) + " is too large", max_bytes, "--max-file-bytes"));
+    }
+    if (in.bad()) r.fail(at, "cannot read " + std::string{what} + " " + q(path) + ": " + std::strerror(errno));
+    return text;
+}
+
+/// Checks the raw text, parses it into one YAML document and bounds its depth
+/// (TextChecks.hpp) before anything walks it.
+YAML::Node parse_yaml(std::string_view text, const Reader& r, std::uint64_t max_bytes, int max_depth) {
+    if (text.size() > max_bytes)
+        r.fail({}, with_flag("input is " + std::to_string(text.size()) + " bytes, too large", max_bytes,
+                             "--max-file-bytes"));
+    if (auto bad = find_bad_text(text)) r.fail(bad->loc, bad->message);
+    if (auto deep = find_deep_flow(text, max_depth)) r.fail(deep->loc, deep->message);
+    YAML::Node root;
+    try {
+        root = YAML::Load(std::string{text});
+    } catch (const YAML::DeepRecursion& e) {
+        // yaml-cpp's own guard (500 levels of block nesting) trips before ours can.
+        r.fail(loc_of(e.mark), "YAML nested deeper than " + std::to_string(max_depth) + " levels");
+    } catch (const YAML::Exception& e) {
+        r.fail(loc_of(e.mark), "invalid YAML: " + e.msg);
+    }
+    // YAML::Load reads the first document and ignores the rest; the rest must be empty.
+    check_single_document(text, r);
+    check_tree_depth(root, r, max_depth);
+    return root;
+}
+
+CostProfile load_cost_profile_impl(const std::string& path, const Reader* referrer, SourceLoc at) {
+    const LoadLimits limits;
+    const Reader pr(path);
+    const std::string text =
+        read_text_file(path, limits.max_file_bytes, referrer != nullptr ? *referrer : pr, at, "cost profile");
+    const YAML::Node root = parse_yaml(text, pr, limits.max_file_bytes, kMaxYamlDepth);
+    if (!root.IsDefined() || root.IsNull()) pr.fail({1, 1}, "empty cost profile: expected a map of cost keys");
+    const MapView top(pr, root, {1, 1}, "the cost profile");
+    // `ostwin calibrate` writes host, date and generated_by alongside the costs; they
+    // describe the measurement and configure nothing.
+    if (const Field* c = top.get("costs")) {
+        top.allow({"costs", "host", "date", "generated_by"});
+        const MapView m(pr, *c, "`costs`");
+        auto [base, name] = cost_base(pr, m);
+        std::set<std::size_t> set;
+        apply_cost_map(pr, m, "", base, set, {"base"}, 0);
+        return base;
+    }
+    auto [base, name] = cost_base(pr, top);
+    std::set<std::size_t> set;
+    apply_cost_map(pr, top, "", base, set, {"base", "host", "date", "generated_by"}, 0);
+    return base;
+}
+
+}  // namespace
+
+Scenario load_scenario_string(std::string_view yaml, const std::string& file, const std::string& base_dir,
+                              const LoadLimits& limits) {
+    const Reader r(file);
+    const YAML::Node root = parse_yaml(yaml, r, limits.max_file_bytes, yaml_depth_for(limits.max_nesting));
+    Builder b(r, limits, base_dir);
+    return b.build(root);
+}
+
+Scenario load_scenario_file(const std::string& path, const LoadLimits& limits) {
+    const Reader r(path);
+    const std::string text = read_text_file(path, limits.max_file_bytes, r, {}, "scenario file");
+    if (text.empty()) r.fail({1, 1}, "empty scenario file");
+    fs::path dir = fs::path{path}.parent_path();
+    return load_scenario_string(text, path, dir.empty() ? std::string{"."} : dir.string(), limits);
+}
+
+CostProfile load_cost_profile_file(const std::string& path) { return load_cost_profile_impl(path, nullptr, {}); }
+
+}  // namespace ostwin

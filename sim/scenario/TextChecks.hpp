@@ -1,0 +1,58 @@
+#pragma once
+/// Checks made before the loader walks a YAML file: on the raw text (encoding, control
+/// characters, flow nesting) before yaml-cpp sees it, and on the tree's depth after.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "sim/core/Error.hpp"
+
+namespace YAML {
+class Node;
+}
+
+namespace ostwin::scenario {
+
+class Reader;
+
+/// Deepest YAML nesting (maps and lists) accepted anywhere in a file, for the default
+/// repeat nesting limit: a program 64 repeats deep, with a map-valued op at the bottom,
+/// is exactly 200 levels of YAML (6 above the program, 3 per repeat, 2 for the op).
+inline constexpr int kMaxYamlDepth = 200;
+
+/// The YAML depth a repeat nesting limit needs (never below kMaxYamlDepth).
+constexpr int yaml_depth_for(std::uint32_t max_nesting) {
+    const std::uint64_t need = 3ull * max_nesting + 8;
+    return need > static_cast<std::uint64_t>(kMaxYamlDepth) ? static_cast<int>(need > 100000 ? 100000 : need)
+                                                            : kMaxYamlDepth;
+}
+
+struct TextProblem {
+    SourceLoc loc;
+    std::string message;
+};
+
+/// The first byte that is not valid UTF-8, or a control character YAML does not allow
+/// (anything below 0x20 but tab, LF and CR; and DEL).
+std::optional<TextProblem> find_bad_text(std::string_view text);
+
+/// Flow brackets (`[`, `{`) nested deeper than max_depth, found by a linear scan of the
+/// text that skips comments and quoted scalars. yaml-cpp's scanner reads a flow
+/// collection's tokens ahead and keeps about 300 bytes per open bracket, so a file of
+/// brackets must be refused before it gets there. A bracket inside a plain scalar of
+/// block context (`see [1]`) may be counted too: harmless unless hundreds stay unclosed.
+std::optional<TextProblem> find_deep_flow(std::string_view text, int max_depth);
+
+/// Fails when anything follows the first YAML document: a second document, or text
+/// yaml-cpp cannot read as part of the first (it would silently drop it, or loop
+/// forever over empty documents if asked for all of them). Streams events, no tree.
+void check_single_document(std::string_view text, const Reader& r);
+
+/// Fails on collections nested deeper than max_depth in a parsed tree (the document's
+/// top level is depth 1), and on an alias cycle (a collection that contains itself).
+/// Iterative, and each shared (aliased) collection is measured once, so an alias bomb
+/// costs no more than its text.
+void check_tree_depth(const YAML::Node& root, const Reader& r, int max_depth);
+
+}  // namespace ostwin::scenario
