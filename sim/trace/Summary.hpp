@@ -25,6 +25,7 @@ struct ThreadSummary {
     std::int64_t blocked_ns = 0;     ///< sleeping, I/O, waiting on locks, channels, joins
     std::int64_t io_ns = 0;          ///< part of blocked_ns spent in `io`
     std::int64_t cpu_ns = 0;         ///< time running the thread's own ops (never switch time)
+    std::int64_t sys_ns = 0;         ///< of cpu_ns, kernel time on the thread's behalf (syscalls, ipc, faults)
     std::uint64_t switches = 0;      ///< times switched in
     std::uint64_t voluntary = 0;     ///< switched out because it blocked, yielded or ended
     std::uint64_t preemptions = 0;   ///< switched out while still runnable

@@ -1,0 +1,891 @@
+// The engine loop and the kernel's mechanisms (docs/engine.md). Policies live in
+// sim/sched; what they decide is applied here: dispatch, context switches and their cost,
+// preemption, time slices, blocking and waking, and the per-thread accounting.
+#include "sim/core/Engine.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sim/core/EngineImpl.hpp"
+
+namespace ostwin {
+
+std::string_view to_string(ThreadState s) {
+    switch (s) {
+        case ThreadState::created: return "new";
+        case ThreadState::ready: return "ready";
+        case ThreadState::running: return "running";
+        case ThreadState::blocked: return "blocked";
+        case ThreadState::sleeping: return "sleeping";
+        case ThreadState::io: return "io";
+        case ThreadState::terminated: return "terminated";
+        case ThreadState::crashed: return "crashed";
+    }
+    return "?";
+}
+
+RunResult simulate(const Scenario& s, const EngineOptions& options) {
+    Engine e(s, options);
+    return e.run();
+}
+
+// ---------------------------------------------------------------------------------------
+// Setup
+
+Engine::Engine(const Scenario& s, const EngineOptions& o)
+    : s_(s), opt_(o), inst_(s), obj_(s, inst_), rng_(o.seed.value_or(s.seed)) {
+    // Programs: one per thread declaration, shared by every replica.
+    for (const ProcessDecl& p : s.processes) {
+        prog_base_.push_back(static_cast<std::uint32_t>(programs_.size()));
+        for (const ThreadDecl& t : p.threads) {
+            programs_.push_back(compile_program(t.program));
+            std::vector<std::uint64_t> mask;
+            if (!t.affinity.empty()) {
+                mask.assign((s.cpus + 63) / 64, 0);
+                bool any = false;
+                for (const std::uint32_t c : t.affinity)
+                    if (c < s.cpus) {
+                        mask[c / 64] |= std::uint64_t{1} << (c % 64);
+                        any = true;
+                    }
+                if (!any)
+                    throw ScenarioError(s.file, t.loc,
+                                        "thread `" + t.name + "` has an affinity that names no CPU of this machine (cpus: " +
+                                            std::to_string(s.cpus) + ")");
+            }
+            affinity_.push_back(std::move(mask));
+        }
+    }
+    th_.resize(inst_.thread_count());
+    pr_.resize(inst_.process_count());
+    for (const ProcessDecl& pd : s.processes)
+        for (const ThreadDecl& td : pd.threads) decl_of_program_.push_back(&td);
+    // A process instance's threads are consecutive: declarations in order, replicas in order.
+    for (std::uint32_t p = 0; p < inst_.process_count(); ++p) {
+        const auto ref = inst_.process(p);
+        std::uint32_t t = inst_.first_thread(p);
+        const ProcessDecl& pd = s.processes[ref.decl];
+        for (DeclIndex d = 0; d < pd.threads.size(); ++d) {
+            const ThreadDecl& td = pd.threads[d];
+            for (std::uint32_t r = 0; r < td.count; ++r, ++t) {
+                Tcb& tcb = th_[t];
+                tcb.process = p;
+                tcb.program = prog_base_[ref.decl] + d;
+                tcb.priority = static_cast<std::uint8_t>(std::clamp(td.priority, 1, 99));
+                tcb.nice = static_cast<std::int8_t>(std::clamp(td.nice, -20, 19));
+            }
+        }
+    }
+    cpu_.resize(s.cpus);
+    idle_words_.assign((s.cpus + 63) / 64, 0);
+    idle_count_ = s.cpus;
+    for (std::uint32_t c = 0; c < s.cpus; ++c) idle_words_[c / 64] |= std::uint64_t{1} << (c % 64);
+    sched_ = make_scheduler(s.scheduler, *this);
+    if (!opt_.trace_path.empty()) {
+        tw_ = std::make_unique<TraceWriter>(opt_.trace_path);
+        nlohmann::json h = make_trace_header(s, inst_, obj_, "sim");
+        h["seed"] = opt_.seed.value_or(s.seed);  // --seed overrides the scenario's
+        tw_->header(h.dump());
+    }
+    model_init();
+}
+
+Engine::~Engine() = default;
+
+// ---------------------------------------------------------------------------------------
+// SchedContext
+
+Time Engine::remaining_burst(ThreadIdx t) const {
+    const Tcb& th = th_[t];
+    const Program& p = programs_[th.program];
+    if (th.pc >= p.code.size()) return Time{0};
+    std::uint32_t pc = th.pc;
+    Time base{0};
+    if (p.code[pc].op == Opcode::compute && th.phase == 1) {
+        base = th.work;
+        ++pc;
+    }
+    const Time rest = lookahead_burst(p, pc, th.loops.data(), th.loops.size());
+    return rest > Time::max() - base ? Time::max() : base + rest;
+}
+
+std::string Engine::thread_name(ThreadIdx t) const { return inst_.thread_id(t); }
+
+// ---------------------------------------------------------------------------------------
+// The loop
+
+RunResult Engine::run() {
+    for (std::uint32_t p = 0; p < inst_.process_count(); ++p) {
+        const ProcessDecl& d = inst_.process_decl(p);
+        if (d.start) q_.push(*d.start, EventKind::proc_start, p);
+    }
+    request_dispatch();
+    if (const auto period = sched_->timer_period(); period && *period > Time{0})
+        q_.push(*period, EventKind::boost, 0);
+
+    StopReason stop = StopReason::finished;
+    std::uint64_t next_progress = 1 << 16;
+    for (;;) {
+        // The dispatch pass is the last thing of an instant: it runs once no event of
+        // this instant is left, so a policy sees every thread that became ready at it.
+        if (dispatch_pending_ && (q_.empty() || q_.top().t > now_)) {
+            dispatch_pass();
+            continue;
+        }
+        if (q_.empty()) break;
+        const Event& top = q_.top();
+        if (opt_.until && top.t > *opt_.until) {
+            stop = StopReason::until;
+            now_ = *opt_.until;
+            break;
+        }
+        if (opt_.max_events != 0 && events_ >= opt_.max_events) {
+            stop = StopReason::max_events;
+            break;
+        }
+        const Event e = q_.pop();
+        if (stale(e)) continue;
+        assert(e.t >= now_ && "time never goes backwards");
+        now_ = e.t;
+        ++events_;
+        handle(e);
+        if (events_ >= next_progress) {
+            next_progress += 1 << 16;
+            if (opt_.progress) opt_.progress(now_, events_);
+        }
+    }
+    if (stop == StopReason::finished && live_threads() > 0 && any_waiting()) stop = StopReason::deadlock;
+    return finish(stop);
+}
+
+bool Engine::stale(const Event& e) const {
+    switch (e.kind()) {
+        case EventKind::cpu_done:
+        case EventKind::quantum:
+        case EventKind::switch_done: return e.gen != cpu_[e.target].gen;
+        case EventKind::wake:
+        case EventKind::arrive: return e.gen != th_[e.target].gen;
+        default: return false;
+    }
+}
+
+void Engine::handle(const Event& e) {
+    switch (e.kind()) {
+        case EventKind::cpu_done: on_cpu_done(e.target); break;
+        case EventKind::wake: on_wake(e.target); break;
+        case EventKind::arrive: arrive(e.target); break;
+        case EventKind::proc_start: start_process(e.target); break;
+        case EventKind::boost: on_boost(); break;
+        case EventKind::quantum: on_quantum(e.target); break;
+        case EventKind::switch_done: on_switch_done(e.target); break;
+    }
+}
+
+void Engine::request_dispatch() { dispatch_pending_ = true; }
+
+// ---------------------------------------------------------------------------------------
+// Thread states and accounting
+
+void Engine::set_state(ThreadIdx t, ThreadState s, std::string_view why, std::string_view on) {
+    Tcb& th = th_[t];
+    const Time spent = now_ - th.since;
+    switch (th.state) {
+        case ThreadState::ready: th.ready_time += spent; break;
+        case ThreadState::io: th.io_time += spent; th.blocked_time += spent; break;
+        case ThreadState::blocked:
+        case ThreadState::sleeping: th.blocked_time += spent; break;
+        default: break;  // running time is counted as CPU time by settle()
+    }
+    th.state = s;
+    th.since = now_;
+    if (tw_ && s != ThreadState::running) {
+        auto& r = tw_->record(now_, "state").field("tid", t + 1).field("s", to_string(s));
+        if (!why.empty()) r.field("why", why);
+        if (!on.empty()) r.field("on", on);
+        r.end();
+    }
+}
+
+void Engine::settle(std::uint32_t c) {
+    Cpu& k = cpu_[c];
+    if (k.mode != Cpu::Mode::running) return;
+    const Time ran = now_ - k.seg_start;
+    if (ran <= Time{0}) return;
+    Tcb& th = th_[k.thread];
+    th.work -= ran;
+    if (k.slice_left != Time::max()) k.slice_left -= ran;
+    th.cpu_time += ran;
+    if (th.sys) th.sys_time += ran;
+    k.busy += ran;
+    sched_->charge(k.thread, ran);
+    k.seg_start = now_;
+}
+
+void Engine::make_ready(ThreadIdx t, ReadyReason reason, std::string_view why) {
+    set_state(t, ThreadState::ready, why);
+    sched_->add(t, reason, now_);
+    newcomers_.push_back(t);
+    request_dispatch();
+}
+
+void Engine::arrive(ThreadIdx t) {
+    Tcb& th = th_[t];
+    th.arrival = now_;
+    th.since = now_;
+    make_ready(t, ReadyReason::arrived, "arrived");
+}
+
+void Engine::start_process(std::uint32_t p) {
+    Pcb& pc = pr_[p];
+    pc.state = ProcState::running;
+    pc.start = now_;
+    if (tw_) {
+        auto& r = tw_->record(now_, "proc").field("pid", p + 1).field("s", "start");
+        if (pc.parent != kNone32) r.field("parent", pc.parent + 1);
+        r.end();
+    }
+    process_started(p);
+    const std::uint32_t first = inst_.first_thread(p);
+    const std::uint32_t n = inst_.threads_of(p);
+    for (std::uint32_t i = 0; i < n; ++i) {
+        const ThreadDecl& td = thread_decl(first + i);
+        if (!td.start) continue;  // spawned later
+        ++pc.live_threads;
+        thread_created(first + i);
+        if (*td.start == Time{0}) {
+            arrive(first + i);
+        } else {
+            // Still `new`, but its arrival is planned (a crash before it cancels it).
+            th_[first + i].arrival = now_ + *td.start;
+            q_.push(now_ + *td.start, EventKind::arrive, first + i, th_[first + i].gen);
+        }
+    }
+    process_threads_created(p);
+    if (pc.live_threads == 0) process_ended(p, false);
+}
+
+// ---------------------------------------------------------------------------------------
+// Dispatch, switches, preemption
+
+bool Engine::allowed(ThreadIdx t, std::uint32_t c) const {
+    const auto& mask = affinity_[th_[t].program];
+    return mask.empty() || ((mask[c / 64] >> (c % 64)) & 1) != 0;
+}
+
+bool Engine::allowed_on_idle(ThreadIdx t) const {
+    const auto& mask = affinity_[th_[t].program];
+    if (mask.empty()) return true;  // the caller knows some CPU is idle
+    for (std::size_t w = 0; w < mask.size(); ++w)
+        if ((mask[w] & idle_words_[w]) != 0) return true;
+    return false;
+}
+
+void Engine::set_idle_bit(std::uint32_t c, bool idle) {
+    const std::uint64_t bit = std::uint64_t{1} << (c % 64);
+    if (idle) { idle_words_[c / 64] |= bit; ++idle_count_; }
+    else { idle_words_[c / 64] &= ~bit; --idle_count_; }
+}
+
+void Engine::dispatch_pass() {
+    dispatch_pending_ = false;
+    // 1. Idle CPUs take the best ready threads. The thread chooses the CPU: the one it
+    //    last ran on if idle, else the lowest-numbered idle CPU it may use.
+    while (idle_count_ > 0 && !sched_->empty()) {
+        const Eligible ok{this, [](const void* e, ThreadIdx t) {
+                              return static_cast<const Engine*>(e)->allowed_on_idle(t);
+                          }};
+        const ThreadIdx t = sched_->best(ok);
+        if (t == kNoThread) break;
+        std::uint32_t c = kNone32;
+        const std::int32_t last = th_[t].last_cpu;
+        if (last >= 0 && cpu_[static_cast<std::uint32_t>(last)].mode == Cpu::Mode::idle &&
+            allowed(t, static_cast<std::uint32_t>(last)))
+            c = static_cast<std::uint32_t>(last);
+        for (std::uint32_t i = 0; c == kNone32 && i < cpu_.size(); ++i)
+            if (cpu_[i].mode == Cpu::Mode::idle && allowed(t, i)) c = i;
+        assert(c != kNone32);
+        std::string why = tw_ ? sched_->pick_reason(t) : std::string{};
+        sched_->take(t);
+        const Cpu& k = cpu_[c];
+        const ThreadIdx from = k.freed_at == now_ ? k.prev : kNoThread;
+        start_switch(c, t, from, std::move(why));
+    }
+    // 2. Threads that became ready in this instant may preempt (best first).
+    if (sched_->preemptive() && !newcomers_.empty()) {
+        std::stable_sort(newcomers_.begin(), newcomers_.end(),
+                         [this](ThreadIdx a, ThreadIdx b) { return sched_->ranks_before(a, b); });
+        for (const ThreadIdx t : newcomers_) {
+            if (th_[t].state != ThreadState::ready || th_[t].cpu >= 0) continue;
+            std::uint32_t victim = kNone32;
+            for (std::uint32_t c = 0; c < cpu_.size(); ++c) {
+                Cpu& k = cpu_[c];
+                if (k.mode == Cpu::Mode::idle || k.resched || !allowed(t, c)) continue;
+                settle(c);
+                if (!sched_->preempts(t, k.thread)) continue;
+                if (victim == kNone32) { victim = c; continue; }
+                const ThreadIdx v = cpu_[victim].thread;
+                if (sched_->ranks_before(v, k.thread)) victim = c;  // k's thread ranks last so far
+                else if (!sched_->ranks_before(k.thread, v) && static_cast<std::int32_t>(c) == th_[t].last_cpu)
+                    victim = c;
+            }
+            if (victim == kNone32) continue;
+            Cpu& k = cpu_[victim];
+            if (k.mode == Cpu::Mode::switching) {
+                // Let the switch finish, then give the CPU to the better thread.
+                k.resched = true;
+                continue;
+            }
+            const ThreadIdx v = k.thread;
+            std::string why = tw_ ? sched_->preempt_reason(t, v) : std::string{};
+            stop_running(victim);
+            th_[v].preemptions++;
+            set_state(v, ThreadState::ready, why);
+            sched_->add(v, ReadyReason::preempted, now_);
+            std::string pick = tw_ ? "preempts " + inst_.thread_id(v) + ": " + sched_->pick_reason(t) : std::string{};
+            sched_->take(t);
+            start_switch(victim, t, v, std::move(pick));
+        }
+    }
+    newcomers_.clear();
+    // 3. CPUs still idle say so once.
+    for (std::uint32_t c = 0; c < cpu_.size(); ++c) {
+        Cpu& k = cpu_[c];
+        if (k.mode != Cpu::Mode::idle || k.idle_traced) continue;
+        k.idle_traced = true;
+        k.prev = kNone32;
+        if (tw_) tw_->record(now_, "idle").field("cpu", c).end();
+    }
+}
+
+void Engine::start_switch(std::uint32_t c, ThreadIdx t, ThreadIdx from, std::string why) {
+    Cpu& k = cpu_[c];
+    Tcb& th = th_[t];
+    if (k.mode == Cpu::Mode::idle) set_idle_bit(c, false);
+    const std::uint32_t as = pr_[th.process].address_space;
+    // No address space loaded yet counts as another one: Linux switches from the idle
+    // task's borrowed mm into the process's (switch_mm), a process switch.
+    const bool same_as = k.as == as;
+    const bool migr = th.last_cpu >= 0 && th.last_cpu != static_cast<std::int32_t>(c);
+    Time cost = same_as ? s_.costs.cs_thread : s_.costs.cs_process;
+    if (migr) cost += s_.costs.cs_migration;
+    if (same_as) ++totals_.thread; else ++totals_.process;
+    if (migr) { ++totals_.migrations; ++th.migrations; }
+    totals_.cost_ns += cost.ns();
+    ++k.switches;
+    k.switching += cost;
+    ++th.switches;
+    k.as = as;
+    k.mode = Cpu::Mode::switching;
+    k.thread = t;
+    k.idle_traced = false;
+    ++k.gen;
+    th.cpu = static_cast<std::int32_t>(c);
+    if (tw_) {
+        tw_->record(now_, "switch")
+            .field("cpu", c)
+            .field("from", from == kNoThread ? 0u : from + 1)
+            .field("to", t + 1)
+            .field("kind", same_as ? "thread" : "process")
+            .field("cost", cost.ns())
+            .field("migr", migr)
+            .end();
+        k.why = std::move(why);
+    }
+    q_.push(now_ + cost, EventKind::switch_done, c, k.gen);
+}
+
+void Engine::stop_running(std::uint32_t c) {
+    Cpu& k = cpu_[c];
+    settle(c);
+    const ThreadIdx t = k.thread;
+    sched_->stopped(t, c);
+    k.prev = t;
+    k.freed_at = now_;
+    k.thread = kNone32;
+    k.mode = Cpu::Mode::idle;
+    ++k.gen;
+    set_idle_bit(c, true);
+    th_[t].cpu = -1;
+}
+
+void Engine::on_switch_done(std::uint32_t c) {
+    Cpu& k = cpu_[c];
+    const ThreadIdx t = k.thread;
+    Tcb& th = th_[t];
+    if (k.resched) {
+        // A better thread came during the switch: the incoming one goes back, unrun.
+        k.resched = false;
+        k.prev = t;
+        k.freed_at = now_;
+        k.thread = kNone32;
+        k.mode = Cpu::Mode::idle;
+        ++k.gen;
+        set_idle_bit(c, true);
+        th.cpu = -1;
+        sched_->add(t, ReadyReason::displaced, now_);
+        request_dispatch();
+        return;
+    }
+    k.mode = Cpu::Mode::running;
+    set_state(t, ThreadState::running, {});
+    th.last_cpu = static_cast<std::int32_t>(c);
+    if (th.first_run < Time{0}) th.first_run = now_;
+    sched_->started(t, c, now_);
+    k.slice_left = sched_->slice(t);
+    k.seg_start = now_;
+    if (tw_) {
+        tw_->record(now_, "run").field("cpu", c).field("tid", t + 1).field("why", k.why).end();
+        k.why.clear();
+    }
+    advance(c);
+}
+
+void Engine::on_cpu_done(std::uint32_t c) {
+    settle(c);
+    advance(c);
+}
+
+void Engine::on_quantum(std::uint32_t c) {
+    settle(c);
+    Cpu& k = cpu_[c];
+    const ThreadIdx t = k.thread;
+    if (th_[t].work <= Time{0}) {  // finished its work exactly as the slice ended
+        advance(c);
+        return;
+    }
+    std::string why = tw_ ? sched_->slice_reason(t) : std::string{};
+    sched_->stopped(t, c);
+    sched_->slice_expired(t);
+    sched_->add(t, ReadyReason::quantum, now_);
+    const Eligible ok = on_cpu(c);
+    const ThreadIdx next = sched_->best(ok);
+    if (next == t) {
+        // Nobody else may run here: keep the CPU, no switch, a fresh slice.
+        sched_->take(t);
+        sched_->started(t, c, now_);
+        k.slice_left = sched_->slice(t);
+        k.seg_start = now_;
+        advance(c);
+        return;
+    }
+    std::string pick = tw_ ? sched_->pick_reason(next) : std::string{};
+    // stop_running without calling stopped() twice
+    k.prev = t;
+    k.freed_at = now_;
+    ++k.gen;
+    th_[t].cpu = -1;
+    th_[t].preemptions++;
+    set_state(t, ThreadState::ready, why);
+    sched_->take(next);
+    k.mode = Cpu::Mode::idle;
+    set_idle_bit(c, true);
+    start_switch(c, next, t, std::move(pick));
+}
+
+Eligible Engine::on_cpu(std::uint32_t c) {
+    eligible_cpu_ = c;
+    return Eligible{this, [](const void* e, ThreadIdx t) {
+                        const auto* self = static_cast<const Engine*>(e);
+                        return self->allowed(t, self->eligible_cpu_);
+                    }};
+}
+
+void Engine::leave_cpu(ThreadIdx t) {
+    const std::int32_t c = th_[t].cpu;
+    if (c < 0) return;
+    const auto cu = static_cast<std::uint32_t>(c);
+    if (cpu_[cu].mode == Cpu::Mode::running) {
+        stop_running(cu);
+    } else {
+        // Switching in: the switch is abandoned (only a crash can do this).
+        Cpu& k = cpu_[cu];
+        k.prev = kNone32;
+        k.freed_at = now_;
+        k.thread = kNone32;
+        k.mode = Cpu::Mode::idle;
+        k.resched = false;
+        ++k.gen;
+        set_idle_bit(cu, true);
+        th_[t].cpu = -1;
+    }
+    request_dispatch();
+}
+
+void Engine::block(ThreadIdx t, ThreadState s, WaitCause cause, std::uint32_t obj, std::string_view why,
+                   std::string_view on) {
+    Tcb& th = th_[t];
+    leave_cpu(t);
+    ++th.voluntary;
+    sched_->left(t);
+    th.cause = cause;
+    th.wait_obj = obj;
+    set_state(t, s, why, on);
+}
+
+void Engine::wake(ThreadIdx t, std::string_view why) {
+    Tcb& th = th_[t];
+    th.cause = WaitCause::none;
+    th.wait_obj = kNone32;
+    ++th.gen;
+    make_ready(t, ReadyReason::woke, why);
+}
+
+void Engine::sleep_until(ThreadIdx t, Time until, ThreadState s, WaitCause cause, std::string_view why) {
+    block(t, s, cause, kNone32, why, {});
+    q_.push(until, EventKind::wake, t, th_[t].gen);
+}
+
+void Engine::on_wake(ThreadIdx t) {
+    Tcb& th = th_[t];
+    const Program& p = programs_[th.program];
+    std::string_view why = "sleep over";
+    switch (th.cause) {
+        case WaitCause::sleep:
+            trace_op_end(t, p.code[th.pc]);
+            ++th.pc;
+            th.phase = 0;
+            break;
+        case WaitCause::io:
+            trace_op_end(t, p.code[th.pc]);
+            ++th.pc;
+            th.phase = 0;
+            why = "I/O done";
+            break;
+        case WaitCause::period:
+            th.pc = p.code[th.pc].a + 1;  // the loop body's first op
+            th.phase = 0;
+            why = "period started";
+            break;
+        default:
+            assert(false && "timed wake-up of a thread not in a timed wait");
+            return;
+    }
+    wake(t, why);
+}
+
+void Engine::on_boost() {
+    if (live_threads() == 0) return;
+    sched_->on_timer(now_);
+    if (tw_)
+        for (ThreadIdx t = 0; t < th_.size(); ++t)
+            if (th_[t].state == ThreadState::ready) set_state(t, ThreadState::ready, "boosted to top level");
+    request_dispatch();
+    // Re-arm only while something else can still happen: a lone timer must not keep a
+    // deadlocked run going forever.
+    if (!q_.empty() || any_runnable()) q_.push(now_ + *sched_->timer_period(), EventKind::boost, 0);
+}
+
+bool Engine::any_runnable() const {
+    for (const Cpu& k : cpu_)
+        if (k.mode != Cpu::Mode::idle) return true;
+    return !sched_->empty();
+}
+
+// ---------------------------------------------------------------------------------------
+// Running a thread's program
+
+void Engine::advance(std::uint32_t c) {
+    Cpu& k = cpu_[c];
+    const ThreadIdx t = k.thread;
+    Tcb& th = th_[t];
+    for (;;) {
+        if (th.work > Time{0}) {
+            k.seg_start = now_;
+            if (k.slice_left <= Time{0}) {
+                q_.push(now_, EventKind::quantum, c, k.gen);
+            } else if (th.work <= k.slice_left) {
+                q_.push(now_ + th.work, EventKind::cpu_done, c, k.gen);
+            } else {
+                q_.push(now_ + k.slice_left, EventKind::quantum, c, k.gen);
+            }
+            return;
+        }
+        if (!step(c, t)) return;
+    }
+}
+
+void Engine::charge_sys(ThreadIdx t, Time cost) {
+    Tcb& th = th_[t];
+    th.work = cost;
+    th.sys = true;
+}
+
+void Engine::trace_op_begin(ThreadIdx t, const Instr& in) {
+    if (!tw_) return;
+    auto& r = tw_->record(now_, "op").field("tid", t + 1).field("op", opcode_name(in.op)).field("ph", "B");
+    op_args(r, th_[t].process, in);
+    r.end();
+}
+
+void Engine::trace_op_end(ThreadIdx t, const Instr& in) {
+    if (!tw_) return;
+    auto& r = tw_->record(now_, "op").field("tid", t + 1).field("op", opcode_name(in.op)).field("ph", "E");
+    op_results(r, t, in);
+    r.end();
+}
+
+bool Engine::step(std::uint32_t c, ThreadIdx t) {
+    Tcb& th = th_[t];
+    const Program& p = programs_[th.program];
+    if (th.pc >= p.code.size()) {
+        end_thread(t, ThreadState::terminated, "finished its program");
+        return false;
+    }
+    const Instr& in = p.code[th.pc];
+    switch (in.op) {
+        case Opcode::compute:
+            if (th.phase == 0) {
+                trace_op_begin(t, in);
+                th.work = Time{in.x};
+                th.sys = false;
+                th.phase = 1;
+                return true;
+            }
+            trace_op_end(t, in);
+            ++th.pc;
+            th.phase = 0;
+            return true;
+        case Opcode::sleep:
+        case Opcode::io:
+            if (th.phase == 0) {
+                trace_op_begin(t, in);
+                charge_sys(t, s_.costs.syscall);
+                th.phase = 1;
+                return true;
+            }
+            th.phase = 2;
+            if (in.op == Opcode::sleep) {
+                std::string why = tw_ ? "sleeping until " + format_time(now_ + Time{in.x}) : std::string{};
+                sleep_until(t, now_ + Time{in.x}, ThreadState::sleeping, WaitCause::sleep, why);
+            } else {
+                std::string why = tw_ ? "I/O for " + format_time(Time{in.x}) : std::string{};
+                sleep_until(t, now_ + Time{in.x}, ThreadState::io, WaitCause::io, why);
+            }
+            return false;
+        case Opcode::yield:
+            if (th.phase == 0) {
+                trace_op_begin(t, in);
+                charge_sys(t, s_.costs.syscall);
+                th.phase = 1;
+                return true;
+            }
+            trace_op_end(t, in);
+            ++th.pc;
+            th.phase = 0;
+            return do_yield(c, t);
+        case Opcode::exit:
+            if (th.phase == 0) {
+                trace_op_begin(t, in);
+                charge_sys(t, s_.costs.syscall);
+                th.phase = 1;
+                return true;
+            }
+            trace_op_end(t, in);
+            end_thread(t, ThreadState::terminated, "exit");
+            return false;
+        case Opcode::loop_begin:
+            if (in.x == 0) {
+                th.pc = in.a + 1;
+                return true;
+            }
+            trace_op_begin(t, in);
+            th.loops.push_back({static_cast<std::uint64_t>(in.x) - 1, 0, now_.ns()});
+            ++th.pc;
+            return true;
+        case Opcode::loop_end: {
+            LoopFrame& f = th.loops.back();
+            const Instr& b = p.code[in.a];
+            if (th.phase == 0) {
+                if (f.left == 0) {
+                    th.loops.pop_back();
+                    trace_op_end(t, b);
+                    ++th.pc;
+                    return true;
+                }
+                --f.left;
+                ++f.k;
+                if (b.y < 0 || now_.ns() >= f.start_ns + static_cast<std::int64_t>(f.k) * b.y) {
+                    th.pc = in.a + 1;
+                    return true;
+                }
+                // Wait for the period: a timed sleep (clock_nanosleep), one syscall.
+                charge_sys(t, s_.costs.syscall);
+                th.phase = 1;
+                return true;
+            }
+            const Time deadline{f.start_ns + static_cast<std::int64_t>(f.k) * b.y};
+            if (now_ >= deadline) {
+                th.phase = 0;
+                th.pc = in.a + 1;
+                return true;
+            }
+            th.phase = 2;
+            std::string why = tw_ ? "sleeping until " + format_time(deadline) : std::string{};
+            sleep_until(t, deadline, ThreadState::sleeping, WaitCause::period, why);
+            return false;
+        }
+        default:
+            return model_step(c, t, in);
+    }
+}
+
+bool Engine::do_yield(std::uint32_t c, ThreadIdx t) {
+    Cpu& k = cpu_[c];
+    sched_->stopped(t, c);
+    sched_->add(t, ReadyReason::yielded, now_);
+    const ThreadIdx next = sched_->best(on_cpu(c));
+    if (next == t) {
+        sched_->take(t);
+        sched_->started(t, c, now_);
+        k.slice_left = sched_->slice(t);
+        return true;
+    }
+    std::string pick = tw_ ? sched_->pick_reason(next) : std::string{};
+    k.prev = t;
+    k.freed_at = now_;
+    ++k.gen;
+    th_[t].cpu = -1;
+    ++th_[t].voluntary;
+    set_state(t, ThreadState::ready, "yielded");
+    sched_->take(next);
+    k.mode = Cpu::Mode::idle;
+    set_idle_bit(c, true);
+    start_switch(c, next, t, std::move(pick));
+    return false;
+}
+
+void Engine::end_thread(ThreadIdx t, ThreadState final_state, std::string_view why) {
+    Tcb& th = th_[t];
+    if (th.cpu >= 0) {
+        leave_cpu(t);
+        if (final_state == ThreadState::terminated) ++th.voluntary;
+    } else if (th.state == ThreadState::ready) {
+        sched_->take(t);
+    }
+    sched_->left(t);
+    ++th.gen;
+    th.cause = WaitCause::none;
+    set_state(t, final_state, why);
+    th.finish = now_;
+    th.loops.clear();
+    th.loops.shrink_to_fit();
+    ++ended_threads_;
+    thread_ended(t, final_state == ThreadState::crashed);
+    Pcb& pc = pr_[th.process];
+    assert(pc.live_threads > 0);
+    if (--pc.live_threads == 0 && pc.state == ProcState::running) process_ended(th.process, pc.crashed);
+}
+
+std::uint32_t Engine::live_threads() const {
+    std::uint32_t n = 0;
+    for (const Tcb& t : th_)
+        if (t.state != ThreadState::created && t.state != ThreadState::terminated && t.state != ThreadState::crashed) ++n;
+    return n;
+}
+
+bool Engine::any_waiting() const {
+    for (const Tcb& t : th_)
+        if (t.state == ThreadState::blocked) return true;
+    return false;
+}
+
+// ---------------------------------------------------------------------------------------
+// The end: summary
+
+RunResult Engine::finish(StopReason stop) {
+    RunResult rr;
+    rr.stop = stop;
+    for (std::uint32_t c = 0; c < cpu_.size(); ++c) settle(c);
+    // Makespan: when the last thread ended, or where the run stopped.
+    Time makespan{0};
+    bool all_ended = true;
+    for (const Tcb& t : th_) {
+        if (t.finish > makespan) makespan = t.finish;
+        if (t.state != ThreadState::terminated && t.state != ThreadState::crashed && t.state != ThreadState::created)
+            all_ended = false;
+    }
+    if (!all_ended || stop != StopReason::finished) makespan = std::max(makespan, now_);
+    // Close the open intervals of threads still waiting so their times add up.
+    for (ThreadIdx t = 0; t < th_.size(); ++t) {
+        const ThreadState s = th_[t].state;
+        if (s == ThreadState::ready || s == ThreadState::blocked || s == ThreadState::sleeping || s == ThreadState::io) {
+            const Time was = now_;
+            now_ = makespan;
+            Tcb& th = th_[t];
+            const Time spent = now_ - th.since;
+            if (s == ThreadState::ready) th.ready_time += spent;
+            else th.blocked_time += spent;
+            if (s == ThreadState::io) th.io_time += spent;
+            th.since = now_;
+            now_ = was;
+        }
+    }
+    if (stop == StopReason::deadlock) report_deadlock(rr.summary);
+
+    Summary& sm = rr.summary;
+    sm.scenario = s_.name;
+    sm.source = "sim";
+    sm.seed = opt_.seed.value_or(s_.seed);
+    sm.policy = std::string{to_string(s_.scheduler.policy)};
+    sm.cpus = s_.cpus;
+    sm.makespan_ns = makespan.ns();
+    sm.context_switches = totals_;
+    sm.events = events_;
+    sm.threads.reserve(th_.size());
+    for (ThreadIdx t = 0; t < th_.size(); ++t) {
+        const Tcb& th = th_[t];
+        ThreadSummary ts;
+        ts.id = inst_.thread_id(t);
+        ts.tid = t + 1;
+        ts.pid = th.process + 1;
+        ts.arrival_ns = th.arrival.ns();
+        ts.first_run_ns = th.first_run.ns();
+        ts.finish_ns = th.finish.ns();
+        ts.turnaround_ns = th.finish >= Time{0} && th.arrival >= Time{0} ? (th.finish - th.arrival).ns() : 0;
+        ts.response_ns = th.first_run >= Time{0} && th.arrival >= Time{0} ? (th.first_run - th.arrival).ns() : 0;
+        ts.ready_ns = th.ready_time.ns();
+        ts.blocked_ns = th.blocked_time.ns();
+        ts.io_ns = th.io_time.ns();
+        ts.cpu_ns = th.cpu_time.ns();
+        ts.sys_ns = th.sys_time.ns();
+        ts.switches = th.switches;
+        ts.voluntary = th.voluntary;
+        ts.preemptions = th.preemptions;
+        ts.migrations = th.migrations;
+        ts.end_state = std::string{to_string(th.state)};
+        if (th.state == ThreadState::created && th.arrival < Time{0}) ts.end_state = "never started";
+        sm.threads.push_back(std::move(ts));
+    }
+    for (std::uint32_t c = 0; c < cpu_.size(); ++c) {
+        const Cpu& k = cpu_[c];
+        CpuSummary cs;
+        cs.cpu = c;
+        cs.busy_ns = k.busy.ns();
+        cs.switch_ns = k.switching.ns();
+        cs.idle_ns = std::max<std::int64_t>(0, makespan.ns() - cs.busy_ns - cs.switch_ns);
+        cs.utilization = makespan > Time{0} ? static_cast<double>(cs.busy_ns) / static_cast<double>(makespan.ns()) : 0.0;
+        cs.switches = k.switches;
+        sm.cpu.push_back(cs);
+    }
+    fill_model_summary(sm);
+    if (tw_) tw_->finish(makespan, events_);
+
+    switch (stop) {
+        case StopReason::max_events:
+            rr.stop_message = "stopped after " + std::to_string(events_) + " events at " + format_time(now_) +
+                              " (limit --max-events " + std::to_string(opt_.max_events) +
+                              "); raise it with --max-events N";
+            break;
+        case StopReason::until:
+            rr.stop_message = "stopped at --until " + format_time(*opt_.until) +
+                              " before the scenario finished; raise it with --until DURATION";
+            break;
+        default: break;
+    }
+    return rr;
+}
+
+}  // namespace ostwin

@@ -1,0 +1,149 @@
+#pragma once
+// The engine's internals, shared by Engine.cpp (loop, scheduling, accounting) and
+// EngineModel.cpp (the OS model: IPC, locks, memory, processes). Not a public header.
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sim/core/Engine.hpp"
+#include "sim/core/EventQueue.hpp"
+#include "sim/core/Kernel.hpp"
+#include "sim/core/ModelState.hpp"
+#include "sim/core/Program.hpp"
+#include "sim/core/Random.hpp"
+#include "sim/model/Instances.hpp"
+#include "sim/model/Objects.hpp"
+#include "sim/sched/Scheduler.hpp"
+#include "sim/trace/TraceHeader.hpp"
+#include "sim/trace/TraceWriter.hpp"
+
+namespace ostwin {
+
+
+/// The op's name as in scenarios and traces.
+std::string_view opcode_name(Opcode op);
+
+class Engine final : public SchedContext {
+public:
+    Engine(const Scenario& s, const EngineOptions& o);
+    ~Engine() override;
+    RunResult run();
+
+    // SchedContext
+    int priority(ThreadIdx t) const override { return th_[t].priority; }
+    int nice(ThreadIdx t) const override { return th_[t].nice; }
+    Time remaining_burst(ThreadIdx t) const override;
+    std::string thread_name(ThreadIdx t) const override;
+    std::uint32_t cpu_count() const override { return static_cast<std::uint32_t>(cpu_.size()); }
+    std::uint32_t thread_count() const override { return static_cast<std::uint32_t>(th_.size()); }
+
+private:
+    // loop
+    bool stale(const Event& e) const;
+    void handle(const Event& e);
+    void request_dispatch();
+    RunResult finish(StopReason stop);
+
+    // states and accounting
+    void set_state(ThreadIdx t, ThreadState s, std::string_view why, std::string_view on = {});
+    void settle(std::uint32_t cpu);
+    void make_ready(ThreadIdx t, ReadyReason reason, std::string_view why);
+    void arrive(ThreadIdx t);
+    void start_process(std::uint32_t p);
+
+    // dispatch
+    bool allowed(ThreadIdx t, std::uint32_t cpu) const;
+    bool allowed_on_idle(ThreadIdx t) const;
+    void set_idle_bit(std::uint32_t cpu, bool idle);
+    Eligible on_cpu(std::uint32_t cpu);
+    void dispatch_pass();
+    void start_switch(std::uint32_t cpu, ThreadIdx t, ThreadIdx from, std::string why);
+    void stop_running(std::uint32_t cpu);
+    void on_switch_done(std::uint32_t cpu);
+    void on_cpu_done(std::uint32_t cpu);
+    void on_quantum(std::uint32_t cpu);
+    void on_boost();
+    bool any_runnable() const;
+
+    // blocking
+    void leave_cpu(ThreadIdx t);
+    void block(ThreadIdx t, ThreadState s, WaitCause cause, std::uint32_t obj, std::string_view why,
+               std::string_view on);
+    void wake(ThreadIdx t, std::string_view why);
+    void sleep_until(ThreadIdx t, Time until, ThreadState s, WaitCause cause, std::string_view why);
+    void on_wake(ThreadIdx t);
+
+    // programs
+    void advance(std::uint32_t cpu);
+    bool step(std::uint32_t cpu, ThreadIdx t);
+    bool do_yield(std::uint32_t cpu, ThreadIdx t);
+    void charge_sys(ThreadIdx t, Time cost);
+    void end_thread(ThreadIdx t, ThreadState final_state, std::string_view why);
+    void trace_op_begin(ThreadIdx t, const Instr& in);
+    void trace_op_end(ThreadIdx t, const Instr& in);
+    std::uint32_t live_threads() const;
+    bool any_waiting() const;
+    const ThreadDecl& thread_decl(ThreadIdx t) const { return *decl_of_program_[th_[t].program]; }
+
+    // the OS model (EngineModel.cpp)
+    void model_init();
+    void process_started(std::uint32_t p);
+    void thread_created(ThreadIdx t);
+    void thread_ended(ThreadIdx t, bool crashed);
+    void process_ended(std::uint32_t p, bool crashed);
+    bool model_step(std::uint32_t cpu, ThreadIdx t, const Instr& in);
+    void op_args(TraceWriter& r, std::uint32_t process, const Instr& in) const;
+    void op_results(TraceWriter& r, ThreadIdx t, const Instr& in) const;
+    void report_deadlock(Summary& sm);
+    void fill_model_summary(Summary& sm);
+    void process_threads_created(std::uint32_t p);
+    void trace_mem(std::uint32_t p);
+    bool parent_gone(std::uint32_t parent) const;
+    void wake_joiners(std::map<std::uint32_t, std::vector<ThreadIdx>>& joiners, std::uint32_t key);
+    void runtime_error(ThreadIdx t, std::string msg);
+    /// Ends the blocking op at the thread's pc (op record, pc + 1) and makes it ready.
+    void wake_done(ThreadIdx t, std::string_view why);
+    void deliver_recv(ThreadIdx r, std::uint32_t ch, const std::optional<Message>& msg);
+    void complete_sends(std::uint32_t ch, const std::vector<CompletedSend>& done);
+    void trace_lock(ThreadIdx t, std::uint32_t lock, std::string_view ph);
+    void mutex_handoff(std::uint32_t lock, ThreadIdx to, ThreadIdx from);
+    void cond_reacquire(ThreadIdx w, std::uint32_t cond, ThreadIdx by);
+    bool skip_error(ThreadIdx t, const Instr& in, std::string msg);
+    bool step_spawn(ThreadIdx t, const Instr& in);
+    bool step_fork(ThreadIdx t, const Instr& in);
+    std::vector<std::uint32_t> join_targets(ThreadIdx t, const Instr& in) const;
+    bool step_join(ThreadIdx t, const Instr& in);
+    void crash_process(std::uint32_t p, ThreadIdx culprit);
+    std::string wait_resource(ThreadIdx t) const;
+
+    const Scenario& s_;
+    EngineOptions opt_;
+    Instances inst_;
+    ObjectInstances obj_;
+    Random rng_;  // the one random source; no op draws from it yet (docs/engine.md)
+    std::vector<Program> programs_;
+    std::vector<std::uint32_t> prog_base_;
+    std::vector<const ThreadDecl*> decl_of_program_;  ///< the declaration each program came from
+    std::vector<std::vector<std::uint64_t>> affinity_;
+    std::vector<Tcb> th_;
+    std::vector<Pcb> pr_;
+    std::vector<Cpu> cpu_;
+    std::vector<std::uint64_t> idle_words_;
+    std::uint32_t idle_count_ = 0;
+    std::uint32_t eligible_cpu_ = 0;
+    std::unique_ptr<Scheduler> sched_;
+    std::unique_ptr<TraceWriter> tw_;
+    EventQueue q_;
+    Time now_{0};
+    std::uint64_t events_ = 0;
+    std::uint64_t ended_threads_ = 0;
+    bool dispatch_pending_ = false;
+    std::vector<ThreadIdx> newcomers_;
+    SwitchTotals totals_;
+    std::unique_ptr<ModelState> model_;
+};
+
+}  // namespace ostwin

@@ -1,0 +1,80 @@
+#pragma once
+/// The simulated kernel's plain data: thread control blocks (TCB), process control blocks
+/// (PCB) and CPUs, kept by the engine in flat vectors indexed by thread, process and CPU
+/// index (docs/engine.md). Small on purpose: a million threads must fit in memory.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/core/Program.hpp"
+#include "sim/core/Time.hpp"
+
+namespace ostwin {
+
+enum class ThreadState : std::uint8_t { created, ready, running, blocked, sleeping, io, terminated, crashed };
+
+/// "new", "ready", ... as in traces and summaries.
+std::string_view to_string(ThreadState s);
+
+/// What a blocked thread waits for (the trace's `on`, the wait-for graph's edges).
+enum class WaitCause : std::uint8_t { none, sleep, io, period, lock, sem, cond, send, recv, barrier, join_thread, join_process };
+
+inline constexpr std::uint32_t kNone32 = UINT32_MAX;
+
+/// Thread control block.
+struct Tcb {
+    std::uint32_t process = 0;   ///< process instance index (pid - 1)
+    std::uint32_t program = 0;   ///< compiled program (shared by every replica)
+    std::uint32_t pc = 0;
+    ThreadState state = ThreadState::created;
+    WaitCause cause = WaitCause::none;
+    std::uint8_t phase = 0;      ///< step within the op at pc (syscall first, then block, ...)
+    bool sys = false;            ///< the CPU work in progress is kernel time (syscall, ipc)
+    std::int8_t nice = 0;
+    std::uint8_t priority = 10;
+    std::int32_t cpu = -1;       ///< CPU it is switching to or running on
+    std::int32_t last_cpu = -1;  ///< CPU it last ran on
+    std::uint32_t gen = 0;       ///< bumped to cancel its pending wake-up
+    std::uint32_t wait_obj = kNone32;  ///< object waited on (lock, channel, thread, process)
+    std::int64_t aux = 0;        ///< result of the op in progress (message number, faults, target)
+    std::uint64_t aux2 = 0;      ///< second result (message bytes, cow faults)
+    Time work;                   ///< CPU time left in the current piece of work
+    Time since;                  ///< when `state` last changed
+    std::vector<LoopFrame> loops;
+    // statistics
+    Time arrival{-1}, first_run{-1}, finish{-1};
+    Time cpu_time, sys_time, ready_time, blocked_time, io_time;
+    std::uint32_t switches = 0, voluntary = 0, preemptions = 0, migrations = 0;
+};
+
+enum class ProcState : std::uint8_t { created, running, zombie, reaped, crashed };
+
+/// Process control block.
+struct Pcb {
+    std::uint32_t parent = kNone32;  ///< parent process index (fork), kNone32 when none
+    ProcState state = ProcState::created;
+    std::uint32_t live_threads = 0;  ///< threads created and not yet ended
+    std::uint32_t address_space = kNone32;
+    Time start{-1}, end{-1};
+    bool crashed = false;
+};
+
+/// One CPU of the machine.
+struct Cpu {
+    enum class Mode : std::uint8_t { idle, switching, running };
+    Mode mode = Mode::idle;
+    bool resched = false;              ///< a better thread became ready while switching
+    bool idle_traced = false;          ///< an `idle` record was written for this idle period
+    std::uint32_t thread = kNone32;    ///< switching-in or running thread
+    std::uint32_t prev = kNone32;      ///< thread that last left this CPU
+    std::uint32_t as = kNone32;        ///< address space loaded (lazy TLB: kept while idle)
+    std::uint32_t gen = 0;             ///< bumped to cancel this CPU's pending events
+    Time freed_at{-1};                 ///< when `prev` left
+    Time seg_start;                    ///< start of the current piece of CPU work
+    Time slice_left;                   ///< slice left at seg_start
+    Time busy, switching;
+    std::uint64_t switches = 0;
+    std::string why;                   ///< reason of the dispatch in progress (tracing only)
+};
+
+}  // namespace ostwin

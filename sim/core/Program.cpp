@@ -1,0 +1,135 @@
+#include "sim/core/Program.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <type_traits>
+
+namespace ostwin {
+
+namespace {
+
+std::int64_t sat_add(std::int64_t a, std::int64_t b) {
+    return a > std::numeric_limits<std::int64_t>::max() - b ? std::numeric_limits<std::int64_t>::max() : a + b;
+}
+std::int64_t sat_mul(std::int64_t a, std::uint64_t k) {
+    if (a == 0 || k == 0) return 0;
+    if (static_cast<std::uint64_t>(a) > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) / k)
+        return std::numeric_limits<std::int64_t>::max();
+    return a * static_cast<std::int64_t>(k);
+}
+
+Instr lower(const OpVariant& v) {
+    return std::visit(
+        [](const auto& o) -> Instr {
+            using T = std::decay_t<decltype(o)>;
+            Instr in{Opcode::compute};
+            if constexpr (std::is_same_v<T, op::Compute>) { in.op = Opcode::compute; in.x = o.duration.ns(); }
+            else if constexpr (std::is_same_v<T, op::Sleep>) { in.op = Opcode::sleep; in.x = o.duration.ns(); }
+            else if constexpr (std::is_same_v<T, op::Io>) { in.op = Opcode::io; in.x = o.duration.ns(); }
+            else if constexpr (std::is_same_v<T, op::Send>) { in.op = Opcode::send; in.a = o.channel; in.x = static_cast<std::int64_t>(o.bytes); }
+            else if constexpr (std::is_same_v<T, op::Recv>) { in.op = Opcode::recv; in.a = o.channel; }
+            else if constexpr (std::is_same_v<T, op::Lock>) { in.op = Opcode::lock; in.a = o.lock; }
+            else if constexpr (std::is_same_v<T, op::Unlock>) { in.op = Opcode::unlock; in.a = o.lock; }
+            else if constexpr (std::is_same_v<T, op::SemWait>) { in.op = Opcode::sem_wait; in.a = o.lock; }
+            else if constexpr (std::is_same_v<T, op::SemPost>) { in.op = Opcode::sem_post; in.a = o.lock; }
+            else if constexpr (std::is_same_v<T, op::CondWait>) { in.op = Opcode::cond_wait; in.a = o.cond; in.b = o.mutex; }
+            else if constexpr (std::is_same_v<T, op::CondSignal>) { in.op = Opcode::cond_signal; in.a = o.cond; }
+            else if constexpr (std::is_same_v<T, op::CondBroadcast>) { in.op = Opcode::cond_broadcast; in.a = o.cond; }
+            else if constexpr (std::is_same_v<T, op::Barrier>) { in.op = Opcode::barrier; in.a = o.barrier; }
+            else if constexpr (std::is_same_v<T, op::Touch>) {
+                in.op = Opcode::touch; in.a = static_cast<std::uint32_t>(o.region); in.flag = o.write ? 1 : 0;
+                in.x = static_cast<std::int64_t>(o.offset); in.y = static_cast<std::int64_t>(o.bytes);
+            }
+            else if constexpr (std::is_same_v<T, op::Spawn>) { in.op = Opcode::spawn; in.a = o.thread; in.b = o.replica ? *o.replica + 1 : 0; }
+            else if constexpr (std::is_same_v<T, op::Fork>) { in.op = Opcode::fork; in.a = o.process; in.b = o.replica ? *o.replica + 1 : 0; }
+            else if constexpr (std::is_same_v<T, op::Join>) {
+                in.op = Opcode::join; in.a = o.index; in.b = o.replica ? *o.replica + 1 : 0;
+                in.flag = o.target == op::Join::Target::process ? 1 : 0;
+            }
+            else if constexpr (std::is_same_v<T, op::Yield>) in.op = Opcode::yield;
+            else if constexpr (std::is_same_v<T, op::Exit>) in.op = Opcode::exit;
+            else if constexpr (std::is_same_v<T, op::Crash>) in.op = Opcode::crash;
+            else { static_assert(std::is_same_v<T, op::Repeat>); in.op = Opcode::loop_begin; }
+            return in;
+        },
+        v);
+}
+
+}  // namespace
+
+Program compile_program(const std::vector<Op>& ops) {
+    Program p;
+    struct Frame {
+        const std::vector<Op>* ops;
+        std::size_t i;
+        std::uint32_t begin_pc;  // loop_begin of this body, or UINT32_MAX for the top level
+    };
+    std::vector<Frame> stack{{&ops, 0, UINT32_MAX}};
+    while (!stack.empty()) {
+        Frame& f = stack.back();
+        if (f.i == f.ops->size()) {
+            const std::uint32_t begin = f.begin_pc;
+            stack.pop_back();
+            if (begin == UINT32_MAX) continue;
+            const auto end_pc = static_cast<std::uint32_t>(p.code.size());
+            Instr e{Opcode::loop_end};
+            e.a = begin;
+            p.code.push_back(e);
+            Instr& b = p.code[begin];
+            b.a = end_pc;
+            // Pure-compute body: only compute and pure loops without period inside.
+            std::int64_t sum = 0;
+            bool pure = true;
+            for (std::uint32_t pc = begin + 1; pc < end_pc && pure;) {
+                const Instr& in = p.code[pc];
+                if (in.op == Opcode::compute) { sum = sat_add(sum, in.x); ++pc; }
+                else if (in.op == Opcode::loop_begin && in.y < 0 && in.z >= 0) {
+                    sum = sat_add(sum, sat_mul(in.z, static_cast<std::uint64_t>(in.x)));
+                    pc = in.a + 1;
+                } else pure = false;
+            }
+            b.z = pure ? sum : -1;
+            continue;
+        }
+        const Op& o = (*f.ops)[f.i++];
+        Instr in = lower(o.v);
+        if (const auto* r = std::get_if<op::Repeat>(&o.v)) {
+            in.x = static_cast<std::int64_t>(r->count);
+            in.y = r->period ? r->period->ns() : -1;
+            const auto begin = static_cast<std::uint32_t>(p.code.size());
+            p.code.push_back(in);
+            stack.push_back({&r->body, 0, begin});
+            p.max_depth = std::max<std::uint32_t>(p.max_depth, static_cast<std::uint32_t>(stack.size() - 1));
+            continue;
+        }
+        p.code.push_back(in);
+    }
+    return p;
+}
+
+Time lookahead_burst(const Program& p, std::uint32_t pc, const LoopFrame* loops, std::size_t depth) {
+    std::int64_t sum = 0;
+    const auto n = static_cast<std::uint32_t>(p.code.size());
+    while (pc < n) {
+        const Instr& in = p.code[pc];
+        if (in.op == Opcode::compute) {
+            sum = sat_add(sum, in.x);
+            ++pc;
+        } else if (in.op == Opcode::loop_begin && in.y < 0 && in.z >= 0) {
+            sum = sat_add(sum, sat_mul(in.z, static_cast<std::uint64_t>(in.x)));
+            pc = in.a + 1;
+        } else if (in.op == Opcode::loop_end && depth > 0) {
+            const Instr& b = p.code[in.a];
+            if (b.y >= 0 || b.z < 0) break;
+            // The iterations after the current one run the whole pure body again.
+            sum = sat_add(sum, sat_mul(b.z, loops[depth - 1].left));
+            --depth;
+            ++pc;
+        } else {
+            break;
+        }
+    }
+    return Time{sum};
+}
+
+}  // namespace ostwin

@@ -1,0 +1,24 @@
+#include "sim/sched/Scheduler.hpp"
+
+namespace ostwin {
+
+std::string Scheduler::preempt_reason(ThreadIdx incoming, ThreadIdx victim) const {
+    return "preempted by " + std::string{"thread "} + std::to_string(incoming + 1);
+}
+
+std::string Scheduler::slice_reason(ThreadIdx t) const { return "time slice expired"; }
+
+std::unique_ptr<Scheduler> make_scheduler(const SchedulerSpec& spec, const SchedContext& ctx) {
+    switch (spec.policy) {
+        case Policy::fcfs: return make_fcfs(spec, ctx);
+        case Policy::rr: return make_rr(spec, ctx);
+        case Policy::priority: return make_priority(spec, ctx);
+        case Policy::sjf: return make_sjf(spec, ctx);
+        case Policy::srtf: return make_srtf(spec, ctx);
+        case Policy::mlfq: return make_mlfq(spec, ctx);
+        case Policy::fair: return make_fair(spec, ctx);
+    }
+    return make_fcfs(spec, ctx);
+}
+
+}  // namespace ostwin

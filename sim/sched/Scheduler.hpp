@@ -1,0 +1,113 @@
+#pragma once
+/// The scheduling-policy interface (docs/policies.md): one small abstract class, one file
+/// per policy. The engine owns threads, CPUs and time; a policy owns only its ready set
+/// and the per-thread numbers it needs (level, vruntime), and answers "who next" and
+/// "does this one preempt that one", with the reason in words for the trace.
+///
+/// Complexity of each policy's add / take / best is written on its class.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "sim/core/Time.hpp"
+#include "sim/model/Scenario.hpp"
+
+namespace ostwin {
+
+using ThreadIdx = std::uint32_t;
+inline constexpr ThreadIdx kNoThread = UINT32_MAX;
+
+/// What a policy may ask the engine about a thread.
+class SchedContext {
+public:
+    virtual ~SchedContext() = default;
+    [[nodiscard]] virtual int priority(ThreadIdx t) const = 0;
+    [[nodiscard]] virtual int nice(ThreadIdx t) const = 0;
+    /// The rest of the thread's current CPU burst (sjf/srtf oracle, docs/policies.md).
+    [[nodiscard]] virtual Time remaining_burst(ThreadIdx t) const = 0;
+    /// `process/thread`, for reasons in the trace.
+    [[nodiscard]] virtual std::string thread_name(ThreadIdx t) const = 0;
+    [[nodiscard]] virtual std::uint32_t cpu_count() const = 0;
+    [[nodiscard]] virtual std::uint32_t thread_count() const = 0;
+};
+
+/// Why a thread is (re)entering the ready set.
+enum class ReadyReason : std::uint8_t {
+    arrived,    ///< new thread
+    woke,       ///< was blocked, sleeping or in I/O
+    preempted,  ///< a better thread took its CPU before its slice ended
+    quantum,    ///< its slice expired (slice_expired was called first)
+    yielded,    ///< it called yield
+    displaced,  ///< chosen, but a better thread came while the CPU switched to it; it never ran
+};
+
+/// A cheap non-owning predicate over threads (which threads may run on the CPU at hand).
+struct Eligible {
+    const void* ctx = nullptr;
+    bool (*fn)(const void*, ThreadIdx) = nullptr;
+    bool operator()(ThreadIdx t) const { return fn == nullptr || fn(ctx, t); }
+};
+
+class Scheduler {
+public:
+    virtual ~Scheduler() = default;
+
+    /// t becomes ready.
+    virtual void add(ThreadIdx t, ReadyReason why, Time now) = 0;
+    /// The best ready thread for which `ok` holds, or kNoThread; does not remove it.
+    [[nodiscard]] virtual ThreadIdx best(Eligible ok) const = 0;
+    /// Removes a ready thread (it was picked to run, or its process died).
+    virtual void take(ThreadIdx t) = 0;
+    [[nodiscard]] virtual bool empty() const = 0;
+
+    /// t starts running on `cpu` (after its context switch).
+    virtual void started(ThreadIdx t, std::uint32_t cpu, Time now) {}
+    /// The thread running on `cpu` stops running (for any reason).
+    virtual void stopped(ThreadIdx t, std::uint32_t cpu) {}
+    /// t left the runnable set: blocked, slept, ended or crashed (after stopped or take).
+    virtual void left(ThreadIdx t) {}
+    /// t used `ran` of CPU time (called as the engine accounts it).
+    virtual void charge(ThreadIdx t, Time ran) {}
+    /// How long t may run from its dispatch before the policy decides again;
+    /// Time::max(): until it blocks or ends.
+    [[nodiscard]] virtual Time slice(ThreadIdx t) const = 0;
+    /// t used its whole slice; called before add(t, quantum). mlfq demotes here.
+    virtual void slice_expired(ThreadIdx t) {}
+
+    /// Does the policy ever take a CPU from a running thread for a newly ready one?
+    [[nodiscard]] virtual bool preemptive() const { return false; }
+    /// Would ready thread `incoming` preempt `running` now?
+    [[nodiscard]] virtual bool preempts(ThreadIdx incoming, ThreadIdx running) const { return false; }
+    /// Total order used to choose a preemption victim: the running thread that ranks last.
+    [[nodiscard]] virtual bool ranks_before(ThreadIdx a, ThreadIdx b) const { return a < b; }
+
+    /// Periodic policy timer (mlfq boost), nullopt when none.
+    [[nodiscard]] virtual std::optional<Time> timer_period() const { return std::nullopt; }
+    /// The periodic timer fired: mlfq moves every thread to the top level.
+    virtual void on_timer(Time now) {}
+
+    /// Why `t` was chosen, in words ("first in FIFO order", "level 1 of 3").
+    [[nodiscard]] virtual std::string pick_reason(ThreadIdx t) const = 0;
+    /// Why `incoming` takes the CPU of `victim` ("preempted by a/b (priority 20 > 10)").
+    [[nodiscard]] virtual std::string preempt_reason(ThreadIdx incoming, ThreadIdx victim) const;
+    /// Why t lost the CPU when its slice ended ("quantum expired (10ms)").
+    [[nodiscard]] virtual std::string slice_reason(ThreadIdx t) const;
+};
+
+/// The policy of a scheduler spec. `ctx` must outlive the scheduler.
+std::unique_ptr<Scheduler> make_scheduler(const SchedulerSpec& spec, const SchedContext& ctx);
+
+// One factory per policy, each in its own file.
+std::unique_ptr<Scheduler> make_fcfs(const SchedulerSpec& spec, const SchedContext& ctx);
+std::unique_ptr<Scheduler> make_rr(const SchedulerSpec& spec, const SchedContext& ctx);
+std::unique_ptr<Scheduler> make_priority(const SchedulerSpec& spec, const SchedContext& ctx);
+std::unique_ptr<Scheduler> make_sjf(const SchedulerSpec& spec, const SchedContext& ctx);
+std::unique_ptr<Scheduler> make_srtf(const SchedulerSpec& spec, const SchedContext& ctx);
+std::unique_ptr<Scheduler> make_mlfq(const SchedulerSpec& spec, const SchedContext& ctx);
+std::unique_ptr<Scheduler> make_fair(const SchedulerSpec& spec, const SchedContext& ctx);
+
+/// Default quantum where a policy needs one and the scenario gave none (mlfq).
+inline constexpr Time kDefaultQuantum{10'000'000};
+
+}  // namespace ostwin

@@ -1,0 +1,457 @@
+// The run summary: expectation checks, the contract's JSON (docs/summary-format.md) and
+// the human tables of `ostwin run`.
+#include "sim/trace/Summary.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <type_traits>
+#include <cstdio>
+#include <functional>
+#include <optional>
+#include <ostream>
+#include <set>
+#include <string_view>
+
+#include "sim/core/Time.hpp"
+#include "sim/model/Scenario.hpp"
+#include "sim/trace/TraceWriter.hpp"
+
+namespace ostwin {
+
+namespace {
+
+enum class Unit : std::uint8_t { time, count, bytes };
+
+std::string format_value(std::int64_t v, Unit u) {
+    switch (u) {
+        case Unit::time: return format_time(Time{v});
+        case Unit::bytes: return v < 0 ? std::to_string(v) : format_bytes(static_cast<std::uint64_t>(v));
+        case Unit::count: return std::to_string(v);
+    }
+    return std::to_string(v);
+}
+
+std::string range_text(std::string_view metric, const Range& r, Unit u) {
+    std::string m{metric};
+    if (r.min && r.max) {
+        if (*r.min == *r.max) return m + " == " + format_value(*r.max, u);
+        return format_value(*r.min, u) + " <= " + m + " <= " + format_value(*r.max, u);
+    }
+    if (r.max) return m + " <= " + format_value(*r.max, u);
+    if (r.min) return m + " >= " + format_value(*r.min, u);
+    return m + " (any)";
+}
+
+bool in_range(std::int64_t v, const Range& r) {
+    return (!r.min || v >= *r.min) && (!r.max || v <= *r.max);
+}
+
+struct Metric {
+    std::int64_t value;
+    Unit unit;
+};
+
+std::string strip_ns(std::string_view m) {
+    std::string s{m};
+    if (s.size() > 3 && s.ends_with("_ns")) s.resize(s.size() - 3);
+    if (s.size() > 6 && s.ends_with("_bytes")) s.resize(s.size() - 6);
+    return s;
+}
+
+std::optional<Metric> thread_metric(const ThreadSummary& t, std::string_view name) {
+    const std::string m = strip_ns(name);
+    if (m == "finish") return Metric{t.finish_ns, Unit::time};
+    if (m == "arrival") return Metric{t.arrival_ns, Unit::time};
+    if (m == "first_run") return Metric{t.first_run_ns, Unit::time};
+    if (m == "turnaround") return Metric{t.turnaround_ns, Unit::time};
+    if (m == "response") return Metric{t.response_ns, Unit::time};
+    if (m == "ready" || m == "wait" || m == "waiting") return Metric{t.ready_ns, Unit::time};
+    if (m == "blocked") return Metric{t.blocked_ns, Unit::time};
+    if (m == "io") return Metric{t.io_ns, Unit::time};
+    if (m == "cpu") return Metric{t.cpu_ns, Unit::time};
+    if (m == "sys") return Metric{t.sys_ns, Unit::time};
+    if (m == "switches") return Metric{static_cast<std::int64_t>(t.switches), Unit::count};
+    if (m == "voluntary") return Metric{static_cast<std::int64_t>(t.voluntary), Unit::count};
+    if (m == "preemptions") return Metric{static_cast<std::int64_t>(t.preemptions), Unit::count};
+    if (m == "migrations") return Metric{static_cast<std::int64_t>(t.migrations), Unit::count};
+    return std::nullopt;
+}
+
+std::optional<Metric> process_metric(const ProcessSummary& p, std::string_view name) {
+    const std::string m = strip_ns(name);
+    if (m == "peak_rss") return Metric{static_cast<std::int64_t>(p.peak_rss_bytes), Unit::bytes};
+    if (m == "final_rss" || m == "rss") return Metric{static_cast<std::int64_t>(p.final_rss_bytes), Unit::bytes};
+    if (m == "page_faults" || m == "faults") return Metric{static_cast<std::int64_t>(p.page_faults), Unit::count};
+    if (m == "cow_faults") return Metric{static_cast<std::int64_t>(p.cow_faults), Unit::count};
+    if (m == "start") return Metric{p.start_ns, Unit::time};
+    if (m == "end" || m == "finish") return Metric{p.end_ns, Unit::time};
+    return std::nullopt;
+}
+
+std::string deadlock_text(const std::vector<std::string>& cycle) {
+    std::string s;
+    for (std::size_t i = 0; i < cycle.size(); ++i) {
+        if (i) s += " -> ";
+        s += cycle[i];
+    }
+    if (!cycle.empty()) s += " -> " + cycle.front();
+    return s;
+}
+
+}  // namespace
+
+bool check_expectations(const Scenario& s, Summary& sm) {
+    const Expectations& e = s.expect;
+    auto add = [&](std::string what, bool ok, std::string detail) {
+        sm.expectations.push_back({std::move(what), ok, std::move(detail)});
+    };
+    if (e.makespan)
+        add(range_text("makespan", *e.makespan, Unit::time), in_range(sm.makespan_ns, *e.makespan),
+            "was " + format_time(Time{sm.makespan_ns}));
+    if (e.deadlock) {
+        const bool had = sm.deadlock.has_value();
+        add(std::string{"deadlock: "} + (*e.deadlock ? "true" : "false"), had == *e.deadlock,
+            had ? "deadlock: " + deadlock_text(*sm.deadlock) : "no deadlock");
+    } else if (sm.deadlock) {
+        add("no deadlock", false, "deadlock: " + deadlock_text(*sm.deadlock));
+    }
+    if (e.crashed) {
+        std::set<std::string> want(e.crashed->begin(), e.crashed->end());
+        for (const std::string& name : *e.crashed) {
+            const auto it = std::find_if(sm.processes.begin(), sm.processes.end(),
+                                         [&](const ProcessSummary& p) { return p.name == name; });
+            if (it == sm.processes.end()) add(name + " crashed", false, "no such process");
+            else add(name + " crashed", it->crashed, it->crashed ? "crashed" : "did not crash");
+        }
+        std::string others;
+        for (const ProcessSummary& p : sm.processes)
+            if (p.crashed && !want.count(p.name)) others += (others.empty() ? "" : ", ") + p.name;
+        add("no other process crashed", others.empty(), others.empty() ? "none" : "crashed: " + others);
+    }
+    for (const MetricExpect& m : e.threads) {
+        const auto it = std::find_if(sm.threads.begin(), sm.threads.end(),
+                                     [&](const ThreadSummary& t) { return t.id == m.subject; });
+        const std::string label = m.subject + " " + strip_ns(m.metric);
+        if (it == sm.threads.end()) { add(label, false, "no such thread"); continue; }
+        const auto v = thread_metric(*it, m.metric);
+        if (!v) { add(label, false, "unknown metric `" + m.metric + "`"); continue; }
+        // A time that never happened (-1: never ran, never finished) meets no range.
+        const bool never = v->unit == Unit::time && v->value < 0;
+        add(range_text(label, m.range, v->unit), !never && in_range(v->value, m.range),
+            never && v->unit == Unit::time ? "never happened" : "was " + format_value(v->value, v->unit));
+    }
+    for (const MetricExpect& m : e.processes) {
+        const auto it = std::find_if(sm.processes.begin(), sm.processes.end(),
+                                     [&](const ProcessSummary& p) { return p.name == m.subject; });
+        const std::string label = m.subject + " " + strip_ns(m.metric);
+        if (it == sm.processes.end()) { add(label, false, "no such process"); continue; }
+        const auto v = process_metric(*it, m.metric);
+        if (!v) { add(label, false, "unknown metric `" + m.metric + "`"); continue; }
+        add(range_text(label, m.range, v->unit), in_range(v->value, m.range),
+            "was " + format_value(v->value, v->unit));
+    }
+    for (const auto& [what, r] : e.context_switches) {
+        std::int64_t v = 0;
+        const SwitchTotals& c = sm.context_switches;
+        if (what == "thread") v = static_cast<std::int64_t>(c.thread);
+        else if (what == "process") v = static_cast<std::int64_t>(c.process);
+        else if (what == "migrations") v = static_cast<std::int64_t>(c.migrations);
+        else if (what == "total") v = static_cast<std::int64_t>(c.thread + c.process);
+        else { add("context_switches." + what, false, "unknown counter"); continue; }
+        add(range_text("context_switches." + what, r, Unit::count), in_range(v, r), "was " + std::to_string(v));
+    }
+    return std::all_of(sm.expectations.begin(), sm.expectations.end(),
+                       [](const ExpectationResult& x) { return x.ok; });
+}
+
+namespace {
+
+/// Writes JSON straight into a string: no document tree, so a million threads cost only
+/// their text. Keys are fixed identifiers; string values are escaped.
+class JsonOut {
+public:
+    explicit JsonOut(std::string& out) : o_(out) {}
+    JsonOut& begin_object() { sep(); o_.push_back('{'); first_ = true; return *this; }
+    JsonOut& end_object() { o_.push_back('}'); first_ = false; return *this; }
+    JsonOut& begin_array(std::string_view k) { key(k); o_.push_back('['); first_ = true; return *this; }
+    JsonOut& end_array() { o_.push_back(']'); first_ = false; return *this; }
+    JsonOut& begin_object(std::string_view k) { key(k); o_.push_back('{'); first_ = true; return *this; }
+    JsonOut& kv(std::string_view k, std::string_view v) { key(k); append_json_string(o_, v); return *this; }
+    JsonOut& kv(std::string_view k, const std::string& v) { return kv(k, std::string_view{v}); }
+    JsonOut& kv(std::string_view k, const char* v) { return kv(k, std::string_view{v}); }
+    JsonOut& kv(std::string_view k, bool v) { key(k); o_.append(v ? "true" : "false"); return *this; }
+    JsonOut& kv(std::string_view k, double v) {
+        key(k);
+        char buf[32];
+        auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
+        o_.append(buf, p);
+        return *this;
+    }
+    template <typename I>
+        requires std::is_integral_v<I>
+    JsonOut& kv(std::string_view k, I v) {
+        key(k);
+        char buf[24];
+        auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
+        o_.append(buf, p);
+        return *this;
+    }
+    JsonOut& null(std::string_view k) { key(k); o_.append("null"); return *this; }
+    JsonOut& str(std::string_view v) { sep(); append_json_string(o_, v); first_ = false; return *this; }
+
+private:
+    void sep() {
+        if (!first_) o_.push_back(',');
+    }
+    void key(std::string_view k) {
+        sep();
+        o_.push_back('"');
+        o_.append(k);
+        o_.append("\":");
+        first_ = false;
+    }
+    std::string& o_;
+    bool first_ = true;
+};
+
+}  // namespace
+
+std::string summary_to_json(const Summary& s) {
+    std::string out;
+    out.reserve(1024 + s.threads.size() * 400);
+    JsonOut j(out);
+    j.begin_object();
+    j.kv("scenario", s.scenario).kv("source", s.source).kv("seed", s.seed).kv("policy", s.policy);
+    j.kv("cpus", s.cpus).kv("makespan_ns", s.makespan_ns).kv("events", s.events);
+    j.begin_object("context_switches")
+        .kv("thread", s.context_switches.thread)
+        .kv("process", s.context_switches.process)
+        .kv("migrations", s.context_switches.migrations)
+        .kv("cost_ns", s.context_switches.cost_ns)
+        .end_object();
+    j.begin_array("threads");
+    for (const ThreadSummary& t : s.threads) {
+        j.begin_object()
+            .kv("id", t.id)
+            .kv("tid", t.tid)
+            .kv("pid", t.pid)
+            .kv("arrival_ns", t.arrival_ns)
+            .kv("first_run_ns", t.first_run_ns)
+            .kv("finish_ns", t.finish_ns)
+            .kv("turnaround_ns", t.turnaround_ns)
+            .kv("response_ns", t.response_ns)
+            .kv("ready_ns", t.ready_ns)
+            .kv("blocked_ns", t.blocked_ns)
+            .kv("io_ns", t.io_ns)
+            .kv("cpu_ns", t.cpu_ns)
+            .kv("sys_ns", t.sys_ns)
+            .kv("switches", t.switches)
+            .kv("voluntary", t.voluntary)
+            .kv("preemptions", t.preemptions)
+            .kv("migrations", t.migrations)
+            .kv("end_state", t.end_state)
+            .end_object();
+    }
+    j.end_array();
+    j.begin_array("cpu");
+    for (const CpuSummary& c : s.cpu)
+        j.begin_object()
+            .kv("cpu", c.cpu)
+            .kv("busy_ns", c.busy_ns)
+            .kv("switch_ns", c.switch_ns)
+            .kv("idle_ns", c.idle_ns)
+            .kv("utilization", c.utilization)
+            .kv("switches", c.switches)
+            .end_object();
+    j.end_array();
+    j.begin_array("processes");
+    for (const ProcessSummary& p : s.processes)
+        j.begin_object()
+            .kv("name", p.name)
+            .kv("pid", p.pid)
+            .kv("parent", p.parent)
+            .kv("peak_rss_bytes", p.peak_rss_bytes)
+            .kv("final_rss_bytes", p.final_rss_bytes)
+            .kv("page_faults", p.page_faults)
+            .kv("cow_faults", p.cow_faults)
+            .kv("crashed", p.crashed)
+            .kv("start_ns", p.start_ns)
+            .kv("end_ns", p.end_ns)
+            .end_object();
+    j.end_array();
+    j.begin_array("channels");
+    for (const ChannelSummary& c : s.channels)
+        j.begin_object()
+            .kv("name", c.name)
+            .kv("kind", c.kind)
+            .kv("messages", c.messages)
+            .kv("bytes", c.bytes)
+            .kv("send_blocked_ns", c.send_blocked_ns)
+            .kv("recv_blocked_ns", c.recv_blocked_ns)
+            .kv("ipc_cpu_ns", c.ipc_cpu_ns)
+            .kv("max_queued_bytes", c.max_queued_bytes)
+            .end_object();
+    j.end_array();
+    j.begin_array("locks");
+    for (const LockSummary& l : s.locks)
+        j.begin_object()
+            .kv("name", l.name)
+            .kv("kind", l.kind)
+            .kv("acquisitions", l.acquisitions)
+            .kv("contended", l.contended)
+            .kv("wait_ns", l.wait_ns)
+            .kv("max_wait_ns", l.max_wait_ns)
+            .end_object();
+    j.end_array();
+    j.kv("unique_peak_bytes", s.unique_peak_bytes);
+    if (s.deadlock) {
+        j.begin_array("deadlock");
+        for (const std::string& x : *s.deadlock) j.str(x);
+        j.end_array();
+    } else {
+        j.null("deadlock");
+    }
+    j.begin_array("expectations");
+    for (const ExpectationResult& e : s.expectations)
+        j.begin_object().kv("what", e.what).kv("ok", e.ok).kv("detail", e.detail).end_object();
+    j.end_array();
+    j.begin_array("errors");
+    for (const RuntimeErrorRecord& e : s.errors)
+        j.begin_object().kv("t_ns", e.t_ns).kv("thread", e.thread).kv("message", e.message).end_object();
+    j.end_array();
+    j.end_object();
+    return out;
+}
+
+namespace {
+
+/// A table printed with aligned columns: text left-aligned, numbers right-aligned.
+class Table {
+public:
+    explicit Table(std::vector<std::string> header) : rows_{std::move(header)} {}
+    void row(std::vector<std::string> r) { rows_.push_back(std::move(r)); }
+    /// Columns before `left_cols` and the last column (a word, e.g. a state) align left.
+    void print(std::ostream& out, std::size_t left_cols = 1, bool last_left = false) const {
+        std::vector<std::size_t> w(rows_.front().size(), 0);
+        for (const auto& r : rows_)
+            for (std::size_t i = 0; i < r.size() && i < w.size(); ++i) w[i] = std::max(w[i], r[i].size());
+        for (const auto& r : rows_) {
+            std::string line = "  ";
+            for (std::size_t i = 0; i < r.size() && i < w.size(); ++i) {
+                const std::string pad(w[i] - r[i].size(), ' ');
+                if (i) line += "  ";
+                const bool left = i < left_cols || (last_left && i + 1 == w.size());
+                line += left ? r[i] + pad : pad + r[i];
+            }
+            while (!line.empty() && line.back() == ' ') line.pop_back();
+            out << line << '\n';
+        }
+    }
+
+private:
+    std::vector<std::vector<std::string>> rows_;
+};
+
+std::string t_or_dash(std::int64_t ns) { return ns < 0 ? "-" : format_time(Time{ns}); }
+
+std::string percent(double x) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f%%", x * 100.0);
+    return buf;
+}
+
+}  // namespace
+
+void print_summary_tables(const Summary& s, std::ostream& out) {
+    out << "scenario " << s.scenario << ": policy " << s.policy << ", " << s.cpus << " CPU"
+        << (s.cpus == 1 ? "" : "s") << ", seed " << s.seed << "\n\n";
+
+    out << "threads\n";
+    Table tt({"thread", "arrival", "first run", "finish", "turnaround", "response", "ready wait", "blocked",
+              "cpu", "switches", "preempt", "migr", "state"});
+    // A table of a million rows helps nobody: the first rows, then a note (--json has all).
+    constexpr std::size_t kMaxRows = 200;
+    std::size_t shown = 0;
+    for (const ThreadSummary& t : s.threads) {
+        if (shown++ == kMaxRows) break;
+        const bool finished = t.finish_ns >= 0;
+        const bool ran = t.first_run_ns >= 0;
+        tt.row({t.id, t_or_dash(t.arrival_ns), t_or_dash(t.first_run_ns), t_or_dash(t.finish_ns),
+                finished ? format_time(Time{t.turnaround_ns}) : "-", ran ? format_time(Time{t.response_ns}) : "-",
+                format_time(Time{t.ready_ns}), format_time(Time{t.blocked_ns}), format_time(Time{t.cpu_ns}),
+                std::to_string(t.switches), std::to_string(t.preemptions), std::to_string(t.migrations),
+                t.end_state});
+    }
+    tt.print(out, 1, true);
+    if (s.threads.size() > kMaxRows)
+        out << "  ... and " << (s.threads.size() - kMaxRows) << " more threads (--json lists every one)\n";
+
+    out << "\ncpus\n";
+    Table ct({"cpu", "busy", "switching", "idle", "utilization", "switches"});
+    for (const CpuSummary& c : s.cpu)
+        ct.row({std::to_string(c.cpu), format_time(Time{c.busy_ns}), format_time(Time{c.switch_ns}),
+                format_time(Time{c.idle_ns}), percent(c.utilization), std::to_string(c.switches)});
+    ct.print(out);
+
+    bool memory = false;
+    for (const ProcessSummary& p : s.processes) memory = memory || p.peak_rss_bytes > 0 || p.parent != 0 || p.crashed;
+    if (memory) {
+        out << "\nprocesses\n";
+        Table pt({"process", "pid", "parent", "start", "end", "peak rss", "final rss", "faults", "cow", "crashed"});
+        std::size_t pshown = 0;
+        for (const ProcessSummary& p : s.processes)
+            if (pshown++ < kMaxRows)
+                pt.row({p.name, std::to_string(p.pid), p.parent ? std::to_string(p.parent) : "-", t_or_dash(p.start_ns),
+                    t_or_dash(p.end_ns), format_bytes(p.peak_rss_bytes), format_bytes(p.final_rss_bytes),
+                    std::to_string(p.page_faults), std::to_string(p.cow_faults), p.crashed ? "yes" : "no"});
+        pt.print(out);
+        if (s.processes.size() > kMaxRows)
+            out << "  ... and " << (s.processes.size() - kMaxRows) << " more processes (--json lists every one)\n";
+    }
+    if (!s.channels.empty()) {
+        out << "\nchannels\n";
+        Table cht({"channel", "kind", "messages", "bytes", "send blocked", "recv blocked", "ipc cpu", "max queued"});
+        for (const ChannelSummary& c : s.channels)
+            cht.row({c.name, c.kind, std::to_string(c.messages), format_bytes(c.bytes),
+                     format_time(Time{c.send_blocked_ns}), format_time(Time{c.recv_blocked_ns}),
+                     format_time(Time{c.ipc_cpu_ns}), format_bytes(c.max_queued_bytes)});
+        cht.print(out, 2);
+    }
+    if (!s.locks.empty()) {
+        out << "\nlocks\n";
+        Table lt({"lock", "kind", "acquisitions", "contended", "wait", "max wait"});
+        for (const LockSummary& l : s.locks)
+            lt.row({l.name, l.kind, std::to_string(l.acquisitions), std::to_string(l.contended),
+                    format_time(Time{l.wait_ns}), format_time(Time{l.max_wait_ns})});
+        lt.print(out, 2);
+    }
+
+    const SwitchTotals& c = s.context_switches;
+    out << "\ntotals\n";
+    Table tot({"what", "value"});
+    tot.row({"makespan", format_time(Time{s.makespan_ns})});
+    tot.row({"context switches", std::to_string(c.thread + c.process)});
+    tot.row({"  thread (same address space)", std::to_string(c.thread)});
+    tot.row({"  process (another address space)", std::to_string(c.process)});
+    tot.row({"  of which migrations", std::to_string(c.migrations)});
+    tot.row({"switch overhead", format_time(Time{c.cost_ns})});
+    if (s.unique_peak_bytes > 0) tot.row({"peak memory (unique)", format_bytes(s.unique_peak_bytes)});
+    tot.row({"events", std::to_string(s.events)});
+    tot.print(out);
+
+    if (s.deadlock) out << "\ndeadlock: " << deadlock_text(*s.deadlock) << '\n';
+    if (!s.errors.empty()) {
+        out << "\nprogram errors\n";
+        for (const RuntimeErrorRecord& e : s.errors)
+            out << "  " << format_time(Time{e.t_ns}) << "  " << e.thread << ": " << e.message << '\n';
+    }
+    if (!s.expectations.empty()) {
+        std::size_t failed = 0;
+        for (const ExpectationResult& e : s.expectations) failed += e.ok ? 0 : 1;
+        out << "\nexpectations: " << (s.expectations.size() - failed) << " of " << s.expectations.size() << " hold\n";
+        for (const ExpectationResult& e : s.expectations)
+            out << "  " << (e.ok ? "ok      " : "FAILED  ") << e.what << " (" << e.detail << ")\n";
+    }
+}
+
+}  // namespace ostwin

@@ -1,0 +1,112 @@
+// The trace tells the same story as the summary: what a viewer reconstructs from the
+// records (CPU lanes, thread lanes) matches the engine's own accounting.
+#include <catch2/catch.hpp>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "Build.hpp"
+
+using namespace ostwin;
+using namespace ostwin::test;
+using nlohmann::json;
+
+namespace {
+
+std::vector<json> records(const std::string& text) {
+    std::vector<json> out;
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) out.push_back(json::parse(line));
+    return out;
+}
+
+Scenario mixed(Policy p) {
+    Scenario s = scenario(p, 2, 1_ms);
+    s.costs = CostProfile::builtin_default();
+    s.scheduler.boost = 10_ms;
+    const DeclIndex ch = channel(s, "jobs", ChannelKind::pipe, 2048);
+    const DeclIndex m = shared_lock(s, "m", LockKind::mutex);
+    process(s, "prod", 0_ms, {repeat(6, std::nullopt, {compute(700_us), send_op(ch, 1024)})}, 20, -3);
+    process(s, "cons", 0_ms, {repeat(6, std::nullopt, {recv_op(ch), lock_op(m), compute(300_us), unlock_op(m)})});
+    thread(s, "helper", 1_ms, {lock_op(m), compute(2_ms), unlock_op(m), sleep_op(1_ms), compute(1_ms)});
+    process(s, "hog", 500_us, {compute(6_ms), io(1_ms), compute(2_ms)}, 5, 4);
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("trace: CPU lanes and thread lanes agree with the summary, every policy") {
+    for (const Policy p : kAllPolicies) {
+        INFO("policy " << to_string(p));
+        const Scenario s = mixed(p);
+        const std::string path = temp_path("lanes.jsonl");
+        EngineOptions o;
+        o.trace_path = path;
+        const RunResult r = simulate(s, o);
+        REQUIRE(r.stop == StopReason::finished);
+        const std::vector<json> recs = records(read_file(path));
+        std::remove(path.c_str());
+        REQUIRE(recs.front()["k"] == "header");
+        REQUIRE(recs.back()["k"] == "end");
+        CHECK(recs.back()["t"] == r.summary.makespan_ns);
+        CHECK(recs.back()["events"] == r.summary.events);
+
+        struct Pending {
+            std::int64_t until = -1;
+            std::uint64_t to = 0;
+        };
+        std::map<std::uint64_t, Pending> switching;        // cpu -> switch in progress
+        std::map<std::uint64_t, std::int64_t> running_since;  // tid -> start of its run
+        std::map<std::uint64_t, std::int64_t> cpu_of_tid;
+        std::map<std::uint64_t, std::int64_t> cpu_time;     // tid -> CPU time from run records
+        std::map<std::uint64_t, std::string> state;
+        std::int64_t switch_cost = 0;
+        std::uint64_t switches = 0, runs = 0, sends = 0, recvs = 0;
+        for (std::size_t i = 1; i + 1 < recs.size(); ++i) {
+            const json& x = recs[i];
+            const std::string k = x["k"];
+            const std::int64_t t = x["t"];
+            auto stop_running = [&](std::uint64_t tid) {
+                if (auto it = running_since.find(tid); it != running_since.end()) {
+                    cpu_time[tid] += t - it->second;
+                    running_since.erase(it);
+                }
+            };
+            if (k == "switch") {
+                ++switches;
+                switch_cost += x["cost"].get<std::int64_t>();
+                switching[x["cpu"]] = {t + x["cost"].get<std::int64_t>(), x["to"]};
+                CHECK(state[x["to"]] == "ready");  // switch-in time is ready time
+            } else if (k == "run") {
+                ++runs;
+                const Pending pend = switching[x["cpu"]];
+                CHECK(pend.until == t);          // a run follows its switch after `cost`
+                CHECK(pend.to == x["tid"]);
+                CHECK(!x["why"].get<std::string>().empty());
+                running_since[x["tid"]] = t;
+                state[x["tid"]] = "running";
+            } else if (k == "state") {
+                stop_running(x["tid"]);
+                state[x["tid"]] = x["s"];
+            } else if (k == "send") {
+                ++sends;
+            } else if (k == "recv") {
+                ++recvs;
+            }
+        }
+        // Every switch leads to a run unless a better thread displaced it mid-switch.
+        CHECK(runs <= switches);
+        CHECK(switches == r.summary.context_switches.thread + r.summary.context_switches.process);
+        CHECK(switch_cost == r.summary.context_switches.cost_ns);
+        CHECK(sends == 6);
+        CHECK(recvs == 6);
+        for (const ThreadSummary& th : r.summary.threads) {
+            INFO("thread " << th.id);
+            CHECK(state[th.tid] == "terminated");
+            CHECK(cpu_time[th.tid] == th.cpu_ns);
+            // No time is lost: from arrival to finish a thread is ready, running or blocked.
+            CHECK(th.turnaround_ns == th.cpu_ns + th.ready_ns + th.blocked_ns);
+        }
+    }
+}
