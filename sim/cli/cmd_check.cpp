@@ -1,14 +1,116 @@
-// Placeholder registration; replaced by the real `ostwin check` implementation.
+// `ostwin check FILE [--dot OUT.dot] [--json]`: validate a scenario without running it,
+// then run the static analyses (docs/check.md). Exit 0 when the file is valid, warnings or
+// not; a ScenarioError propagates to main (exit 2).
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "sim/analysis/Diagnostic.hpp"
+#include "sim/analysis/ScenarioChecks.hpp"
+#include "sim/analysis/TopologyDot.hpp"
 #include "sim/cli/Commands.hpp"
 #include "sim/core/Error.hpp"
+#include "sim/model/Instances.hpp"
+#include "sim/scenario/Loader.hpp"
 
 namespace ostwin::cli {
 
+namespace {
+
+struct CheckOptions {
+    std::string file;
+    std::string dot;
+    bool json = false;
+    LoadLimits limits;
+};
+
+std::string plural(std::size_t n, const char* one, const char* many = nullptr) {
+    std::string s = std::to_string(n);
+    s += ' ';
+    if (n == 1) s += one;
+    else if (many != nullptr) s += many;
+    else (s += one) += 's';
+    return s;
+}
+
+nlohmann::json to_json(const Diagnostic& d) {
+    return {{"kind", d.kind},
+            {"severity", d.severity == Diagnostic::Severity::warning ? "warning" : "note"},
+            {"message", d.message},
+            {"file", d.file},
+            {"line", d.loc.line},
+            {"column", d.loc.column}};
+}
+
+int run_check(const CheckOptions& o) {
+    const Scenario s = load_scenario_file(o.file, o.limits);
+    const Instances inst(s);
+    const std::vector<Diagnostic> ds = analyse_scenario(s);
+
+    if (!o.dot.empty()) {
+        std::ofstream out(o.dot, std::ios::binary | std::ios::trunc);
+        // A path that cannot be written is a bad command line (exit 2), as for `run --trace`.
+        if (!out) throw UsageError("cannot write " + o.dot + ": " + std::strerror(errno));
+        out << topology_dot(s);
+        if (!out.flush()) throw UsageError("cannot write " + o.dot + ": " + std::strerror(errno));
+    }
+
+    std::size_t warnings = 0;
+    for (const Diagnostic& d : ds) warnings += d.severity == Diagnostic::Severity::warning ? 1 : 0;
+    const std::size_t notes = ds.size() - warnings;
+
+    if (o.json) {
+        nlohmann::json j;
+        j["valid"] = true;
+        j["file"] = s.file;
+        j["scenario"] = s.name;
+        j["processes"] = inst.process_count();
+        j["threads"] = inst.thread_count();
+        j["channels"] = s.channels.size();
+        j["locks"] = s.locks.size();
+        j["barriers"] = s.barriers.size();
+        j["warnings"] = nlohmann::json::array();
+        j["notes"] = nlohmann::json::array();
+        for (const Diagnostic& d : ds)
+            (d.severity == Diagnostic::Severity::warning ? j["warnings"] : j["notes"]).push_back(to_json(d));
+        j["dot"] = o.dot.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.dot);
+        std::cout << j.dump() << '\n';
+        return 0;
+    }
+
+    std::cout << s.file << ": scenario `" << s.name << "` is valid (" << plural(inst.process_count(), "process", "processes") << ", " << plural(inst.thread_count(), "thread") << "; "
+              << plural(s.channels.size(), "channel") << ", " << plural(s.locks.size(), "lock") << ", "
+              << plural(s.barriers.size(), "barrier") << ")\n";
+    for (const Diagnostic& d : ds) std::cout << format_diagnostic(d) << '\n';
+    std::cout << plural(warnings, "warning") << ", " << plural(notes, "note") << '\n';
+    if (!o.dot.empty()) std::cout << "topology written to " << o.dot << '\n';
+    return 0;
+}
+
+}  // namespace
+
 void add_check_command(CLI::App& app, Action& action) {
-    auto* sub = app.add_subcommand("check", "not implemented yet");
-    sub->callback([&action] { action = [] () -> int { throw UsageError("`ostwin check` is not implemented yet"); }; });
+    auto opts = std::make_shared<CheckOptions>();
+    auto* sub = app.add_subcommand("check", "Validate a scenario without running it and run static analyses\n"
+                                            "(lock order, channel use, barriers, spawn/fork). Exit 0 when valid.");
+    sub->add_option("FILE", opts->file, "scenario file")->required();
+    sub->add_option("--dot", opts->dot, "write the topology as Graphviz DOT to this file");
+    sub->add_flag("--json", opts->json, "print the result as one JSON object");
+    // The loader's limit errors name these flags (docs/security.md).
+    LoadLimits& l = opts->limits;
+    sub->add_option("--max-processes", l.max_processes, "limit on process instances")->capture_default_str();
+    sub->add_option("--max-threads", l.max_threads, "limit on thread instances")->capture_default_str();
+    sub->add_option("--max-op-nodes", l.max_op_nodes, "limit on ops as written")->capture_default_str();
+    sub->add_option("--max-nesting", l.max_nesting, "limit on nested repeat depth")->capture_default_str();
+    sub->add_option("--max-repeat", l.max_repeat, "limit on one repeat's count")->capture_default_str();
+    sub->add_option("--max-file-bytes", l.max_file_bytes, "limit on the scenario file's size")->capture_default_str();
+    sub->callback([&action, opts] { action = [opts]() -> int { return run_check(*opts); }; });
 }
 
 }  // namespace ostwin::cli

@@ -1,0 +1,277 @@
+#include "sim/analysis/ScenarioChecks.hpp"
+
+#include <algorithm>
+
+#include "sim/analysis/LockOrder.hpp"
+#include "sim/model/Objects.hpp"
+
+namespace ostwin {
+
+namespace {
+
+template <class... Fs>
+struct Overload : Fs... {
+    using Fs::operator()...;
+};
+template <class... Fs>
+Overload(Fs...) -> Overload<Fs...>;
+
+std::string q(const std::string& name) { return "`" + name + "`"; }
+
+void add(std::vector<ScenarioUse::User>& v, ScenarioUse::User u) {
+    // Programs are walked in declaration order, so a user is always appended last if at all.
+    if (v.empty() || v.back() != u) v.push_back(u);
+}
+
+std::string user_list(const Scenario& s, const std::vector<ScenarioUse::User>& users) {
+    std::string out;
+    const std::size_t shown = std::min<std::size_t>(users.size(), 3);
+    for (std::size_t i = 0; i < shown; ++i) {
+        if (i != 0) out += ", ";
+        const auto [p, t] = users[i];
+        out += q(s.processes[p].name + "/" + s.processes[p].threads[t].name);
+    }
+    if (users.size() > shown) out += " and " + std::to_string(users.size() - shown) + " more";
+    return out;
+}
+
+
+/// Messages each channel carries over the whole run, when that is known statically.
+struct ChannelTraffic {
+    std::uint64_t sent = 0;
+    std::uint64_t received = 0;
+    std::uint64_t min_bytes = UINT64_MAX;  ///< smallest message sent
+    bool known = true;  ///< false: a sender or receiver may not run to its end, or not exist
+};
+
+std::uint64_t sat_mul(std::uint64_t a, std::uint64_t b) {
+    if (a != 0 && b > UINT64_MAX / a) return UINT64_MAX;
+    return a * b;
+}
+std::uint64_t sat_add(std::uint64_t a, std::uint64_t b) { return b > UINT64_MAX - a ? UINT64_MAX : a + b; }
+
+/// Adds `factor` x the sends and recvs of `ops` (repeat counts multiplied in). Returns false
+/// when the program contains exit or crash: then how many of its ops run is not known.
+bool count_traffic(const std::vector<Op>& ops, std::uint64_t factor, std::vector<ChannelTraffic>& t,
+                   std::vector<bool>& touched) {
+    bool runs_to_end = true;
+    for (const Op& o : ops) {
+        std::visit(Overload{
+                       [&](const op::Send& x) {
+                           t[x.channel].sent = sat_add(t[x.channel].sent, factor);
+                           t[x.channel].min_bytes = std::min(t[x.channel].min_bytes, x.bytes);
+                           touched[x.channel] = true;
+                       },
+                       [&](const op::Recv& x) {
+                           t[x.channel].received = sat_add(t[x.channel].received, factor);
+                           touched[x.channel] = true;
+                       },
+                       [&](const op::Repeat& r) {
+                           if (!count_traffic(r.body, sat_mul(factor, r.count), t, touched)) runs_to_end = false;
+                       },
+                       [&](const op::Exit&) { runs_to_end = false; },
+                       [&](const op::Crash&) { runs_to_end = false; },
+                       [](const auto&) {},
+                   },
+                   o.v);
+    }
+    return runs_to_end;
+}
+
+/// Per channel instance: a queue exists once per replica of its process, so only one
+/// replica's threads count; other kinds are shared by every replica.
+std::vector<ChannelTraffic> channel_traffic(const Scenario& s) {
+    std::vector<ChannelTraffic> t(s.channels.size());
+    for (const ProcessDecl& p : s.processes)
+        for (const ThreadDecl& td : p.threads) {
+            std::vector<bool> touched(s.channels.size(), false);
+            std::vector<ChannelTraffic> mine(s.channels.size());
+            const bool to_end = count_traffic(td.program, 1, mine, touched);
+            // Spawned threads and forked processes may be created fewer times than declared.
+            const bool certain = to_end && td.start.has_value() && p.start.has_value();
+            for (std::size_t c = 0; c < s.channels.size(); ++c) {
+                if (!touched[c]) continue;
+                const std::uint64_t n =
+                    sat_mul(td.count, s.channels[c].kind == ChannelKind::queue ? 1 : p.count);
+                t[c].sent = sat_add(t[c].sent, sat_mul(mine[c].sent, n));
+                t[c].received = sat_add(t[c].received, sat_mul(mine[c].received, n));
+                t[c].min_bytes = std::min(t[c].min_bytes, mine[c].min_bytes);
+                if (!certain) t[c].known = false;
+            }
+        }
+    for (ChannelTraffic& c : t)
+        if (c.sent == UINT64_MAX || c.received == UINT64_MAX) c.known = false;
+    return t;
+}
+
+}  // namespace
+
+ScenarioUse collect_use(const Scenario& s) {
+    ScenarioUse u;
+    u.senders.resize(s.channels.size());
+    u.receivers.resize(s.channels.size());
+    u.lock_users.resize(s.locks.size());
+    u.barrier_users.resize(s.barriers.size());
+    u.forked.assign(s.processes.size(), false);
+    for (const ProcessDecl& p : s.processes) u.spawned.emplace_back(p.threads.size(), false);
+
+    for (DeclIndex p = 0; p < s.processes.size(); ++p)
+        for (DeclIndex t = 0; t < s.processes[p].threads.size(); ++t) {
+            const ScenarioUse::User me{p, t};
+            for_each_op(s.processes[p].threads[t].program, [&](const Op& o) {
+                std::visit(Overload{
+                               [&](const op::Send& x) { add(u.senders[x.channel], me); },
+                               [&](const op::Recv& x) { add(u.receivers[x.channel], me); },
+                               [&](const op::Lock& x) { add(u.lock_users[x.lock], me); },
+                               [&](const op::Unlock& x) { add(u.lock_users[x.lock], me); },
+                               [&](const op::SemWait& x) { add(u.lock_users[x.lock], me); },
+                               [&](const op::SemPost& x) { add(u.lock_users[x.lock], me); },
+                               [&](const op::CondWait& x) {
+                                   add(u.lock_users[x.cond], me);
+                                   add(u.lock_users[x.mutex], me);
+                               },
+                               [&](const op::CondSignal& x) { add(u.lock_users[x.cond], me); },
+                               [&](const op::CondBroadcast& x) { add(u.lock_users[x.cond], me); },
+                               [&](const op::Barrier& x) { add(u.barrier_users[x.barrier], me); },
+                               [&](const op::Spawn& x) {
+                                   u.spawned[p][x.thread] = true;
+                                   const std::pair<ScenarioUse::User, ScenarioUse::User> e{me, {p, x.thread}};
+                                   if (std::find(u.spawns.begin(), u.spawns.end(), e) == u.spawns.end())
+                                       u.spawns.push_back(e);
+                               },
+                               [&](const op::Fork& x) {
+                                   u.forked[x.process] = true;
+                                   const std::pair<ScenarioUse::User, DeclIndex> e{me, x.process};
+                                   if (std::find(u.forks.begin(), u.forks.end(), e) == u.forks.end())
+                                       u.forks.push_back(e);
+                               },
+                               [](const auto&) {},
+                           },
+                           o.v);
+            });
+        }
+    return u;
+}
+
+std::vector<Diagnostic> check_topology(const Scenario& s) {
+    std::vector<Diagnostic> out;
+    const ScenarioUse u = collect_use(s);
+    auto warn = [&](const char* kind, SourceLoc loc, std::string msg) {
+        out.push_back({Diagnostic::Severity::warning, kind, std::move(msg), s.file, loc});
+    };
+    auto note = [&](const char* kind, SourceLoc loc, std::string msg) {
+        out.push_back({Diagnostic::Severity::note, kind, std::move(msg), s.file, loc});
+    };
+
+    for (DeclIndex c = 0; c < s.channels.size(); ++c) {
+        const ChannelDecl& ch = s.channels[c];
+        const bool snd = !u.senders[c].empty(), rcv = !u.receivers[c].empty();
+        if (snd && !rcv)
+            warn("channel-no-receiver", ch.loc,
+                 "channel " + q(ch.name) + " is sent to by " + user_list(s, u.senders[c]) +
+                     " but nobody receives from it: once it is full, every send blocks forever");
+        else if (rcv && !snd)
+            warn("channel-no-sender", ch.loc,
+                 "channel " + q(ch.name) + " is received from by " + user_list(s, u.receivers[c]) +
+                     " but nobody sends to it: every recv returns end-of-file at once");
+        else if (!snd && !rcv)
+            note("unused-channel", ch.loc, "channel " + q(ch.name) + " is declared but never used");
+    }
+    const std::vector<ChannelTraffic> traffic = channel_traffic(s);
+    for (DeclIndex c = 0; c < s.channels.size(); ++c) {
+        const ChannelDecl& ch = s.channels[c];
+        const ChannelTraffic& t = traffic[c];
+        if (!t.known || u.senders[c].empty() || u.receivers[c].empty()) continue;
+        if (t.sent > t.received) {
+            const std::uint64_t left = t.sent - t.received;
+            // The leftover messages stay queued; if even the smallest ones cannot all fit,
+            // some sender blocks forever.
+            const bool stuck = ch.kind == ChannelKind::mqueue ? left > ch.capacity
+                                                              : sat_mul(left, t.min_bytes) > ch.capacity;
+            if (stuck)
+                warn("channel-imbalance", ch.loc,
+                     "channel " + q(ch.name) + " gets " + std::to_string(t.sent) + " messages but only " +
+                         std::to_string(t.received) + " are received: the " + std::to_string(left) +
+                         " left over do not fit its capacity (" +
+                         (ch.kind == ChannelKind::mqueue ? std::to_string(ch.capacity) + " messages"
+                                                         : format_bytes(ch.capacity)) +
+                         "), so a sender blocks forever");
+        } else if (t.received > t.sent) {
+            note("channel-eof", ch.loc,
+                 "channel " + q(ch.name) + " is received from " + std::to_string(t.received) + " times but gets only " +
+                     std::to_string(t.sent) + " messages: the last " + std::to_string(t.received - t.sent) +
+                     " recvs return end-of-file");
+        }
+    }
+    for (DeclIndex l = 0; l < s.locks.size(); ++l)
+        if (u.lock_users[l].empty())
+            note("unused-lock", s.locks[l].loc,
+                 std::string{to_string(s.locks[l].kind)} + " " + q(s.locks[l].name) + " is declared but never used");
+    for (DeclIndex b = 0; b < s.barriers.size(); ++b) {
+        const BarrierDecl& bd = s.barriers[b];
+        if (u.barrier_users[b].empty()) {
+            note("unused-barrier", bd.loc, "barrier " + q(bd.name) + " is declared but never used");
+            continue;
+        }
+        // Thread instances that can meet at one barrier instance: a process-scoped barrier
+        // exists per process replica, so only one replica's threads count.
+        std::uint64_t threads = 0;
+        for (const auto& [p, t] : u.barrier_users[b])
+            threads += std::uint64_t{s.processes[p].threads[t].count} * (bd.process ? 1 : s.processes[p].count);
+        if (bd.parties > threads)
+            warn("barrier-parties", bd.loc,
+                 "barrier " + q(bd.name) + " needs " + std::to_string(bd.parties) + " parties but only " +
+                     std::to_string(threads) + (threads == 1 ? " thread (" : " threads (") +
+                     user_list(s, u.barrier_users[b]) + (threads == 1 ? ") uses" : ") use") +
+                     " it: it can never open");
+    }
+    // A fork copies the parent's layout; the loader checks a child's touches against the
+    // child's own declaration, so a larger declared region means cut touches at run time.
+    for (const auto& [from, child] : u.forks) {
+        const ProcessDecl& parent = s.processes[from.first];
+        const ProcessDecl& cd = s.processes[child];
+        std::string larger;
+        auto cmp = [&](const char* region, std::uint64_t declared, std::uint64_t inherited) {
+            if (declared <= inherited) return;
+            if (!larger.empty()) larger += ", ";
+            larger += std::string{region} + " " + format_bytes(declared) + " > " + format_bytes(inherited);
+        };
+        cmp("code", cd.memory.code, parent.memory.code);
+        cmp("data", cd.memory.data, parent.memory.data);
+        cmp("heap", cd.memory.heap, parent.memory.heap);
+        // The child's first thread that starts with it inherits the forking thread's stack.
+        for (const ThreadDecl& td : cd.threads)
+            if (td.start) {
+                cmp(("stack of `" + cd.name + "/" + td.name + "`").c_str(), td.stack,
+                    parent.threads[from.second].stack);
+                break;
+            }
+        if (!larger.empty())
+            warn("fork-layout", cd.loc,
+                 "process " + q(cd.name) + " is forked by " + user_list(s, {from}) +
+                     " and inherits its layout, but declares larger regions (" + larger +
+                     "): touches past the inherited sizes are cut at run time");
+    }
+    for (DeclIndex p = 0; p < s.processes.size(); ++p) {
+        const ProcessDecl& pd = s.processes[p];
+        if (!pd.start && !u.forked[p])
+            note("never-forked", pd.loc,
+                 "process " + q(pd.name) + " starts `forked` but no fork op creates it: it never runs");
+        for (DeclIndex t = 0; t < pd.threads.size(); ++t)
+            if (!pd.threads[t].start && !u.spawned[p][t])
+                note("never-spawned", pd.threads[t].loc,
+                     "thread " + q(pd.name + "/" + pd.threads[t].name) +
+                         " starts `spawned` but no spawn op creates it: it never runs");
+    }
+    return out;
+}
+
+std::vector<Diagnostic> analyse_scenario(const Scenario& s) {
+    std::vector<Diagnostic> out = check_topology(s);
+    std::vector<Diagnostic> locks = check_lock_order(s);
+    out.insert(out.end(), std::make_move_iterator(locks.begin()), std::make_move_iterator(locks.end()));
+    sort_diagnostics(out);
+    return out;
+}
+
+}  // namespace ostwin

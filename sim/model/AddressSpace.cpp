@@ -1,0 +1,249 @@
+#include "sim/model/AddressSpace.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <stdexcept>
+
+namespace ostwin {
+
+namespace {
+std::uint64_t pages_for(std::uint64_t bytes, std::uint64_t page) {
+    return bytes / page + (bytes % page != 0 ? 1 : 0);
+}
+}  // namespace
+
+MemorySystem::MemorySystem(std::uint64_t page_size) : page_size_(page_size) {
+    if (page_size_ == 0) throw std::invalid_argument("MemorySystem: page size 0");
+}
+
+AsId MemorySystem::create(const MemorySpec& spec) {
+    Space s;
+    s.code.size_pages = pages_for(spec.code, page_size_);
+    s.data.size_pages = pages_for(spec.data, page_size_);
+    s.heap.size_pages = pages_for(spec.heap, page_size_);
+    spaces_.push_back(std::move(s));
+    return static_cast<AsId>(spaces_.size() - 1);
+}
+
+MemorySystem::Pages* MemorySystem::pages_of(Space& s, Region r, std::uint32_t stack_owner) {
+    switch (r) {
+        case Region::code: return &s.code;
+        case Region::data: return &s.data;
+        case Region::heap: return &s.heap;
+        case Region::stack: return s.stacks.find(stack_owner);
+    }
+    return nullptr;
+}
+
+const MemorySystem::Pages* MemorySystem::pages_of(const Space& s, Region r,
+                                                  std::uint32_t stack_owner) const {
+    return const_cast<MemorySystem*>(this)->pages_of(const_cast<Space&>(s), r, stack_owner);
+}
+
+MemorySystem::FrameId MemorySystem::new_frame(AsId owner) {
+    FrameId f;
+    if (!free_.empty()) {
+        f = free_.back();
+        free_.pop_back();
+    } else {
+        f = static_cast<FrameId>(refcount_.size());
+        refcount_.push_back(0);
+        owners_xor_.push_back(0);
+    }
+    refcount_[f] = 1;
+    owners_xor_[f] = owner;
+    ++live_frames_;
+    peak_frames_ = std::max(peak_frames_, live_frames_);
+    Space& s = spaces_[owner];
+    ++s.resident;
+    s.peak = std::max(s.peak, s.resident);
+    return f;
+}
+
+void MemorySystem::map_shared(AsId as, FrameId f) {
+    assert(refcount_[f] >= 1);
+    // A private frame becomes shared: its sole owner now counts it as shared too.
+    if (refcount_[f] == 1) ++spaces_[owners_xor_[f]].shared;
+    ++refcount_[f];
+    owners_xor_[f] ^= as;
+    Space& s = spaces_[as];
+    ++s.shared;
+    ++s.resident;
+    s.peak = std::max(s.peak, s.resident);
+}
+
+void MemorySystem::unmap(AsId as, FrameId f) {
+    assert(refcount_[f] >= 1);
+    Space& s = spaces_[as];
+    if (refcount_[f] >= 2) --s.shared;
+    --s.resident;
+    --refcount_[f];
+    owners_xor_[f] ^= as;
+    if (refcount_[f] == 1) {
+        --spaces_[owners_xor_[f]].shared;
+    } else if (refcount_[f] == 0) {
+        free_.push_back(f);
+        --live_frames_;
+    }
+}
+
+std::uint64_t MemorySystem::add_stack(AsId as, std::uint32_t thread, std::uint64_t bytes) {
+    Space& s = spaces_.at(as);
+    if (s.released) throw std::logic_error("add_stack on a released address space");
+    if (s.stacks.find(thread) != nullptr) throw std::logic_error("thread already has a stack");
+    Pages& p = s.stacks.add(thread);
+    p.size_pages = pages_for(bytes, page_size_);
+    p.frames.reserve(p.size_pages);
+    for (std::uint64_t i = 0; i < p.size_pages; ++i) p.frames.push_back(new_frame(as));
+    return p.size_pages;
+}
+
+void MemorySystem::remove_stack(AsId as, std::uint32_t thread) {
+    Space& s = spaces_.at(as);
+    Pages* p = s.stacks.find(thread);
+    if (p == nullptr) return;
+    for (FrameId f : p->frames)
+        if (f != kNoFrame) unmap(as, f);
+    s.stacks.remove(thread);
+}
+
+TouchResult MemorySystem::touch(AsId as, Region region, std::uint32_t stack_owner,
+                                std::uint64_t offset, std::uint64_t bytes, bool write) {
+    TouchResult r;
+    Space& s = spaces_.at(as);
+    if (s.released) throw std::logic_error("touch on a released address space");
+    Pages* p = pages_of(s, region, stack_owner);
+    if (bytes == 0) return r;
+    if (p == nullptr) {
+        r.clamped = true;
+        return r;
+    }
+    const std::uint64_t size_bytes = p->size_pages * page_size_;
+    if (offset >= size_bytes) {
+        r.clamped = true;
+        return r;
+    }
+    std::uint64_t end = size_bytes;
+    if (bytes <= size_bytes - offset) end = offset + bytes;
+    else r.clamped = true;
+    const std::uint64_t first = offset / page_size_;
+    const std::uint64_t last = (end - 1) / page_size_;
+    if (p->frames.size() <= last) p->frames.resize(last + 1, kNoFrame);
+    r.pages_touched = last - first + 1;
+    for (std::uint64_t i = first; i <= last; ++i) {
+        FrameId& f = p->frames[i];
+        if (f == kNoFrame) {
+            f = new_frame(as);
+            ++r.faults;
+        } else if (write && refcount_[f] > 1) {
+            unmap(as, f);
+            f = new_frame(as);
+            ++r.cow_faults;
+        }
+    }
+    s.faults += r.faults;
+    s.cows += r.cow_faults;
+    return r;
+}
+
+ForkResult MemorySystem::fork(AsId parent, std::uint32_t forking_thread, std::uint32_t child_thread) {
+    if (spaces_.at(parent).released) throw std::logic_error("fork of a released address space");
+    Space c;
+    {
+        const Space& ps = spaces_[parent];
+        c.code = ps.code;
+        c.data = ps.data;
+        c.heap = ps.heap;
+        if (child_thread != kNoThread) {
+            if (const Pages* st = spaces_[parent].stacks.find(forking_thread)) c.stacks.add(child_thread) = *st;
+        }
+    }
+    spaces_.push_back(std::move(c));  // invalidates references into spaces_
+    const auto child = static_cast<AsId>(spaces_.size() - 1);
+    ForkResult r{child, 0};
+    auto share_all = [&](const Pages& pg) {
+        for (FrameId f : pg.frames)
+            if (f != kNoFrame) {
+                map_shared(child, f);
+                ++r.shared_pages;
+            }
+    };
+    // The child's tables are copies of the parent's; now count the extra reference on each frame.
+    Space& cs = spaces_[child];
+    share_all(cs.code);
+    share_all(cs.data);
+    share_all(cs.heap);
+    cs.stacks.for_each(share_all);
+    return r;
+}
+
+void MemorySystem::release(AsId as) {
+    Space& s = spaces_.at(as);
+    if (s.released) return;
+    auto drop = [&](Pages& pg) {
+        for (FrameId f : pg.frames)
+            if (f != kNoFrame) unmap(as, f);
+        pg.frames.clear();
+        pg.frames.shrink_to_fit();
+    };
+    drop(s.code);
+    drop(s.data);
+    drop(s.heap);
+    s.stacks.for_each(drop);
+    s.stacks.clear();
+    s.released = true;
+    assert(s.resident == 0 && s.shared == 0);
+}
+
+std::vector<MemorySystem::StackTable::Entry>::iterator MemorySystem::StackTable::lower(std::uint32_t thread) {
+    return std::lower_bound(entries_.begin(), entries_.end(), thread,
+                            [](const Entry& e, std::uint32_t t) { return e.thread < t; });
+}
+
+MemorySystem::Pages* MemorySystem::StackTable::find(std::uint32_t thread) {
+    auto it = lower(thread);
+    if (it == entries_.end() || it->thread != thread || !it->pages.present) return nullptr;
+    return &it->pages;
+}
+
+MemorySystem::Pages& MemorySystem::StackTable::add(std::uint32_t thread) {
+    auto it = lower(thread);
+    if (it != entries_.end() && it->thread == thread) {
+        if (!it->pages.present) --dead_;  // reuse the tombstone
+    } else {
+        it = entries_.insert(it, Entry{thread, Pages{}});  // an append in the usual case
+    }
+    it->pages = Pages{};
+    it->pages.present = true;
+    return it->pages;
+}
+
+void MemorySystem::StackTable::remove(std::uint32_t thread) {
+    Pages* p = find(thread);
+    if (p == nullptr) return;
+    *p = Pages{};  // a tombstone; frees the frame list
+    if (++dead_ * 2 > entries_.size()) {
+        std::erase_if(entries_, [](const Entry& e) { return !e.pages.present; });
+        dead_ = 0;
+    }
+}
+
+MemoryUsage MemorySystem::usage(AsId as) const {
+    const Space& s = spaces_.at(as);
+    return {s.resident * page_size_, s.shared * page_size_, (s.resident - s.shared) * page_size_};
+}
+
+std::uint64_t MemorySystem::peak_rss(AsId as) const { return spaces_.at(as).peak * page_size_; }
+std::uint64_t MemorySystem::page_faults(AsId as) const { return spaces_.at(as).faults; }
+std::uint64_t MemorySystem::cow_faults(AsId as) const { return spaces_.at(as).cows; }
+std::uint64_t MemorySystem::unique_resident() const { return live_frames_ * page_size_; }
+std::uint64_t MemorySystem::unique_peak() const { return peak_frames_ * page_size_; }
+
+std::uint32_t MemorySystem::page_refcount(AsId as, Region region, std::uint32_t stack_owner,
+                                          std::uint64_t page) const {
+    const Pages* p = pages_of(spaces_.at(as), region, stack_owner);
+    if (p == nullptr || page >= p->frames.size() || p->frames[page] == kNoFrame) return 0;
+    return refcount_[p->frames[page]];
+}
+
+}  // namespace ostwin

@@ -1,0 +1,180 @@
+#pragma once
+/// Physical frames and address spaces: demand paging, copy-on-write fork and resident-set
+/// accounting (docs/model.md#memory). An engine-agnostic state machine: it knows nothing of
+/// time, costs or scheduling; each call reports what happened (faults, cow faults, pages
+/// shared) so that the engine can charge `memory.page_fault`, `memory.cow_fault` and
+/// `fork.per_page` and emit `mem` trace records.
+///
+/// Model, in one paragraph: an address space has the regions code, data and heap (sizes
+/// from MemorySpec, nothing resident at creation) and one stack per thread (resident from
+/// creation, as a kernel touches a new thread's stack at once). A page is either not
+/// resident or maps one frame; a frame has a reference count (how many address spaces map
+/// it; one address space maps a frame at most once). The first touch of a page allocates a
+/// new private frame (a fault, read or write alike: there is no shared zero page). A write
+/// to a page whose frame is mapped elsewhere too (refcount > 1) copies it to a new frame (a
+/// cow fault); a read of such a page is free; a write to a frame mapped only here is free,
+/// even after a fork whose other side has released it (as Linux's do_wp_page reuses a page
+/// with a single mapping).
+#include <cstdint>
+#include <vector>
+
+#include "sim/model/Kinds.hpp"
+#include "sim/model/Scenario.hpp"
+
+namespace ostwin {
+
+/// Address-space id: dense, in creation order, never reused (stats stay readable after release).
+using AsId = std::uint32_t;
+
+/// Result of MemorySystem::touch.
+struct TouchResult {
+    std::uint64_t pages_touched = 0;  ///< pages in [offset, offset + bytes) after clamping
+    std::uint64_t faults = 0;         ///< pages made resident by this touch (new frames)
+    std::uint64_t cow_faults = 0;     ///< shared pages copied because this touch wrote them
+    /// The range went past the end of the region and was cut at its end; the loader
+    /// normally rejects such touches, so the engine may report this as a program error.
+    bool clamped = false;
+};
+
+/// Result of MemorySystem::fork.
+struct ForkResult {
+    AsId child = 0;
+    /// Resident pages now mapped by both parent and child (copy-on-write); the engine
+    /// charges fork.per_page for each.
+    std::uint64_t shared_pages = 0;
+};
+
+/// Resident bytes of one address space.
+struct MemoryUsage {
+    std::uint64_t resident_bytes = 0;  ///< every mapped page
+    std::uint64_t shared_bytes = 0;    ///< of those, pages whose frame another address space maps too
+    std::uint64_t private_bytes = 0;   ///< resident - shared
+};
+
+/// Owns every frame and every address space of one simulation.
+///
+/// Complexity: touch is O(pages touched); fork and release are O(pages mapped by the
+/// address space); usage, peak_rss and unique_resident are O(1). Region page tables grow
+/// only to the highest page touched, so a huge untouched heap costs nothing. Stacks are
+/// found in O(log threads of the address space).
+class MemorySystem {
+public:
+    /// Thread index used for "no thread" (a fork whose child inherits no stack).
+    static constexpr std::uint32_t kNoThread = UINT32_MAX;
+
+    /// `page_size` is CostProfile::page_size, in bytes (> 0).
+    explicit MemorySystem(std::uint64_t page_size);
+
+    /// A new address space with empty code, data and heap regions of the given sizes.
+    AsId create(const MemorySpec& spec);
+
+    /// Gives `thread` a stack of `bytes` (rounded up to whole pages), resident at once in new
+    /// private frames. Returns the pages made resident. A thread has at most one stack.
+    std::uint64_t add_stack(AsId as, std::uint32_t thread, std::uint64_t bytes);
+
+    /// Unmaps `thread`'s stack (the thread ended); its frames lose one reference.
+    /// No effect if the thread has no stack here.
+    void remove_stack(AsId as, std::uint32_t thread);
+
+    /// Accesses [offset, offset + bytes) of `region` (for Region::stack, of `stack_owner`'s
+    /// stack). Faults in non-resident pages, copies shared pages on write (see the model
+    /// above). A range past the region's end is cut at the end (result.clamped). A touch of
+    /// a stack the thread does not have touches nothing (clamped).
+    TouchResult touch(AsId as, Region region, std::uint32_t stack_owner, std::uint64_t offset,
+                      std::uint64_t bytes, bool write);
+
+    /// POSIX fork: a new address space with the parent's region sizes whose every resident
+    /// page maps the parent's frame (refcount + 1), so both sides now share it copy-on-write.
+    /// Stacks: as POSIX fork leaves the child with only the forking thread, only
+    /// `forking_thread`'s stack is mapped into the child, as the stack of `child_thread`
+    /// (the child's first thread); the child's other threads get fresh stacks through
+    /// add_stack. Pass kNoThread as `child_thread` to inherit no stack.
+    ForkResult fork(AsId parent, std::uint32_t forking_thread, std::uint32_t child_thread);
+
+    /// The process ended: every page is unmapped (frames lose a reference; a frame nobody
+    /// maps is freed). Stats (peak_rss, faults) stay readable. Idempotent.
+    void release(AsId as);
+
+    /// Resident, shared and private bytes now (0 after release).
+    [[nodiscard]] MemoryUsage usage(AsId as) const;
+    /// Highest resident bytes this address space ever had.
+    [[nodiscard]] std::uint64_t peak_rss(AsId as) const;
+    /// Faults and cow faults ever taken in this address space.
+    [[nodiscard]] std::uint64_t page_faults(AsId as) const;
+    [[nodiscard]] std::uint64_t cow_faults(AsId as) const;
+    /// System-wide resident bytes counting each frame once (what `free` would show).
+    [[nodiscard]] std::uint64_t unique_resident() const;
+    /// Highest unique_resident() ever.
+    [[nodiscard]] std::uint64_t unique_peak() const;
+    /// Reference count of the frame behind a page, 0 if not resident (for tests and checks).
+    [[nodiscard]] std::uint32_t page_refcount(AsId as, Region region, std::uint32_t stack_owner,
+                                              std::uint64_t page) const;
+    [[nodiscard]] std::uint64_t page_size() const { return page_size_; }
+    [[nodiscard]] std::size_t address_space_count() const { return spaces_.size(); }
+
+private:
+    using FrameId = std::uint32_t;
+    static constexpr FrameId kNoFrame = UINT32_MAX;
+
+    struct Pages {
+        std::uint64_t size_pages = 0;   // region size in pages
+        std::vector<FrameId> frames;    // grows lazily up to the highest page touched
+        bool present = false;           // stacks only: this thread has a stack here
+    };
+    /// Stacks by thread index: a vector sorted by thread (threads are mostly added in
+    /// increasing order, so adding is an append), found by binary search; removal leaves a
+    /// tombstone, compacted when tombstones outnumber live stacks. Compact for any numbering.
+    class StackTable {
+    public:
+        [[nodiscard]] Pages* find(std::uint32_t thread);
+        Pages& add(std::uint32_t thread);  // an empty entry, now present
+        void remove(std::uint32_t thread);
+        void clear() {
+            entries_.clear();
+            dead_ = 0;
+        }
+        template <typename F>
+        void for_each(F&& f) {
+            for (Entry& e : entries_)
+                if (e.pages.present) f(e.pages);
+        }
+
+    private:
+        struct Entry {
+            std::uint32_t thread;
+            Pages pages;
+        };
+        std::vector<Entry>::iterator lower(std::uint32_t thread);
+        std::vector<Entry> entries_;
+        std::size_t dead_ = 0;
+    };
+    struct Space {
+        Pages code, data, heap;
+        StackTable stacks;
+        std::uint64_t resident = 0;  // pages mapped
+        std::uint64_t shared = 0;    // pages whose frame refcount > 1
+        std::uint64_t peak = 0;      // pages
+        std::uint64_t faults = 0, cows = 0;
+        bool released = false;
+    };
+
+    Pages* pages_of(Space& s, Region r, std::uint32_t stack_owner);
+    const Pages* pages_of(const Space& s, Region r, std::uint32_t stack_owner) const;
+    FrameId new_frame(AsId owner);
+    void map_shared(AsId as, FrameId f);
+    void unmap(AsId as, FrameId f);
+    void grew(Space& s);
+
+    std::uint64_t page_size_;
+    std::vector<Space> spaces_;
+    std::vector<std::uint32_t> refcount_;
+    // XOR of the AsIds mapping each frame. A frame is mapped at most once per address space,
+    // so when its refcount falls to 1 this is the one remaining owner, whose shared count
+    // must drop: O(1) per unmap without a reverse map.
+    std::vector<AsId> owners_xor_;
+    std::vector<FrameId> free_;  // LIFO reuse keeps numbering deterministic
+    std::uint64_t live_frames_ = 0;
+    std::uint64_t peak_frames_ = 0;
+};
+
+}  // namespace ostwin

@@ -1,0 +1,140 @@
+#include "sim/model/Channel.hpp"
+
+#include <algorithm>
+#include <cassert>
+
+namespace ostwin {
+
+Channel::Channel(ChannelKind kind, std::uint64_t capacity) : kind_(kind), capacity_(capacity) {}
+
+bool Channel::fits(std::uint64_t bytes) const {
+    if (kind_ == ChannelKind::mqueue) return queue_.size() < capacity_;
+    return bytes <= capacity_ && queued_bytes_ <= capacity_ - bytes;
+}
+
+Message Channel::complete(std::uint32_t sender, std::uint64_t bytes) {
+    ++stats_.messages;
+    stats_.bytes += bytes;
+    return Message{next_seq_++, sender, bytes};
+}
+
+void Channel::enqueue(const Message& m) {
+    queue_.push_back(m);
+    queued_bytes_ += m.bytes;
+    stats_.max_queued_bytes = std::max(stats_.max_queued_bytes, queued_bytes_);
+    stats_.max_queued_messages = std::max<std::uint64_t>(stats_.max_queued_messages, queue_.size());
+}
+
+void Channel::admit_blocked(Time now, std::vector<CompletedSend>& out) {
+    // Only the head may proceed: admitting a later, smaller message first would reorder.
+    while (!blocked_senders_.empty() && fits(blocked_senders_.front().bytes)) {
+        const PendingSend p = blocked_senders_.front();
+        blocked_senders_.pop_front();
+        const Message m = complete(p.thread, p.bytes);
+        enqueue(m);
+        stats_.send_blocked += now - p.since;
+        out.push_back({p.thread, m});
+    }
+}
+
+SendResult Channel::send(std::uint32_t thread, std::uint64_t bytes, Time now) {
+    SendResult r;
+    if (!blocked_receivers_.empty()) {
+        // A receiver only waits on an empty channel with no blocked sender.
+        assert(queue_.empty() && blocked_senders_.empty());
+        const WaitingRecv w = blocked_receivers_.front();
+        blocked_receivers_.pop_front();
+        stats_.recv_blocked += now - w.since;
+        r.outcome = SendResult::Outcome::delivered;
+        r.msg = complete(thread, bytes);
+        r.receiver = w.thread;
+        return r;
+    }
+    if (blocked_senders_.empty() && fits(bytes)) {
+        r.outcome = SendResult::Outcome::queued;
+        r.msg = complete(thread, bytes);
+        enqueue(r.msg);
+        return r;
+    }
+    r.outcome = SendResult::Outcome::blocked;
+    r.msg = Message{0, thread, bytes};
+    blocked_senders_.push_back({thread, bytes, now});
+    return r;
+}
+
+RecvResult Channel::recv(std::uint32_t thread, Time now) {
+    RecvResult r;
+    if (!queue_.empty()) {
+        r.outcome = RecvResult::Outcome::received;
+        r.msg = queue_.front();
+        queue_.pop_front();
+        queued_bytes_ -= r.msg.bytes;
+        admit_blocked(now, r.completed);
+        return r;
+    }
+    if (!blocked_senders_.empty()) {
+        // The head's message cannot fit even an empty buffer (it would have been admitted):
+        // hand it over directly, a rendezvous.
+        const PendingSend p = blocked_senders_.front();
+        blocked_senders_.pop_front();
+        r.outcome = RecvResult::Outcome::received;
+        r.msg = complete(p.thread, p.bytes);
+        stats_.send_blocked += now - p.since;
+        r.completed.push_back({p.thread, r.msg});
+        admit_blocked(now, r.completed);
+        return r;
+    }
+    if (senders_alive_ == 0) {
+        r.outcome = RecvResult::Outcome::eof;
+        return r;
+    }
+    r.outcome = RecvResult::Outcome::blocked;
+    blocked_receivers_.push_back({thread, now});
+    return r;
+}
+
+std::vector<WokenReceiver> Channel::sender_ended(std::uint32_t /*thread*/, Time now) {
+    std::vector<WokenReceiver> out;
+    if (senders_alive_ > 0) --senders_alive_;
+    if (senders_alive_ == 0 && queue_.empty()) {
+        for (const WaitingRecv& w : blocked_receivers_) {
+            stats_.recv_blocked += now - w.since;
+            out.push_back({w.thread, std::nullopt});
+        }
+        blocked_receivers_.clear();
+    }
+    return out;
+}
+
+void Channel::receiver_ended(std::uint32_t /*thread*/) {
+    if (receivers_alive_ > 0) --receivers_alive_;
+}
+
+std::vector<CompletedSend> Channel::remove_waiter(std::uint32_t thread, Time now) {
+    std::vector<CompletedSend> out;
+    auto rit = std::find_if(blocked_receivers_.begin(), blocked_receivers_.end(),
+                            [&](const WaitingRecv& w) { return w.thread == thread; });
+    if (rit != blocked_receivers_.end()) blocked_receivers_.erase(rit);
+    auto sit = std::find_if(blocked_senders_.begin(), blocked_senders_.end(),
+                            [&](const PendingSend& p) { return p.thread == thread; });
+    if (sit != blocked_senders_.end()) {
+        const bool was_head = sit == blocked_senders_.begin();
+        blocked_senders_.erase(sit);
+        if (was_head) admit_blocked(now, out);
+    }
+    return out;
+}
+
+std::vector<std::uint32_t> Channel::blocked_senders() const {
+    std::vector<std::uint32_t> v;
+    for (const PendingSend& p : blocked_senders_) v.push_back(p.thread);
+    return v;
+}
+
+std::vector<std::uint32_t> Channel::blocked_receivers() const {
+    std::vector<std::uint32_t> v;
+    for (const WaitingRecv& w : blocked_receivers_) v.push_back(w.thread);
+    return v;
+}
+
+}  // namespace ostwin
