@@ -1,14 +1,130 @@
-// Placeholder registration; replaced by the real `ostwin run` implementation.
+// `ostwin run [FILE] [--trace OUT.jsonl] [--json] [--seed N] [--max-events N] [--until T]`:
+// simulate a scenario (the built-in demo without FILE), print the summary as tables or
+// JSON, check the scenario's expectations. Exit 0 when everything held, 1 when an
+// expectation failed, the run deadlocked unexpectedly or hit a limit.
 #include <CLI/CLI.hpp>
 
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unistd.h>
+
 #include "sim/cli/Commands.hpp"
+#include "sim/cli/Demo.hpp"
+#include "sim/core/Engine.hpp"
 #include "sim/core/Error.hpp"
+#include "sim/scenario/Loader.hpp"
+#include "sim/scenario/Values.hpp"
+#include "sim/trace/Summary.hpp"
 
 namespace ostwin::cli {
 
+namespace {
+
+struct RunArgs {
+    std::string file;
+    std::string trace;
+    bool json = false;
+    std::optional<std::uint64_t> seed;
+    std::uint64_t max_events = 0;
+    std::string until;
+};
+
+/// A progress line on stderr for runs longer than about a second, only on a terminal.
+/// Wall-clock time lives here, never in the engine: it cannot change the results.
+class Progress {
+public:
+    explicit Progress(std::optional<Time> until) : until_(until), start_(Clock::now()), last_(start_) {}
+    void operator()(Time now, std::uint64_t events) {
+        const auto t = Clock::now();
+        if (t - start_ < std::chrono::seconds(1) || t - last_ < std::chrono::milliseconds(250)) return;
+        last_ = t;
+        const double secs = std::chrono::duration<double>(t - start_).count();
+        char buf[160];
+        if (until_ && *until_ > Time{0})
+            std::snprintf(buf, sizeof buf, "\rsimulating: %5.1f%% of --until, %.1fM events/s   ",
+                          100.0 * static_cast<double>(now.ns()) / static_cast<double>(until_->ns()),
+                          static_cast<double>(events) / secs / 1e6);
+        else
+            std::snprintf(buf, sizeof buf, "\rsimulating: at %s, %llu events, %.1fM events/s   ",
+                          format_time(now).c_str(), static_cast<unsigned long long>(events),
+                          static_cast<double>(events) / secs / 1e6);
+        std::fputs(buf, stderr);
+        shown_ = true;
+    }
+    ~Progress() {
+        if (shown_) std::fputs("\r\033[K", stderr);
+    }
+
+private:
+    using Clock = std::chrono::steady_clock;
+    std::optional<Time> until_;
+    Clock::time_point start_, last_;
+    bool shown_ = false;
+};
+
+int run(const RunArgs& a) {
+    if (a.file.empty()) {
+        // The demo is four runs side by side; the per-run options name one scenario.
+        if (!a.trace.empty() || a.seed || a.max_events || !a.until.empty())
+            throw UsageError("the built-in demo takes only --json; to trace or limit one of its runs, name its file, "
+                             "e.g. `ostwin run scenarios/demo/threads.yaml --trace t.jsonl`");
+        return run_builtin_demo(std::cout, a.json);
+    }
+    Scenario s = load_scenario_file(a.file);
+    EngineOptions o;
+    o.trace_path = a.trace;
+    o.seed = a.seed;
+    o.max_events = a.max_events;
+    if (!a.until.empty()) {
+        std::int64_t ns = 0;
+        if (const auto problem = scenario::parse_duration(a.until, ns))
+            throw UsageError("--until " + a.until + ": " + problem->message +
+                             (problem->hint.empty() ? "" : " (did you mean `" + problem->hint + "`?)"));
+        o.until = Time{ns};
+    }
+    std::unique_ptr<Progress> progress;
+    if (isatty(STDERR_FILENO)) {
+        progress = std::make_unique<Progress>(o.until);
+        o.progress = [p = progress.get()](Time now, std::uint64_t events) { (*p)(now, events); };
+    }
+    RunResult r = simulate(s, o);
+    progress.reset();
+    const bool expectations_ok = check_expectations(s, r.summary);
+
+    if (a.json) std::cout << summary_to_json(r.summary) << '\n';
+    else print_summary_tables(r.summary, std::cout);
+    std::cout.flush();
+
+    int rc = 0;
+    if (!r.stop_message.empty()) {
+        std::cerr << "ostwin: " << r.stop_message << '\n';
+        rc = 1;
+    }
+    if (!expectations_ok) {
+        for (const ExpectationResult& e : r.summary.expectations)
+            if (!e.ok) std::cerr << "expectation failed: " << e.what << " (" << e.detail << ")\n";
+        rc = 1;
+    }
+    return rc;
+}
+
+}  // namespace
+
 void add_run_command(CLI::App& app, Action& action) {
-    auto* sub = app.add_subcommand("run", "not implemented yet");
-    sub->callback([&action] { action = [] () -> int { throw UsageError("`ostwin run` is not implemented yet"); }; });
+    auto args = std::make_shared<RunArgs>();
+    auto* sub = app.add_subcommand("run", "Simulate a scenario (without FILE: the built-in demo)");
+    sub->add_option("FILE", args->file, "Scenario file (YAML)");
+    sub->add_option("--trace", args->trace, "Write the trace (JSON Lines) to this file");
+    sub->add_flag("--json", args->json, "Print the summary as one JSON object instead of tables");
+    sub->add_option("--seed", args->seed, "Override the scenario's seed");
+    sub->add_option("--max-events", args->max_events, "Stop after this many events (default: no limit)")
+        ->check(CLI::PositiveNumber);
+    sub->add_option("--until", args->until, "Stop at this simulated time, e.g. 2s");
+    sub->callback([&action, args] { action = [args] { return run(*args); }; });
 }
 
 }  // namespace ostwin::cli
