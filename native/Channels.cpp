@@ -1,0 +1,270 @@
+// Channel transport for the native runner: every kind carries framed messages
+// (MsgHeader + payload), so boundaries, numbers and the end-of-senders marker look the
+// same whatever the kernel object underneath (docs/native.md, "Channels").
+#include "native/Channels.hpp"
+
+#include <fcntl.h>
+#include <mqueue.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <string>
+
+namespace ostwin::native {
+
+void robust_lock(pthread_mutex_t* m) {
+    const int rc = pthread_mutex_lock(m);
+    // A robust mutex whose owner died with the process: take it over and go on.
+    if (rc == EOWNERDEAD) pthread_mutex_consistent(m);
+}
+
+namespace {
+
+bool write_all(int fd, const char* p, std::uint64_t n, int& err) {
+    while (n > 0) {
+        const ssize_t w = ::write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            err = errno;
+            return false;
+        }
+        p += w;
+        n -= static_cast<std::uint64_t>(w);
+    }
+    return true;
+}
+
+bool read_all(int fd, char* p, std::uint64_t n, int& err) {
+    while (n > 0) {
+        const ssize_t r = ::read(fd, p, n);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            err = errno;
+            return false;
+        }
+        if (r == 0) {
+            err = EPIPE;
+            return false;
+        }
+        p += r;
+        n -= static_cast<std::uint64_t>(r);
+    }
+    return true;
+}
+
+/// Reads and throws away `n` bytes (a payload larger than the receiver's buffer).
+bool skip_all(int fd, char* buf, std::uint64_t bufsize, std::uint64_t n, int& err) {
+    while (n > 0) {
+        const std::uint64_t k = std::min(n, bufsize);
+        if (!read_all(fd, buf, k, err)) return false;
+        n -= k;
+    }
+    return true;
+}
+
+void ring_put(Runtime& rt, RingShm& r, const char* p, std::uint64_t n) {
+    char* data = rt.at(r.data_offset);
+    std::uint64_t tail = (r.head + r.used) % r.capacity;
+    while (n > 0) {
+        const std::uint64_t k = std::min(n, r.capacity - tail);
+        std::memcpy(data + tail, p, k);
+        p += k;
+        n -= k;
+        r.used += k;
+        tail = (tail + k) % r.capacity;
+    }
+}
+
+void ring_get(Runtime& rt, RingShm& r, char* p, std::uint64_t n, std::uint64_t keep) {
+    // Copies at most `keep` bytes out; the rest of n is consumed and dropped.
+    const char* data = rt.at(r.data_offset);
+    while (n > 0) {
+        const std::uint64_t k = std::min(n, r.capacity - r.head);
+        if (keep > 0) {
+            const std::uint64_t c = std::min(k, keep);
+            std::memcpy(p, data + r.head, c);
+            p += c;
+            keep -= c;
+        }
+        n -= k;
+        r.used -= k;
+        r.head = (r.head + k) % r.capacity;
+    }
+}
+
+}  // namespace
+
+SendStatus channel_send(Runtime& rt, std::uint32_t id, const MsgHeader& h, const char* payload) {
+    ChannelRt& c = rt.ch[id];
+    int err = 0;
+    switch (c.kind) {
+        case ChannelKind::pipe: {
+            robust_lock(&c.shm->wlock);
+            const bool ok = write_all(c.wfd, reinterpret_cast<const char*>(&h), sizeof h, err) &&
+                            write_all(c.wfd, payload, h.bytes, err);
+            pthread_mutex_unlock(&c.shm->wlock);
+            return ok ? SendStatus{} : SendStatus{err_syscall, err};
+        }
+        case ChannelKind::socket: {
+            iovec iov[2] = {{const_cast<MsgHeader*>(&h), sizeof h}, {const_cast<char*>(payload), h.bytes}};
+            msghdr m{};
+            m.msg_iov = iov;
+            m.msg_iovlen = h.bytes > 0 ? 2 : 1;
+            for (;;) {
+                if (::sendmsg(c.wfd, &m, MSG_NOSIGNAL) >= 0) return {};
+                if (errno == EINTR) continue;
+                return {errno == EMSGSIZE ? err_message_too_large : err_syscall, errno};
+            }
+        }
+        case ChannelKind::mqueue: {
+            // The message must be one contiguous buffer: the caller leaves room for the
+            // header just before the payload (see ThreadCtx::buf).
+            char* framed = const_cast<char*>(payload) - sizeof h;
+            std::memcpy(framed, &h, sizeof h);
+            for (;;) {
+                if (::mq_send(c.mq, framed, sizeof h + h.bytes, 0) == 0) return {};
+                if (errno == EINTR) continue;
+                return {errno == EMSGSIZE ? err_message_too_large : err_syscall, errno};
+            }
+        }
+        case ChannelKind::shm:
+        case ChannelKind::queue: {
+            RingShm& r = c.shm->ring;
+            const std::uint64_t need = sizeof h + h.bytes;
+            if (need > r.capacity) return {err_message_too_large, EMSGSIZE};
+            robust_lock(&r.m);
+            if (h.flags & kMsgEof) {
+                r.eof = 1;
+                pthread_cond_broadcast(&r.not_empty);
+                pthread_mutex_unlock(&r.m);
+                return {};
+            }
+            while (r.used + need > r.capacity) pthread_cond_wait(&r.not_full, &r.m);
+            ring_put(rt, r, reinterpret_cast<const char*>(&h), sizeof h);
+            ring_put(rt, r, payload, h.bytes);
+            pthread_cond_signal(&r.not_empty);
+            pthread_mutex_unlock(&r.m);
+            return {};
+        }
+    }
+    return {err_syscall, EINVAL};
+}
+
+SendStatus channel_recv(Runtime& rt, std::uint32_t id, MsgHeader& h, char* buf, std::uint64_t bufsize) {
+    ChannelRt& c = rt.ch[id];
+    int err = 0;
+    switch (c.kind) {
+        case ChannelKind::pipe: {
+            robust_lock(&c.shm->rlock);
+            bool ok = read_all(c.rfd, reinterpret_cast<char*>(&h), sizeof h, err);
+            if (ok) {
+                const std::uint64_t keep = std::min(h.bytes, bufsize);
+                ok = read_all(c.rfd, buf, keep, err) && skip_all(c.rfd, buf, bufsize, h.bytes - keep, err);
+            }
+            if (ok && (h.flags & kMsgEof)) {
+                // Put the marker back so every other receiver sees the end too.
+                c.shm->eof.store(1);
+                robust_lock(&c.shm->wlock);
+                write_all(c.wfd, reinterpret_cast<const char*>(&h), sizeof h, err);
+                pthread_mutex_unlock(&c.shm->wlock);
+            }
+            pthread_mutex_unlock(&c.shm->rlock);
+            return ok ? SendStatus{} : SendStatus{err_syscall, err};
+        }
+        case ChannelKind::socket: {
+            iovec iov[2] = {{&h, sizeof h}, {buf, bufsize}};
+            msghdr m{};
+            m.msg_iov = iov;
+            m.msg_iovlen = 2;
+            for (;;) {
+                if (::recvmsg(c.rfd, &m, 0) >= 0) break;
+                if (errno == EINTR) continue;
+                return {err_syscall, errno};
+            }
+            if (h.flags & kMsgEof) {
+                c.shm->eof.store(1);
+                ::send(c.wfd, &h, sizeof h, MSG_NOSIGNAL);
+            }
+            return {};
+        }
+        case ChannelKind::mqueue: {
+            // buf has room for the header before it (ThreadCtx::buf) and mq_msgsize after.
+            char* framed = buf - sizeof h;
+            for (;;) {
+                if (::mq_receive(c.mq, framed, sizeof h + bufsize, nullptr) >= 0) break;
+                if (errno == EINTR) continue;
+                return {err_syscall, errno};
+            }
+            std::memcpy(&h, framed, sizeof h);
+            if (h.flags & kMsgEof) {
+                c.shm->eof.store(1);
+                ::mq_send(c.mq, framed, sizeof h, 0);
+            }
+            return {};
+        }
+        case ChannelKind::shm:
+        case ChannelKind::queue: {
+            RingShm& r = c.shm->ring;
+            robust_lock(&r.m);
+            while (r.used == 0 && !r.eof) pthread_cond_wait(&r.not_empty, &r.m);
+            if (r.used == 0) {
+                h = MsgHeader{0, 0, kMsgEof, kMsgMagic};
+                pthread_mutex_unlock(&r.m);
+                return {};
+            }
+            ring_get(rt, r, reinterpret_cast<char*>(&h), sizeof h, sizeof h);
+            ring_get(rt, r, buf, h.bytes, std::min(h.bytes, bufsize));
+            pthread_cond_broadcast(&r.not_full);
+            pthread_mutex_unlock(&r.m);
+            return {};
+        }
+    }
+    return {err_syscall, EINVAL};
+}
+
+bool try_push_eof(Runtime& rt, std::uint32_t id) {
+    ChannelRt& c = rt.ch[id];
+    const MsgHeader h{0, 0, kMsgEof, kMsgMagic};
+    switch (c.kind) {
+        case ChannelKind::pipe: {
+            // A second, non-blocking open file description of the same pipe: the shared
+            // one stays blocking for the scenario's threads.
+            const std::string path = "/proc/self/fd/" + std::to_string(c.wfd);
+            const int fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+            if (fd < 0) return true;  // nothing more can be done
+            const ssize_t w = ::write(fd, &h, sizeof h);
+            ::close(fd);
+            return w == static_cast<ssize_t>(sizeof h);
+        }
+        case ChannelKind::socket:
+            return ::send(c.wfd, &h, sizeof h, MSG_DONTWAIT | MSG_NOSIGNAL) == static_cast<ssize_t>(sizeof h);
+        case ChannelKind::mqueue: {
+            const timespec now{0, 0};  // an absolute time in the past: never block
+            return ::mq_timedsend(c.mq, reinterpret_cast<const char*>(&h), sizeof h, 0, &now) == 0;
+        }
+        case ChannelKind::shm:
+        case ChannelKind::queue: {
+            RingShm& r = c.shm->ring;
+            robust_lock(&r.m);
+            r.eof = 1;
+            pthread_cond_broadcast(&r.not_empty);
+            pthread_mutex_unlock(&r.m);
+            return true;
+        }
+    }
+    return true;
+}
+
+void push_eof(Runtime& rt, std::uint32_t id) {
+    // Header plus enough room before it for the mqueue framing trick.
+    alignas(8) char space[2 * sizeof(MsgHeader)] = {};
+    const MsgHeader h{0, 0, kMsgEof, kMsgMagic};
+    channel_send(rt, id, h, space + sizeof(MsgHeader));
+}
+
+}  // namespace ostwin::native

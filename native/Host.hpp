@@ -1,0 +1,88 @@
+#pragma once
+/// Internal: host facts, the RT sysctls the runner changes and restores, and the kernel's
+/// sched_switch view through a per-run tracefs instance.
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace ostwin::native {
+
+/// Reads an integer sysctl under /proc/sys; nullopt when unreadable.
+std::optional<long> read_sysctl(const char* path);
+/// Writes an integer sysctl; false when it cannot.
+bool write_sysctl(const char* path, long value);
+
+inline constexpr const char* kRtRuntime = "/proc/sys/kernel/sched_rt_runtime_us";
+inline constexpr const char* kRrTimeslice = "/proc/sys/kernel/sched_rr_timeslice_ms";
+
+/// The RT sysctls as found, changed for the run, restored on every exit path (also from
+/// an atexit hook, should the process leave through exit()).
+class SysctlGuard {
+public:
+    SysctlGuard() = default;
+    ~SysctlGuard() { restore(); }
+    SysctlGuard(const SysctlGuard&) = delete;
+    SysctlGuard& operator=(const SysctlGuard&) = delete;
+
+    /// Saves the current value of `path` and writes `value`. Throws EnvironmentError when it cannot.
+    void set(const char* path, long value);
+    /// Writes every saved value back (idempotent).
+    void restore();
+    [[nodiscard]] nlohmann::json before() const;
+
+private:
+    struct Saved {
+        const char* path;
+        long value;
+    };
+    std::vector<Saved> saved_;
+};
+
+/// Host facts for the trace header's "native" object.
+nlohmann::json host_facts(const std::vector<int>& allowed, const std::vector<int>& used);
+
+/// The CPUs this process may run on (sched_getaffinity), ascending.
+std::vector<int> allowed_cpus();
+
+/// One sched_switch event as read from tracefs.
+struct SwitchEvent {
+    std::int64_t t_ns;  ///< CLOCK_MONOTONIC
+    int cpu;
+    int prev_pid;       ///< kernel task ids (thread ids)
+    int next_pid;
+    char prev_state;    ///< 'R' preempted, 'S'/'D' blocked, ...
+};
+
+/// A per-run tracefs instance recording sched:sched_switch with the mono clock. Removed on
+/// destruction. available() is false (with why()) when tracefs cannot be used.
+class SchedSwitchTrace {
+public:
+    SchedSwitchTrace();
+    ~SchedSwitchTrace();
+    SchedSwitchTrace(const SchedSwitchTrace&) = delete;
+    SchedSwitchTrace& operator=(const SchedSwitchTrace&) = delete;
+
+    [[nodiscard]] bool available() const { return !dir_.empty(); }
+    [[nodiscard]] const std::string& why() const { return why_; }
+    /// Turns tracing on.
+    void start();
+    /// Turns tracing off and parses the recorded events (all tasks; the caller filters).
+    std::vector<SwitchEvent> stop_and_read();
+    /// Events the kernel reported lost (buffer overruns).
+    [[nodiscard]] std::uint64_t lost() const { return lost_; }
+
+private:
+    void remove();
+    std::string root_;
+    std::string dir_;
+    std::string why_;
+    bool mounted_here_ = false;
+    std::uint64_t lost_ = 0;
+};
+
+}  // namespace ostwin::native

@@ -1,0 +1,733 @@
+// The runner side of `ostwin native`: checks, plans and prepares everything before time
+// zero (shared mapping, channels, locks, processes and threads parked), releases them
+// together, watches them (watchdog, SIGINT/SIGTERM, crashes) and cleans up on every path.
+#include "native/NativeRunner.hpp"
+
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <mqueue.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <memory>
+#include <thread>
+
+#include "native/Channels.hpp"
+#include "native/Host.hpp"
+#include "native/Report.hpp"
+#include "native/Runtime.hpp"
+#include "sim/core/Error.hpp"
+
+namespace ostwin::native {
+
+namespace {
+
+/// Priority used for every scenario thread under fcfs and rr ("one priority").
+constexpr int kOnePriority = 50;
+constexpr std::uint64_t kMaxEventsPerThread = 1u << 20;
+constexpr std::uint64_t kMaxEventBytes = std::uint64_t{256} << 20;
+
+long futex(void* addr, int op, std::uint32_t val, const timespec* ts = nullptr) {
+    return syscall(SYS_futex, addr, op, val, ts, nullptr, 0);
+}
+
+std::uint64_t sat_add(std::uint64_t a, std::uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
+std::uint64_t sat_mul(std::uint64_t a, std::uint64_t b) {
+    return (b != 0 && a > UINT64_MAX / b) ? UINT64_MAX : a * b;
+}
+
+/// Upper bound of the events a program records (begin, end and up to two facts per op).
+std::uint64_t estimate_events(const std::vector<Op>& ops) {
+    std::uint64_t n = 0;
+    for (const Op& o : ops) {
+        if (const auto* r = std::get_if<op::Repeat>(&o.v)) n = sat_add(n, sat_add(2, sat_mul(r->count, estimate_events(r->body))));
+        else n = sat_add(n, 5);
+    }
+    return n;
+}
+
+std::uint64_t align_up(std::uint64_t v, std::uint64_t a) { return (v + a - 1) / a * a; }
+
+std::string cpu_list(const std::vector<int>& cpus) {
+    std::string s;
+    for (int c : cpus) s += (s.empty() ? "" : ",") + std::to_string(c);
+    return s;
+}
+
+}  // namespace
+
+void check_supported(const Scenario& s, const Options& o) {
+    const Policy p = s.scheduler.policy;
+    if (p == Policy::sjf || p == Policy::srtf || p == Policy::mlfq)
+        throw EnvironmentError("policy `" + std::string{to_string(p)} +
+                               "` is simulator only; `ostwin native` runs fcfs, rr, priority and fair");
+    if (geteuid() != 0 && !o.unprivileged)
+        throw EnvironmentError("`ostwin native` needs root to use SCHED_FIFO/SCHED_RR and the RT sysctls; "
+                               "run it as root, or pass --unprivileged to run everything as SCHED_OTHER");
+    const std::vector<int> allowed = allowed_cpus();
+    if (s.cpus > allowed.size())
+        throw EnvironmentError("the scenario asks for " + std::to_string(s.cpus) + " CPUs (machine.cpus) but this host " +
+                               "lets ostwin use only " + std::to_string(allowed.size()) + " (CPUs " +
+                               cpu_list(allowed) + ")");
+    const Instances inst{s};
+    for (std::uint32_t t = 0; t < inst.thread_count(); ++t)
+        for (std::uint32_t a : inst.thread_decl(t).affinity)
+            if (a >= s.cpus)
+                throw ScenarioError(s.file, inst.thread_decl(t).loc,
+                                    "affinity index " + std::to_string(a) + " is outside machine.cpus (" +
+                                        std::to_string(s.cpus) + ")");
+    if (o.allow_large) return;
+    if (inst.process_count() > o.limits.max_processes)
+        throw EnvironmentError("the scenario has " + std::to_string(inst.process_count()) +
+                               " process instances; the native runner's limit is " +
+                               std::to_string(o.limits.max_processes) + " (--allow-large lifts it)");
+    if (inst.thread_count() > o.limits.max_threads)
+        throw EnvironmentError("the scenario has " + std::to_string(inst.thread_count()) +
+                               " thread instances; the native runner's limit is " +
+                               std::to_string(o.limits.max_threads) + " (--allow-large lifts it)");
+    std::uint64_t mapped = 0;
+    for (std::uint32_t pi = 0; pi < inst.process_count(); ++pi) {
+        const MemorySpec& m = inst.process_decl(pi).memory;
+        mapped = sat_add(mapped, sat_add(m.code, sat_add(m.data, m.heap)));
+    }
+    for (std::uint32_t t = 0; t < inst.thread_count(); ++t) mapped = sat_add(mapped, inst.thread_decl(t).stack);
+    if (mapped > o.limits.max_mapped_bytes)
+        throw EnvironmentError("the scenario maps " + format_bytes(mapped) +
+                               " in total (code, data, heap and stacks of every instance); the native runner's "
+                               "limit is " + format_bytes(o.limits.max_mapped_bytes) + " (--allow-large lifts it)");
+}
+
+namespace {
+
+/// Everything the run holds that must be undone, undone in the destructor whatever the
+/// path out (normal end, exception, signal, watchdog).
+class RunGuard {
+public:
+    explicit RunGuard(Runtime& rt) : rt_(rt) {}
+    ~RunGuard() {
+        kill_all();
+        sysctls.restore();
+        for (ChannelRt& c : rt_.ch) {
+            if (c.rfd >= 0) ::close(c.rfd);
+            if (c.wfd >= 0) ::close(c.wfd);
+            if (c.mq != static_cast<mqd_t>(-1)) mq_close(c.mq);
+        }
+        if (rt_.lifeline_r >= 0) ::close(rt_.lifeline_r);
+        if (rt_.lifeline_w >= 0) ::close(rt_.lifeline_w);
+        if (rt_.base) munmap(rt_.base, rt_.size);
+        if (subreaper_set) prctl(PR_SET_CHILD_SUBREAPER, old_subreaper);
+        drop_priority();
+        for (int fd : pidfds)
+            if (fd >= 0) ::close(fd);
+        if (sigfd >= 0) ::close(sigfd);
+        if (mask_set) pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+    }
+    RunGuard(const RunGuard&) = delete;
+    RunGuard& operator=(const RunGuard&) = delete;
+
+    /// Kills the run's process group and reaps everything (children and adopted orphans).
+    /// Nothing is reaped during the run (processes are watched through pidfds), so every
+    /// pid of the run, the group leader's included, is still reserved here: the kill
+    /// cannot reach anyone else. Reaping runs at the runner's normal priority: the kernel's
+    /// /proc clean-up on reap (d_invalidate) can spin waiting on work that a SCHED_FIFO
+    /// reaper would starve.
+    void kill_all() {
+        if (rt_.ctl && rt_.ctl->pgid > 0 && !killed_) {
+            ::kill(-rt_.ctl->pgid, SIGKILL);
+            killed_ = true;
+        }
+        drop_priority();
+        if (!forked_any) return;
+        for (;;) {
+            int st = 0;
+            const pid_t p = waitpid(-1, &st, 0);
+            if (p > 0) {
+                note_reaped(p, st);
+                continue;
+            }
+            if (errno == EINTR) continue;
+            break;  // ECHILD: nothing left
+        }
+    }
+
+    void drop_priority() {
+        if (sched_set) {
+            pthread_setschedparam(pthread_self(), old_policy, &old_param);
+            sched_set = false;
+        }
+        if (affinity_set) {
+            sched_setaffinity(0, sizeof old_affinity, &old_affinity);
+            affinity_set = false;
+        }
+    }
+
+    void note_reaped(pid_t pid, int status) {
+        for (std::uint32_t p = 0; p < rt_.inst->process_count(); ++p)
+            if (rt_.procs[p].os_pid.load() == pid) {
+                rt_.procs[p].wait_status.store(status);
+                rt_.procs[p].state.store(static_cast<std::uint32_t>(ProcState::ended));
+                futex(&rt_.procs[p].state, FUTEX_WAKE, INT_MAX);
+            }
+    }
+
+    SysctlGuard sysctls;
+    bool forked_any = false;
+    bool subreaper_set = false;
+    int old_subreaper = 0;
+    bool sched_set = false;
+    int old_policy = SCHED_OTHER;
+    sched_param old_param{};
+    bool mask_set = false;
+    sigset_t old_mask{};
+    bool affinity_set = false;
+    cpu_set_t old_affinity{};
+    std::vector<int> pidfds;  ///< per process instance, -1 until opened
+    int sigfd = -1;
+
+private:
+    Runtime& rt_;
+    bool killed_ = false;
+};
+
+void init_shared_objects(Runtime& rt) {
+    const Scenario& s = *rt.s;
+    const ObjectInstances& obj = *rt.obj;
+    auto pshared_mutex = [](pthread_mutex_t* m, bool shared) {
+        pthread_mutexattr_t a;
+        pthread_mutexattr_init(&a);
+        // Error-checking, so unlocking a mutex not held is reported, not undefined.
+        pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ERRORCHECK);
+        if (shared) {
+            pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+            pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);  // a crashed holder does not hang the rest
+        }
+        pthread_mutex_init(m, &a);
+        pthread_mutexattr_destroy(&a);
+    };
+    auto pshared_cond = [](pthread_cond_t* c, bool shared) {
+        pthread_condattr_t a;
+        pthread_condattr_init(&a);
+        if (shared) pthread_condattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+        pthread_cond_init(c, &a);
+        pthread_condattr_destroy(&a);
+    };
+    for (std::uint32_t l = 0; l < obj.lock_count(); ++l) {
+        const LockDecl& d = s.locks[obj.lock(l).decl];
+        const bool shared = !obj.lock(l).process.has_value();
+        LockShm& L = rt.locks[l];
+        pshared_mutex(&L.mutex, shared);
+        sem_init(&L.sem, shared ? 1 : 0, static_cast<unsigned>(std::min<std::uint64_t>(d.initial, SEM_VALUE_MAX)));
+        pshared_cond(&L.cond, shared);
+    }
+    for (std::uint32_t b = 0; b < obj.barrier_count(); ++b) {
+        const BarrierDecl& d = s.barriers[obj.barrier(b).decl];
+        pthread_barrierattr_t a;
+        pthread_barrierattr_init(&a);
+        if (!obj.barrier(b).process) pthread_barrierattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+        pthread_barrier_init(&rt.barriers[b].barrier, &a, std::max<std::uint32_t>(1, d.parties));
+        pthread_barrierattr_destroy(&a);
+    }
+    for (std::uint32_t c = 0; c < obj.channel_count(); ++c) {
+        ChannelShm& C = rt.channels[c];
+        const bool shared = !obj.channel(c).process.has_value();
+        pshared_mutex(&C.wlock, true);
+        pshared_mutex(&C.rlock, true);
+        pshared_mutex(&C.ring.m, shared);
+        pshared_cond(&C.ring.not_empty, shared);
+        pshared_cond(&C.ring.not_full, shared);
+        C.senders_left.store(static_cast<std::int64_t>(rt.senders[c].size()));
+    }
+}
+
+/// Creates the kernel objects behind pipe, socket and mqueue channels. Records what the
+/// kernel granted (pipe sizes round up to pages; SO_SNDBUF is doubled by the kernel).
+void create_channels(Runtime& rt, std::vector<std::uint64_t>& max_payload, nlohmann::json& granted) {
+    const Scenario& s = *rt.s;
+    rt.ch.resize(rt.obj->channel_count());
+    for (std::uint32_t id = 0; id < rt.obj->channel_count(); ++id) {
+        const ChannelDecl& d = s.channels[rt.obj->channel(id).decl];
+        ChannelRt& c = rt.ch[id];
+        c.kind = d.kind;
+        c.shm = &rt.channels[id];
+        const std::uint64_t want = d.capacity;
+        nlohmann::json g = {{"name", rt.obj->channel_name(id)}, {"kind", std::string{to_string(d.kind)}},
+                            {"asked", want}};
+        switch (d.kind) {
+            case ChannelKind::pipe: {
+                int fds[2];
+                if (pipe2(fds, O_CLOEXEC) != 0) throw EnvironmentError(std::string{"pipe: "} + std::strerror(errno));
+                c.rfd = fds[0];
+                c.wfd = fds[1];
+                if (want > 0) fcntl(c.wfd, F_SETPIPE_SZ, static_cast<int>(std::min<std::uint64_t>(want, INT_MAX)));
+                c.capacity = static_cast<std::uint64_t>(fcntl(c.wfd, F_GETPIPE_SZ));
+                g["kernel"] = c.capacity;
+                break;
+            }
+            case ChannelKind::socket: {
+                int sv[2];
+                if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+                    throw EnvironmentError(std::string{"socketpair: "} + std::strerror(errno));
+                c.wfd = sv[0];
+                c.rfd = sv[1];
+                if (want > 0) {
+                    const int v = static_cast<int>(std::min<std::uint64_t>(want, INT_MAX / 2));
+                    setsockopt(c.wfd, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof v);
+                }
+                int got = 0;
+                socklen_t len = sizeof got;
+                getsockopt(c.wfd, SOL_SOCKET, SO_SNDBUF, &got, &len);
+                c.capacity = static_cast<std::uint64_t>(got);
+                g["kernel"] = c.capacity;
+                break;
+            }
+            case ChannelKind::mqueue: {
+                // Unique per run; unlinked at once: the descriptors stay valid (inherited by
+                // every fork) and no name is left behind on any exit path.
+                const std::string name = "/ostwin-" + std::to_string(getpid()) + "-" + std::to_string(id);
+                mq_attr attr{};
+                attr.mq_maxmsg = static_cast<long>(std::max<std::uint64_t>(1, want));
+                const std::uint64_t msg = std::max<std::uint64_t>(d.message_size, max_payload[id]);
+                attr.mq_msgsize = static_cast<long>(msg + sizeof(MsgHeader));
+                c.mq = mq_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600, &attr);
+                if (c.mq == static_cast<mqd_t>(-1))
+                    throw EnvironmentError("mq_open " + name + " (maxmsg " + std::to_string(attr.mq_maxmsg) +
+                                           ", msgsize " + std::to_string(attr.mq_msgsize) + "): " + std::strerror(errno));
+                mq_unlink(name.c_str());
+                max_payload[id] = msg;
+                c.capacity = static_cast<std::uint64_t>(attr.mq_maxmsg);
+                g["kernel"] = {{"mq_maxmsg", attr.mq_maxmsg}, {"mq_msgsize", attr.mq_msgsize}};
+                break;
+            }
+            case ChannelKind::shm:
+            case ChannelKind::queue: {
+                // Ring set up in layout(); capacity counts framing (24 bytes per message).
+                c.capacity = c.shm->ring.capacity;
+                g["ring_bytes"] = c.capacity;
+                break;
+            }
+        }
+        granted.push_back(std::move(g));
+    }
+}
+
+std::string describe_op(const Runtime& rt, const Op* o, std::uint32_t pi) {
+    if (!o) return "-";
+    std::string s{op_name(o->v)};
+    std::visit(
+        [&](const auto& x) {
+            using T = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<T, op::Send> || std::is_same_v<T, op::Recv>)
+                s += " " + rt.obj->channel_name(rt.obj->channel_id(x.channel, pi));
+            else if constexpr (std::is_same_v<T, op::Lock> || std::is_same_v<T, op::Unlock> ||
+                               std::is_same_v<T, op::SemWait> || std::is_same_v<T, op::SemPost>)
+                s += " " + rt.obj->lock_name(rt.obj->lock_id(x.lock, pi));
+            else if constexpr (std::is_same_v<T, op::CondWait>)
+                s += " " + rt.obj->lock_name(rt.obj->lock_id(x.cond, pi));
+            else if constexpr (std::is_same_v<T, op::Barrier>)
+                s += " " + rt.obj->barrier_name(rt.obj->barrier_id(x.barrier, pi));
+        },
+        o->v);
+    return s;
+}
+
+}  // namespace
+
+Result run_scenario(const Scenario& s, const Options& o) {
+    check_supported(s, o);
+    const Instances inst{s};
+    const ObjectInstances obj{s, inst};
+
+    Runtime rt;
+    rt.s = &s;
+    rt.inst = &inst;
+    rt.obj = &obj;
+    rt.privileged = !o.unprivileged;
+    const std::vector<int> allowed = allowed_cpus();
+    rt.used_cpus.assign(allowed.begin(), allowed.begin() + s.cpus);
+
+    // ---- plan: scheduling per thread, senders, message sizes, event capacities --------
+    const std::uint32_t T = inst.thread_count();
+    const std::uint32_t P = inst.process_count();
+    rt.sched.resize(T);
+    for (std::uint32_t t = 0; t < T; ++t) {
+        const ThreadDecl& d = inst.thread_decl(t);
+        ThreadSched& ts = rt.sched[t];
+        if (rt.privileged) {
+            switch (s.scheduler.policy) {
+                case Policy::fcfs: ts.policy = SCHED_FIFO; ts.rt_priority = kOnePriority; break;
+                case Policy::rr: ts.policy = SCHED_RR; ts.rt_priority = kOnePriority; break;
+                case Policy::priority:
+                    ts.policy = SCHED_FIFO;
+                    ts.rt_priority = std::clamp(d.priority, 1, kMaxScenarioPriority);
+                    break;
+                default: ts.policy = SCHED_OTHER; ts.nice = d.nice; break;
+            }
+        } else {
+            ts.policy = SCHED_OTHER;
+            ts.nice = s.scheduler.policy == Policy::fair ? d.nice : 0;
+        }
+        if (d.affinity.empty()) ts.cpus = rt.used_cpus;
+        else
+            for (std::uint32_t a : d.affinity) ts.cpus.push_back(rt.used_cpus[a]);
+    }
+    const std::uint32_t C = obj.channel_count();
+    rt.senders.assign(C, {});
+    std::vector<std::uint64_t> max_payload(C, 0);
+    std::vector<std::vector<std::uint32_t>> uses(T);  // channels each thread touches
+    for (std::uint32_t t = 0; t < T; ++t) {
+        const std::uint32_t pi = inst.thread(t).process;
+        for_each_op(inst.thread_decl(t).program, [&](const Op& op) {
+            if (const auto* snd = std::get_if<op::Send>(&op.v)) {
+                const std::uint32_t id = obj.channel_id(snd->channel, pi);
+                if (rt.senders[id].empty() || rt.senders[id].back() != t) rt.senders[id].push_back(t);
+                max_payload[id] = std::max(max_payload[id], snd->bytes);
+                uses[t].push_back(id);
+            } else if (const auto* rcv = std::get_if<op::Recv>(&op.v)) {
+                uses[t].push_back(obj.channel_id(rcv->channel, pi));
+            }
+        });
+    }
+    for (std::uint32_t id = 0; id < C; ++id) {
+        const ChannelDecl& d = s.channels[obj.channel(id).decl];
+        if (d.kind == ChannelKind::mqueue) max_payload[id] = std::max(max_payload[id], d.message_size);
+    }
+
+    // ---- layout of the shared mapping ------------------------------------------------
+    std::uint64_t off = 0;
+    auto take = [&](std::uint64_t bytes) {
+        off = align_up(off, 64);
+        const std::uint64_t at = off;
+        off += bytes;
+        return at;
+    };
+    const std::uint64_t off_ctl = take(sizeof(Control));
+    const std::uint64_t off_threads = take(sizeof(ThreadSlot) * T);
+    const std::uint64_t off_procs = take(sizeof(ProcSlot) * P);
+    const std::uint64_t off_channels = take(sizeof(ChannelShm) * C);
+    const std::uint64_t off_locks = take(sizeof(LockShm) * obj.lock_count());
+    const std::uint64_t off_barriers = take(sizeof(BarrierShm) * obj.barrier_count());
+    const std::uint64_t off_fork = take(sizeof(std::atomic<std::uint32_t>) * s.processes.size());
+    std::vector<std::uint64_t> ring_off(C, 0), ring_cap(C, 0);
+    for (std::uint32_t id = 0; id < C; ++id) {
+        const ChannelDecl& d = s.channels[obj.channel(id).decl];
+        if (d.kind != ChannelKind::shm && d.kind != ChannelKind::queue) continue;
+        // A message larger than the capacity still goes through, alone.
+        ring_cap[id] = std::max<std::uint64_t>({d.capacity, max_payload[id] + sizeof(MsgHeader), 64});
+        ring_off[id] = take(ring_cap[id]);
+    }
+    std::vector<std::uint64_t> cap(T);
+    std::uint64_t total_events = 0;
+    for (std::uint32_t t = 0; t < T; ++t) {
+        cap[t] = std::min<std::uint64_t>(sat_add(estimate_events(inst.thread_decl(t).program), 8), kMaxEventsPerThread);
+        total_events = sat_add(total_events, cap[t]);
+    }
+    Result result;
+    if (sat_mul(total_events, sizeof(Event)) > kMaxEventBytes) {
+        const double scale = static_cast<double>(kMaxEventBytes / sizeof(Event)) / static_cast<double>(total_events);
+        for (auto& c : cap) c = std::max<std::uint64_t>(1024, static_cast<std::uint64_t>(static_cast<double>(c) * scale));
+        result.notes.push_back("event arrays scaled down to fit 256 MiB; some events may be dropped");
+    }
+    std::vector<std::uint64_t> ev_off(T);
+    for (std::uint32_t t = 0; t < T; ++t) ev_off[t] = take(cap[t] * sizeof(Event));
+    rt.size = align_up(off, 4096);
+
+    RunGuard guard{rt};
+    // Populated now so recording never page-faults on the hot path.
+    void* base = mmap(nullptr, rt.size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    if (base == MAP_FAILED) throw EnvironmentError("cannot map " + format_bytes(rt.size) + " of shared memory: " + std::strerror(errno));
+    rt.base = base;
+    rt.ctl = new (rt.at(off_ctl)) Control{};
+    rt.threads = reinterpret_cast<ThreadSlot*>(rt.at(off_threads));
+    rt.procs = reinterpret_cast<ProcSlot*>(rt.at(off_procs));
+    rt.channels = reinterpret_cast<ChannelShm*>(rt.at(off_channels));
+    rt.locks = reinterpret_cast<LockShm*>(rt.at(off_locks));
+    rt.barriers = reinterpret_cast<BarrierShm*>(rt.at(off_barriers));
+    rt.fork_next = reinterpret_cast<std::atomic<std::uint32_t>*>(rt.at(off_fork));
+    for (std::uint32_t t = 0; t < T; ++t) {
+        ThreadSlot* sl = new (&rt.threads[t]) ThreadSlot{};
+        sl->arrival_ns = -1;
+        sl->finish_ns = -1;
+        sl->capacity = cap[t];
+        sl->events_offset = ev_off[t];
+    }
+    for (std::uint32_t p = 0; p < P; ++p) {
+        ProcSlot* ps = new (&rt.procs[p]) ProcSlot{};
+        ps->start_ns = -1;
+        ps->end_ns = -1;
+        ps->crash_ns.store(-1);
+    }
+    for (std::uint32_t id = 0; id < C; ++id) {
+        new (&rt.channels[id]) ChannelShm{};
+        rt.channels[id].ring.capacity = ring_cap[id];
+        rt.channels[id].ring.data_offset = ring_off[id];
+        rt.channels[id].max_message = max_payload[id];
+    }
+    for (std::size_t d = 0; d < s.processes.size(); ++d) new (&rt.fork_next[d]) std::atomic<std::uint32_t>{0};
+    nlohmann::json granted = nlohmann::json::array();
+    create_channels(rt, max_payload, granted);
+    init_shared_objects(rt);
+    rt.thread_msgbuf.assign(T, 64);
+    for (std::uint32_t t = 0; t < T; ++t)
+        for (std::uint32_t id : uses[t]) rt.thread_msgbuf[t] = std::max(rt.thread_msgbuf[t], max_payload[id]);
+
+    // ---- host settings ------------------------------------------------------------------
+    nlohmann::json rt_before = {{"sched_rt_runtime_us", read_sysctl(kRtRuntime).value_or(-2)},
+                                {"sched_rr_timeslice_ms", read_sysctl(kRrTimeslice).value_or(-2)}};
+    if (rt.privileged) {
+        // Unthrottled RT: a SCHED_FIFO busy loop gets the whole CPU, as the policy says.
+        guard.sysctls.set(kRtRuntime, -1);
+        if (s.scheduler.policy == Policy::rr && s.scheduler.quantum) {
+            const long ms = std::max<long>(1, static_cast<long>((s.scheduler.quantum->ns() + 500'000) / 1'000'000));
+            guard.sysctls.set(kRrTimeslice, ms);
+        }
+    }
+    nlohmann::json rt_during = {{"sched_rt_runtime_us", read_sysctl(kRtRuntime).value_or(-2)},
+                                {"sched_rr_timeslice_ms", read_sysctl(kRrTimeslice).value_or(-2)}};
+
+    // SIGINT/SIGTERM arrive through a signalfd polled by the watch loop: no async handler
+    // races, and the clean-up runs on the normal path.
+    sigset_t watch;
+    sigemptyset(&watch);
+    sigaddset(&watch, SIGCHLD);
+    sigaddset(&watch, SIGINT);
+    sigaddset(&watch, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &watch, &guard.old_mask);
+    guard.mask_set = true;
+    sigset_t stop_set;
+    sigemptyset(&stop_set);
+    sigaddset(&stop_set, SIGINT);
+    sigaddset(&stop_set, SIGTERM);
+    guard.sigfd = signalfd(-1, &stop_set, SFD_CLOEXEC | SFD_NONBLOCK);
+    guard.pidfds.assign(P, -1);
+    prctl(PR_GET_CHILD_SUBREAPER, &guard.old_subreaper);
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    guard.subreaper_set = true;
+    int life[2];
+    if (pipe2(life, O_CLOEXEC) != 0) throw EnvironmentError(std::string{"pipe: "} + std::strerror(errno));
+    rt.lifeline_r = life[0];
+    rt.lifeline_w = life[1];
+    if (rt.privileged) {
+        pthread_getschedparam(pthread_self(), &guard.old_policy, &guard.old_param);
+        sched_param sp{};
+        sp.sched_priority = kRunnerPriority;
+        if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp) == 0) guard.sched_set = true;
+    }
+    // Keep the runner off the scenario's CPUs when the host has others: its watch never
+    // takes a scenario CPU, and the scenario never delays it.
+    {
+        cpu_set_t others;
+        CPU_ZERO(&others);
+        for (int c : allowed)
+            if (std::find(rt.used_cpus.begin(), rt.used_cpus.end(), c) == rt.used_cpus.end()) CPU_SET(c, &others);
+        if (CPU_COUNT(&others) > 0 && sched_getaffinity(0, sizeof guard.old_affinity, &guard.old_affinity) == 0 &&
+            sched_setaffinity(0, sizeof others, &others) == 0)
+            guard.affinity_set = true;
+    }
+    rt.ctl->runner_pid = getpid();
+
+    std::unique_ptr<SchedSwitchTrace> sst;
+    std::string sst_why = "disabled by option";
+    if (o.sched_switch) {
+        sst = std::make_unique<SchedSwitchTrace>();
+        if (!sst->available()) {
+            sst_why = sst->why();
+            sst.reset();
+        }
+    }
+    if (sst) sst->start();
+
+    // ---- create every process and thread, parked --------------------------------------
+    bool interrupted = false;
+    int stop_signal = 0;
+    auto check_stop_signal = [&] {
+        signalfd_siginfo si{};
+        while (::read(guard.sigfd, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
+            interrupted = true;
+            stop_signal = static_cast<int>(si.ssi_signo);
+        }
+    };
+    // A process has ended when its pidfd is readable; it stays a zombie (not reaped) until
+    // the run is over, see RunGuard::kill_all.
+    auto watch_processes = [&](int timeout_ms) {
+        std::vector<pollfd> fds;
+        std::vector<std::uint32_t> who;
+        fds.push_back({guard.sigfd, POLLIN, 0});
+        who.push_back(UINT32_MAX);
+        for (std::uint32_t p = 0; p < P; ++p) {
+            if (rt.procs[p].state.load() == static_cast<std::uint32_t>(ProcState::ended)) continue;
+            const pid_t pid = rt.procs[p].os_pid.load();
+            if (pid <= 0) continue;
+            if (guard.pidfds[p] < 0) guard.pidfds[p] = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+            if (guard.pidfds[p] < 0) continue;
+            fds.push_back({guard.pidfds[p], POLLIN, 0});
+            who.push_back(p);
+        }
+        if (poll(fds.data(), fds.size(), timeout_ms) <= 0) return;
+        for (std::size_t i = 0; i < fds.size(); ++i) {
+            if (!fds[i].revents) continue;
+            if (who[i] == UINT32_MAX) {
+                check_stop_signal();
+                continue;
+            }
+            ProcSlot& ps = rt.procs[who[i]];
+            ps.state.store(static_cast<std::uint32_t>(ProcState::ended));
+            futex(&ps.state, FUTEX_WAKE, INT_MAX);
+        }
+    };
+    std::uint32_t expected_parked = 0;
+    for (std::uint32_t pi = 0; pi < P && !interrupted; ++pi) {
+        const ProcessDecl& pd = inst.process_decl(pi);
+        if (!pd.start) continue;  // created by a fork op
+        for (std::uint32_t t = inst.first_thread(pi); t < inst.first_thread(pi) + inst.threads_of(pi); ++t)
+            if (inst.thread_decl(t).start) ++expected_parked;
+        const pid_t pid = fork();
+        if (pid < 0) throw EnvironmentError(std::string{"fork: "} + std::strerror(errno));
+        if (pid == 0) process_main(rt, pi, false);
+        guard.forked_any = true;
+        if (rt.ctl->pgid == 0) rt.ctl->pgid = pid;
+        setpgid(pid, rt.ctl->pgid);
+        rt.procs[pi].os_pid.store(pid);
+        // Wait until this process's threads are parked before making the next process, so
+        // the release wakes threads in declaration order.
+        while (rt.ctl->parked.load() < expected_parked) {
+            const std::uint32_t seen = rt.ctl->parked.load();
+            const timespec ts{0, 2'000'000};
+            futex(&rt.ctl->parked, FUTEX_WAIT, seen, &ts);
+            siginfo_t info{};
+            if (waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid)
+                throw EnvironmentError("scenario process " + inst.process_name(pi) +
+                                       " died while being set up (signal or status " + std::to_string(info.si_status) + ")");
+            check_stop_signal();
+            if (interrupted) break;
+        }
+    }
+
+    // ---- release: time zero ----------------------------------------------------------
+    rt.ctl->t0 = mono_ns();
+    rt.ctl->release.store(1);
+    futex(&rt.ctl->release, FUTEX_WAKE, INT_MAX);
+
+    // ---- watch -------------------------------------------------------------------------
+    const std::int64_t deadline = rt.ctl->t0 + o.watchdog.ns();
+    bool watchdog = false;
+    std::vector<std::uint32_t> eof_pending;  // channels whose end marker did not fit yet
+    std::vector<std::uint8_t> eof_handled(P, 0);
+    auto all_ended = [&] {
+        for (std::uint32_t p = 0; p < P; ++p)
+            if (rt.procs[p].os_pid.load() > 0 && rt.procs[p].state.load() != static_cast<std::uint32_t>(ProcState::ended))
+                return false;
+        return true;
+    };
+    auto on_process_end = [&](std::uint32_t p) {
+        // A process that died (crash, kill) leaves its unfinished senders counted: count
+        // them out so receivers still see the end of the channel.
+        if (eof_handled[p]) return;
+        eof_handled[p] = 1;
+        for (std::uint32_t t = inst.first_thread(p); t < inst.first_thread(p) + inst.threads_of(p); ++t) {
+            if (rt.threads[t].state.load() == static_cast<std::uint32_t>(ThreadState::done)) continue;
+            for (std::uint32_t id = 0; id < C; ++id)
+                if (std::find(rt.senders[id].begin(), rt.senders[id].end(), t) != rt.senders[id].end() &&
+                    rt.channels[id].senders_left.fetch_sub(1) == 1)
+                    eof_pending.push_back(id);
+        }
+    };
+    while (!interrupted) {
+        for (std::uint32_t p = 0; p < P; ++p)
+            if (rt.procs[p].state.load() == static_cast<std::uint32_t>(ProcState::ended)) on_process_end(p);
+        std::erase_if(eof_pending, [&](std::uint32_t id) { return try_push_eof(rt, id); });
+        if (all_ended()) break;
+        const std::int64_t left = deadline - mono_ns();
+        if (left <= 0) {
+            watchdog = true;
+            break;
+        }
+        const std::int64_t wait_ns = std::min<std::int64_t>(left, eof_pending.empty() ? 100'000'000 : 2'000'000);
+        watch_processes(static_cast<int>(std::max<std::int64_t>(1, wait_ns / 1'000'000)));
+    }
+    const std::int64_t end_abs = mono_ns();
+    if (watchdog || interrupted) {
+        for (std::uint32_t t = 0; t < T; ++t) {
+            const ThreadSlot& sl = rt.threads[t];
+            const auto state = static_cast<ThreadState>(sl.state.load());
+            if (state != ThreadState::running && state != ThreadState::parked) continue;
+            const std::uint32_t pi = inst.thread(t).process;
+            const ProcSlot& ps = rt.procs[pi];
+            if (ps.state.load() == static_cast<std::uint32_t>(ProcState::ended)) continue;
+            result.blocked.push_back({inst.thread_id(t), describe_op(rt, sl.cur_op.load(), pi), sl.cur_since.load()});
+        }
+    }
+    guard.kill_all();
+    std::vector<SwitchEvent> switches;
+    std::uint64_t lost_switches = 0;
+    if (sst) {
+        switches = sst->stop_and_read();
+        lost_switches = sst->lost();
+        sst.reset();
+    }
+
+    // ---- header and report -----------------------------------------------------------
+    nlohmann::json facts = host_facts(allowed, rt.used_cpus);
+    std::string mapping;
+    switch (s.scheduler.policy) {
+        case Policy::fcfs: mapping = "SCHED_FIFO, every thread at RT priority " + std::to_string(kOnePriority); break;
+        case Policy::rr:
+            mapping = "SCHED_RR at RT priority " + std::to_string(kOnePriority) + ", sched_rr_timeslice_ms = " +
+                      rt_during["sched_rr_timeslice_ms"].dump();
+            break;
+        case Policy::priority:
+            mapping = "SCHED_FIFO with each thread's priority (clamped to 1..97)";
+            if (!s.scheduler.preemptive) mapping += "; preemptive: false is not honoured natively (SCHED_FIFO preempts)";
+            break;
+        default: mapping = "SCHED_OTHER with each thread's nice"; break;
+    }
+    if (!rt.privileged) mapping = "unprivileged: every thread SCHED_OTHER" + std::string{s.scheduler.policy == Policy::fair ? " with nice" : ""};
+    facts["policy_mapping"] = mapping;
+    facts["runner_priority"] = rt.privileged ? kRunnerPriority : 0;
+    facts["unprivileged"] = !rt.privileged;
+    nlohmann::json rt_after = {{"sched_rt_runtime_us", nullptr}, {"sched_rr_timeslice_ms", nullptr}};
+    guard.sysctls.restore();
+    rt_after["sched_rt_runtime_us"] = read_sysctl(kRtRuntime).value_or(-2);
+    rt_after["sched_rr_timeslice_ms"] = read_sysctl(kRrTimeslice).value_or(-2);
+    facts["rt"] = {{"before", rt_before}, {"during", rt_during}, {"after", rt_after}};
+    facts["channels"] = granted;
+    facts["watchdog_ns"] = o.watchdog.ns();
+    nlohmann::json sources = {{"op_records", true},
+                              {"schedstat", true},
+                              {"proc_status", true},
+                              {"rusage", true},
+                              {"sched_switch", !switches.empty() || (o.sched_switch && sst_why.empty())}};
+    if (switches.empty()) {
+        sources["sched_switch"] = false;
+        sources["sched_switch_missing"] = sst_why.empty() ? "no events recorded" : sst_why;
+        sources["context_switch_classification"] =
+            "unavailable: thread and process switches cannot be told apart from counters; "
+            "totals of voluntary + involuntary switches are reported as `thread`";
+    } else {
+        sources["sched_switch_lost"] = lost_switches;
+        sources["context_switch_classification"] = "from sched_switch: same tgid -> thread, else process";
+        sources["sched_switch_resolution_ns"] = 1000;
+    }
+    facts["sources"] = sources;
+
+    ReportInput in{rt, facts, switches, end_abs - rt.ctl->t0, watchdog, interrupted};
+    build_report(in, o, result);
+    result.watchdog_fired = watchdog;
+    result.interrupted = interrupted;
+    result.signal = stop_signal;
+    return result;
+}
+
+}  // namespace ostwin::native

@@ -1,0 +1,60 @@
+#pragma once
+/// The native runner: executes a scenario for real on Linux (fork, pthreads, real IPC and
+/// locks, real scheduling policies) and records what happened into a trace and a Summary
+/// with source "native" (docs/native.md).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/core/Time.hpp"
+#include "sim/model/Scenario.hpp"
+#include "sim/trace/Summary.hpp"
+
+namespace ostwin::native {
+
+/// Safety limits checked before anything starts (`--allow-large` lifts them).
+struct Limits {
+    std::uint64_t max_processes = 256;
+    std::uint64_t max_threads = 1024;
+    std::uint64_t max_mapped_bytes = std::uint64_t{4} << 30;
+};
+
+struct Options {
+    std::optional<std::string> trace_path;  ///< write the trace here (temp name + rename)
+    bool unprivileged = false;              ///< everything SCHED_OTHER, no sysctls touched
+    Time watchdog = Time{60'000'000'000};   ///< a run longer than this is killed (exit 1)
+    bool allow_large = false;               ///< lift Limits
+    Limits limits;
+    bool sched_switch = true;               ///< record sched_switch events when available
+};
+
+/// A thread still inside an op when the watchdog fired.
+struct BlockedThread {
+    std::string thread;  ///< `worker.0/main`
+    std::string op;      ///< `recv jobs`, `lock m`, or `-` when between ops
+    std::int64_t since_ns = 0;
+};
+
+struct Result {
+    Summary summary;
+    nlohmann::json header;                 ///< the trace header, with its "native" object
+    bool watchdog_fired = false;
+    bool interrupted = false;              ///< SIGINT or SIGTERM ended the run
+    int signal = 0;                        ///< the signal that interrupted it
+    std::vector<BlockedThread> blocked;    ///< filled when the watchdog fired
+    std::vector<std::string> notes;        ///< warnings: dropped events, lost statistics
+};
+
+/// Throws EnvironmentError (exit 3) when this host or these options cannot run `s`:
+/// a simulator-only policy, too few CPUs, not root without --unprivileged, a safety limit.
+void check_supported(const Scenario& s, const Options& o);
+
+/// Runs `s` for real. Blocks until every scenario process has ended, the watchdog fired
+/// or SIGINT/SIGTERM arrived; leaves no process, queue, tracefs instance or sysctl
+/// change behind on any of those paths.
+Result run_scenario(const Scenario& s, const Options& o);
+
+}  // namespace ostwin::native

@@ -1,0 +1,532 @@
+// After a native run: merge the per-thread event arrays (and the kernel's sched_switch
+// events) into one time-ordered trace, and fill the Summary with source "native".
+#include "native/Report.hpp"
+
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <csignal>
+#include <map>
+#include <string>
+
+#include "sim/trace/TraceHeader.hpp"
+#include "sim/trace/TraceWriter.hpp"
+
+namespace ostwin::native {
+
+namespace {
+
+enum class OutKind : std::uint8_t { proc, state, event, run, idle, sw };
+
+struct Out {
+    std::int64_t t;
+    std::uint64_t seq;  ///< insertion order: ties keep the order things were recorded
+    OutKind kind;
+    std::uint32_t tid = 0;        ///< thread index + 1 (0: none)
+    std::uint32_t pid = 0;
+    const Event* ev = nullptr;
+    std::string s = {};           ///< state name / proc state
+    std::string why = {};
+    std::string on = {};
+    std::int64_t x = 0;           ///< cpu / parent
+    std::uint32_t to = 0;
+    bool flag = false;            ///< switch: migration; switch kind thread (true) / process
+};
+
+const char* phase_name(std::uint8_t ph) {
+    switch (ph) {
+        case ph_acquire: return "acquire";
+        case ph_wait: return "wait";
+        case ph_release: return "release";
+        case ph_post: return "post";
+        case ph_signal: return "signal";
+        case ph_broadcast: return "broadcast";
+        case ph_arrive: return "arrive";
+        case ph_leave: return "release";
+        default: return "?";
+    }
+}
+
+const char* error_text(std::uint32_t code) {
+    switch (code) {
+        case err_unlock_not_held: return "unlock of a mutex by a thread that does not hold it";
+        case err_owner_died: return "mutex owner died holding it (robust mutex recovered)";
+        case err_message_too_large: return "message larger than the channel can carry";
+        default: return "system call failed";
+    }
+}
+
+bool is_blocking(const OpVariant& v) {
+    return std::holds_alternative<op::Send>(v) || std::holds_alternative<op::Recv>(v) ||
+           std::holds_alternative<op::Lock>(v) || std::holds_alternative<op::SemWait>(v) ||
+           std::holds_alternative<op::CondWait>(v) || std::holds_alternative<op::Barrier>(v) ||
+           std::holds_alternative<op::Join>(v);
+}
+
+/// `on` of a blocked state: what the thread waits for.
+std::string wait_target(const Runtime& rt, const Event& e, std::uint32_t pi) {
+    const ObjectInstances& obj = *rt.obj;
+    return std::visit(
+        [&](const auto& x) -> std::string {
+            using T = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<T, op::Send>) return "send:" + obj.channel_name(e.a);
+            else if constexpr (std::is_same_v<T, op::Recv>) return "recv:" + obj.channel_name(e.a);
+            else if constexpr (std::is_same_v<T, op::Lock>) return "lock:" + obj.lock_name(e.a);
+            else if constexpr (std::is_same_v<T, op::SemWait>) return "sem:" + obj.lock_name(e.a);
+            else if constexpr (std::is_same_v<T, op::CondWait>) return "cond:" + obj.lock_name(e.a);
+            else if constexpr (std::is_same_v<T, op::Barrier>) return "barrier:" + obj.barrier_name(e.a);
+            else if constexpr (std::is_same_v<T, op::Join>) {
+                if (x.target == op::Join::Target::process) return "join:" + rt.s->processes[x.index].name;
+                return "join:" + rt.inst->process_decl(pi).threads[x.index].name;
+            } else return "";
+        },
+        e.op->v);
+}
+
+void write_op_args(TraceWriter& w, const Runtime& rt, const Event& e, std::uint32_t pi, bool begin) {
+    std::visit(
+        [&](const auto& x) {
+            using T = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<T, op::Compute> || std::is_same_v<T, op::Sleep> || std::is_same_v<T, op::Io>) {
+                if (begin) w.field("d", x.duration.ns());
+            } else if constexpr (std::is_same_v<T, op::Send>) {
+                w.field("ch", e.a);
+                if (begin) w.field("bytes", x.bytes);
+            } else if constexpr (std::is_same_v<T, op::Recv>) {
+                w.field("ch", e.a);
+                if (!begin && e.b == 1) w.field("eof", true);
+            } else if constexpr (std::is_same_v<T, op::Lock> || std::is_same_v<T, op::Unlock> ||
+                                 std::is_same_v<T, op::SemWait> || std::is_same_v<T, op::SemPost> ||
+                                 std::is_same_v<T, op::CondSignal> || std::is_same_v<T, op::CondBroadcast>) {
+                w.field("lock", e.a);
+            } else if constexpr (std::is_same_v<T, op::CondWait>) {
+                w.field("lock", e.a);
+                if (begin) w.field("mutex", e.b);
+            } else if constexpr (std::is_same_v<T, op::Barrier>) {
+                w.field("barrier", e.a);
+            } else if constexpr (std::is_same_v<T, op::Touch>) {
+                if (begin) {
+                    w.field("region", to_string(x.region));
+                    w.field("bytes", x.bytes);
+                    w.field("write", x.write);
+                } else {
+                    w.field("faults", e.b);
+                }
+            } else if constexpr (std::is_same_v<T, op::Spawn>) {
+                w.field("target", rt.inst->thread_id(e.a));
+            } else if constexpr (std::is_same_v<T, op::Fork>) {
+                w.field("target", rt.inst->process_name(e.a));
+            } else if constexpr (std::is_same_v<T, op::Join>) {
+                const Replica r = x.replica;
+                std::string name = x.target == op::Join::Target::process ? rt.s->processes[x.index].name
+                                                                          : rt.inst->process_decl(pi).threads[x.index].name;
+                if (r) name += "." + std::to_string(*r);
+                w.field("target", name);
+            } else if constexpr (std::is_same_v<T, op::Repeat>) {
+                if (begin) w.field("n", x.count);
+            }
+        },
+        e.op->v);
+}
+
+}  // namespace
+
+void build_report(const ReportInput& in, const Options& o, Result& result) {
+    Runtime& rt = in.rt;
+    const Scenario& s = *rt.s;
+    const Instances& inst = *rt.inst;
+    const ObjectInstances& obj = *rt.obj;
+    const std::uint32_t T = inst.thread_count();
+    const std::uint32_t P = inst.process_count();
+    Summary& sum = result.summary;
+    sum.scenario = s.name;
+    sum.source = "native";
+    sum.seed = s.seed;
+    sum.policy = std::string{to_string(s.scheduler.policy)};
+    sum.cpus = s.cpus;
+
+    std::vector<Out> out;
+    std::uint64_t seq = 0;
+    auto push = [&](Out r) {
+        r.seq = seq++;
+        out.push_back(std::move(r));
+    };
+
+    // ---- processes ------------------------------------------------------------------
+    std::vector<bool> crashed(P, false);
+    std::vector<std::int64_t> proc_end(P, -1);
+    for (std::uint32_t p = 0; p < P; ++p) {
+        const ProcSlot& ps = rt.procs[p];
+        const bool created = ps.os_pid.load() > 0;
+        const int st = ps.wait_status.load();
+        const bool killed_by_us = (in.watchdog || in.interrupted) && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
+        crashed[p] = created && (ps.crash_ns.load() >= 0 || (WIFSIGNALED(st) && !killed_by_us));
+        ProcessSummary pr;
+        pr.name = inst.process_name(p);
+        pr.pid = p + 1;
+        pr.parent = ps.parent;
+        pr.crashed = crashed[p];
+        pr.peak_rss_bytes = ps.stats_ok ? ps.vmhwm_bytes : 0;
+        if (created) {
+            pr.start_ns = ps.start_ns;
+            if (crashed[p]) pr.end_ns = ps.crash_ns.load() >= 0 ? ps.crash_ns.load() : in.end_ns;
+            else if (ps.end_ns >= 0) pr.end_ns = ps.end_ns;
+            proc_end[p] = pr.end_ns;
+            push({ps.start_ns, 0, OutKind::proc, 0, p + 1, nullptr, "start", ps.parent ? "forked" : "arrived", "", ps.parent});
+            if (crashed[p]) {
+                std::string why = "crash op";
+                if (WIFSIGNALED(st)) why = std::string{"killed by signal "} + std::to_string(WTERMSIG(st)) + " (" + strsignal(WTERMSIG(st)) + ")";
+                push({pr.end_ns, 0, OutKind::proc, 0, p + 1, nullptr, "crash", why, "", 0});
+                if (!ps.stats_ok) result.notes.push_back("process " + pr.name + " crashed: its peak RSS and its threads' end statistics are lost");
+            } else if (pr.end_ns >= 0) {
+                // The process ends when its last thread does (the controller's own exit
+                // bookkeeping comes after and is not part of the scenario).
+                std::int64_t last = -1;
+                for (std::uint32_t t = inst.first_thread(p); t < inst.first_thread(p) + inst.threads_of(p); ++t)
+                    last = std::max(last, rt.threads[t].finish_ns);
+                if (last >= 0) pr.end_ns = last;
+                proc_end[p] = pr.end_ns;
+                push({pr.end_ns, 0, OutKind::proc, 0, p + 1, nullptr, "exit", "last thread ended", "", 0});
+            }
+        }
+        sum.processes.push_back(std::move(pr));
+    }
+
+    // ---- threads ---------------------------------------------------------------------
+    std::map<std::uint32_t, ChannelSummary> chans;
+    std::map<std::uint32_t, LockSummary> locks;
+    for (std::uint32_t id = 0; id < obj.channel_count(); ++id)
+        chans[id] = ChannelSummary{obj.channel_name(id), std::string{to_string(s.channels[obj.channel(id).decl].kind)}};
+    for (std::uint32_t id = 0; id < obj.lock_count(); ++id)
+        locks[id] = LockSummary{obj.lock_name(id), std::string{to_string(s.locks[obj.lock(id).decl].kind)}};
+    std::map<std::uint32_t, LockSummary> barriers;
+    for (std::uint32_t id = 0; id < obj.barrier_count(); ++id) barriers[id] = LockSummary{obj.barrier_name(id), "barrier"};
+
+    std::int64_t makespan = 0;
+    std::uint64_t total_dropped = 0;
+    std::uint64_t counter_switches = 0;
+    for (std::uint32_t t = 0; t < T; ++t) {
+        const ThreadSlot& sl = rt.threads[t];
+        const std::uint32_t pi = inst.thread(t).process;
+        ThreadSummary ts;
+        ts.id = inst.thread_id(t);
+        ts.tid = t + 1;
+        ts.pid = pi + 1;
+        const Event* ev = rt.events(t);
+        const std::uint64_t n = std::min(sl.n_events.load(), sl.capacity);
+        total_dropped += sl.dropped.load();
+        if (sl.dropped.load() > 0)
+            result.notes.push_back("thread " + ts.id + ": " + std::to_string(sl.dropped.load()) +
+                                   " events dropped (its recording array of " + std::to_string(sl.capacity) + " was full)");
+        const auto state = static_cast<ThreadState>(sl.state.load());
+        const bool created = state != ThreadState::none && sl.arrival_ns >= 0;
+        if (created) {
+            ts.arrival_ns = sl.arrival_ns;
+            push({sl.arrival_ns, 0, OutKind::state, t + 1, pi + 1, nullptr, "ready", "arrived"});
+        }
+        // Walk the events: op pairs, blocked/sleeping/io states, channel and lock facts.
+        struct Open {
+            const Event* begin;
+            bool waited;
+        };
+        std::vector<Open> stack;
+        std::map<std::uint32_t, std::int64_t> lock_wait_start;
+        for (std::uint64_t i = 0; i < n; ++i) {
+            const Event& e = ev[i];
+            switch (e.kind) {
+                case ev_arrive:
+                    ts.first_run_ns = e.t;
+                    break;
+                case ev_op_begin: {
+                    push({e.t, 0, OutKind::event, t + 1, pi + 1, &e});
+                    stack.push_back({&e, false});
+                    if (std::holds_alternative<op::Sleep>(e.op->v))
+                        push({e.t, 0, OutKind::state, t + 1, pi + 1, nullptr, "sleeping", "sleep"});
+                    else if (std::holds_alternative<op::Io>(e.op->v))
+                        push({e.t, 0, OutKind::state, t + 1, pi + 1, nullptr, "io", "io"});
+                    break;
+                }
+                case ev_op_end: {
+                    const Open open = stack.empty() ? Open{nullptr, false} : stack.back();
+                    if (!stack.empty()) stack.pop_back();
+                    if (open.begin) {
+                        const std::int64_t d = e.t - open.begin->t;
+                        if (std::holds_alternative<op::Sleep>(e.op->v) || std::holds_alternative<op::Io>(e.op->v)) {
+                            const bool io = std::holds_alternative<op::Io>(e.op->v);
+                            ts.blocked_ns += d;
+                            if (io) ts.io_ns += d;
+                            push({e.t, 0, OutKind::state, t + 1, pi + 1, nullptr, "ready", io ? "io done" : "sleep over"});
+                        } else if (is_blocking(e.op->v) && (open.waited || d > kBlockedThresholdNs)) {
+                            ts.blocked_ns += d;
+                            Out b{open.begin->t, 0, OutKind::state, t + 1, pi + 1, nullptr, "blocked", "waits"};
+                            b.on = wait_target(rt, *open.begin, pi);
+                            // Sorted by time: the blocked state lands right after the op's begin.
+                            push(std::move(b));
+                            push({e.t, 0, OutKind::state, t + 1, pi + 1, nullptr, "ready", "woken"});
+                        }
+                        if (std::holds_alternative<op::Send>(e.op->v)) chans[e.a].send_blocked_ns += d > kBlockedThresholdNs ? d : 0;
+                        if (std::holds_alternative<op::Recv>(e.op->v)) chans[e.a].recv_blocked_ns += d > kBlockedThresholdNs ? d : 0;
+                    }
+                    push({e.t, 0, OutKind::event, t + 1, pi + 1, &e});
+                    break;
+                }
+                case ev_send: {
+                    push({e.t, 0, OutKind::event, t + 1, pi + 1, &e});
+                    ChannelSummary& c = chans[e.a];
+                    ++c.messages;
+                    c.bytes += std::get<op::Send>(e.op->v).bytes;
+                    break;
+                }
+                case ev_recv:
+                    push({e.t, 0, OutKind::event, t + 1, pi + 1, &e});
+                    break;
+                case ev_lock: {
+                    push({e.t, 0, OutKind::event, t + 1, pi + 1, &e});
+                    if (e.flags & kEventBarrier) {
+                        LockSummary& b = barriers[e.a];
+                        if (e.ph == ph_arrive) {
+                            ++b.acquisitions;
+                            lock_wait_start[0x80000000u | e.a] = e.t;
+                        } else {
+                            const std::int64_t w = e.t - lock_wait_start[0x80000000u | e.a];
+                            b.wait_ns += w;
+                            b.max_wait_ns = std::max(b.max_wait_ns, w);
+                        }
+                        break;
+                    }
+                    LockSummary& l = locks[e.a];
+                    if (e.ph == ph_wait) {
+                        ++l.contended;
+                        lock_wait_start[e.a] = e.t;
+                        if (!stack.empty()) stack.back().waited = true;
+                    } else if (e.ph == ph_acquire) {
+                        ++l.acquisitions;
+                        if (auto it = lock_wait_start.find(e.a); it != lock_wait_start.end()) {
+                            const std::int64_t w = e.t - it->second;
+                            l.wait_ns += w;
+                            l.max_wait_ns = std::max(l.max_wait_ns, w);
+                            lock_wait_start.erase(it);
+                        }
+                    }
+                    break;
+                }
+                case ev_error: {
+                    push({e.t, 0, OutKind::event, t + 1, pi + 1, &e});
+                    std::string msg = error_text(e.a);
+                    if (e.a == err_syscall || e.a == err_message_too_large) msg += std::string{" ("} + std::strerror(static_cast<int>(e.b)) + ")";
+                    sum.errors.push_back({e.t, ts.id, std::move(msg)});
+                    break;
+                }
+                default: break;
+            }
+        }
+        if (state == ThreadState::done) {
+            ts.finish_ns = sl.finish_ns;
+            ts.end_state = "terminated";
+            push({sl.finish_ns, 0, OutKind::state, t + 1, pi + 1, nullptr, "terminated", "program ended"});
+        } else if (created && crashed[pi]) {
+            ts.finish_ns = proc_end[pi];  // a crash kill counts as a finish
+            ts.end_state = "crashed";
+            push({proc_end[pi], 0, OutKind::state, t + 1, pi + 1, nullptr, "crashed",
+                  rt.procs[pi].crash_ns.load() >= 0 ? "process crashed" : "process killed by a signal"});
+        } else if (created) {
+            ts.end_state = stack.empty() ? "ready" : "blocked";
+        } else {
+            ts.end_state = "never created";
+        }
+        if (ts.finish_ns >= 0) {
+            makespan = std::max(makespan, ts.finish_ns);
+            ts.turnaround_ns = ts.finish_ns - ts.arrival_ns;
+        }
+        if (ts.first_run_ns >= 0 && ts.arrival_ns >= 0) ts.response_ns = ts.first_run_ns - ts.arrival_ns;
+        if (sl.stats_ok) {
+            const ThreadStats& a = sl.after;
+            const ThreadStats& b = sl.before;
+            ts.cpu_ns = a.cpu_clock_ns - b.cpu_clock_ns;
+            ts.ready_ns = static_cast<std::int64_t>(a.wait_ns - b.wait_ns);
+            ts.switches = a.slices - b.slices;
+            ts.voluntary = a.voluntary - b.voluntary;
+            ts.preemptions = a.involuntary - b.involuntary;
+            ts.migrations = a.migrations - b.migrations;
+            counter_switches += ts.voluntary + ts.preemptions;
+            sum.processes[pi].page_faults += (a.minflt - b.minflt) + (a.majflt - b.majflt);
+        } else if (created) {
+            // Statistics died with the process: CPU time from the compute ops recorded.
+            for (std::uint64_t i = 0; i + 1 < n; ++i)
+                if (ev[i].kind == ev_op_begin && std::holds_alternative<op::Compute>(ev[i].op->v)) ts.cpu_ns += ev[i].b;
+        }
+        sum.threads.push_back(std::move(ts));
+    }
+    for (std::uint32_t p = 0; p < P; ++p) makespan = std::max(makespan, proc_end[p] >= 0 && crashed[p] ? proc_end[p] : 0);
+    if (in.watchdog || in.interrupted) makespan = std::max(makespan, in.end_ns);
+    sum.makespan_ns = makespan;
+
+    // ---- kernel view: sched_switch -> run/idle/switch, classification --------------------
+    std::map<int, std::uint32_t> tid_of;  // kernel tid -> thread index
+    for (std::uint32_t t = 0; t < T; ++t)
+        if (rt.threads[t].os_tid.load() > 0) tid_of[rt.threads[t].os_tid.load()] = t;
+    if (!in.switches.empty()) {
+        std::map<int, std::uint32_t> last_proc_on_cpu;  // cpu -> process index + 1 (lazy TLB)
+        std::map<std::uint32_t, int> last_cpu_of;       // thread -> cpu
+        std::map<int, CpuSummary> cpus;
+        std::map<int, std::pair<std::int64_t, std::uint32_t>> running;  // cpu -> (since, thread+1)
+        for (const SwitchEvent& e : in.switches) {
+            const std::int64_t t = e.t_ns - rt.ctl->t0;
+            if (t < 0 || t > makespan) continue;
+            const auto prev = tid_of.find(e.prev_pid);
+            const auto next = tid_of.find(e.next_pid);
+            const bool prev_ours = prev != tid_of.end();
+            const bool next_ours = next != tid_of.end();
+            if (!prev_ours && !next_ours) continue;
+            CpuSummary& cs = cpus[e.cpu];
+            cs.cpu = static_cast<std::uint32_t>(e.cpu);
+            if (auto r = running.find(e.cpu); r != running.end()) {
+                cs.busy_ns += t - r->second.first;
+                running.erase(r);
+            }
+            if (next_ours) {
+                const std::uint32_t nt = next->second;
+                const std::uint32_t np = inst.thread(nt).process + 1;
+                const bool same_as = last_proc_on_cpu[e.cpu] == np;
+                const bool migr = last_cpu_of.count(nt) && last_cpu_of[nt] != e.cpu;
+                Out sw{t, 0, OutKind::sw, prev_ours ? prev->second + 1 : 0, 0, nullptr};
+                sw.x = e.cpu;
+                sw.to = nt + 1;
+                sw.flag = migr;
+                sw.s = same_as ? "thread" : "process";
+                push(std::move(sw));
+                Out run{t, 0, OutKind::run, nt + 1, np, nullptr};
+                run.x = e.cpu;
+                push(std::move(run));
+                if (same_as) ++sum.context_switches.thread;
+                else ++sum.context_switches.process;
+                if (migr) ++sum.context_switches.migrations;
+                ++cs.switches;
+                last_proc_on_cpu[e.cpu] = np;
+                last_cpu_of[nt] = e.cpu;
+                running[e.cpu] = {t, nt + 1};
+            } else {
+                Out idle{t, 0, OutKind::idle, 0, 0, nullptr};
+                idle.x = e.cpu;
+                push(std::move(idle));
+                // Another task (or idle) takes the CPU; the address space it leaves loaded
+                // is no longer ours unless it is the idle task (lazy TLB).
+                if (e.next_pid != 0) last_proc_on_cpu[e.cpu] = 0;
+            }
+        }
+        for (auto& [cpu, r] : running) cpus[cpu].busy_ns += makespan - r.first;
+        for (int cpu : rt.used_cpus) {
+            CpuSummary cs = cpus.count(cpu) ? cpus[cpu] : CpuSummary{static_cast<std::uint32_t>(cpu)};
+            cs.idle_ns = std::max<std::int64_t>(0, makespan - cs.busy_ns);
+            cs.utilization = makespan > 0 ? static_cast<double>(cs.busy_ns) / static_cast<double>(makespan) : 0.0;
+            sum.cpu.push_back(cs);
+        }
+    } else {
+        // Counters cannot tell thread from process switches: report the total as `thread`
+        // (the header's native.sources says so).
+        sum.context_switches.thread = counter_switches;
+    }
+
+    for (auto& [id, c] : chans) sum.channels.push_back(c);
+    for (auto& [id, l] : locks) sum.locks.push_back(l);
+    for (auto& [id, b] : barriers) sum.locks.push_back(b);
+
+    if (in.watchdog && !result.blocked.empty()) {
+        std::vector<std::string> cycle;
+        for (const BlockedThread& b : result.blocked) {
+            cycle.push_back(b.thread);
+            cycle.push_back(b.op);
+        }
+        sum.deadlock = std::move(cycle);
+    }
+
+    // ---- header and trace --------------------------------------------------------------
+    nlohmann::json header = make_trace_header(s, inst, obj, "native");
+    for (std::uint32_t p = 0; p < P && p < header["processes"].size(); ++p) header["processes"][p]["parent"] = rt.procs[p].parent;
+    nlohmann::json facts = in.facts;
+    facts["events_dropped"] = total_dropped;
+    header["native"] = facts;
+    result.header = header;
+    if (!o.trace_path) return;
+    if (in.interrupted) {
+        // The user asked to stop: no trace (a watchdog run still writes one, to debug it).
+        result.notes.push_back("interrupted: no trace written");
+        return;
+    }
+
+    std::stable_sort(out.begin(), out.end(), [](const Out& a, const Out& b) {
+        return a.t != b.t ? a.t < b.t : a.seq < b.seq;
+    });
+    TraceWriter w{*o.trace_path};
+    w.header(header.dump());
+    for (const Out& r : out) {
+        switch (r.kind) {
+            case OutKind::proc:
+                w.record(Time{r.t}, "proc").field("pid", r.pid).field("s", r.s);
+                if (r.s == "start") w.field("parent", r.x);
+                w.field("why", r.why);
+                w.end();
+                break;
+            case OutKind::state:
+                w.record(Time{r.t}, "state").field("tid", r.tid).field("s", r.s);
+                if (!r.why.empty()) w.field("why", r.why);
+                if (!r.on.empty()) w.field("on", r.on);
+                w.end();
+                break;
+            case OutKind::run:
+                w.record(Time{r.t}, "run").field("cpu", r.x).field("tid", r.tid).field("why", "kernel sched_switch").end();
+                break;
+            case OutKind::idle:
+                w.record(Time{r.t}, "idle").field("cpu", r.x).end();
+                break;
+            case OutKind::sw:
+                w.record(Time{r.t}, "switch")
+                    .field("cpu", r.x)
+                    .field("from", r.tid)
+                    .field("to", r.to)
+                    .field("kind", r.s)
+                    .field("cost", std::int64_t{0})
+                    .field("migr", r.flag)
+                    .end();
+                break;
+            case OutKind::event: {
+                const Event& e = *r.ev;
+                const std::uint32_t pi = r.pid - 1;
+                switch (e.kind) {
+                    case ev_op_begin:
+                    case ev_op_end:
+                        w.record(Time{r.t}, "op").field("tid", r.tid).field("op", op_name(e.op->v))
+                            .field("ph", e.kind == ev_op_begin ? "B" : "E");
+                        write_op_args(w, rt, e, pi, e.kind == ev_op_begin);
+                        w.end();
+                        break;
+                    case ev_send:
+                        w.record(Time{r.t}, "send").field("tid", r.tid).field("ch", e.a).field("msg", e.b)
+                            .field("bytes", std::get<op::Send>(e.op->v).bytes).end();
+                        break;
+                    case ev_recv:
+                        w.record(Time{r.t}, "recv").field("tid", r.tid).field("ch", e.a).field("msg", e.b);
+                        if (e.b < 0) w.field("eof", true);
+                        w.end();
+                        break;
+                    case ev_lock:
+                        w.record(Time{r.t}, "lock").field("tid", r.tid);
+                        if (e.flags & kEventBarrier) w.field("barrier", e.a);
+                        else w.field("lock", e.a);
+                        w.field("ph", phase_name(e.ph)).end();
+                        break;
+                    case ev_error: {
+                        std::string msg = error_text(e.a);
+                        w.record(Time{r.t}, "error").field("tid", r.tid).field("msg", msg).end();
+                        break;
+                    }
+                    default: break;
+                }
+                break;
+            }
+        }
+    }
+    w.finish(Time{std::max(makespan, out.empty() ? 0 : out.back().t)}, 0);
+}
+
+}  // namespace ostwin::native

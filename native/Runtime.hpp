@@ -1,0 +1,84 @@
+#pragma once
+/// Internal: the run-wide state the runner prepares before forking and every scenario
+/// process inherits (the plan, the shared mapping, channel descriptors).
+#include <mqueue.h>
+#include <sched.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "native/Layout.hpp"
+#include "sim/model/Instances.hpp"
+#include "sim/model/Objects.hpp"
+#include "sim/model/Scenario.hpp"
+
+namespace ostwin::native {
+
+/// How one thread instance is scheduled natively.
+struct ThreadSched {
+    int policy = SCHED_OTHER;  ///< SCHED_FIFO, SCHED_RR or SCHED_OTHER
+    int rt_priority = 0;       ///< 1..97 for RT policies
+    int nice = 0;
+    std::vector<int> cpus;     ///< host CPUs the thread may use (mapped affinity)
+};
+
+struct ChannelRt {
+    ChannelKind kind = ChannelKind::pipe;
+    int rfd = -1;                   ///< pipe read end / socket receive end
+    int wfd = -1;                   ///< pipe write end / socket send end
+    mqd_t mq = static_cast<mqd_t>(-1);
+    ChannelShm* shm = nullptr;
+    std::uint64_t capacity = 0;     ///< what the kernel granted (pipe size, sndbuf, ...)
+};
+
+/// RT priority of the runner (watchdog) and of process controllers: above every scenario
+/// thread so a busy SCHED_FIFO scenario can never starve them.
+inline constexpr int kRunnerPriority = 99;
+inline constexpr int kControllerPriority = 98;
+inline constexpr int kMaxScenarioPriority = 97;
+
+struct Runtime {
+    const Scenario* s = nullptr;
+    const Instances* inst = nullptr;
+    const ObjectInstances* obj = nullptr;
+    bool privileged = true;
+
+    std::vector<ThreadSched> sched;             ///< per thread instance
+    std::vector<int> used_cpus;                 ///< host CPU numbers, machine.cpus of them
+    std::vector<std::uint64_t> thread_msgbuf;   ///< per thread: largest payload it sends/receives
+    std::vector<std::vector<std::uint32_t>> senders;  ///< per channel id: sender thread instances
+
+    // The shared mapping.
+    void* base = nullptr;
+    std::size_t size = 0;
+    Control* ctl = nullptr;
+    ThreadSlot* threads = nullptr;
+    ProcSlot* procs = nullptr;
+    ChannelShm* channels = nullptr;
+    LockShm* locks = nullptr;
+    BarrierShm* barriers = nullptr;
+    std::atomic<std::uint32_t>* fork_next = nullptr;  ///< per process decl: next replica to fork
+
+    std::vector<ChannelRt> ch;  ///< per channel id
+    int lifeline_r = -1;        ///< EOF here means the runner is gone: controllers kill their process
+    int lifeline_w = -1;
+
+    [[nodiscard]] Event* events(std::uint32_t ti) const {
+        return reinterpret_cast<Event*>(static_cast<char*>(base) + threads[ti].events_offset);
+    }
+    [[nodiscard]] char* at(std::uint64_t offset) const { return static_cast<char*>(base) + offset; }
+};
+
+/// Entry of a scenario process (runs in the child after fork, never returns).
+/// `forked`: created by a `fork` op of process instance `parent` (threads are not parked).
+[[noreturn]] void process_main(Runtime& rt, std::uint32_t pi, bool forked);
+
+/// Pushes the end-of-senders marker into channel `id` (last sender gone). May block while
+/// the channel is full.
+void push_eof(Runtime& rt, std::uint32_t id);
+
+/// CLOCK_MONOTONIC in ns.
+std::int64_t mono_ns();
+
+}  // namespace ostwin::native

@@ -1,0 +1,690 @@
+// The scenario side of the native runner: what runs inside each forked process and each
+// pthread. Ops execute for real; each thread appends fixed-size events to its own array
+// in shared memory (no I/O, no allocation on the hot path).
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <memory>
+#include <vector>
+
+#include "native/Channels.hpp"
+#include "native/Runtime.hpp"
+
+namespace ostwin::native {
+
+std::int64_t mono_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+namespace {
+
+template <class... Ts>
+struct Overloaded : Ts... {
+    using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+std::int64_t thread_cpu_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+timespec to_timespec(std::int64_t ns) {
+    return timespec{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+}
+
+void sleep_until(std::int64_t abs_ns) {
+    const timespec ts = to_timespec(abs_ns);
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
+    }
+}
+
+long futex(void* addr, int op, std::uint32_t val) {
+    return syscall(SYS_futex, addr, op, val, nullptr, nullptr, 0);
+}
+
+/// Reads a small /proc file into buf (NUL-terminated); no allocation.
+std::size_t read_proc(const char* path, char* buf, std::size_t size) {
+    const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    std::size_t n = 0;
+    while (n + 1 < size) {
+        const ssize_t r = ::read(fd, buf + n, size - 1 - n);
+        if (r <= 0) break;
+        n += static_cast<std::size_t>(r);
+    }
+    ::close(fd);
+    buf[n] = '\0';
+    return n;
+}
+
+std::uint64_t field_after(const char* text, const char* key) {
+    const char* p = std::strstr(text, key);
+    if (!p) return 0;
+    p += std::strlen(key);
+    while (*p == ' ' || *p == '\t' || *p == ':') ++p;
+    return std::strtoull(p, nullptr, 10);
+}
+
+void read_stats(ThreadStats& st) {
+    st.cpu_clock_ns = thread_cpu_ns();
+    char buf[8192];
+    if (read_proc("/proc/thread-self/schedstat", buf, sizeof buf) > 0) {
+        char* end = nullptr;
+        st.run_ns = std::strtoull(buf, &end, 10);
+        st.wait_ns = std::strtoull(end, &end, 10);
+        st.slices = std::strtoull(end, &end, 10);
+    }
+    if (read_proc("/proc/thread-self/status", buf, sizeof buf) > 0) {
+        st.voluntary = field_after(buf, "\nvoluntary_ctxt_switches");
+        st.involuntary = field_after(buf, "\nnonvoluntary_ctxt_switches");
+    }
+    if (read_proc("/proc/thread-self/sched", buf, sizeof buf) > 0) st.migrations = field_after(buf, "se.nr_migrations");
+    rusage ru{};
+    getrusage(RUSAGE_THREAD, &ru);
+    st.minflt = static_cast<std::uint64_t>(ru.ru_minflt);
+    st.majflt = static_cast<std::uint64_t>(ru.ru_majflt);
+}
+
+std::uint64_t thread_faults() {
+    rusage ru{};
+    getrusage(RUSAGE_THREAD, &ru);
+    return static_cast<std::uint64_t>(ru.ru_minflt + ru.ru_majflt);
+}
+
+std::uint64_t page_size() {
+    static const auto p = static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+    return p;
+}
+
+char* map_region(std::uint64_t bytes, bool populate) {
+    if (bytes == 0) return nullptr;
+    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | (populate ? MAP_POPULATE : 0), -1, 0);
+    return p == MAP_FAILED ? nullptr : static_cast<char*>(p);
+}
+
+struct ProcRt;
+
+/// One scenario thread's view: its slot, its event array and its message buffer.
+struct ThreadCtx {
+    Runtime* rt = nullptr;
+    ProcRt* proc = nullptr;
+    std::uint32_t ti = 0;
+    ThreadSlot* slot = nullptr;
+    Event* ev = nullptr;
+    std::uint64_t cap = 0;
+    std::int64_t arrival_ns = 0;   ///< when the thread becomes ready (relative to t0)
+    bool parked_start = false;     ///< created before time zero, waits for the release
+    std::vector<char> buf;         ///< header room + largest message
+    char* stack = nullptr;         ///< the `stack` region touched by `touch: {region: stack}`
+    std::uint64_t stack_bytes = 0;
+    std::vector<std::uint32_t> sends_on;  ///< channel ids this thread sends on (EOF bookkeeping)
+
+    [[nodiscard]] std::int64_t now() const { return mono_ns() - rt->ctl->t0; }
+    [[nodiscard]] char* payload() { return buf.data() + sizeof(MsgHeader); }
+    [[nodiscard]] std::uint64_t payload_size() const { return buf.size() - sizeof(MsgHeader); }
+
+    void record(EventKind k, const Op* op, std::uint32_t a, std::int64_t b, std::uint8_t ph = 0,
+                std::uint16_t flags = 0) {
+        const std::int64_t t = now();
+        const std::uint64_t n = slot->n_events.load(std::memory_order_relaxed);
+        if (n >= cap) {
+            slot->dropped.fetch_add(1, std::memory_order_relaxed);
+            return;
+        }
+        ev[n] = Event{t, op, b, a, k, ph, flags};
+        slot->n_events.store(n + 1, std::memory_order_release);
+    }
+};
+
+/// Per-process state, private to the process (rebuilt after a fork).
+struct ProcRt {
+    Runtime* rt = nullptr;
+    std::uint32_t pi = 0;
+    std::uint32_t first = 0;  ///< first thread instance
+    std::uint32_t count = 0;
+    std::unique_ptr<pthread_t[]> handles;
+    std::unique_ptr<std::atomic<std::uint8_t>[]> created;
+    std::unique_ptr<std::atomic<std::uint8_t>[]> joined;
+    std::unique_ptr<std::atomic<std::uint32_t>[]> spawn_next;  ///< per thread decl
+    std::atomic<int> live{0};
+    int efd = -1;  ///< written when live drops to 0
+    char* region[3] = {nullptr, nullptr, nullptr};  ///< code, data, heap
+    std::uint64_t region_size[3] = {0, 0, 0};
+};
+
+enum class Flow { next, exit };
+
+/// The process the calling thread belongs to (for `fork`: the child inherits its regions).
+thread_local ProcRt* t_current_proc = nullptr;
+
+void* thread_entry(void* arg);
+
+bool create_thread(ProcRt& pr, std::uint32_t ti, std::int64_t arrival_ns, bool parked_start) {
+    Runtime& rt = *pr.rt;
+    const ThreadDecl& d = rt.inst->thread_decl(ti);
+    auto* c = new ThreadCtx;
+    c->rt = &rt;
+    c->proc = &pr;
+    c->ti = ti;
+    c->slot = &rt.threads[ti];
+    c->ev = rt.events(ti);
+    c->cap = c->slot->capacity;
+    c->arrival_ns = arrival_ns;
+    c->parked_start = parked_start;
+    c->buf.assign(2 * sizeof(MsgHeader) + rt.thread_msgbuf[ti], 0);
+    c->stack_bytes = d.stack;
+    c->stack = map_region(d.stack, true);
+    for (std::uint32_t ch = 0; ch < rt.senders.size(); ++ch)
+        if (std::find(rt.senders[ch].begin(), rt.senders[ch].end(), ti) != rt.senders[ch].end()) c->sends_on.push_back(ch);
+
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, std::max<std::size_t>(256 * 1024, PTHREAD_STACK_MIN));
+    const ThreadSched& ts = rt.sched[ti];
+    if (rt.privileged) {
+        pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
+        pthread_attr_setschedpolicy(&attr, ts.policy);
+        sched_param sp{};
+        sp.sched_priority = ts.rt_priority;
+        pthread_attr_setschedparam(&attr, &sp);
+    }
+    if (!ts.cpus.empty()) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        for (int cpu : ts.cpus) CPU_SET(cpu, &set);
+        pthread_attr_setaffinity_np(&attr, sizeof set, &set);
+    }
+    const std::uint32_t local = ti - pr.first;
+    pr.live.fetch_add(1);
+    const int rc = pthread_create(&pr.handles[local], &attr, thread_entry, c);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+        pr.live.fetch_sub(1);
+        delete c;
+        return false;
+    }
+    pr.created[local].store(1, std::memory_order_release);
+    return true;
+}
+
+void signal_process_done(ProcRt& pr) {
+    if (pr.live.fetch_sub(1) == 1) {
+        const std::uint64_t one = 1;
+        [[maybe_unused]] const ssize_t w = ::write(pr.efd, &one, sizeof one);
+    }
+}
+
+Flow run_ops(ThreadCtx& c, const std::vector<Op>& ops);
+
+Flow run_op(ThreadCtx& c, const Op& o) {
+    Runtime& rt = *c.rt;
+    ProcRt& pr = *c.proc;
+    const std::uint32_t pi = pr.pi;
+    c.slot->cur_since.store(c.now(), std::memory_order_relaxed);
+    c.slot->cur_op.store(&o, std::memory_order_relaxed);
+
+    auto timed_block = [&](Time d) {
+        c.record(ev_op_begin, &o, 0, d.ns());
+        sleep_until(mono_ns() + d.ns());
+        c.record(ev_op_end, &o, 0, 0);
+    };
+
+    const Flow flow = std::visit(
+        Overloaded{
+            [&](const op::Compute& x) {
+                c.record(ev_op_begin, &o, 0, x.duration.ns());
+                // Spin on the thread's own CPU clock: time spent preempted does not count.
+                const std::int64_t target = thread_cpu_ns() + x.duration.ns();
+                while (thread_cpu_ns() < target) {
+                }
+                c.record(ev_op_end, &o, 0, 0);
+                return Flow::next;
+            },
+            [&](const op::Sleep& x) { timed_block(x.duration); return Flow::next; },
+            [&](const op::Io& x) { timed_block(x.duration); return Flow::next; },
+            [&](const op::Send& x) {
+                const std::uint32_t id = rt.obj->channel_id(x.channel, pi);
+                c.record(ev_op_begin, &o, id, static_cast<std::int64_t>(x.bytes));
+                const std::uint64_t msg = rt.ch[id].shm->next_msg.fetch_add(1);
+                const MsgHeader h{msg, x.bytes, 0, kMsgMagic};
+                const SendStatus st = channel_send(rt, id, h, c.payload());
+                if (st.code != 0) c.record(ev_error, &o, st.code, st.err);
+                else c.record(ev_send, &o, id, static_cast<std::int64_t>(msg));
+                c.record(ev_op_end, &o, id, 0);
+                return Flow::next;
+            },
+            [&](const op::Recv& x) {
+                const std::uint32_t id = rt.obj->channel_id(x.channel, pi);
+                c.record(ev_op_begin, &o, id, 0);
+                MsgHeader h{};
+                const SendStatus st = channel_recv(rt, id, h, c.payload(), c.payload_size());
+                if (st.code != 0) {
+                    c.record(ev_error, &o, st.code, st.err);
+                    c.record(ev_op_end, &o, id, 0);
+                } else if (h.flags & kMsgEof) {
+                    c.record(ev_recv, &o, id, -1);
+                    c.record(ev_op_end, &o, id, 1);
+                } else {
+                    c.record(ev_recv, &o, id, static_cast<std::int64_t>(h.msg));
+                    c.record(ev_op_end, &o, id, 0);
+                }
+                return Flow::next;
+            },
+            [&](const op::Lock& x) {
+                const std::uint32_t id = rt.obj->lock_id(x.lock, pi);
+                c.record(ev_op_begin, &o, id, 0);
+                pthread_mutex_t* m = &rt.locks[id].mutex;
+                int rc = pthread_mutex_trylock(m);
+                if (rc == EBUSY) {
+                    c.record(ev_lock, &o, id, 0, ph_wait);
+                    rc = pthread_mutex_lock(m);
+                }
+                if (rc == EOWNERDEAD) {
+                    pthread_mutex_consistent(m);
+                    c.record(ev_error, &o, err_owner_died, id);
+                    rc = 0;
+                }
+                if (rc == 0) c.record(ev_lock, &o, id, 0, ph_acquire);
+                else c.record(ev_error, &o, err_syscall, rc);
+                c.record(ev_op_end, &o, id, 0);
+                return Flow::next;
+            },
+            [&](const op::Unlock& x) {
+                const std::uint32_t id = rt.obj->lock_id(x.lock, pi);
+                c.record(ev_op_begin, &o, id, 0);
+                const int rc = pthread_mutex_unlock(&rt.locks[id].mutex);
+                if (rc == 0) c.record(ev_lock, &o, id, 0, ph_release);
+                else c.record(ev_error, &o, rc == EPERM ? err_unlock_not_held : err_syscall, id);
+                c.record(ev_op_end, &o, id, 0);
+                return Flow::next;
+            },
+            [&](const op::SemWait& x) {
+                const std::uint32_t id = rt.obj->lock_id(x.lock, pi);
+                c.record(ev_op_begin, &o, id, 0);
+                sem_t* s = &rt.locks[id].sem;
+                if (sem_trywait(s) != 0) {
+                    c.record(ev_lock, &o, id, 0, ph_wait);
+                    while (sem_wait(s) != 0 && errno == EINTR) {
+                    }
+                }
+                c.record(ev_lock, &o, id, 0, ph_acquire);
+                c.record(ev_op_end, &o, id, 0);
+                return Flow::next;
+            },
+            [&](const op::SemPost& x) {
+                const std::uint32_t id = rt.obj->lock_id(x.lock, pi);
+                c.record(ev_op_begin, &o, id, 0);
+                sem_post(&rt.locks[id].sem);
+                c.record(ev_lock, &o, id, 0, ph_post);
+                c.record(ev_op_end, &o, id, 0);
+                return Flow::next;
+            },
+            [&](const op::CondWait& x) {
+                const std::uint32_t cid = rt.obj->lock_id(x.cond, pi);
+                const std::uint32_t mid = rt.obj->lock_id(x.mutex, pi);
+                c.record(ev_op_begin, &o, cid, mid);
+                c.record(ev_lock, &o, mid, 0, ph_release);
+                c.record(ev_lock, &o, cid, 0, ph_wait);
+                int rc = pthread_cond_wait(&rt.locks[cid].cond, &rt.locks[mid].mutex);
+                if (rc == EOWNERDEAD) {
+                    pthread_mutex_consistent(&rt.locks[mid].mutex);
+                    rc = 0;
+                }
+                if (rc == 0) c.record(ev_lock, &o, mid, 0, ph_acquire);
+                else c.record(ev_error, &o, rc == EPERM ? err_unlock_not_held : err_syscall, mid);
+                c.record(ev_op_end, &o, cid, 0);
+                return Flow::next;
+            },
+            [&](const op::CondSignal& x) {
+                const std::uint32_t id = rt.obj->lock_id(x.cond, pi);
+                c.record(ev_op_begin, &o, id, 0);
+                pthread_cond_signal(&rt.locks[id].cond);
+                c.record(ev_lock, &o, id, 0, ph_signal);
+                c.record(ev_op_end, &o, id, 0);
+                return Flow::next;
+            },
+            [&](const op::CondBroadcast& x) {
+                const std::uint32_t id = rt.obj->lock_id(x.cond, pi);
+                c.record(ev_op_begin, &o, id, 0);
+                pthread_cond_broadcast(&rt.locks[id].cond);
+                c.record(ev_lock, &o, id, 0, ph_broadcast);
+                c.record(ev_op_end, &o, id, 0);
+                return Flow::next;
+            },
+            [&](const op::Barrier& x) {
+                const std::uint32_t id = rt.obj->barrier_id(x.barrier, pi);
+                c.record(ev_op_begin, &o, id, 0);
+                c.record(ev_lock, &o, id, 0, ph_arrive, kEventBarrier);
+                pthread_barrier_wait(&rt.barriers[id].barrier);
+                c.record(ev_lock, &o, id, 0, ph_leave, kEventBarrier);
+                c.record(ev_op_end, &o, id, 0);
+                return Flow::next;
+            },
+            [&](const op::Touch& x) {
+                c.record(ev_op_begin, &o, 0, static_cast<std::int64_t>(x.bytes));
+                char* base = nullptr;
+                std::uint64_t size = 0;
+                if (x.region == Region::stack) {
+                    base = c.stack;
+                    size = c.stack_bytes;
+                } else {
+                    const auto r = static_cast<std::size_t>(x.region);
+                    base = pr.region[r];
+                    size = pr.region_size[r];
+                }
+                const std::uint64_t f0 = thread_faults();
+                const std::uint64_t from = std::min(x.offset, size);
+                const std::uint64_t to = std::min(size, from + x.bytes);
+                const std::uint64_t ps = page_size();
+                for (std::uint64_t off = from; off < to; off += ps) {
+                    volatile char* p = base + off;
+                    if (x.write) *p = static_cast<char>(off);
+                    else (void)*p;
+                }
+                c.record(ev_op_end, &o, 0, static_cast<std::int64_t>(thread_faults() - f0));
+                return Flow::next;
+            },
+            [&](const op::Spawn& x) {
+                const std::uint32_t count = rt.inst->process_decl(pi).threads[x.thread].count;
+                std::uint32_t replica = 0;
+                if (x.replica) replica = *x.replica;
+                else replica = pr.spawn_next[x.thread].fetch_add(1);
+                if (replica >= count) {
+                    c.record(ev_op_begin, &o, 0, 0);
+                    c.record(ev_error, &o, err_syscall, ECHILD);
+                    c.record(ev_op_end, &o, 0, 0);
+                    return Flow::next;
+                }
+                const std::uint32_t target = rt.inst->thread_index(pi, x.thread, replica);
+                c.record(ev_op_begin, &o, target, 0);
+                if (!create_thread(pr, target, c.now(), false)) c.record(ev_error, &o, err_syscall, EAGAIN);
+                c.record(ev_op_end, &o, target, 0);
+                return Flow::next;
+            },
+            [&](const op::Fork& x) {
+                const std::uint32_t count = rt.s->processes[x.process].count;
+                std::uint32_t replica = x.replica ? *x.replica : rt.fork_next[x.process].fetch_add(1);
+                if (replica >= count) {
+                    c.record(ev_op_begin, &o, 0, 0);
+                    c.record(ev_error, &o, err_syscall, ECHILD);
+                    c.record(ev_op_end, &o, 0, 0);
+                    return Flow::next;
+                }
+                const std::uint32_t child = rt.inst->process_index(x.process, replica);
+                c.record(ev_op_begin, &o, child, 0);
+                rt.procs[child].parent = pi + 1;
+                rt.procs[child].start_ns = c.now();
+                const pid_t pid = fork();
+                if (pid == 0) process_main(rt, child, true);  // never returns
+                if (pid < 0) {
+                    c.record(ev_error, &o, err_syscall, errno);
+                } else {
+                    rt.procs[child].os_pid.store(pid);
+                }
+                c.record(ev_op_end, &o, child, 0);
+                return Flow::next;
+            },
+            [&](const op::Join& x) {
+                c.record(ev_op_begin, &o, x.index, 0);
+                if (x.target == op::Join::Target::thread) {
+                    const std::uint32_t count = rt.inst->process_decl(pi).threads[x.index].count;
+                    for (std::uint32_t r = 0; r < count; ++r) {
+                        if (x.replica && *x.replica != r) continue;
+                        const std::uint32_t t = rt.inst->thread_index(pi, x.index, r);
+                        const std::uint32_t local = t - pr.first;
+                        if (t == c.ti || !pr.created[local].load(std::memory_order_acquire)) continue;
+                        std::uint8_t expected = 0;
+                        if (pr.joined[local].compare_exchange_strong(expected, 1)) {
+                            pthread_join(pr.handles[local], nullptr);
+                        } else {
+                            auto& st = rt.threads[t].state;
+                            for (std::uint32_t v = st.load(); v != static_cast<std::uint32_t>(ThreadState::done); v = st.load())
+                                futex(&st, FUTEX_WAIT, v);
+                        }
+                    }
+                } else {
+                    const std::uint32_t count = rt.s->processes[x.index].count;
+                    for (std::uint32_t r = 0; r < count; ++r) {
+                        if (x.replica && *x.replica != r) continue;
+                        const std::uint32_t p = rt.inst->process_index(x.index, r);
+                        ProcSlot& ps = rt.procs[p];
+                        const pid_t pid = ps.os_pid.load();
+                        if (pid <= 0 || ps.parent != pi + 1) continue;
+                        // Wait without reaping (WNOWAIT): the runner reaps every process
+                        // after the run, at normal priority (see RunGuard::kill_all).
+                        siginfo_t info{};
+                        int w;
+                        while ((w = waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT)) < 0 && errno == EINTR) {
+                        }
+                        if (w == 0) {
+                            ps.state.store(static_cast<std::uint32_t>(ProcState::ended));
+                            futex(&ps.state, FUTEX_WAKE, INT_MAX);
+                        } else {
+                            // Not our child any more: wait for the runner's record.
+                            for (std::uint32_t v = ps.state.load(); v != static_cast<std::uint32_t>(ProcState::ended);
+                                 v = ps.state.load())
+                                futex(&ps.state, FUTEX_WAIT, v);
+                        }
+                    }
+                }
+                c.record(ev_op_end, &o, x.index, 0);
+                return Flow::next;
+            },
+            [&](const op::Yield&) {
+                c.record(ev_op_begin, &o, 0, 0);
+                sched_yield();
+                c.record(ev_op_end, &o, 0, 0);
+                return Flow::next;
+            },
+            [&](const op::Exit&) {
+                c.record(ev_op_begin, &o, 0, 0);
+                c.record(ev_op_end, &o, 0, 0);
+                return Flow::exit;
+            },
+            [&](const op::Crash&) -> Flow {
+                c.record(ev_op_begin, &o, 0, 0);
+                rt.procs[pi].crash_ns.store(c.now());
+                // A real fault: write to a page that was just unmapped. The kernel kills the
+                // whole process with SIGSEGV (core dumps are off: RLIMIT_CORE = 0).
+                void* p = mmap(nullptr, page_size(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+                munmap(p, page_size());
+                *static_cast<volatile char*>(p) = 1;
+                raise(SIGSEGV);
+                _exit(128 + SIGSEGV);
+            },
+            [&](const op::Repeat& x) {
+                c.record(ev_op_begin, &o, 0, static_cast<std::int64_t>(x.count));
+                const std::int64_t first = mono_ns();
+                for (std::uint64_t k = 0; k < x.count; ++k) {
+                    if (x.period && k > 0) {
+                        // Absolute deadlines from the first iteration: no drift.
+                        const std::int64_t deadline = first + static_cast<std::int64_t>(k) * x.period->ns();
+                        if (mono_ns() < deadline) sleep_until(deadline);
+                    }
+                    if (run_ops(c, x.body) == Flow::exit) return Flow::exit;
+                }
+                c.record(ev_op_end, &o, 0, 0);
+                return Flow::next;
+            },
+        },
+        o.v);
+    c.slot->cur_op.store(nullptr, std::memory_order_relaxed);
+    return flow;
+}
+
+Flow run_ops(ThreadCtx& c, const std::vector<Op>& ops) {
+    for (const Op& o : ops)
+        if (run_op(c, o) == Flow::exit) return Flow::exit;
+    return Flow::next;
+}
+
+void* thread_entry(void* arg) {
+    std::unique_ptr<ThreadCtx> c{static_cast<ThreadCtx*>(arg)};
+    t_current_proc = c->proc;  // a `fork` from this thread inherits this process's regions
+    Runtime& rt = *c->rt;
+    ThreadSlot& slot = *c->slot;
+    slot.os_tid.store(static_cast<std::int32_t>(gettid()));
+    const ThreadSched& ts = rt.sched[c->ti];
+    if (ts.policy == SCHED_OTHER && ts.nice != 0) setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), ts.nice);
+
+    if (c->parked_start) {
+        read_stats(slot.before);
+        slot.state.store(static_cast<std::uint32_t>(ThreadState::parked));
+        futex(&slot.state, FUTEX_WAKE, INT_MAX);
+        rt.ctl->parked.fetch_add(1);
+        futex(&rt.ctl->parked, FUTEX_WAKE, INT_MAX);
+        while (rt.ctl->release.load() == 0) futex(&rt.ctl->release, FUTEX_WAIT, 0);
+    }
+    // A new thread's schedstat and status counters start at 0; only its CPU clock has run.
+    if (!c->parked_start) slot.before.cpu_clock_ns = thread_cpu_ns();
+    if (c->arrival_ns > c->now()) sleep_until(rt.ctl->t0 + c->arrival_ns);
+    slot.arrival_ns = c->arrival_ns;
+    slot.state.store(static_cast<std::uint32_t>(ThreadState::running));
+    c->record(ev_arrive, nullptr, 0, c->arrival_ns);
+    if (c->parked_start) slot.before.cpu_clock_ns = thread_cpu_ns();
+
+    run_ops(*c, rt.inst->thread_decl(c->ti).program);
+
+    slot.finish_ns = c->now();
+    read_stats(slot.after);
+    slot.stats_ok = 1;
+    slot.state.store(static_cast<std::uint32_t>(ThreadState::done));
+    futex(&slot.state, FUTEX_WAKE, INT_MAX);
+    for (std::uint32_t id : c->sends_on)
+        if (rt.ch[id].shm->senders_left.fetch_sub(1) == 1) push_eof(rt, id);
+    ProcRt& pr = *c->proc;
+    c.reset();
+    signal_process_done(pr);
+    return nullptr;
+}
+
+void map_process_regions(ProcRt& pr, const ProcRt* inherit) {
+    const MemorySpec& m = pr.rt->inst->process_decl(pr.pi).memory;
+    const std::uint64_t sizes[3] = {m.code, m.data, m.heap};
+    for (int r = 0; r < 3; ++r) {
+        pr.region_size[r] = sizes[r];
+        // A forked child keeps its parent's copy-on-write mapping when it is big enough:
+        // that is what fork gives; a bigger declared region gets a fresh mapping.
+        if (inherit && inherit->region[r] && inherit->region_size[r] >= sizes[r]) pr.region[r] = inherit->region[r];
+        else pr.region[r] = map_region(sizes[r], false);
+        if (!pr.region[r]) pr.region_size[r] = 0;
+    }
+}
+
+}  // namespace
+
+[[noreturn]] void process_main(Runtime& rt, std::uint32_t pi, bool forked) {
+    const ProcRt* parent_rt = forked ? t_current_proc : nullptr;
+    // Scenario processes take default signal handling; the runner keeps its mask to itself.
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_UNBLOCK, &all, nullptr);
+    // Default dispositions for everything (a host program such as a test framework may
+    // have caught SIGSEGV): a `crash` must kill the process the way the kernel does.
+    for (int sig = 1; sig < NSIG; ++sig)
+        if (sig != SIGKILL && sig != SIGSTOP) std::signal(sig, SIG_DFL);
+    if (!forked) {
+        // Die with the runner even if it is killed outright.
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != rt.ctl->runner_pid) _exit(1);
+        setpgid(0, rt.ctl->pgid);
+        ::close(rt.lifeline_w);
+    }
+    const rlimit no_core{0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);
+
+    ProcSlot& ps = rt.procs[pi];
+    ps.os_pid.store(getpid());
+    ps.state.store(static_cast<std::uint32_t>(ProcState::running));
+    if (!forked) ps.start_ns = rt.inst->process_decl(pi).start->ns();
+
+    if (rt.privileged) {
+        sched_param sp{};
+        sp.sched_priority = kControllerPriority;
+        sched_setscheduler(0, SCHED_FIFO, &sp);
+    }
+
+    auto* pr = new ProcRt;
+    pr->rt = &rt;
+    pr->pi = pi;
+    pr->first = rt.inst->first_thread(pi);
+    pr->count = rt.inst->threads_of(pi);
+    pr->handles = std::make_unique<pthread_t[]>(pr->count);
+    pr->created = std::make_unique<std::atomic<std::uint8_t>[]>(pr->count);
+    pr->joined = std::make_unique<std::atomic<std::uint8_t>[]>(pr->count);
+    const ProcessDecl& pd = rt.inst->process_decl(pi);
+    pr->spawn_next = std::make_unique<std::atomic<std::uint32_t>[]>(pd.threads.size());
+    for (std::uint32_t i = 0; i < pr->count; ++i) {
+        pr->created[i].store(0);
+        pr->joined[i].store(0);
+    }
+    for (std::size_t d = 0; d < pd.threads.size(); ++d) pr->spawn_next[d].store(0);
+    pr->efd = eventfd(0, EFD_CLOEXEC);
+    map_process_regions(*pr, parent_rt);
+    t_current_proc = pr;
+
+    // Create the process's threads in declaration order. Before time zero each one parks
+    // before the next is made, so futex wake order (FIFO within a priority) is
+    // declaration order: that is fcfs's "first in FIFO order".
+    pr->live.fetch_add(1);  // hold the process open while creating
+    for (std::uint32_t local = 0; local < pr->count; ++local) {
+        const std::uint32_t ti = pr->first + local;
+        const ThreadDecl& d = rt.inst->thread_decl(ti);
+        if (!d.start) continue;  // spawned later
+        const std::int64_t arrival = ps.start_ns + d.start->ns();
+        if (!create_thread(*pr, ti, arrival, !forked)) continue;
+        if (!forked) {
+            auto& st = rt.threads[ti].state;
+            while (st.load() == static_cast<std::uint32_t>(ThreadState::none)) futex(&st, FUTEX_WAIT, 0);
+        }
+    }
+    signal_process_done(*pr);
+
+    // Wait for the last thread, or for the runner to vanish (lifeline EOF).
+    for (;;) {
+        pollfd fds[2] = {{rt.lifeline_r, POLLIN, 0}, {pr->efd, POLLIN, 0}};
+        const int n = poll(fds, 2, -1);
+        if (n < 0 && errno == EINTR) continue;
+        if (fds[0].revents) {
+            kill(0, SIGKILL);  // the runner is gone: take the whole run down with it
+            _exit(1);
+        }
+        if (fds[1].revents) break;
+    }
+    for (std::uint32_t i = 0; i < pr->count; ++i) {
+        std::uint8_t expected = 0;
+        if (pr->created[i].load() && pr->joined[i].compare_exchange_strong(expected, 1))
+            pthread_join(pr->handles[i], nullptr);
+    }
+    char buf[8192];
+    if (read_proc("/proc/self/status", buf, sizeof buf) > 0) {
+        ps.vmhwm_bytes = field_after(buf, "\nVmHWM") * 1024;
+        ps.stats_ok = 1;
+    }
+    ps.end_ns = mono_ns() - rt.ctl->t0;
+    _exit(0);
+}
+
+}  // namespace ostwin::native

@@ -1,0 +1,341 @@
+#include "native/calibrate/Calibration.hpp"
+
+#include <sched.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <ctime>
+#include <ostream>
+#include <stdexcept>
+
+#include "native/calibrate/Probes.hpp"
+#include "native/calibrate/System.hpp"
+#include "sim/core/Error.hpp"
+
+namespace ostwin::calib {
+
+namespace {
+
+/// Message sizes for the per-byte fits: small enough for the fixed cost, large enough
+/// for the copy to dominate.
+constexpr std::size_t kIpcSizes[] = {64, 256, 1024, 4096, 16384, 65536};
+
+StopRule rule_for(bool quick) {
+    StopRule r;
+    if (quick) {
+        r.batch_seconds = 0.0005;
+        r.min_batches = 5;
+        r.window = 2;
+        r.max_seconds = 0.08;
+    } else {
+        // Short batches, many of them: on a shared host most fit between two preemptions,
+        // and the median of many is steady.
+        r.batch_seconds = 0.001;
+        r.min_batches = 21;
+        r.window = 7;
+        r.max_seconds = 0.8;
+    }
+    return r;
+}
+
+std::string iso_utc_now() {
+    const std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+std::string trim(std::string s) {
+    const auto b = s.find_first_not_of(" \t\r\n");
+    if (b == std::string::npos) return {};
+    const auto e = s.find_last_not_of(" \t\r\n");
+    return s.substr(b, e - b + 1);
+}
+
+/// Runs measurements, records them and reports progress.
+class Runner {
+public:
+    Runner(Calibration& c, StopRule rule, std::ostream* progress) : c_(c), rule_(rule), progress_(progress) {}
+
+    /// One measurement with one Measurement per series (names in `what`).
+    /// `quiet`: the probe never switches by design, so preempted batches are left out.
+    /// `fixed_ops` > 0: batches of exactly that many operations, no sizing.
+    std::vector<Measurement> run(const std::vector<std::string>& what, const Batch& b, std::int64_t max_ops,
+                                 bool quiet = false, std::int64_t fixed_ops = 0) {
+        const Measured m = repeat_until_stable(b, rule_, max_ops, fixed_ops, quiet);
+        std::vector<Measurement> out;
+        for (std::size_t i = 0; i < m.series.size(); ++i) {
+            Measurement x{i < what.size() ? what[i] : what.front(), m.series[i], m.batches, m.ops_per_batch,
+                          m.stable, m.discarded};
+            c_.measurements.push_back(x);
+            out.push_back(x);
+            if (progress_ != nullptr) {
+                *progress_ << "calibrate [" << ++count_ << "] " << x.what << ": " << format_ns(x.ns.median) << " (p10 "
+                           << format_ns(x.ns.p10) << ", p90 " << format_ns(x.ns.p90) << "; " << x.batches << " batches of "
+                           << x.ops_per_batch;
+                if (x.discarded > 0) *progress_ << ", " << x.discarded << " disturbed left out";
+                *progress_ << (x.stable ? "" : ", not settled at the time cap") << ")\n";
+                progress_->flush();
+            }
+        }
+        return out;
+    }
+    Measurement one(const std::string& what, const Batch& b, std::int64_t max_ops, bool quiet = false,
+                    std::int64_t fixed_ops = 0) {
+        return run({what}, b, max_ops, quiet, fixed_ops).front();
+    }
+
+private:
+    Calibration& c_;
+    StopRule rule_;
+    std::ostream* progress_;
+    int count_ = 0;
+};
+
+std::int64_t round_ns(double ns) { return std::max<std::int64_t>(0, std::llround(ns)); }
+
+Spread shifted(const Spread& s, double scale, double offset) {
+    return {s.median * scale + offset, s.p10 * scale + offset, s.p90 * scale + offset};
+}
+
+/// A slope's spread from the fits through the p10 and through the p90 points: a rough
+/// band (either fit may come out lower), so it is put in order.
+Spread slope_spread(double slope, double a, double b) { return {slope, std::min(a, b), std::max(a, b)}; }
+
+void set_key(Calibration& c, std::string_view name, double value, Spread spread, std::string how) {
+    const auto idx = find_cost_key(name);
+    if (!idx) throw std::logic_error("calibrate: no cost key " + std::string{name});
+    KeyResult& k = c.keys[*idx];
+    k.measured = true;
+    k.value = round_ns(value);
+    k.spread = spread;
+    k.how = std::move(how);
+    if (value < 0) c.notes.push_back(std::string{name} + " came out negative (" + format_ns(value) + "); written as 0");
+    set_cost_value(c.profile, *idx, k.value);
+}
+
+void not_measured(Calibration& c, std::string_view name, const std::string& why) {
+    const auto idx = find_cost_key(name);
+    if (!idx) throw std::logic_error("calibrate: no cost key " + std::string{name});
+    c.keys[*idx].how = "not measured: " + why + "; the default's value is kept";
+    c.notes.push_back(std::string{name} + " not measured: " + why);
+}
+
+void switches(Runner& run, Calibration& c, const std::vector<int>& cpus, bool quick) {
+    const int a = cpus.front();
+    const Measurement base = run.one("pipe write+read of a 4-byte token, one thread (no switch)", pipe_self_batch(), 10'000'000, true);
+    const Measurement rt_t = run.one("pipe ping-pong round trip, 2 threads pinned to one CPU",
+                                     pingpong_batch(Partner::thread, a, a), 1'000'000);
+    const Measurement rt_p = run.one("pipe ping-pong round trip, 2 processes pinned to one CPU",
+                                     pingpong_batch(Partner::process, a, a), 1'000'000);
+    c.pingpong_thread_us = rt_t.ns.median / 1e3;
+    c.pingpong_process_us = rt_p.ns.median / 1e3;
+    // A round trip is two writes, two reads and two switches.
+    const double b = base.ns.median;
+    set_key(c, "context_switch.thread", rt_t.ns.median / 2 - b, shifted(rt_t.ns, 0.5, -b),
+            "pipe ping-pong between 2 threads on one CPU: round trip / 2 - pipe write+read");
+    set_key(c, "context_switch.process", rt_p.ns.median / 2 - b, shifted(rt_p.ns, 0.5, -b),
+            "pipe ping-pong between 2 processes on one CPU: round trip / 2 - pipe write+read");
+
+    if (cpus.size() < 2) {
+        not_measured(c, "context_switch.migration", "only one CPU is allowed");
+        return;
+    }
+    const int other = cpus[1];
+    run.one("pipe ping-pong round trip, 2 threads on 2 CPUs (no migration; for reference)",
+            pingpong_batch(Partner::thread, a, other), 1'000'000, false, quick ? 100 : 200);
+    const Measurement stay = run.one("sched_setaffinity to the CPU already running on (no migration)",
+                                     affinity_batch(a, other, false), 1'000'000, true);
+    // Fixed batches: one bounce that waits behind work on the other CPU can take
+    // milliseconds, which would stop the sizing at n = 1.
+    const Measurement move = run.one("sched_setaffinity bouncing the caller between 2 CPUs (one migration each)",
+                                     affinity_batch(a, other, true), 1'000'000, false, quick ? 20 : 100);
+    // The bounce pays the call, a switch out and back in on the new CPU, and the move
+    // itself; the simulator charges the switch separately, so only the rest is migration.
+    const double off = -stay.ns.median - c.profile.cs_thread.ns();
+    set_key(c, "context_switch.migration", move.ns.median + off, shifted(move.ns, 1, off),
+            "thread bounced between 2 CPUs with sched_setaffinity - same call without a move - context_switch.thread");
+}
+
+void creation(Runner& run, Calibration& c, bool quick) {
+    const Measurement th = run.one("pthread_create + pthread_join, empty thread", thread_create_batch(), 100'000);
+    set_key(c, "create.thread", th.ns.median, th.ns, "pthread_create + pthread_join of an empty thread");
+    const Measurement pr = run.one("fork + _exit + waitpid, small process", process_create_batch(), 10'000);
+    set_key(c, "create.process", pr.ns.median, pr.ns, "fork + _exit(0) + waitpid of the calibrating process");
+
+    const std::size_t page = host_page_size();
+    std::vector<std::size_t> sizes = quick ? std::vector<std::size_t>{0, 4u << 20, 16u << 20}
+                                           : std::vector<std::size_t>{0, 8u << 20, 32u << 20, 64u << 20};
+    std::vector<double> pages, ns, p10, p90;
+    for (std::size_t bytes : sizes) {
+        const Measurement m = run.one("fork() with " + format_bytes(bytes) + " extra resident", fork_batch(bytes), 10'000);
+        pages.push_back(static_cast<double>(bytes / page));
+        ns.push_back(m.ns.median);
+        p10.push_back(m.ns.p10);
+        p90.push_back(m.ns.p90);
+    }
+    const double slope = fit_line(pages, ns).slope;
+    set_key(c, "fork.per_page", slope, slope_spread(slope, fit_line(pages, p10).slope, fit_line(pages, p90).slope),
+            "slope of fork() time over extra resident anonymous pages (" + format_bytes(sizes.back()) + " max)");
+}
+
+void memory(Runner& run, Calibration& c, bool quick) {
+    const std::size_t page = host_page_size();
+    const auto i = *find_cost_key("memory.page_size");
+    c.keys[i].measured = true;
+    c.keys[i].value = static_cast<std::int64_t>(page);
+    c.keys[i].spread = {static_cast<double>(page), static_cast<double>(page), static_cast<double>(page)};
+    c.keys[i].how = "sysconf(_SC_PAGESIZE)";
+    c.profile.page_size = page;
+
+    const std::int64_t max_pages = quick ? 4096 : 16384;
+    const Measurement pf = run.one("first write to a fresh anonymous page, minus a plain write", page_fault_batch(), max_pages, true);
+    set_key(c, "memory.page_fault", pf.ns.median, pf.ns, "first write per fresh anonymous 4 KiB page - plain write");
+    const Measurement cow = run.one("write to a page shared copy-on-write after fork, minus a plain write",
+                                    cow_fault_batch(), max_pages);
+    set_key(c, "memory.cow_fault", cow.ns.median, cow.ns, "child's first write per copy-on-write page - plain write");
+}
+
+void locks(Runner& run, Calibration& c, const std::vector<int>& cpus, bool quick) {
+    const Measurement sc = run.one("syscall(SYS_getppid)", syscall_batch(), 100'000'000, true);
+    set_key(c, "syscall", sc.ns.median, sc.ns, "syscall(SYS_getppid)");
+    const Measurement pair = run.one("pthread_mutex_lock + unlock, uncontended", mutex_pair_batch(), 100'000'000, true);
+    set_key(c, "lock.uncontended", pair.ns.median / 2, shifted(pair.ns, 0.5, 0), "pthread_mutex lock+unlock pair / 2");
+    const int waiter = cpus.size() > 1 ? cpus[1] : cpus[0];
+    if (cpus.size() < 2)
+        c.notes.push_back("lock.wake measured with waker and waiter on one CPU (only one allowed): it may include a switch");
+    // Each wake waits for the waiter to fall asleep again (tens of us, far more when its
+    // CPU is busy), so the batch size is fixed rather than grown from a timed n = 1.
+    const Measurement wake = run.one(cpus.size() > 1 ? "FUTEX_WAKE of one sleeping waiter on another CPU"
+                                                     : "FUTEX_WAKE of one sleeping waiter on the same CPU",
+                                     futex_wake_batch(cpus[0], waiter), 100'000, cpus.size() > 1, quick ? 20 : 100);
+    set_key(c, "lock.wake", wake.ns.median, wake.ns,
+            std::string{"FUTEX_WAKE paid by the waker, waiter asleep on "} + (cpus.size() > 1 ? "another CPU" : "the same CPU"));
+}
+
+void channels(Runner& run, Calibration& c) {
+    for (std::size_t k = 0; k < kChannelKindCount; ++k) {
+        const auto kind = static_cast<ChannelKind>(k);
+        const std::string name{to_string(kind)};
+        std::vector<double> x, send, recv, both10, both90;
+        Spread small_send, small_recv;
+        std::vector<std::string> skipped;
+        for (std::size_t bytes : kIpcSizes) {
+            const std::string sz = format_bytes(bytes);
+            Batch b;
+            try {
+                b = ipc_batch(kind, bytes);
+            } catch (const EnvironmentError& e) {
+                // e.g. mqueue messages above /proc/sys/fs/mqueue/msgsize_max without
+                // CAP_SYS_RESOURCE: fit over the sizes that work.
+                if (bytes == kIpcSizes[0]) throw;
+                skipped.push_back(sz + " (" + e.what() + ")");
+                continue;
+            }
+            const auto m = run.run({name + " send " + sz, name + " recv " + sz}, b, 1'000'000, true);
+            x.push_back(static_cast<double>(bytes));
+            send.push_back(m[0].ns.median);
+            recv.push_back(m[1].ns.median);
+            both10.push_back((m[0].ns.p10 + m[1].ns.p10) / 2);
+            both90.push_back((m[0].ns.p90 + m[1].ns.p90) / 2);
+            if (bytes == kIpcSizes[0]) { small_send = m[0].ns; small_recv = m[1].ns; }
+        }
+        for (const auto& s : skipped) c.notes.push_back(name + ": size " + s + " left out of the per-byte fit");
+        if (x.size() < 2) throw EnvironmentError("calibrate: " + name + " takes too few message sizes for a fit");
+        // One copy cost per byte, paid by both sides (CostProfile::IpcCost): the mean of
+        // the two slopes. The fixed costs then reproduce the smallest message exactly.
+        const double per_byte = std::max(0.0, (fit_line(x, send).slope + fit_line(x, recv).slope) / 2);
+        const double small = static_cast<double>(kIpcSizes[0]);
+        const auto pb_idx = *find_cost_key("ipc." + name + ".per_byte");
+        KeyResult& pb = c.keys[pb_idx];
+        pb.measured = true;
+        pb.value = std::llround(per_byte * 1000);
+        pb.spread = slope_spread(per_byte * 1000, fit_line(x, both10).slope * 1000, fit_line(x, both90).slope * 1000);
+        pb.how = "mean slope of send and recv time over message sizes 64B.." + format_bytes(static_cast<std::size_t>(x.back()));
+        set_cost_value(c.profile, pb_idx, pb.value);
+        const double copy = static_cast<double>(pb.value) / 1000 * small;
+        set_key(c, "ipc." + name + ".send", small_send.median - copy, shifted(small_send, 1, -copy),
+                "send of a 64-byte message - 64 x per_byte (one thread, channel never full)");
+        set_key(c, "ipc." + name + ".recv", small_recv.median - copy, shifted(small_recv, 1, -copy),
+                "recv of a 64-byte message - 64 x per_byte (one thread, message waiting)");
+    }
+}
+
+}  // namespace
+
+HostInfo detect_host() {
+    HostInfo h;
+    utsname u{};
+    if (::uname(&u) == 0) h.kernel = std::string{u.sysname} + " " + u.release + " " + u.machine;
+    const std::string cpuinfo = read_small_file("/proc/cpuinfo");
+    for (const char* field : {"model name", "Processor", "cpu model"}) {
+        const auto at = cpuinfo.find(field);
+        if (at == std::string::npos) continue;
+        const auto colon = cpuinfo.find(':', at);
+        const auto eol = cpuinfo.find('\n', at);
+        if (colon != std::string::npos && colon < eol) { h.cpu_model = trim(cpuinfo.substr(colon + 1, eol - colon - 1)); break; }
+    }
+    if (h.cpu_model.empty()) h.cpu_model = "unknown";
+    h.cpus = static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN));
+    h.governor = trim(read_small_file("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"));
+    if (h.governor.empty()) h.governor = "none";
+    return h;
+}
+
+Calibration calibrate(const CalibrateOptions& options) {
+    const auto start = std::chrono::steady_clock::now();
+    AffinityGuard guard;  // every probe pins; the caller gets its own mask back
+    Calibration c;
+    c.host = detect_host();
+    c.date = iso_utc_now();
+    c.quick = options.quick;
+    c.profile = CostProfile::builtin_default();
+    for (std::size_t i = 0; i < cost_keys().size(); ++i) {
+        c.keys.push_back({});
+        c.keys.back().key = i;
+        c.keys.back().value = cost_value(c.profile, i);
+    }
+    if (const int policy = ::sched_getscheduler(0); policy != SCHED_OTHER)
+        c.notes.push_back("the caller runs under a real-time or batch policy (" + std::to_string(policy) +
+                          "), not SCHED_OTHER: the switch figures reflect it");
+
+    if (const std::string load = read_small_file("/proc/loadavg"); !load.empty()) {
+        const double one_minute = std::strtod(load.c_str(), nullptr);
+        if (one_minute > 0.5 * c.host.cpus)
+            c.notes.push_back("the host was busy (load average " + load.substr(0, load.find(' ')) + " on " +
+                              std::to_string(c.host.cpus) + " CPUs): other work shares the CPUs and inflates "
+                              "the figures; calibrate on a quiet machine for a profile to keep");
+    }
+    const std::vector<int> cpus = allowed_cpus();
+    if (cpus.empty()) throw EnvironmentError("calibrate: no CPU is allowed to this process");
+    Runner run(c, rule_for(options.quick), options.progress);
+    locks(run, c, cpus, options.quick);
+    switches(run, c, cpus, options.quick);
+    creation(run, c, options.quick);
+    memory(run, c, options.quick);
+    channels(run, c);
+    if (options.perf_check)
+        c.perf = options.quick ? perf_cross_check(cpus.front(), 2'000, 1) : perf_cross_check(cpus.front(), 5'000, 3);
+    else c.perf.message = "skipped (--no-perf)";
+    std::vector<std::string> unsettled;
+    for (const Measurement& m : c.measurements)
+        if (!m.stable) unsettled.push_back(m.what);
+    if (!unsettled.empty()) {
+        std::string list;
+        for (const auto& w : unsettled) list += (list.empty() ? "" : "; ") + w;
+        c.notes.push_back(std::to_string(unsettled.size()) + " of " + std::to_string(c.measurements.size()) +
+                          " measurements stopped at their time cap before the median settled within 2 %" +
+                          (options.quick ? " (--quick keeps the caps short)" : "") +
+                          "; their p10 .. p90 shows how far they spread: " + list);
+    }
+    c.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return c;
+}
+
+}  // namespace ostwin::calib

@@ -1,0 +1,415 @@
+// Switch, syscall, memory, creation and lock probes. Children forked here call only
+// async-signal-safe functions and leave with _exit, so forking stays safe even if the
+// caller has other threads.
+#include "native/calibrate/Probes.hpp"
+
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <ctime>
+
+#include "native/calibrate/System.hpp"
+#include "sim/core/Error.hpp"
+
+namespace ostwin::calib {
+
+namespace {
+
+/// Owns a file descriptor.
+class Fd {
+public:
+    Fd() = default;
+    explicit Fd(int fd) : fd_(fd) {}
+    ~Fd() { reset(); }
+    Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+    Fd& operator=(Fd&& o) noexcept { if (this != &o) { reset(); fd_ = o.fd_; o.fd_ = -1; } return *this; }
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    [[nodiscard]] int get() const { return fd_; }
+    void reset() { if (fd_ >= 0) ::close(fd_); fd_ = -1; }
+
+private:
+    int fd_ = -1;
+};
+
+struct Pipe {
+    Fd read_end, write_end;
+};
+
+Pipe make_pipe(int flags = 0) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC | flags) != 0) throw_errno("pipe2");
+    return {Fd{fds[0]}, Fd{fds[1]}};
+}
+
+/// An anonymous private mapping, 4 KiB pages only (huge pages would hide the per-page cost).
+class Mapping {
+public:
+    explicit Mapping(std::size_t bytes) : bytes_(bytes) {
+        void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) throw_errno("mmap of " + std::to_string(bytes) + " bytes");
+        base_ = static_cast<volatile char*>(p);
+        ::madvise(p, bytes, MADV_NOHUGEPAGE);  // best effort: THP may be compiled out
+    }
+    ~Mapping() { ::munmap(const_cast<char*>(base_), bytes_); }
+    Mapping(const Mapping&) = delete;
+    Mapping& operator=(const Mapping&) = delete;
+
+    /// One write per page; returns the ns it took.
+    std::int64_t touch(char value, std::size_t page) {
+        const std::int64_t t0 = now_ns();
+        for (std::size_t off = 0; off < bytes_; off += page) base_[off] = value;
+        return now_ns() - t0;
+    }
+
+private:
+    volatile char* base_ = nullptr;
+    std::size_t bytes_;
+};
+
+/// The child side of every fork here: die with the parent so nothing is left behind
+/// if the calibration is interrupted.
+void child_prologue() { ::prctl(PR_SET_PDEATHSIG, SIGKILL); }
+
+void reap(pid_t pid, const char* what) {
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) throw_errno(std::string{"waitpid ("} + what + ")");
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        throw std::runtime_error(std::string{what} + ": child process failed");
+}
+
+pid_t checked_fork(const char* what) {
+    const pid_t pid = ::fork();
+    if (pid < 0) throw_errno(std::string{"fork ("} + what + ")");
+    return pid;
+}
+
+bool write_token(int fd, std::uint32_t token) { return ::write(fd, &token, sizeof token) == sizeof token; }
+bool read_token(int fd, std::uint32_t& token) { return ::read(fd, &token, sizeof token) == sizeof token; }
+
+std::int64_t thread_cpu_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+/// The partner's side of the ping-pong: says it is ready, echoes n tokens, then sends
+/// the CPU time it used (8 bytes) so the caller can tell whether anyone else ran.
+bool echo(int from, int to, std::int64_t n) {
+    const std::int64_t c0 = thread_cpu_ns();
+    std::uint32_t token = 0;
+    if (!write_token(to, 0)) return false;
+    for (std::int64_t i = 0; i < n; ++i)
+        if (!read_token(from, token) || !write_token(to, token + 1)) return false;
+    const std::int64_t used = thread_cpu_ns() - c0;
+    return ::write(to, &used, sizeof used) == sizeof used;
+}
+
+long futex(std::atomic<int>* word, int op, int value) {
+    // std::atomic<int> has int's layout on Linux (is_always_lock_free), so the kernel
+    // may wait on its address.
+    return ::syscall(SYS_futex, reinterpret_cast<int*>(word), op, value, nullptr, nullptr, 0);
+}
+
+void cpu_relax() { __builtin_ia32_pause(); }
+
+}  // namespace
+
+std::size_t host_page_size() { return static_cast<std::size_t>(::sysconf(_SC_PAGESIZE)); }
+
+Batch syscall_batch() {
+    return [](std::int64_t n) {
+        const std::int64_t t0 = now_ns();
+        for (std::int64_t i = 0; i < n; ++i) ::syscall(SYS_getppid);
+        return std::vector<double>{static_cast<double>(now_ns() - t0) / static_cast<double>(n)};
+    };
+}
+
+Batch clock_batch() {
+    return [](std::int64_t n) {
+        const std::int64_t t0 = now_ns();
+        std::int64_t sink = 0;
+        for (std::int64_t i = 0; i < n; ++i) sink += now_ns();
+        const std::int64_t t1 = now_ns();
+        asm volatile("" : : "r"(sink));
+        return std::vector<double>{static_cast<double>(t1 - t0) / static_cast<double>(n)};
+    };
+}
+
+Batch pipe_self_batch() {
+    auto p = std::make_shared<Pipe>(make_pipe());
+    return [p](std::int64_t n) {
+        std::uint32_t token = 7;
+        const std::int64_t t0 = now_ns();
+        for (std::int64_t i = 0; i < n; ++i)
+            if (!write_token(p->write_end.get(), token) || !read_token(p->read_end.get(), token))
+                throw_errno("pipe write/read");
+        return std::vector<double>{static_cast<double>(now_ns() - t0) / static_cast<double>(n)};
+    };
+}
+
+Batch pingpong_batch(Partner partner, int cpu_a, int cpu_b) {
+    return [partner, cpu_a, cpu_b](std::int64_t n) {
+        Pipe there = make_pipe(), back = make_pipe();
+        pin_self(cpu_a);
+        std::thread helper;
+        pid_t child = -1;
+        if (partner == Partner::thread) {
+            helper = std::thread([&] {
+                // Closing our ends on the way out turns a failure into EOF for the caller.
+                if (!pin_self_nothrow(cpu_b)) { back.write_end.reset(); return; }
+                echo(there.read_end.get(), back.write_end.get(), n);
+            });
+        } else {
+            child = checked_fork("process ping-pong");
+            if (child == 0) {
+                child_prologue();
+                // Only the parent may hold these, so that either side's exit is EOF for the other.
+                there.write_end.reset();
+                back.read_end.reset();
+                if (!pin_self_nothrow(cpu_b)) ::_exit(3);
+                ::_exit(echo(there.read_end.get(), back.write_end.get(), n) ? 0 : 1);
+            }
+            there.read_end.reset();
+            back.write_end.reset();
+        }
+        std::uint32_t token = 0;
+        bool ok = read_token(back.read_end.get(), token);  // partner is pinned and ready
+        const std::int64_t c0 = thread_cpu_ns();
+        std::int64_t t0 = now_ns(), t1 = t0, c1 = c0, partner_cpu = 0;
+        if (ok) {
+            for (std::int64_t i = 0; ok && i < n; ++i)
+                ok = write_token(there.write_end.get(), token) && read_token(back.read_end.get(), token);
+            t1 = now_ns();
+            c1 = thread_cpu_ns();
+            ok = ok && ::read(back.read_end.get(), &partner_cpu, sizeof partner_cpu) == sizeof partner_cpu;
+        }
+        there.write_end.reset();  // EOF: a partner still waiting ends
+        if (helper.joinable()) helper.join();
+        if (child > 0) reap(child, "process ping-pong");
+        if (!ok) throw std::runtime_error("ping-pong partner failed");
+        // On one CPU the two sides take turns and the CPU is never idle, so the wall time
+        // is their CPU time plus whatever else ran there: more than 5 % is interference.
+        const std::int64_t wall = t1 - t0, others = wall - (c1 - c0) - partner_cpu;
+        const bool disturbed = cpu_a == cpu_b && others * 20 > wall;
+        return BatchResult{{static_cast<double>(wall) / static_cast<double>(n)}, disturbed};
+    };
+}
+
+Batch affinity_batch(int home, int away, bool move) {
+    return [home, away, move](std::int64_t n) {
+        pin_self(home);
+        cpu_set_t at_home, at_away;
+        CPU_ZERO(&at_home);
+        CPU_SET(home, &at_home);
+        CPU_ZERO(&at_away);
+        CPU_SET(away, &at_away);
+        const std::int64_t d0 = run_delay_ns();
+        const std::int64_t t0 = now_ns();
+        for (std::int64_t i = 0; i < n; ++i) {
+            const cpu_set_t& target = (move && i % 2 == 0) ? at_away : at_home;
+            if (::sched_setaffinity(0, sizeof target, &target) != 0) throw_errno("sched_setaffinity");
+        }
+        const std::int64_t t1 = now_ns();
+        const std::int64_t waited = run_delay_ns() - d0;
+        pin_self(home);
+        // Arriving on an idle CPU, the thread runs at once (no run-queue wait at all);
+        // waiting behind other work there is that work's time, not the migration's.
+        return BatchResult{{static_cast<double>(t1 - t0) / static_cast<double>(n)}, waited * 10 > t1 - t0};
+    };
+}
+
+Batch thread_create_batch() {
+    return [](std::int64_t n) {
+        const std::int64_t t0 = now_ns();
+        for (std::int64_t i = 0; i < n; ++i) {
+            pthread_t t;
+            const int rc = ::pthread_create(&t, nullptr, [](void*) -> void* { return nullptr; }, nullptr);
+            if (rc != 0) { errno = rc; throw_errno("pthread_create"); }
+            ::pthread_join(t, nullptr);
+        }
+        return std::vector<double>{static_cast<double>(now_ns() - t0) / static_cast<double>(n)};
+    };
+}
+
+Batch process_create_batch() {
+    return [](std::int64_t n) {
+        const std::int64_t t0 = now_ns();
+        for (std::int64_t i = 0; i < n; ++i) {
+            const pid_t pid = checked_fork("process creation");
+            if (pid == 0) ::_exit(0);
+            reap(pid, "process creation");
+        }
+        return std::vector<double>{static_cast<double>(now_ns() - t0) / static_cast<double>(n)};
+    };
+}
+
+Batch fork_batch(std::size_t resident_bytes) {
+    std::shared_ptr<Mapping> region;
+    if (resident_bytes > 0) {
+        region = std::make_shared<Mapping>(resident_bytes);
+        region->touch(1, host_page_size());
+    }
+    return [region](std::int64_t n) {
+        std::int64_t total = 0;
+        for (std::int64_t i = 0; i < n; ++i) {
+            const std::int64_t t0 = now_ns();
+            const pid_t pid = checked_fork("fork cost");
+            if (pid == 0) ::_exit(0);
+            total += now_ns() - t0;
+            reap(pid, "fork cost");
+        }
+        return std::vector<double>{static_cast<double>(total) / static_cast<double>(n)};
+    };
+}
+
+Batch page_fault_batch() {
+    return [](std::int64_t n) {
+        const std::size_t page = host_page_size();
+        Mapping m(static_cast<std::size_t>(n) * page);
+        const std::int64_t faulting = m.touch(1, page);
+        const std::int64_t plain = m.touch(2, page);
+        return std::vector<double>{static_cast<double>(faulting - plain) / static_cast<double>(n)};
+    };
+}
+
+Batch cow_fault_batch() {
+    return [](std::int64_t n) {
+        const std::size_t page = host_page_size();
+        Mapping m(static_cast<std::size_t>(n) * page);
+        m.touch(1, page);  // resident in the parent before the fork
+        Pipe result = make_pipe();
+        const pid_t pid = checked_fork("copy-on-write fault");
+        if (pid == 0) {
+            child_prologue();
+            // The parent keeps its mapping and waits: every page is shared, so each
+            // first write copies it.
+            rusage u0{}, u1{};
+            ::getrusage(RUSAGE_SELF, &u0);
+            const std::int64_t copying = m.touch(2, page);
+            const std::int64_t plain = m.touch(3, page);
+            ::getrusage(RUSAGE_SELF, &u1);
+            // {ns, preempted}: a preempted child timed someone else's work too.
+            const std::int64_t out[2] = {copying - plain, u1.ru_nivcsw != u0.ru_nivcsw ? 1 : 0};
+            ::_exit(::write(result.write_end.get(), out, sizeof out) == sizeof out ? 0 : 1);
+        }
+        result.write_end.reset();
+        std::int64_t in[2] = {0, 0};
+        const bool ok = ::read(result.read_end.get(), in, sizeof in) == sizeof in;
+        reap(pid, "copy-on-write fault");
+        if (!ok) throw std::runtime_error("copy-on-write child sent no result");
+        return BatchResult{{static_cast<double>(in[0]) / static_cast<double>(n)}, in[1] != 0};
+    };
+}
+
+Batch mutex_pair_batch() {
+    auto mu = std::make_shared<pthread_mutex_t>();
+    ::pthread_mutex_init(mu.get(), nullptr);
+    return [mu](std::int64_t n) {
+        const std::int64_t t0 = now_ns();
+        for (std::int64_t i = 0; i < n; ++i) {
+            ::pthread_mutex_lock(mu.get());
+            ::pthread_mutex_unlock(mu.get());
+        }
+        return std::vector<double>{static_cast<double>(now_ns() - t0) / static_cast<double>(n)};
+    };
+}
+
+namespace {
+
+/// A thread that sleeps on a futex word until woken, forever re-arming, kept for the
+/// whole measurement so batches do not pay (or wait for) its creation.
+class FutexWaiter {
+public:
+    explicit FutexWaiter(int cpu) {
+        thread_ = std::thread([this, cpu] {
+            pin_self_nothrow(cpu);
+            for (;;) {
+                ready_.store(1, std::memory_order_release);
+                while (word_.load(std::memory_order_acquire) == 0) futex(&word_, FUTEX_WAIT_PRIVATE, 0);
+                if (stop_.load(std::memory_order_acquire) != 0) return;
+                word_.store(0, std::memory_order_release);
+            }
+        });
+    }
+    ~FutexWaiter() {
+        stop_.store(1, std::memory_order_release);
+        word_.store(1, std::memory_order_release);
+        futex(&word_, FUTEX_WAKE_PRIVATE, 1);
+        thread_.join();
+    }
+    FutexWaiter(const FutexWaiter&) = delete;
+    FutexWaiter& operator=(const FutexWaiter&) = delete;
+
+    /// Waits until the waiter is about to sleep, gives it `delay_ns` to get there, then
+    /// wakes it. Returns the ns the wake took, or -1 if nobody was asleep yet.
+    /// With `share_cpu` (waiter and waker on one CPU) it yields and sleeps instead of
+    /// spinning, or the waiter would never get the CPU to fall asleep.
+    std::int64_t wake_once(std::int64_t delay_ns, std::int64_t clock_cost, bool share_cpu) {
+        while (ready_.load(std::memory_order_acquire) == 0) share_cpu ? (void)sched_yield() : cpu_relax();
+        ready_.store(0, std::memory_order_relaxed);
+        if (share_cpu) {
+            const timespec pause{0, static_cast<long>(delay_ns)};
+            ::nanosleep(&pause, nullptr);
+        }
+        const std::int64_t until = now_ns() + delay_ns;
+        while (now_ns() < until) cpu_relax();
+        const std::int64_t t0 = now_ns();
+        word_.store(1, std::memory_order_release);
+        const long woken = futex(&word_, FUTEX_WAKE_PRIVATE, 1);
+        const std::int64_t t1 = now_ns();
+        return woken == 1 ? t1 - t0 - clock_cost : -1;
+    }
+
+private:
+    std::atomic<int> word_{0}, ready_{0}, stop_{0};
+    std::thread thread_;
+};
+
+}  // namespace
+
+Batch futex_wake_batch(int cpu_waker, int cpu_waiter) {
+    // What one timestamp costs, taken off each timed wake.
+    std::int64_t clock_cost = INT64_MAX;
+    for (int i = 0; i < 1000; ++i) {
+        const std::int64_t a = now_ns();
+        clock_cost = std::min(clock_cost, now_ns() - a);
+    }
+    auto waiter = std::make_shared<FutexWaiter>(cpu_waiter);
+    auto delay = std::make_shared<std::int64_t>(20'000);
+    return [cpu_waker, cpu_waiter, waiter, delay, clock_cost](std::int64_t n) {
+        pin_self(cpu_waker);
+        std::int64_t total = 0, counted = 0;
+        for (std::int64_t i = 0; i < n; ++i) {
+            // A wake that finds nobody queued is not counted, and the wait grows.
+            const std::int64_t took = waiter->wake_once(*delay, clock_cost, cpu_waker == cpu_waiter);
+            if (took >= 0) {
+                total += took;
+                ++counted;
+            } else {
+                *delay = std::min<std::int64_t>(*delay * 2, 1'000'000);
+            }
+        }
+        if (counted == 0) throw std::runtime_error("futex wake: the waiter never slept");
+        return std::vector<double>{static_cast<double>(total) / static_cast<double>(counted)};
+    };
+}
+
+}  // namespace ostwin::calib

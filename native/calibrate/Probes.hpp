@@ -1,0 +1,62 @@
+#pragma once
+/// The measurements behind `ostwin calibrate`, each a Batch (Stats.hpp) that runs n
+/// operations with a real Linux mechanism and returns ns per operation.
+/// Every probe cleans up what it creates (children reaped, IPC names unlinked at once).
+#include <cstddef>
+
+#include "native/calibrate/Stats.hpp"
+#include "sim/model/Kinds.hpp"
+
+namespace ostwin::calib {
+
+/// syscall(SYS_getppid): one trip into the kernel and back.
+Batch syscall_batch();
+/// clock_gettime(CLOCK_MONOTONIC): what each timestamp costs (context for the others).
+Batch clock_batch();
+/// One thread writes a 4-byte token to its own pipe and reads it back: the pipe's
+/// send + recv cost without any switch. ns per write+read pair.
+Batch pipe_self_batch();
+
+enum class Partner { thread, process };
+/// Token ping-pong over a pipe pair between the caller (pinned to `cpu_a`) and a partner
+/// thread or forked process (pinned to `cpu_b`). ns per round trip (two switches when
+/// both CPUs are the same). The partner is created and ended outside the timed span.
+Batch pingpong_batch(Partner partner, int cpu_a, int cpu_b);
+
+/// sched_setaffinity on the calling thread: with `move`, alternately to `away` and back
+/// to `home` (each call migrates the running thread); without, to `home` where it already
+/// runs (no migration). ns per call.
+Batch affinity_batch(int home, int away, bool move);
+
+/// pthread_create of an empty thread + pthread_join. ns per pair.
+Batch thread_create_batch();
+/// fork of the calling (small) process + child _exit(0) + waitpid. ns per process.
+Batch process_create_batch();
+/// fork() alone (time until it returns in the parent) while `resident_bytes` of extra
+/// anonymous memory are resident. ns per fork.
+Batch fork_batch(std::size_t resident_bytes);
+
+/// First write to fresh anonymous pages (huge pages off), minus a plain write. ns per page;
+/// n is the number of pages.
+Batch page_fault_batch();
+/// Write in a forked child to pages it shares copy-on-write with its parent, minus a
+/// plain write. ns per page; n is the number of pages.
+Batch cow_fault_batch();
+
+/// pthread_mutex_lock + pthread_mutex_unlock, uncontended. ns per pair.
+Batch mutex_pair_batch();
+/// FUTEX_WAKE paid by the waker while one waiter (pinned to `cpu_waiter`) sleeps on the
+/// word; the waker runs on `cpu_waker`. ns per wake.
+Batch futex_wake_batch(int cpu_waker, int cpu_waiter);
+
+/// Sends of `message_bytes` messages on one channel of `kind` (set up as the native runner
+/// would: pipe, AF_UNIX SOCK_SEQPACKET, POSIX mqueue, shared-memory ring with
+/// process-shared mutex+condvar, in-process mutex+condvar queue), in bursts that fit the
+/// channel, then the matching receives, by one thread so nothing blocks or switches.
+/// Returns {send ns, recv ns} per message.
+Batch ipc_batch(ChannelKind kind, std::size_t message_bytes);
+
+/// The page size of the host (sysconf).
+std::size_t host_page_size();
+
+}  // namespace ostwin::calib

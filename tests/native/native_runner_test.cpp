@@ -1,0 +1,423 @@
+// The native runner runs scenarios for real. These tests run as root on a small, noisy
+// machine: tolerances are wide, but every assertion fails for a runner that does not
+// really run (wrong order, missing messages, no CPU burnt, nothing crashed).
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "native/NativeRunner.hpp"
+#include "sim/core/Error.hpp"
+#include "sim/scenario/Loader.hpp"
+#include "sim/trace/TraceReader.hpp"
+
+using namespace ostwin;
+using nlohmann::json;
+
+namespace {
+
+Scenario load(const std::string& yaml) { return load_scenario_string(yaml, "<test>"); }
+
+native::Options opts(const std::string& trace = {}) {
+    native::Options o;
+    o.watchdog = Time{20'000'000'000};
+    if (!trace.empty()) o.trace_path = trace;
+    return o;
+}
+
+std::string temp_trace(const std::string& name) {
+    return "/tmp/ostwin-native-test-" + std::to_string(getpid()) + "-" + name + ".jsonl";
+}
+
+std::vector<json> read_trace(const std::string& path) {
+    std::vector<json> out;
+    std::ifstream in(path);
+    for (std::string line; std::getline(in, line);) out.push_back(json::parse(line));
+    std::remove(path.c_str());
+    return out;
+}
+
+const ThreadSummary& thread(const Summary& s, const std::string& id) {
+    for (const auto& t : s.threads)
+        if (t.id == id) return t;
+    FAIL("no thread " << id);
+    throw std::logic_error("unreachable");
+}
+
+const ProcessSummary& process(const Summary& s, const std::string& name) {
+    for (const auto& p : s.processes)
+        if (p.name == name) return p;
+    FAIL("no process " << name);
+    throw std::logic_error("unreachable");
+}
+
+constexpr std::int64_t ms = 1'000'000;
+
+}  // namespace
+
+TEST_CASE("two fcfs processes on one CPU take the sum of their computes", "[native]") {
+    const Scenario s = load(R"(
+ostwin: 1
+name: two-fcfs
+machine: {cpus: 1}
+scheduler: {policy: fcfs}
+processes:
+  - {name: a, threads: [{name: main, program: [{compute: 20ms}]}]}
+  - {name: b, threads: [{name: main, program: [{compute: 20ms}]}]}
+)");
+    const native::Result r = native::run_scenario(s, opts());
+    INFO("makespan " << r.summary.makespan_ns);
+    CHECK(r.summary.source == "native");
+    CHECK(r.summary.makespan_ns >= 36 * ms);
+    CHECK(r.summary.makespan_ns <= 60 * ms);
+    const auto& a = thread(r.summary, "a/main");
+    const auto& b = thread(r.summary, "b/main");
+    // FIFO in declaration order: a runs first, b waits for it (ready about 20ms).
+    CHECK(a.finish_ns < b.finish_ns);
+    CHECK(b.ready_ns >= 15 * ms);
+    CHECK(a.cpu_ns >= 19 * ms);
+    CHECK(b.cpu_ns >= 19 * ms);
+    CHECK(r.header["native"]["rt"]["during"]["sched_rt_runtime_us"] == -1);
+    CHECK(r.header["native"]["rt"]["after"] == r.header["native"]["rt"]["before"]);
+}
+
+TEST_CASE("a 50ms compute burns 50ms of thread CPU time within 5%", "[native]") {
+    const Scenario s = load(R"(
+ostwin: 1
+name: accuracy
+machine: {cpus: 1}
+scheduler: {policy: fcfs}
+processes:
+  - {name: p, threads: [{name: main, program: [{compute: 50ms}]}]}
+)");
+    const auto trace = temp_trace("accuracy");
+    const native::Result r = native::run_scenario(s, opts(trace));
+    const auto& t = thread(r.summary, "p/main");
+    CHECK(t.cpu_ns >= 50 * ms);
+    CHECK(t.cpu_ns <= 52'500'000);
+    // The op itself, begin to end on the wall clock, lasts at least the CPU time.
+    std::int64_t b = -1, e = -1;
+    for (const json& j : read_trace(trace))
+        if (j["k"] == "op" && j["op"] == "compute") (j["ph"] == "B" ? b : e) = j["t"].get<std::int64_t>();
+    REQUIRE(b >= 0);
+    REQUIRE(e > b);
+    CHECK(e - b >= 50 * ms);
+    CHECK(e - b <= 60 * ms);
+}
+
+TEST_CASE("every channel kind delivers messages in order, then EOF", "[native]") {
+    for (const std::string kind : {"pipe", "socket", "mqueue", "shm", "queue"}) {
+        DYNAMIC_SECTION(kind) {
+            const bool queue = kind == "queue";
+            const std::string cap = kind == "mqueue" ? "4, message_size: 2KiB" : "8KiB";
+            const std::string producer = R"(
+      - name: producer
+        program:
+          - repeat: {count: 20, do: [{send: {to: ch, bytes: 1KiB}}]}
+)";
+            const std::string consumer = R"(
+      - name: consumer
+        program:
+          - repeat: {count: 21, do: [{recv: {from: ch}}]}
+)";
+            std::string yaml = R"(
+ostwin: 1
+name: chan
+machine: {cpus: 2}
+scheduler: {policy: fair}
+channels:
+  - {name: ch, kind: )" + kind + ", capacity: " + cap + R"(}
+processes:
+)";
+            if (queue) yaml += "  - name: app\n    threads:" + producer + consumer;
+            else yaml += "  - name: prod\n    threads:" + producer + "  - name: cons\n    threads:" + consumer;
+            const Scenario s = load(yaml);
+            const auto trace = temp_trace("chan-" + kind);
+            const native::Result r = native::run_scenario(s, opts(trace));
+            REQUIRE(r.summary.channels.size() == 1);
+            CHECK(r.summary.channels[0].messages == 20);
+            CHECK(r.summary.channels[0].bytes == 20 * 1024);
+            CHECK(r.summary.errors.empty());
+            std::vector<std::int64_t> got;
+            bool eof = false;
+            for (const json& j : read_trace(trace))
+                if (j["k"] == "recv") {
+                    if (j.value("eof", false)) eof = true;
+                    else got.push_back(j["msg"].get<std::int64_t>());
+                }
+            std::vector<std::int64_t> want;
+            for (int i = 0; i < 20; ++i) want.push_back(i);
+            CHECK(got == want);
+            CHECK(eof);
+            for (const auto& t : r.summary.threads) CHECK(t.end_state == "terminated");
+        }
+    }
+}
+
+TEST_CASE("mutex, semaphore, condition variable and barrier work across processes", "[native]") {
+    const Scenario s = load(R"(
+ostwin: 1
+name: sync
+machine: {cpus: 2}
+scheduler: {policy: fair}
+locks:
+  - {name: m, kind: mutex, shared: true}
+  - {name: go, kind: semaphore, initial: 0, shared: true}
+  - {name: pm, kind: mutex, process: b}
+  - {name: cv, kind: cond, process: b}
+barriers:
+  - {name: phase, parties: 2}
+processes:
+  - name: a
+    threads:
+      - name: main
+        program:
+          - repeat: {count: 10, do: [{lock: m}, {compute: 100us}, {unlock: m}]}
+          - sem_post: go
+          - barrier: phase
+          - unlock: m
+  - name: b
+    threads:
+      - name: main
+        program:
+          - repeat: {count: 10, do: [{lock: m}, {compute: 100us}, {unlock: m}]}
+          - sem_wait: go
+          - barrier: phase
+          - lock: pm
+          - cond_wait: {cond: cv, mutex: pm}
+          - unlock: pm
+      - name: waker
+        program:
+          - sleep: 30ms
+          - lock: pm
+          - cond_signal: cv
+          - unlock: pm
+)");
+    const native::Result r = native::run_scenario(s, opts());
+    std::map<std::string, LockSummary> locks;
+    for (const auto& l : r.summary.locks) locks[l.name] = l;
+    CHECK(locks.at("m").acquisitions == 20);
+    CHECK(locks.at("go").acquisitions == 1);
+    CHECK(locks.at("phase").acquisitions == 2);
+    CHECK(locks.at("pm").acquisitions >= 3);  // two locks plus the cond_wait reacquire
+    // b/main waits on the condition until the waker signals at about 30ms.
+    CHECK(thread(r.summary, "b/main").finish_ns >= 28 * ms);
+    for (const auto& t : r.summary.threads) CHECK(t.end_state == "terminated");
+    // a/main unlocks a mutex it does not hold: reported, the run survives.
+    REQUIRE(r.summary.errors.size() == 1);
+    CHECK(r.summary.errors[0].thread == "a/main");
+    CHECK(r.summary.errors[0].message.find("does not hold") != std::string::npos);
+}
+
+TEST_CASE("sleep, io, periodic repeat, touch, spawn/join, fork/join, yield and exit", "[native]") {
+    const Scenario s = load(R"(
+ostwin: 1
+name: ops
+machine: {cpus: 2}
+scheduler: {policy: rr, quantum: 5ms}
+processes:
+  - name: parent
+    memory: {heap: 4MiB}
+    threads:
+      - name: main
+        program:
+          - touch: {region: heap, bytes: 1MiB, write: true}
+          - spawn: helper
+          - fork: child
+          - join: helper
+          - join: child
+          - yield
+          - exit
+          - compute: 500ms
+      - name: helper
+        start: spawned
+        program:
+          - repeat: {count: 5, period: 10ms, do: [{compute: 1ms}]}
+          - io: 5ms
+  - name: child
+    start: forked
+    threads:
+      - name: main
+        program:
+          - sleep: 20ms
+          - touch: {region: heap, bytes: 512KiB, write: true}
+)");
+    const auto trace = temp_trace("ops");
+    const native::Result r = native::run_scenario(s, opts(trace));
+    const auto& main = thread(r.summary, "parent/main");
+    const auto& helper = thread(r.summary, "parent/helper");
+    const auto& child = thread(r.summary, "child/main");
+    CHECK(main.end_state == "terminated");
+    CHECK(helper.end_state == "terminated");
+    CHECK(child.end_state == "terminated");
+    // exit ended main before its 500ms compute.
+    CHECK(main.cpu_ns < 100 * ms);
+    // Four periods of 10ms, then 5ms of io: helper ends after 45ms.
+    CHECK(helper.finish_ns - helper.arrival_ns >= 44 * ms);
+    CHECK(helper.io_ns >= 5 * ms);
+    CHECK(child.finish_ns >= 20 * ms);
+    // main joined both: it finishes after them.
+    CHECK(main.finish_ns >= helper.finish_ns);
+    CHECK(main.finish_ns >= child.finish_ns);
+    CHECK(process(r.summary, "child").parent == 1);
+    CHECK(process(r.summary, "parent").peak_rss_bytes >= 1024 * 1024);
+    // The project's own trace reader accepts the native trace (header, order, end record).
+    const trace::Trace parsed = trace::read_trace(trace);
+    CHECK(parsed.end.ns() >= main.finish_ns);
+    std::int64_t faults = -1;
+    std::set<std::string> ops;
+    for (const json& j : read_trace(trace)) {
+        if (j["k"] == "op") ops.insert(j["op"].get<std::string>());
+        if (j["k"] == "op" && j["op"] == "touch" && j["ph"] == "E" && j["tid"] == 1) faults = j["faults"].get<std::int64_t>();
+    }
+    CHECK(faults >= 200);  // 256 pages written for the first time
+    for (const char* o : {"touch", "spawn", "fork", "join", "yield", "exit", "repeat", "compute", "io", "sleep"})
+        CHECK(ops.count(o) == 1);
+}
+
+TEST_CASE("a crashing process dies alone and a crashing thread takes its process down", "[native]") {
+    const Scenario s = load(R"(
+ostwin: 1
+name: crash
+machine: {cpus: 2}
+scheduler: {policy: fair}
+processes:
+  - name: victim
+    threads:
+      - {name: main, program: [{compute: 2ms}, crash]}
+  - name: multi
+    threads:
+      - {name: main, program: [{sleep: 200ms}]}
+      - {name: bad, program: [{sleep: 5ms}, crash]}
+  - name: survivor
+    threads:
+      - {name: main, program: [{sleep: 20ms}, {compute: 5ms}]}
+)");
+    const native::Result r = native::run_scenario(s, opts());
+    CHECK(process(r.summary, "victim").crashed);
+    CHECK(process(r.summary, "multi").crashed);
+    CHECK_FALSE(process(r.summary, "survivor").crashed);
+    CHECK(thread(r.summary, "victim/main").end_state == "crashed");
+    CHECK(thread(r.summary, "multi/main").end_state == "crashed");
+    CHECK(thread(r.summary, "multi/bad").end_state == "crashed");
+    const auto& surv = thread(r.summary, "survivor/main");
+    CHECK(surv.end_state == "terminated");
+    CHECK(surv.finish_ns >= 24 * ms);
+    // multi/main was killed by its sibling's fault long before its 200ms sleep ended.
+    CHECK(thread(r.summary, "multi/main").finish_ns < 100 * ms);
+}
+
+TEST_CASE("simulator-only policies and too many CPUs are refused as environment errors", "[native]") {
+    for (const std::string policy : {"sjf", "srtf", "mlfq"}) {
+        const Scenario s = load("ostwin: 1\nname: x\nmachine: {cpus: 1}\nscheduler: {policy: " + policy +
+                                "}\nprocesses:\n  - {name: p, threads: [{name: m, program: [{compute: 1ms}]}]}\n");
+        try {
+            native::run_scenario(s, opts());
+            FAIL("policy " << policy << " was not refused");
+        } catch (const EnvironmentError& e) {
+            CHECK(std::string{e.what()}.find("policy `" + policy + "` is simulator only") != std::string::npos);
+        }
+    }
+    const Scenario s = load("ostwin: 1\nname: x\nmachine: {cpus: 64}\nscheduler: {policy: fcfs}\n"
+                            "processes:\n  - {name: p, threads: [{name: m, program: [{compute: 1ms}]}]}\n");
+    try {
+        native::run_scenario(s, opts());
+        FAIL("64 CPUs were not refused");
+    } catch (const EnvironmentError& e) {
+        CHECK(std::string{e.what()}.find("asks for 64 CPUs") != std::string::npos);
+    }
+}
+
+TEST_CASE("safety limits are checked before anything starts", "[native]") {
+    const Scenario s = load(R"(
+ostwin: 1
+name: big
+machine: {cpus: 1}
+scheduler: {policy: fair}
+processes:
+  - {name: w, count: 300, threads: [{name: m, program: [{compute: 1ms}]}]}
+)");
+    try {
+        native::check_supported(s, opts());
+        FAIL("300 processes were accepted");
+    } catch (const EnvironmentError& e) {
+        CHECK(std::string{e.what()}.find("limit is 256") != std::string::npos);
+    }
+    native::Options o = opts();
+    o.allow_large = true;
+    CHECK_NOTHROW(native::check_supported(s, o));
+}
+
+TEST_CASE("the watchdog ends a deadlocked run and names the blocked threads", "[native]") {
+    const Scenario s = load(R"(
+ostwin: 1
+name: deadlock
+machine: {cpus: 1}
+scheduler: {policy: fair}
+locks:
+  - {name: x, kind: mutex, process: p}
+  - {name: y, kind: mutex, process: p}
+processes:
+  - name: p
+    threads:
+      - {name: t1, program: [{lock: x}, {sleep: 10ms}, {lock: y}]}
+      - {name: t2, program: [{lock: y}, {sleep: 10ms}, {lock: x}]}
+)");
+    native::Options o = opts();
+    o.watchdog = Time{300 * ms};
+    const native::Result r = native::run_scenario(s, o);
+    CHECK(r.watchdog_fired);
+    REQUIRE(r.blocked.size() == 2);
+    CHECK(r.blocked[0].thread == "p/t1");
+    CHECK(r.blocked[0].op == "lock y");
+    CHECK(r.blocked[1].op == "lock x");
+    CHECK(r.summary.deadlock.has_value());
+    CHECK_FALSE(process(r.summary, "p").crashed);  // killed by the watchdog, not crashed
+}
+
+TEST_CASE("priority runs the higher RT priority first and rr interleaves by quantum", "[native]") {
+    SECTION("priority") {
+        const Scenario s = load(R"(
+ostwin: 1
+name: prio
+machine: {cpus: 1}
+scheduler: {policy: priority}
+processes:
+  - {name: low, threads: [{name: main, priority: 10, program: [{compute: 15ms}]}]}
+  - {name: high, threads: [{name: main, priority: 20, program: [{compute: 15ms}]}]}
+)");
+        const native::Result r = native::run_scenario(s, opts());
+        // Declared second but higher priority: the kernel runs it first.
+        CHECK(thread(r.summary, "high/main").finish_ns < thread(r.summary, "low/main").finish_ns);
+        CHECK(thread(r.summary, "high/main").finish_ns < 25 * ms);
+        CHECK(thread(r.summary, "low/main").ready_ns >= 12 * ms);
+    }
+    SECTION("rr") {
+        const Scenario s = load(R"(
+ostwin: 1
+name: rr
+machine: {cpus: 1}
+scheduler: {policy: rr, quantum: 5ms}
+processes:
+  - {name: a, threads: [{name: main, program: [{compute: 30ms}]}]}
+  - {name: b, threads: [{name: main, program: [{compute: 30ms}]}]}
+)");
+        const native::Result r = native::run_scenario(s, opts());
+        const auto& a = thread(r.summary, "a/main");
+        const auto& b = thread(r.summary, "b/main");
+        // Time-sliced: both end near the 60ms total, each preempted several times
+        // (fcfs would end a at 30ms with no preemption).
+        CHECK(a.finish_ns >= 45 * ms);
+        CHECK(b.finish_ns >= 45 * ms);
+        CHECK(a.preemptions + b.preemptions >= 6);
+        CHECK(r.header["native"]["rt"]["during"]["sched_rr_timeslice_ms"] == 5);
+    }
+}
