@@ -1,0 +1,278 @@
+// `ostwin calibrate --quick` on this host: plausible figures, a profile that the loader
+// reads back key for key, and nothing left behind.
+#include <catch2/catch.hpp>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <mqueue.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+
+#include "native/calibrate/Calibration.hpp"
+#include "native/calibrate/System.hpp"
+#include "sim/core/Error.hpp"
+#include "sim/scenario/Loader.hpp"
+
+using namespace ostwin;
+using namespace ostwin::calib;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::size_t thread_count() {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& e : fs::directory_iterator("/proc/self/task")) ++n;
+    return n;
+}
+
+std::size_t shm_leftovers() {
+    std::size_t n = 0;
+    if (!fs::exists("/dev/shm")) return 0;
+    for (const auto& e : fs::directory_iterator("/dev/shm"))
+        if (e.path().filename().string().rfind(kIpcNamePrefix, 0) == 0) ++n;
+    return n;
+}
+
+/// Whether any POSIX IPC name this process could have used still exists. /dev/mqueue
+/// may not be mounted, so ask for each name directly.
+bool ipc_name_exists(int seq_max) {
+    for (int seq = 0; seq < seq_max; ++seq) {
+        std::string name = "/";  // appended: GCC 12 warns falsely on "literal" + std::string&&
+        name += kIpcNamePrefix;
+        name += std::to_string(getpid()) + "-" + std::to_string(seq);
+        const mqd_t q = mq_open(name.c_str(), O_RDONLY);
+        if (q != static_cast<mqd_t>(-1)) { mq_close(q); return true; }
+        const int fd = shm_open(name.c_str(), O_RDONLY, 0);
+        if (fd >= 0) { close(fd); return true; }
+    }
+    return false;
+}
+
+/// What calibration must give back as it found it.
+struct Snapshot {
+    cpu_set_t affinity;
+    int policy = 0;
+    std::size_t threads = 0;
+    std::size_t shm = 0;
+};
+
+Snapshot take_snapshot() {
+    Snapshot s{};
+    CPU_ZERO(&s.affinity);
+    sched_getaffinity(0, sizeof s.affinity, &s.affinity);
+    s.policy = sched_getscheduler(0);
+    s.threads = thread_count();
+    s.shm = shm_leftovers();
+    return s;
+}
+
+struct QuickRun {
+    Snapshot before;
+    Calibration c;
+};
+
+/// One quick calibration per test process, shared by the sections (Catch2 reruns the
+/// test case once per section), with the state taken just before it.
+const QuickRun& quick_run() {
+    static const QuickRun r = [] {
+        QuickRun q;
+        q.before = take_snapshot();
+        CalibrateOptions o;
+        o.quick = true;
+        q.c = calibrate(o);
+        return q;
+    }();
+    return r;
+}
+
+std::int64_t value_of(const Calibration& c, std::string_view key) { return c.keys.at(*find_cost_key(key)).value; }
+
+std::string read_all(const fs::path& p) {
+    std::ifstream in(p);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+}  // namespace
+
+TEST_CASE("calibrate --quick measures plausible figures, round-trips its profile and leaves nothing behind") {
+    const Calibration& c = quick_run().c;
+
+    SECTION("figures are positive and plausible") {
+        CHECK(c.quick);
+        CHECK(c.seconds < 30);  // --quick: seconds, even on a busy host
+        const std::int64_t syscall = value_of(c, "syscall");
+        CHECK(syscall > 10);
+        CHECK(syscall < 50'000);
+        CHECK(value_of(c, "context_switch.thread") > 0);
+        CHECK(value_of(c, "context_switch.process") > 0);
+        CHECK(value_of(c, "context_switch.process") < 1'000'000);
+        CHECK(value_of(c, "memory.page_fault") > 0);
+        CHECK(value_of(c, "memory.page_fault") < 1'000'000);
+        CHECK(value_of(c, "memory.cow_fault") > 0);
+        CHECK(value_of(c, "memory.page_size") == sysconf(_SC_PAGESIZE));
+        CHECK(value_of(c, "create.thread") > 1'000);     // a clone and a join: microseconds
+        CHECK(value_of(c, "create.process") > value_of(c, "create.thread"));
+        CHECK(value_of(c, "fork.per_page") >= 0);
+        CHECK(value_of(c, "lock.uncontended") >= 0);
+        CHECK(value_of(c, "lock.uncontended") < 1'000);
+        CHECK(value_of(c, "lock.wake") > 0);
+        for (const char* kind : {"pipe", "socket", "mqueue", "shm", "queue"}) {
+            INFO(kind);
+            CHECK(value_of(c, std::string{"ipc."} + kind + ".send") > 0);
+            CHECK(value_of(c, std::string{"ipc."} + kind + ".recv") > 0);
+            // Copying is cheaper than 100 ns per byte on anything that runs Linux.
+            CHECK(value_of(c, std::string{"ipc."} + kind + ".per_byte") < 100'000);
+        }
+        // A pipe send is a system call; the in-process queue is not.
+        CHECK(value_of(c, "ipc.pipe.send") > value_of(c, "ipc.queue.send"));
+        // Every key is accounted for, measured or said why not.
+        REQUIRE(c.keys.size() == cost_keys().size());
+        for (std::size_t i = 0; i < c.keys.size(); ++i) {
+            INFO(cost_keys()[i].name);
+            CHECK(c.keys[i].key == i);
+            CHECK(cost_value(c.profile, i) == c.keys[i].value);
+            CHECK_FALSE(c.keys[i].how.empty());
+            if (allowed_cpus().size() > 1) CHECK(c.keys[i].measured);  // else migration keeps the default
+        }
+        CHECK(c.pingpong_thread_us > 0);
+        CHECK(c.pingpong_process_us > 0);
+    }
+
+    SECTION("the perf cross-check ran or says plainly why not") {
+        if (c.perf.ran) {
+            CHECK(c.perf.process_us.has_value());
+            CHECK(*c.perf.process_us > 0);
+        } else {
+            CHECK_FALSE(c.perf.message.empty());
+        }
+    }
+
+    SECTION("the written profile has the contract's shape and loads back key for key") {
+        const fs::path dir = fs::temp_directory_path() / ("ostwin-calib-test-" + std::to_string(getpid()));
+        fs::create_directories(dir);
+        const fs::path file = dir / "host.yaml";
+        write_profile(c, file.string());
+        // Only the profile: the temporary file was renamed, not left beside it.
+        std::size_t entries = 0;
+        for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) ++entries;
+        CHECK(entries == 1);
+
+        const std::string text = read_all(file);
+        CHECK(std::regex_search(text, std::regex{"\ngenerated_by: \"ostwin [^\"]+\"\n"}));
+        CHECK(std::regex_search(text, std::regex{"\ndate: \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ\n"}));
+        for (const char* field : {"kernel", "cpu_model", "cpus", "governor"})
+            CHECK(text.find(std::string{"\n  "} + field + ": ") != std::string::npos);
+        for (const CostKey& k : cost_keys()) {
+            INFO(k.name);
+            const char* unit = k.unit == CostUnit::duration ? "\\d+ns"
+                               : k.unit == CostUnit::bytes  ? "\\d+B"
+                                                            : "\\d+\\.\\d{3}ns";
+            std::string escaped;
+            for (char ch : k.name) escaped += ch == '.' ? std::string{"\\."} : std::string(1, ch);
+            CHECK(std::regex_search(text, std::regex{"\n  " + escaped + ": " + unit + " "}));
+        }
+
+        const CostProfile loaded = load_cost_profile_file(file.string());
+        for (std::size_t i = 0; i < cost_keys().size(); ++i) {
+            INFO(cost_keys()[i].name);
+            CHECK(cost_value(loaded, i) == c.keys[i].value);
+        }
+        fs::remove_all(dir);
+    }
+
+    SECTION("nothing is left behind") {
+        const Snapshot& before = quick_run().before;
+        const Snapshot after = take_snapshot();
+        CHECK(CPU_EQUAL(&before.affinity, &after.affinity));
+        CHECK(after.policy == before.policy);
+        CHECK(after.threads == before.threads);
+        errno = 0;
+        CHECK(waitpid(-1, nullptr, WNOHANG) == -1);  // no child, running or zombie
+        CHECK(errno == ECHILD);
+        CHECK(after.shm == before.shm);
+        CHECK_FALSE(ipc_name_exists(1000));
+    }
+}
+
+TEST_CASE("write_profile into a missing directory fails plainly and leaves no temporary file") {
+    Calibration c;
+    c.profile = CostProfile::builtin_default();
+    for (std::size_t i = 0; i < cost_keys().size(); ++i) {
+        c.keys.push_back({});
+        c.keys.back().key = i;
+        c.keys.back().value = cost_value(c.profile, i);
+        c.keys.back().how = "test";
+    }
+    const fs::path dir = fs::temp_directory_path() / ("ostwin-calib-missing-" + std::to_string(getpid()));
+    fs::remove_all(dir);
+    CHECK_THROWS_AS(write_profile(c, (dir / "p.yaml").string()), EnvironmentError);
+    CHECK_FALSE(fs::exists(dir));
+
+    // The same profile written where it can be loads back as the default profile.
+    fs::create_directories(dir);
+    write_profile(c, (dir / "p.yaml").string());
+    const CostProfile loaded = load_cost_profile_file((dir / "p.yaml").string());
+    for (std::size_t i = 0; i < cost_keys().size(); ++i)
+        CHECK(cost_value(loaded, i) == cost_value(CostProfile::builtin_default(), i));
+    fs::remove_all(dir);
+}
+
+TEST_CASE("ostwin calibrate refuses an unwritable -o before measuring (exit 2)") {
+    const fs::path exe = fs::path{OSTWIN_BINARY_DIR} / "sim" / "cli" / "ostwin";
+    if (!fs::exists(exe)) {
+        FAIL("build the `ostwin` target first: " << exe);
+    }
+    const std::string cmd = exe.string() + " calibrate --quick -o /nonexistent-ostwin-dir/p.yaml 2>&1";
+    FILE* p = popen(cmd.c_str(), "r");
+    REQUIRE(p != nullptr);
+    std::string out;
+    char buf[256];
+    while (fgets(buf, sizeof buf, p) != nullptr) out += buf;
+    const int status = pclose(p);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 2);
+    CHECK(out.find("cannot write /nonexistent-ostwin-dir/p.yaml") != std::string::npos);
+    CHECK(out.find("cost key") == std::string::npos);  // refused before any measurement
+}
+
+TEST_CASE("ostwin calibrate --quick -o prints the table and writes a loadable profile") {
+    const fs::path exe = fs::path{OSTWIN_BINARY_DIR} / "sim" / "cli" / "ostwin";
+    if (!fs::exists(exe)) {
+        FAIL("build the `ostwin` target first: " << exe);
+    }
+    const fs::path dir = fs::temp_directory_path() / ("ostwin-calib-cli-" + std::to_string(getpid()));
+    fs::create_directories(dir);
+    const fs::path file = dir / "host.yaml";
+    const fs::path err = dir / "stderr.txt";
+    const std::string cmd = exe.string() + " calibrate --quick --no-perf -o " + file.string() + " 2>" + err.string();
+    FILE* p = popen(cmd.c_str(), "r");
+    REQUIRE(p != nullptr);
+    std::string out;
+    char buf[512];
+    while (fgets(buf, sizeof buf, p) != nullptr) out += buf;
+    const int status = pclose(p);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    CHECK(out.find("cost key") != std::string::npos);
+    CHECK(out.find("context_switch.process") != std::string::npos);
+    CHECK(out.find("skipped (--no-perf)") != std::string::npos);
+    // stderr is a file, not a terminal: no progress lines.
+    CHECK(read_all(err).empty());
+    REQUIRE(fs::exists(file));
+    const CostProfile loaded = load_cost_profile_file(file.string());
+    CHECK(loaded.syscall.ns() > 0);
+    CHECK(loaded.page_size == static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE)));
+    fs::remove_all(dir);
+}
