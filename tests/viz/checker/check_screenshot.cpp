@@ -1,0 +1,130 @@
+// check_screenshot PNG LAYOUT.json CHECK...: asserts pixel colours of an `ostwin-view
+// --screenshot` image at places computed from the layout it wrote (--layout-out).
+// Checks:
+//   cpu:PANE:CPU:TIME:thread=TID   the CPU lane at TIME (ns) has that thread's colour
+//   cpu:PANE:CPU:TIME:process=PID  ... has that process's colour
+//   cpu:PANE:CPU:TIME:idle         ... has the idle colour
+//   panes:N                        the layout has N panes, each with rows inside the image
+//   marker:PANE:TID                the thread's row has the red difference marker
+// Exit 0 when all hold, 1 otherwise (with the colour found).
+#include <SFML/Graphics/Image.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+std::vector<std::string> split(const std::string& s, char sep) {
+    std::vector<std::string> out;
+    std::stringstream ss(s);
+    std::string item;
+    while (std::getline(ss, item, sep)) out.push_back(item);
+    return out;
+}
+
+struct Ctx {
+    sf::Image img;
+    nlohmann::json layout;
+};
+
+const nlohmann::json* find_row(const Ctx& c, int pane, const std::string& kind, int id) {
+    for (const auto& r : c.layout["rows"])
+        if (r["pane"] == pane && r["kind"] == kind && r["id"] == id) return &r;
+    return nullptr;
+}
+
+bool same(sf::Color px, const nlohmann::json& rgb) { return px.r == rgb[0] && px.g == rgb[1] && px.b == rgb[2]; }
+
+std::string show(sf::Color c) {
+    return "(" + std::to_string(c.r) + "," + std::to_string(c.g) + "," + std::to_string(c.b) + ")";
+}
+
+bool check(const Ctx& c, const std::string& spec) {
+    const auto parts = split(spec, ':');
+    if (parts.size() == 5 && parts[0] == "cpu") {
+        const int pane = std::stoi(parts[1]), cpu = std::stoi(parts[2]);
+        const double t = std::stod(parts[3]);
+        const nlohmann::json* row = find_row(c, pane, "cpu", cpu);
+        if (!row) { std::cerr << spec << ": no such CPU row in the layout\n"; return false; }
+        const double t0 = c.layout["t0"], t1 = c.layout["t1"], x0 = c.layout["plot_x0"], x1 = c.layout["plot_x1"];
+        const auto x = static_cast<unsigned>(x0 + (t - t0) * (x1 - x0) / (t1 - t0));
+        // Near the top edge of the lane: below any text baseline clutter, inside the slice.
+        const auto y = static_cast<unsigned>(static_cast<double>((*row)["y0"]) + 2.0);
+        if (x >= c.img.getSize().x || y >= c.img.getSize().y) { std::cerr << spec << ": point off the image\n"; return false; }
+        const sf::Color px = c.img.getPixel(x, y);
+        nlohmann::json want;
+        const std::string& what = parts[4];
+        const auto& pj = c.layout["panes"][static_cast<std::size_t>(pane)];
+        if (what == "idle") want = c.layout["idle_color"];
+        else if (what.rfind("thread=", 0) == 0) want = pj["threads"][what.substr(7)]["color"];
+        else if (what.rfind("process=", 0) == 0) want = pj["processes"][what.substr(8)]["color"];
+        if (want.is_null()) { std::cerr << spec << ": unknown expectation\n"; return false; }
+        if (!same(px, want)) {
+            std::cerr << spec << ": pixel (" << x << "," << y << ") is " << show(px) << ", expected " << want.dump() << "\n";
+            return false;
+        }
+        return true;
+    }
+    if (parts.size() == 2 && parts[0] == "panes") {
+        const auto n = static_cast<std::size_t>(std::stoi(parts[1]));
+        if (c.layout["panes"].size() != n) { std::cerr << spec << ": layout has " << c.layout["panes"].size() << " panes\n"; return false; }
+        for (std::size_t p = 0; p < n; ++p) {
+            // Each pane must have drawn something other than background in its rows.
+            const auto& pane = c.layout["panes"][p];
+            const double y0 = pane["y0"], y1 = pane["y1"];
+            if (y1 > c.img.getSize().y || y1 <= y0) { std::cerr << spec << ": pane " << p << " outside the image\n"; return false; }
+            std::size_t coloured = 0;
+            const auto x0 = static_cast<unsigned>(static_cast<double>(c.layout["plot_x0"]));
+            const auto x1 = static_cast<unsigned>(static_cast<double>(c.layout["plot_x1"]));
+            for (auto y = static_cast<unsigned>(y0); y < static_cast<unsigned>(y1); y += 2)
+                for (unsigned x = x0; x < x1; x += 3) {
+                    const sf::Color px = c.img.getPixel(x, y);
+                    if (std::abs(px.r - px.g) > 40 || std::abs(px.g - px.b) > 40) ++coloured;
+                }
+            if (coloured < 200) { std::cerr << spec << ": pane " << p << " looks empty (" << coloured << " coloured samples)\n"; return false; }
+        }
+        return true;
+    }
+    if (parts.size() == 3 && parts[0] == "marker") {
+        const nlohmann::json* row = find_row(c, std::stoi(parts[1]), "thread", std::stoi(parts[2]));
+        if (!row) { std::cerr << spec << ": no such thread row\n"; return false; }
+        const auto x = static_cast<unsigned>(static_cast<double>(c.layout["plot_x0"]) - 12);
+        const auto y = static_cast<unsigned>((static_cast<double>((*row)["y0"]) + static_cast<double>((*row)["y1"])) / 2);
+        const sf::Color px = c.img.getPixel(x, y);
+        if (!(px.r > 200 && px.g < 40 && px.b < 40)) { std::cerr << spec << ": no red marker, pixel is " << show(px) << "\n"; return false; }
+        return true;
+    }
+    std::cerr << "unknown check `" << spec << "`\n";
+    return false;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 4) {
+        std::cerr << "usage: check_screenshot PNG LAYOUT.json CHECK...\n";
+        return 2;
+    }
+    Ctx c;
+    if (!c.img.loadFromFile(argv[1])) { std::cerr << "cannot load " << argv[1] << "\n"; return 1; }
+    std::ifstream in(argv[2]);
+    if (!in) { std::cerr << "cannot open " << argv[2] << "\n"; return 1; }
+    try {
+        c.layout = nlohmann::json::parse(in);
+    } catch (const std::exception& e) {
+        std::cerr << "bad layout JSON: " << e.what() << "\n";
+        return 1;
+    }
+    bool ok = true;
+    for (int i = 3; i < argc; ++i) {
+        const bool one = check(c, argv[i]);
+        std::cout << (one ? "ok   " : "FAIL ") << argv[i] << "\n";
+        ok = ok && one;
+    }
+    return ok ? 0 : 1;
+}

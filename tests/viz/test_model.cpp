@@ -1,0 +1,345 @@
+// The viewer's trace -> lanes model, without a window: intervals, states, arrows, level
+// of detail, two-trace alignment and difference marking, layout.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "sim/core/Error.hpp"
+#include "viz/model/Layout.hpp"
+#include "viz/model/Model.hpp"
+#include "viz/model/TimeView.hpp"
+
+using namespace ostwin;
+using namespace ostwin::viz;
+
+namespace {
+
+std::string fixture(const char* name) { return std::string{OSTWIN_SOURCE_DIR} + "/tests/viz/fixtures/" + name; }
+Model load(const char* name) { return Model(trace::read_trace(fixture(name))); }
+
+struct Slim { std::int64_t t0, t1; };
+
+}  // namespace
+
+TEST_CASE("model: CPU lanes hold run, switch and idle slices in order") {
+    const Model m = load("basic.jsonl");
+    REQUIRE(m.cpus() == 2);
+    REQUIRE(m.has_cpu_lanes());
+    const auto& c0 = m.cpu_lanes()[0];
+    // process switch [0,2us) to producer, producer runs [2us,5ms), process switch to helper, helper runs, idle.
+    REQUIRE(c0.size() == 5);
+    CHECK(c0[0].kind == CpuSliceKind::switch_process);
+    CHECK((c0[0].t0 == 0 && c0[0].t1 == 2000));
+    CHECK(c0[1].kind == CpuSliceKind::run);
+    CHECK(c0[1].tid == 1);
+    CHECK((c0[1].t0 == 2000 && c0[1].t1 == 5'000'000));
+    CHECK(m.trace().str(c0[1].why) == "first in FIFO order");
+    CHECK(c0[2].kind == CpuSliceKind::switch_process);
+    CHECK(c0[2].migr);
+    CHECK(c0[3].tid == 3);
+    CHECK(c0[4].kind == CpuSliceKind::idle);
+    CHECK(c0[4].t1 == 10'000'000);
+    for (std::size_t i = 1; i < c0.size(); ++i) CHECK(c0[i - 1].t1 <= c0[i].t0);
+    // CPU 1 has a thread switch (worker/main -> worker/helper) at 1ms.
+    const CpuSlice* s = m.cpu_slice_at(1, 1'000'500);
+    REQUIRE(s);
+    CHECK(s->kind == CpuSliceKind::switch_thread);
+    CHECK(s->tid == 3);
+    CHECK(m.cpu_slice_at(1, 6'700'000)->kind == CpuSliceKind::idle);
+}
+
+TEST_CASE("model: thread lanes follow state and run records, blocked split by cause") {
+    const Model m = load("basic.jsonl");
+    auto st = [&](int tid, std::int64_t t) {
+        const ThreadSlice* s = m.thread_slice_at(tid, t);
+        return s ? s->s : LaneState::blocked_other;
+    };
+    CHECK(st(2, 500'000) == LaneState::running);
+    CHECK(st(2, 2'000'000) == LaneState::blocked_channel);
+    CHECK(st(2, 3'500'000) == LaneState::ready);
+    CHECK(st(2, 6'700'000) == LaneState::blocked_lock);
+    CHECK(st(2, 9'500'000) == LaneState::terminated);
+    CHECK(st(1, 1'000) == LaneState::ready);
+    CHECK(st(1, 9'999'999) == LaneState::terminated);
+    CHECK(m.thread(2).finish == 9'000'000);
+    CHECK(m.trace().str(m.thread_slice_at(2, 6'700'000)->on) == "lock:counter");
+    CHECK(blocked_family("join:x/main") == LaneState::blocked_join);
+    CHECK(blocked_family("barrier:phase") == LaneState::blocked_barrier);
+    CHECK(blocked_family("sem:s") == LaneState::blocked_lock);
+    CHECK(blocked_family("send:jobs") == LaneState::blocked_channel);
+
+    // TCB: CPU time and switches so far; PCB: threads alive and RSS.
+    const TcbView tcb = m.tcb_at(2, 4'501'000);
+    CHECK(tcb.state == "running");
+    CHECK(tcb.cpu == 1);
+    CHECK(tcb.cpu_ns == (1'000'000 - 2'000) + 500'000);
+    CHECK(tcb.switches == 2);
+    CHECK(m.tcb_at(2, 0).state == "ready");
+    const PcbView pcb = m.pcb_at(2, 8'500'000);
+    CHECK(pcb.threads_total == 2);
+    CHECK(pcb.threads_alive == 1);
+    CHECK(pcb.rss == 3u * 1024 * 1024);
+    CHECK(m.pcb_at(2, 1'000).has_mem == false);
+}
+
+TEST_CASE("model: IPC arrows match send and recv by channel and message") {
+    const Model m = load("basic.jsonl");
+    REQUIRE(m.arrows().size() == 1);
+    const Arrow& a = m.arrows()[0];
+    CHECK(a.from_tid == 1);
+    CHECK(a.to_tid == 2);
+    CHECK(a.t_send == 3'000'000);
+    CHECK(a.t_recv == 4'001'000);
+    CHECK(a.bytes == 64);
+    CHECK(m.longest_arrow() == 1'001'000);
+}
+
+TEST_CASE("model: lock holds and waits") {
+    const Model m = load("basic.jsonl");
+    REQUIRE(m.locks().size() == 1);
+    const LockLane& l = m.locks()[0];
+    REQUIRE(l.holds.size() == 3);
+    CHECK((l.holds[0].t0 == 2000 && l.holds[0].t1 == 1'000'000 && l.holds[0].tid == 2));
+    CHECK((l.holds[1].t0 == 6'000'000 && l.holds[1].t1 == 7'000'000 && l.holds[1].tid == 3));
+    REQUIRE(l.waits.size() == 1);
+    CHECK((l.waits[0].t0 == 6'500'000 && l.waits[0].t1 == 7'001'000 && l.waits[0].tid == 2));
+}
+
+TEST_CASE("model: memory samples per process") {
+    const Model m = load("basic.jsonl");
+    CHECK(m.has_mem());
+    REQUIRE(m.process(2).mem.size() == 2);
+    CHECK(m.process(2).peak_rss == 3u * 1024 * 1024);
+    CHECK(m.process(2).mem[1].shared == 1024u * 1024);
+}
+
+TEST_CASE("model: level of detail merges sub-pixel intervals") {
+    // 100000 slices of 10ns over 1ms drawn 100 px wide (10us per pixel); the key changes
+    // every pixel, so exactly one span per pixel comes out, contiguous.
+    std::vector<Slim> slices;
+    for (std::int64_t i = 0; i < 100000; ++i) slices.push_back(Slim{i * 10, i * 10 + 10});
+    std::vector<Span> out;
+    const double ppn = 100.0 / 1'000'000.0;
+    visible_spans(slices, 0, 1'000'000, 0.0, ppn, [](const Slim& s) { return static_cast<std::uint32_t>((s.t0 / 10'000) % 2); }, out);
+    REQUIRE(out.size() == 100);
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        CHECK(out[i].x0 == Approx(static_cast<double>(i)));
+        CHECK(out[i].x1 == Approx(static_cast<double>(i + 1)));
+        CHECK(out[i].key == i % 2);
+    }
+    // With one key everywhere, neighbouring pixels merge into a single span.
+    out.clear();
+    visible_spans(slices, 0, 1'000'000, 0.0, ppn, [](const Slim&) { return 7u; }, out);
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].x1 == Approx(100.0));
+    // Wide slices are kept as they are; a window clips them.
+    std::vector<Slim> wide = {{0, 500}, {500, 1000}, {1000, 1001}, {2000, 4000}};
+    out.clear();
+    visible_spans(wide, 250, 3000, 10.0, 0.1, [](const Slim& s) { return static_cast<std::uint32_t>(s.t0); }, out);
+    REQUIRE(out.size() == 4);
+    CHECK(out[0].x0 == Approx(10.0));
+    CHECK(out[0].x1 == Approx(35.0));
+    CHECK(out[1].key == 500u);
+    CHECK(out[2].key == 1000u);  // 1ns slice: one pixel wide
+    CHECK(out[2].x1 - out[2].x0 == Approx(1.0));
+    CHECK(out[3].x1 == Approx(285.0));
+    // The longest slice in a pixel decides its key.
+    std::vector<Slim> mixed = {{0, 1}, {1, 8}, {8, 10}};
+    out.clear();
+    visible_spans(mixed, 0, 1000, 0.0, 0.01, [](const Slim& s) { return static_cast<std::uint32_t>(s.t0); }, out);
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].key == 1u);
+    // Nothing visible outside the data.
+    out.clear();
+    visible_spans(wide, 5000, 6000, 0.0, 1.0, [](const Slim&) { return 0u; }, out);
+    CHECK(out.empty());
+}
+
+TEST_CASE("model: two traces align threads by id and mark the differing ones") {
+    const Model a = load("basic.jsonl");
+    Model b = load("basic_b.jsonl");
+    const auto diffs = compare_threads(a, b);
+    REQUIRE(diffs.size() == 3);
+    auto find = [&](const std::string& id) -> const ThreadDiff& {
+        for (const auto& d : diffs) if (d.id == id) return d;
+        FAIL("no diff for " << id);
+        return diffs.front();
+    };
+    // producer/main: 5ms vs 5.05ms (1%), one switch each: same.
+    CHECK(find("producer/main").tid_a == 1);
+    CHECK(find("producer/main").tid_b == 3);
+    CHECK_FALSE(find("producer/main").differs);
+    // worker/helper: 8ms vs 9.6ms (> 5%).
+    CHECK(find("worker/helper").differs);
+    CHECK(find("worker/helper").finish_b == 9'600'000);
+    // worker/main: 9ms vs 9.7ms is 7% and switches 3 vs 2.
+    CHECK(find("worker/main").differs);
+    CHECK(find("worker/main").switches_a == 3);
+    CHECK(find("worker/main").switches_b == 2);
+
+    // Pane 2 follows pane 1's order: producer first, then worker/main, worker/helper.
+    const auto orders = thread_orders({&a, &b});
+    REQUIRE(orders[1].size() == 3);
+    CHECK(b.thread(orders[1][0]).id == "producer/main");
+    CHECK(b.thread(orders[1][1]).id == "worker/main");
+    CHECK(b.thread(orders[1][2]).id == "worker/helper");
+
+    // One colour per thread id in both panes.
+    CHECK_FALSE(b.thread_color(3) == a.thread_color(1));
+    b.adopt_colors(a);
+    CHECK(b.thread_color(3) == a.thread_color(1));
+    CHECK(b.thread_color(1) == a.thread_color(3));
+    CHECK(b.process_color(2) == a.process_color(1));
+
+    const Layout l = make_layout({&a, &b}, 1400, 800, 0, 10'000'000, diffs);
+    REQUIRE(l.panes.size() == 2);
+    CHECK(l.panes[0].y1 <= l.panes[1].y0);
+    const Row* r = l.find(1, RowKind::thread, b.thread(orders[1][2]).tid);
+    REQUIRE(r);
+    CHECK(r->differs);
+    CHECK_FALSE(l.find(0, RowKind::thread, 1)->differs);
+}
+
+TEST_CASE("model: a difference in switch count alone marks a thread") {
+    const Model a = load("basic.jsonl");
+    const Model same = load("basic.jsonl");
+    for (const auto& d : compare_threads(a, same)) CHECK_FALSE(d.differs);
+}
+
+TEST_CASE("layout: rows stack without overlap and map time to x both ways") {
+    const Model m = load("basic.jsonl");
+    const Layout l = make_layout({&m}, 1200, 700, 1'000'000, 3'000'000);
+    CHECK(l.x_of(1'000'000) == Approx(l.plot_x0));
+    CHECK(l.x_of(3'000'000) == Approx(l.plot_x1));
+    CHECK(std::llabs(l.t_of(l.x_of(2'345'678)) - 2'345'678) < 5'000);
+    // CPU rows first, then per process a header row and its thread rows, then locks.
+    REQUIRE(l.rows.size() == 2 + 2 + 3 + 1);
+    CHECK(l.rows[0].kind == RowKind::cpu);
+    CHECK(l.rows[2].kind == RowKind::process);
+    CHECK(l.rows[3].kind == RowKind::thread);
+    CHECK(l.rows.back().kind == RowKind::lock);
+    for (std::size_t i = 1; i < l.rows.size(); ++i) CHECK(l.rows[i].y0 >= l.rows[i - 1].y1);
+    CHECK(l.rows.back().y1 <= 700);
+    CHECK(l.row_at((l.rows[1].y0 + l.rows[1].y1) / 2) == &l.rows[1]);
+    const nlohmann::json j = layout_json(l, {&m});
+    CHECK(j["rows"].size() == l.rows.size());
+    CHECK(j["panes"][0]["threads"]["1"]["color"][0] == m.thread_color(1).r);
+}
+
+TEST_CASE("model: colours: threads of a process share its hue, thread 0 is the process colour") {
+    const Model m = load("basic.jsonl");
+    CHECK(m.thread_color(1) == m.process_color(1));
+    CHECK(m.thread_color(2) == m.process_color(2));
+    CHECK_FALSE(m.thread_color(3) == m.thread_color(2));
+    CHECK_FALSE(m.process_color(1) == m.process_color(2));
+    CHECK_FALSE(m.process_color(1) == idle_color());
+}
+
+TEST_CASE("durations with units for --at and --range") {
+    CHECK(parse_duration("20ms") == 20'000'000);
+    CHECK(parse_duration("1.5us") == 1'500);
+    CHECK(parse_duration("0") == 0);
+    CHECK(parse_duration("2s") == 2'000'000'000);
+    CHECK(parse_duration("250ns") == 250);
+    CHECK_FALSE(parse_duration("20").has_value());
+    CHECK_FALSE(parse_duration("ms").has_value());
+    CHECK_FALSE(parse_duration("-1ms").has_value());
+    CHECK_FALSE(parse_duration("1e3ms").has_value());
+}
+
+TEST_CASE("model: native trace without CPU records builds thread lanes from ops") {
+    const std::string text =
+        R"({"k":"header","format":"ostwin-trace","version":1,"source":"native","scenario":"n","machine":{"cpus":1},)"
+        R"("processes":[{"pid":1,"name":"p","parent":0}],"threads":[{"tid":1,"id":"p/main","pid":1}]})" "\n"
+        R"({"t":0,"k":"op","tid":1,"op":"compute","ph":"B","d":100})" "\n"
+        R"({"t":100,"k":"op","tid":1,"op":"compute","ph":"E"})" "\n"
+        R"({"t":100,"k":"op","tid":1,"op":"sleep","ph":"B","d":50})" "\n"
+        R"({"t":150,"k":"op","tid":1,"op":"sleep","ph":"E"})" "\n"
+        R"({"t":150,"k":"state","tid":1,"s":"terminated"})" "\n"
+        R"({"t":200,"k":"end","events":0})" "\n";
+    const Model m(trace::parse_trace(text, "n.jsonl"));
+    CHECK_FALSE(m.has_cpu_lanes());
+    CHECK(m.thread_slice_at(1, 50)->s == LaneState::running);
+    CHECK(m.thread_slice_at(1, 120)->s == LaneState::sleeping);
+    CHECK(m.thread_slice_at(1, 170)->s == LaneState::terminated);
+    const Layout l = make_layout({&m}, 800, 400, 0, 200);
+    for (const auto& r : l.rows) CHECK(r.kind != RowKind::cpu);
+}
+
+TEST_CASE("controls: zoom keeps the point under the mouse, pan, fit, follow, step") {
+    TimeView v;
+    v.end = 10'000'000;
+    v.fit();
+    CHECK(v.t0 == 0);
+    CHECK(v.t1 == 10'000'000);
+    // Zoom in 2x around 2.5ms: 2.5ms stays at a quarter of the width.
+    v.zoom(0.5, 2'500'000);
+    CHECK(v.t1 - v.t0 == 5'000'000);
+    CHECK(static_cast<double>(2'500'000 - v.t0) / static_cast<double>(v.t1 - v.t0) == Approx(0.25));
+    // Zooming out is bounded by four times the trace, zooming in by 10 ns.
+    for (int i = 0; i < 50; ++i) v.zoom(2.0, 1'000'000);
+    CHECK(v.t1 - v.t0 == 40'000'000);
+    for (int i = 0; i < 100; ++i) v.zoom(0.1, 1'000'000);
+    CHECK(v.t1 - v.t0 == 10);
+    CHECK((v.t0 <= 1'000'000 && 1'000'000 <= v.t1));
+    v.fit();
+    v.pan(-1'000);
+    CHECK((v.t0 == -1'000 && v.t1 == 9'999'000));
+    // Follow: a cursor outside the window pages it to a tenth of the width.
+    v.fit();
+    v.zoom(0.1, 0);
+    v.follow(5'000'000);
+    CHECK(v.t0 == 5'000'000 - (v.t1 - v.t0) / 10);
+    const std::int64_t before = v.t0;
+    v.follow(5'100'000);  // inside: no move
+    CHECK(v.t0 == before);
+
+    const std::vector<std::int64_t> times = {0, 0, 2000, 5000, 5000, 9000};
+    CHECK(next_event(times, 0) == 2000);
+    CHECK(next_event(times, 2000) == 5000);
+    CHECK(next_event(times, 9000) == 9000);
+    CHECK(prev_event(times, 5000) == 2000);
+    CHECK(prev_event(times, 4000) == 2000);
+    CHECK(prev_event(times, 0) == 0);
+}
+
+TEST_CASE("model: a trace written by the simulator (tests/viz/fixtures/pipeline.jsonl)") {
+    // Regenerate with: ostwin run tests/viz/fixtures/pipeline.yaml --trace tests/viz/fixtures/pipeline.jsonl
+    const Model m = load("pipeline.jsonl");
+    CHECK(m.cpus() == 2);
+    CHECK(m.threads().size() == 5);
+    // Six messages, each one an arrow from producer/main to a worker's main thread.
+    REQUIRE(m.arrows().size() == 6);
+    for (const Arrow& a : m.arrows()) {
+        CHECK(m.thread(a.from_tid).id == "producer/main");
+        CHECK(m.thread(a.to_tid).id.find("/main") != std::string::npos);
+        CHECK(a.t_recv >= a.t_send);
+    }
+    // Six critical sections on `counter`, never two at once; one contended wait.
+    const LockLane* counter = nullptr;
+    const LockLane* phase = nullptr;
+    for (const auto& l : m.locks()) {
+        if (!l.barrier && l.name == "counter") counter = &l;
+        if (l.barrier && l.name == "phase") phase = &l;
+    }
+    REQUIRE(counter);
+    REQUIRE(phase);
+    REQUIRE(counter->holds.size() == 6);
+    for (std::size_t i = 1; i < counter->holds.size(); ++i) CHECK(counter->holds[i - 1].t1 <= counter->holds[i].t0);
+    REQUIRE(counter->waits.size() == 1);
+    CHECK(counter->waits[0].t1 == 5'681'918);
+    // The first helper waits at the barrier until the second arrives and releases it.
+    REQUIRE(phase->waits.size() == 2);
+    CHECK(phase->waits[0].t0 == 5'008'300);
+    CHECK(phase->waits[0].t1 == 6'015'729);
+    // Every CPU lane is sorted and disjoint; every thread ends terminated.
+    for (const auto& lane : m.cpu_lanes())
+        for (std::size_t i = 1; i < lane.size(); ++i) CHECK(lane[i - 1].t1 <= lane[i].t0);
+    for (const auto& t : m.threads()) {
+        CHECK(t.finish > 0);
+        const ThreadSlice* last = m.thread_slice_at(t.tid, m.end());
+        REQUIRE(last);
+        CHECK(last->s == LaneState::terminated);
+    }
+    CHECK(m.has_mem());
+}

@@ -1,0 +1,502 @@
+#include "viz/app/Renderer.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace ostwin::viz {
+
+namespace {
+
+// Colour keys for CPU lane spans: a tid, or one of these.
+constexpr std::uint32_t kKeyIdle = 0;
+constexpr std::uint32_t kKeySwitchThread = 0xFFFFFFF0u;
+constexpr std::uint32_t kKeySwitchProcess = 0xFFFFFFF1u;
+
+void quad(sf::VertexArray& va, float x0, float y0, float x1, float y1, sf::Color c) {
+    va.append(sf::Vertex({x0, y0}, c));
+    va.append(sf::Vertex({x1, y0}, c));
+    va.append(sf::Vertex({x1, y1}, c));
+    va.append(sf::Vertex({x0, y1}, c));
+}
+
+void line(sf::VertexArray& va, float x0, float y0, float x1, float y1, sf::Color c) {
+    va.append(sf::Vertex({x0, y0}, c));
+    va.append(sf::Vertex({x1, y1}, c));
+}
+
+/// A "nice" tick step (1, 2, 5 x 10^k ns) giving at most `max_ticks` ticks over `span`.
+std::int64_t tick_step(std::int64_t span, int max_ticks) {
+    std::int64_t step = 1;
+    for (;;) {
+        for (std::int64_t m : {1, 2, 5}) {
+            if (span / (step * m) <= max_ticks) return step * m;
+        }
+        if (step > INT64_MAX / 100) return step;
+        step *= 10;
+    }
+}
+
+std::string bytes_label(std::uint64_t b) { return format_bytes(b); }
+
+}  // namespace
+
+sf::Color to_sf(Rgb c, std::uint8_t alpha) { return sf::Color(c.r, c.g, c.b, alpha); }
+
+Rgb tint(Rgb c, double strength) {
+    // c at `strength` over the background, precomputed so the layer can stay opaque.
+    const Rgb bg = background_color();
+    auto mix = [&](std::uint8_t a, std::uint8_t b) { return static_cast<std::uint8_t>(std::lround(a * strength + b * (1.0 - strength))); };
+    return Rgb{mix(c.r, bg.r), mix(c.g, bg.g), mix(c.b, bg.b)};
+}
+
+Renderer::Renderer(std::vector<const Model*> models, const sf::Font& font) : models_(std::move(models)), font_(font) {
+    if (models_.size() == 2) diffs_ = compare_threads(*models_[0], *models_[1]);
+}
+
+void Renderer::text(const std::string& s, float x, float y, unsigned size, sf::Color c, float max_width) {
+    sf::Text t(sf::String::fromUtf8(s.begin(), s.end()), font_, size);
+    t.setFillColor(c);
+    t.setPosition(std::round(x), std::round(y));
+    if (max_width > 0 && t.getLocalBounds().width > max_width) {
+        // Cut the label to fit, keeping its start (names start with the process).
+        std::string cut = s;
+        while (cut.size() > 1 && t.getLocalBounds().width > max_width) {
+            cut.pop_back();
+            t.setString(sf::String::fromUtf8(cut.begin(), cut.end()) + sf::String(L"\u2026"));
+        }
+    }
+    (text_on_top_ ? top_texts_ : texts_).push_back(std::move(t));
+}
+
+FrameStats Renderer::draw(sf::RenderTarget& target, const Layout& l, const ViewState& v) {
+    back_.clear();
+    fill_.clear();
+    over_.clear();
+    lines_.clear();
+    top_.clear();
+    texts_.clear();
+    top_texts_.clear();
+    text_on_top_ = false;
+
+    target.clear(to_sf(background_color()));
+    draw_axis(l);
+    for (std::size_t p = 0; p < l.panes.size(); ++p) draw_pane(l, static_cast<int>(p));
+    for (std::size_t p = 0; p < l.panes.size(); ++p) draw_arrows(l, static_cast<int>(p));
+
+    // Playback cursor.
+    if (v.cursor >= l.t0 && v.cursor <= l.t1) {
+        const float x = l.x_of(v.cursor);
+        quad(over_, x - 1, l.axis_y0, x + 1, l.height, sf::Color(220, 30, 30));
+    }
+    // Status line in the axis corner.
+    char status[128];
+    std::snprintf(status, sizeof status, "%s %gx  t=%s", v.playing ? "playing" : "paused", v.speed, time_label(v.cursor).c_str());
+    text(status, 6, 8, 12, sf::Color(40, 40, 40));
+
+    text_on_top_ = true;
+    draw_legend_and_details(l, v);
+    if (v.show_help) draw_help(l);
+
+    // Every lane layer is opaque: drawing without blending halves the fill cost of a
+    // software rasterizer (Xvfb's llvmpipe), which is what fill-bound frames pay for.
+    const sf::RenderStates opaque(sf::BlendNone);
+    target.draw(back_, opaque);
+    target.draw(fill_, opaque);
+    target.draw(over_, opaque);
+    target.draw(lines_, opaque);
+    for (const auto& t : texts_) target.draw(t);
+    target.draw(top_);
+    for (const auto& t : top_texts_) target.draw(t);
+    return FrameStats{(back_.getVertexCount() + fill_.getVertexCount() + over_.getVertexCount() + top_.getVertexCount()) / 4,
+                      lines_.getVertexCount() / 2, texts_.size() + top_texts_.size()};
+}
+
+void Renderer::draw_axis(const Layout& l) {
+    quad(back_, l.plot_x0, l.axis_y0, l.plot_x1, l.axis_y1, sf::Color(228, 230, 238));
+    const std::int64_t span = l.t1 - l.t0;
+    const int max_ticks = std::max(2, static_cast<int>((l.plot_x1 - l.plot_x0) / 90));
+    const std::int64_t step = tick_step(span, max_ticks);
+    std::int64_t first = (l.t0 / step) * step;
+    if (first < l.t0) first += step;
+    for (std::int64_t t = first; t <= l.t1; t += step) {
+        const float x = l.x_of(t);
+        line(lines_, x, l.axis_y1 - 8, x, l.axis_y1, sf::Color(60, 60, 70));
+        quad(back_, x, l.axis_y1, x + 1, l.height, sf::Color(228, 228, 234));  // grid, under the lanes
+        if (x + 45 < l.plot_x1) text(time_label(t), x + 3, l.axis_y0 + 4, 11, sf::Color(40, 40, 50));
+        // Minor ticks: five per step.
+        for (int k = 1; k < 5; ++k) {
+            const float xm = l.x_of(t + step * k / 5);
+            if (xm < l.plot_x1) line(lines_, xm, l.axis_y1 - 4, xm, l.axis_y1, sf::Color(90, 90, 100));
+        }
+    }
+    line(lines_, l.plot_x0, l.axis_y1, l.plot_x1, l.axis_y1, sf::Color(60, 60, 70));
+}
+
+void Renderer::draw_pane(const Layout& l, int pane) {
+    const Model& m = *models_[static_cast<std::size_t>(pane)];
+    const Pane& pn = l.panes[static_cast<std::size_t>(pane)];
+    const double ppn = l.px_per_ns();
+    const std::int64_t t_end = std::min(l.t1, m.end());
+    const float x_end = l.x_of(std::max(l.t0, t_end));
+
+    // Pane title strip, with a count of differing threads in two-trace mode.
+    quad(back_, 0, pn.y0, l.plot_x1, pn.y0 + 16, sf::Color(210, 214, 228));
+    std::string title = pn.title;
+    if (!diffs_.empty()) {
+        int n = 0;
+        for (const auto& d : diffs_) n += d.differs ? 1 : 0;
+        title += "   |   " + std::to_string(n) + " of " + std::to_string(diffs_.size()) + " threads differ (marked \u25C6)";
+    }
+    text(title, 6, pn.y0 + 1, 11, sf::Color(20, 20, 40), l.plot_x1 - 12);
+
+    for (const Row& r : l.rows) {
+        if (r.pane != pane) continue;
+        const float h = r.y1 - r.y0;
+        const unsigned fs = h >= 14 ? 11 : (h >= 10 ? 9 : 0);
+        switch (r.kind) {
+            case RowKind::cpu: {
+                quad(back_, l.plot_x0, r.y0, x_end, r.y1, to_sf(idle_color()));
+                if (fs) text(r.label, 6, r.y0 + (h - fs) / 2 - 2, fs, sf::Color(30, 30, 30), l.plot_x0 - 10);
+                spans_.clear();
+                visible_spans(m.cpu_lanes()[static_cast<std::size_t>(r.id)], l.t0, l.t1, l.plot_x0, ppn,
+                              [](const CpuSlice& s) -> std::uint32_t {
+                                  switch (s.kind) {
+                                      case CpuSliceKind::run: return static_cast<std::uint32_t>(s.tid);
+                                      case CpuSliceKind::switch_thread: return kKeySwitchThread;
+                                      case CpuSliceKind::switch_process: return kKeySwitchProcess;
+                                      case CpuSliceKind::idle: return kKeyIdle;
+                                  }
+                                  return kKeyIdle;
+                              }, spans_);
+                for (const Span& s : spans_) {
+                    if (s.key == kKeyIdle) continue;  // the lane background is the idle colour
+                    if (s.key == kKeySwitchThread || s.key == kKeySwitchProcess) {
+                        const bool proc = s.key == kKeySwitchProcess;
+                        quad(fill_, s.x0, r.y0, s.x1, r.y1, to_sf(switch_color(proc)));
+                        // Process switches are hatched so they read apart from thread switches.
+                        if (proc && s.x1 - s.x0 >= 4)
+                            for (float x = s.x0; x < s.x1; x += 4)
+                                line(lines_, x, r.y1, std::min(s.x1, x + h * 0.5f), r.y0, sf::Color(200, 200, 205));
+                        continue;
+                    }
+                    quad(fill_, s.x0, r.y0, s.x1, r.y1, to_sf(m.thread_color(static_cast<int>(s.key))));
+                }
+                // Names of running threads where the slice is wide enough to hold them.
+                if (fs) {
+                    for (const Span& s : spans_) {
+                        if (s.key == kKeyIdle || s.key >= kKeySwitchThread || s.x1 - s.x0 < 60) continue;
+                        text(m.thread(static_cast<int>(s.key)).id, s.x0 + 3, r.y0 + (h - fs) / 2 - 2, fs - 1, sf::Color::White, s.x1 - s.x0 - 6);
+                    }
+                }
+                // Switch ticks above the lane at every zoom, so sub-pixel switches stay visible:
+                // dark for a process switch, grey for a thread switch.
+                spans_.clear();
+                visible_spans(m.cpu_switches()[static_cast<std::size_t>(r.id)], l.t0, l.t1, l.plot_x0, ppn,
+                              [](const CpuSlice& s) { return s.kind == CpuSliceKind::switch_process ? 1u : 0u; }, spans_);
+                for (const Span& s : spans_)
+                    quad(over_, s.x0, r.y0 - 3, std::max(s.x1, s.x0 + 1), r.y0, to_sf(switch_color(s.key == 1)));
+                break;
+            }
+            case RowKind::process: {
+                const auto& proc = m.process(r.id);
+                const sf::Color pc = to_sf(m.process_color(r.id));
+                quad(back_, 0, r.y0, 4, r.y1, pc);
+                if (fs) text(r.label, 8, r.y0 + std::max(0.0f, (std::min(h, 16.0f) - fs) / 2 - 2), fs, sf::Color(20, 20, 20), l.plot_x0 - 12);
+                if (proc.mem.empty() || proc.peak_rss == 0) {
+                    quad(back_, l.plot_x0, r.y0 + h / 2, x_end, r.y0 + h / 2 + 1, sf::Color(215, 215, 220));
+                    break;
+                }
+                // Memory strip: private stacked on shared, scaled to the process's peak RSS.
+                quad(back_, l.plot_x0, r.y0, x_end, r.y1, sf::Color(240, 240, 244));
+                const double scale = (h - 2) / static_cast<double>(proc.peak_rss);
+                // Light tints, so the strip does not read as a running slice.
+                const sf::Color shared_c = to_sf(tint(m.process_color(r.id), 0.15));
+                const sf::Color priv_c = to_sf(tint(m.process_color(r.id), 0.35));
+                const auto& mem = proc.mem;
+                auto it = std::upper_bound(mem.begin(), mem.end(), l.t0, [](std::int64_t t, const MemSample& s) { return t < s.t; });
+                std::size_t i = it == mem.begin() ? 0 : static_cast<std::size_t>(it - mem.begin() - 1);
+                float last_x = -1;
+                for (; i < mem.size() && mem[i].t < l.t1; ++i) {
+                    const std::int64_t a = std::max(mem[i].t, l.t0);
+                    const std::int64_t b = std::min(i + 1 < mem.size() ? mem[i + 1].t : t_end, l.t1);
+                    if (b <= a) continue;
+                    float xa = l.x_of(a), xb = l.x_of(b);
+                    bool dense = false;
+                    if (xb - xa < 3) {
+                        // Dense samples: keep the first of each 3-pixel column (a strip per
+                        // pixel would cost more than all the lanes together).
+                        const float col = std::floor(xa / 3) * 3;
+                        if (col == last_x) continue;
+                        xa = col;
+                        xb = col + 3;
+                        last_x = col;
+                        dense = true;
+                    } else {
+                        last_x = -1;
+                    }
+                    const float ys = static_cast<float>(mem[i].shared * scale);
+                    const float yp = static_cast<float>(mem[i].priv * scale);
+                    quad(fill_, xa, r.y1 - 1 - ys, xb, r.y1 - 1, shared_c);
+                    quad(fill_, xa, r.y1 - 1 - ys - yp, xb, r.y1 - 1 - ys, priv_c);
+                    // The RSS level as a line in the process colour: reads as a chart, not a
+                    // slice (left out where samples are dense, to save a quad per column).
+                    if (!dense) quad(fill_, xa, r.y1 - 1 - ys - yp, xb, r.y1 - ys - yp + 0.5f, pc);
+                }
+                if (h >= 22) text("mem, peak " + bytes_label(proc.peak_rss), l.plot_x0 - 95, r.y0 + h - 12, 9, sf::Color(80, 80, 80));
+                break;
+            }
+            case RowKind::thread: {
+                const auto& tl = m.thread(r.id);
+                const sf::Color tc = to_sf(m.thread_color(r.id));
+                quad(back_, 4, r.y0, 8, r.y1, tc);
+                if (fs) text(r.label, 10, r.y0 + (h - fs) / 2 - 2, fs, sf::Color(30, 30, 30), l.plot_x0 - 28);
+                if (r.differs) {
+                    // Difference marker: a red diamond in the label column.
+                    const float cx = l.plot_x0 - 12, cy = (r.y0 + r.y1) / 2, s = std::min(5.0f, h / 2);
+                    over_.append(sf::Vertex({cx, cy - s}, sf::Color(220, 0, 0)));
+                    over_.append(sf::Vertex({cx + s, cy}, sf::Color(220, 0, 0)));
+                    over_.append(sf::Vertex({cx, cy + s}, sf::Color(220, 0, 0)));
+                    over_.append(sf::Vertex({cx - s, cy}, sf::Color(220, 0, 0)));
+                }
+                spans_.clear();
+                visible_spans(tl.slices, l.t0, l.t1, l.plot_x0, ppn,
+                              [](const ThreadSlice& s) { return static_cast<std::uint32_t>(s.s); }, spans_);
+                for (const Span& s : spans_) {
+                    const auto st = static_cast<LaneState>(s.key);
+                    if (st == LaneState::running) {
+                        quad(fill_, s.x0, r.y0, s.x1, r.y1, tc);
+                    } else if (st == LaneState::terminated || st == LaneState::crashed) {
+                        const float mid = (r.y0 + r.y1) / 2;
+                        quad(fill_, s.x0, mid - 1, s.x1, mid + 1, to_sf(state_color(st)));
+                        if (st == LaneState::crashed) quad(fill_, s.x0, r.y0, std::min(s.x1, s.x0 + 3), r.y1, to_sf(state_color(st)));
+                    } else {
+                        // Waiting states: a shorter bar in the state's colour.
+                        const float inset = h * 0.2f;
+                        quad(fill_, s.x0, r.y0 + inset, s.x1, r.y1 - inset, to_sf(state_color(st)));
+                    }
+                }
+                if (r.differs && tl.finish >= l.t0 && tl.finish <= l.t1) {
+                    const float x = l.x_of(tl.finish);
+                    quad(over_, x - 1.5f, r.y0 - 1, x + 1.5f, r.y1 + 1, sf::Color(220, 0, 0));
+                }
+                break;
+            }
+            case RowKind::lock: {
+                const auto& lk = m.locks()[static_cast<std::size_t>(r.id)];
+                quad(back_, l.plot_x0, r.y0, x_end, r.y1, sf::Color(246, 243, 236));
+                if (fs) text(r.label, 6, r.y0 + (h - fs) / 2 - 2, fs, sf::Color(60, 40, 20), l.plot_x0 - 10);
+                const float mid = r.y0 + h * 0.55f;
+                spans_.clear();
+                visible_spans(lk.holds, l.t0, l.t1, l.plot_x0, ppn, [](const LockBar& b) { return static_cast<std::uint32_t>(b.tid); }, spans_);
+                for (const Span& s : spans_) quad(fill_, s.x0, r.y0 + 1, s.x1, mid, to_sf(m.thread_color(static_cast<int>(s.key))));
+                // Waits may overlap: walk those that can reach the window, one quad per pixel column at most.
+                float last_col = -1e9f;
+                for (const LockBar& w : lk.waits) {
+                    if (w.t0 >= l.t1) break;
+                    if (w.t1 <= l.t0) continue;
+                    float xa = l.x_of(std::max(w.t0, l.t0)), xb = l.x_of(std::min(w.t1, l.t1));
+                    if (xb - xa < 1) {
+                        if (std::floor(xa) == last_col) continue;
+                        xa = std::floor(xa);
+                        xb = xa + 1;
+                    }
+                    last_col = std::floor(xa);
+                    quad(fill_, xa, mid + 1, xb, r.y1 - 1, to_sf(state_color(lk.barrier ? LaneState::blocked_barrier : LaneState::blocked_lock)));
+                }
+                break;
+            }
+        }
+    }
+}
+
+void Renderer::draw_arrows(const Layout& l, int pane) {
+    const Model& m = *models_[static_cast<std::size_t>(pane)];
+    const auto& arrows = m.arrows();
+    // Arrows are sorted by send time; none is longer than longest_arrow().
+    const std::int64_t from = l.t0 - m.longest_arrow();
+    auto it = std::lower_bound(arrows.begin(), arrows.end(), from, [](const Arrow& a, std::int64_t t) { return a.t_send < t; });
+    const sf::Color c(70, 20, 120, 255);
+    float last_x = -1e9f;
+    int last_to = -1;
+    // Level of detail: long diagonal lines are the costliest thing to rasterize, and
+    // thousands of them are unreadable anyway; past kMaxArrows draw an even sample.
+    constexpr std::ptrdiff_t kMaxArrows = 1500;
+    const auto last = std::lower_bound(it, arrows.end(), l.t1, [](const Arrow& a, std::int64_t t) { return a.t_send < t; });
+    const std::ptrdiff_t stride = std::max<std::ptrdiff_t>(1, (last - it) / kMaxArrows);
+    for (; it < last; it += std::min(stride, last - it)) {
+        if (it->t_recv < l.t0) continue;
+        const Row* a = l.find(pane, RowKind::thread, it->from_tid);
+        const Row* b = l.find(pane, RowKind::thread, it->to_tid);
+        if (!a || !b) continue;
+        const float x0 = l.x_of(it->t_send), x1 = l.x_of(it->t_recv);
+        // Level of detail: one arrow per pixel column and receiver.
+        if (std::floor(x0) == last_x && it->to_tid == last_to) continue;
+        last_x = std::floor(x0);
+        last_to = it->to_tid;
+        const float y0 = (a->y0 + a->y1) / 2, y1 = (b->y0 + b->y1) / 2;
+        line(lines_, x0, y0, x1, y1, c);
+        // Arrow head at the receiving end.
+        const float dx = x1 - x0, dy = y1 - y0;
+        const float len = std::sqrt(dx * dx + dy * dy);
+        if (len > 6 && stride == 1) {  // heads only when every arrow is drawn
+            const float ux = dx / len, uy = dy / len, s = 5;
+            line(lines_, x1, y1, x1 - s * ux - s * 0.5f * uy, y1 - s * uy + s * 0.5f * ux, c);
+            line(lines_, x1, y1, x1 - s * ux + s * 0.5f * uy, y1 - s * uy - s * 0.5f * ux, c);
+        }
+        quad(over_, x0 - 1.5f, y0 - 1.5f, x0 + 1.5f, y0 + 1.5f, c);
+    }
+}
+
+std::vector<std::string> Renderer::describe(const Layout& l, const ViewState& v) const {
+    std::vector<std::string> out;
+    if (!v.mouse) return out;
+    const float mx = v.mouse->x, my = v.mouse->y;
+    const Row* r = l.row_at(my);
+    if (!r || mx < l.plot_x0 || mx > l.plot_x1) {
+        if (r) out.push_back("(point at a lane's timeline)");
+        return out;
+    }
+    const Model& m = *models_[static_cast<std::size_t>(r->pane)];
+    const std::int64_t t = l.t_of(mx);
+    out.push_back("at " + time_label(t) + (models_.size() > 1 ? (r->pane == 0 ? "  (top trace)" : "  (bottom trace)") : ""));
+    auto tcb = [&](int tid) {
+        const TcbView tv = m.tcb_at(tid, t);
+        out.push_back("Thread " + m.thread(tid).id + " (tid " + std::to_string(tid) + ")");
+        out.push_back("  state: " + tv.state + (tv.cpu >= 0 ? " on CPU " + std::to_string(tv.cpu) : ""));
+        if (!tv.on.empty()) out.push_back("  waiting on: " + tv.on);
+        if (!tv.why.empty()) out.push_back("  why: " + tv.why);
+        out.push_back("  priority " + std::to_string(tv.priority) + ", CPU time " + time_label(tv.cpu_ns));
+        out.push_back("  switches in so far: " + std::to_string(tv.switches));
+    };
+    auto pcb = [&](int pid) {
+        const PcbView pv = m.pcb_at(pid, t);
+        out.push_back("Process " + pv.name + " (pid " + std::to_string(pid) + ")");
+        out.push_back("  threads alive: " + std::to_string(pv.threads_alive) + " of " + std::to_string(pv.threads_total));
+        out.push_back("  RSS: " + (pv.has_mem ? format_bytes(pv.rss) : std::string{"no mem records"}));
+    };
+    switch (r->kind) {
+        case RowKind::cpu: {
+            const CpuSlice* s = m.cpu_slice_at(r->id, t);
+            if (!s || s->kind == CpuSliceKind::idle) {
+                out.push_back("CPU " + std::to_string(r->id) + ": idle");
+                break;
+            }
+            const std::string who = m.thread(s->tid).id;
+            if (s->kind == CpuSliceKind::run) {
+                out.push_back("CPU " + std::to_string(r->id) + ": runs " + who + " since " + time_label(s->t0));
+                if (s->why) out.push_back("  scheduler: " + m.trace().str(s->why));
+            } else {
+                out.push_back("CPU " + std::to_string(r->id) + ": " + (s->kind == CpuSliceKind::switch_process ? "process" : "thread") +
+                              " switch to " + who + " (" + time_label(s->t1 - s->t0) + ")" + (s->migr ? ", migrated" : ""));
+            }
+            tcb(s->tid);
+            pcb(m.thread(s->tid).pid);
+            break;
+        }
+        case RowKind::thread:
+            tcb(r->id);
+            pcb(m.thread(r->id).pid);
+            for (const auto& d : diffs_) {
+                if (d.id != m.thread(r->id).id || !d.differs) continue;
+                out.push_back("Differs between traces:");
+                out.push_back("  finish " + (d.tid_a ? time_label(d.finish_a) : "-") + " vs " + (d.tid_b ? time_label(d.finish_b) : "-"));
+                out.push_back("  switches " + std::to_string(d.switches_a) + " vs " + std::to_string(d.switches_b));
+            }
+            break;
+        case RowKind::process: {
+            pcb(r->id);
+            const auto& mem = m.process(r->id).mem;
+            auto it = std::upper_bound(mem.begin(), mem.end(), t, [](std::int64_t x, const MemSample& s) { return x < s.t; });
+            if (it != mem.begin()) {
+                --it;
+                out.push_back("  shared " + format_bytes(it->shared) + ", private " + format_bytes(it->priv));
+            }
+            break;
+        }
+        case RowKind::lock: {
+            const auto& lk = m.locks()[static_cast<std::size_t>(r->id)];
+            out.push_back((lk.barrier ? "Barrier " : "Lock ") + lk.name + (lk.kind.empty() ? "" : " (" + lk.kind + ")"));
+            std::string holders, waiters;
+            for (const auto& b : lk.holds)
+                if (b.t0 <= t && t < b.t1) holders += " " + m.thread(b.tid).id;
+            int nw = 0;
+            for (const auto& b : lk.waits)
+                if (b.t0 <= t && t < b.t1) { ++nw; if (nw <= 4) waiters += " " + m.thread(b.tid).id; }
+            if (!lk.barrier) out.push_back("  held by:" + (holders.empty() ? std::string{" nobody"} : holders));
+            out.push_back("  waiting: " + std::to_string(nw) + (nw ? ":" + waiters : ""));
+            break;
+        }
+    }
+    return out;
+}
+
+void Renderer::draw_legend_and_details(const Layout& l, const ViewState& v) {
+    const float x = l.panel_x0;
+    quad(top_, x - 2, 0, x - 1, l.height, sf::Color(180, 180, 190));
+    float y = 6;
+    text("Legend", x + 6, y, 12, sf::Color(20, 20, 20));
+    y += 18;
+    auto swatch = [&](sf::Color c, const std::string& label, float inset = 0) {
+        quad(top_, x + 8, y + 2 + inset, x + 26, y + 12 - inset, c);
+        text(label, x + 32, y, 11, sf::Color(30, 30, 30), l.width - x - 40);
+        y += 15;
+    };
+    // Processes (from the first pane; the second uses the same pids and colours).
+    const Model& m0 = *models_.front();
+    const std::size_t shown = std::min<std::size_t>(m0.processes().size(), 8);
+    for (std::size_t i = 0; i < shown; ++i)
+        swatch(to_sf(m0.process_color(m0.processes()[i].pid)), m0.processes()[i].name + " (threads: shades)");
+    if (m0.processes().size() > shown) { text("... " + std::to_string(m0.processes().size() - shown) + " more processes", x + 32, y, 11, sf::Color(80, 80, 80)); y += 15; }
+    swatch(to_sf(idle_color()), "CPU idle");
+    swatch(to_sf(switch_color(false)), "thread switch (overhead; tick above lane)");
+    swatch(to_sf(switch_color(true)), "process switch (dark, hatched; dark tick)");
+    for (LaneState s : {LaneState::ready, LaneState::blocked_lock, LaneState::blocked_channel, LaneState::blocked_join,
+                        LaneState::blocked_barrier, LaneState::sleeping, LaneState::io})
+        swatch(to_sf(state_color(s)), std::string{to_string(s)}, 2);
+    swatch(to_sf(state_color(LaneState::terminated)), "terminated (thin line)", 4);
+    swatch(to_sf(state_color(LaneState::crashed)), "crashed", 4);
+    if (m0.has_mem()) swatch(to_sf(tint(m0.process_color(m0.processes().front().pid), 0.35)), "memory: private / shared (paler)");
+    swatch(sf::Color(70, 20, 120), "IPC: send -> recv arrow", 4);
+    if (models_.size() > 1) swatch(sf::Color(220, 0, 0), "\u25C6 thread differs (finish >5% or switches)", 2);
+
+    y += 8;
+    quad(top_, x + 4, y, l.width - 6, y + 1, sf::Color(180, 180, 190));
+    y += 6;
+    text("Details", x + 6, y, 12, sf::Color(20, 20, 20));
+    y += 18;
+    const auto lines = describe(l, v);
+    if (lines.empty()) {
+        text("hover a lane; H for help", x + 8, y, 11, sf::Color(90, 90, 90));
+    }
+    for (const auto& s : lines) {
+        if (y > l.height - 14) break;
+        text(s, x + 8, y, 11, sf::Color(20, 20, 20), l.width - x - 14);
+        y += 14;
+    }
+}
+
+void Renderer::draw_help(const Layout& l) {
+    const float w = 420, h = 236;
+    const float x = (l.width - w) / 2, y = (l.height - h) / 2;
+    quad(top_, x, y, x + w, y + h, sf::Color(30, 30, 40, 235));
+    const std::pair<const char*, const char*> lines[] = {
+        {"space", "play / pause"},
+        {"+  /  -", "faster / slower playback"},
+        {"left / right", "previous / next event"},
+        {"click, drag on axis", "scrub the cursor"},
+        {"mouse wheel", "zoom around the mouse"},
+        {"drag on lanes", "pan"},
+        {"F", "fit the whole trace"},
+        {"H", "show / hide this help"},
+        {"Q  /  Esc", "quit"}};
+    text("ostwin-view controls", x + 16, y + 12, 14, sf::Color(255, 255, 255));
+    float yy = y + 40;
+    for (const auto& [key, what] : lines) {
+        text(key, x + 16, yy, 13, sf::Color(250, 220, 120));
+        text(what, x + 170, yy, 13, sf::Color(240, 240, 240));
+        yy += 20;
+    }
+}
+
+}  // namespace ostwin::viz

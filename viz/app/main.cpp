@@ -1,0 +1,282 @@
+// `ostwin-view TRACE [TRACE2]`: replays one trace, or two stacked on one time axis.
+// Reads trace files only. Exit codes: 0 ok, 2 bad input (trace or command line),
+// 3 environment (no font, no display, no off-screen buffer), 4 internal error.
+#include <CLI/CLI.hpp>
+#include <SFML/Graphics.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "sim/core/Error.hpp"
+#include "sim/trace/TraceReader.hpp"
+#include "viz/app/Renderer.hpp"
+#include "viz/model/Layout.hpp"
+#include "viz/model/Model.hpp"
+#include "viz/model/TimeView.hpp"
+
+namespace {
+
+using namespace ostwin;
+using namespace ostwin::viz;
+
+/// The font: $OSTWIN_FONT, else DejaVu Sans from fonts-dejavu-core, else a few common fallbacks.
+std::string find_font() {
+    if (const char* env = std::getenv("OSTWIN_FONT"); env && std::filesystem::exists(env)) return env;
+    for (const char* p : {"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+                          "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+                          "/usr/share/fonts/TTF/DejaVuSans.ttf",
+                          "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf"})
+        if (std::filesystem::exists(p)) return p;
+    throw EnvironmentError("no font found: install fonts-dejavu-core (/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf) "
+                           "or set OSTWIN_FONT to a TTF file");
+}
+
+std::pair<std::int64_t, std::int64_t> parse_range(const std::string& s) {
+    const auto dots = s.find("..");
+    if (dots == std::string::npos) throw UsageError("--range must be A..B with units, e.g. 0ms..20ms (got `" + s + "`)");
+    const auto a = parse_duration(s.substr(0, dots));
+    const auto b = parse_duration(s.substr(dots + 2));
+    if (!a || !b) throw UsageError("--range needs durations with units (ns, us, ms, s), e.g. 0ms..20ms (got `" + s + "`)");
+    if (*b <= *a) throw UsageError("--range end must be after its start (got `" + s + "`)");
+    return {*a, *b};
+}
+
+std::int64_t parse_at(const std::string& s) {
+    const auto v = parse_duration(s);
+    if (!v) throw UsageError("--at needs a duration with a unit (ns, us, ms, s), e.g. 12ms (got `" + s + "`)");
+    return *v;
+}
+
+struct Options {
+    std::vector<std::string> traces;
+    std::string screenshot;
+    std::string at;
+    std::string range;
+    std::string size = "1400x800";
+    std::string layout_out;
+    bool timing = false;
+    bool show_help = false;
+};
+
+int run(const Options& o) {
+    const auto [w, h] = [&] {
+        unsigned a = 0, b = 0;
+        char x = 0;
+        if (std::sscanf(o.size.c_str(), "%u%c%u", &a, &x, &b) != 3 || x != 'x' || a < 320 || b < 200 || a > 8192 || b > 8192)
+            throw UsageError("--size must be WxH between 320x200 and 8192x8192 (got `" + o.size + "`)");
+        return std::pair<unsigned, unsigned>{a, b};
+    }();
+    std::optional<std::int64_t> at;
+    std::optional<std::pair<std::int64_t, std::int64_t>> range;
+    if (!o.at.empty()) at = parse_at(o.at);
+    if (!o.range.empty()) range = parse_range(o.range);
+
+    const auto load_start = std::chrono::steady_clock::now();
+    std::vector<std::unique_ptr<Model>> models;
+    for (const auto& path : o.traces) models.push_back(std::make_unique<Model>(trace::read_trace(path)));
+    const auto load_end = std::chrono::steady_clock::now();
+    if (o.timing)
+        std::fprintf(stderr, "ostwin-view: loaded %zu trace(s) in %.3f s\n", models.size(),
+                     std::chrono::duration<double>(load_end - load_start).count());
+    for (std::size_t i = 1; i < models.size(); ++i) models[i]->adopt_colors(*models.front());
+    std::vector<const Model*> ptrs;
+    std::int64_t end = 1;
+    for (const auto& m : models) {
+        ptrs.push_back(m.get());
+        end = std::max(end, m->end());
+    }
+
+    // SFML aborts the process when it cannot reach an X display; say so plainly instead.
+    const char* display = std::getenv("DISPLAY");
+    if (!display || !*display)
+        throw EnvironmentError("no display: DISPLAY is not set (for --screenshot on a headless machine, run under `xvfb-run -a`)");
+    sf::Font font;
+    const std::string font_path = find_font();
+    if (!font.loadFromFile(font_path)) throw EnvironmentError("cannot load font " + font_path);
+    Renderer renderer(ptrs, font);
+
+    TimeView tv;
+    tv.end = end;
+    tv.fit();
+    if (range) { tv.t0 = range->first; tv.t1 = range->second; }
+    ViewState vs;
+    vs.cursor = at.value_or(0);
+    vs.show_help = o.show_help;
+
+    if (!o.screenshot.empty()) {
+        sf::RenderTexture rt;
+        if (!rt.create(w, h)) throw EnvironmentError("cannot create an off-screen buffer (no display? run under xvfb-run -a)");
+        const Layout layout = make_layout(ptrs, static_cast<float>(w), static_cast<float>(h), tv.t0, tv.t1, renderer.diffs());
+        // Without a mouse, describe the thread on CPU 0 (or the first thread row) at the cursor.
+        for (const Row& r : layout.rows) {
+            if (r.kind == RowKind::cpu || r.kind == RowKind::thread) {
+                if (at) vs.mouse = sf::Vector2f(layout.x_of(*at), (r.y0 + r.y1) / 2);
+                break;
+            }
+        }
+        renderer.draw(rt, layout, vs);
+        rt.display();
+        const sf::Image img = rt.getTexture().copyToImage();
+        if (!img.saveToFile(o.screenshot)) throw EnvironmentError("cannot write " + o.screenshot);
+        if (!o.layout_out.empty()) {
+            std::ofstream out(o.layout_out);
+            nlohmann::json j = layout_json(layout, ptrs);
+            j["cursor"] = vs.cursor;
+            out << j.dump(1) << '\n';
+            if (!out) throw EnvironmentError("cannot write " + o.layout_out);
+        }
+        return 0;
+    }
+
+    sf::RenderWindow window(sf::VideoMode(w, h), "ostwin-view");
+    if (!window.isOpen()) throw EnvironmentError("cannot open a window (is DISPLAY set?)");
+    window.setFramerateLimit(60);
+    // Playback: by default the whole trace plays in 20 s; +/- double or halve that.
+    double speed = 1.0;
+    const double base_ns_per_s = static_cast<double>(end) / 20.0;
+    bool playing = false, help = false;
+    enum class Drag { none, pan, scrub } drag = Drag::none;
+    sf::Vector2i drag_from;
+    std::int64_t drag_t0 = 0, drag_t1 = 0;
+    sf::Vector2f mouse(-1, -1);
+    double cursor = static_cast<double>(vs.cursor);
+    sf::Clock clock;
+    const auto& times = models.front()->event_times();
+
+    while (window.isOpen()) {
+        const Layout layout = make_layout(ptrs, static_cast<float>(window.getSize().x), static_cast<float>(window.getSize().y),
+                                          tv.t0, tv.t1, renderer.diffs());
+        sf::Event ev;
+        while (window.pollEvent(ev)) {
+            switch (ev.type) {
+                case sf::Event::Closed: window.close(); break;
+                case sf::Event::Resized:
+                    window.setView(sf::View(sf::FloatRect(0, 0, static_cast<float>(ev.size.width), static_cast<float>(ev.size.height))));
+                    break;
+                case sf::Event::KeyPressed:
+                    switch (ev.key.code) {
+                        case sf::Keyboard::Q:
+                        case sf::Keyboard::Escape: window.close(); break;
+                        case sf::Keyboard::Space:
+                            playing = !playing;
+                            if (playing && cursor >= static_cast<double>(end)) cursor = 0;
+                            break;
+                        case sf::Keyboard::Add:
+                        case sf::Keyboard::Equal: speed = std::min(speed * 2, 1024.0); break;
+                        case sf::Keyboard::Subtract:
+                        case sf::Keyboard::Hyphen: speed = std::max(speed / 2, 1.0 / 1024); break;
+                        case sf::Keyboard::F: tv.fit(); break;
+                        case sf::Keyboard::H: help = !help; break;
+                        case sf::Keyboard::Right:
+                            cursor = static_cast<double>(next_event(times, static_cast<std::int64_t>(cursor)));
+                            tv.follow(static_cast<std::int64_t>(cursor));
+                            playing = false;
+                            break;
+                        case sf::Keyboard::Left:
+                            cursor = static_cast<double>(prev_event(times, static_cast<std::int64_t>(cursor)));
+                            tv.follow(static_cast<std::int64_t>(cursor));
+                            playing = false;
+                            break;
+                        default: break;
+                    }
+                    break;
+                case sf::Event::MouseWheelScrolled: {
+                    const float mx = static_cast<float>(ev.mouseWheelScroll.x);
+                    if (mx >= layout.plot_x0 && mx <= layout.plot_x1)
+                        tv.zoom(ev.mouseWheelScroll.delta > 0 ? 0.8 : 1.25, layout.t_of(mx));
+                    break;
+                }
+                case sf::Event::MouseButtonPressed: {
+                    if (ev.mouseButton.button != sf::Mouse::Left) break;
+                    const float mx = static_cast<float>(ev.mouseButton.x), my = static_cast<float>(ev.mouseButton.y);
+                    if (mx < layout.plot_x0 || mx > layout.plot_x1) break;
+                    if (my <= layout.axis_y1) {
+                        drag = Drag::scrub;
+                        cursor = static_cast<double>(std::clamp<std::int64_t>(layout.t_of(mx), 0, end));
+                    } else {
+                        drag = Drag::pan;
+                        drag_from = {ev.mouseButton.x, ev.mouseButton.y};
+                        drag_t0 = tv.t0;
+                        drag_t1 = tv.t1;
+                    }
+                    break;
+                }
+                case sf::Event::MouseButtonReleased: drag = Drag::none; break;
+                case sf::Event::MouseMoved: {
+                    mouse = sf::Vector2f(static_cast<float>(ev.mouseMove.x), static_cast<float>(ev.mouseMove.y));
+                    if (drag == Drag::scrub) {
+                        cursor = static_cast<double>(std::clamp<std::int64_t>(layout.t_of(mouse.x), 0, end));
+                    } else if (drag == Drag::pan) {
+                        const double dx = ev.mouseMove.x - drag_from.x;
+                        const auto dt = static_cast<std::int64_t>(dx / layout.px_per_ns());
+                        tv.t0 = drag_t0 - dt;
+                        tv.t1 = drag_t1 - dt;
+                    }
+                    break;
+                }
+                case sf::Event::MouseLeft: mouse = sf::Vector2f(-1, -1); break;
+                default: break;
+            }
+        }
+        const double dt = clock.restart().asSeconds();
+        if (playing) {
+            cursor += dt * base_ns_per_s * speed;
+            if (cursor >= static_cast<double>(end)) { cursor = static_cast<double>(end); playing = false; }
+            // Keep the cursor in view: page forward when it leaves the window.
+            tv.follow(static_cast<std::int64_t>(cursor));
+        }
+        vs.cursor = static_cast<std::int64_t>(cursor);
+        vs.playing = playing;
+        vs.speed = speed;
+        vs.show_help = help;
+        vs.mouse = mouse.x >= 0 ? std::optional<sf::Vector2f>(mouse) : std::nullopt;
+        const Layout frame = make_layout(ptrs, static_cast<float>(window.getSize().x), static_cast<float>(window.getSize().y),
+                                         tv.t0, tv.t1, renderer.diffs());
+        renderer.draw(window, frame, vs);
+        window.display();
+    }
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"ostwin-view: replay ostwin traces (docs/viewer.md).\n"
+                 "One trace, or two stacked on one time axis with differing threads marked."};
+    Options o;
+    app.add_option("traces", o.traces, "trace file(s) written by `ostwin run/native --trace`")->required()->expected(1, 2);
+    app.add_option("--screenshot", o.screenshot, "render off-screen to this PNG and exit");
+    app.add_option("--at", o.at, "cursor time, with a unit (e.g. 12ms)");
+    app.add_option("--range", o.range, "visible time range A..B with units (e.g. 0ms..20ms)");
+    app.add_option("--size", o.size, "window or image size WxH (default 1400x800)");
+    app.add_option("--layout-out", o.layout_out, "with --screenshot: write lane rows, time mapping and colours as JSON");
+    app.add_flag("--timing", o.timing, "print load time to stderr");
+    app.add_flag("--show-help", o.show_help, "with --screenshot: draw the help overlay too");
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int rc = app.exit(e);
+        return rc == 0 ? 0 : 2;
+    }
+    try {
+        return run(o);
+    } catch (const ScenarioError& e) {
+        std::cerr << e.what() << '\n';
+        return 2;
+    } catch (const UsageError& e) {
+        std::cerr << "ostwin-view: " << e.what() << '\n';
+        return 2;
+    } catch (const EnvironmentError& e) {
+        std::cerr << "ostwin-view: " << e.what() << '\n';
+        return 3;
+    } catch (const std::exception& e) {
+        std::cerr << "ostwin-view: internal error: " << e.what() << '\n';
+        return 4;
+    }
+}

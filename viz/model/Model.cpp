@@ -1,0 +1,498 @@
+#include "viz/model/Model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <type_traits>
+
+namespace ostwin::viz {
+
+namespace {
+
+template <class... Ts>
+struct Overloaded : Ts... { using Ts::operator()...; };
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+Rgb hsl(double h, double s, double l) {
+    // Standard HSL -> RGB; h in degrees.
+    const double c = (1.0 - std::fabs(2.0 * l - 1.0)) * s;
+    const double hp = std::fmod(h, 360.0) / 60.0;
+    const double x = c * (1.0 - std::fabs(std::fmod(hp, 2.0) - 1.0));
+    double r = 0, g = 0, b = 0;
+    if (hp < 1) { r = c; g = x; }
+    else if (hp < 2) { r = x; g = c; }
+    else if (hp < 3) { g = c; b = x; }
+    else if (hp < 4) { g = x; b = c; }
+    else if (hp < 5) { r = x; b = c; }
+    else { r = c; b = x; }
+    const double m = l - c / 2.0;
+    auto to8 = [](double v) { return static_cast<std::uint8_t>(std::lround(std::clamp(v, 0.0, 1.0) * 255.0)); };
+    return Rgb{to8(r + m), to8(g + m), to8(b + m)};
+}
+
+double process_hue(int pid) { return std::fmod(210.0 + 137.508 * (pid - 1), 360.0); }
+
+bool is_end_state(LaneState s) { return s == LaneState::terminated || s == LaneState::crashed; }
+
+LaneState lane_state_of(const trace::StateRec& r, const trace::Trace& tr) {
+    using trace::ThreadState;
+    switch (r.s) {
+        case ThreadState::ready: return LaneState::ready;
+        case ThreadState::blocked: return blocked_family(tr.str(r.on));
+        case ThreadState::sleeping: return LaneState::sleeping;
+        case ThreadState::io: return LaneState::io;
+        case ThreadState::terminated: return LaneState::terminated;
+        case ThreadState::crashed: return LaneState::crashed;
+    }
+    return LaneState::blocked_other;
+}
+
+}  // namespace
+
+std::string_view to_string(LaneState s) {
+    static constexpr std::string_view names[kLaneStateCount] = {
+        "running", "ready", "blocked (lock)", "blocked (channel)", "blocked (join)", "blocked (barrier)",
+        "blocked", "sleeping", "io", "terminated", "crashed"};
+    return names[static_cast<int>(s)];
+}
+
+LaneState blocked_family(std::string_view on) {
+    const std::string_view fam = on.substr(0, on.find(':'));
+    if (fam == "lock" || fam == "sem" || fam == "cond") return LaneState::blocked_lock;
+    if (fam == "send" || fam == "recv") return LaneState::blocked_channel;
+    if (fam == "join") return LaneState::blocked_join;
+    if (fam == "barrier") return LaneState::blocked_barrier;
+    return LaneState::blocked_other;
+}
+
+Rgb process_hue_color(int pid) { return hsl(process_hue(pid), 0.62, 0.50); }
+
+Rgb shade(Rgb base, int index, int count) {
+    if (index <= 0 || count <= 1) return base;
+    // Alternate lighter and darker steps around the base so neighbouring threads differ.
+    const double step = std::min(0.32 / count, 0.12) * ((index + 1) / 2);
+    const double f = (index % 2 == 1) ? step : -step;
+    auto mix = [&](std::uint8_t c) {
+        const double v = f > 0 ? c + (255.0 - c) * f * 2.2 : c * (1.0 + f * 2.2);
+        return static_cast<std::uint8_t>(std::lround(std::clamp(v, 0.0, 255.0)));
+    };
+    return Rgb{mix(base.r), mix(base.g), mix(base.b)};
+}
+
+Rgb idle_color() { return Rgb{226, 226, 230}; }
+Rgb background_color() { return Rgb{246, 246, 249}; }
+Rgb switch_color(bool process_switch) { return process_switch ? Rgb{40, 40, 48} : Rgb{120, 120, 132}; }
+Rgb state_color(LaneState s) {
+    switch (s) {
+        case LaneState::running: return Rgb{60, 150, 80};
+        case LaneState::ready: return Rgb{245, 200, 70};
+        case LaneState::blocked_lock: return Rgb{215, 60, 50};
+        case LaneState::blocked_channel: return Rgb{150, 80, 200};
+        case LaneState::blocked_join: return Rgb{40, 150, 160};
+        case LaneState::blocked_barrier: return Rgb{165, 105, 45};
+        case LaneState::blocked_other: return Rgb{200, 110, 150};
+        case LaneState::sleeping: return Rgb{140, 185, 235};
+        case LaneState::io: return Rgb{90, 200, 190};
+        case LaneState::terminated: return Rgb{150, 150, 150};
+        case LaneState::crashed: return Rgb{230, 20, 20};
+    }
+    return Rgb{};
+}
+
+Model::Model(trace::Trace trace) : trace_(std::move(trace)) { build(); }
+
+void Model::build() {
+    const auto& h = trace_.header;
+    const std::int64_t end_t = trace_.end.ns();
+    cpu_lanes_.assign(static_cast<std::size_t>(h.cpus), {});
+    cpu_switches_.assign(static_cast<std::size_t>(h.cpus), {});
+    processes_.resize(h.processes.size());
+    for (std::size_t i = 0; i < h.processes.size(); ++i) {
+        processes_[i].pid = h.processes[i].pid;
+        processes_[i].name = h.processes[i].name;
+    }
+    threads_.resize(h.threads.size());
+    for (std::size_t i = 0; i < h.threads.size(); ++i) {
+        auto& t = threads_[i];
+        t.tid = h.threads[i].tid;
+        t.id = h.threads[i].id;
+        t.pid = h.threads[i].pid;
+        t.priority = h.threads[i].priority;
+        auto& p = processes_[static_cast<std::size_t>(t.pid - 1)];
+        t.index_in_process = static_cast<int>(p.tids.size());
+        p.tids.push_back(t.tid);
+    }
+    for (const auto& l : h.locks) locks_.push_back(LockLane{false, l.id, l.name, l.kind, {}, {}});
+    for (const auto& b : h.barriers) locks_.push_back(LockLane{true, b.id, b.name, "barrier", {}, {}});
+    auto lock_lane = [&](bool barrier, int id) -> LockLane* {
+        for (auto& l : locks_) if (l.barrier == barrier && l.id == id) return &l;
+        return nullptr;
+    };
+
+    // Open intervals while scanning; closed when the next record of the same lane comes.
+    struct OpenThread { bool open = false; ThreadSlice s; };
+    std::vector<OpenThread> open_t(threads_.size());
+    struct OpenCpu { bool open = false; CpuSlice s; };
+    std::vector<OpenCpu> open_c(cpu_lanes_.size());
+    std::map<std::pair<int, std::int64_t>, const trace::SendRec*> sends;
+    std::map<std::tuple<bool, int, int>, std::int64_t> open_holds, open_waits;  // (barrier, id, tid) -> t0
+    bool any_run = false;
+    for (const auto& r : trace_.records) if (std::holds_alternative<trace::RunRec>(r)) { any_run = true; break; }
+    has_cpu_records_ = false;
+    for (const auto& r : trace_.records)
+        if (std::holds_alternative<trace::RunRec>(r) || std::holds_alternative<trace::SwitchRec>(r) ||
+            std::holds_alternative<trace::IdleRec>(r)) { has_cpu_records_ = true; break; }
+
+    event_times_.reserve(trace_.records.size());
+    auto close_thread = [&](int tid, std::int64_t t) {
+        auto& o = open_t[static_cast<std::size_t>(tid - 1)];
+        if (!o.open) return;
+        o.s.t1 = t;
+        // An end state is kept even when it starts at the trace end, so queries find it.
+        if (o.s.t1 > o.s.t0 || is_end_state(o.s.s)) threads_[static_cast<std::size_t>(tid - 1)].slices.push_back(o.s);
+        o.open = false;
+    };
+    auto open_thread = [&](int tid, std::int64_t t, LaneState s, int cpu, StrId why, StrId on) {
+        close_thread(tid, t);
+        auto& o = open_t[static_cast<std::size_t>(tid - 1)];
+        o.open = true;
+        o.s = ThreadSlice{t, t, s, cpu, why, on};
+        if (is_end_state(s) && threads_[static_cast<std::size_t>(tid - 1)].finish < 0)
+            threads_[static_cast<std::size_t>(tid - 1)].finish = t;
+    };
+    auto close_cpu = [&](int cpu, std::int64_t t) {
+        auto& lane = cpu_lanes_[static_cast<std::size_t>(cpu)];
+        // A switch slice ends at t + cost; the next record of the CPU may come earlier.
+        if (!lane.empty() && lane.back().t1 > t && lane.back().kind != CpuSliceKind::run) lane.back().t1 = std::max(lane.back().t0, t);
+        auto& o = open_c[static_cast<std::size_t>(cpu)];
+        if (!o.open) return;
+        o.s.t1 = t;
+        if (o.s.t1 > o.s.t0) lane.push_back(o.s);
+        o.open = false;
+    };
+    auto close_wait = [&](bool barrier, int id, int tid, std::int64_t t) {
+        auto it = open_waits.find({barrier, id, tid});
+        if (it == open_waits.end()) return;
+        if (LockLane* l = lock_lane(barrier, id)) l->waits.push_back(LockBar{it->second, t, tid});
+        open_waits.erase(it);
+    };
+    // Op-derived thread lanes when there are no run records (native without kernel events).
+    auto op_state = [&](std::string_view op) {
+        if (op == "sleep") return LaneState::sleeping;
+        if (op == "io") return LaneState::io;
+        if (op == "send" || op == "recv") return LaneState::blocked_channel;
+        if (op == "lock" || op == "wait" || op == "sem_wait" || op == "acquire") return LaneState::blocked_lock;
+        if (op == "join") return LaneState::blocked_join;
+        if (op == "barrier") return LaneState::blocked_barrier;
+        return LaneState::running;
+    };
+
+    for (const auto& rec : trace_.records) {
+        const std::int64_t t = trace::time_of(rec).ns();
+        event_times_.push_back(t);
+        std::visit(Overloaded{
+            [&](const trace::StateRec& r) {
+                open_thread(r.tid, t, lane_state_of(r, trace_), -1, r.why, r.on);
+            },
+            [&](const trace::SwitchRec& r) {
+                close_cpu(r.cpu, t);
+                {
+                    // Zero-cost switches (native traces) get one nanosecond so they can be drawn.
+                    auto& sw = cpu_switches_[static_cast<std::size_t>(r.cpu)];
+                    const std::int64_t from_t = sw.empty() ? t : std::max(t, sw.back().t1);
+                    sw.push_back(CpuSlice{from_t, from_t + std::max<std::int64_t>(1, r.cost.ns()),
+                                          r.kind == trace::SwitchKind::process ? CpuSliceKind::switch_process : CpuSliceKind::switch_thread,
+                                          r.to, 0, r.migr});
+                }
+                if (r.cost.ns() > 0)
+                    cpu_lanes_[static_cast<std::size_t>(r.cpu)].push_back(
+                        CpuSlice{t, t + r.cost.ns(), r.kind == trace::SwitchKind::process ? CpuSliceKind::switch_process : CpuSliceKind::switch_thread, r.to, 0, r.migr});
+            },
+            [&](const trace::RunRec& r) {
+                close_cpu(r.cpu, t);
+                open_c[static_cast<std::size_t>(r.cpu)] = OpenCpu{true, CpuSlice{t, t, CpuSliceKind::run, r.tid, r.why, false}};
+                open_thread(r.tid, t, LaneState::running, r.cpu, r.why, 0);
+                auto& tl = threads_[static_cast<std::size_t>(r.tid - 1)];
+                tl.run_starts.push_back(t);
+                // A thread that runs again is no longer waiting (cond waits end without an acquire).
+                for (auto it = open_waits.begin(); it != open_waits.end();) {
+                    if (std::get<2>(it->first) == r.tid && !std::get<0>(it->first)) {
+                        if (LockLane* l = lock_lane(false, std::get<1>(it->first))) l->waits.push_back(LockBar{it->second, t, r.tid});
+                        it = open_waits.erase(it);
+                    } else ++it;
+                }
+            },
+            [&](const trace::IdleRec& r) {
+                close_cpu(r.cpu, t);
+                open_c[static_cast<std::size_t>(r.cpu)] = OpenCpu{true, CpuSlice{t, t, CpuSliceKind::idle, 0, 0, false}};
+            },
+            [&](const trace::OpRec& r) {
+                if (any_run) return;
+                const auto& tl = threads_[static_cast<std::size_t>(r.tid - 1)];
+                if (tl.finish >= 0) return;
+                const std::string& op = trace_.str(r.op);
+                if (op == "repeat") return;
+                if (r.begin) open_thread(r.tid, t, op_state(op), -1, 0, 0);
+                else open_thread(r.tid, t, LaneState::running, -1, 0, 0);
+            },
+            [&](const trace::SendRec& r) { sends[{r.ch, r.msg}] = &r; },
+            [&](const trace::RecvRec& r) {
+                if (r.msg < 0) return;
+                auto it = sends.find({r.ch, r.msg});
+                if (it == sends.end()) return;
+                const trace::SendRec& s = *it->second;
+                arrows_.push_back(Arrow{s.t.ns(), t, s.tid, r.tid, r.ch, r.msg, s.bytes});
+                longest_arrow_ = std::max(longest_arrow_, t - s.t.ns());
+                sends.erase(it);
+            },
+            [&](const trace::LockRec& r) {
+                using trace::LockPhase;
+                const bool barrier = r.ph == LockPhase::arrive || r.ph == LockPhase::barrier_release;
+                LockLane* lane = lock_lane(barrier, r.id);
+                if (!lane) return;
+                switch (r.ph) {
+                    case LockPhase::wait: open_waits.emplace(std::make_tuple(false, r.id, r.tid), t); break;
+                    case LockPhase::acquire:
+                        close_wait(false, r.id, r.tid, t);
+                        open_holds.emplace(std::make_tuple(false, r.id, r.tid), t);
+                        break;
+                    case LockPhase::release:
+                    case LockPhase::post: {
+                        auto it = open_holds.find({false, r.id, r.tid});
+                        if (it != open_holds.end()) {
+                            lane->holds.push_back(LockBar{it->second, t, r.tid});
+                            open_holds.erase(it);
+                        }
+                        break;
+                    }
+                    case LockPhase::signal:
+                    case LockPhase::broadcast: break;
+                    case LockPhase::arrive: open_waits.emplace(std::make_tuple(true, r.id, r.tid), t); break;
+                    case LockPhase::barrier_release:
+                        for (auto it = open_waits.begin(); it != open_waits.end();) {
+                            if (std::get<0>(it->first) && std::get<1>(it->first) == r.id) {
+                                lane->waits.push_back(LockBar{it->second, t, std::get<2>(it->first)});
+                                it = open_waits.erase(it);
+                            } else ++it;
+                        }
+                        break;
+                }
+            },
+            [&](const trace::MemRec& r) {
+                auto& p = processes_[static_cast<std::size_t>(r.pid - 1)];
+                p.mem.push_back(MemSample{t, r.rss, r.shared, r.priv});
+                p.peak_rss = std::max(p.peak_rss, r.rss);
+                has_mem_ = true;
+            },
+            [&](const trace::ProcRec&) {},
+            [&](const trace::ErrorRec&) {},
+            [&](const trace::DeadlockRec&) {},
+            [&](const trace::EndRec&) {},
+        }, rec);
+    }
+    // Close everything still open at the end of the trace.
+    for (std::size_t c = 0; c < cpu_lanes_.size(); ++c) close_cpu(static_cast<int>(c), end_t);
+    for (std::size_t i = 0; i < threads_.size(); ++i) close_thread(static_cast<int>(i) + 1, end_t);
+    for (const auto& [k, t0] : open_holds)
+        if (LockLane* l = lock_lane(std::get<0>(k), std::get<1>(k))) l->holds.push_back(LockBar{t0, end_t, std::get<2>(k)});
+    for (const auto& [k, t0] : open_waits)
+        if (LockLane* l = lock_lane(std::get<0>(k), std::get<1>(k))) l->waits.push_back(LockBar{t0, end_t, std::get<2>(k)});
+    auto by_t0 = [](const LockBar& a, const LockBar& b) { return a.t0 < b.t0 || (a.t0 == b.t0 && a.tid < b.tid); };
+    for (auto& l : locks_) {
+        std::sort(l.holds.begin(), l.holds.end(), by_t0);
+        std::sort(l.waits.begin(), l.waits.end(), by_t0);
+    }
+    std::stable_sort(arrows_.begin(), arrows_.end(), [](const Arrow& a, const Arrow& b) { return a.t_send < b.t_send; });
+    for (const auto& p : processes_) color_slot_.push_back(p.pid);
+    for (const auto& tl : threads_) shade_slot_.emplace_back(tl.index_in_process, static_cast<int>(process(tl.pid).tids.size()));
+    for (auto& tl : threads_) {
+        tl.cpu_prefix.resize(tl.slices.size() + 1);
+        std::int64_t acc = 0;
+        for (std::size_t i = 0; i < tl.slices.size(); ++i) {
+            tl.cpu_prefix[i] = acc;
+            if (tl.slices[i].s == LaneState::running) acc += tl.slices[i].t1 - tl.slices[i].t0;
+        }
+        tl.cpu_prefix[tl.slices.size()] = acc;
+    }
+}
+
+namespace {
+template <typename Slice>
+const Slice* slice_at(const std::vector<Slice>& v, std::int64_t t) {
+    auto it = std::upper_bound(v.begin(), v.end(), t, [](std::int64_t x, const Slice& s) { return x < s.t0; });
+    if (it == v.begin()) return nullptr;
+    --it;
+    return (t < it->t1) ? &*it : nullptr;
+}
+}  // namespace
+
+const CpuSlice* Model::cpu_slice_at(int cpu, std::int64_t t) const {
+    if (cpu < 0 || cpu >= cpus()) return nullptr;
+    return slice_at(cpu_lanes_[static_cast<std::size_t>(cpu)], t);
+}
+
+const ThreadSlice* Model::thread_slice_at(int tid, std::int64_t t) const {
+    if (tid < 1 || tid > static_cast<int>(threads_.size())) return nullptr;
+    const auto& v = thread(tid).slices;
+    if (!v.empty() && t >= v.back().t1 && is_end_state(v.back().s)) return &v.back();  // ended stays ended
+    return slice_at(v, t);
+}
+
+std::int64_t Model::switches_at(int tid, std::int64_t t) const {
+    const auto& rs = thread(tid).run_starts;
+    return std::upper_bound(rs.begin(), rs.end(), t) - rs.begin();
+}
+
+std::int64_t Model::cpu_time_at(int tid, std::int64_t t) const {
+    const auto& tl = thread(tid);
+    auto it = std::upper_bound(tl.slices.begin(), tl.slices.end(), t, [](std::int64_t x, const ThreadSlice& s) { return x < s.t0; });
+    const auto i = static_cast<std::size_t>(it - tl.slices.begin());
+    if (i == 0) return 0;
+    const ThreadSlice& s = tl.slices[i - 1];
+    std::int64_t acc = tl.cpu_prefix[i - 1];
+    if (s.s == LaneState::running) acc += std::min(t, s.t1) - s.t0;
+    return acc;
+}
+
+TcbView Model::tcb_at(int tid, std::int64_t t) const {
+    TcbView v;
+    const auto& tl = thread(tid);
+    v.priority = tl.priority;
+    v.cpu_ns = cpu_time_at(tid, t);
+    v.switches = switches_at(tid, t);
+    if (const ThreadSlice* s = thread_slice_at(tid, t)) {
+        v.state = std::string{to_string(s->s)};
+        v.on = trace_.str(s->on);
+        v.why = trace_.str(s->why);
+        v.cpu = s->cpu;
+    } else {
+        v.state = (!tl.slices.empty() && t < tl.slices.front().t0) || tl.slices.empty() ? "not started" : "unknown";
+    }
+    return v;
+}
+
+PcbView Model::pcb_at(int pid, std::int64_t t) const {
+    PcbView v;
+    const auto& p = process(pid);
+    v.pid = pid;
+    v.name = p.name;
+    v.threads_total = static_cast<int>(p.tids.size());
+    for (int tid : p.tids) {
+        const ThreadSlice* s = thread_slice_at(tid, t);
+        if (s && !is_end_state(s->s)) ++v.threads_alive;
+    }
+    auto it = std::upper_bound(p.mem.begin(), p.mem.end(), t, [](std::int64_t x, const MemSample& m) { return x < m.t; });
+    if (it != p.mem.begin()) {
+        v.rss = std::prev(it)->rss;
+        v.has_mem = true;
+    }
+    return v;
+}
+
+Rgb Model::process_color(int pid) const { return process_hue_color(color_slot_[static_cast<std::size_t>(pid - 1)]); }
+
+Rgb Model::thread_color(int tid) const {
+    const auto& tl = thread(tid);
+    const auto [index, count] = shade_slot_[static_cast<std::size_t>(tid - 1)];
+    return shade(process_color(tl.pid), index, count);
+}
+
+void Model::adopt_colors(const Model& ref) {
+    int next = 0;
+    for (const auto& p : ref.processes()) next = std::max(next, ref.color_slot_[static_cast<std::size_t>(p.pid - 1)] + 1);
+    for (auto& p : processes_) {
+        int slot = -1;
+        for (const auto& q : ref.processes())
+            if (q.name == p.name) slot = ref.color_slot_[static_cast<std::size_t>(q.pid - 1)];
+        color_slot_[static_cast<std::size_t>(p.pid - 1)] = slot >= 0 ? slot : next++;
+    }
+    for (const auto& t : threads_) {
+        for (const auto& u : ref.threads())
+            if (u.id == t.id) shade_slot_[static_cast<std::size_t>(t.tid - 1)] = ref.shade_slot_[static_cast<std::size_t>(u.tid - 1)];
+    }
+}
+
+std::int64_t finish_of(const Model& m, int tid) {
+    const std::int64_t f = m.thread(tid).finish;
+    return f >= 0 ? f : m.end();
+}
+
+std::vector<ThreadDiff> compare_threads(const Model& a, const Model& b) {
+    std::map<std::string, int> b_by_id;
+    for (const auto& t : b.threads()) b_by_id.emplace(t.id, t.tid);
+    std::vector<ThreadDiff> out;
+    std::map<std::string, bool> seen;
+    auto fill = [](ThreadDiff& d) {
+        if (d.tid_a == 0 || d.tid_b == 0) { d.differs = true; return; }
+        const std::int64_t hi = std::max(d.finish_a, d.finish_b);
+        const std::int64_t diff = d.finish_a > d.finish_b ? d.finish_a - d.finish_b : d.finish_b - d.finish_a;
+        // "> 5%" of the later finish, in integers: diff * 100 > hi * 5.
+        d.differs = diff * 100 > hi * 5 || d.switches_a != d.switches_b;
+    };
+    for (const auto& t : a.threads()) {
+        ThreadDiff d;
+        d.id = t.id;
+        d.tid_a = t.tid;
+        d.finish_a = finish_of(a, t.tid);
+        d.switches_a = static_cast<std::int64_t>(t.run_starts.size());
+        if (auto it = b_by_id.find(t.id); it != b_by_id.end()) {
+            d.tid_b = it->second;
+            d.finish_b = finish_of(b, d.tid_b);
+            d.switches_b = static_cast<std::int64_t>(b.thread(d.tid_b).run_starts.size());
+        }
+        fill(d);
+        seen[t.id] = true;
+        out.push_back(std::move(d));
+    }
+    for (const auto& t : b.threads()) {
+        if (seen.count(t.id)) continue;
+        ThreadDiff d;
+        d.id = t.id;
+        d.tid_b = t.tid;
+        d.finish_b = finish_of(b, t.tid);
+        d.switches_b = static_cast<std::int64_t>(t.run_starts.size());
+        fill(d);
+        out.push_back(std::move(d));
+    }
+    return out;
+}
+
+std::optional<std::int64_t> parse_duration(std::string_view text) {
+    while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+    while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+    if (text == "0") return 0;
+    std::size_t i = 0;
+    std::int64_t whole = 0;
+    bool digits = false;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+        if (whole > 1'000'000'000'000LL) return std::nullopt;
+        whole = whole * 10 + (text[i] - '0');
+        ++i;
+        digits = true;
+    }
+    std::int64_t frac = 0, frac_scale = 1;
+    if (i < text.size() && text[i] == '.') {
+        ++i;
+        while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+            if (frac_scale < 1'000'000'000) { frac = frac * 10 + (text[i] - '0'); frac_scale *= 10; }
+            ++i;
+            digits = true;
+        }
+    }
+    if (!digits) return std::nullopt;
+    const std::string_view unit = text.substr(i);
+    std::int64_t mult = 0;
+    if (unit == "ns") mult = 1;
+    else if (unit == "us") mult = 1'000;
+    else if (unit == "ms") mult = 1'000'000;
+    else if (unit == "s") mult = 1'000'000'000;
+    else return std::nullopt;
+    if (whole > INT64_MAX / mult / 2) return std::nullopt;
+    return whole * mult + frac * mult / frac_scale;
+}
+
+std::string time_label(std::int64_t ns) { return format_time(Time{ns}); }
+
+}  // namespace ostwin::viz
