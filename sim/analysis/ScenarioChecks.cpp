@@ -225,8 +225,9 @@ std::vector<Diagnostic> check_topology(const Scenario& s) {
                      user_list(s, u.barrier_users[b]) + (threads == 1 ? ") uses" : ") use") +
                      " it: it can never open");
     }
-    // A fork copies the parent's layout; the loader checks a child's touches against the
-    // child's own declaration, so a larger declared region means cut touches at run time.
+    // A fork copies the parent's layout. The loader gives a forked declaration its forker's
+    // code, data and heap sizes, but the child's first thread runs on the forking thread's
+    // stack: a larger declared stack means stack touches cut at run time.
     for (const auto& [from, child] : u.forks) {
         const ProcessDecl& parent = s.processes[from.first];
         const ProcessDecl& cd = s.processes[child];
@@ -236,9 +237,6 @@ std::vector<Diagnostic> check_topology(const Scenario& s) {
             if (!larger.empty()) larger += ", ";
             larger += std::string{region} + " " + format_bytes(declared) + " > " + format_bytes(inherited);
         };
-        cmp("code", cd.memory.code, parent.memory.code);
-        cmp("data", cd.memory.data, parent.memory.data);
-        cmp("heap", cd.memory.heap, parent.memory.heap);
         // The child's first thread that starts with it inherits the forking thread's stack.
         for (const ThreadDecl& td : cd.threads)
             if (td.start) {
@@ -249,7 +247,7 @@ std::vector<Diagnostic> check_topology(const Scenario& s) {
         if (!larger.empty())
             warn("fork-layout", cd.loc,
                  "process " + q(cd.name) + " is forked by " + user_list(s, {from}) +
-                     " and inherits its layout, but declares larger regions (" + larger +
+                     " and inherits its address space, but declares a larger stack (" + larger +
                      "): touches past the inherited sizes are cut at run time");
     }
     for (DeclIndex p = 0; p < s.processes.size(); ++p) {

@@ -8,6 +8,8 @@
 // The rules and their messages are documented in docs/scenario-format.md.
 #include "sim/scenario/Loader.hpp"
 
+#include "sim/model/Objects.hpp"
+
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
@@ -109,6 +111,10 @@ private:
     OpVariant read_op_body(const std::string& name, const Field& arg, SourceLoc op_loc, const ProgramContext& ctx,
                            std::uint32_t depth);
     void read_expect(const Field& f);
+    /// Gives each forked process declaration its forker's layout, then checks the touches
+    /// of forked processes against it.
+    void check_forked_layouts();
+    void check_touch(const op::Touch& t, const MemorySpec& mem, std::uint64_t stack, SourceLoc loc) const;
 
     // Name resolution inside programs.
     DeclIndex channel_ref(const Field& f, const ProgramContext& ctx);
@@ -130,6 +136,12 @@ private:
     std::uint64_t op_nodes_ = 0;
     // First process declaration that used each `queue` channel, and where.
     std::map<DeclIndex, std::pair<DeclIndex, SourceLoc>> queue_users_;
+    struct DeferredTouch {
+        DeclIndex process;
+        op::Touch touch;
+        SourceLoc loc;
+    };
+    std::vector<DeferredTouch> deferred_touches_;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -159,6 +171,7 @@ Scenario Builder::build(const YAML::Node& root) {
     if (const Field* l = top.get("locks")) read_locks(*l);
     if (const Field* b = top.get("barriers")) read_barriers(*b);
     read_programs();
+    check_forked_layouts();
     if (const Field* e = top.get("expect")) read_expect(*e);
     return std::move(s_);
 }
@@ -321,6 +334,10 @@ void Builder::read_processes(const Field& f) {
         if (const Field* c = m.get("count")) p.count = static_cast<std::uint32_t>(r_.count(*c, 1, UINT32_MAX));
         if (const Field* st = m.get("start")) p.start = read_start(*st, "forked", "spawned");
         if (const Field* mem = m.get("memory")) {
+            if (!p.start)
+                r_.fail(mem->key_loc, "`memory` does not apply to " + label +
+                                          ": a forked process gets a copy-on-write copy of its parent's address "
+                                          "space, with the parent's sizes");
             const MapView mm(r_, *mem, "`memory` of " + label);
             mm.allow({"code", "data", "heap"});
             if (const Field* x = mm.get("code")) p.memory.code = r_.size(*x);
@@ -534,6 +551,56 @@ void Builder::read_barriers(const Field& f) {
 // ---------------------------------------------------------------------------------------
 // Programs
 
+void Builder::check_touch(const op::Touch& t, const MemorySpec& mem, std::uint64_t stack, SourceLoc loc) const {
+    std::uint64_t region_size = 0;
+    switch (t.region) {
+        case Region::code: region_size = mem.code; break;
+        case Region::data: region_size = mem.data; break;
+        case Region::heap: region_size = mem.heap; break;
+        case Region::stack: region_size = stack; break;
+    }
+    if (t.offset > region_size || t.bytes > region_size - t.offset)
+        r_.fail(loc, "`touch` of " + format_bytes(t.bytes) + " at offset " + format_bytes(t.offset) +
+                         " goes past the end of the " + std::string{to_string(t.region)} + " region (" +
+                         format_bytes(region_size) + ")");
+}
+
+void Builder::check_forked_layouts() {
+    // Who forks whom: a forked declaration may be forked from several places, but they
+    // must agree on the layout it inherits. Chains (a forked child that forks) resolve
+    // parent first; each pass settles at least one more level, so |processes| passes do.
+    const std::size_t n = s_.processes.size();
+    std::vector<std::vector<std::pair<DeclIndex, SourceLoc>>> forkers(n);
+    for (DeclIndex p = 0; p < n; ++p)
+        for (const ThreadDecl& t : s_.processes[p].threads)
+            for_each_op(t.program, [&](const Op& o) {
+                if (const auto* f = std::get_if<op::Fork>(&o.v)) forkers[f->process].push_back({p, o.loc});
+            });
+    std::vector<bool> settled(n);
+    for (DeclIndex p = 0; p < n; ++p) settled[p] = s_.processes[p].start.has_value() || forkers[p].empty();
+    for (std::size_t pass = 0; pass < n; ++pass) {
+        bool changed = false;
+        for (DeclIndex p = 0; p < n; ++p) {
+            if (settled[p]) continue;
+            const auto& fs = forkers[p];
+            if (!std::all_of(fs.begin(), fs.end(), [&](const auto& f) { return settled[f.first]; })) continue;
+            const MemorySpec& first = s_.processes[fs.front().first].memory;
+            for (const auto& [parent, loc] : fs) {
+                const MemorySpec& m = s_.processes[parent].memory;
+                if (m.code != first.code || m.data != first.data || m.heap != first.heap)
+                    r_.fail(loc, process_label(p) + " is forked by " + process_label(fs.front().first) + " and by " +
+                                     process_label(parent) +
+                                     ", whose address spaces differ in size; a forked child inherits its parent's");
+            }
+            s_.processes[p].memory = first;
+            settled[p] = changed = true;
+        }
+        if (!changed) break;
+    }
+    for (const DeferredTouch& d : deferred_touches_)
+        check_touch(d.touch, s_.processes[d.process].memory, 0, d.loc);
+}
+
 void Builder::read_programs() {
     for (DeclIndex pi = 0; pi < s_.processes.size(); ++pi)
         for (DeclIndex ti = 0; ti < s_.processes[pi].threads.size(); ++ti)
@@ -656,17 +723,10 @@ OpVariant Builder::read_op_body(const std::string& name, const Field& arg, Sourc
         if (t.bytes == 0) r_.fail(bf.loc(), "`bytes` must be at least 1B");
         if (const Field* o = m.get("offset")) t.offset = r_.size(*o);
         if (const Field* w = m.get("write")) t.write = r_.boolean(*w);
-        std::uint64_t region_size = 0;
-        switch (t.region) {
-            case Region::code: region_size = proc.memory.code; break;
-            case Region::data: region_size = proc.memory.data; break;
-            case Region::heap: region_size = proc.memory.heap; break;
-            case Region::stack: region_size = thread.stack; break;
-        }
-        if (t.offset > region_size || t.bytes > region_size - t.offset)
-            r_.fail(bf.loc(), "`touch` of " + format_bytes(t.bytes) + " at offset " + format_bytes(t.offset) +
-                                  " goes past the end of the " + std::string{to_string(t.region)} + " region (" +
-                                  format_bytes(region_size) + ")");
+        // A forked process's code, data and heap sizes are its parent's, known only once
+        // every program has been read (check_forked_layouts).
+        if (!proc.start && t.region != Region::stack) deferred_touches_.push_back({ctx.process, t, bf.loc()});
+        else check_touch(t, proc.memory, thread.stack, bf.loc());
         return t;
     }
     if (name == "spawn") return spawn_ref(arg, ctx);

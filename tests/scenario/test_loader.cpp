@@ -78,7 +78,9 @@ TEST_CASE("full scenario: processes, threads and defaults") {
     const ProcessDecl& child = s.processes[1];
     CHECK(child.count == 2);
     CHECK_FALSE(child.start.has_value());
-    CHECK(child.memory.heap == MemorySpec{}.heap);
+    // A forked child has its forker's layout (`app`: 16MiB heap), not the default.
+    CHECK(child.memory.heap == 16 * 1024 * 1024);
+    CHECK(child.memory.data == 256 * 1024);
     CHECK(child.threads[0].priority == 10);
     CHECK(child.threads[0].start == 1_ms);
     CHECK(s.processes[2].count == 1'000'000);
