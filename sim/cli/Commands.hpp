@@ -8,6 +8,10 @@ namespace CLI {
 class App;
 }
 
+namespace ostwin {
+struct LoadLimits;
+}
+
 namespace ostwin::cli {
 
 using Action = std::function<int()>;
@@ -17,6 +21,9 @@ void add_check_command(CLI::App& app, Action& action);
 void add_native_command(CLI::App& app, Action& action);
 void add_export_command(CLI::App& app, Action& action);
 void add_calibrate_command(CLI::App& app, Action& action);
-void add_compare_command(CLI::App& app, Action& action);
+
+/// The loader's limits as options (--max-threads N, ...), shared by every subcommand
+/// that loads a scenario: the loader's limit errors name these flags.
+void add_load_limit_options(CLI::App& sub, LoadLimits& limits);
 
 }  // namespace ostwin::cli

@@ -102,14 +102,7 @@ void add_check_command(CLI::App& app, Action& action) {
     sub->add_option("FILE", opts->file, "scenario file")->required();
     sub->add_option("--dot", opts->dot, "write the topology as Graphviz DOT to this file");
     sub->add_flag("--json", opts->json, "print the result as one JSON object");
-    // The loader's limit errors name these flags (docs/security.md).
-    LoadLimits& l = opts->limits;
-    sub->add_option("--max-processes", l.max_processes, "limit on process instances")->capture_default_str();
-    sub->add_option("--max-threads", l.max_threads, "limit on thread instances")->capture_default_str();
-    sub->add_option("--max-op-nodes", l.max_op_nodes, "limit on ops as written")->capture_default_str();
-    sub->add_option("--max-nesting", l.max_nesting, "limit on nested repeat depth")->capture_default_str();
-    sub->add_option("--max-repeat", l.max_repeat, "limit on one repeat's count")->capture_default_str();
-    sub->add_option("--max-file-bytes", l.max_file_bytes, "limit on the scenario file's size")->capture_default_str();
+    add_load_limit_options(*sub, opts->limits);
     sub->callback([&action, opts] { action = [opts]() -> int { return run_check(*opts); }; });
 }
 

@@ -29,6 +29,7 @@ struct NativeArgs {
     bool allow_large = false;
     bool no_sched_switch = false;
     std::string watchdog = "60s";
+    LoadLimits limits;
 };
 
 #if OSTWIN_HAVE_NATIVE
@@ -44,7 +45,7 @@ int run_native(const NativeArgs& a) {
     if (ns <= 0) throw UsageError("--watchdog must be positive");
     o.watchdog = Time{ns};
 
-    const Scenario s = load_scenario_file(a.file);
+    const Scenario s = load_scenario_file(a.file, a.limits);
     native::Result r = native::run_scenario(s, o);
 
     for (const std::string& n : r.notes) std::cerr << "ostwin native: note: " << n << '\n';
@@ -79,6 +80,7 @@ void add_native_command(CLI::App& app, Action& action) {
                   "Run every thread as SCHED_OTHER without touching sysctls (no root needed)");
     sub->add_option("--watchdog", args->watchdog, "End a run that takes longer than this (default 60s)");
     sub->add_flag("--allow-large", args->allow_large, "Lift the limits on processes, threads and mapped memory");
+    add_load_limit_options(*sub, args->limits);
     sub->add_flag("--no-sched-switch", args->no_sched_switch, "Do not record the kernel's sched_switch events");
     sub->callback([&action, args] {
 #if OSTWIN_HAVE_NATIVE

@@ -31,6 +31,7 @@ struct RunArgs {
     std::optional<std::uint64_t> seed;
     std::uint64_t max_events = 0;
     std::string until;
+    LoadLimits limits;
 };
 
 /// A progress line on stderr for runs longer than about a second, only on a terminal.
@@ -74,7 +75,7 @@ int run(const RunArgs& a) {
                              "e.g. `ostwin run scenarios/demo/threads.yaml --trace t.jsonl`");
         return run_builtin_demo(std::cout, a.json);
     }
-    Scenario s = load_scenario_file(a.file);
+    Scenario s = load_scenario_file(a.file, a.limits);
     EngineOptions o;
     o.trace_path = a.trace;
     o.seed = a.seed;
@@ -124,6 +125,7 @@ void add_run_command(CLI::App& app, Action& action) {
     sub->add_option("--max-events", args->max_events, "Stop after this many events (default: no limit)")
         ->check(CLI::PositiveNumber);
     sub->add_option("--until", args->until, "Stop at this simulated time, e.g. 2s");
+    add_load_limit_options(*sub, args->limits);
     sub->callback([&action, args] { action = [args] { return run(*args); }; });
 }
 

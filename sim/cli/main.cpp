@@ -12,7 +12,7 @@
 
 int main(int argc, char** argv) {
     CLI::App app{"ostwin: an operating-system simulator with a real twin.\n"
-                 "Simulate a scenario, run it for real on Linux, compare and replay.\n"
+                 "Simulate a scenario, run it for real on Linux, calibrate and replay.\n"
                  "Scenario format: docs/scenario-format.md"};
     app.require_subcommand(0, 1);
     app.set_version_flag("--version", "ostwin 0.1.0");
@@ -23,7 +23,6 @@ int main(int argc, char** argv) {
     ostwin::cli::add_native_command(app, action);
     ostwin::cli::add_export_command(app, action);
     ostwin::cli::add_calibrate_command(app, action);
-    ostwin::cli::add_compare_command(app, action);
 
     try {
         app.parse(argc, argv);
