@@ -23,6 +23,7 @@
 #include <memory>
 #include <vector>
 
+#include "sim/core/Overload.hpp"
 #include "native/Channels.hpp"
 #include "native/Runtime.hpp"
 
@@ -35,13 +36,6 @@ std::int64_t mono_ns() {
 }
 
 namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-    using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 std::int64_t thread_cpu_ns() {
     timespec ts{};
@@ -252,7 +246,7 @@ Flow run_op(ThreadCtx& c, const Op& o) {
     };
 
     const Flow flow = std::visit(
-        Overloaded{
+        Overload{
             [&](const op::Compute& x) {
                 c.record(ev_op_begin, &o, 0, x.duration.ns());
                 // Spin on the thread's own CPU clock: time spent preempted does not count.

@@ -1,5 +1,7 @@
 #include "sim/analysis/LockOrder.hpp"
 
+#include "sim/core/Overload.hpp"
+
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/strong_components.hpp>
 
@@ -13,14 +15,7 @@ namespace ostwin {
 
 namespace {
 
-template <class... Fs>
-struct Overload : Fs... {
-    using Fs::operator()...;
-};
-template <class... Fs>
-Overload(Fs...) -> Overload<Fs...>;
-
-std::string q(const std::string& name) { return "`" + name + "`"; }
+std::string q(const std::string& name) { return quoted(name); }
 
 // Nested repeats that do not balance their locks are walked twice per level; this caps
 // the total so a pathological file cannot make `check` exponential.

@@ -1,3 +1,4 @@
+#include "sim/core/Overload.hpp"
 #include "sim/analysis/ScenarioChecks.hpp"
 
 #include <algorithm>
@@ -9,14 +10,7 @@ namespace ostwin {
 
 namespace {
 
-template <class... Fs>
-struct Overload : Fs... {
-    using Fs::operator()...;
-};
-template <class... Fs>
-Overload(Fs...) -> Overload<Fs...>;
-
-std::string q(const std::string& name) { return "`" + name + "`"; }
+std::string q(const std::string& name) { return quoted(name); }
 
 void add(std::vector<ScenarioUse::User>& v, ScenarioUse::User u) {
     // Programs are walked in declaration order, so a user is always appended last if at all.

@@ -11,6 +11,7 @@
 #include <string>
 #include <variant>
 
+#include "sim/core/Overload.hpp"
 #include "sim/cli/Commands.hpp"
 #include "sim/core/Error.hpp"
 #include "sim/trace/TraceReader.hpp"
@@ -21,11 +22,6 @@ namespace {
 
 using nlohmann::json;
 using namespace ostwin::trace;
-
-template <class... Ts>
-struct Overloaded : Ts... { using Ts::operator()...; };
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 /// Trace-event timestamps are microseconds; ns / 1000 as a double is exact to the ns for any
 /// trace shorter than about 100 days.
@@ -98,7 +94,7 @@ void export_perfetto(const Trace& tr, std::ostream& out) {
     auto channel_name = [&](int ch) { const ChannelInfo* c = tr.channel(ch); return c ? c->name : std::to_string(ch); };
 
     for (const auto& rec : tr.records) {
-        std::visit(Overloaded{
+        std::visit(Overload{
             [&](const StateRec& r) {
                 json args = json::object();
                 if (r.why) args["why"] = tr.str(r.why);

@@ -26,6 +26,15 @@ ScenarioError::ScenarioError(std::string file, SourceLoc loc, std::string messag
       message_(std::move(message)),
       hint_(std::move(hint)) {}
 
+std::string quoted(std::string_view text) {
+    std::string s;
+    s.reserve(text.size() + 2);
+    s.push_back('`');
+    s.append(text);
+    s.push_back('`');
+    return s;
+}
+
 std::size_t edit_distance(const std::string& a, const std::string& b) {
     // Optimal string alignment distance: insertions, deletions, substitutions and
     // transpositions of neighbours each cost one ("compte" -> "compute" is 1).

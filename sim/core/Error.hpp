@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace ostwin {
 
@@ -53,6 +54,9 @@ template <typename Range>
 std::string did_you_mean(const std::string& word, const Range& candidates);
 
 std::size_t edit_distance(const std::string& a, const std::string& b);
+
+/// A name or value as messages quote it: `text`.
+std::string quoted(std::string_view text);
 
 template <typename Range>
 std::string did_you_mean(const std::string& word, const Range& candidates) {

@@ -37,14 +37,6 @@ constexpr std::size_t kMaxIntegerDigits = 30;
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-std::string quoted(std::string_view text) {
-    std::string s;
-    s.reserve(text.size() + 2);
-    s.push_back('`');
-    s.append(text);
-    s.push_back('`');
-    return s;
-}
 
 std::string lower(std::string_view s) {
     std::string r{s};

@@ -13,14 +13,7 @@ SourceLoc loc_of(const YAML::Mark& m) {
 
 SourceLoc loc_of(const YAML::Node& n) { return loc_of(n.Mark()); }
 
-std::string q(std::string_view text) {
-    std::string s;
-    s.reserve(text.size() + 2);
-    s.push_back('`');
-    s.append(text);
-    s.push_back('`');
-    return s;
-}
+std::string q(std::string_view text) { return quoted(text); }
 
 SourceLoc Field::loc() const {
     // yaml-cpp marks an empty value (`key:`) at whatever follows it; the key is clearer.

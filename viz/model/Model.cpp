@@ -1,5 +1,7 @@
 #include "viz/model/Model.hpp"
 
+#include "sim/core/Overload.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -9,11 +11,6 @@
 namespace ostwin::viz {
 
 namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... { using Ts::operator()...; };
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 Rgb hsl(double h, double s, double l) {
     // Standard HSL -> RGB; h in degrees.
@@ -192,7 +189,7 @@ void Model::build() {
     for (const auto& rec : trace_.records) {
         const std::int64_t t = trace::time_of(rec).ns();
         event_times_.push_back(t);
-        std::visit(Overloaded{
+        std::visit(Overload{
             [&](const trace::StateRec& r) {
                 open_thread(r.tid, t, lane_state_of(r, trace_), -1, r.why, r.on);
             },
