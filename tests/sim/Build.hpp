@@ -1,6 +1,8 @@
 #pragma once
 // Scenario values built in C++ for the engine tests (no YAML): textbook exercises use the
 // zero cost profile so that the hand-computed answers are exact.
+#include <catch2/catch.hpp>
+
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -140,6 +142,13 @@ inline const ProcessSummary& proc(const Summary& sm, const std::string& name) {
     for (const ProcessSummary& p : sm.processes)
         if (p.name == name) return p;
     throw std::runtime_error("no process " + name);
+}
+
+/// Simulates `s` and requires that it stopped for the expected reason.
+inline Summary run(const Scenario& s, StopReason expect = StopReason::finished) {
+    RunResult r = simulate(s);
+    REQUIRE(r.stop == expect);
+    return r.summary;
 }
 
 }  // namespace ostwin::test

@@ -7,11 +7,6 @@ using namespace ostwin;
 using namespace ostwin::test;
 
 namespace {
-Summary run(const Scenario& s) {
-    RunResult r = simulate(s);
-    REQUIRE(r.stop == StopReason::finished);
-    return r.summary;
-}
 std::string name_of(Policy p) { return std::string{to_string(p)}; }
 }  // namespace
 

@@ -10,11 +10,6 @@ using namespace ostwin;
 using namespace ostwin::test;
 
 namespace {
-Summary run(const Scenario& s) {
-    RunResult r = simulate(s);
-    REQUIRE(r.stop == StopReason::finished);
-    return r.summary;
-}
 Scenario costly(Policy p, std::uint32_t cpus = 1) {
     Scenario s = scenario(p, cpus);
     s.costs.cs_thread = 1_us;

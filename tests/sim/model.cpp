@@ -9,11 +9,6 @@ using namespace ostwin;
 using namespace ostwin::test;
 
 namespace {
-Summary run(const Scenario& s, StopReason expect = StopReason::finished) {
-    RunResult r = simulate(s);
-    REQUIRE(r.stop == expect);
-    return r.summary;
-}
 std::string trace_of(const Scenario& s, const std::string& name) {
     const std::string path = temp_path(name);
     EngineOptions o;

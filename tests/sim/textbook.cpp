@@ -7,14 +7,6 @@
 using namespace ostwin;
 using namespace ostwin::test;
 
-namespace {
-Summary run(const Scenario& s) {
-    RunResult r = simulate(s);
-    REQUIRE(r.stop == StopReason::finished);
-    return r.summary;
-}
-}  // namespace
-
 TEST_CASE("fcfs: P1 24, P2 3, P3 3 all at 0") {
     Scenario s = scenario(Policy::fcfs);
     process(s, "P1", 0_ms, {compute(24_ms)});
