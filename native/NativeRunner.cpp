@@ -74,6 +74,11 @@ void check_supported(const Scenario& s, const Options& o) {
     if (p == Policy::sjf || p == Policy::srtf || p == Policy::mlfq)
         throw EnvironmentError("policy `" + std::string{to_string(p)} +
                                "` is simulator only; `ostwin native` runs fcfs, rr, priority and fair");
+    // Linux has no non-preemptive fixed-priority class: SCHED_FIFO always lets a higher
+    // priority thread that wakes take the CPU. Refuse rather than run something else.
+    if (p == Policy::priority && !s.scheduler.preemptive)
+        throw EnvironmentError("policy `priority` with `preemptive: false` is simulator only: Linux's SCHED_FIFO "
+                               "always preempts for a higher priority; use `preemptive: true` to run it natively");
     if (geteuid() != 0 && !o.unprivileged)
         throw EnvironmentError("`ostwin native` needs root to use SCHED_FIFO/SCHED_RR and the RT sysctls; "
                                "run it as root, or pass --unprivileged to run everything as SCHED_OTHER");
@@ -689,7 +694,6 @@ Result run_scenario(const Scenario& s, const Options& o) {
             break;
         case Policy::priority:
             mapping = "SCHED_FIFO with each thread's priority (clamped to 1..97)";
-            if (!s.scheduler.preemptive) mapping += "; preemptive: false is not honoured natively (SCHED_FIFO preempts)";
             break;
         default: mapping = "SCHED_OTHER with each thread's nice"; break;
     }

@@ -326,6 +326,14 @@ TEST_CASE("simulator-only policies and too many CPUs are refused as environment 
             CHECK(std::string{e.what()}.find("policy `" + policy + "` is simulator only") != std::string::npos);
         }
     }
+    const Scenario np = load("ostwin: 1\nname: x\nmachine: {cpus: 1}\nscheduler: {policy: priority, preemptive: false}\n"
+                             "processes:\n  - {name: p, threads: [{name: m, program: [{compute: 1ms}]}]}\n");
+    try {
+        native::run_scenario(np, opts());
+        FAIL("non-preemptive priority was not refused");
+    } catch (const EnvironmentError& e) {
+        CHECK(std::string{e.what()}.find("`preemptive: false` is simulator only") != std::string::npos);
+    }
     const Scenario s = load("ostwin: 1\nname: x\nmachine: {cpus: 64}\nscheduler: {policy: fcfs}\n"
                             "processes:\n  - {name: p, threads: [{name: m, program: [{compute: 1ms}]}]}\n");
     try {
