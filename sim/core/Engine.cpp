@@ -607,6 +607,13 @@ void Engine::advance(std::uint32_t c) {
     }
 }
 
+bool Engine::enter_syscall(ThreadIdx t, const Instr& in) {
+    trace_op_begin(t, in);
+    charge_sys(t, s_.costs.syscall);
+    th_[t].phase = 1;
+    return true;
+}
+
 void Engine::charge_sys(ThreadIdx t, Time cost) {
     Tcb& th = th_[t];
     th.work = cost;
@@ -650,12 +657,7 @@ bool Engine::step(std::uint32_t c, ThreadIdx t) {
             return true;
         case Opcode::sleep:
         case Opcode::io:
-            if (th.phase == 0) {
-                trace_op_begin(t, in);
-                charge_sys(t, s_.costs.syscall);
-                th.phase = 1;
-                return true;
-            }
+            if (th.phase == 0) return enter_syscall(t, in);
             th.phase = 2;
             if (in.op == Opcode::sleep) {
                 std::string why = tw_ ? "sleeping until " + format_time(now_ + Time{in.x}) : std::string{};
@@ -666,23 +668,13 @@ bool Engine::step(std::uint32_t c, ThreadIdx t) {
             }
             return false;
         case Opcode::yield:
-            if (th.phase == 0) {
-                trace_op_begin(t, in);
-                charge_sys(t, s_.costs.syscall);
-                th.phase = 1;
-                return true;
-            }
+            if (th.phase == 0) return enter_syscall(t, in);
             trace_op_end(t, in);
             ++th.pc;
             th.phase = 0;
             return do_yield(c, t);
         case Opcode::exit:
-            if (th.phase == 0) {
-                trace_op_begin(t, in);
-                charge_sys(t, s_.costs.syscall);
-                th.phase = 1;
-                return true;
-            }
+            if (th.phase == 0) return enter_syscall(t, in);
             trace_op_end(t, in);
             end_thread(t, ThreadState::terminated, "exit");
             return false;
