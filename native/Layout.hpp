@@ -59,6 +59,7 @@ struct alignas(64) ThreadSlot {
     std::int64_t finish_ns;               ///< -1: never finished
     ThreadStats before, after;
     std::uint32_t stats_ok;               ///< `after` was written by the thread itself
+    std::uint64_t cow_faults;             ///< pages its write touches found shared (pagemap), see Worker.cpp
     std::atomic<std::uint64_t> n_events;
     std::atomic<std::uint64_t> dropped;
     std::uint64_t capacity;               ///< events the thread's array holds
@@ -76,7 +77,8 @@ struct alignas(64) ProcSlot {
     std::int64_t end_ns;
     std::atomic<std::int64_t> crash_ns;   ///< set by a `crash` op just before the fault
     std::uint64_t vmhwm_bytes;
-    std::uint32_t stats_ok;               ///< the controller wrote vmhwm before exiting
+    std::uint64_t vmrss_bytes;            ///< VmRSS when the last scenario thread had ended
+    std::uint32_t stats_ok;               ///< the controller wrote vmhwm/vmrss before exiting
 };
 
 /// A byte ring with message framing, for `shm` (process-shared) and `queue` (in-process).
@@ -99,6 +101,10 @@ struct alignas(64) ChannelShm {
     pthread_mutex_t rlock;
     RingShm ring;
     std::uint64_t max_message;               ///< largest payload + header sent on it
+    // Summary figures, updated by the threads right after their send/recv returned.
+    std::atomic<std::int64_t> queued;        ///< payload bytes sent and not yet received
+    std::atomic<std::uint64_t> max_queued;   ///< high-water mark of `queued` after a send
+    std::atomic<std::int64_t> ipc_cpu_ns;    ///< thread CPU time spent in send/recv calls
 };
 
 struct alignas(64) LockShm {
@@ -117,6 +123,8 @@ struct alignas(64) Control {
     std::int64_t t0;                     ///< release instant, CLOCK_MONOTONIC ns
     std::int32_t runner_pid;
     std::int32_t pgid;
+    std::uint32_t count_cow;             ///< the scenario forks: write touches look for shared pages
+    std::atomic<std::uint32_t> mem_dirty;  ///< set after touch/fork/spawn: the runner samples memory
 };
 
 /// Message header on every channel kind: boundaries, number, end-of-senders marker.

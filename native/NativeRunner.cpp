@@ -21,6 +21,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <thread>
@@ -39,6 +41,9 @@ namespace {
 constexpr int kOnePriority = 50;
 constexpr std::uint64_t kMaxEventsPerThread = 1u << 20;
 constexpr std::uint64_t kMaxEventBytes = std::uint64_t{256} << 20;
+
+/// Period of the watch loop's unique-memory samples.
+constexpr std::int64_t kMemorySampleNs = 10'000'000;
 
 long futex(void* addr, int op, std::uint32_t val, const timespec* ts = nullptr) {
     return syscall(SYS_futex, addr, op, val, ts, nullptr, 0);
@@ -328,6 +333,48 @@ void create_channels(Runtime& rt, std::vector<std::uint64_t>& max_payload, nlohm
     }
 }
 
+/// The SCHED_RR timeslice the kernel really gives: sched_rr_timeslice_ms is converted to
+/// whole jiffies (HZ 250: 1 ms becomes 4 ms), which sched_rr_get_interval() reports for a
+/// SCHED_RR thread. A short-lived probe thread asks; -1 when it cannot.
+std::int64_t rr_timeslice_effective_ns() {
+    std::int64_t out = -1;
+    std::thread probe([&] {
+        sched_param sp{};
+        sp.sched_priority = 1;
+        timespec ts{};
+        if (pthread_setschedparam(pthread_self(), SCHED_RR, &sp) == 0 && sched_rr_get_interval(0, &ts) == 0)
+            out = std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+    });
+    probe.join();
+    return out;
+}
+
+/// Unique anonymous memory of the run's live processes right now: the sum of their
+/// `Pss_Anon` (smaps_rollup), where a page shared copy-on-write by n processes counts 1/n
+/// in each, so every page counts once (docs/native.md, "Memory figures").
+std::uint64_t unique_anon_bytes(const Runtime& rt, std::uint32_t P) {
+    std::uint64_t sum = 0;
+    char path[64];
+    char buf[4096];
+    for (std::uint32_t p = 0; p < P; ++p) {
+        const pid_t pid = rt.procs[p].os_pid.load();
+        if (pid <= 0 || rt.procs[p].state.load() == static_cast<std::uint32_t>(ProcState::ended)) continue;
+        std::snprintf(path, sizeof path, "/proc/%d/smaps_rollup", static_cast<int>(pid));
+        const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) continue;
+        const ssize_t n = ::read(fd, buf, sizeof buf - 1);
+        ::close(fd);
+        if (n <= 0) continue;
+        buf[n] = '\0';
+        const char* at = std::strstr(buf, "\nPss_Anon:");
+        if (!at) at = std::strstr(buf, "\nPss:");
+        if (!at) continue;
+        at = std::strchr(at, ':') + 1;
+        sum += std::strtoull(at, nullptr, 10) * 1024;
+    }
+    return sum;
+}
+
 std::string describe_op(const Runtime& rt, const Op* o, std::uint32_t pi) {
     if (!o) return "-";
     std::string s{op_name(o->v)};
@@ -392,9 +439,11 @@ Result run_scenario(const Scenario& s, const Options& o) {
     rt.senders.assign(C, {});
     std::vector<std::uint64_t> max_payload(C, 0);
     std::vector<std::vector<std::uint32_t>> uses(T);  // channels each thread touches
+    bool forks = false;                                // any `fork` op: count copy-on-write faults
     for (std::uint32_t t = 0; t < T; ++t) {
         const std::uint32_t pi = inst.thread(t).process;
         for_each_op(inst.thread_decl(t).program, [&](const Op& op) {
+            if (std::holds_alternative<op::Fork>(op.v)) forks = true;
             if (const auto* snd = std::get_if<op::Send>(&op.v)) {
                 const std::uint32_t id = obj.channel_id(snd->channel, pi);
                 if (rt.senders[id].empty() || rt.senders[id].back() != t) rt.senders[id].push_back(t);
@@ -450,11 +499,31 @@ Result run_scenario(const Scenario& s, const Options& o) {
     rt.size = align_up(off, 4096);
 
     RunGuard guard{rt};
+    // SIGINT/SIGTERM/SIGHUP arrive through a signalfd polled by the watch loop: no async
+    // handler races, and the clean-up runs on the normal path. Blocked before anything is
+    // created (queue names, sysctls, tracefs instance): a signal during setup is only
+    // noticed later, never a default-action death that leaves them behind. SIGHUP: the
+    // terminal (or the session of the runner's parent) went away.
+    sigset_t watch;
+    sigemptyset(&watch);
+    sigaddset(&watch, SIGCHLD);
+    sigaddset(&watch, SIGINT);
+    sigaddset(&watch, SIGTERM);
+    sigaddset(&watch, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &watch, &guard.old_mask);
+    guard.mask_set = true;
+    sigset_t stop_set;
+    sigemptyset(&stop_set);
+    sigaddset(&stop_set, SIGINT);
+    sigaddset(&stop_set, SIGTERM);
+    sigaddset(&stop_set, SIGHUP);
+    guard.sigfd = signalfd(-1, &stop_set, SFD_CLOEXEC | SFD_NONBLOCK);
     // Populated now so recording never page-faults on the hot path.
     void* base = mmap(nullptr, rt.size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
     if (base == MAP_FAILED) throw EnvironmentError("cannot map " + format_bytes(rt.size) + " of shared memory: " + std::strerror(errno));
     rt.base = base;
     rt.ctl = new (rt.at(off_ctl)) Control{};
+    rt.ctl->count_cow = forks ? 1 : 0;
     rt.threads = reinterpret_cast<ThreadSlot*>(rt.at(off_threads));
     rt.procs = reinterpret_cast<ProcSlot*>(rt.at(off_procs));
     rt.channels = reinterpret_cast<ChannelShm*>(rt.at(off_channels));
@@ -501,21 +570,8 @@ Result run_scenario(const Scenario& s, const Options& o) {
     }
     nlohmann::json rt_during = {{"sched_rt_runtime_us", read_sysctl(kRtRuntime).value_or(-2)},
                                 {"sched_rr_timeslice_ms", read_sysctl(kRrTimeslice).value_or(-2)}};
+    if (rt.privileged && s.scheduler.policy == Policy::rr) rt_during["rr_timeslice_effective_ns"] = rr_timeslice_effective_ns();
 
-    // SIGINT/SIGTERM arrive through a signalfd polled by the watch loop: no async handler
-    // races, and the clean-up runs on the normal path.
-    sigset_t watch;
-    sigemptyset(&watch);
-    sigaddset(&watch, SIGCHLD);
-    sigaddset(&watch, SIGINT);
-    sigaddset(&watch, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &watch, &guard.old_mask);
-    guard.mask_set = true;
-    sigset_t stop_set;
-    sigemptyset(&stop_set);
-    sigaddset(&stop_set, SIGINT);
-    sigaddset(&stop_set, SIGTERM);
-    guard.sigfd = signalfd(-1, &stop_set, SFD_CLOEXEC | SFD_NONBLOCK);
     guard.pidfds.assign(P, -1);
     prctl(PR_GET_CHILD_SUBREAPER, &guard.old_subreaper);
     prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -622,6 +678,7 @@ Result run_scenario(const Scenario& s, const Options& o) {
 
     // ---- release: time zero ----------------------------------------------------------
     rt.ctl->t0 = mono_ns();
+    rt.ctl->mem_dirty.store(1);  // first unique-memory sample: every parked thread exists
     rt.ctl->release.store(1);
     futex(&rt.ctl->release, FUTEX_WAKE, INT_MAX);
 
@@ -649,7 +706,11 @@ Result run_scenario(const Scenario& s, const Options& o) {
                     eof_pending.push_back(id);
         }
     };
+    std::uint64_t unique_peak = 0;
     while (!interrupted) {
+        // Memory changes only with touch, fork and spawn ops (they set mem_dirty): sample
+        // then, at most once per round (a smaps_rollup read costs ~0.2 ms per process).
+        if (rt.ctl->mem_dirty.exchange(0)) unique_peak = std::max(unique_peak, unique_anon_bytes(rt, P));
         for (std::uint32_t p = 0; p < P; ++p)
             if (rt.procs[p].state.load() == static_cast<std::uint32_t>(ProcState::ended)) on_process_end(p);
         std::erase_if(eof_pending, [&](std::uint32_t id) { return try_push_eof(rt, id); });
@@ -659,7 +720,8 @@ Result run_scenario(const Scenario& s, const Options& o) {
             watchdog = true;
             break;
         }
-        const std::int64_t wait_ns = std::min<std::int64_t>(left, eof_pending.empty() ? 100'000'000 : 2'000'000);
+        // Every 10 ms at most: the unique-memory sample above is taken once per round.
+        const std::int64_t wait_ns = std::min<std::int64_t>(left, eof_pending.empty() ? kMemorySampleNs : 2'000'000);
         watch_processes(static_cast<int>(std::max<std::int64_t>(1, wait_ns / 1'000'000)));
     }
     const std::int64_t end_abs = mono_ns();
@@ -691,6 +753,8 @@ Result run_scenario(const Scenario& s, const Options& o) {
         case Policy::rr:
             mapping = "SCHED_RR at RT priority " + std::to_string(kOnePriority) + ", sched_rr_timeslice_ms = " +
                       rt_during["sched_rr_timeslice_ms"].dump();
+            if (rt_during.contains("rr_timeslice_effective_ns"))
+                mapping += " (effective timeslice " + rt_during["rr_timeslice_effective_ns"].dump() + " ns: whole jiffies)";
             break;
         case Policy::priority:
             mapping = "SCHED_FIFO with each thread's priority (clamped to 1..97)";
@@ -712,6 +776,9 @@ Result run_scenario(const Scenario& s, const Options& o) {
                               {"schedstat", true},
                               {"proc_status", true},
                               {"rusage", true},
+                              {"unique_memory", "sum of Pss_Anon of the run's processes (smaps_rollup), sampled at most every 10 ms after touch, fork and spawn ops"},
+                              {"cow_faults", forks ? "write touches: pages present and not exclusively mapped (pagemap) before the write"
+                                                   : "no fork op: 0"},
                               {"sched_switch", !switches.empty() || (o.sched_switch && sst_why.empty())}};
     if (switches.empty()) {
         sources["sched_switch"] = false;
@@ -728,6 +795,7 @@ Result run_scenario(const Scenario& s, const Options& o) {
 
     ReportInput in{rt, facts, switches, end_abs - rt.ctl->t0, watchdog, interrupted};
     build_report(in, o, result);
+    result.summary.unique_peak_bytes = unique_peak;
     result.watchdog_fired = watchdog;
     result.interrupted = interrupted;
     result.signal = stop_signal;

@@ -111,6 +111,7 @@ void write_op_args(TraceWriter& w, const Runtime& rt, const Event& e, std::uint3
                     w.field("write", x.write);
                 } else {
                     w.field("faults", e.b);
+                    w.field("cow", e.a);
                 }
             } else if constexpr (std::is_same_v<T, op::Spawn>) {
                 w.field("target", rt.inst->thread_id(e.a));
@@ -167,6 +168,7 @@ void build_report(const ReportInput& in, const Options& o, Result& result) {
         pr.parent = ps.parent;
         pr.crashed = crashed[p];
         pr.peak_rss_bytes = ps.stats_ok ? ps.vmhwm_bytes : 0;
+        pr.final_rss_bytes = ps.stats_ok ? ps.vmrss_bytes : 0;
         if (created) {
             pr.start_ns = ps.start_ns;
             if (crashed[p]) pr.end_ns = ps.crash_ns.load() >= 0 ? ps.crash_ns.load() : in.end_ns;
@@ -349,8 +351,13 @@ void build_report(const ReportInput& in, const Options& o, Result& result) {
             ts.preemptions = a.involuntary - b.involuntary;
             ts.migrations = a.migrations - b.migrations;
             counter_switches += ts.voluntary + ts.preemptions;
-            sum.processes[pi].page_faults += (a.minflt - b.minflt) + (a.majflt - b.majflt);
+            // Linux counts a copy-on-write copy as a minor fault; the summary keeps them
+            // apart as the simulator does (page_faults + cow_faults = all faults).
+            const std::uint64_t faults = (a.minflt - b.minflt) + (a.majflt - b.majflt);
+            sum.processes[pi].page_faults += faults - std::min(faults, sl.cow_faults);
+            sum.processes[pi].cow_faults += sl.cow_faults;
         } else if (created) {
+            sum.processes[pi].cow_faults += sl.cow_faults;  // counted in shared memory: survives a crash
             // Statistics died with the process: CPU time from the compute ops recorded.
             for (std::uint64_t i = 0; i + 1 < n; ++i)
                 if (ev[i].kind == ev_op_begin && std::holds_alternative<op::Compute>(ev[i].op->v)) ts.cpu_ns += ev[i].b;
@@ -366,20 +373,69 @@ void build_report(const ReportInput& in, const Options& o, Result& result) {
     for (std::uint32_t t = 0; t < T; ++t)
         if (rt.threads[t].os_tid.load() > 0) tid_of[rt.threads[t].os_tid.load()] = t;
     if (!in.switches.empty()) {
+        // The op-derived states of each thread, by time: a kernel preemption is shown as
+        // `ready` only while the ops say the thread could run (not sleeping, blocked, ...).
+        std::vector<std::vector<std::pair<std::int64_t, bool>>> runnable(T);  // (t, may run)
+        for (const Out& r : out)
+            if (r.kind == OutKind::state && r.tid > 0) runnable[r.tid - 1].emplace_back(r.t, r.s == "ready");
+        for (auto& v : runnable) std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+        auto may_run = [&](std::uint32_t th, std::int64_t t) {
+            const auto& v = runnable[th];
+            auto it = std::upper_bound(v.begin(), v.end(), t, [](std::int64_t x, const auto& e) { return x < e.first; });
+            return it != v.begin() && std::prev(it)->second;
+        };
         std::map<int, std::uint32_t> last_proc_on_cpu;  // cpu -> process index + 1 (lazy TLB)
         std::map<std::uint32_t, int> last_cpu_of;       // thread -> cpu
         std::map<int, CpuSummary> cpus;
         std::map<int, std::pair<std::int64_t, std::uint32_t>> running;  // cpu -> (since, thread+1)
+        std::map<int, bool> cpu_idle;                                   // last record of the cpu is `idle`
+        // Exit epilogues: after its `terminated` record a thread still runs its exit path
+        // (end statistics, EOF markers, pthread exit) until the kernel switches it out.
+        // That is not scenario work: its lane ends at `terminated` with an `idle` record
+        // tagged "exit epilogue", and a switch back into it later counts as idle too.
+        std::vector<std::pair<std::int64_t, std::uint32_t>> finishes;  // (finish, thread)
+        for (std::uint32_t t = 0; t < T; ++t)
+            if (rt.threads[t].state.load() == static_cast<std::uint32_t>(ThreadState::done) && rt.threads[t].finish_ns >= 0)
+                finishes.emplace_back(rt.threads[t].finish_ns, t);
+        std::sort(finishes.begin(), finishes.end());
+        std::size_t next_finish = 0;
+        auto end_lanes_until = [&](std::int64_t upto) {
+            for (; next_finish < finishes.size() && finishes[next_finish].first <= upto; ++next_finish) {
+                const auto [ft, th] = finishes[next_finish];
+                for (auto it = running.begin(); it != running.end(); ++it) {
+                    if (it->second.second != th + 1) continue;
+                    CpuSummary& cs = cpus[it->first];
+                    cs.cpu = static_cast<std::uint32_t>(it->first);
+                    cs.busy_ns += ft - it->second.first;
+                    Out idle{ft, 0, OutKind::idle, th + 1, 0, nullptr};
+                    idle.x = it->first;
+                    idle.why = "exit epilogue";
+                    push(std::move(idle));
+                    cpu_idle[it->first] = true;
+                    running.erase(it);
+                    break;
+                }
+            }
+        };
+        auto finished_by = [&](std::uint32_t th, std::int64_t t) {
+            return rt.threads[th].state.load() == static_cast<std::uint32_t>(ThreadState::done) &&
+                   rt.threads[th].finish_ns >= 0 && rt.threads[th].finish_ns <= t;
+        };
         for (const SwitchEvent& e : in.switches) {
             const std::int64_t t = e.t_ns - rt.ctl->t0;
             if (t < 0 || t > makespan) continue;
+            end_lanes_until(t);
             const auto prev = tid_of.find(e.prev_pid);
             const auto next = tid_of.find(e.next_pid);
             const bool prev_ours = prev != tid_of.end();
-            const bool next_ours = next != tid_of.end();
+            const bool next_ours = next != tid_of.end() && !finished_by(next->second, t);
             if (!prev_ours && !next_ours) continue;
             CpuSummary& cs = cpus[e.cpu];
             cs.cpu = static_cast<std::uint32_t>(e.cpu);
+            // Switched out while still runnable (prev_state R): preempted, the thread waits.
+            if (prev_ours && e.prev_state == 'R' && !finished_by(prev->second, t) && may_run(prev->second, t))
+                push({t, 0, OutKind::state, prev->second + 1, inst.thread(prev->second).process + 1, nullptr, "ready",
+                      "preempted (kernel sched_switch)"});
             if (auto r = running.find(e.cpu); r != running.end()) {
                 cs.busy_ns += t - r->second.first;
                 running.erase(r);
@@ -405,15 +461,20 @@ void build_report(const ReportInput& in, const Options& o, Result& result) {
                 last_proc_on_cpu[e.cpu] = np;
                 last_cpu_of[nt] = e.cpu;
                 running[e.cpu] = {t, nt + 1};
+                cpu_idle[e.cpu] = false;
             } else {
-                Out idle{t, 0, OutKind::idle, 0, 0, nullptr};
-                idle.x = e.cpu;
-                push(std::move(idle));
+                if (!cpu_idle[e.cpu]) {
+                    Out idle{t, 0, OutKind::idle, 0, 0, nullptr};
+                    idle.x = e.cpu;
+                    push(std::move(idle));
+                    cpu_idle[e.cpu] = true;
+                }
                 // Another task (or idle) takes the CPU; the address space it leaves loaded
                 // is no longer ours unless it is the idle task (lazy TLB).
                 if (e.next_pid != 0) last_proc_on_cpu[e.cpu] = 0;
             }
         }
+        end_lanes_until(makespan);
         for (auto& [cpu, r] : running) cpus[cpu].busy_ns += makespan - r.first;
         for (int cpu : rt.used_cpus) {
             CpuSummary cs = cpus.count(cpu) ? cpus[cpu] : CpuSummary{static_cast<std::uint32_t>(cpu)};
@@ -427,7 +488,12 @@ void build_report(const ReportInput& in, const Options& o, Result& result) {
         sum.context_switches.thread = counter_switches;
     }
 
-    for (auto& [id, c] : chans) sum.channels.push_back(c);
+    for (auto& [id, c] : chans) {
+        const ChannelShm& cs = *rt.ch[id].shm;
+        c.ipc_cpu_ns = cs.ipc_cpu_ns.load();
+        c.max_queued_bytes = cs.max_queued.load();
+        sum.channels.push_back(c);
+    }
     for (auto& [id, l] : locks) sum.locks.push_back(l);
     for (auto& [id, b] : barriers) sum.locks.push_back(b);
 
@@ -477,7 +543,9 @@ void build_report(const ReportInput& in, const Options& o, Result& result) {
                 w.record(Time{r.t}, "run").field("cpu", r.x).field("tid", r.tid).field("why", "kernel sched_switch").end();
                 break;
             case OutKind::idle:
-                w.record(Time{r.t}, "idle").field("cpu", r.x).end();
+                w.record(Time{r.t}, "idle").field("cpu", r.x);
+                if (!r.why.empty()) w.field("why", r.why).field("tid", r.tid);  // optional: an exit epilogue
+                w.end();
                 break;
             case OutKind::sw:
                 w.record(Time{r.t}, "switch")

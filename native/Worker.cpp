@@ -115,7 +115,11 @@ char* map_region(std::uint64_t bytes, bool populate) {
     if (bytes == 0) return nullptr;
     void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | (populate ? MAP_POPULATE : 0), -1, 0);
-    return p == MAP_FAILED ? nullptr : static_cast<char*>(p);
+    if (p == MAP_FAILED) return nullptr;
+    // Base pages whatever the host's transparent-huge-page setting: a touch faults and a
+    // fork copies page by page, as the simulator's 4 KiB pages do.
+    madvise(p, bytes, MADV_NOHUGEPAGE);
+    return static_cast<char*>(p);
 }
 
 struct ProcRt;
@@ -166,7 +170,56 @@ struct ProcRt {
     int efd = -1;  ///< written when live drops to 0
     char* region[3] = {nullptr, nullptr, nullptr};  ///< code, data, heap
     std::uint64_t region_size[3] = {0, 0, 0};
+    int pagemap_fd = -1;         ///< this process's /proc/self/pagemap when the scenario forks
+    std::uint64_t zero_pfn = 0;  ///< frame of the kernel's shared zero page (0: unknown)
 };
+
+constexpr std::uint64_t kPagemapPresent = std::uint64_t{1} << 63;
+constexpr std::uint64_t kPagemapExclusive = std::uint64_t{1} << 56;
+constexpr std::uint64_t kPagemapPfn = (std::uint64_t{1} << 55) - 1;
+
+/// Pages of [p, p + len) that a write would copy: resident and mapped by more than one
+/// address space (pagemap: present, not "exclusively mapped"), the shared zero page
+/// excluded when its frame is known. Reads pagemap in 512-entry chunks into a stack
+/// buffer: no allocation. Linux counts the copy as an ordinary minor fault; this is how
+/// the native runner tells copy-on-write faults apart (docs/native.md, "Memory figures").
+std::uint64_t shared_pages(const ProcRt& pr, const char* p, std::uint64_t len) {
+    if (pr.pagemap_fd < 0 || len == 0) return 0;
+    const std::uint64_t ps = page_size();
+    std::uint64_t first = reinterpret_cast<std::uintptr_t>(p) / ps;
+    const std::uint64_t last = (reinterpret_cast<std::uintptr_t>(p) + len - 1) / ps;
+    std::uint64_t entries[512];
+    std::uint64_t shared = 0;
+    while (first <= last) {
+        const std::uint64_t n = std::min<std::uint64_t>(512, last - first + 1);
+        const ssize_t r = ::pread(pr.pagemap_fd, entries, n * sizeof entries[0], static_cast<off_t>(first * sizeof entries[0]));
+        if (r <= 0) break;
+        const auto got = static_cast<std::uint64_t>(r) / sizeof entries[0];
+        for (std::uint64_t i = 0; i < got; ++i) {
+            const std::uint64_t e = entries[i];
+            if ((e & kPagemapPresent) && !(e & kPagemapExclusive) && !(pr.zero_pfn && (e & kPagemapPfn) == pr.zero_pfn)) ++shared;
+        }
+        first += got;
+    }
+    return shared;
+}
+
+/// Opens pagemap for copy-on-write counting and learns the zero page's frame (a page
+/// only read maps it; the frame number is visible to root only).
+void open_pagemap(ProcRt& pr) {
+    pr.pagemap_fd = ::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    if (pr.pagemap_fd < 0) return;
+    const std::uint64_t ps = page_size();
+    void* m = mmap(nullptr, ps, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) return;
+    (void)*static_cast<volatile char*>(m);
+    std::uint64_t e = 0;
+    if (::pread(pr.pagemap_fd, &e, sizeof e, static_cast<off_t>(reinterpret_cast<std::uintptr_t>(m) / ps * sizeof e)) ==
+            static_cast<ssize_t>(sizeof e) &&
+        (e & kPagemapPresent))
+        pr.zero_pfn = e & kPagemapPfn;
+    munmap(m, ps);
+}
 
 enum class Flow { next, exit };
 
@@ -263,9 +316,20 @@ Flow run_op(ThreadCtx& c, const Op& o) {
                 c.record(ev_op_begin, &o, id, static_cast<std::int64_t>(x.bytes));
                 const std::uint64_t msg = rt.ch[id].shm->next_msg.fetch_add(1);
                 const MsgHeader h{msg, x.bytes, 0, kMsgMagic};
+                ChannelShm& cs = *rt.ch[id].shm;
+                const std::int64_t cpu0 = thread_cpu_ns();
                 const SendStatus st = channel_send(rt, id, h, c.payload());
-                if (st.code != 0) c.record(ev_error, &o, st.code, st.err);
-                else c.record(ev_send, &o, id, static_cast<std::int64_t>(msg));
+                cs.ipc_cpu_ns.fetch_add(thread_cpu_ns() - cpu0, std::memory_order_relaxed);
+                if (st.code != 0) {
+                    c.record(ev_error, &o, st.code, st.err);
+                } else {
+                    c.record(ev_send, &o, id, static_cast<std::int64_t>(msg));
+                    const std::int64_t q = cs.queued.fetch_add(static_cast<std::int64_t>(x.bytes)) + static_cast<std::int64_t>(x.bytes);
+                    std::uint64_t seen = cs.max_queued.load(std::memory_order_relaxed);
+                    while (q > 0 && static_cast<std::uint64_t>(q) > seen &&
+                           !cs.max_queued.compare_exchange_weak(seen, static_cast<std::uint64_t>(q))) {
+                    }
+                }
                 c.record(ev_op_end, &o, id, 0);
                 return Flow::next;
             },
@@ -273,7 +337,11 @@ Flow run_op(ThreadCtx& c, const Op& o) {
                 const std::uint32_t id = rt.obj->channel_id(x.channel, pi);
                 c.record(ev_op_begin, &o, id, 0);
                 MsgHeader h{};
+                ChannelShm& cs = *rt.ch[id].shm;
+                const std::int64_t cpu0 = thread_cpu_ns();
                 const SendStatus st = channel_recv(rt, id, h, c.payload(), c.payload_size());
+                cs.ipc_cpu_ns.fetch_add(thread_cpu_ns() - cpu0, std::memory_order_relaxed);
+                if (st.code == 0 && !(h.flags & kMsgEof)) cs.queued.fetch_sub(static_cast<std::int64_t>(h.bytes));
                 if (st.code != 0) {
                     c.record(ev_error, &o, st.code, st.err);
                     c.record(ev_op_end, &o, id, 0);
@@ -388,16 +456,22 @@ Flow run_op(ThreadCtx& c, const Op& o) {
                     base = pr.region[r];
                     size = pr.region_size[r];
                 }
-                const std::uint64_t f0 = thread_faults();
                 const std::uint64_t from = std::min(x.offset, size);
                 const std::uint64_t to = std::min(size, from + x.bytes);
                 const std::uint64_t ps = page_size();
+                // Copy-on-write: the pages this write will copy, counted just before it.
+                const std::uint64_t cow = x.write && base ? shared_pages(pr, base + from, to - from) : 0;
+                c.slot->cow_faults += cow;
+                const std::uint64_t f0 = thread_faults();
                 for (std::uint64_t off = from; off < to; off += ps) {
                     volatile char* p = base + off;
                     if (x.write) *p = static_cast<char>(off);
                     else (void)*p;
                 }
-                c.record(ev_op_end, &o, 0, static_cast<std::int64_t>(thread_faults() - f0));
+                // `faults` excludes the copy-on-write ones, as in the simulator; `a` carries those.
+                const std::uint64_t faults = thread_faults() - f0;
+                c.record(ev_op_end, &o, static_cast<std::uint32_t>(cow), static_cast<std::int64_t>(faults - std::min(faults, cow)));
+                rt.ctl->mem_dirty.store(1, std::memory_order_relaxed);  // the runner samples unique memory
                 return Flow::next;
             },
             [&](const op::Spawn& x) {
@@ -414,6 +488,7 @@ Flow run_op(ThreadCtx& c, const Op& o) {
                 const std::uint32_t target = rt.inst->thread_index(pi, x.thread, replica);
                 c.record(ev_op_begin, &o, target, 0);
                 if (!create_thread(pr, target, c.now(), false)) c.record(ev_error, &o, err_syscall, EAGAIN);
+                rt.ctl->mem_dirty.store(1, std::memory_order_relaxed);
                 c.record(ev_op_end, &o, target, 0);
                 return Flow::next;
             },
@@ -436,6 +511,7 @@ Flow run_op(ThreadCtx& c, const Op& o) {
                     c.record(ev_error, &o, err_syscall, errno);
                 } else {
                     rt.procs[child].os_pid.store(pid);
+                    rt.ctl->mem_dirty.store(1, std::memory_order_relaxed);
                 }
                 c.record(ev_op_end, &o, child, 0);
                 return Flow::next;
@@ -637,6 +713,7 @@ void map_process_regions(ProcRt& pr, const ProcRt* inherit) {
     for (std::size_t d = 0; d < pd.threads.size(); ++d) pr->spawn_next[d].store(0);
     pr->efd = eventfd(0, EFD_CLOEXEC);
     map_process_regions(*pr, parent_rt);
+    if (rt.ctl->count_cow) open_pagemap(*pr);
     t_current_proc = pr;
 
     // Create the process's threads in declaration order. Before time zero each one parks
@@ -675,6 +752,7 @@ void map_process_regions(ProcRt& pr, const ProcRt* inherit) {
     char buf[8192];
     if (read_proc("/proc/self/status", buf, sizeof buf) > 0) {
         ps.vmhwm_bytes = field_after(buf, "\nVmHWM") * 1024;
+        ps.vmrss_bytes = field_after(buf, "\nVmRSS") * 1024;
         ps.stats_ok = 1;
     }
     ps.end_ns = mono_ns() - rt.ctl->t0;

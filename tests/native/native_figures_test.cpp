@@ -1,0 +1,234 @@
+// Summary figures the native runner measures beyond op timing: copy-on-write faults and
+// memory after a real fork, channel queue high-water marks and IPC CPU time, and the end
+// of a thread's CPU lane at its `terminated` record (its exit epilogue is not scenario
+// work). Root, noisy 2-core machine: page counts are exact kernel facts (pagemap), memory
+// sizes are compared between two runs that differ only in the pages written.
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "native/NativeRunner.hpp"
+#include "sim/scenario/Loader.hpp"
+#include "sim/trace/TraceReader.hpp"
+
+using namespace ostwin;
+using nlohmann::json;
+
+namespace {
+
+constexpr std::uint64_t MiB = 1024 * 1024;
+constexpr std::int64_t ms = 1'000'000;
+
+native::Options opts(const std::string& trace = {}) {
+    native::Options o;
+    o.watchdog = Time{20'000'000'000};
+    if (!trace.empty()) o.trace_path = trace;
+    return o;
+}
+
+std::string temp_trace(const std::string& name) {
+    return "/tmp/ostwin-native-figures-" + std::to_string(getpid()) + "-" + name + ".jsonl";
+}
+
+std::vector<json> read_trace(const std::string& path) {
+    std::vector<json> out;
+    std::ifstream in(path);
+    for (std::string line; std::getline(in, line);) out.push_back(json::parse(line));
+    std::remove(path.c_str());
+    return out;
+}
+
+const ProcessSummary& process(const Summary& s, const std::string& name) {
+    for (const auto& p : s.processes)
+        if (p.name == name) return p;
+    FAIL("no process " << name);
+    throw std::logic_error("unreachable");
+}
+
+/// The parent writes its whole 8 MiB heap (2048 pages), forks; while both live, the child
+/// writes (or, with write false, reads) the first 4 MiB and the parent the last 2 MiB.
+std::string cow_yaml(bool write) {
+    const std::string w = write ? "true" : "false";
+    return R"(
+ostwin: 1
+name: cow
+machine: {cpus: 2}
+scheduler: {policy: fcfs}
+processes:
+  - name: parent
+    memory: {heap: 8MiB}
+    threads:
+      - name: main
+        program:
+          - touch: {region: heap, bytes: 8MiB, write: true}
+          - fork: child
+          - sleep: 30ms
+          - touch: {region: heap, offset: 6MiB, bytes: 2MiB, write: )" + w + R"(}
+          - sleep: 80ms
+          - join: child
+  - name: child
+    start: forked
+    threads:
+      - name: main
+        program:
+          - touch: {region: heap, bytes: 4MiB, write: )" + w + R"(}
+          - sleep: 100ms
+          - touch: {region: heap, bytes: 4MiB, write: )" + w + R"(}
+)";
+}
+
+}  // namespace
+
+TEST_CASE("fork then writes: copy-on-write faults, faults and memory figures", "[native]") {
+    const auto trace = temp_trace("cow");
+    const native::Result r = native::run_scenario(load_scenario_string(cow_yaml(true), "<test>"), opts(trace));
+    const ProcessSummary& parent = process(r.summary, "parent");
+    const ProcessSummary& child = process(r.summary, "child");
+    INFO("parent faults " << parent.page_faults << " cow " << parent.cow_faults << " peak " << parent.peak_rss_bytes
+                          << " final " << parent.final_rss_bytes);
+    INFO("child faults " << child.page_faults << " cow " << child.cow_faults << " peak " << child.peak_rss_bytes
+                         << " final " << child.final_rss_bytes << " unique peak " << r.summary.unique_peak_bytes);
+    // The child's first write copies the 1024 pages it shares with the parent; its second
+    // write finds them private. The parent's late write copies the 512 pages the child never
+    // wrote. (A page is counted when pagemap shows it present and not exclusively mapped.)
+    CHECK(child.cow_faults >= 1000);
+    CHECK(child.cow_faults <= 1024);
+    CHECK(parent.cow_faults >= 500);
+    CHECK(parent.cow_faults <= 512);
+    // page_faults leaves copy-on-write faults out, as the simulator does: the parent took
+    // 2048 first-touch faults, the child (which only wrote pages it shares) few.
+    CHECK(parent.page_faults >= 2000);
+    CHECK(child.page_faults < 512);
+    // RSS: both map the whole written heap; the final value is below or at the peak.
+    CHECK(parent.final_rss_bytes >= 8 * MiB);
+    CHECK(parent.final_rss_bytes <= parent.peak_rss_bytes);
+    CHECK(child.peak_rss_bytes >= 8 * MiB);
+    CHECK(child.final_rss_bytes <= child.peak_rss_bytes);
+    // Unique memory: 8 MiB shared once + 4 MiB copied by the child + 2 MiB by the parent.
+    CHECK(r.summary.unique_peak_bytes >= 14 * MiB);
+
+    // The touch end records carry the split: `cow` pages copied, `faults` the others.
+    std::vector<std::pair<std::int64_t, std::int64_t>> child_touches;  // (faults, cow)
+    for (const json& j : read_trace(trace))
+        if (j["k"] == "op" && j["op"] == "touch" && j["ph"] == "E" && j["tid"] == 2)
+            child_touches.emplace_back(j["faults"].get<std::int64_t>(), j["cow"].get<std::int64_t>());
+    REQUIRE(child_touches.size() == 2);
+    CHECK(child_touches[0].second >= 1000);
+    CHECK(child_touches[0].first < 100);
+    CHECK(child_touches[1].second == 0);
+    CHECK(child_touches[1].first < 100);
+
+    // The same run with reads instead of the post-fork writes: nothing is copied, and the
+    // unique memory is smaller by about the 6 MiB the writes copied (same processes and
+    // threads, so the runtime's own memory cancels out).
+    const native::Result reads = native::run_scenario(load_scenario_string(cow_yaml(false), "<test>"), opts());
+    INFO("reads: unique peak " << reads.summary.unique_peak_bytes);
+    CHECK(process(reads.summary, "child").cow_faults == 0);
+    CHECK(process(reads.summary, "parent").cow_faults == 0);
+    const auto diff = static_cast<std::int64_t>(r.summary.unique_peak_bytes) - static_cast<std::int64_t>(reads.summary.unique_peak_bytes);
+    CHECK(diff >= static_cast<std::int64_t>(9 * MiB / 2));
+    CHECK(diff <= static_cast<std::int64_t>(15 * MiB / 2));
+}
+
+TEST_CASE("channel figures: queue high-water mark and CPU time of send and recv", "[native]") {
+    // `burst`: ten 1 KiB messages sent while the receiver still sleeps, so all ten are
+    // queued at once. `steady`: the receiver waits first and each message is taken before
+    // the next is sent, 5 ms later, so at most one is ever queued.
+    const Scenario s = load_scenario_string(R"(
+ostwin: 1
+name: queued
+machine: {cpus: 2}
+scheduler: {policy: fcfs}
+processes:
+  - name: a
+    threads:
+      - name: tx
+        program:
+          - repeat: {count: 10, do: [{send: {to: burst, bytes: 1KiB}}]}
+          - repeat: {count: 10, do: [{sleep: 5ms}, {send: {to: steady, bytes: 1KiB}}]}
+  - name: b
+    threads:
+      - name: rx
+        program:
+          - sleep: 20ms
+          - repeat: {count: 10, do: [{recv: {from: burst}}]}
+      - name: rx2
+        program:
+          - repeat: {count: 10, do: [{recv: {from: steady}}]}
+channels:
+  - {name: burst, kind: pipe, capacity: 64KiB}
+  - {name: steady, kind: socket, capacity: 64KiB}
+)", "<test>");
+    const native::Result r = native::run_scenario(s, opts());
+    std::map<std::string, ChannelSummary> ch;
+    for (const ChannelSummary& c : r.summary.channels) ch[c.name] = c;
+    REQUIRE(ch.size() == 2);
+    INFO("burst max queued " << ch["burst"].max_queued_bytes << " ipc " << ch["burst"].ipc_cpu_ns << "; steady "
+                             << ch["steady"].max_queued_bytes << " ipc " << ch["steady"].ipc_cpu_ns);
+    CHECK(ch["burst"].messages == 10);
+    CHECK(ch["burst"].max_queued_bytes >= 5 * 1024);
+    CHECK(ch["burst"].max_queued_bytes <= 10 * 1024);
+    CHECK(ch["steady"].messages == 10);
+    CHECK(ch["steady"].max_queued_bytes <= 1024);
+    // 20 system calls each: some CPU, far less than the run.
+    for (const char* name : {"burst", "steady"}) {
+        CHECK(ch[name].ipc_cpu_ns > 0);
+        CHECK(ch[name].ipc_cpu_ns < 20 * ms);
+    }
+}
+
+TEST_CASE("kernel view: lanes end at terminated (exit epilogue), preemptions show as ready", "[native]") {
+    const auto trace = temp_trace("epilogue");
+    const Scenario s = load_scenario_string(R"(
+ostwin: 1
+name: epilogue
+machine: {cpus: 1}
+scheduler: {policy: rr, quantum: 4ms}
+processes:
+  - {name: a, threads: [{name: main, program: [{compute: 10ms}]}, {name: two, program: [{compute: 10ms}]}]}
+  - {name: b, threads: [{name: main, program: [{compute: 10ms}]}]}
+)", "<test>");
+    const native::Result r = native::run_scenario(s, opts(trace));
+    const std::vector<json> recs = read_trace(trace);
+    if (!recs.front()["native"]["sources"]["sched_switch"].get<bool>()) {
+        WARN("no sched_switch events here: " << recs.front()["native"]["sources"].dump());
+        return;
+    }
+    std::map<int, std::int64_t> terminated;
+    for (const json& j : recs)
+        if (j["k"] == "state" && j["s"] == "terminated") terminated[j["tid"].get<int>()] = j["t"].get<std::int64_t>();
+    REQUIRE(terminated.size() == 3);
+    int epilogues = 0;
+    int preempted = 0;
+    for (const json& j : recs) {
+        if (j["k"] == "state" && j.value("why", "") == "preempted (kernel sched_switch)") {
+            ++preempted;
+            CHECK(j["s"] == "ready");
+            CHECK(j["t"].get<std::int64_t>() < terminated.at(j["tid"].get<int>()));
+        }
+        if (j["k"] == "run") {
+            const int tid = j["tid"].get<int>();
+            INFO("run of tid " << tid << " at " << j["t"] << ", terminated at " << terminated[tid]);
+            CHECK(j["t"].get<std::int64_t>() < terminated[tid]);
+        }
+        if (j["k"] == "idle" && j.value("why", "") == "exit epilogue") {
+            ++epilogues;
+            CHECK(j["t"].get<std::int64_t>() == terminated.at(j["tid"].get<int>()));
+        }
+    }
+    // Every thread is on the CPU when it records its end (microsecond kernel timestamps
+    // may blur one of them at the edge).
+    CHECK(epilogues >= 2);
+    // Three 10ms computes in 4ms round-robin slices on one CPU: the first two threads are
+    // each preempted at least once (a lane that ignored preemption would show none).
+    CHECK(preempted >= 2);
+    CHECK(r.summary.cpu.size() == 1);
+}
