@@ -1,7 +1,7 @@
 // Native runner benchmarks (never pass/fail; run as root): clock read costs, `compute`
 // accuracy asked vs achieved from 100us to 100ms, recording overhead per op.
-// (An rt-app side-by-side was tried and dropped: see docs/native.md.)
-//   bench_native_compute
+// rt-app side by side: bench_native_rtapp (docs/native.md).
+//   bench_native_compute [--smoke]
 #include <unistd.h>
 
 #include <algorithm>
@@ -75,8 +75,10 @@ double pct(std::vector<std::int64_t> v, double q) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
     std::setvbuf(stdout, nullptr, _IOLBF, 0);
+    // --smoke (tests/bench, bench/README.md): one size, few ops, only to show it still runs.
+    const bool smoke = argc > 1 && std::string(argv[1]) == "--smoke";
     if (geteuid() != 0) {
         std::fprintf(stderr, "bench_native_compute: run as root (SCHED_FIFO)\n");
         return 3;
@@ -90,6 +92,7 @@ int main() {
         {"100us", 100'000}, {"200us", 200'000}, {"500us", 500'000}, {"1ms", 1'000'000},   {"2ms", 2'000'000},
         {"5ms", 5'000'000}, {"10ms", 10'000'000}, {"20ms", 20'000'000}, {"50ms", 50'000'000}, {"100ms", 100'000'000}};
     for (const auto& [text, ns] : sizes) {
+        if (smoke && ns != 1'000'000) continue;
         const std::int64_t n = std::clamp<std::int64_t>(200'000'000 / ns, 3, 200);
         const Ops r = run_and_measure(
             yaml_for("          - repeat: {count: " + std::to_string(n) + ", do: [{compute: " + text + "}]}\n"), "compute");
@@ -102,7 +105,7 @@ int main() {
     // Recording overhead: cond_signal with no waiter costs tens of ns in user space; the
     // rest of each op's share of the makespan is the three events recorded around it.
     {
-        const std::int64_t n = 200'000;
+        const std::int64_t n = smoke ? 1'000 : 200'000;
         const Ops r = run_and_measure(
             yaml_for("          - repeat: {count: " + std::to_string(n) + ", do: [{cond_signal: c}]}\n"), "cond_signal");
         std::printf("\nrecording overhead: %lld cond_signal ops (3 events each) in %.2f ms: %.0f ns per op, "

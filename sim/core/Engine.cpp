@@ -59,7 +59,7 @@ Engine::Engine(const Scenario& s, const EngineOptions& o)
             affinity_.push_back(std::move(mask));
         }
     }
-    th_.resize(inst_.thread_count());
+    th_.assign(inst_.thread_count());
     pr_.resize(inst_.process_count());
     for (const ProcessDecl& pd : s.processes)
         for (const ThreadDecl& td : pd.threads) decl_of_program_.push_back(&td);
@@ -299,6 +299,7 @@ void Engine::dispatch_pass() {
                           }};
         const ThreadIdx t = sched_->best(ok);
         if (t == kNoThread) break;
+        ++decisions_;
         std::uint32_t c = kNone32;
         const std::int32_t last = th_[t].last_cpu;
         if (last >= 0 && cpu_[static_cast<std::uint32_t>(last)].mode == Cpu::Mode::idle &&
@@ -307,11 +308,11 @@ void Engine::dispatch_pass() {
         for (std::uint32_t i = 0; c == kNone32 && i < cpu_.size(); ++i)
             if (cpu_[i].mode == Cpu::Mode::idle && allowed(t, i)) c = i;
         assert(c != kNone32);
-        std::string why = tw_ ? sched_->pick_reason(t) : std::string{};
+        const std::string_view why = tw_ ? sched_->pick_reason(t) : std::string_view{};
         sched_->take(t);
         const Cpu& k = cpu_[c];
         const ThreadIdx from = k.freed_at == now_ ? k.prev : kNoThread;
-        start_switch(c, t, from, std::move(why));
+        start_switch(c, t, from, why);
     }
     // 2. Threads that became ready in this instant may preempt (best first).
     if (sched_->preemptive() && !newcomers_.empty()) {
@@ -332,6 +333,7 @@ void Engine::dispatch_pass() {
                     victim = c;
             }
             if (victim == kNone32) continue;
+            ++decisions_;
             Cpu& k = cpu_[victim];
             if (k.mode == Cpu::Mode::switching) {
                 // Let the switch finish, then give the CPU to the better thread.
@@ -339,14 +341,15 @@ void Engine::dispatch_pass() {
                 continue;
             }
             const ThreadIdx v = k.thread;
-            std::string why = tw_ ? sched_->preempt_reason(t, v) : std::string{};
+            const std::string_view why = tw_ ? sched_->preempt_reason(t, v) : std::string_view{};
             stop_running(victim);
             th_[v].preemptions++;
             set_state(v, ThreadState::ready, why);
             sched_->add(v, ReadyReason::preempted, now_);
-            std::string pick = tw_ ? "preempts " + inst_.thread_id(v) + ": " + sched_->pick_reason(t) : std::string{};
+            std::string pick;
+            if (tw_) pick.append("preempts ").append(inst_.thread_id(v)).append(": ").append(sched_->pick_reason(t));
             sched_->take(t);
-            start_switch(victim, t, v, std::move(pick));
+            start_switch(victim, t, v, pick);
         }
     }
     newcomers_.clear();
@@ -360,7 +363,7 @@ void Engine::dispatch_pass() {
     }
 }
 
-void Engine::start_switch(std::uint32_t c, ThreadIdx t, ThreadIdx from, std::string why) {
+void Engine::start_switch(std::uint32_t c, ThreadIdx t, ThreadIdx from, std::string_view why) {
     Cpu& k = cpu_[c];
     Tcb& th = th_[t];
     if (k.mode == Cpu::Mode::idle) set_idle_bit(c, false);
@@ -371,6 +374,9 @@ void Engine::start_switch(std::uint32_t c, ThreadIdx t, ThreadIdx from, std::str
     const bool migr = th.last_cpu >= 0 && th.last_cpu != static_cast<std::int32_t>(c);
     Time cost = same_as ? s_.costs.cs_thread : s_.costs.cs_process;
     if (migr) cost += s_.costs.cs_migration;
+    // The thread leaving this CPU ended its process just now: the kernel tears that
+    // process down here before the next thread runs (exit.process, docs/cost-model.md).
+    if (from != kNone32 && from != t && pr_[th_[from].process].end == now_) cost += s_.costs.exit_process;
     if (same_as) ++totals_.thread; else ++totals_.process;
     if (migr) { ++totals_.migrations; ++th.migrations; }
     totals_.cost_ns += cost.ns();
@@ -392,7 +398,7 @@ void Engine::start_switch(std::uint32_t c, ThreadIdx t, ThreadIdx from, std::str
             .field("cost", cost.ns())
             .field("migr", migr)
             .end();
-        k.why = std::move(why);
+        k.why.assign(why);  // reuses the CPU's buffer: no allocation per switch once warm
     }
     q_.push(now_ + cost, EventKind::switch_done, c, k.gen);
 }
@@ -456,12 +462,13 @@ void Engine::on_quantum(std::uint32_t c) {
         advance(c);
         return;
     }
-    std::string why = tw_ ? sched_->slice_reason(t) : std::string{};
+    const std::string_view why = tw_ ? sched_->slice_reason(t) : std::string_view{};
     sched_->stopped(t, c);
     sched_->slice_expired(t);
     sched_->add(t, ReadyReason::quantum, now_);
     const Eligible ok = on_cpu(c);
     const ThreadIdx next = sched_->best(ok);
+    ++decisions_;
     if (next == t) {
         // Nobody else may run here: keep the CPU, no switch, a fresh slice.
         sched_->take(t);
@@ -471,7 +478,7 @@ void Engine::on_quantum(std::uint32_t c) {
         advance(c);
         return;
     }
-    std::string pick = tw_ ? sched_->pick_reason(next) : std::string{};
+    const std::string_view pick = tw_ ? sched_->pick_reason(next) : std::string_view{};
     // stop_running without calling stopped() twice
     k.prev = t;
     k.freed_at = now_;
@@ -482,7 +489,7 @@ void Engine::on_quantum(std::uint32_t c) {
     sched_->take(next);
     k.mode = Cpu::Mode::idle;
     set_idle_bit(c, true);
-    start_switch(c, next, t, std::move(pick));
+    start_switch(c, next, t, pick);
 }
 
 Eligible Engine::on_cpu(std::uint32_t c) {
@@ -729,13 +736,14 @@ bool Engine::do_yield(std::uint32_t c, ThreadIdx t) {
     sched_->stopped(t, c);
     sched_->add(t, ReadyReason::yielded, now_);
     const ThreadIdx next = sched_->best(on_cpu(c));
+    ++decisions_;
     if (next == t) {
         sched_->take(t);
         sched_->started(t, c, now_);
         k.slice_left = sched_->slice(t);
         return true;
     }
-    std::string pick = tw_ ? sched_->pick_reason(next) : std::string{};
+    const std::string_view pick = tw_ ? sched_->pick_reason(next) : std::string_view{};
     k.prev = t;
     k.freed_at = now_;
     ++k.gen;
@@ -745,7 +753,7 @@ bool Engine::do_yield(std::uint32_t c, ThreadIdx t) {
     sched_->take(next);
     k.mode = Cpu::Mode::idle;
     set_idle_bit(c, true);
-    start_switch(c, next, t, std::move(pick));
+    start_switch(c, next, t, pick);
     return false;
 }
 
@@ -788,8 +796,11 @@ bool Engine::any_waiting() const {
 // The end: summary
 
 RunResult Engine::finish(StopReason stop) {
+    q_.shrink();  // a million sleeping threads left a million-slot heap: free it before the summary
     RunResult rr;
     rr.stop = stop;
+    rr.decisions = decisions_;
+    rr.peak_pending = q_.peak_size();
     for (std::uint32_t c = 0; c < cpu_.size(); ++c) settle(c);
     // Makespan: when the last thread ended, or where the run stopped.
     Time makespan{0};
@@ -850,7 +861,11 @@ RunResult Engine::finish(StopReason stop) {
         ts.end_state = std::string{to_string(th.state)};
         if (th.state == ThreadState::created && th.arrival < Time{0}) ts.end_state = "never started";
         sm.threads.push_back(std::move(ts));
+        // Give summarized Tcbs back as the rows grow: peak memory is the larger of the two
+        // arrays, not their sum (sm.threads is reserved, so its pages fill in as written).
+        if ((t + 1) % 4096 == 0) th_.release_prefix(t + 1);
     }
+    th_.release_prefix(th_.size());  // nothing below reads a Tcb
     for (std::uint32_t c = 0; c < cpu_.size(); ++c) {
         const Cpu& k = cpu_[c];
         CpuSummary cs;

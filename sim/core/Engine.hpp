@@ -35,6 +35,12 @@ struct RunResult {
     StopReason stop = StopReason::finished;
     /// For a limit: which one, where it stopped and how to raise it.
     std::string stop_message;
+    /// Scheduling decisions: each time a policy's choice put a thread on a CPU or let the
+    /// running thread keep it (dispatch, quantum expiry, yield, preemption). Events are
+    /// in summary.events. Both for benchmarks (bench/sim_throughput.cpp).
+    std::uint64_t decisions = 0;
+    /// Most events pending at once in the event queue.
+    std::uint64_t peak_pending = 0;
 };
 
 /// Simulates `s`. Throws ScenarioError for a scenario the engine cannot run (an affinity

@@ -14,6 +14,7 @@
 #include "sim/core/ModelState.hpp"
 #include "sim/core/Program.hpp"
 #include "sim/core/Random.hpp"
+#include "sim/core/ReleasableArray.hpp"
 #include "sim/model/Instances.hpp"
 #include "sim/model/Objects.hpp"
 #include "sim/sched/Scheduler.hpp"
@@ -60,7 +61,8 @@ private:
     void set_idle_bit(std::uint32_t cpu, bool idle);
     Eligible on_cpu(std::uint32_t cpu);
     void dispatch_pass();
-    void start_switch(std::uint32_t cpu, ThreadIdx t, ThreadIdx from, std::string why);
+    /// `why` is copied (traced runs only) before anything else asks the policy for a reason.
+    void start_switch(std::uint32_t cpu, ThreadIdx t, ThreadIdx from, std::string_view why);
     void stop_running(std::uint32_t cpu);
     void on_switch_done(std::uint32_t cpu);
     void on_cpu_done(std::uint32_t cpu);
@@ -131,7 +133,7 @@ private:
     std::vector<std::uint32_t> prog_base_;
     std::vector<const ThreadDecl*> decl_of_program_;  ///< the declaration each program came from
     std::vector<std::vector<std::uint64_t>> affinity_;
-    std::vector<Tcb> th_;
+    ReleasableArray<Tcb> th_;  ///< released block by block as finish() summarizes it
     std::vector<Pcb> pr_;
     std::vector<Cpu> cpu_;
     std::vector<std::uint64_t> idle_words_;
@@ -142,6 +144,7 @@ private:
     EventQueue q_;
     Time now_{0};
     std::uint64_t events_ = 0;
+    std::uint64_t decisions_ = 0;  ///< see RunResult::decisions
     std::uint64_t ended_threads_ = 0;
     bool dispatch_pending_ = false;
     std::vector<ThreadIdx> newcomers_;

@@ -12,6 +12,7 @@ void EventQueue::push(Time t, EventKind kind, std::uint32_t target, std::uint32_
     // Sift up: children of i are 4i+1 .. 4i+4, parent (i-1)/4.
     std::size_t i = heap_.size();
     heap_.push_back(e);
+    if (heap_.size() > peak_) peak_ = heap_.size();
     while (i > 0) {
         const std::size_t parent = (i - 1) / 4;
         if (!before(e, heap_[parent])) break;
@@ -24,7 +25,16 @@ void EventQueue::push(Time t, EventKind kind, std::uint32_t target, std::uint32_
 Event EventQueue::pop() {
     assert(!heap_.empty());
     const Event top = heap_.front();
-    const Event last = heap_.back();
+    // Field by field: push() stored the last element with one store per field, and a
+    // wider load spanning two of those stores cannot be forwarded from the store buffer
+    // (it waits for both to reach the cache). The struct copy compiled to such loads and
+    // was the hottest instruction of the whole simulator (docs/performance.md).
+    const Event& back = heap_.back();
+    const Time t = back.t;
+    const std::uint64_t key = back.key;
+    const std::uint32_t target = back.target;
+    const std::uint32_t gen = back.gen;
+    const Event last{t, key, target, gen};
     heap_.pop_back();
     const std::size_t n = heap_.size();
     if (n == 0) return top;

@@ -40,7 +40,7 @@ const MemorySystem::Pages* MemorySystem::pages_of(const Space& s, Region r,
     return const_cast<MemorySystem*>(this)->pages_of(const_cast<Space&>(s), r, stack_owner);
 }
 
-MemorySystem::FrameId MemorySystem::new_frame(AsId owner) {
+MemorySystem::FrameId MemorySystem::frame_id(AsId owner) {
     FrameId f;
     if (!free_.empty()) {
         f = free_.back();
@@ -52,6 +52,18 @@ MemorySystem::FrameId MemorySystem::new_frame(AsId owner) {
     }
     refcount_[f] = 1;
     owners_xor_[f] = owner;
+    return f;
+}
+
+void MemorySystem::name_frames(AsId owner, Pages& p) {
+    if (!p.anonymous) return;
+    p.anonymous = false;
+    p.frames.reserve(p.size_pages);
+    for (std::uint64_t i = 0; i < p.size_pages; ++i) p.frames.push_back(frame_id(owner));
+}
+
+MemorySystem::FrameId MemorySystem::new_frame(AsId owner) {
+    const FrameId f = frame_id(owner);
     ++live_frames_;
     peak_frames_ = std::max(peak_frames_, live_frames_);
     Space& s = spaces_[owner];
@@ -93,15 +105,27 @@ std::uint64_t MemorySystem::add_stack(AsId as, std::uint32_t thread, std::uint64
     if (s.stacks.find(thread) != nullptr) throw std::logic_error("thread already has a stack");
     Pages& p = s.stacks.add(thread);
     p.size_pages = pages_for(bytes, page_size_);
-    p.frames.reserve(p.size_pages);
-    for (std::uint64_t i = 0; i < p.size_pages; ++i) p.frames.push_back(new_frame(as));
+    // Resident at once, as new_frame would count them, but without frame ids yet.
+    p.anonymous = p.size_pages > 0;
+    live_frames_ += p.size_pages;
+    peak_frames_ = std::max(peak_frames_, live_frames_);
+    s.resident += p.size_pages;
+    s.peak = std::max(s.peak, s.resident);
     return p.size_pages;
+}
+
+void MemorySystem::drop_anonymous(Space& s, Pages& p) {
+    if (!p.anonymous) return;
+    p.anonymous = false;
+    live_frames_ -= p.size_pages;
+    s.resident -= p.size_pages;
 }
 
 void MemorySystem::remove_stack(AsId as, std::uint32_t thread) {
     Space& s = spaces_.at(as);
     Pages* p = s.stacks.find(thread);
     if (p == nullptr) return;
+    drop_anonymous(s, *p);
     for (FrameId f : p->frames)
         if (f != kNoFrame) unmap(as, f);
     s.stacks.remove(thread);
@@ -118,6 +142,7 @@ TouchResult MemorySystem::touch(AsId as, Region region, std::uint32_t stack_owne
         r.clamped = true;
         return r;
     }
+    name_frames(as, *p);
     const std::uint64_t size_bytes = p->size_pages * page_size_;
     if (offset >= size_bytes) {
         r.clamped = true;
@@ -155,7 +180,10 @@ ForkResult MemorySystem::fork(AsId parent, std::uint32_t forking_thread, std::ui
         c.data = ps.data;
         c.heap = ps.heap;
         if (child_thread != kNoThread) {
-            if (const Pages* st = spaces_[parent].stacks.find(forking_thread)) c.stacks.add(child_thread) = *st;
+            if (Pages* st = spaces_[parent].stacks.find(forking_thread)) {
+                name_frames(parent, *st);  // the child shares them: they need ids
+                c.stacks.add(child_thread) = *st;
+            }
         }
     }
     spaces_.push_back(std::move(c));  // invalidates references into spaces_
@@ -181,6 +209,7 @@ void MemorySystem::release(AsId as) {
     Space& s = spaces_.at(as);
     if (s.released) return;
     auto drop = [&](Pages& pg) {
+        drop_anonymous(s, pg);
         for (FrameId f : pg.frames)
             if (f != kNoFrame) unmap(as, f);
         pg.frames.clear();
@@ -196,6 +225,13 @@ void MemorySystem::release(AsId as) {
 }
 
 std::vector<MemorySystem::StackTable::Entry>::iterator MemorySystem::StackTable::lower(std::uint32_t thread) {
+    // A process's threads are consecutive indices, so the entries usually are too: try the
+    // slot `thread - first` before searching (O(1) instead of a binary search over what
+    // can be a million entries).
+    if (!entries_.empty() && thread >= entries_.front().thread) {
+        const std::size_t guess = thread - entries_.front().thread;
+        if (guess < entries_.size() && entries_[guess].thread == thread) return entries_.begin() + static_cast<std::ptrdiff_t>(guess);
+    }
     return std::lower_bound(entries_.begin(), entries_.end(), thread,
                             [](const Entry& e, std::uint32_t t) { return e.thread < t; });
 }
@@ -207,6 +243,11 @@ MemorySystem::Pages* MemorySystem::StackTable::find(std::uint32_t thread) {
 }
 
 MemorySystem::Pages& MemorySystem::StackTable::add(std::uint32_t thread) {
+    if (entries_.empty() || entries_.back().thread < thread) {  // the usual case: an append
+        entries_.push_back(Entry{thread, Pages{}});
+        entries_.back().pages.present = true;
+        return entries_.back().pages;
+    }
     auto it = lower(thread);
     if (it != entries_.end() && it->thread == thread) {
         if (!it->pages.present) --dead_;  // reuse the tombstone
@@ -242,6 +283,7 @@ std::uint64_t MemorySystem::unique_peak() const { return peak_frames_ * page_siz
 std::uint32_t MemorySystem::page_refcount(AsId as, Region region, std::uint32_t stack_owner,
                                           std::uint64_t page) const {
     const Pages* p = pages_of(spaces_.at(as), region, stack_owner);
+    if (p != nullptr && p->anonymous) return page < p->size_pages ? 1 : 0;  // private, resident
     if (p == nullptr || page >= p->frames.size() || p->frames[page] == kNoFrame) return 0;
     return refcount_[p->frames[page]];
 }

@@ -120,6 +120,11 @@ private:
         std::uint64_t size_pages = 0;   // region size in pages
         std::vector<FrameId> frames;    // grows lazily up to the highest page touched
         bool present = false;           // stacks only: this thread has a stack here
+        /// Stacks only: all size_pages pages are resident private frames that have no frame
+        /// ids yet (frames is empty). Counted like any frame; ids are given on the first
+        /// fork or touch that needs them. A million threads' stacks then cost no frame
+        /// tables (docs/performance.md).
+        bool anonymous = false;
     };
     /// Stacks by thread index: a vector sorted by thread (threads are mostly added in
     /// increasing order, so adding is an append), found by binary search; removal leaves a
@@ -130,7 +135,7 @@ private:
         Pages& add(std::uint32_t thread);  // an empty entry, now present
         void remove(std::uint32_t thread);
         void clear() {
-            entries_.clear();
+            std::vector<Entry>().swap(entries_);  // gives the memory back, not just the entries
             dead_ = 0;
         }
         template <typename F>
@@ -161,6 +166,12 @@ private:
     Pages* pages_of(Space& s, Region r, std::uint32_t stack_owner);
     const Pages* pages_of(const Space& s, Region r, std::uint32_t stack_owner) const;
     FrameId new_frame(AsId owner);
+    /// A frame id for a page already counted as resident (an anonymous stack's page).
+    FrameId frame_id(AsId owner);
+    /// Gives an anonymous stack its frame ids.
+    void name_frames(AsId owner, Pages& p);
+    /// Uncounts an anonymous stack's pages (the stack is going away).
+    void drop_anonymous(Space& s, Pages& p);
     void map_shared(AsId as, FrameId f);
     void unmap(AsId as, FrameId f);
     void grew(Space& s);

@@ -74,15 +74,15 @@ public:
     bool ranks_before(ThreadIdx a, ThreadIdx b) const override {
         return vr_[a] != vr_[b] ? vr_[a] < vr_[b] : a < b;
     }
-    std::string pick_reason(ThreadIdx t) const override {
-        return "smallest virtual runtime (vruntime " + format_time(Time{vr_[t]}) + ")";
+    std::string_view pick_reason(ThreadIdx t) const override {
+        return pick_buf_ = "smallest virtual runtime (vruntime " + format_time(Time{vr_[t]}) + ")";
     }
-    std::string preempt_reason(ThreadIdx in, ThreadIdx victim) const override {
-        return "preempted by " + ctx_.thread_name(in) + " (vruntime " + format_time(Time{vr_[in]}) + " < " +
+    std::string_view preempt_reason(ThreadIdx in, ThreadIdx victim) const override {
+        return preempt_buf_ = "preempted by " + ctx_.thread_name(in) + " (vruntime " + format_time(Time{vr_[in]}) + " < " +
                format_time(Time{vr_[victim]}) + " - 1ms)";
     }
-    std::string slice_reason(ThreadIdx t) const override {
-        return "time slice used (" + format_time(slice(t)) + ", vruntime " + format_time(Time{vr_[t]}) + ")";
+    std::string_view slice_reason(ThreadIdx t) const override {
+        return slice_buf_ = "time slice used (" + format_time(slice(t)) + ", vruntime " + format_time(Time{vr_[t]}) + ")";
     }
 
 private:

@@ -18,7 +18,7 @@ public:
     void take(ThreadIdx t) override { q_.remove(t); }
     bool empty() const override { return q_.empty(); }
     Time slice(ThreadIdx) const override { return Time::max(); }
-    std::string pick_reason(ThreadIdx) const override { return "first in FIFO order"; }
+    std::string_view pick_reason(ThreadIdx) const override { return "first in FIFO order"; }
 
 private:
     FifoLists q_;

@@ -55,15 +55,15 @@ public:
         std::fill(level_.begin(), level_.end(), 0);
         for (const ThreadIdx t : order) q_.push_back(0, t);
     }
-    std::string pick_reason(ThreadIdx t) const override {
-        return "level " + std::to_string(level_[t]) + " of " + std::to_string(levels_);
+    std::string_view pick_reason(ThreadIdx t) const override {
+        return pick_buf_ = "level " + std::to_string(level_[t]) + " of " + std::to_string(levels_);
     }
-    std::string preempt_reason(ThreadIdx in, ThreadIdx victim) const override {
-        return "preempted by " + ctx_.thread_name(in) + " (level " + std::to_string(level_[in]) + " above " +
+    std::string_view preempt_reason(ThreadIdx in, ThreadIdx victim) const override {
+        return preempt_buf_ = "preempted by " + ctx_.thread_name(in) + " (level " + std::to_string(level_[in]) + " above " +
                std::to_string(level_[victim]) + ")";
     }
-    std::string slice_reason(ThreadIdx t) const override {
-        return "quantum expired (" + format_time(slice(t)) + " at level " + std::to_string(level_[t]) + ")";
+    std::string_view slice_reason(ThreadIdx t) const override {
+        return slice_buf_ = "quantum expired (" + format_time(slice(t)) + " at level " + std::to_string(level_[t]) + ")";
     }
 
 private:

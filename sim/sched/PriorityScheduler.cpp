@@ -47,11 +47,11 @@ public:
     bool ranks_before(ThreadIdx a, ThreadIdx b) const override {
         return prio(a) != prio(b) ? prio(a) > prio(b) : a < b;
     }
-    std::string pick_reason(ThreadIdx t) const override {
-        return "highest priority (" + std::to_string(prio(t)) + ")";
+    std::string_view pick_reason(ThreadIdx t) const override {
+        return pick_buf_ = "highest priority (" + std::to_string(prio(t)) + ")";
     }
-    std::string preempt_reason(ThreadIdx in, ThreadIdx victim) const override {
-        return "preempted by " + ctx_.thread_name(in) + " (priority " + std::to_string(prio(in)) + " > " +
+    std::string_view preempt_reason(ThreadIdx in, ThreadIdx victim) const override {
+        return preempt_buf_ = "preempted by " + ctx_.thread_name(in) + " (priority " + std::to_string(prio(in)) + " > " +
                std::to_string(prio(victim)) + ")";
     }
 

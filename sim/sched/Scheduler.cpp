@@ -2,11 +2,11 @@
 
 namespace ostwin {
 
-std::string Scheduler::preempt_reason(ThreadIdx incoming, ThreadIdx victim) const {
-    return "preempted by " + std::string{"thread "} + std::to_string(incoming + 1);
+std::string_view Scheduler::preempt_reason(ThreadIdx incoming, ThreadIdx victim) const {
+    return preempt_buf_ = "preempted by thread " + std::to_string(incoming + 1);
 }
 
-std::string Scheduler::slice_reason(ThreadIdx t) const { return "time slice expired"; }
+std::string_view Scheduler::slice_reason(ThreadIdx t) const { return "time slice expired"; }
 
 std::unique_ptr<Scheduler> make_scheduler(const SchedulerSpec& spec, const SchedContext& ctx) {
     switch (spec.policy) {

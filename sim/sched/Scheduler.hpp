@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "sim/core/Time.hpp"
 #include "sim/model/Scenario.hpp"
@@ -87,12 +88,19 @@ public:
     /// The periodic timer fired: mlfq moves every thread to the top level.
     virtual void on_timer(Time now) {}
 
+    // Reasons are asked only when a trace is written. Each returns a view that stays valid
+    // until the next call of the same method: a fixed text costs no allocation (a traced run
+    // asks at every switch), a built one lives in that method's buffer below.
     /// Why `t` was chosen, in words ("first in FIFO order", "level 1 of 3").
-    [[nodiscard]] virtual std::string pick_reason(ThreadIdx t) const = 0;
+    [[nodiscard]] virtual std::string_view pick_reason(ThreadIdx t) const = 0;
     /// Why `incoming` takes the CPU of `victim` ("preempted by a/b (priority 20 > 10)").
-    [[nodiscard]] virtual std::string preempt_reason(ThreadIdx incoming, ThreadIdx victim) const;
+    [[nodiscard]] virtual std::string_view preempt_reason(ThreadIdx incoming, ThreadIdx victim) const;
     /// Why t lost the CPU when its slice ended ("quantum expired (10ms)").
-    [[nodiscard]] virtual std::string slice_reason(ThreadIdx t) const;
+    [[nodiscard]] virtual std::string_view slice_reason(ThreadIdx t) const;
+
+protected:
+    /// One buffer per reason method, so that views from different methods never alias.
+    mutable std::string pick_buf_, preempt_buf_, slice_buf_;
 };
 
 /// The policy of a scheduler spec. `ctx` must outlive the scheduler.

@@ -11,8 +11,8 @@ class Sjf final : public ShortestBurstQueue {
 public:
     using ShortestBurstQueue::ShortestBurstQueue;
 
-    std::string pick_reason(ThreadIdx t) const override {
-        return "shortest next CPU burst (" + format_time(queued_burst(t)) + ")";
+    std::string_view pick_reason(ThreadIdx t) const override {
+        return pick_buf_ = "shortest next CPU burst (" + format_time(queued_burst(t)) + ")";
     }
 };
 

@@ -19,11 +19,11 @@ public:
         const Time ra = ctx_.remaining_burst(a), rb = ctx_.remaining_burst(b);
         return ra != rb ? ra < rb : a < b;
     }
-    std::string pick_reason(ThreadIdx t) const override {
-        return "shortest remaining time (" + format_time(queued_burst(t)) + ")";
+    std::string_view pick_reason(ThreadIdx t) const override {
+        return pick_buf_ = "shortest remaining time (" + format_time(queued_burst(t)) + ")";
     }
-    std::string preempt_reason(ThreadIdx in, ThreadIdx victim) const override {
-        return "preempted by " + ctx_.thread_name(in) + " (remaining " + format_time(ctx_.remaining_burst(in)) +
+    std::string_view preempt_reason(ThreadIdx in, ThreadIdx victim) const override {
+        return preempt_buf_ = "preempted by " + ctx_.thread_name(in) + " (remaining " + format_time(ctx_.remaining_burst(in)) +
                " < " + format_time(ctx_.remaining_burst(victim)) + ")";
     }
 };

@@ -1,5 +1,6 @@
 #include "sim/trace/TraceWriter.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -10,42 +11,54 @@ namespace ostwin {
 
 namespace {
 constexpr std::size_t kFlushAt = 1 << 20;  // write in 1 MiB blocks
+constexpr std::size_t kSlack = 64 << 10;   // room past kFlushAt for the record in progress
 
-void append_int(std::string& out, std::int64_t v) {
-    char tmp[24];
-    auto [p, ec] = std::to_chars(tmp, tmp + sizeof tmp, v);
-    out.append(tmp, p);
+bool needs_escape(char c) {
+    return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
 }
-void append_uint(std::string& out, std::uint64_t v) {
-    char tmp[24];
-    auto [p, ec] = std::to_chars(tmp, tmp + sizeof tmp, v);
-    out.append(tmp, p);
+
+/// Does any of the 8 bytes of w need escaping (a control byte, '"' or '\\')? The classic
+/// "has a zero byte / a byte less than n" tests: exact for whether any byte matches.
+bool word_needs_escape(std::uint64_t w) {
+    constexpr std::uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    const std::uint64_t control = (w - ones * 0x20) & ~w & high;
+    const std::uint64_t q = w ^ (ones * '"');
+    const std::uint64_t b = w ^ (ones * '\\');
+    return (control | ((q - ones) & ~q & high) | ((b - ones) & ~b & high)) != 0;
 }
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view s) {
     out.push_back('"');
-    for (const char c : s) {
-        const auto u = static_cast<unsigned char>(c);
+    std::size_t plain = 0;  // copy runs of characters that need no escape in one go
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const char c = s[i];
+        if (!needs_escape(c)) continue;
+        out.append(s.data() + plain, i - plain);
+        plain = i + 1;
         if (c == '"' || c == '\\') {
             out.push_back('\\');
             out.push_back(c);
-        } else if (u < 0x20) {
+        } else {
             static constexpr char hex[] = "0123456789abcdef";
+            const auto u = static_cast<unsigned char>(c);
             out.append("\\u00");
             out.push_back(hex[u >> 4]);
             out.push_back(hex[u & 15]);
-        } else {
-            out.push_back(c);
         }
     }
+    out.append(s.data() + plain, s.size() - plain);
     out.push_back('"');
 }
 
 TraceWriter::TraceWriter(std::string path) : path_(std::move(path)), tmp_path_(path_ + ".tmp") {
     file_ = std::fopen(tmp_path_.c_str(), "wb");
     if (!file_) throw UsageError("cannot write trace `" + path_ + "`: " + std::strerror(errno));
-    buf_.reserve(kFlushAt + 4096);
+    // Not value-initialized: pages become resident only as records fill them.
+    buf_.reset(new char[kFlushAt + kSlack]);
+    pos_ = buf_.get();
+    flush_at_ = pos_ + kFlushAt;
+    end_ = flush_at_ + kSlack;
 }
 
 TraceWriter::~TraceWriter() {
@@ -53,62 +66,70 @@ TraceWriter::~TraceWriter() {
     if (!finished_) std::remove(tmp_path_.c_str());
 }
 
+void TraceWriter::make_room(std::size_t n) {
+    flush();
+    if (static_cast<std::size_t>(end_ - pos_) >= n) return;
+    // One value longer than the whole buffer (a huge header or reason): grow to fit.
+    buf_.reset(new char[n + kSlack]);
+    pos_ = buf_.get();
+    end_ = pos_ + n + kSlack;
+    flush_at_ = pos_ + std::min(kFlushAt, n);
+}
+
 void TraceWriter::header(std::string_view json_object) {
-    buf_.append(json_object);
-    buf_.push_back('\n');
+    room(json_object.size() + 1);
+    put(json_object);
+    *pos_++ = '\n';
 }
 
-TraceWriter& TraceWriter::record(Time t, std::string_view kind) {
-    buf_.append("{\"t\":");
-    append_int(buf_, t.ns());
-    buf_.append(",\"k\":\"");
-    buf_.append(kind);  // kinds are fixed identifiers, never escaped
-    buf_.push_back('"');
-    return *this;
-}
-
-void TraceWriter::key(std::string_view k) {
-    buf_.append(",\"");
-    buf_.append(k);  // keys are fixed identifiers
-    buf_.append("\":");
-}
-
-TraceWriter& TraceWriter::field(std::string_view k, std::int64_t v) {
-    key(k);
-    append_int(buf_, v);
-    return *this;
-}
-TraceWriter& TraceWriter::field(std::string_view k, std::uint64_t v) {
-    key(k);
-    append_uint(buf_, v);
-    return *this;
-}
-TraceWriter& TraceWriter::field(std::string_view k, bool v) {
-    key(k);
-    buf_.append(v ? "true" : "false");
-    return *this;
-}
 TraceWriter& TraceWriter::field(std::string_view k, std::string_view v) {
-    key(k);
-    append_json_string(buf_, v);
-    return *this;
-}
-TraceWriter& TraceWriter::raw_field(std::string_view k, std::string_view json) {
-    key(k);
-    buf_.append(json);
+    // Worst case: every byte escaped as \u00XX (6 bytes), plus the quotes.
+    key(k, 6 * v.size() + 2);
+    *pos_++ = '"';
+    // Skip 8 plain bytes at a time (reasons and names rarely need escaping), then go byte
+    // by byte from the first word that has something to escape.
+    std::size_t start = 0;
+    for (std::uint64_t w; start + 8 <= v.size(); start += 8) {
+        std::memcpy(&w, v.data() + start, 8);
+        if (word_needs_escape(w)) break;
+    }
+    std::size_t plain = 0;
+    for (std::size_t i = start; i < v.size(); ++i) {
+        const char c = v[i];
+        if (!needs_escape(c)) continue;
+        std::memcpy(pos_, v.data() + plain, i - plain);
+        pos_ += i - plain;
+        plain = i + 1;
+        if (c == '"' || c == '\\') {
+            *pos_++ = '\\';
+            *pos_++ = c;
+        } else {
+            static constexpr char hex[] = "0123456789abcdef";
+            const auto u = static_cast<unsigned char>(c);
+            put_lit("\\u00");
+            *pos_++ = hex[u >> 4];
+            *pos_++ = hex[u & 15];
+        }
+    }
+    if (v.size() > plain) {
+        std::memcpy(pos_, v.data() + plain, v.size() - plain);
+        pos_ += v.size() - plain;
+    }
+    *pos_++ = '"';
     return *this;
 }
 
-void TraceWriter::end() {
-    buf_.append("}\n");
-    ++records_;
-    if (buf_.size() >= kFlushAt) flush();
+TraceWriter& TraceWriter::raw_field(std::string_view k, std::string_view json) {
+    key(k, json.size());
+    if (!json.empty()) put(json);
+    return *this;
 }
 
 void TraceWriter::flush() {
-    if (!buf_.empty() && std::fwrite(buf_.data(), 1, buf_.size(), file_) != buf_.size())
+    const auto n = static_cast<std::size_t>(pos_ - buf_.get());
+    if (n != 0 && std::fwrite(buf_.get(), 1, n, file_) != n)
         throw UsageError("cannot write trace `" + path_ + "`: " + std::strerror(errno));
-    buf_.clear();
+    pos_ = buf_.get();
 }
 
 void TraceWriter::finish(Time makespan, std::uint64_t events) {
