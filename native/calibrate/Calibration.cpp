@@ -183,6 +183,11 @@ void creation(Runner& run, Calibration& c, bool quick) {
     const double slope = fit_line(pages, ns).slope;
     set_key(c, "fork.per_page", slope, slope_spread(slope, fit_line(pages, p10).slope, fit_line(pages, p90).slope),
             "slope of fork() time over extra resident anonymous pages (" + format_bytes(sizes.back()) + " max)");
+    // Process exit: the whole fork + _exit + waitpid less the fork alone (sizes[0] is
+    // 0 extra bytes): the child's teardown and the parent's wake-up by it.
+    const double fork_alone = ns.front();
+    set_key(c, "exit.process", pr.ns.median - fork_alone, shifted(pr.ns, 1, -fork_alone),
+            "fork + _exit(0) + waitpid - fork() alone: the child's exit and the wake-up of its parent");
 }
 
 void memory(Runner& run, Calibration& c, bool quick) {

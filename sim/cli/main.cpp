@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
     ostwin::cli::add_native_command(app, action);
     ostwin::cli::add_export_command(app, action);
     ostwin::cli::add_calibrate_command(app, action);
+    ostwin::cli::add_compare_command(app, action);
 
     try {
         app.parse(argc, argv);

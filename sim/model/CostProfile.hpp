@@ -33,6 +33,9 @@ struct CostProfile {
     Time cow_fault;         ///< memory.cow_fault: write to a page shared copy-on-write
     Time lock_uncontended;  ///< lock.uncontended: acquire or release with nobody waiting
     Time lock_wake;         ///< lock.wake: the futex wake paid by a releaser that wakes a waiter
+    /// exit.process: tearing a process down when its last thread ends (address space,
+    /// files, notifying the parent); the CPU it ended on pays it before its next switch.
+    Time exit_process;
     std::array<IpcCost, kChannelKindCount> ipc{};
 
     [[nodiscard]] const IpcCost& ipc_of(ChannelKind k) const { return ipc[static_cast<std::size_t>(k)]; }

@@ -128,6 +128,7 @@ TEST_CASE("calibrate --quick measures plausible figures, round-trips its profile
         CHECK(value_of(c, "lock.uncontended") >= 0);
         CHECK(value_of(c, "lock.uncontended") < 1'000);
         CHECK(value_of(c, "lock.wake") > 0);
+        CHECK(value_of(c, "exit.process") > 0);  // a teardown and a wake-up: never free
         for (const char* kind : {"pipe", "socket", "mqueue", "shm", "queue"}) {
             INFO(kind);
             CHECK(value_of(c, std::string{"ipc."} + kind + ".send") > 0);

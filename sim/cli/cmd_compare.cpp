@@ -1,0 +1,167 @@
+// `ostwin compare FILE [--runs N] [--costs PROFILE] [--tolerance P] [--json] [--trace-dir DIR]`:
+// simulate a scenario once and run it natively N times, then judge every metric against
+// the native runs (docs/compare.md). Exit 0 all within tolerance, 1 some out of tolerance
+// (named on stderr) or a native run did not end, 2 bad input, 3 the host cannot run it,
+// 128+N when signal N interrupted a native run.
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sim/cli/Commands.hpp"
+#include "sim/compare/Compare.hpp"
+#include "sim/core/Engine.hpp"
+#include "sim/core/Error.hpp"
+#include "sim/scenario/Loader.hpp"
+#include "sim/trace/Summary.hpp"
+
+#if OSTWIN_HAVE_NATIVE
+#include "native/NativeRunner.hpp"
+#endif
+
+namespace ostwin::cli {
+
+namespace {
+
+struct CompareArgs {
+    std::string file;
+    int runs = 5;
+    std::string costs;
+    double tolerance = 0.05;
+    bool json = false;
+    std::string trace_dir;
+    bool quiet = false;
+    LoadLimits limits;
+};
+
+#if OSTWIN_HAVE_NATIVE
+/// --costs: a built-in profile name, else a profile file as `ostwin calibrate` writes it.
+void apply_costs(Scenario& s, const std::string& costs) {
+    if (costs.empty()) return;
+    if (auto p = CostProfile::builtin(costs)) {
+        s.costs = *p;
+    } else if (std::filesystem::is_regular_file(costs)) {
+        s.costs = load_cost_profile_file(costs);
+    } else {
+        throw UsageError("--costs " + costs + ": neither a built-in profile (default, zero) nor a profile file");
+    }
+    s.costs_name = costs;
+}
+
+int run_compare(const CompareArgs& a) {
+    if (a.runs < 1) throw UsageError("--runs must be at least 1");
+    if (!(a.tolerance >= 0)) throw UsageError("--tolerance must be a non-negative fraction, e.g. 0.05 for 5%");
+    Scenario s = load_scenario_file(a.file, a.limits);
+    apply_costs(s, a.costs);
+    std::filesystem::path dir;
+    if (!a.trace_dir.empty()) {
+        dir = a.trace_dir;
+        std::error_code ec;
+        std::filesystem::create_directories(dir, ec);
+        if (ec || !std::filesystem::is_directory(dir))
+            throw UsageError("--trace-dir " + a.trace_dir + ": cannot create the directory");
+    }
+
+    native::Options no;
+    no.watchdog = Time{10'000'000'000};
+    native::check_supported(s, no);  // exit 3 before anything runs
+
+    EngineOptions eo;
+    if (!dir.empty()) eo.trace_path = (dir / "sim.jsonl").string();
+    const RunResult sim = simulate(s, eo);
+    if (!sim.stop_message.empty()) std::cerr << "ostwin compare: simulation: " << sim.stop_message << '\n';
+
+    std::vector<Summary> natives;
+    compare::NativeFacts facts;
+    std::string tick_note;
+    using Clock = std::chrono::steady_clock;
+    const auto t_start = Clock::now();
+    for (int k = 1; k <= a.runs; ++k) {
+        if (!a.quiet) {
+            std::fprintf(stderr, "ostwin compare: %s: native run %d/%d ...", s.name.c_str(), k, a.runs);
+            std::fflush(stderr);
+        }
+        if (!dir.empty()) no.trace_path = (dir / ("native-" + std::to_string(k) + ".jsonl")).string();
+        const auto t0 = Clock::now();
+        native::Result r = native::run_scenario(s, no);
+        const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+        if (r.interrupted) {
+            if (!a.quiet) std::fputs(" interrupted\n", stderr);
+            std::cerr << "ostwin compare: interrupted by signal " << r.signal
+                      << "; every scenario process was killed and the host settings restored\n";
+            return 128 + r.signal;
+        }
+        if (!a.quiet)
+            std::fprintf(stderr, " makespan %s (%.2fs)\n", format_time(Time{r.summary.makespan_ns}).c_str(), secs);
+        for (const std::string& n : r.notes) std::cerr << "ostwin compare: native run " << k << ": note: " << n << '\n';
+        if (r.watchdog_fired)
+            std::cerr << "ostwin compare: native run " << k << ": the watchdog ended it after "
+                      << format_time(no.watchdog) << "\n";
+        const auto& src = r.header.contains("native") ? r.header["native"] : r.header;
+        if (!(src.contains("sources") && src["sources"].value("sched_switch", false)))
+            facts.switches_classified = false;
+        // SCHED_RR's timeslice is counted in timer ticks: a quantum that is not a whole
+        // number of ticks is rounded up natively, and the report should say so.
+        if (s.scheduler.policy == Policy::rr && src.contains("rt") && src["rt"].contains("during")) {
+            const auto eff = src["rt"]["during"].value("rr_timeslice_effective_ns", std::int64_t{0});
+            if (eff > 0 && s.scheduler.quantum && eff != s.scheduler.quantum->ns())
+                tick_note = "rr quantum " + format_time(*s.scheduler.quantum) + " ran natively as " +
+                            format_time(Time{eff}) + " (the kernel counts SCHED_RR timeslices in timer ticks)";
+        }
+        natives.push_back(std::move(r.summary));
+    }
+    compare::Report rep = compare::compare_summaries(sim.summary, natives, [&] {
+        compare::Tolerance t;
+        t.relative = a.tolerance;
+        return t;
+    }());
+    rep.costs = s.costs_name;
+    if (!tick_note.empty()) rep.notes.push_back(tick_note);
+    if (!a.quiet)
+        std::fprintf(stderr, "ostwin compare: %d native runs in %.1fs\n", a.runs,
+                     std::chrono::duration<double>(Clock::now() - t_start).count());
+    if (a.json) std::cout << compare::report_json(rep).dump() << '\n';
+    else compare::print_report(rep, std::cout);
+    std::cout.flush();
+    if (!dir.empty()) std::cerr << "ostwin compare: traces in " << dir.string() << " (sim.jsonl, native-K.jsonl)\n";
+    const auto failed = rep.failed();
+    if (failed.empty()) return 0;
+    std::cerr << "ostwin compare: out of tolerance:";
+    for (std::size_t i = 0; i < failed.size(); ++i) std::cerr << (i == 0 ? " " : ", ") << failed[i];
+    std::cerr << '\n';
+    return 1;
+}
+#endif
+
+}  // namespace
+
+void add_compare_command(CLI::App& app, Action& action) {
+    auto args = std::make_shared<CompareArgs>();
+    auto* sub = app.add_subcommand("compare", "Simulate a scenario once, run it natively N times, and judge each "
+                                              "metric against the native runs (docs/compare.md)");
+    sub->add_option("FILE", args->file, "Scenario file (YAML)")->required();
+    sub->add_option("--runs", args->runs, "Native runs (default 5)")->capture_default_str();
+    sub->add_option("--costs", args->costs,
+                    "Simulate with this cost profile instead of the scenario's: a built-in name (default, zero) or "
+                    "a profile file written by `ostwin calibrate -o`");
+    sub->add_option("--tolerance", args->tolerance, "Relative tolerance P as a fraction (default 0.05 = 5%)")
+        ->capture_default_str();
+    sub->add_flag("--json", args->json, "Print the whole report as one JSON object");
+    sub->add_option("--trace-dir", args->trace_dir, "Keep the traces here: sim.jsonl and native-K.jsonl (K = 1..N)");
+    sub->add_flag("-q,--quiet", args->quiet, "No progress lines on stderr");
+    add_load_limit_options(*sub, args->limits);
+    sub->callback([&action, args] {
+#if OSTWIN_HAVE_NATIVE
+        action = [args]() -> int { return run_compare(*args); };
+#else
+        action = []() -> int { throw EnvironmentError("`ostwin compare` needs the native runner; this ostwin was built with OSTWIN_NATIVE=OFF"); };
+#endif
+    });
+}
+
+}  // namespace ostwin::cli

@@ -1,0 +1,340 @@
+#include "sim/compare/Compare.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <map>
+#include <ostream>
+#include <stdexcept>
+
+#include "sim/core/Time.hpp"
+#include "sim/trace/Summary.hpp"
+
+namespace ostwin::compare {
+
+std::string_view to_string(Unit u) {
+    switch (u) {
+        case Unit::ns: return "ns";
+        case Unit::count: return "count";
+        case Unit::bytes: return "bytes";
+    }
+    return "?";
+}
+
+std::string_view to_string(Verdict v) {
+    switch (v) {
+        case Verdict::pass: return "pass";
+        case Verdict::fail: return "FAIL";
+        case Verdict::info: return "info";
+    }
+    return "?";
+}
+
+Spread spread_of(std::vector<double> values) {
+    if (values.empty()) throw std::invalid_argument("spread_of: no values");
+    std::sort(values.begin(), values.end());
+    const std::size_t n = values.size();
+    Spread s;
+    s.n = n;
+    s.min = values.front();
+    s.max = values.back();
+    s.median = n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2.0;
+    return s;
+}
+
+double relative_error(double sim, double median) {
+    if (median == 0) {
+        if (sim == 0) return 0;
+        return sim > 0 ? std::numeric_limits<double>::infinity() : -std::numeric_limits<double>::infinity();
+    }
+    return (sim - median) / std::fabs(median);
+}
+
+double margin_for(Unit unit, const Spread& native, const Tolerance& tol, double floor_ns) {
+    const double rel = tol.relative * std::fabs(native.median);
+    const double spread = std::max(native.median - native.min, native.max - native.median);
+    double floor = 0;
+    switch (unit) {
+        case Unit::ns: floor = floor_ns; break;
+        case Unit::count: floor = tol.floor_count; break;
+        case Unit::bytes: floor = tol.floor_bytes; break;
+    }
+    return std::max({rel, spread, floor});
+}
+
+void judge(Metric& m, const Tolerance& tol, double floor_ns) {
+    m.stats = spread_of(m.native);
+    m.error = relative_error(m.sim, m.stats.median);
+    m.margin = margin_for(m.unit, m.stats, tol, floor_ns);
+    m.verdict = std::fabs(m.sim - m.stats.median) <= m.margin ? Verdict::pass : Verdict::fail;
+}
+
+bool Report::passed() const {
+    return std::none_of(metrics.begin(), metrics.end(), [](const Metric& m) { return m.verdict == Verdict::fail; });
+}
+
+std::vector<std::string> Report::failed() const {
+    std::vector<std::string> out;
+    for (const Metric& m : metrics)
+        if (m.verdict == Verdict::fail) out.push_back(m.name);
+    return out;
+}
+
+namespace {
+
+const ThreadSummary* find_thread(const Summary& s, const std::string& id) {
+    for (const ThreadSummary& t : s.threads)
+        if (t.id == id) return &t;
+    return nullptr;
+}
+
+const ProcessSummary* find_process(const Summary& s, const std::string& name) {
+    for (const ProcessSummary& p : s.processes)
+        if (p.name == name) return &p;
+    return nullptr;
+}
+
+const ChannelSummary* find_channel(const Summary& s, const std::string& name) {
+    for (const ChannelSummary& c : s.channels)
+        if (c.name == name) return &c;
+    return nullptr;
+}
+
+/// A metric before judging.
+Metric metric(std::string name, Unit unit, double sim, std::vector<double> native = {}) {
+    Metric m;
+    m.name = std::move(name);
+    m.unit = unit;
+    m.sim = sim;
+    m.native = std::move(native);
+    return m;
+}
+
+/// An info-only metric: statistics and error shown, never judged.
+void info(Metric& m, std::string note) {
+    m.stats = spread_of(m.native);
+    m.error = relative_error(m.sim, m.stats.median);
+    m.margin = 0;
+    m.verdict = Verdict::info;
+    m.note = std::move(note);
+}
+
+std::string pct(double x) {
+    if (std::isinf(x)) return x > 0 ? "+inf" : "-inf";
+    char b[32];
+    std::snprintf(b, sizeof b, "%+.1f%%", 100.0 * x);
+    return b;
+}
+
+std::string value_text(Unit u, double v) {
+    switch (u) {
+        case Unit::ns: return format_time(Time{static_cast<std::int64_t>(std::llround(v))});
+        case Unit::bytes: return format_bytes(static_cast<std::uint64_t>(std::llround(std::max(0.0, v))));
+        case Unit::count: {
+            char b[32];
+            if (v == std::floor(v)) std::snprintf(b, sizeof b, "%.0f", v);
+            else std::snprintf(b, sizeof b, "%.1f", v);
+            return b;
+        }
+    }
+    return "?";
+}
+
+}  // namespace
+
+Report compare_summaries(const Summary& sim, const std::vector<Summary>& native, const Tolerance& tol,
+                         const NativeFacts& facts) {
+    if (native.empty()) throw std::invalid_argument("compare_summaries: no native run");
+    Report r;
+    r.scenario = sim.scenario;
+    r.policy = sim.policy;
+    r.cpus = sim.cpus;
+    r.runs = native.size();
+    r.tolerance = tol;
+
+    auto over_runs = [&](auto&& get) {
+        std::vector<double> v;
+        v.reserve(native.size());
+        for (const Summary& n : native) v.push_back(get(n));
+        return v;
+    };
+
+    Metric makespan = metric("makespan", Unit::ns, static_cast<double>(sim.makespan_ns),
+                             over_runs([](const Summary& n) { return static_cast<double>(n.makespan_ns); }));
+    const double floor_ns = std::max(static_cast<double>(tol.floor_ns_min),
+                                     tol.floor_makespan_share * spread_of(makespan.native).median);
+    judge(makespan, tol, floor_ns);
+    r.metrics.push_back(std::move(makespan));
+
+    // Deadlock: judged exactly whenever either side had one.
+    const bool sim_dl = sim.deadlock.has_value();
+    const auto native_dl = over_runs([](const Summary& n) { return n.deadlock.has_value() ? 1.0 : 0.0; });
+    if (sim_dl || std::any_of(native_dl.begin(), native_dl.end(), [](double d) { return d != 0; })) {
+        Metric m = metric("deadlock", Unit::count, sim_dl ? 1.0 : 0.0, native_dl);
+        m.stats = spread_of(m.native);
+        m.error = relative_error(m.sim, m.stats.median);
+        const bool same = std::all_of(native_dl.begin(), native_dl.end(), [&](double d) { return d == m.sim; });
+        m.verdict = same ? Verdict::pass : Verdict::fail;
+        m.note = "1: deadlocked (natively: the watchdog ended the run); judged exactly";
+        r.metrics.push_back(std::move(m));
+    }
+
+    // Per thread: finish, CPU time, ready wait.
+    for (const ThreadSummary& st : sim.threads) {
+        std::vector<const ThreadSummary*> nt;
+        for (const Summary& n : native) nt.push_back(find_thread(n, st.id));
+        const bool everywhere = std::all_of(nt.begin(), nt.end(), [](const ThreadSummary* t) { return t != nullptr; });
+        if (!everywhere) {
+            r.notes.push_back("thread " + st.id + " is missing from a native summary; not compared");
+            continue;
+        }
+        auto field = [&](const char* what, std::int64_t ThreadSummary::*f) {
+            Metric m = metric(st.id + " " + what, Unit::ns, static_cast<double>(st.*f));
+            for (const ThreadSummary* t : nt) m.native.push_back(static_cast<double>(t->*f));
+            return m;
+        };
+        Metric fin = field("finish", &ThreadSummary::finish_ns);
+        const bool all_finished = st.finish_ns >= 0 && std::all_of(nt.begin(), nt.end(), [](const ThreadSummary* t) {
+                                      return t->finish_ns >= 0;
+                                  });
+        if (all_finished) judge(fin, tol, floor_ns);
+        else info(fin, "did not finish in every run (-1: never finished)");
+        r.metrics.push_back(std::move(fin));
+        Metric cpu = field("cpu", &ThreadSummary::cpu_ns);
+        judge(cpu, tol, floor_ns);
+        r.metrics.push_back(std::move(cpu));
+        Metric ready = field("ready", &ThreadSummary::ready_ns);
+        judge(ready, tol, floor_ns);
+        r.metrics.push_back(std::move(ready));
+    }
+
+    // Context switches by kind; the total is judged even when the kinds cannot be told apart.
+    auto switches = [&](const char* name, auto&& get) {
+        return metric(name, Unit::count, static_cast<double>(get(sim)),
+                      over_runs([&](const Summary& n) { return static_cast<double>(get(n)); }));
+    };
+    Metric sw_total = switches("switches.total", [](const Summary& s) {
+        return s.context_switches.thread + s.context_switches.process;
+    });
+    judge(sw_total, tol, floor_ns);
+    r.metrics.push_back(std::move(sw_total));
+    Metric sw_thread = switches("switches.thread", [](const Summary& s) { return s.context_switches.thread; });
+    Metric sw_process = switches("switches.process", [](const Summary& s) { return s.context_switches.process; });
+    Metric sw_migr = switches("switches.migrations", [](const Summary& s) { return s.context_switches.migrations; });
+    if (facts.switches_classified) {
+        judge(sw_thread, tol, floor_ns);
+        judge(sw_process, tol, floor_ns);
+        judge(sw_migr, tol, floor_ns);
+    } else {
+        const std::string why = "no sched_switch events natively: thread and process switches cannot be told apart";
+        info(sw_thread, why);
+        info(sw_process, why);
+        info(sw_migr, why);
+    }
+    r.metrics.push_back(std::move(sw_thread));
+    r.metrics.push_back(std::move(sw_process));
+    r.metrics.push_back(std::move(sw_migr));
+
+    // CPU time spent in send and recv, per channel.
+    for (const ChannelSummary& sc : sim.channels) {
+        Metric m = metric("ipc " + sc.name, Unit::ns, static_cast<double>(sc.ipc_cpu_ns));
+        bool everywhere = true;
+        for (const Summary& n : native) {
+            const ChannelSummary* c = find_channel(n, sc.name);
+            everywhere = everywhere && c != nullptr;
+            m.native.push_back(c ? static_cast<double>(c->ipc_cpu_ns) : 0.0);
+        }
+        const bool measured = std::any_of(m.native.begin(), m.native.end(), [](double v) { return v > 0; });
+        if (!everywhere) info(m, "channel missing from a native summary");
+        else if (!measured && sc.ipc_cpu_ns > 0) info(m, "not measured by this native runner (0 in every run)");
+        else judge(m, tol, floor_ns);
+        r.metrics.push_back(std::move(m));
+    }
+
+    // Peak resident memory per process: shown, not judged.
+    for (const ProcessSummary& sp : sim.processes) {
+        Metric m = metric(sp.name + " peak_rss", Unit::bytes, static_cast<double>(sp.peak_rss_bytes));
+        bool everywhere = true;
+        for (const Summary& n : native) {
+            const ProcessSummary* p = find_process(n, sp.name);
+            everywhere = everywhere && p != nullptr;
+            m.native.push_back(p ? static_cast<double>(p->peak_rss_bytes) : 0.0);
+        }
+        if (!everywhere) {
+            r.notes.push_back("process " + sp.name + " is missing from a native summary; memory not compared");
+            continue;
+        }
+        info(m, "native VmHWM also counts the runner's own pages inherited through fork (libc, ostwin, its stacks)");
+        r.metrics.push_back(std::move(m));
+    }
+    return r;
+}
+
+nlohmann::json report_json(const Report& r) {
+    nlohmann::json metrics = nlohmann::json::array();
+    for (const Metric& m : r.metrics) {
+        nlohmann::json j = {{"name", m.name},
+                            {"unit", to_string(m.unit)},
+                            {"sim", m.sim},
+                            {"native", {{"median", m.stats.median}, {"min", m.stats.min}, {"max", m.stats.max},
+                                        {"values", m.native}}},
+                            {"error", std::isfinite(m.error) ? nlohmann::json(m.error) : nlohmann::json(nullptr)},
+                            {"margin", m.margin},
+                            {"verdict", m.verdict == Verdict::fail ? "fail" : std::string{to_string(m.verdict)}}};
+        if (!m.note.empty()) j["note"] = m.note;
+        metrics.push_back(std::move(j));
+    }
+    return {{"scenario", r.scenario},
+            {"policy", r.policy},
+            {"cpus", r.cpus},
+            {"costs", r.costs},
+            {"runs", r.runs},
+            {"tolerance",
+             {{"relative", r.tolerance.relative},
+              {"floor_ns_min", r.tolerance.floor_ns_min},
+              {"floor_makespan_share", r.tolerance.floor_makespan_share},
+              {"floor_count", r.tolerance.floor_count},
+              {"floor_bytes", r.tolerance.floor_bytes}}},
+            {"metrics", metrics},
+            {"passed", r.passed()},
+            {"failed", r.failed()},
+            {"notes", r.notes}};
+}
+
+void print_report(const Report& r, std::ostream& out) {
+    char line[512];
+    out << "compare " << r.scenario << ": policy " << r.policy << ", " << r.cpus << (r.cpus == 1 ? " CPU" : " CPUs")
+        << ", costs " << r.costs << ", " << r.runs << " native run" << (r.runs == 1 ? "" : "s") << ", tolerance "
+        << pct(r.tolerance.relative).substr(1) << " (docs/compare.md)\n\n";
+    std::size_t w = 6;
+    for (const Metric& m : r.metrics) w = std::max(w, m.name.size());
+    std::snprintf(line, sizeof line, "  %-*s %11s %11s %23s %9s %10s  %s\n", static_cast<int>(w), "metric", "sim",
+                  "native", "(min .. max)", "error", "margin", "verdict");
+    out << line;
+    for (const Metric& m : r.metrics) {
+        const std::string range = value_text(m.unit, m.stats.min) + " .. " + value_text(m.unit, m.stats.max);
+        const std::string margin = m.verdict == Verdict::info ? "-" : value_text(m.unit, m.margin);
+        std::snprintf(line, sizeof line, "  %-*s %11s %11s %23s %9s %10s  %s", static_cast<int>(w), m.name.c_str(),
+                      value_text(m.unit, m.sim).c_str(), value_text(m.unit, m.stats.median).c_str(), range.c_str(),
+                      pct(m.error).c_str(), margin.c_str(), std::string{to_string(m.verdict)}.c_str());
+        out << line << '\n';
+    }
+    for (const std::string& n : r.notes) out << "note: " << n << '\n';
+    std::map<std::string, std::string> info_notes;  // one line per distinct reason
+    for (const Metric& m : r.metrics)
+        if (m.verdict == Verdict::info && !m.note.empty()) info_notes.emplace(m.note, m.name);
+    for (const auto& [note, first] : info_notes) out << "info (" << first << ", ...): " << note << '\n';
+    const auto failed = r.failed();
+    std::size_t judged = 0;
+    for (const Metric& m : r.metrics) judged += m.verdict != Verdict::info;
+    if (failed.empty()) {
+        out << "\nPASS: " << judged << " metrics within tolerance\n";
+    } else {
+        out << "\nFAIL: " << failed.size() << " of " << judged << " metrics out of tolerance:";
+        for (std::size_t i = 0; i < failed.size(); ++i) out << (i == 0 ? " " : ", ") << failed[i];
+        out << '\n';
+    }
+}
+
+}  // namespace ostwin::compare

@@ -1,0 +1,104 @@
+#pragma once
+/// `ostwin compare`'s judgement (docs/compare.md): one simulated summary against N native
+/// summaries of the same scenario, metric by metric, with a tolerance that accounts for
+/// the native run-to-run spread. Pure logic: no native runner, no YAML, no clock.
+#include <cstddef>
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace ostwin {
+struct Summary;
+}
+
+namespace ostwin::compare {
+
+enum class Unit : std::uint8_t { ns, count, bytes };
+enum class Verdict : std::uint8_t { pass, fail, info };
+
+std::string_view to_string(Unit u);
+std::string_view to_string(Verdict v);
+
+/// The tolerance rule's parameters. A judged metric passes when
+///   |sim - median| <= max(relative * |median|, spread, floor)
+/// where spread = max(median - min, max - median) over the native runs (the farthest
+/// native run from the median) and floor is the unit's absolute floor below.
+struct Tolerance {
+    double relative = 0.05;                ///< P: --tolerance
+    std::int64_t floor_ns_min = 50'000;    ///< duration floor: at least this ...
+    double floor_makespan_share = 0.01;    ///< ... or this share of the native median makespan
+    double floor_count = 2;                ///< counts (switches) within 2 always pass
+    double floor_bytes = 64 * 1024;        ///< sizes within 64 KiB always pass
+};
+
+/// Median (the mean of the two middle values for an even count), minimum and maximum.
+struct Spread {
+    double median = 0;
+    double min = 0;
+    double max = 0;
+    std::size_t n = 0;
+};
+/// Throws std::invalid_argument on an empty list.
+Spread spread_of(std::vector<double> values);
+
+/// (sim - median) / |median|; 0 when both are 0; +-infinity when only the median is 0.
+double relative_error(double sim, double median);
+
+/// The margin the rule allows around the median for this unit; `floor_ns` is the
+/// duration floor already resolved against the makespan.
+double margin_for(Unit unit, const Spread& native, const Tolerance& tol, double floor_ns);
+
+struct Metric {
+    std::string name;      ///< "makespan", "worker.0/main finish", "switches.process", "ipc jobs"
+    Unit unit = Unit::ns;
+    double sim = 0;
+    std::vector<double> native;  ///< one value per native run, in run order
+    Spread stats;
+    double error = 0;      ///< relative_error(sim, median)
+    double margin = 0;     ///< what the rule allowed (0 for info)
+    Verdict verdict = Verdict::info;
+    std::string note;      ///< why a metric is info only, or what made it fail
+};
+
+/// Facts about the native runs that decide which metrics can be judged.
+struct NativeFacts {
+    /// sched_switch events were recorded in every run, so thread and process switches
+    /// are told apart; otherwise the switch metrics are info.
+    bool switches_classified = true;
+};
+
+struct Report {
+    std::string scenario;
+    std::string policy;
+    std::uint32_t cpus = 0;
+    std::string costs;      ///< the profile the simulation used
+    std::size_t runs = 0;
+    Tolerance tolerance;
+    std::vector<Metric> metrics;
+    std::vector<std::string> notes;
+
+    [[nodiscard]] bool passed() const;
+    /// Names of the judged metrics that failed, in report order.
+    [[nodiscard]] std::vector<std::string> failed() const;
+};
+
+/// Judges one metric: fills stats, error, margin and verdict (pass or fail) from sim and
+/// native. `floor_ns` is the resolved duration floor.
+void judge(Metric& m, const Tolerance& tol, double floor_ns);
+
+/// Builds the whole report: makespan; per thread finish, CPU time and ready wait;
+/// context switches by kind; CPU time in IPC per channel; peak memory per process (info:
+/// docs/compare.md says why). Throws std::invalid_argument when `native` is empty.
+Report compare_summaries(const Summary& sim, const std::vector<Summary>& native, const Tolerance& tol,
+                         const NativeFacts& facts = {});
+
+/// The whole report as one JSON object (docs/compare.md lists the fields).
+nlohmann::json report_json(const Report& r);
+
+/// The table: one row per metric, then the verdict line.
+void print_report(const Report& r, std::ostream& out);
+
+}  // namespace ostwin::compare

@@ -1,0 +1,235 @@
+// The compare judgement without any native run: statistics, the tolerance rule, the
+// metric list, info-only metrics and the JSON shape (docs/compare.md).
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+
+#include "sim/compare/Compare.hpp"
+#include "sim/trace/Summary.hpp"
+
+using namespace ostwin;
+using namespace ostwin::compare;
+
+namespace {
+
+Summary summary(std::int64_t makespan, std::uint64_t thread_sw, std::uint64_t process_sw) {
+    Summary s;
+    s.scenario = "toy";
+    s.policy = "fcfs";
+    s.cpus = 1;
+    s.makespan_ns = makespan;
+    s.context_switches.thread = thread_sw;
+    s.context_switches.process = process_sw;
+    ThreadSummary t;
+    t.id = "A/main";
+    t.finish_ns = makespan;
+    t.cpu_ns = makespan / 2;
+    t.ready_ns = makespan / 4;
+    s.threads.push_back(t);
+    ProcessSummary p;
+    p.name = "A";
+    p.peak_rss_bytes = 1 << 20;
+    s.processes.push_back(p);
+    ChannelSummary c;
+    c.name = "jobs";
+    c.ipc_cpu_ns = 100'000;
+    s.channels.push_back(c);
+    return s;
+}
+
+const Metric& find(const Report& r, const std::string& name) {
+    for (const Metric& m : r.metrics)
+        if (m.name == name) return m;
+    FAIL("no metric " << name);
+    throw std::logic_error("unreachable");
+}
+
+}  // namespace
+
+TEST_CASE("spread_of gives the median, minimum and maximum") {
+    const Spread odd = spread_of({5, 1, 9, 3, 7});
+    CHECK(odd.median == 5);
+    CHECK(odd.min == 1);
+    CHECK(odd.max == 9);
+    CHECK(odd.n == 5);
+    const Spread even = spread_of({4, 1, 3, 10});
+    CHECK(even.median == 3.5);  // mean of the two middle values
+    CHECK(even.min == 1);
+    CHECK(even.max == 10);
+    CHECK(spread_of({42}).median == 42);
+    CHECK_THROWS_AS(spread_of({}), std::invalid_argument);
+}
+
+TEST_CASE("relative_error is signed against the native median") {
+    CHECK(relative_error(110, 100) == Approx(0.10));
+    CHECK(relative_error(90, 100) == Approx(-0.10));
+    CHECK(relative_error(0, 0) == 0);
+    CHECK(std::isinf(relative_error(5, 0)));
+    CHECK(relative_error(5, 0) > 0);
+    CHECK(relative_error(-5, 0) < 0);
+}
+
+TEST_CASE("the margin is the largest of relative, spread and floor") {
+    Tolerance t;
+    t.relative = 0.05;
+    t.floor_count = 2;
+    t.floor_bytes = 1000;
+    // Relative dominates: tight runs around 100 ms.
+    CHECK(margin_for(Unit::ns, spread_of({99e6, 100e6, 101e6}), t, 50e3) == Approx(5e6));
+    // Spread dominates: the farthest native run from the median (here the max, 30 away).
+    CHECK(margin_for(Unit::ns, spread_of({95, 100, 130}), t, 1) == Approx(30));
+    CHECK(margin_for(Unit::ns, spread_of({60, 100, 101}), t, 1) == Approx(40));
+    // Floors by unit.
+    CHECK(margin_for(Unit::ns, spread_of({10, 10, 10}), t, 50e3) == Approx(50e3));
+    CHECK(margin_for(Unit::count, spread_of({3, 3, 3}), t, 50e3) == Approx(2));
+    CHECK(margin_for(Unit::bytes, spread_of({4096, 4096}), t, 50e3) == Approx(1000));
+}
+
+TEST_CASE("judge passes inside the margin and fails outside it") {
+    Tolerance t;
+    t.relative = 0.10;
+    Metric m;
+    m.name = "makespan";
+    m.unit = Unit::ns;
+    m.native = {100e6, 100e6, 100e6};
+    m.sim = 110e6;  // exactly on the 10 % edge
+    judge(m, t, 50e3);
+    CHECK(m.verdict == Verdict::pass);
+    CHECK(m.margin == Approx(10e6));
+    CHECK(m.error == Approx(0.10));
+    m.sim = 110.5e6;
+    judge(m, t, 50e3);
+    CHECK(m.verdict == Verdict::fail);
+    m.sim = 89e6;
+    judge(m, t, 50e3);
+    CHECK(m.verdict == Verdict::fail);
+    CHECK(m.error == Approx(-0.11));
+    // A wide native spread widens the margin: the sim may be as far as the farthest run.
+    m.native = {80e6, 100e6, 125e6};
+    m.sim = 124e6;
+    judge(m, t, 50e3);
+    CHECK(m.verdict == Verdict::pass);
+}
+
+TEST_CASE("compare_summaries lists every metric and judges the right ones") {
+    const Summary sim = summary(10'000'000, 1, 4);
+    std::vector<Summary> native = {summary(10'100'000, 1, 4), summary(10'200'000, 1, 5), summary(9'900'000, 2, 4)};
+    const Report r = compare_summaries(sim, native, Tolerance{});
+    CHECK(r.runs == 3);
+    CHECK(r.scenario == "toy");
+    const Metric& mk = find(r, "makespan");
+    CHECK(mk.sim == 10'000'000);
+    CHECK(mk.stats.median == 10'100'000);
+    CHECK(mk.stats.min == 9'900'000);
+    CHECK(mk.stats.max == 10'200'000);
+    CHECK(mk.verdict == Verdict::pass);
+    for (const char* n : {"A/main finish", "A/main cpu", "A/main ready", "switches.total", "switches.thread",
+                          "switches.process", "switches.migrations", "ipc jobs"})
+        CHECK(find(r, n).verdict == Verdict::pass);
+    CHECK(find(r, "switches.total").sim == 5);
+    CHECK(find(r, "A peak_rss").verdict == Verdict::info);  // never judged: docs/compare.md
+    CHECK(r.passed());
+    CHECK(r.failed().empty());
+    CHECK(!find(r, "A peak_rss").note.empty());
+}
+
+TEST_CASE("compare_summaries fails a metric far from the native runs and names it") {
+    Summary sim = summary(10'000'000, 1, 4);
+    sim.makespan_ns = 15'000'000;  // +50 % against runs within 1 %
+    sim.context_switches.process = 40;
+    std::vector<Summary> native = {summary(10'000'000, 1, 4), summary(10'050'000, 1, 4), summary(9'950'000, 1, 4)};
+    const Report r = compare_summaries(sim, native, Tolerance{});
+    CHECK_FALSE(r.passed());
+    const auto failed = r.failed();
+    CHECK(std::find(failed.begin(), failed.end(), "makespan") != failed.end());
+    CHECK(std::find(failed.begin(), failed.end(), "switches.process") != failed.end());
+    CHECK(std::find(failed.begin(), failed.end(), "A/main cpu") == failed.end());
+    std::ostringstream out;
+    print_report(r, out);
+    CHECK(out.str().find("FAIL:") != std::string::npos);
+    CHECK(out.str().find("makespan, ") != std::string::npos);
+}
+
+TEST_CASE("metrics the native side could not measure are info, not judged") {
+    const Summary sim = summary(10'000'000, 1, 400);
+    std::vector<Summary> native = {summary(10'000'000, 3, 0), summary(10'000'000, 3, 0)};
+    for (Summary& n : native) n.channels[0].ipc_cpu_ns = 0;  // a runner that does not measure IPC time
+    NativeFacts f;
+    f.switches_classified = false;
+    const Report r = compare_summaries(sim, native, Tolerance{}, f);
+    CHECK(find(r, "switches.process").verdict == Verdict::info);
+    CHECK(find(r, "switches.thread").verdict == Verdict::info);
+    CHECK(find(r, "ipc jobs").verdict == Verdict::info);
+    // The total is still judged: 401 simulated against 3.
+    CHECK(find(r, "switches.total").verdict == Verdict::fail);
+    CHECK(r.failed() == std::vector<std::string>{"switches.total"});
+}
+
+TEST_CASE("a deadlock on one side only is a failure, and unfinished threads are info") {
+    Summary sim = summary(10'000'000, 1, 4);
+    sim.deadlock = std::vector<std::string>{"A/main", "lock:m"};
+    sim.threads[0].finish_ns = -1;
+    std::vector<Summary> native = {summary(10'000'000, 1, 4)};
+    const Report r = compare_summaries(sim, native, Tolerance{});
+    CHECK(find(r, "deadlock").verdict == Verdict::fail);
+    CHECK(find(r, "A/main finish").verdict == Verdict::info);
+    Summary nd = summary(10'000'000, 1, 4);
+    nd.deadlock = std::vector<std::string>{"A/main", "lock m"};
+    const Report both = compare_summaries(sim, {nd}, Tolerance{});
+    CHECK(find(both, "deadlock").verdict == Verdict::pass);
+    CHECK_THROWS_AS(compare_summaries(sim, {}, Tolerance{}), std::invalid_argument);
+}
+
+TEST_CASE("a thread missing natively is noted, not compared") {
+    const Summary sim = summary(10'000'000, 1, 4);
+    Summary n = summary(10'000'000, 1, 4);
+    n.threads.clear();
+    const Report r = compare_summaries(sim, {n}, Tolerance{});
+    for (const Metric& m : r.metrics) CHECK(m.name.rfind("A/main", 0) != 0);
+    REQUIRE(r.notes.size() == 1);
+    CHECK(r.notes[0].find("A/main") != std::string::npos);
+}
+
+TEST_CASE("report_json has the documented shape") {
+    Summary sim = summary(10'000'000, 1, 4);
+    sim.makespan_ns = 20'000'000;
+    std::vector<Summary> native = {summary(10'000'000, 1, 4), summary(12'000'000, 1, 4)};
+    Tolerance t;
+    t.relative = 0.2;
+    Report r = compare_summaries(sim, native, t);
+    r.costs = "host.yaml";
+    const nlohmann::json j = report_json(r);
+    CHECK(j.at("scenario") == "toy");
+    CHECK(j.at("policy") == "fcfs");
+    CHECK(j.at("cpus") == 1);
+    CHECK(j.at("costs") == "host.yaml");
+    CHECK(j.at("runs") == 2);
+    CHECK(j.at("tolerance").at("relative") == 0.2);
+    CHECK(j.at("passed") == false);
+    CHECK(j.at("failed").at(0) == "makespan");
+    const nlohmann::json& m = j.at("metrics").at(0);
+    CHECK(m.at("name") == "makespan");
+    CHECK(m.at("unit") == "ns");
+    CHECK(m.at("sim") == 20'000'000.0);
+    CHECK(m.at("native").at("median") == 11'000'000.0);
+    CHECK(m.at("native").at("min") == 10'000'000.0);
+    CHECK(m.at("native").at("max") == 12'000'000.0);
+    CHECK(m.at("native").at("values").size() == 2);
+    CHECK(m.at("error").get<double>() == Approx(9.0 / 11.0));
+    CHECK(m.at("margin").get<double>() == Approx(2'200'000));
+    CHECK(m.at("verdict") == "fail");
+    bool saw_info = false;
+    for (const auto& x : j.at("metrics"))
+        if (x.at("verdict") == "info") saw_info = saw_info || x.contains("note");
+    CHECK(saw_info);
+    // An infinite relative error (native median 0) is null in JSON, never inf.
+    Summary z = summary(10'000'000, 0, 0);
+    Summary zs = summary(10'000'000, 0, 9);
+    const nlohmann::json jz = report_json(compare_summaries(zs, {z}, Tolerance{}));
+    bool saw_null = false;
+    for (const auto& x : jz.at("metrics"))
+        if (x.at("name") == "switches.process") saw_null = x.at("error").is_null();
+    CHECK(saw_null);
+}
