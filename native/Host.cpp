@@ -1,6 +1,8 @@
 #include "native/Host.hpp"
 
+#include <dirent.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -14,6 +16,7 @@
 #include <mutex>
 #include <sstream>
 
+#include "native/HostLock.hpp"
 #include "sim/core/Error.hpp"
 
 namespace ostwin::native {
@@ -47,8 +50,34 @@ bool g_atexit_registered = false;
 
 void restore_saved_at_exit() {
     std::lock_guard lock{g_saved_mutex};
-    for (auto it = g_saved.rbegin(); it != g_saved.rend(); ++it) write_sysctl(it->first, it->second);
+    for (auto it = g_saved.rbegin(); it != g_saved.rend(); ++it) {
+        write_sysctl(it->first, it->second);
+        HostLock::forget(it->first, it->second);
+    }
     g_saved.clear();
+}
+
+/// Instances `ostwin-PID` whose runner is gone (SIGKILLed: no clean-up ran in it).
+/// Called under the host lock, so no other run is creating one meanwhile; a pid reused
+/// by another process keeps its instance (harmless, removed once that pid is free).
+void remove_stale_instances(const std::string& root) {
+    const std::string dir = root + "/instances";
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) return;
+    std::vector<std::string> stale;
+    while (const dirent* e = ::readdir(d)) {
+        const std::string name = e->d_name;
+        if (name.rfind("ostwin-", 0) != 0) continue;
+        char* end = nullptr;
+        const long pid = std::strtol(name.c_str() + 7, &end, 10);
+        if (pid <= 0 || *end != '\0' || pid == getpid()) continue;
+        if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) stale.push_back(dir + "/" + name);
+    }
+    ::closedir(d);
+    for (const std::string& path : stale) {
+        write_text(path + "/tracing_on", "0");
+        ::rmdir(path.c_str());
+    }
 }
 
 }  // namespace
@@ -80,13 +109,16 @@ void SysctlGuard::set(const char* path, long value) {
         g_saved.emplace_back(path, *old);
     }
     saved_.push_back({path, *old});
+    // Recorded in the host lock file before the change: a SIGKILLed runner's successor
+    // puts it back (docs/native.md, "One run at a time").
+    HostLock::record(path, *old);
     if (!write_sysctl(path, value))
         throw EnvironmentError(std::string{"cannot write "} + path + " (" + std::strerror(errno) + ")");
 }
 
 void SysctlGuard::restore() {
     for (auto it = saved_.rbegin(); it != saved_.rend(); ++it) {
-        write_sysctl(it->path, it->value);
+        if (write_sysctl(it->path, it->value)) HostLock::forget(it->path, it->value);
         std::lock_guard lock{g_saved_mutex};
         for (auto g = g_saved.begin(); g != g_saved.end(); ++g)
             if (g->first == it->path) {
@@ -159,6 +191,7 @@ SchedSwitchTrace::SchedSwitchTrace() {
             return;
         }
     }
+    remove_stale_instances(root_);
     const std::string dir = root_ + "/instances/ostwin-" + std::to_string(getpid());
     if (::mkdir(dir.c_str(), 0700) != 0) {
         why_ = "cannot create " + dir + ": " + std::strerror(errno);

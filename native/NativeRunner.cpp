@@ -25,10 +25,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "native/Channels.hpp"
 #include "native/Host.hpp"
+#include "native/HostLock.hpp"
 #include "native/Report.hpp"
 #include "native/Runtime.hpp"
 #include "sim/core/Error.hpp"
@@ -498,6 +500,11 @@ Result run_scenario(const Scenario& s, const Options& o) {
     for (std::uint32_t t = 0; t < T; ++t) ev_off[t] = take(cap[t] * sizeof(Event));
     rt.size = align_up(off, 4096);
 
+    // Runs that change RT sysctls or scheduling are exclusive host-wide: taken before the
+    // sysctls are read, released after the guard below has restored them. Waiting happens
+    // with signals not yet blocked, so SIGINT ends a waiting run at once.
+    std::optional<HostLock> host_lock;
+    if (rt.privileged) host_lock.emplace("ostwin native", std::chrono::milliseconds(o.lock_wait.ns() / 1'000'000));
     RunGuard guard{rt};
     // SIGINT/SIGTERM/SIGHUP arrive through a signalfd polled by the watch loop: no async
     // handler races, and the clean-up runs on the normal path. Blocked before anything is

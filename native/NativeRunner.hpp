@@ -29,6 +29,9 @@ struct Options {
     bool allow_large = false;               ///< lift Limits
     Limits limits;
     bool sched_switch = true;               ///< record sched_switch events when available
+    /// How long a run as root waits for another one (or `ostwin calibrate`) to release the
+    /// host lock before it refuses with exit 3 (docs/native.md, "One run at a time").
+    Time lock_wait = Time{120'000'000'000};
 };
 
 /// A thread still inside an op when the watchdog fired.
@@ -52,7 +55,8 @@ struct Result {
 /// a simulator-only policy, too few CPUs, not root without --unprivileged, a safety limit.
 void check_supported(const Scenario& s, const Options& o);
 
-/// Runs `s` for real. Blocks until every scenario process has ended, the watchdog fired
+/// Runs `s` for real. As root, first takes the host lock (native/HostLock.hpp: one run
+/// that changes host settings at a time), waiting up to `o.lock_wait`. Blocks until every scenario process has ended, the watchdog fired
 /// or SIGINT/SIGTERM arrived; leaves no process, queue, tracefs instance or sysctl
 /// change behind on any of those paths.
 Result run_scenario(const Scenario& s, const Options& o);

@@ -12,6 +12,7 @@
 #include <ostream>
 #include <stdexcept>
 
+#include "native/HostLock.hpp"
 #include "native/calibrate/Probes.hpp"
 #include "native/calibrate/System.hpp"
 #include "sim/core/Error.hpp"
@@ -294,6 +295,8 @@ HostInfo detect_host() {
 }
 
 Calibration calibrate(const CalibrateOptions& options) {
+    // Exclusive with `ostwin native` as root: an unthrottled SCHED_FIFO run beside would skew every figure.
+    const native::HostLock host_lock{"ostwin calibrate", std::chrono::minutes(2)};
     const auto start = std::chrono::steady_clock::now();
     AffinityGuard guard;  // every probe pins; the caller gets its own mask back
     Calibration c;
