@@ -1,7 +1,12 @@
-// bench_viewer_load [RECORDS] [TRACE_PATH]: generates a synthetic trace of RECORDS records
-// (default 1,000,000), then times what ostwin-view does with it: read + validate, lane
-// build, and off-screen frames (sf::RenderTexture) over the whole trace and zoomed in.
-// Needs a display for the frames: run under `xvfb-run -a` on a headless machine.
+// bench_viewer_load [--smoke] [RECORDS] [TRACE_PATH]: generates a synthetic trace of RECORDS
+// records (default 1,000,000), then times what ostwin-view does with it: read + validate,
+// lane build, and frames in a real window (sf::RenderWindow, swapped to the display) at the
+// whole trace and zoomed in, both while the view stays (playback: the scene is kept) and while
+// it moves every frame (pan, zoom: the scene is built again). Also checks that a frame with
+// the scene kept is the picture of one that built it, and that dense lanes drawn as pictures
+// give the pixels of lanes drawn as quads, but for slice edges one column apart (exit 1 if not). --smoke: 20,000
+// records, 5 frames per case off-screen, about a second. Needs a display for the frames: run under
+// `xvfb-run -a` on a headless machine (without one: exit 3 after the load figures).
 #include <SFML/Graphics.hpp>
 
 #include <chrono>
@@ -10,7 +15,10 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "sim/trace/TraceReader.hpp"
 #include "viz/app/Renderer.hpp"
@@ -85,8 +93,15 @@ std::size_t generate(const std::string& path, std::size_t records) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    const std::size_t records = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 1'000'000;
-    const std::string path = argc > 2 ? argv[2] : (std::filesystem::temp_directory_path() / "ostwin_viewer_bench.jsonl").string();
+    bool smoke = false;
+    std::vector<std::string> args;
+    for (int i = 1; i < argc; ++i) {
+        if (std::string_view(argv[i]) == "--smoke") smoke = true;
+        else args.emplace_back(argv[i]);
+    }
+    const std::size_t records = !args.empty() ? std::strtoull(args[0].c_str(), nullptr, 10) : (smoke ? 20'000 : 1'000'000);
+    const std::string path = args.size() > 1 ? args[1] : (std::filesystem::temp_directory_path() / "ostwin_viewer_bench.jsonl").string();
+    const int nframes = smoke ? 5 : 60;
     const auto g0 = Clock::now();
     const std::size_t written = generate(path, records);
     const auto g1 = Clock::now();
@@ -105,7 +120,7 @@ int main(int argc, char** argv) {
     // The model side of a frame alone: level-of-detail spans of every lane, whole trace, 1200 px.
     {
         std::vector<ostwin::viz::Span> spans;
-        const int n = 20;
+        const int n = smoke ? 5 : 20;
         std::size_t total = 0;
         const auto s0 = Clock::now();
         const double sc0 = cpu_now();
@@ -131,43 +146,123 @@ int main(int argc, char** argv) {
     const char* display = std::getenv("DISPLAY");
     if (!display || !*display) {
         std::printf("no DISPLAY: frame timing skipped (run under xvfb-run -a)\n");
-        return 0;
+        return 3;  // the environment cannot run the frame part (bench/README.md)
     }
     sf::Font font;
     if (!font.loadFromFile("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")) {
         std::printf("no font: frame timing skipped\n");
-        return 0;
+        return 3;
     }
-    sf::RenderTexture rt;
-    if (!rt.create(1600, 900)) {
-        std::printf("cannot create a render texture\n");
-        return 1;
+    constexpr unsigned kW = 1600, kH = 900;
+    // Frames go to a real window; the smoke run draws off-screen instead, so that it opens no
+    // window over the window test that may run beside it on the same display.
+    std::unique_ptr<sf::RenderWindow> window;
+    sf::RenderTexture offscreen;
+    if (smoke) {
+        if (!offscreen.create(kW, kH)) {
+            std::printf("cannot create a render texture\n");
+            return 3;
+        }
+    } else {
+        window = std::make_unique<sf::RenderWindow>(sf::VideoMode(kW, kH), "bench_viewer_load");
     }
+    sf::RenderTarget& target = window ? static_cast<sf::RenderTarget&>(*window) : offscreen;
+    auto show = [&] {
+        if (window) window->display();
+        else offscreen.display();
+    };
     ostwin::viz::Renderer renderer({&model}, font);
     ostwin::viz::ViewState vs;
     vs.mouse = sf::Vector2f(600, 120);
-    auto frames = [&](const char* what, std::int64_t t0, std::int64_t span, std::int64_t pan_step) {
-        const int n = 60;
+    const std::int64_t end = model.end();
+
+    // Two pictures that must be identical: a frame that reuses the kept scene and one that
+    // builds it; dense lanes drawn as pictures (texture rows) and as quads. Off-screen.
+    std::size_t differ = 0;
+    {
+        sf::RenderTexture rt;
+        if (!rt.create(kW, kH)) {
+            std::printf("cannot create a render texture\n");
+            return 3;
+        }
+        auto picture = [&](ostwin::viz::Renderer& r, const ostwin::viz::Layout& layout) {
+            const auto st = r.draw(rt, layout, vs);
+            rt.display();
+            return std::pair{rt.getTexture().copyToImage(), st};
+        };
+        auto count = [&](const sf::Image& a, const sf::Image& b) {
+            std::size_t n = 0;
+            for (unsigned y = 0; y < kH; ++y)
+                for (unsigned x = 0; x < kW; ++x) n += a.getPixel(x, y) != b.getPixel(x, y);
+            return n;
+        };
+        ostwin::viz::Renderer r2({&model}, font);
+        const auto layout = ostwin::viz::make_layout({&model}, kW, kH, 0, end);
+        const auto [built, st_built] = picture(r2, layout);
+        const auto [kept, st_kept] = picture(r2, layout);
+        const std::size_t d1 = count(built, kept);
+        std::printf("frame with the scene kept vs built (%s then %s): %zu of %u pixels differ\n", st_built.rebuilt ? "built" : "kept",
+                    st_kept.rebuilt ? "built" : "kept", d1, kW * kH);
+        r2.set_lane_pictures(false);
+        const auto [quads, st_quads] = picture(r2, layout);
+        // A slice edge that falls within GL's sub-pixel rounding of a pixel centre may land
+        // one column apart in the two; any other difference is a bug.
+        std::size_t shifted = 0, other = 0;
+        for (unsigned y = 0; y < kH; ++y)
+            for (unsigned x = 1; x + 1 < kW; ++x) {
+                const sf::Color p = built.getPixel(x, y), q = quads.getPixel(x, y);
+                if (p == q) continue;
+                const bool edge = q == built.getPixel(x - 1, y) || q == built.getPixel(x + 1, y);
+                (edge ? shifted : other) += 1;
+            }
+        std::printf("lanes as pictures (%zu quads) vs as quads (%zu quads): %zu pixels differ (edges one column apart), %zu otherwise\n",
+                    st_built.quads, st_quads.quads, shifted, other);
+        differ = d1 + other;
+    }
+
+    // `view_at(i)` gives frame i's window [t0, t1); the cursor advances as in playback.
+    auto frames = [&](const char* what, auto view_at) {
         ostwin::viz::FrameStats st;
+        int rebuilt = 0;
         const auto f0 = Clock::now();
         const double fc0 = cpu_now();
-        for (int i = 0; i < n; ++i) {
-            const std::int64_t a = t0 + pan_step * i;
-            const auto layout = ostwin::viz::make_layout({&model}, 1600, 900, a, a + span);
-            st = renderer.draw(rt, layout, vs);
-            rt.display();
+        for (int i = 0; i < nframes; ++i) {
+            const auto [a, b] = view_at(i);
+            vs.cursor = a + (b - a) * i / (nframes + 1);
+            vs.playing = true;
+            const auto layout = ostwin::viz::make_layout({&model}, kW, kH, a, b);
+            st = renderer.draw(target, layout, vs);
+            rebuilt += st.rebuilt;
+            show();
         }
-        (void)rt.getTexture().copyToImage();  // wait for the GPU to finish the frames
+        // Wait for the frames to be drawn: read the picture back.
+        if (window) {
+            sf::Texture grab;
+            if (grab.create(kW, kH)) grab.update(*window);
+        } else {
+            (void)offscreen.getTexture().copyToImage();
+        }
         const auto f1 = Clock::now();
-        const double per = secs(f0, f1) / n;
+        const double per = secs(f0, f1) / nframes;
         // CPU time includes Mesa's software rasterizer threads when there is no GPU (Xvfb).
-        const double cpu = (cpu_now() - fc0) / n;
-        std::printf("%-24s %7.2f ms/frame wall (%5.1f fps), %7.2f ms CPU  (%zu quads, %zu lines, %zu texts)\n", what, per * 1e3,
-                    1.0 / per, cpu * 1e3, st.quads, st.lines, st.texts);
+        const double cpu = (cpu_now() - fc0) / nframes;
+        std::printf("%-34s %7.2f ms/frame wall (%5.1f fps), %7.2f ms CPU  (%d/%d rebuilt; scene %zu quads, %zu lines, %zu texts)\n",
+                    what, per * 1e3, 1.0 / per, cpu * 1e3, rebuilt, nframes, st.quads, st.lines, st.texts);
     };
-    const std::int64_t end = model.end();
-    frames("fit all (whole trace)", 0, end, 0);
-    frames("panning at 1% zoom", end / 3, end / 100, end / 2000);
-    frames("zoomed to 1 ms", end / 2, 1'000'000, 0);
+    using View = std::pair<std::int64_t, std::int64_t>;
+    // Warm-up: the first frames load glyphs and compile Mesa's shaders.
+    for (int i = 0; i < 3; ++i) {
+        renderer.draw(target, ostwin::viz::make_layout({&model}, kW, kH, 0, end / 2 + i), vs);
+        show();
+    }
+    frames("whole trace, playing", [&](int) { return View{0, end}; });
+    frames("whole trace, zooming every frame", [&](int i) { return View{0, end - end / 1000 * i}; });
+    frames("1% of the trace, panning", [&](int i) { return View{end / 3 + end / 2000 * i, end / 3 + end / 2000 * i + end / 100}; });
+    frames("1 ms, playing", [&](int) { return View{end / 2, end / 2 + 1'000'000}; });
+    frames("1 ms, panning", [&](int i) { return View{end / 2 + 10'000 * i, end / 2 + 10'000 * i + 1'000'000}; });
+    if (differ != 0) {
+        std::printf("FAIL: pictures that must be identical differ\n");
+        return 1;
+    }
     return 0;
 }

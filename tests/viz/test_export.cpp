@@ -2,6 +2,8 @@
 // `ostwin` (a dependency of test_viz) on the fixture and inspects what it wrote.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -21,12 +23,15 @@ int run(const std::string& cmd) {
 }
 
 nlohmann::json export_fixture(const char* name) {
-    const std::string out = std::string{OSTWIN_BINARY_DIR} + "/test_export_" + name + ".json";
+    // One file per process: ctest runs the test cases in parallel, each in its own process.
+    const std::string out = std::string{OSTWIN_BINARY_DIR} + "/test_export_" + name + "." + std::to_string(getpid()) + ".json";
     std::filesystem::remove(out);
     REQUIRE(run(ostwin_bin() + " export " + fixture(name) + " --format perfetto -o " + out) == 0);
     std::ifstream in(out);
     REQUIRE(in);
-    return nlohmann::json::parse(in);
+    nlohmann::json j = nlohmann::json::parse(in);
+    std::filesystem::remove(out);
+    return j;
 }
 
 }  // namespace

@@ -2,6 +2,9 @@
 // of detail, two-trace alignment and difference marking, layout.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "sim/core/Error.hpp"
@@ -103,6 +106,97 @@ TEST_CASE("model: lock holds and waits") {
     CHECK((l.holds[1].t0 == 6'000'000 && l.holds[1].t1 == 7'000'000 && l.holds[1].tid == 3));
     REQUIRE(l.waits.size() == 1);
     CHECK((l.waits[0].t0 == 6'500'000 && l.waits[0].t1 == 7'001'000 && l.waits[0].tid == 2));
+}
+
+namespace {
+
+/// visible_spans without its search: the same merging, but a crowded pixel's remaining
+/// slices are skipped one by one. The fast search must give exactly its output.
+std::vector<Span> reference_spans(const std::vector<Slim>& slices, std::int64_t t0, std::int64_t t1, double x0, double ppn,
+                                  std::uint32_t (*key)(const Slim&)) {
+    std::vector<Span> out;
+    auto emit = [&](float a, float b, std::uint32_t k) {
+        if (!out.empty() && out.back().key == k && a <= out.back().x1 + 0.01f) {
+            out.back().x1 = std::max(out.back().x1, b);
+            return;
+        }
+        out.push_back(Span{a, b, k});
+    };
+    bool pending = false;
+    int seen = 0;
+    double px = 0;
+    std::int64_t best = -1;
+    std::uint32_t bkey = 0;
+    auto flush = [&] {
+        if (pending) emit(static_cast<float>(px), static_cast<float>(px + 1.0), bkey);
+        pending = false;
+    };
+    for (std::size_t i = 0; i < slices.size() && slices[i].t0 < t1; ++i) {
+        const Slim& s = slices[i];
+        if (s.t1 <= t0) continue;
+        const std::int64_t a = std::max(s.t0, t0), b = std::min(s.t1, t1);
+        if (b <= a) continue;
+        const double xa = x0 + static_cast<double>(a - t0) * ppn, xb = x0 + static_cast<double>(b - t0) * ppn;
+        const double col = static_cast<double>(static_cast<std::int64_t>(xa));
+        if (xb - xa >= 1.0) {
+            if (pending && col <= px) {
+                flush();
+                if (xb > px + 1.0) emit(static_cast<float>(px + 1.0), static_cast<float>(xb), key(s));
+                continue;
+            }
+            flush();
+            emit(static_cast<float>(xa), static_cast<float>(xb), key(s));
+            continue;
+        }
+        if (pending && col != px) flush();
+        if (!pending) { pending = true; px = col; best = -1; seen = 0; }
+        if (b - a > best) { best = b - a; bkey = key(s); }
+        if (++seen >= 4) {
+            const auto pix_end = t0 + static_cast<std::int64_t>((px + 1.0 - x0) / ppn);
+            while (i + 1 < slices.size() && slices[i + 1].t1 <= pix_end) ++i;
+        }
+    }
+    flush();
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("model: level of detail skips crowded pixels exactly as a slice-by-slice walk would") {
+    // Lanes with dense uniform stretches, bursts, gaps and wide slices, seen through many
+    // windows and zooms: the galloping search must land on the same slices.
+    std::uint64_t rng = 42;
+    auto next = [&] { rng = rng * 6364136223846793005ull + 1442695040888963407ull; return rng >> 33; };
+    for (int lane = 0; lane < 6; ++lane) {
+        std::vector<Slim> slices;
+        std::int64_t t = 0;
+        for (int i = 0; i < 60000; ++i) {
+            const auto r = next() % 1000;
+            const std::int64_t len = r < 700 ? 1 + static_cast<std::int64_t>(next() % (lane * 20 + 5))   // dense
+                                   : r < 990 ? 50 + static_cast<std::int64_t>(next() % 500)             // medium
+                                             : 20'000 + static_cast<std::int64_t>(next() % 200'000);    // wide
+            if (next() % 50 == 0) t += static_cast<std::int64_t>(next() % 30'000);                      // gap
+            slices.push_back(Slim{t, t + len});
+            t += len;
+        }
+        auto key = [](const Slim& s) { return static_cast<std::uint32_t>((s.t0 * 7 + s.t1) % 5); };
+        for (int view = 0; view < 8; ++view) {
+            const std::int64_t a = view == 0 ? 0 : static_cast<std::int64_t>(next() % static_cast<std::uint64_t>(t));
+            const std::int64_t span = view == 0 ? t : 1 + static_cast<std::int64_t>(next() % static_cast<std::uint64_t>(t / 4));
+            const double width = 300 + static_cast<double>(next() % 1500);
+            const double ppn = width / static_cast<double>(span);
+            std::vector<Span> fast;
+            visible_spans(slices, a, a + span, 170.0, ppn, key, fast);
+            const auto ref = reference_spans(slices, a, a + span, 170.0, ppn, key);
+            INFO("lane " << lane << " view " << view);
+            REQUIRE(fast.size() == ref.size());
+            for (std::size_t i = 0; i < ref.size(); ++i) {
+                CHECK(fast[i].x0 == ref[i].x0);
+                CHECK(fast[i].x1 == ref[i].x1);
+                CHECK(fast[i].key == ref[i].key);
+            }
+        }
+    }
 }
 
 TEST_CASE("model: memory samples per process") {
@@ -342,4 +436,50 @@ TEST_CASE("model: a trace written by the simulator (tests/viz/fixtures/pipeline.
         CHECK(last->s == LaneState::terminated);
     }
     CHECK(m.has_mem());
+}
+
+TEST_CASE("controls: with two traces the arrow keys step through the events of both") {
+    // By hand: the union, sorted, each time once.
+    const std::vector<std::int64_t> a = {0, 10, 10, 30}, b = {5, 10, 40};
+    const auto both = merge_event_times({&a, &b});
+    CHECK(both == std::vector<std::int64_t>{0, 5, 10, 30, 40});
+    CHECK(next_event(both, 0) == 5);   // only in b
+    CHECK(next_event(both, 30) == 40); // only in b, after a's last
+    CHECK(prev_event(both, 10) == 5);
+    CHECK(merge_event_times({&a}) == std::vector<std::int64_t>{0, 10, 30});
+
+    // Two real traces: every event of either is a stop, and one that only the second trace
+    // has is reached from the stop before it (stepping the first trace alone skips it).
+    const Model ma = load("basic.jsonl"), mb = load("basic_b.jsonl");
+    const auto stops = merge_event_times({&ma.event_times(), &mb.event_times()});
+    CHECK(std::is_sorted(stops.begin(), stops.end()));
+    CHECK(std::adjacent_find(stops.begin(), stops.end()) == stops.end());
+    for (const auto* times : {&ma.event_times(), &mb.event_times()})
+        for (std::int64_t t : *times) CHECK(std::binary_search(stops.begin(), stops.end(), t));
+    std::int64_t only_b = -1;
+    for (std::int64_t t : mb.event_times())
+        if (!std::binary_search(ma.event_times().begin(), ma.event_times().end(), t)) { only_b = t; break; }
+    REQUIRE(only_b > 0);
+    const std::int64_t before = prev_event(stops, only_b);
+    CHECK(before < only_b);
+    CHECK(next_event(stops, before) == only_b);
+    CHECK(next_event(ma.event_times(), before) != only_b);
+    CHECK(prev_event(stops, next_event(stops, only_b)) == only_b);
+}
+
+TEST_CASE("controls: the help lists every interaction, and docs/viewer.md lists the same keys") {
+    std::string keys;
+    for (const Control& c : controls()) keys += std::string(c.keys) + "\n";
+    for (const char* k : {"space", "+", "-", "left", "right", "axis", "wheel", "drag on the lanes", "F", "H", "Q", "Esc"})
+        CHECK(keys.find(k) != std::string::npos);
+    std::ifstream in(std::string{OSTWIN_SOURCE_DIR} + "/docs/viewer.md");
+    REQUIRE(in);
+    std::stringstream doc;
+    doc << in.rdbuf();
+    // The controls table: one row `| keys | action |` per control, in the help's words.
+    for (const Control& c : controls()) {
+        const std::string row = "| " + std::string(c.keys) + " | " + std::string(c.action) + " |";
+        INFO(row);
+        CHECK(doc.str().find(row) != std::string::npos);
+    }
 }

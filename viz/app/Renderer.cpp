@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "viz/model/TimeView.hpp"
+
 namespace ostwin::viz {
 
 namespace {
@@ -12,6 +14,12 @@ namespace {
 constexpr std::uint32_t kKeyIdle = 0;
 constexpr std::uint32_t kKeySwitchThread = 0xFFFFFFF0u;
 constexpr std::uint32_t kKeySwitchProcess = 0xFFFFFFF1u;
+const sf::Color kGridColor(228, 228, 234);
+
+/// The pixel columns [first, last) whose centres lie in [x0, x1): what a quad from x0 to x1 fills.
+std::pair<long, long> pixel_columns(float x0, float x1) {
+    return {static_cast<long>(std::ceil(x0 - 0.5f)), static_cast<long>(std::ceil(x1 - 0.5f))};
+}
 
 void quad(sf::VertexArray& va, float x0, float y0, float x1, float y1, sf::Color c) {
     va.append(sf::Vertex({x0, y0}, c));
@@ -54,62 +62,216 @@ Renderer::Renderer(std::vector<const Model*> models, const sf::Font& font) : mod
     if (models_.size() == 2) diffs_ = compare_threads(*models_[0], *models_[1]);
 }
 
-void Renderer::text(const std::string& s, float x, float y, unsigned size, sf::Color c, float max_width) {
-    sf::Text t(sf::String::fromUtf8(s.begin(), s.end()), font_, size);
-    t.setFillColor(c);
-    t.setPosition(std::round(x), std::round(y));
-    if (max_width > 0 && t.getLocalBounds().width > max_width) {
-        // Cut the label to fit, keeping its start (names start with the process).
-        std::string cut = s;
-        while (cut.size() > 1 && t.getLocalBounds().width > max_width) {
-            cut.pop_back();
-            t.setString(sf::String::fromUtf8(cut.begin(), cut.end()) + sf::String(L"\u2026"));
-        }
+void TextBatch::clear() {
+    for (auto& [size, va] : by_size_) va.clear();
+    count_ = 0;
+}
+
+float TextBatch::width(const sf::String& s, unsigned size) const {
+    float w = 0;
+    sf::Uint32 prev = 0;
+    for (const sf::Uint32 ch : s) {
+        w += font_->getKerning(prev, ch, size) + font_->getGlyph(ch, size, false).advance;
+        prev = ch;
     }
-    (text_on_top_ ? top_texts_ : texts_).push_back(std::move(t));
+    return w;
+}
+
+void TextBatch::add(const std::string& utf8, float x, float y, unsigned size, sf::Color c, float max_width) {
+    sf::String s = sf::String::fromUtf8(utf8.begin(), utf8.end());
+    if (max_width > 0 && width(s, size) > max_width) {
+        // Cut the label to fit, keeping its start (names start with the process).
+        const sf::String ellipsis(L"\u2026");
+        while (s.getSize() > 1 && width(s + ellipsis, size) > max_width) s.erase(s.getSize() - 1);
+        s += ellipsis;
+    }
+    auto it = std::find_if(by_size_.begin(), by_size_.end(), [&](const auto& b) { return b.first == size; });
+    if (it == by_size_.end()) {
+        by_size_.emplace_back(size, sf::VertexArray(sf::Quads));
+        it = std::prev(by_size_.end());
+    }
+    sf::VertexArray& va = it->second;
+    // The glyph placement of sf::Text (SFML 2.5): baseline at y + size, one pixel of padding.
+    const float ox = std::round(x), base = std::round(y) + static_cast<float>(size);
+    float pen = 0;
+    sf::Uint32 prev = 0;
+    for (const sf::Uint32 ch : s) {
+        pen += font_->getKerning(prev, ch, size);
+        prev = ch;
+        const sf::Glyph& g = font_->getGlyph(ch, size, false);
+        if (ch != ' ' && ch != '\t' && g.textureRect.width > 0) {
+            constexpr float pad = 1;
+            const float l = ox + pen + g.bounds.left - pad, t = base + g.bounds.top - pad;
+            const float r = l + g.bounds.width + 2 * pad, b = t + g.bounds.height + 2 * pad;
+            const float u1 = static_cast<float>(g.textureRect.left) - pad, v1 = static_cast<float>(g.textureRect.top) - pad;
+            const float u2 = static_cast<float>(g.textureRect.left + g.textureRect.width) + pad;
+            const float v2 = static_cast<float>(g.textureRect.top + g.textureRect.height) + pad;
+            va.append(sf::Vertex({l, t}, c, {u1, v1}));
+            va.append(sf::Vertex({r, t}, c, {u2, v1}));
+            va.append(sf::Vertex({r, b}, c, {u2, v2}));
+            va.append(sf::Vertex({l, b}, c, {u1, v2}));
+        }
+        pen += g.advance;
+    }
+    ++count_;
+}
+
+void TextBatch::draw(sf::RenderTarget& target) const {
+    for (const auto& [size, va] : by_size_) {
+        if (va.getVertexCount() == 0) continue;
+        // Fetched at draw time: the font's page for this size grows as new glyphs are added.
+        target.draw(va, sf::RenderStates(&font_->getTexture(size)));
+    }
+}
+
+void Renderer::extend_or_quad(std::size_t& last, float x0, float y0, float x1, float y1, sf::Color c) {
+    if (last != SIZE_MAX && fill_[last + 1].position.x == x0 && fill_[last].position.y == y0 && fill_[last + 2].position.y == y1 &&
+        fill_[last].color == c) {
+        fill_[last + 1].position.x = x1;
+        fill_[last + 2].position.x = x1;
+        return;
+    }
+    last = fill_.getVertexCount();
+    quad(fill_, x0, y0, x1, y1, c);
+}
+
+void Renderer::end_lane(float y0, float y1) {
+    // Few rectangles are cheaper as quads than a full-width picture of the lane.
+    constexpr std::size_t kPictureFromRects = 48;
+    if (!bands_on_ || lane_rects_.size() < kPictureFromRects) {
+        for (const LaneRect& q : lane_rects_) quad(fill_, q.x0, q.y0, q.x1, q.y1, q.c);
+        return;
+    }
+    // What the quads would cover, pixel for pixel: a quad fills the pixels whose centres lie
+    // inside it, so cut the lane into horizontal bands at every rectangle's top and bottom;
+    // within a band each pixel column has one colour, the last rectangle's that covers it.
+    if (band_base_.size() != band_w_) band_base_.assign(band_w_, to_sf(background_color()));
+    std::fill(band_base_.begin(), band_base_.end(), to_sf(background_color()));
+    for (const float gx : grid_x_) {
+        const auto [a, b] = pixel_columns(gx, gx + 1);
+        for (long c = a; c < b; ++c)
+            if (c >= static_cast<long>(band_x0_) && c < static_cast<long>(band_x0_ + band_w_)) band_base_[static_cast<std::size_t>(c) - band_x0_] = kGridColor;
+    }
+    std::vector<float> cuts = {y0, y1};
+    for (const LaneRect& q : lane_rects_) {
+        cuts.push_back(std::clamp(q.y0, y0, y1));
+        cuts.push_back(std::clamp(q.y1, y0, y1));
+    }
+    std::sort(cuts.begin(), cuts.end());
+    cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+    for (std::size_t k = 0; k + 1 < cuts.size(); ++k) {
+        const float a = cuts[k], b = cuts[k + 1];
+        const std::size_t row0 = band_px_.size();
+        band_px_.resize(row0 + 4 * static_cast<std::size_t>(band_w_));
+        sf::Uint8* row = band_px_.data() + row0;
+        for (unsigned c = 0; c < band_w_; ++c) {
+            const sf::Color bc = band_base_[c];
+            row[4 * c] = bc.r, row[4 * c + 1] = bc.g, row[4 * c + 2] = bc.b, row[4 * c + 3] = 255;
+        }
+        for (const LaneRect& q : lane_rects_) {
+            if (!(q.y0 <= a && b <= q.y1)) continue;
+            auto [c0, c1] = pixel_columns(q.x0, q.x1);
+            c0 = std::max(c0, static_cast<long>(band_x0_)) - static_cast<long>(band_x0_);
+            c1 = std::min(c1, static_cast<long>(band_x0_ + band_w_)) - static_cast<long>(band_x0_);
+            for (long c = c0; c < c1; ++c) {
+                sf::Uint8* px = row + 4 * c;
+                px[0] = q.c.r, px[1] = q.c.g, px[2] = q.c.b;
+            }
+        }
+        const float x0 = static_cast<float>(band_x0_), x1 = static_cast<float>(band_x0_ + band_w_);
+        const float v = static_cast<float>(band_rows_);
+        band_quads_.append(sf::Vertex({x0, a}, sf::Color::White, {0, v}));
+        band_quads_.append(sf::Vertex({x1, a}, sf::Color::White, {static_cast<float>(band_w_), v}));
+        band_quads_.append(sf::Vertex({x1, b}, sf::Color::White, {static_cast<float>(band_w_), v + 1}));
+        band_quads_.append(sf::Vertex({x0, b}, sf::Color::White, {0, v + 1}));
+        ++band_rows_;
+    }
 }
 
 FrameStats Renderer::draw(sf::RenderTarget& target, const Layout& l, const ViewState& v) {
-    back_.clear();
-    fill_.clear();
-    over_.clear();
-    lines_.clear();
-    top_.clear();
-    texts_.clear();
-    top_texts_.clear();
-    text_on_top_ = false;
+    const SceneKey key{l.t0, l.t1, l.width, l.height};
+    FrameStats st;
+    if (!scene_valid_ || !(key == scene_key_)) {
+        build_scene(l);
+        scene_key_ = key;
+        scene_valid_ = true;
+        st.rebuilt = true;
+    }
+    draw_scene(target);
 
-    target.clear(to_sf(background_color()));
-    draw_axis(l);
-    for (std::size_t p = 0; p < l.panes.size(); ++p) draw_pane(l, static_cast<int>(p));
-    for (std::size_t p = 0; p < l.panes.size(); ++p) draw_arrows(l, static_cast<int>(p));
-
-    // Playback cursor.
+    // The overlay.
+    ov_under_.clear();
+    ov_top_.clear();
+    ov_text_.clear();
+    help_text_.clear();
     if (v.cursor >= l.t0 && v.cursor <= l.t1) {
         const float x = l.x_of(v.cursor);
-        quad(over_, x - 1, l.axis_y0, x + 1, l.height, sf::Color(220, 30, 30));
+        quad(ov_under_, x - 1, l.axis_y0, x + 1, l.height, sf::Color(220, 30, 30));
     }
     // Status line in the axis corner.
     char status[128];
     std::snprintf(status, sizeof status, "%s %gx  t=%s", v.playing ? "playing" : "paused", v.speed, time_label(v.cursor).c_str());
-    text(status, 6, 8, 12, sf::Color(40, 40, 40));
-
-    text_on_top_ = true;
-    draw_legend_and_details(l, v);
+    ov_text_.add(status, 6, 8, 12, sf::Color(40, 40, 40));
+    draw_details(l, v);
     if (v.show_help) draw_help(l);
+    target.draw(ov_under_, sf::RenderStates(sf::BlendNone));
+    ov_text_.draw(target);
+    target.draw(ov_top_);
+    help_text_.draw(target);
 
+    st.quads = scene_stats_.quads + (ov_under_.getVertexCount() + ov_top_.getVertexCount()) / 4;
+    st.lines = scene_stats_.lines;
+    st.texts = scene_stats_.texts + ov_text_.count() + help_text_.count();
+    return st;
+}
+
+void Renderer::build_scene(const Layout& l) {
+    back_.clear();
+    fill_.clear();
+    over_.clear();
+    lines_.clear();
+    panel_.clear();
+    labels_.clear();
+    grid_x_.clear();
+    band_quads_.clear();
+    band_px_.clear();
+    band_rows_ = 0;
+    // Lanes become pictures only if a texture can hold every band (at most 7 per row).
+    band_x0_ = static_cast<unsigned>(std::max(0.0f, std::floor(l.plot_x0)));
+    band_w_ = static_cast<unsigned>(std::max(1.0f, std::ceil(l.plot_x1) + 1 - static_cast<float>(band_x0_)));
+    const unsigned max_rows = 7 * static_cast<unsigned>(l.rows.size());
+    bands_on_ = lane_pictures_ && band_w_ <= sf::Texture::getMaximumSize() && max_rows <= sf::Texture::getMaximumSize();
+    draw_axis(l);
+    for (std::size_t p = 0; p < l.panes.size(); ++p) draw_pane(l, static_cast<int>(p));
+    for (std::size_t p = 0; p < l.panes.size(); ++p) draw_arrows(l, static_cast<int>(p));
+    draw_legend(l);
+    if (band_rows_ > 0) {
+        const sf::Vector2u have = band_tex_.getSize();
+        if ((have.x < band_w_ || have.y < band_rows_) && !band_tex_.create(std::max(have.x, band_w_), std::max(have.y, band_rows_))) {
+            lane_pictures_ = false;  // no texture: draw every lane with quads from now on
+            build_scene(l);
+            return;
+        }
+        band_tex_.update(band_px_.data(), band_w_, band_rows_, 0, 0);
+    }
+    scene_stats_.quads = (back_.getVertexCount() + fill_.getVertexCount() + band_quads_.getVertexCount() + over_.getVertexCount() +
+                          panel_.getVertexCount()) / 4;
+    scene_stats_.lines = lines_.getVertexCount() / 2;
+    scene_stats_.texts = labels_.count();
+}
+
+void Renderer::draw_scene(sf::RenderTarget& target) const {
+    target.clear(to_sf(background_color()));
     // Every lane layer is opaque: drawing without blending halves the fill cost of a
     // software rasterizer (Xvfb's llvmpipe), which is what fill-bound frames pay for.
     const sf::RenderStates opaque(sf::BlendNone);
     target.draw(back_, opaque);
     target.draw(fill_, opaque);
+    if (band_quads_.getVertexCount() > 0) target.draw(band_quads_, sf::RenderStates(sf::BlendNone, sf::Transform::Identity, &band_tex_, nullptr));
     target.draw(over_, opaque);
     target.draw(lines_, opaque);
-    for (const auto& t : texts_) target.draw(t);
-    target.draw(top_);
-    for (const auto& t : top_texts_) target.draw(t);
-    return FrameStats{(back_.getVertexCount() + fill_.getVertexCount() + over_.getVertexCount() + top_.getVertexCount()) / 4,
-                      lines_.getVertexCount() / 2, texts_.size() + top_texts_.size()};
+    target.draw(panel_, opaque);
+    labels_.draw(target);
 }
 
 void Renderer::draw_axis(const Layout& l) {
@@ -122,7 +284,8 @@ void Renderer::draw_axis(const Layout& l) {
     for (std::int64_t t = first; t <= l.t1; t += step) {
         const float x = l.x_of(t);
         line(lines_, x, l.axis_y1 - 8, x, l.axis_y1, sf::Color(60, 60, 70));
-        quad(back_, x, l.axis_y1, x + 1, l.height, sf::Color(228, 228, 234));  // grid, under the lanes
+        quad(back_, x, l.axis_y1, x + 1, l.height, kGridColor);  // grid, under the lanes
+        grid_x_.push_back(x);
         if (x + 45 < l.plot_x1) text(time_label(t), x + 3, l.axis_y0 + 4, 11, sf::Color(40, 40, 50));
         // Minor ticks: five per step.
         for (int k = 1; k < 5; ++k) {
@@ -156,7 +319,8 @@ void Renderer::draw_pane(const Layout& l, int pane) {
         const unsigned fs = h >= 14 ? 11 : (h >= 10 ? 9 : 0);
         switch (r.kind) {
             case RowKind::cpu: {
-                quad(back_, l.plot_x0, r.y0, x_end, r.y1, to_sf(idle_color()));
+                lane_rects_.clear();
+                rect(l.plot_x0, r.y0, x_end, r.y1, to_sf(idle_color()));
                 if (fs) text(r.label, 6, r.y0 + (h - fs) / 2 - 2, fs, sf::Color(30, 30, 30), l.plot_x0 - 10);
                 spans_.clear();
                 visible_spans(m.cpu_lanes()[static_cast<std::size_t>(r.id)], l.t0, l.t1, l.plot_x0, ppn,
@@ -173,15 +337,16 @@ void Renderer::draw_pane(const Layout& l, int pane) {
                     if (s.key == kKeyIdle) continue;  // the lane background is the idle colour
                     if (s.key == kKeySwitchThread || s.key == kKeySwitchProcess) {
                         const bool proc = s.key == kKeySwitchProcess;
-                        quad(fill_, s.x0, r.y0, s.x1, r.y1, to_sf(switch_color(proc)));
+                        rect(s.x0, r.y0, s.x1, r.y1, to_sf(switch_color(proc)));
                         // Process switches are hatched so they read apart from thread switches.
                         if (proc && s.x1 - s.x0 >= 4)
                             for (float x = s.x0; x < s.x1; x += 4)
                                 line(lines_, x, r.y1, std::min(s.x1, x + h * 0.5f), r.y0, sf::Color(200, 200, 205));
                         continue;
                     }
-                    quad(fill_, s.x0, r.y0, s.x1, r.y1, to_sf(m.thread_color(static_cast<int>(s.key))));
+                    rect(s.x0, r.y0, s.x1, r.y1, to_sf(m.thread_color(static_cast<int>(s.key))));
                 }
+                end_lane(r.y0, r.y1);
                 // Names of running threads where the slice is wide enough to hold them.
                 if (fs) {
                     for (const Span& s : spans_) {
@@ -217,6 +382,7 @@ void Renderer::draw_pane(const Layout& l, int pane) {
                 auto it = std::upper_bound(mem.begin(), mem.end(), l.t0, [](std::int64_t t, const MemSample& s) { return t < s.t; });
                 std::size_t i = it == mem.begin() ? 0 : static_cast<std::size_t>(it - mem.begin() - 1);
                 float last_x = -1;
+                std::size_t last_shared = SIZE_MAX, last_priv = SIZE_MAX;
                 for (; i < mem.size() && mem[i].t < l.t1; ++i) {
                     const std::int64_t a = std::max(mem[i].t, l.t0);
                     const std::int64_t b = std::min(i + 1 < mem.size() ? mem[i + 1].t : t_end, l.t1);
@@ -237,8 +403,9 @@ void Renderer::draw_pane(const Layout& l, int pane) {
                     }
                     const float ys = static_cast<float>(mem[i].shared * scale);
                     const float yp = static_cast<float>(mem[i].priv * scale);
-                    quad(fill_, xa, r.y1 - 1 - ys, xb, r.y1 - 1, shared_c);
-                    quad(fill_, xa, r.y1 - 1 - ys - yp, xb, r.y1 - 1 - ys, priv_c);
+                    // Neighbouring columns of one height become one quad (shared bytes rarely change).
+                    extend_or_quad(last_shared, xa, r.y1 - 1 - ys, xb, r.y1 - 1, shared_c);
+                    extend_or_quad(last_priv, xa, r.y1 - 1 - ys - yp, xb, r.y1 - 1 - ys, priv_c);
                     // The RSS level as a line in the process colour: reads as a chart, not a
                     // slice (left out where samples are dense, to save a quad per column).
                     if (!dense) quad(fill_, xa, r.y1 - 1 - ys - yp, xb, r.y1 - ys - yp + 0.5f, pc);
@@ -260,22 +427,24 @@ void Renderer::draw_pane(const Layout& l, int pane) {
                     over_.append(sf::Vertex({cx - s, cy}, sf::Color(220, 0, 0)));
                 }
                 spans_.clear();
+                lane_rects_.clear();
                 visible_spans(tl.slices, l.t0, l.t1, l.plot_x0, ppn,
                               [](const ThreadSlice& s) { return static_cast<std::uint32_t>(s.s); }, spans_);
                 for (const Span& s : spans_) {
                     const auto st = static_cast<LaneState>(s.key);
                     if (st == LaneState::running) {
-                        quad(fill_, s.x0, r.y0, s.x1, r.y1, tc);
+                        rect(s.x0, r.y0, s.x1, r.y1, tc);
                     } else if (st == LaneState::terminated || st == LaneState::crashed) {
                         const float mid = (r.y0 + r.y1) / 2;
-                        quad(fill_, s.x0, mid - 1, s.x1, mid + 1, to_sf(state_color(st)));
-                        if (st == LaneState::crashed) quad(fill_, s.x0, r.y0, std::min(s.x1, s.x0 + 3), r.y1, to_sf(state_color(st)));
+                        rect(s.x0, mid - 1, s.x1, mid + 1, to_sf(state_color(st)));
+                        if (st == LaneState::crashed) rect(s.x0, r.y0, std::min(s.x1, s.x0 + 3), r.y1, to_sf(state_color(st)));
                     } else {
                         // Waiting states: a shorter bar in the state's colour.
                         const float inset = h * 0.2f;
-                        quad(fill_, s.x0, r.y0 + inset, s.x1, r.y1 - inset, to_sf(state_color(st)));
+                        rect(s.x0, r.y0 + inset, s.x1, r.y1 - inset, to_sf(state_color(st)));
                     }
                 }
+                end_lane(r.y0, r.y1);
                 if (r.differs && tl.finish >= l.t0 && tl.finish <= l.t1) {
                     const float x = l.x_of(tl.finish);
                     quad(over_, x - 1.5f, r.y0 - 1, x + 1.5f, r.y1 + 1, sf::Color(220, 0, 0));
@@ -321,7 +490,8 @@ void Renderer::draw_arrows(const Layout& l, int pane) {
     int last_to = -1;
     // Level of detail: long diagonal lines are the costliest thing to rasterize, and
     // thousands of them are unreadable anyway; past kMaxArrows draw an even sample.
-    constexpr std::ptrdiff_t kMaxArrows = 1500;
+    // (1500 sampled arrows took 7-13 ms of a whole-trace frame in llvmpipe; 400 read the same.)
+    constexpr std::ptrdiff_t kMaxArrows = 400;
     const auto last = std::lower_bound(it, arrows.end(), l.t1, [](const Arrow& a, std::int64_t t) { return a.t_send < t; });
     const std::ptrdiff_t stride = std::max<std::ptrdiff_t>(1, (last - it) / kMaxArrows);
     for (; it < last; it += std::min(stride, last - it)) {
@@ -344,7 +514,7 @@ void Renderer::draw_arrows(const Layout& l, int pane) {
             line(lines_, x1, y1, x1 - s * ux - s * 0.5f * uy, y1 - s * uy + s * 0.5f * ux, c);
             line(lines_, x1, y1, x1 - s * ux + s * 0.5f * uy, y1 - s * uy - s * 0.5f * ux, c);
         }
-        quad(over_, x0 - 1.5f, y0 - 1.5f, x0 + 1.5f, y0 + 1.5f, c);
+        if (stride == 1) quad(over_, x0 - 1.5f, y0 - 1.5f, x0 + 1.5f, y0 + 1.5f, c);  // the send end
     }
 }
 
@@ -431,14 +601,14 @@ std::vector<std::string> Renderer::describe(const Layout& l, const ViewState& v)
     return out;
 }
 
-void Renderer::draw_legend_and_details(const Layout& l, const ViewState& v) {
+void Renderer::draw_legend(const Layout& l) {
     const float x = l.panel_x0;
-    quad(top_, x - 2, 0, x - 1, l.height, sf::Color(180, 180, 190));
+    quad(panel_, x - 2, 0, x - 1, l.height, sf::Color(180, 180, 190));
     float y = 6;
     text("Legend", x + 6, y, 12, sf::Color(20, 20, 20));
     y += 18;
     auto swatch = [&](sf::Color c, const std::string& label, float inset = 0) {
-        quad(top_, x + 8, y + 2 + inset, x + 26, y + 12 - inset, c);
+        quad(panel_, x + 8, y + 2 + inset, x + 26, y + 12 - inset, c);
         text(label, x + 32, y, 11, sf::Color(30, 30, 30), l.width - x - 40);
         y += 15;
     };
@@ -461,40 +631,34 @@ void Renderer::draw_legend_and_details(const Layout& l, const ViewState& v) {
     if (models_.size() > 1) swatch(sf::Color(220, 0, 0), "\u25C6 thread differs (finish >5% or switches)", 2);
 
     y += 8;
-    quad(top_, x + 4, y, l.width - 6, y + 1, sf::Color(180, 180, 190));
+    quad(panel_, x + 4, y, l.width - 6, y + 1, sf::Color(180, 180, 190));
     y += 6;
     text("Details", x + 6, y, 12, sf::Color(20, 20, 20));
-    y += 18;
+    details_y_ = y + 18;
+}
+
+void Renderer::draw_details(const Layout& l, const ViewState& v) {
+    const float x = l.panel_x0;
+    float y = details_y_;
     const auto lines = describe(l, v);
-    if (lines.empty()) {
-        text("hover a lane; H for help", x + 8, y, 11, sf::Color(90, 90, 90));
-    }
+    if (lines.empty()) ov_text_.add("hover a lane; H for help", x + 8, y, 11, sf::Color(90, 90, 90));
     for (const auto& s : lines) {
         if (y > l.height - 14) break;
-        text(s, x + 8, y, 11, sf::Color(20, 20, 20), l.width - x - 14);
+        ov_text_.add(s, x + 8, y, 11, sf::Color(20, 20, 20), l.width - x - 14);
         y += 14;
     }
 }
 
 void Renderer::draw_help(const Layout& l) {
-    const float w = 420, h = 236;
-    const float x = (l.width - w) / 2, y = (l.height - h) / 2;
-    quad(top_, x, y, x + w, y + h, sf::Color(30, 30, 40, 235));
-    const std::pair<const char*, const char*> lines[] = {
-        {"space", "play / pause"},
-        {"+  /  -", "faster / slower playback"},
-        {"left / right", "previous / next event"},
-        {"click, drag on axis", "scrub the cursor"},
-        {"mouse wheel", "zoom around the mouse"},
-        {"drag on lanes", "pan"},
-        {"F", "fit the whole trace"},
-        {"H", "show / hide this help"},
-        {"Q  /  Esc", "quit"}};
-    text("ostwin-view controls", x + 16, y + 12, 14, sf::Color(255, 255, 255));
+    const auto& keys = controls();
+    const float w = 620, h = 52 + 20 * static_cast<float>(keys.size());
+    const float x = (l.width - w) / 2, y = std::max(0.0f, (l.height - h) / 2);
+    quad(ov_top_, x, y, x + w, y + h, sf::Color(30, 30, 40, 235));
+    help_text_.add("ostwin-view controls", x + 16, y + 12, 14, sf::Color(255, 255, 255));
     float yy = y + 40;
-    for (const auto& [key, what] : lines) {
-        text(key, x + 16, yy, 13, sf::Color(250, 220, 120));
-        text(what, x + 170, yy, 13, sf::Color(240, 240, 240));
+    for (const Control& c : keys) {
+        help_text_.add(std::string(c.keys), x + 16, yy, 13, sf::Color(250, 220, 120));
+        help_text_.add(std::string(c.action), x + 210, yy, 13, sf::Color(240, 240, 240), w - 220);
         yy += 20;
     }
 }

@@ -60,6 +60,7 @@ struct Options {
     std::string range;
     std::string size = "1400x800";
     std::string layout_out;
+    std::string state_out;
     bool timing = false;
     bool show_help = false;
 };
@@ -137,6 +138,11 @@ int run(const Options& o) {
     sf::RenderWindow window(sf::VideoMode(w, h), "ostwin-view");
     if (!window.isOpen()) throw EnvironmentError("cannot open a window (is DISPLAY set?)");
     window.setFramerateLimit(60);
+    std::ofstream state_out;
+    if (!o.state_out.empty()) {
+        state_out.open(o.state_out, std::ios::trunc);
+        if (!state_out) throw EnvironmentError("cannot write " + o.state_out);
+    }
     // Playback: by default the whole trace plays in 20 s; +/- double or halve that.
     double speed = 1.0;
     const double base_ns_per_s = static_cast<double>(end) / 20.0;
@@ -147,22 +153,53 @@ int run(const Options& o) {
     sf::Vector2f mouse(-1, -1);
     double cursor = static_cast<double>(vs.cursor);
     sf::Clock clock;
-    const auto& times = models.front()->event_times();
+    // The arrow keys step through the events of every trace shown.
+    std::vector<const std::vector<std::int64_t>*> all_times;
+    for (const auto& m : models) all_times.push_back(&m->event_times());
+    const std::vector<std::int64_t> times = merge_event_times(all_times);
+
+    // The layout changes only with the view or the window size: build it then, not per frame.
+    Layout kept;
+    bool have_layout = false;
+    auto current_layout = [&]() -> const Layout& {
+        const float ww = static_cast<float>(window.getSize().x), wh = static_cast<float>(window.getSize().y);
+        if (!have_layout || kept.t0 != tv.t0 || kept.t1 != std::max(tv.t1, tv.t0 + 1) || kept.width != ww || kept.height != wh) {
+            kept = make_layout(ptrs, ww, wh, tv.t0, tv.t1, renderer.diffs());
+            have_layout = true;
+        }
+        return kept;
+    };
+    // --state-out (for the window test): the window id after the first frame, then one JSON
+    // line of view state per F12 press and one on quit.
+    auto write_state = [&] {
+        if (!state_out.is_open()) return;
+        const Layout& l = current_layout();
+        nlohmann::json j = {{"t0", tv.t0}, {"t1", tv.t1}, {"end", end}, {"cursor", static_cast<std::int64_t>(cursor)},
+                            {"playing", playing}, {"speed", speed}, {"help", help}, {"width", l.width}, {"height", l.height},
+                            {"plot_x0", l.plot_x0}, {"plot_x1", l.plot_x1}, {"axis_y0", l.axis_y0}, {"axis_y1", l.axis_y1}};
+        state_out << j.dump() << std::endl;
+    };
+    bool first_frame = true;
 
     while (window.isOpen()) {
-        const Layout layout = make_layout(ptrs, static_cast<float>(window.getSize().x), static_cast<float>(window.getSize().y),
-                                          tv.t0, tv.t1, renderer.diffs());
         sf::Event ev;
         while (window.pollEvent(ev)) {
             switch (ev.type) {
-                case sf::Event::Closed: window.close(); break;
+                case sf::Event::Closed:
+                    write_state();
+                    window.close();
+                    break;
                 case sf::Event::Resized:
                     window.setView(sf::View(sf::FloatRect(0, 0, static_cast<float>(ev.size.width), static_cast<float>(ev.size.height))));
                     break;
                 case sf::Event::KeyPressed:
                     switch (ev.key.code) {
                         case sf::Keyboard::Q:
-                        case sf::Keyboard::Escape: window.close(); break;
+                        case sf::Keyboard::Escape:
+                            write_state();
+                            window.close();
+                            break;
+                        case sf::Keyboard::F12: write_state(); break;
                         case sf::Keyboard::Space:
                             playing = !playing;
                             if (playing && cursor >= static_cast<double>(end)) cursor = 0;
@@ -187,6 +224,7 @@ int run(const Options& o) {
                     }
                     break;
                 case sf::Event::MouseWheelScrolled: {
+                    const Layout& layout = current_layout();
                     const float mx = static_cast<float>(ev.mouseWheelScroll.x);
                     if (mx >= layout.plot_x0 && mx <= layout.plot_x1)
                         tv.zoom(ev.mouseWheelScroll.delta > 0 ? 0.8 : 1.25, layout.t_of(mx));
@@ -194,6 +232,7 @@ int run(const Options& o) {
                 }
                 case sf::Event::MouseButtonPressed: {
                     if (ev.mouseButton.button != sf::Mouse::Left) break;
+                    const Layout& layout = current_layout();
                     const float mx = static_cast<float>(ev.mouseButton.x), my = static_cast<float>(ev.mouseButton.y);
                     if (mx < layout.plot_x0 || mx > layout.plot_x1) break;
                     if (my <= layout.axis_y1) {
@@ -210,6 +249,7 @@ int run(const Options& o) {
                 case sf::Event::MouseButtonReleased: drag = Drag::none; break;
                 case sf::Event::MouseMoved: {
                     mouse = sf::Vector2f(static_cast<float>(ev.mouseMove.x), static_cast<float>(ev.mouseMove.y));
+                    const Layout& layout = current_layout();
                     if (drag == Drag::scrub) {
                         cursor = static_cast<double>(std::clamp<std::int64_t>(layout.t_of(mouse.x), 0, end));
                     } else if (drag == Drag::pan) {
@@ -224,6 +264,7 @@ int run(const Options& o) {
                 default: break;
             }
         }
+        if (!window.isOpen()) break;
         const double dt = clock.restart().asSeconds();
         if (playing) {
             cursor += dt * base_ns_per_s * speed;
@@ -236,10 +277,13 @@ int run(const Options& o) {
         vs.speed = speed;
         vs.show_help = help;
         vs.mouse = mouse.x >= 0 ? std::optional<sf::Vector2f>(mouse) : std::nullopt;
-        const Layout frame = make_layout(ptrs, static_cast<float>(window.getSize().x), static_cast<float>(window.getSize().y),
-                                         tv.t0, tv.t1, renderer.diffs());
-        renderer.draw(window, frame, vs);
+        renderer.draw(window, current_layout(), vs);
         window.display();
+        if (first_frame && state_out.is_open()) {
+            // The first line names the window, so a test can find it among others on the display.
+            state_out << nlohmann::json{{"window", static_cast<std::uint64_t>(window.getSystemHandle())}}.dump() << std::endl;
+        }
+        first_frame = false;
     }
     return 0;
 }
@@ -257,6 +301,9 @@ int main(int argc, char** argv) {
     app.add_option("--size", o.size, "window or image size WxH (default 1400x800)");
     app.add_option("--layout-out", o.layout_out, "with --screenshot: write lane rows, time mapping and colours as JSON");
     app.add_flag("--timing", o.timing, "print load time to stderr");
+    app.add_option("--state-out", o.state_out,
+                   "window mode, for tests: write the window id after the first frame, then the view state as a "
+                   "JSON line on F12 and on quit");
     app.add_flag("--show-help", o.show_help, "with --screenshot: draw the help overlay too");
     try {
         app.parse(argc, argv);

@@ -27,6 +27,17 @@ void TimeView::follow(std::int64_t cursor) {
     pan(cursor - t0 - (t1 - t0) / 10);
 }
 
+std::vector<std::int64_t> merge_event_times(const std::vector<const std::vector<std::int64_t>*>& traces) {
+    std::vector<std::int64_t> out;
+    for (const auto* times : traces) {
+        const auto mid = static_cast<std::ptrdiff_t>(out.size());
+        out.insert(out.end(), times->begin(), times->end());
+        std::inplace_merge(out.begin(), out.begin() + mid, out.end());
+    }
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
 std::int64_t next_event(const std::vector<std::int64_t>& times, std::int64_t t) {
     auto it = std::upper_bound(times.begin(), times.end(), t);
     return it != times.end() ? *it : t;
@@ -35,6 +46,21 @@ std::int64_t next_event(const std::vector<std::int64_t>& times, std::int64_t t) 
 std::int64_t prev_event(const std::vector<std::int64_t>& times, std::int64_t t) {
     auto it = std::lower_bound(times.begin(), times.end(), t);
     return it != times.begin() ? *std::prev(it) : t;
+}
+
+const std::vector<Control>& controls() {
+    static const std::vector<Control> all = {
+        {"space", "play / pause (the whole trace plays in 20 s at 1x)"},
+        {"+ / -", "faster / slower playback (x2 / /2)"},
+        {"left / right", "previous / next event (of either trace)"},
+        {"click or drag on the axis", "scrub the cursor"},
+        {"mouse wheel", "zoom around the mouse"},
+        {"drag on the lanes", "pan"},
+        {"F", "fit the whole trace"},
+        {"H", "show / hide this help"},
+        {"Q / Esc", "quit"},
+    };
+    return all;
 }
 
 }  // namespace ostwin::viz

@@ -1,6 +1,7 @@
 #pragma once
 /// The visible time window and the cursor moves of the viewer's controls (no SFML, unit-tested).
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 namespace ostwin::viz {
@@ -20,9 +21,21 @@ struct TimeView {
     void follow(std::int64_t cursor);
 };
 
+/// The arrow keys' stops over several traces: the union of their sorted event times, sorted,
+/// each time once. With two traces a step goes to the next event of either.
+std::vector<std::int64_t> merge_event_times(const std::vector<const std::vector<std::int64_t>*>& traces);
+
 /// Arrow keys: the first event time after t, or t when there is none.
 std::int64_t next_event(const std::vector<std::int64_t>& times, std::int64_t t);
 /// The last event time before t, or t when there is none.
 std::int64_t prev_event(const std::vector<std::int64_t>& times, std::int64_t t);
+
+/// One line of the help overlay (H) and of docs/viewer.md's controls table.
+struct Control {
+    std::string_view keys;
+    std::string_view action;
+};
+/// Every key and mouse action of the viewer, in the order the help overlay lists them.
+const std::vector<Control>& controls();
 
 }  // namespace ostwin::viz
