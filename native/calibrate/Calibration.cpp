@@ -206,6 +206,23 @@ void memory(Runner& run, Calibration& c, bool quick) {
     const Measurement cow = run.one("write to a page shared copy-on-write after fork, minus a plain write",
                                     cow_fault_batch(), max_pages);
     set_key(c, "memory.cow_fault", cow.ns.median, cow.ns, "child's first write per copy-on-write page - plain write");
+    const Measurement wp = run.one("write to a page a fork write-protected, child gone, minus a plain write",
+                                   wp_fault_batch(), max_pages);
+    set_key(c, "memory.wp_fault", wp.ns.median, wp.ns,
+            "parent's first write per page after fork + child exit (page reused, no copy) - plain write");
+}
+
+void tick(Calibration& c) {
+    // The resolution of the coarse clocks is the scheduler tick (TICK_NSEC = 1/HZ): they
+    // advance once per jiffy. SCHED_RR counts its slice in these ticks.
+    timespec res{};
+    if (::clock_getres(CLOCK_MONOTONIC_COARSE, &res) != 0 || res.tv_sec != 0 || res.tv_nsec <= 0) {
+        not_measured(c, "sched.tick", "clock_getres(CLOCK_MONOTONIC_COARSE) gave no tick");
+        return;
+    }
+    const double ns = static_cast<double>(res.tv_nsec);
+    set_key(c, "sched.tick", ns, {ns, ns, ns},
+            "clock_getres(CLOCK_MONOTONIC_COARSE): one jiffy (1/HZ), the tick SCHED_RR slices end on");
 }
 
 void locks(Runner& run, Calibration& c, const std::vector<int>& cpus, bool quick) {
@@ -327,6 +344,7 @@ Calibration calibrate(const CalibrateOptions& options) {
     switches(run, c, cpus, options.quick);
     creation(run, c, options.quick);
     memory(run, c, options.quick);
+    tick(c);
     channels(run, c);
     if (options.perf_check)
         c.perf = options.quick ? perf_cross_check(cpus.front(), 2'000, 1) : perf_cross_check(cpus.front(), 5'000, 3);

@@ -319,6 +319,26 @@ Batch cow_fault_batch() {
     };
 }
 
+Batch wp_fault_batch() {
+    return [](std::int64_t n) {
+        const std::size_t page = host_page_size();
+        Mapping m(static_cast<std::size_t>(n) * page);
+        m.touch(1, page);  // resident before the fork
+        const pid_t pid = checked_fork("write-protect fault");
+        if (pid == 0) ::_exit(0);  // shares every page, write-protecting it, and goes
+        reap(pid, "write-protect fault");
+        // The pages are mapped only here again but still write-protected: each first
+        // write faults and the kernel reuses the page in place.
+        rusage u0{}, u1{};
+        ::getrusage(RUSAGE_SELF, &u0);
+        const std::int64_t faulting = m.touch(2, page);
+        const std::int64_t plain = m.touch(3, page);
+        ::getrusage(RUSAGE_SELF, &u1);
+        return BatchResult{{static_cast<double>(faulting - plain) / static_cast<double>(n)},
+                           u1.ru_nivcsw != u0.ru_nivcsw};
+    };
+}
+
 Batch mutex_pair_batch() {
     auto mu = std::make_shared<pthread_mutex_t>();
     ::pthread_mutex_init(mu.get(), nullptr);

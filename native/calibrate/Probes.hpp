@@ -42,6 +42,9 @@ Batch page_fault_batch();
 /// Write in a forked child to pages it shares copy-on-write with its parent, minus a
 /// plain write. ns per page; n is the number of pages.
 Batch cow_fault_batch();
+/// Write in the parent to pages a fork write-protected, after the child has exited (the
+/// kernel reuses each page: a fault, no copy), minus a plain write. ns per page.
+Batch wp_fault_batch();
 
 /// pthread_mutex_lock + pthread_mutex_unlock, uncontended. ns per pair.
 Batch mutex_pair_batch();

@@ -111,7 +111,10 @@ int run_compare(const CompareArgs& a) {
             const auto eff = src["rt"]["during"].value("rr_timeslice_effective_ns", std::int64_t{0});
             if (eff > 0 && s.scheduler.quantum && eff != s.scheduler.quantum->ns())
                 tick_note = "rr quantum " + format_time(*s.scheduler.quantum) + " ran natively as " +
-                            format_time(Time{eff}) + " (the kernel counts SCHED_RR timeslices in timer ticks)";
+                            format_time(Time{eff}) + " (the kernel counts SCHED_RR timeslices in timer ticks)" +
+                            (s.costs.sched_tick > Time{0}
+                                 ? "; the simulator does too (sched.tick " + format_time(s.costs.sched_tick) + ")"
+                                 : "; the simulator used exact quanta (sched.tick 0; a calibrated profile sets it)");
         }
         natives.push_back(std::move(r.summary));
     }

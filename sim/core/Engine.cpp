@@ -440,7 +440,7 @@ void Engine::on_switch_done(std::uint32_t c) {
     th.last_cpu = static_cast<std::int32_t>(c);
     if (th.first_run < Time{0}) th.first_run = now_;
     sched_->started(t, c, now_);
-    k.slice_left = sched_->slice(t);
+    k.slice_left = slice_from_now(t);
     k.seg_start = now_;
     if (tw_) {
         tw_->record(now_, "run").field("cpu", c).field("tid", t + 1).field("why", k.why).end();
@@ -452,6 +452,18 @@ void Engine::on_switch_done(std::uint32_t c) {
 void Engine::on_cpu_done(std::uint32_t c) {
     settle(c);
     advance(c);
+}
+
+Time Engine::slice_from_now(ThreadIdx t) const {
+    const Time q = sched_->slice(t);
+    const Time tick = s_.costs.sched_tick;
+    const Policy p = s_.scheduler.policy;
+    if (q == Time::max() || tick <= Time{0} || (p != Policy::rr && p != Policy::mlfq)) return q;
+    // Linux counts an RR slice in scheduler ticks (sched.tick, docs/engine.md): the quantum
+    // becomes whole ticks, and the slice ends on the n-th tick of the grid from time 0
+    // after now, so a slice that starts between ticks is cut short.
+    const std::int64_t n = std::max<std::int64_t>(1, (q.ns() + tick.ns() - 1) / tick.ns());
+    return Time{(now_.ns() / tick.ns() + n) * tick.ns()} - now_;
 }
 
 void Engine::on_quantum(std::uint32_t c) {
@@ -466,14 +478,19 @@ void Engine::on_quantum(std::uint32_t c) {
     sched_->stopped(t, c);
     sched_->slice_expired(t);
     sched_->add(t, ReadyReason::quantum, now_);
-    const Eligible ok = on_cpu(c);
+    // With ticks, Linux rotates each CPU's own SCHED_RR run queue: a ready thread waits on
+    // the CPU it last ran on, so a slice ending here hands the CPU only to a thread that
+    // last ran here or never ran (docs/engine.md "Time slices"). Idle CPUs still take
+    // anyone. rr only: mlfq's levels must still see every waiting thread.
+    const bool rotate_local = s_.costs.sched_tick > Time{0} && s_.scheduler.policy == Policy::rr;
+    const Eligible ok = rotate_local ? on_cpu_rotating(c, t) : on_cpu(c);
     const ThreadIdx next = sched_->best(ok);
     ++decisions_;
     if (next == t) {
         // Nobody else may run here: keep the CPU, no switch, a fresh slice.
         sched_->take(t);
         sched_->started(t, c, now_);
-        k.slice_left = sched_->slice(t);
+        k.slice_left = slice_from_now(t);
         k.seg_start = now_;
         advance(c);
         return;
@@ -490,6 +507,17 @@ void Engine::on_quantum(std::uint32_t c) {
     k.mode = Cpu::Mode::idle;
     set_idle_bit(c, true);
     start_switch(c, next, t, pick);
+}
+
+Eligible Engine::on_cpu_rotating(std::uint32_t c, ThreadIdx self_thread) {
+    eligible_cpu_ = c;
+    rotating_ = self_thread;
+    return Eligible{this, [](const void* e, ThreadIdx t) {
+                        const auto* self = static_cast<const Engine*>(e);
+                        if (!self->allowed(t, self->eligible_cpu_)) return false;
+                        const std::int32_t last = self->th_[t].last_cpu;
+                        return t == self->rotating_ || last < 0 || last == static_cast<std::int32_t>(self->eligible_cpu_);
+                    }};
 }
 
 Eligible Engine::on_cpu(std::uint32_t c) {
@@ -565,6 +593,10 @@ void Engine::on_wake(ThreadIdx t) {
             th.pc = p.code[th.pc].a + 1;  // the loop body's first op
             th.phase = 0;
             why = "period started";
+            break;
+        case WaitCause::join_process:  // woken after the target's teardown (exit.process)
+            if (th.state != ThreadState::blocked) return;
+            why = "joined target ended";
             break;
         default:
             assert(false && "timed wake-up of a thread not in a timed wait");
@@ -740,7 +772,7 @@ bool Engine::do_yield(std::uint32_t c, ThreadIdx t) {
     if (next == t) {
         sched_->take(t);
         sched_->started(t, c, now_);
-        k.slice_left = sched_->slice(t);
+        k.slice_left = slice_from_now(t);
         return true;
     }
     const std::string_view pick = tw_ ? sched_->pick_reason(next) : std::string_view{};

@@ -60,6 +60,8 @@ private:
     bool allowed_on_idle(ThreadIdx t) const;
     void set_idle_bit(std::uint32_t cpu, bool idle);
     Eligible on_cpu(std::uint32_t cpu);
+    /// on_cpu, less the ready threads that last ran on another CPU (sched.tick rotation).
+    Eligible on_cpu_rotating(std::uint32_t cpu, ThreadIdx self_thread);
     void dispatch_pass();
     /// `why` is copied (traced runs only) before anything else asks the policy for a reason.
     void start_switch(std::uint32_t cpu, ThreadIdx t, ThreadIdx from, std::string_view why);
@@ -67,6 +69,9 @@ private:
     void on_switch_done(std::uint32_t cpu);
     void on_cpu_done(std::uint32_t cpu);
     void on_quantum(std::uint32_t cpu);
+    /// The slice a thread dispatched now gets: the policy's, ended on a tick when
+    /// sched.tick is set (rr, mlfq).
+    Time slice_from_now(ThreadIdx t) const;
     void on_boost();
     bool any_runnable() const;
 
@@ -148,6 +153,7 @@ private:
     std::uint64_t ended_threads_ = 0;
     bool dispatch_pending_ = false;
     std::vector<ThreadIdx> newcomers_;
+    ThreadIdx rotating_ = 0;  ///< on_cpu_rotating's thread whose slice ended
     SwitchTotals totals_;
     std::unique_ptr<ModelState> model_;
 };

@@ -140,7 +140,21 @@ void Engine::process_ended(std::uint32_t p, bool crashed) {
         if (zombie) tw_->record(now_, "proc").field("pid", p + 1).field("s", "zombie").end();
         trace_mem(p);
     }
-    wake_joiners(model_->process_joiners, p);
+    if (s_.costs.exit_process <= Time{0}) {
+        wake_joiners(model_->process_joiners, p);
+        return;
+    }
+    // The kernel wakes the parent at the end of the teardown (exit.process), not when the
+    // last thread ends: a joiner becomes ready that much later (docs/engine.md).
+    const auto it = model_->process_joiners.find(p);
+    if (it == model_->process_joiners.end()) return;
+    const std::vector<ThreadIdx> list = std::move(it->second);
+    model_->process_joiners.erase(it);
+    for (const ThreadIdx w : list) {
+        if (th_[w].state != ThreadState::blocked) continue;
+        th_[w].phase = 3;  // re-check every join target when it runs again
+        q_.push(now_ + s_.costs.exit_process, EventKind::wake, w, th_[w].gen);
+    }
 }
 
 bool Engine::parent_gone(std::uint32_t parent) const {
@@ -461,14 +475,19 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
             const TouchResult r = m.mem.touch(pr_[proc].address_space, static_cast<Region>(in.a), t,
                                               static_cast<std::uint64_t>(in.x), static_cast<std::uint64_t>(in.y),
                                               in.flag != 0);
-            th.aux = static_cast<std::int64_t>(r.faults);
+            // A write-protect fault counts with the faults, as the native runner counts it
+            // (a minor fault that copies nothing, docs/native.md "Memory figures"), when it
+            // is modelled at all: memory.wp_fault 0 keeps it free and uncounted, as before.
+            const std::uint64_t wp = cost.wp_fault > Time{0} ? r.wp_faults : 0;
+            th.aux = static_cast<std::int64_t>(r.faults + wp);
             th.aux2 = r.cow_faults;
             if (r.clamped)
                 runtime_error(t, "touch of " + std::string{to_string(static_cast<Region>(in.a))} +
                                      " goes past the end of the region; cut at its end");
             if (r.faults + r.cow_faults > 0) trace_mem(proc);
             charge_sys(t, cost.page_fault * static_cast<std::int64_t>(r.faults) +
-                              cost.cow_fault * static_cast<std::int64_t>(r.cow_faults));
+                              cost.cow_fault * static_cast<std::int64_t>(r.cow_faults) +
+                              cost.wp_fault * static_cast<std::int64_t>(r.wp_faults));
             th.phase = 1;
             return true;
         }
@@ -871,7 +890,8 @@ void Engine::fill_model_summary(Summary& sm) {
         ps.end_ns = pc.end.ns();
         if (pc.address_space != kNone32) {
             ps.peak_rss_bytes = m.mem.peak_rss(pc.address_space);
-            ps.page_faults = m.mem.page_faults(pc.address_space);
+            ps.page_faults = m.mem.page_faults(pc.address_space) +
+                             (s_.costs.wp_fault > Time{0} ? m.mem.wp_faults(pc.address_space) : 0);
             ps.cow_faults = m.mem.cow_faults(pc.address_space);
             ps.final_rss_bytes = pc.end >= Time{0} ? m.final_rss[p] : m.mem.usage(pc.address_space).resident_bytes;
         }

@@ -49,9 +49,11 @@ MemorySystem::FrameId MemorySystem::frame_id(AsId owner) {
         f = static_cast<FrameId>(refcount_.size());
         refcount_.push_back(0);
         owners_xor_.push_back(0);
+        wp_.push_back(0);
     }
     refcount_[f] = 1;
     owners_xor_[f] = owner;
+    wp_[f] = 0;
     return f;
 }
 
@@ -78,6 +80,7 @@ void MemorySystem::map_shared(AsId as, FrameId f) {
     if (refcount_[f] == 1) ++spaces_[owners_xor_[f]].shared;
     ++refcount_[f];
     owners_xor_[f] ^= as;
+    wp_[f] = 1;  // fork write-protects the page on both sides
     Space& s = spaces_[as];
     ++s.shared;
     ++s.resident;
@@ -164,10 +167,14 @@ TouchResult MemorySystem::touch(AsId as, Region region, std::uint32_t stack_owne
             unmap(as, f);
             f = new_frame(as);
             ++r.cow_faults;
+        } else if (write && wp_[f] != 0) {
+            wp_[f] = 0;  // the last mapping: reused in place, writable from now on
+            ++r.wp_faults;
         }
     }
     s.faults += r.faults;
     s.cows += r.cow_faults;
+    s.wps += r.wp_faults;
     return r;
 }
 
@@ -277,6 +284,7 @@ MemoryUsage MemorySystem::usage(AsId as) const {
 std::uint64_t MemorySystem::peak_rss(AsId as) const { return spaces_.at(as).peak * page_size_; }
 std::uint64_t MemorySystem::page_faults(AsId as) const { return spaces_.at(as).faults; }
 std::uint64_t MemorySystem::cow_faults(AsId as) const { return spaces_.at(as).cows; }
+std::uint64_t MemorySystem::wp_faults(AsId as) const { return spaces_.at(as).wps; }
 std::uint64_t MemorySystem::unique_resident() const { return live_frames_ * page_size_; }
 std::uint64_t MemorySystem::unique_peak() const { return peak_frames_ * page_size_; }
 

@@ -12,9 +12,12 @@
 /// it; one address space maps a frame at most once). The first touch of a page allocates a
 /// new private frame (a fault, read or write alike: there is no shared zero page). A write
 /// to a page whose frame is mapped elsewhere too (refcount > 1) copies it to a new frame (a
-/// cow fault); a read of such a page is free; a write to a frame mapped only here is free,
-/// even after a fork whose other side has released it (as Linux's do_wp_page reuses a page
-/// with a single mapping).
+/// cow fault); a read of such a page is free. Fork write-protects every page it shares, in
+/// both address spaces, and the protection outlives the sharing: a write to a frame mapped
+/// only here but still write-protected (the other side wrote its own copy, or ended) is a
+/// write-protect fault that keeps the frame (Linux's do_wp_page reuses a page with a single
+/// mapping) and lifts the protection; the engine charges `memory.wp_fault` for it. Any
+/// other write to a frame mapped only here is free.
 #include <cstdint>
 #include <vector>
 
@@ -31,6 +34,8 @@ struct TouchResult {
     std::uint64_t pages_touched = 0;  ///< pages in [offset, offset + bytes) after clamping
     std::uint64_t faults = 0;         ///< pages made resident by this touch (new frames)
     std::uint64_t cow_faults = 0;     ///< shared pages copied because this touch wrote them
+    /// Pages mapped only here but still write-protected by a fork, written: no copy.
+    std::uint64_t wp_faults = 0;
     /// The range went past the end of the region and was cut at its end; the loader
     /// normally rejects such touches, so the engine may report this as a program error.
     bool clamped = false;
@@ -102,6 +107,8 @@ public:
     /// Faults and cow faults ever taken in this address space.
     [[nodiscard]] std::uint64_t page_faults(AsId as) const;
     [[nodiscard]] std::uint64_t cow_faults(AsId as) const;
+    /// Write-protect faults (no copy) ever taken in this address space.
+    [[nodiscard]] std::uint64_t wp_faults(AsId as) const;
     /// System-wide resident bytes counting each frame once (what `free` would show).
     [[nodiscard]] std::uint64_t unique_resident() const;
     /// Highest unique_resident() ever.
@@ -159,7 +166,7 @@ private:
         std::uint64_t resident = 0;  // pages mapped
         std::uint64_t shared = 0;    // pages whose frame refcount > 1
         std::uint64_t peak = 0;      // pages
-        std::uint64_t faults = 0, cows = 0;
+        std::uint64_t faults = 0, cows = 0, wps = 0;
         bool released = false;
     };
 
@@ -183,6 +190,10 @@ private:
     // so when its refcount falls to 1 this is the one remaining owner, whose shared count
     // must drop: O(1) per unmap without a reverse map.
     std::vector<AsId> owners_xor_;
+    // 1 while a frame is write-protected by a fork (set when it is first shared, cleared by
+    // the write-protect fault of its last owner). A frame is mapped once per address space,
+    // so the frame's bit is each mapping's bit; one byte per frame, none per thread.
+    std::vector<std::uint8_t> wp_;
     std::vector<FrameId> free_;  // LIFO reuse keeps numbering deterministic
     std::uint64_t live_frames_ = 0;
     std::uint64_t peak_frames_ = 0;

@@ -32,6 +32,10 @@ CostProfile CostProfile::builtin_default() {
     // Not charged by default: the curated scenarios' hand-computed figures leave process
     // exit out; `ostwin calibrate` measures it (docs/cost-model.md).
     p.exit_process = 0_ns;
+    // Not modelled by default either (exact quanta, free writes after a fork's child is
+    // gone); `ostwin calibrate` measures both.
+    p.sched_tick = 0_ns;
+    p.wp_fault = 0_ns;
     p.ipc_of(ChannelKind::pipe) = {700_ns, 700_ns, 300};
     p.ipc_of(ChannelKind::socket) = {1200_ns, 1200_ns, 300};
     p.ipc_of(ChannelKind::mqueue) = {900_ns, 900_ns, 300};
@@ -77,6 +81,8 @@ struct KeyTable {
             {"lock.uncontended", CostUnit::duration},
             {"lock.wake", CostUnit::duration},
             {"exit.process", CostUnit::duration},
+            {"sched.tick", CostUnit::duration},
+            {"memory.wp_fault", CostUnit::duration},
         };
         for (std::size_t i = 0; i < storage.size(); ++i)
             keys.push_back({storage[i], i % 3 == 2 ? CostUnit::per_byte : CostUnit::duration});
@@ -88,7 +94,7 @@ const KeyTable& table() {
     return t;
 }
 
-constexpr std::size_t kFixedKeys = 13;
+constexpr std::size_t kFixedKeys = 15;
 
 Time* fixed_field(CostProfile& p, std::size_t i) {
     switch (i) {
@@ -104,6 +110,8 @@ Time* fixed_field(CostProfile& p, std::size_t i) {
         case 10: return &p.lock_uncontended;
         case 11: return &p.lock_wake;
         case 12: return &p.exit_process;
+        case 13: return &p.sched_tick;
+        case 14: return &p.wp_fault;
         default: return nullptr;
     }
 }

@@ -36,6 +36,14 @@ struct CostProfile {
     /// exit.process: tearing a process down when its last thread ends (address space,
     /// files, notifying the parent); the CPU it ended on pays it before its next switch.
     Time exit_process;
+    /// sched.tick: the scheduler tick (1/HZ). 0: an rr or mlfq slice ends exactly one
+    /// quantum after dispatch. > 0: it ends on a tick of a grid from time 0, the quantum
+    /// rounded up to whole ticks, so the first slice after a dispatch is partial (Linux
+    /// counts SCHED_RR slices in ticks). docs/engine.md "Time slices".
+    Time sched_tick;
+    /// memory.wp_fault: first write to a page that fork left write-protected after the
+    /// other side is gone (the kernel reuses the page, no copy). 0: such a write is free.
+    Time wp_fault;
     std::array<IpcCost, kChannelKindCount> ipc{};
 
     [[nodiscard]] const IpcCost& ipc_of(ChannelKind k) const { return ipc[static_cast<std::size_t>(k)]; }

@@ -119,11 +119,20 @@ TEST_CASE("a write copies exactly the written shared pages", "[memory]") {
     // The parent's copies of pages 2 and 3 are now mapped only by the parent: private.
     CHECK(mem.usage(parent).shared_bytes == 6 * kPage);
     CHECK(mem.usage(parent).private_bytes == 2 * kPage);
-    // Writing them in the parent is therefore free.
+    // Writing them in the parent copies nothing, but the fork left them write-protected:
+    // one write-protect fault each, then they are writable.
     r = mem.touch(parent, Region::heap, 0, 2 * kPage, 2 * kPage, true);
     CHECK(r.cow_faults == 0);
-    // Writing them again in the child is free too (already private).
-    CHECK(mem.touch(f.child, Region::heap, 0, 2 * kPage, kPage, true).cow_faults == 0);
+    CHECK(r.wp_faults == 2);
+    CHECK(r.faults == 0);
+    CHECK(mem.touch(parent, Region::heap, 0, 2 * kPage, 2 * kPage, true).wp_faults == 0);
+    CHECK(mem.wp_faults(parent) == 2);
+    // Writing them again in the child is free (its copies are new frames, never protected).
+    r = mem.touch(f.child, Region::heap, 0, 2 * kPage, kPage, true);
+    CHECK(r.cow_faults == 0);
+    CHECK(r.wp_faults == 0);
+    // Reading a protected page is free.
+    CHECK(mem.touch(parent, Region::heap, 0, 0, kPage, false).wp_faults == 0);
     // A page resident in neither side faults in as a plain fault in the child.
     r = mem.touch(f.child, Region::heap, 0, 10 * kPage, 1, true);
     CHECK(r.faults == 1);
@@ -132,7 +141,7 @@ TEST_CASE("a write copies exactly the written shared pages", "[memory]") {
     CHECK(mem.unique_resident() == 11 * kPage);
 }
 
-TEST_CASE("release unshares: the survivor's pages become private and writes are free", "[memory]") {
+TEST_CASE("release unshares: the survivor's pages become private, each first write a wp fault", "[memory]") {
     MemorySystem mem(kPage);
     const AsId a = mem.create(spec_pages(1, 1, 4));
     mem.touch(a, Region::heap, 0, 0, 4 * kPage, true);
@@ -151,8 +160,23 @@ TEST_CASE("release unshares: the survivor's pages become private and writes are 
     mem.release(c);
     CHECK(mem.usage(a).shared_bytes == 0);
     CHECK(mem.usage(a).private_bytes == 4 * kPage);
-    CHECK(mem.touch(a, Region::heap, 0, 0, 4 * kPage, true).cow_faults == 0);
+    TouchResult w = mem.touch(a, Region::heap, 0, 0, 4 * kPage, true);
+    CHECK(w.cow_faults == 0);
+    CHECK(w.wp_faults == 4);  // still write-protected by the fork: reused, not copied
+    CHECK(mem.touch(a, Region::heap, 0, 0, 4 * kPage, true).wp_faults == 0);
     CHECK(mem.unique_resident() == 4 * kPage);
+    // A frame freed while still protected starts unprotected when given out again.
+    {
+        MemorySystem m2(kPage);
+        const AsId x = m2.create(spec_pages(1, 1, 1));
+        m2.touch(x, Region::heap, 0, 0, kPage, true);
+        const AsId y = m2.fork(x, MemorySystem::kNoThread, MemorySystem::kNoThread).child;
+        m2.release(y);
+        m2.release(x);  // the frame goes back protected
+        const AsId z = m2.create(spec_pages(1, 1, 1));
+        CHECK(m2.touch(z, Region::heap, 0, 0, kPage, true).faults == 1);
+        CHECK(m2.touch(z, Region::heap, 0, 0, kPage, true).wp_faults == 0);
+    }
     mem.release(a);
     mem.release(a);  // idempotent
     CHECK(mem.unique_resident() == 0);
