@@ -86,9 +86,8 @@ Engine::Engine(const Scenario& s, const EngineOptions& o)
     sched_ = make_scheduler(s.scheduler, *this);
     if (!opt_.trace_path.empty()) {
         tw_ = std::make_unique<TraceWriter>(opt_.trace_path);
-        nlohmann::json h = make_trace_header(s, inst_, obj_, "sim");
-        h["seed"] = opt_.seed.value_or(s.seed);  // --seed overrides the scenario's
-        tw_->header(h.dump());
+        // Streamed, no JSON tree; --seed overrides the scenario's seed.
+        write_trace_header(*tw_, s, inst_, obj_, "sim", opt_.seed.value_or(s.seed));
     }
     model_init();
 }

@@ -59,6 +59,7 @@ TraceWriter::TraceWriter(std::string path) : path_(std::move(path)), tmp_path_(p
     pos_ = buf_.get();
     flush_at_ = pos_ + kFlushAt;
     end_ = flush_at_ + kSlack;
+    make_prefix(0);
 }
 
 TraceWriter::~TraceWriter() {
@@ -82,17 +83,75 @@ void TraceWriter::header(std::string_view json_object) {
     *pos_++ = '\n';
 }
 
-TraceWriter& TraceWriter::field(std::string_view k, std::string_view v) {
-    // Worst case: every byte escaped as \u00XX (6 bytes), plus the quotes.
-    key(k, 6 * v.size() + 2);
-    *pos_++ = '"';
-    // Skip 8 plain bytes at a time (reasons and names rarely need escaping), then go byte
-    // by byte from the first word that has something to escape.
-    std::size_t start = 0;
-    for (std::uint64_t w; start + 8 <= v.size(); start += 8) {
-        std::memcpy(&w, v.data() + start, 8);
-        if (word_needs_escape(w)) break;
+void TraceWriter::raw(std::string_view bytes) {
+    room(bytes.size());
+    if (!bytes.empty()) put(bytes);
+    if (pos_ >= flush_at_) flush();
+}
+
+void TraceWriter::make_prefix(std::int64_t t) {
+    // Time is never negative in a trace; a negative one (a bug) is written all the same.
+    char* p = prefix_;
+    std::memcpy(p, "{\"t\":", 5);
+    p += 5;
+    if (t < 0) {
+        *p++ = '-';
+        p = format_uint(p, ~static_cast<std::uint64_t>(t) + 1);
+    } else {
+        p = format_uint(p, static_cast<std::uint64_t>(t));
     }
+    std::memcpy(p, ",\"k\":\"", 6);
+    p += 6;
+    prefix_len_ = static_cast<std::size_t>(p - prefix_);
+    prefix_t_ = t;
+}
+
+/// Copies n bytes with fixed-size moves (two overlapping ones) for the short values that
+/// most are, instead of a call to memcpy.
+static void copy_bytes(char* dst, const char* src, std::size_t n) {
+    if (n >= 16 && n <= 32) {
+        std::memcpy(dst, src, 16);
+        std::memcpy(dst + n - 16, src + n - 16, 16);
+    } else if (n >= 8 && n < 16) {
+        std::memcpy(dst, src, 8);
+        std::memcpy(dst + n - 8, src + n - 8, 8);
+    } else if (n >= 4 && n < 8) {
+        std::memcpy(dst, src, 4);
+        std::memcpy(dst + n - 4, src + n - 4, 4);
+    } else {
+        std::memcpy(dst, src, n);
+    }
+}
+
+void TraceWriter::put_string(std::string_view v) {
+    *pos_++ = '"';
+    // Reasons and names rarely need escaping: check 8 bytes at a time (the last word
+    // overlapping the one before it; short values byte by byte without branches) and
+    // copy the whole value at once when nothing needs escaping.
+    const std::size_t n = v.size();
+    std::size_t start = 0;
+    bool plain_all = false;
+    if (n >= 8) {
+        for (std::uint64_t w; start + 8 <= n; start += 8) {
+            std::memcpy(&w, v.data() + start, 8);
+            if (word_needs_escape(w)) break;
+        }
+        std::uint64_t last;
+        std::memcpy(&last, v.data() + n - 8, 8);
+        plain_all = start + 8 > n && !word_needs_escape(last);
+    } else {
+        unsigned bad = 0;
+        for (std::size_t i = 0; i < n; ++i) bad |= needs_escape(v[i]) ? 1u : 0u;
+        plain_all = bad == 0;
+    }
+    if (plain_all) {
+        copy_bytes(pos_, v.data(), n);
+        pos_ += n;
+        *pos_++ = '"';
+        return;
+    }
+    if (n < 8) start = 0;
+    // Byte by byte from the first word that has something to escape.
     std::size_t plain = 0;
     for (std::size_t i = start; i < v.size(); ++i) {
         const char c = v[i];
@@ -116,7 +175,6 @@ TraceWriter& TraceWriter::field(std::string_view k, std::string_view v) {
         pos_ += v.size() - plain;
     }
     *pos_++ = '"';
-    return *this;
 }
 
 TraceWriter& TraceWriter::raw_field(std::string_view k, std::string_view json) {

@@ -27,39 +27,48 @@ public:
 
     /// The header line: one complete JSON object, without newline (see TraceHeader.hpp).
     void header(std::string_view json_object);
+    /// Bytes written as they are: the header line streamed in pieces (write_trace_header).
+    void raw(std::string_view bytes);
 
     /// Starts a record `{"t":T,"k":"KIND"`; add fields, then end().
-    TraceWriter& record(Time t, std::string_view kind) {
-        room(kind.size() + 40);
-        put_lit("{\"t\":");
-        put_int(t.ns());
-        put_lit(",\"k\":\"");
+    [[gnu::always_inline]] TraceWriter& record(Time t, std::string_view kind) {
+        room(kind.size() + sizeof prefix_ + 2);
+        // Records come in runs at one instant: `{"t":T,"k":"` is formatted once per
+        // instant and copied (a fixed-size copy) for the others.
+        if (t.ns() != prefix_t_) make_prefix(t.ns());
+        std::memcpy(pos_, prefix_, sizeof prefix_);
+        pos_ += prefix_len_;
         put(kind);  // kinds are fixed identifiers, never escaped
         *pos_++ = '"';
         return *this;
     }
-    TraceWriter& field(std::string_view k, std::int64_t v) {
+    [[gnu::always_inline]] TraceWriter& field(std::string_view k, std::int64_t v) {
         key(k, 24);
         put_int(v);
         return *this;
     }
-    TraceWriter& field(std::string_view k, std::uint64_t v) {
+    [[gnu::always_inline]] TraceWriter& field(std::string_view k, std::uint64_t v) {
         key(k, 24);
         put_uint(v);
         return *this;
     }
-    TraceWriter& field(std::string_view key, std::uint32_t v) { return field(key, std::uint64_t{v}); }
-    TraceWriter& field(std::string_view key, int v) { return field(key, std::int64_t{v}); }
-    TraceWriter& field(std::string_view k, bool v) {
+    [[gnu::always_inline]] TraceWriter& field(std::string_view key, std::uint32_t v) { return field(key, std::uint64_t{v}); }
+    [[gnu::always_inline]] TraceWriter& field(std::string_view key, int v) { return field(key, std::int64_t{v}); }
+    [[gnu::always_inline]] TraceWriter& field(std::string_view k, bool v) {
         key(k, 5);
         if (v) put_lit("true"); else put_lit("false");
         return *this;
     }
-    TraceWriter& field(std::string_view key, std::string_view v);
-    TraceWriter& field(std::string_view key, const char* v) { return field(key, std::string_view{v}); }
+    [[gnu::always_inline]] TraceWriter& field(std::string_view k, std::string_view v) {
+        // Worst case: every byte escaped as \u00XX (6 bytes), plus the quotes.
+        key(k, 6 * v.size() + 2);
+        put_string(v);
+        return *this;
+    }
+    [[gnu::always_inline]] TraceWriter& field(std::string_view key, const char* v) { return field(key, std::string_view{v}); }
     /// A field whose value is already JSON text (an array, an object).
     TraceWriter& raw_field(std::string_view key, std::string_view json);
-    void end() {
+    [[gnu::always_inline]] void end() {
         room(2);
         put_lit("}\n");
         ++records_;
@@ -76,11 +85,11 @@ private:
     // Records are formatted straight into one fixed buffer (no std::string growth checks,
     // no allocation): room(n) makes sure n more bytes fit, writing the buffer out first
     // when they do not (a record may straddle two writes; the file is one byte stream).
-    void room(std::size_t n) {
+    [[gnu::always_inline]] void room(std::size_t n) {
         if (static_cast<std::size_t>(end_ - pos_) < n) make_room(n);
     }
     void make_room(std::size_t n);
-    void put(std::string_view v) {
+    [[gnu::always_inline]] void put(std::string_view v) {
         std::memcpy(pos_, v.data(), v.size());
         pos_ += v.size();
     }
@@ -89,10 +98,63 @@ private:
         std::memcpy(pos_, lit, N - 1);
         pos_ += N - 1;
     }
-    void put_int(std::int64_t v) { pos_ = std::to_chars(pos_, pos_ + 24, v).ptr; }
-    void put_uint(std::uint64_t v) { pos_ = std::to_chars(pos_, pos_ + 24, v).ptr; }
+    void put_int(std::int64_t v) {
+        if (v < 0) {
+            *pos_++ = '-';
+            put_uint(~static_cast<std::uint64_t>(v) + 1);
+        } else {
+            put_uint(static_cast<std::uint64_t>(v));
+        }
+    }
+    void put_uint(std::uint64_t v) { pos_ = format_uint(pos_, v); }
+    /// Writes v in decimal at p (at most 20 bytes); returns the end. Two digits per table
+    /// lookup, and eight-digit groups split in 32-bit arithmetic so that their halves
+    /// are computed independently (to_chars divides the whole value by 100 in a chain).
+    static char* format_uint(char* p, std::uint64_t v) {
+        if (v < 100'000'000) return format_small(p, static_cast<std::uint32_t>(v));
+        const std::uint64_t hi = v / 100'000'000;
+        const auto lo = static_cast<std::uint32_t>(v - hi * 100'000'000);
+        p = hi < 100'000'000 ? format_small(p, static_cast<std::uint32_t>(hi)) : format_uint(p, hi);
+        put8(p, lo);
+        return p + 8;
+    }
+    /// v < 10^8, no leading zeros.
+    static char* format_small(char* p, std::uint32_t v) {
+        if (v < 100) {
+            if (v < 10) { *p = static_cast<char>('0' + v); return p + 1; }
+            std::memcpy(p, kDigits2 + 2 * v, 2);
+            return p + 2;
+        }
+        if (v < 10'000) {
+            const std::uint32_t a = v / 100, b = v % 100;
+            if (a < 10) { *p++ = static_cast<char>('0' + a); }
+            else { std::memcpy(p, kDigits2 + 2 * a, 2); p += 2; }
+            std::memcpy(p, kDigits2 + 2 * b, 2);
+            return p + 2;
+        }
+        const std::uint32_t hi = v / 10'000, lo = v % 10'000;
+        p = format_small(p, hi);
+        put4(p, lo);
+        return p + 4;
+    }
+    /// Exactly 4 digits of v < 10^4, leading zeros included.
+    static void put4(char* p, std::uint32_t v) {
+        std::memcpy(p, kDigits2 + 2 * (v / 100), 2);
+        std::memcpy(p + 2, kDigits2 + 2 * (v % 100), 2);
+    }
+    /// Exactly 8 digits of v < 10^8.
+    static void put8(char* p, std::uint32_t v) {
+        put4(p, v / 10'000);
+        put4(p + 4, v % 10'000);
+    }
+    static constexpr char kDigits2[201] =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+        "8081828384858687888990919293949596979899";
+    void make_prefix(std::int64_t t);
+    void put_string(std::string_view v);
     /// `,"k":` with room for `value_room` more bytes after it.
-    void key(std::string_view k, std::size_t value_room) {
+    [[gnu::always_inline]] void key(std::string_view k, std::size_t value_room) {
         room(k.size() + 4 + value_room);
         put_lit(",\"");
         put(k);  // keys are fixed identifiers
@@ -109,6 +171,9 @@ private:
     char* end_ = nullptr;       ///< end of buf_
     std::uint64_t records_ = 0;
     bool finished_ = false;
+    std::int64_t prefix_t_ = 0;   ///< the time of prefix_ (made for 0 by the constructor)
+    std::size_t prefix_len_ = 0;
+    char prefix_[40] = {};        ///< `{"t":T,"k":"` for prefix_t_
 };
 
 /// Appends `s` to `out` as a JSON string literal (quotes included), escaping as needed.
