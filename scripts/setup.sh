@@ -9,7 +9,12 @@ OSTWIN_BUILD=${OSTWIN_BUILD:-$OSTWIN_ROOT/build}
 OSTWIN_PACKAGES=(
   cmake ninja-build g++ pkg-config
   libyaml-cpp-dev libboost-graph-dev catch2 libcli11-dev nlohmann-json3-dev
-  libsfml-dev fonts-dejavu-core xvfb xauth
+  libsfml-dev fonts-dejavu-core xvfb xauth xdotool python3-simpy
+  ccache
+  # Sanitizer and fuzz stages of scripts/test (docs/security.md): clang-14 and its
+  # compiler-rt (libclang_rt.fuzzer, asan, ubsan for clang). GCC's own ASan/UBSan/TSan
+  # runtimes come with g++ (libasan8, libubsan1, libtsan2).
+  clang-14 libclang-rt-14-dev
 )
 
 ostwin_as_root() {
@@ -31,4 +36,19 @@ ostwin_install_missing() {
 ostwin_build() {
   cmake -S "$OSTWIN_ROOT" -B "$OSTWIN_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
   cmake --build "$OSTWIN_BUILD" -j "$(nproc)"
+}
+
+# Configures and builds one CMakePresets.json preset (asan, tsan, fuzz; docs/security.md).
+# Extra arguments are build targets (default: the preset's own).
+ostwin_build_preset() {
+  local preset=$1
+  shift
+  local launcher=""
+  command -v ccache >/dev/null && launcher=ccache
+  (cd "$OSTWIN_ROOT" && cmake --preset "$preset" -DCMAKE_CXX_COMPILER_LAUNCHER="$launcher" >/dev/null)
+  if [ $# -gt 0 ]; then
+    (cd "$OSTWIN_ROOT" && cmake --build --preset "$preset" -j "$(nproc)" --target "$@")
+  else
+    (cd "$OSTWIN_ROOT" && cmake --build --preset "$preset" -j "$(nproc)")
+  fi
 }
