@@ -196,7 +196,7 @@ processes:
           - unlock: pm
       - name: waker
         program:
-          - sleep: 30ms
+          - sleep: 300ms
           - lock: pm
           - cond_signal: cv
           - unlock: pm
@@ -208,8 +208,9 @@ processes:
     CHECK(locks.at("go").acquisitions == 1);
     CHECK(locks.at("phase").acquisitions == 2);
     CHECK(locks.at("pm").acquisitions >= 3);  // two locks plus the cond_wait reacquire
-    // b/main waits on the condition until the waker signals at about 30ms.
-    CHECK(thread(r.summary, "b/main").finish_ns >= 28 * ms);
+    // b/main waits on the condition until the waker signals at about 300ms (a signal
+    // before the wait would be lost: 300ms leaves room for a slow TSan build).
+    CHECK(thread(r.summary, "b/main").finish_ns >= 290 * ms);
     for (const auto& t : r.summary.threads) CHECK(t.end_state == "terminated");
     // a/main unlocks a mutex it does not hold: reported, the run survives.
     REQUIRE(r.summary.errors.size() == 1);
