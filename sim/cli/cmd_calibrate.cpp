@@ -31,6 +31,9 @@ struct CalibrateArgs {
 
 /// Refuses an -o whose directory cannot take the file, before any measuring.
 void check_output_writable(const std::string& path) {
+    // The loader reads cost profiles only from *.yaml / *.yml files (docs/security.md).
+    if (!path.ends_with(".yaml") && !path.ends_with(".yml"))
+        throw UsageError("-o " + path + ": a cost profile must be named *.yaml or *.yml, so that `costs:` can load it");
     const std::filesystem::path dir = std::filesystem::path{path}.parent_path();
     const std::string d = dir.empty() ? std::string{"."} : dir.string();
     if (::access(d.c_str(), W_OK) != 0)

@@ -1094,6 +1094,13 @@ YAML::Node parse_yaml(std::string_view text, const Reader& r, std::uint64_t max_
 CostProfile load_cost_profile_impl(const std::string& path, const Reader* referrer, SourceLoc at) {
     const LoadLimits limits;
     const Reader pr(path);
+    // A scenario names this file, and error messages quote what they cannot read: only
+    // YAML files are read, so `costs: /etc/shadow` under `sudo ostwin native` cannot show
+    // a line of it (docs/security.md).
+    if (!path.ends_with(".yaml") && !path.ends_with(".yml"))
+        (referrer != nullptr ? *referrer : pr)
+            .fail(at, "a cost profile file must be named *.yaml or *.yml: " + q(path) +
+                          " (`ostwin calibrate -o host.yaml` writes one)");
     const std::string text =
         read_text_file(path, limits.max_file_bytes, referrer != nullptr ? *referrer : pr, at, "cost profile");
     const YAML::Node root = parse_yaml(text, pr, limits.max_file_bytes, kMaxYamlDepth);

@@ -172,8 +172,13 @@ processes:
         execl(kOstwin.c_str(), kOstwin.c_str(), "native", file.c_str(), "--trace", trace.c_str(), static_cast<char*>(nullptr));
         _exit(127);
     }
-    usleep(400'000);
-    // Mid-run: the scenario's processes exist and the sysctls are changed.
+    // Mid-run: wait (up to 10 s: a sanitizer build on a loaded machine starts slowly) until
+    // the scenario's processes exist and the sysctls are changed, then check both.
+    for (int i = 0; i < 200; ++i) {
+        if (ostwin_processes().size() >= 4 && read_line("/proc/sys/kernel/sched_rr_timeslice_ms") == "7") break;
+        usleep(50'000);
+    }
+    usleep(100'000);
     CHECK(ostwin_processes().size() >= 4);
     CHECK(read_line("/proc/sys/kernel/sched_rt_runtime_us") == "-1");
     CHECK(read_line("/proc/sys/kernel/sched_rr_timeslice_ms") == "7");
