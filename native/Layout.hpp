@@ -104,7 +104,7 @@ struct alignas(64) ChannelShm {
     // Summary figures, updated by the threads right after their send/recv returned.
     std::atomic<std::int64_t> queued;        ///< payload bytes sent and not yet received
     std::atomic<std::uint64_t> max_queued;   ///< high-water mark of `queued` after a send
-    std::atomic<std::int64_t> ipc_cpu_ns;    ///< thread CPU time spent in send/recv calls
+    std::atomic<std::int64_t> ipc_cpu_ns;    ///< thread CPU time spent in send/recv calls (0 unless measured)
 };
 
 struct alignas(64) LockShm {
@@ -124,6 +124,8 @@ struct alignas(64) Control {
     std::int32_t runner_pid;
     std::int32_t pgid;
     std::uint32_t count_cow;             ///< the scenario forks: write touches look for shared pages
+    std::uint32_t measure_ipc_cpu;       ///< Options::measure_ipc_cpu: read the thread CPU clock around send/recv
+    std::int64_t cpu_clock_read_ns;      ///< cost of one CLOCK_THREAD_CPUTIME_ID read (compute's spin)
     std::atomic<std::uint32_t> mem_dirty;  ///< set after touch/fork/spawn: the runner samples memory
 };
 

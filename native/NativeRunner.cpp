@@ -74,6 +74,25 @@ std::string cpu_list(const std::vector<int>& cpus) {
     return s;
 }
 
+/// Cost of one CLOCK_THREAD_CPUTIME_ID read (a system call on many hosts): the lowest
+/// mean over a few batches, so that a preemption during one batch does not count.
+std::int64_t cpu_clock_read_cost() {
+    auto mono = [] {
+        timespec ts{};
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+    };
+    std::int64_t best = INT64_MAX;
+    for (int batch = 0; batch < 5; ++batch) {
+        constexpr int kReads = 64;
+        timespec ts{};
+        const std::int64_t t0 = mono();
+        for (int i = 0; i < kReads; ++i) clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        best = std::min(best, (mono() - t0) / kReads);
+    }
+    return best;
+}
+
 }  // namespace
 
 void check_supported(const Scenario& s, const Options& o) {
@@ -531,6 +550,8 @@ Result run_scenario(const Scenario& s, const Options& o) {
     rt.base = base;
     rt.ctl = new (rt.at(off_ctl)) Control{};
     rt.ctl->count_cow = forks ? 1 : 0;
+    rt.ctl->measure_ipc_cpu = o.measure_ipc_cpu ? 1 : 0;
+    rt.ctl->cpu_clock_read_ns = cpu_clock_read_cost();
     rt.threads = reinterpret_cast<ThreadSlot*>(rt.at(off_threads));
     rt.procs = reinterpret_cast<ProcSlot*>(rt.at(off_procs));
     rt.channels = reinterpret_cast<ChannelShm*>(rt.at(off_channels));
@@ -684,8 +705,11 @@ Result run_scenario(const Scenario& s, const Options& o) {
     }
 
     // ---- release: time zero ----------------------------------------------------------
+    // First unique-memory sample before time zero (every parked thread exists): a
+    // smaps_rollup read costs ~0.2 ms per process, and the runner's RT priority would
+    // take that from a scenario thread's CPU right after the release.
+    std::uint64_t unique_peak = unique_anon_bytes(rt, P);
     rt.ctl->t0 = mono_ns();
-    rt.ctl->mem_dirty.store(1);  // first unique-memory sample: every parked thread exists
     rt.ctl->release.store(1);
     futex(&rt.ctl->release, FUTEX_WAKE, INT_MAX);
 
@@ -713,7 +737,6 @@ Result run_scenario(const Scenario& s, const Options& o) {
                     eof_pending.push_back(id);
         }
     };
-    std::uint64_t unique_peak = 0;
     while (!interrupted) {
         // Memory changes only with touch, fork and spawn ops (they set mem_dirty): sample
         // then, at most once per round (a smaps_rollup read costs ~0.2 ms per process).
@@ -783,7 +806,7 @@ Result run_scenario(const Scenario& s, const Options& o) {
                               {"schedstat", true},
                               {"proc_status", true},
                               {"rusage", true},
-                              {"unique_memory", "sum of Pss_Anon of the run's processes (smaps_rollup), sampled at most every 10 ms after touch, fork and spawn ops"},
+                              {"unique_memory", "sum of Pss_Anon of the run's processes (smaps_rollup), sampled before time zero, then at most every 10 ms after touch, fork and spawn ops"},
                               {"cow_faults", forks ? "write touches: pages present and not exclusively mapped (pagemap) before the write"
                                                    : "no fork op: 0"},
                               {"sched_switch", !switches.empty() || (o.sched_switch && sst_why.empty())}};
@@ -798,6 +821,10 @@ Result run_scenario(const Scenario& s, const Options& o) {
         sources["context_switch_classification"] = "from sched_switch: same tgid -> thread, else process";
         sources["sched_switch_resolution_ns"] = 1000;
     }
+    sources["ipc_cpu"] = o.measure_ipc_cpu;
+    if (!o.measure_ipc_cpu)
+        sources["ipc_cpu_missing"] = "not measured (--ipc-cpu): channels[].ipc_cpu_ns is 0; the thread CPU clock "
+                                     "reads it takes add 0.5-1.7 us to every send and recv";
     facts["sources"] = sources;
 
     ReportInput in{rt, facts, switches, end_abs - rt.ctl->t0, watchdog, interrupted};

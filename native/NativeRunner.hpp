@@ -29,6 +29,10 @@ struct Options {
     bool allow_large = false;               ///< lift Limits
     Limits limits;
     bool sched_switch = true;               ///< record sched_switch events when available
+    /// Read the thread's CPU clock before and after every send and recv to fill the
+    /// channels' ipc_cpu_ns (`--ipc-cpu`). Off by default: the two reads are system calls
+    /// that lengthen every native send/recv (docs/native.md, "Channel figures").
+    bool measure_ipc_cpu = false;
     /// How long a run as root waits for another one (or `ostwin calibrate`) to release the
     /// host lock before it refuses with exit 3 (docs/native.md, "One run at a time").
     Time lock_wait = Time{120'000'000'000};

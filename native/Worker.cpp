@@ -146,6 +146,8 @@ struct ThreadCtx {
     void record(EventKind k, const Op* op, std::uint32_t a, std::int64_t b, std::uint8_t ph = 0,
                 std::uint16_t flags = 0) {
         const std::int64_t t = now();
+        // The watchdog's "inside op X since T": T is the op's begin, no extra clock read.
+        if (k == ev_op_begin) slot->cur_since.store(t, std::memory_order_relaxed);
         const std::uint64_t n = slot->n_events.load(std::memory_order_relaxed);
         if (n >= cap) {
             slot->dropped.fetch_add(1, std::memory_order_relaxed);
@@ -289,8 +291,8 @@ Flow run_op(ThreadCtx& c, const Op& o) {
     Runtime& rt = *c.rt;
     ProcRt& pr = *c.proc;
     const std::uint32_t pi = pr.pi;
-    c.slot->cur_since.store(c.now(), std::memory_order_relaxed);
-    c.slot->cur_op.store(&o, std::memory_order_relaxed);
+    c.slot->cur_op.store(&o, std::memory_order_relaxed);  // cur_since: set by the op's ev_op_begin
+    const bool ipc_cpu = rt.ctl->measure_ipc_cpu != 0;
 
     auto timed_block = [&](Time d) {
         c.record(ev_op_begin, &o, 0, d.ns());
@@ -302,9 +304,19 @@ Flow run_op(ThreadCtx& c, const Op& o) {
         Overload{
             [&](const op::Compute& x) {
                 c.record(ev_op_begin, &o, 0, x.duration.ns());
-                // Spin on the thread's own CPU clock: time spent preempted does not count.
-                const std::int64_t target = thread_cpu_ns() + x.duration.ns();
-                while (thread_cpu_ns() < target) {
+                // Burn the thread's own CPU time: time spent preempted does not count. The
+                // CPU clock is a system call here (~0.5 us), so spin on the cheap wall clock
+                // for what is left less one read, then check the CPU clock again (a
+                // preemption during the spin leaves some left). Ends within half a read of
+                // the target instead of overshooting by half a read on average; the target
+                // leaves out the halves of the first and last read that fall outside the
+                // clock's samples, so the op as a whole burns `duration`.
+                const std::int64_t read = rt.ctl->cpu_clock_read_ns;
+                const std::int64_t target = thread_cpu_ns() + x.duration.ns() - read;
+                for (std::int64_t left = target - thread_cpu_ns(); left > read / 2; left = target - thread_cpu_ns()) {
+                    const std::int64_t until = mono_ns() + left - read;
+                    while (mono_ns() < until) {
+                    }
                 }
                 c.record(ev_op_end, &o, 0, 0);
                 return Flow::next;
@@ -314,20 +326,22 @@ Flow run_op(ThreadCtx& c, const Op& o) {
             [&](const op::Send& x) {
                 const std::uint32_t id = rt.obj->channel_id(x.channel, pi);
                 c.record(ev_op_begin, &o, id, static_cast<std::int64_t>(x.bytes));
-                const std::uint64_t msg = rt.ch[id].shm->next_msg.fetch_add(1);
+                const std::uint64_t msg = rt.ch[id].shm->next_msg.fetch_add(1, std::memory_order_relaxed);
                 const MsgHeader h{msg, x.bytes, 0, kMsgMagic};
                 ChannelShm& cs = *rt.ch[id].shm;
-                const std::int64_t cpu0 = thread_cpu_ns();
+                // Opt-in (--ipc-cpu): each CPU-clock read is a system call that lengthens the send.
+                const std::int64_t cpu0 = ipc_cpu ? thread_cpu_ns() : 0;
                 const SendStatus st = channel_send(rt, id, h, c.payload());
-                cs.ipc_cpu_ns.fetch_add(thread_cpu_ns() - cpu0, std::memory_order_relaxed);
+                if (ipc_cpu) cs.ipc_cpu_ns.fetch_add(thread_cpu_ns() - cpu0, std::memory_order_relaxed);
                 if (st.code != 0) {
                     c.record(ev_error, &o, st.code, st.err);
                 } else {
                     c.record(ev_send, &o, id, static_cast<std::int64_t>(msg));
-                    const std::int64_t q = cs.queued.fetch_add(static_cast<std::int64_t>(x.bytes)) + static_cast<std::int64_t>(x.bytes);
+                    const std::int64_t q = cs.queued.fetch_add(static_cast<std::int64_t>(x.bytes), std::memory_order_relaxed) +
+                                        static_cast<std::int64_t>(x.bytes);
                     std::uint64_t seen = cs.max_queued.load(std::memory_order_relaxed);
                     while (q > 0 && static_cast<std::uint64_t>(q) > seen &&
-                           !cs.max_queued.compare_exchange_weak(seen, static_cast<std::uint64_t>(q))) {
+                           !cs.max_queued.compare_exchange_weak(seen, static_cast<std::uint64_t>(q), std::memory_order_relaxed)) {
                     }
                 }
                 c.record(ev_op_end, &o, id, 0);
@@ -338,10 +352,10 @@ Flow run_op(ThreadCtx& c, const Op& o) {
                 c.record(ev_op_begin, &o, id, 0);
                 MsgHeader h{};
                 ChannelShm& cs = *rt.ch[id].shm;
-                const std::int64_t cpu0 = thread_cpu_ns();
+                const std::int64_t cpu0 = ipc_cpu ? thread_cpu_ns() : 0;
                 const SendStatus st = channel_recv(rt, id, h, c.payload(), c.payload_size());
-                cs.ipc_cpu_ns.fetch_add(thread_cpu_ns() - cpu0, std::memory_order_relaxed);
-                if (st.code == 0 && !(h.flags & kMsgEof)) cs.queued.fetch_sub(static_cast<std::int64_t>(h.bytes));
+                if (ipc_cpu) cs.ipc_cpu_ns.fetch_add(thread_cpu_ns() - cpu0, std::memory_order_relaxed);
+                if (st.code == 0 && !(h.flags & kMsgEof)) cs.queued.fetch_sub(static_cast<std::int64_t>(h.bytes), std::memory_order_relaxed);
                 if (st.code != 0) {
                     c.record(ev_error, &o, st.code, st.err);
                     c.record(ev_op_end, &o, id, 0);

@@ -1,4 +1,4 @@
-// `ostwin compare FILE [--runs N] [--costs PROFILE] [--tolerance P] [--json] [--trace-dir DIR]`:
+// `ostwin compare FILE [--runs N] [--costs PROFILE] [--tolerance P] [--json] [--trace-dir DIR] [--ipc-cpu]`:
 // simulate a scenario once and run it natively N times, then judge every metric against
 // the native runs (docs/compare.md). Exit 0 all within tolerance, 1 some out of tolerance
 // (named on stderr) or a native run did not end, 2 bad input, 3 the host cannot run it,
@@ -36,6 +36,7 @@ struct CompareArgs {
     bool json = false;
     std::string trace_dir;
     bool quiet = false;
+    bool ipc_cpu = false;
     LoadLimits limits;
 };
 
@@ -69,6 +70,7 @@ int run_compare(const CompareArgs& a) {
 
     native::Options no;
     no.watchdog = Time{10'000'000'000};
+    no.measure_ipc_cpu = a.ipc_cpu;
     native::check_supported(s, no);  // exit 3 before anything runs
 
     EngineOptions eo;
@@ -105,6 +107,7 @@ int run_compare(const CompareArgs& a) {
         const auto& src = r.header.contains("native") ? r.header["native"] : r.header;
         if (!(src.contains("sources") && src["sources"].value("sched_switch", false)))
             facts.switches_classified = false;
+        if (!(src.contains("sources") && src["sources"].value("ipc_cpu", false))) facts.ipc_cpu_measured = false;
         // SCHED_RR's timeslice is counted in timer ticks: a quantum that is not a whole
         // number of ticks is rounded up natively, and the report should say so.
         if (s.scheduler.policy == Policy::rr && src.contains("rt") && src["rt"].contains("during")) {
@@ -122,7 +125,7 @@ int run_compare(const CompareArgs& a) {
         compare::Tolerance t;
         t.relative = a.tolerance;
         return t;
-    }());
+    }(), facts);
     rep.costs = s.costs_name;
     if (!tick_note.empty()) rep.notes.push_back(tick_note);
     if (!a.quiet)
@@ -157,6 +160,9 @@ void add_compare_command(CLI::App& app, Action& action) {
     sub->add_flag("--json", args->json, "Print the whole report as one JSON object");
     sub->add_option("--trace-dir", args->trace_dir, "Keep the traces here: sim.jsonl and native-K.jsonl (K = 1..N)");
     sub->add_flag("-q,--quiet", args->quiet, "No progress lines on stderr");
+    sub->add_flag("--ipc-cpu", args->ipc_cpu,
+                  "Measure IPC CPU time natively (ostwin native --ipc-cpu) and judge the per-channel `ipc` "
+                  "metrics; without it they are info only");
     add_load_limit_options(*sub, args->limits);
     sub->callback([&action, args] {
 #if OSTWIN_HAVE_NATIVE

@@ -1,4 +1,4 @@
-// `ostwin native FILE [--trace OUT] [--json]`: execute a scenario for real on Linux
+// `ostwin native FILE [--trace OUT] [--json] [--ipc-cpu]`: execute a scenario for real on Linux
 // (docs/native.md). Exit codes as for `run`; 3 when the host cannot do it; 1 when the
 // watchdog ended the run; 128+N when signal N (SIGINT, SIGTERM) interrupted it.
 #include <CLI/CLI.hpp>
@@ -9,10 +9,10 @@
 
 #include "sim/cli/Commands.hpp"
 #include "sim/core/Error.hpp"
+#include "sim/scenario/Loader.hpp"  // LoadLimits, a member of NativeArgs in both builds
 
 #if OSTWIN_HAVE_NATIVE
 #include "native/NativeRunner.hpp"
-#include "sim/scenario/Loader.hpp"
 #include "sim/scenario/Values.hpp"
 #include "sim/trace/Summary.hpp"
 #endif
@@ -28,6 +28,7 @@ struct NativeArgs {
     bool unprivileged = false;
     bool allow_large = false;
     bool no_sched_switch = false;
+    bool ipc_cpu = false;
     std::string watchdog = "60s";
     LoadLimits limits;
 };
@@ -39,6 +40,7 @@ int run_native(const NativeArgs& a) {
     o.unprivileged = a.unprivileged;
     o.allow_large = a.allow_large;
     o.sched_switch = !a.no_sched_switch;
+    o.measure_ipc_cpu = a.ipc_cpu;
     std::int64_t ns = 0;
     if (const auto problem = scenario::parse_duration(a.watchdog, ns))
         throw UsageError("--watchdog " + a.watchdog + ": " + problem->message);
@@ -82,6 +84,9 @@ void add_native_command(CLI::App& app, Action& action) {
     sub->add_flag("--allow-large", args->allow_large, "Lift the limits on processes, threads and mapped memory");
     add_load_limit_options(*sub, args->limits);
     sub->add_flag("--no-sched-switch", args->no_sched_switch, "Do not record the kernel's sched_switch events");
+    sub->add_flag("--ipc-cpu", args->ipc_cpu,
+                  "Measure channels[].ipc_cpu_ns: read the thread CPU clock around every send and recv "
+                  "(two system calls that lengthen each of them; off: reported as not measured)");
     sub->callback([&action, args] {
 #if OSTWIN_HAVE_NATIVE
         action = [args]() -> int { return run_native(*args); };

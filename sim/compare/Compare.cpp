@@ -247,6 +247,9 @@ Report compare_summaries(const Summary& sim, const std::vector<Summary>& native,
         }
         const bool measured = std::any_of(m.native.begin(), m.native.end(), [](double v) { return v > 0; });
         if (!everywhere) info(m, "channel missing from a native summary");
+        else if (!facts.ipc_cpu_measured)
+            info(m, "not measured natively: the runner reads the thread CPU clock around send/recv only with "
+                    "--ipc-cpu (the reads lengthen every native send and recv)");
         else if (!measured && sc.ipc_cpu_ns > 0) info(m, "not measured by this native runner (0 in every run)");
         else judge(m, tol, floor_ns);
         r.metrics.push_back(std::move(m));

@@ -68,6 +68,9 @@ struct NativeFacts {
     /// sched_switch events were recorded in every run, so thread and process switches
     /// are told apart; otherwise the switch metrics are info.
     bool switches_classified = true;
+    /// The native runs measured CPU time in send/recv (`--ipc-cpu`), so the per-channel
+    /// `ipc` metrics can be judged; otherwise they are info.
+    bool ipc_cpu_measured = true;
 };
 
 struct Report {

@@ -100,6 +100,33 @@ TEST_CASE("compare fails with exit 1 when the simulated costs are absurd") {
     CHECK(o.stdout_text.find("costs " + profile) != std::string::npos);
 }
 
+TEST_CASE("compare judges the ipc metrics only with --ipc-cpu") {
+    // mqueue-pipeline (20 ms, one channel): without the flag the native runner does not
+    // read the CPU clock around send/recv, so `ipc jobs` is info and says how to measure it.
+    auto ipc_metric = [](const std::string& json_text) {
+        const auto j = nlohmann::json::parse(json_text);
+        for (const auto& m : j.at("metrics"))
+            if (m.at("name") == "ipc jobs") return m;
+        return nlohmann::json{};
+    };
+    const Out plain = run("compare " + kValidation + "mqueue-pipeline.yaml --runs 1 --tolerance 0.5 -q --json");
+    INFO(plain.stdout_text << plain.stderr_text);
+    REQUIRE((plain.rc == 0 || plain.rc == 1));
+    const auto m = ipc_metric(plain.stdout_text);
+    REQUIRE_FALSE(m.is_null());
+    CHECK(m.at("verdict") == "info");
+    CHECK(m.at("note").get<std::string>().find("--ipc-cpu") != std::string::npos);
+    CHECK(m.at("native").at("values").at(0) == 0);
+
+    const Out measured = run("compare " + kValidation + "mqueue-pipeline.yaml --runs 1 --tolerance 0.5 -q --json --ipc-cpu");
+    INFO(measured.stdout_text << measured.stderr_text);
+    REQUIRE((measured.rc == 0 || measured.rc == 1));
+    const auto mm = ipc_metric(measured.stdout_text);
+    REQUIRE_FALSE(mm.is_null());
+    CHECK(mm.at("verdict") != "info");
+    CHECK(mm.at("native").at("values").at(0).get<double>() > 0);
+}
+
 TEST_CASE("compare keeps the sim and every native trace with --trace-dir") {
     const std::string dir = temp_path("traces");
     const Out o = run("compare " + kValidation + "priority-preempt.yaml --runs 2 --tolerance 0.5 -q --trace-dir " + dir);

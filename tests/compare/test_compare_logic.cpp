@@ -167,6 +167,21 @@ TEST_CASE("metrics the native side could not measure are info, not judged") {
     CHECK(r.failed() == std::vector<std::string>{"switches.total"});
 }
 
+TEST_CASE("ipc metrics are info when the native runs did not measure IPC CPU time (no --ipc-cpu)") {
+    const Summary sim = summary(10'000'000, 1, 4);
+    std::vector<Summary> native = {summary(10'000'000, 1, 4), summary(10'000'000, 1, 4)};
+    for (Summary& n : native) n.channels[0].ipc_cpu_ns = 10'000'000;  // far off the simulated 100 us
+    const Report judged = compare_summaries(sim, native, Tolerance{});
+    CHECK(find(judged, "ipc jobs").verdict == Verdict::fail);
+    NativeFacts f;
+    f.ipc_cpu_measured = false;
+    const Report r = compare_summaries(sim, native, Tolerance{}, f);
+    const Metric& m = find(r, "ipc jobs");
+    CHECK(m.verdict == Verdict::info);
+    CHECK(m.note.find("--ipc-cpu") != std::string::npos);
+    CHECK(r.failed().empty());
+}
+
 TEST_CASE("a deadlock on one side only is a failure, and unfinished threads are info") {
     Summary sim = summary(10'000'000, 1, 4);
     sim.deadlock = std::vector<std::string>{"A/main", "lock:m"};

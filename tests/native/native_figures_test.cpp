@@ -167,7 +167,10 @@ channels:
   - {name: burst, kind: pipe, capacity: 64KiB}
   - {name: steady, kind: socket, capacity: 64KiB}
 )", "<test>");
-    const native::Result r = native::run_scenario(s, opts());
+    native::Options o = opts();
+    o.measure_ipc_cpu = true;  // --ipc-cpu
+    const native::Result r = native::run_scenario(s, o);
+    CHECK(r.header["native"]["sources"].value("ipc_cpu", false));
     std::map<std::string, ChannelSummary> ch;
     for (const ChannelSummary& c : r.summary.channels) ch[c.name] = c;
     REQUIRE(ch.size() == 2);
@@ -182,6 +185,19 @@ channels:
     for (const char* name : {"burst", "steady"}) {
         CHECK(ch[name].ipc_cpu_ns > 0);
         CHECK(ch[name].ipc_cpu_ns < 20 * ms);
+    }
+
+    // Without the option the clock is not read: the figure stays 0 (the summary keeps the
+    // field) and the header says it was not measured, and how to measure it.
+    const native::Result plain = native::run_scenario(s, opts());
+    const json& sources = plain.header["native"]["sources"];
+    CHECK_FALSE(sources.value("ipc_cpu", true));
+    CHECK(sources.value("ipc_cpu_missing", std::string{}).find("not measured (--ipc-cpu)") != std::string::npos);
+    REQUIRE(plain.summary.channels.size() == 2);
+    for (const ChannelSummary& c : plain.summary.channels) {
+        INFO(c.name);
+        CHECK(c.messages == 10);
+        CHECK(c.ipc_cpu_ns == 0);
     }
 }
 
