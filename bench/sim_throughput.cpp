@@ -11,7 +11,9 @@
 // Options: --size N (threads, default per workload), --reps R (runs per cell, best and
 // median kept; default 3), --trace-dir DIR (default /tmp), --python PATH (default
 // /usr/bin/python3, Debian's python3-simpy), --simpy-script PATH.
-// Internal: --one WORKLOAD N TRACE(0|1) runs one case and prints one line of key=value.
+// Internal: --one WORKLOAD N TRACE(0|1) runs one case and prints one line of key=value
+// (WORKLOAD: one of the table's, or million, timers5, rrzero = the SimPy peer's workload,
+// rrzeroS = the same with S slices per thread; rrzero1 shows the threads' setup and end).
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -165,7 +167,7 @@ const Workload* find_workload(const std::string& name) {
 // One case, in this process.
 
 struct CaseResult {
-    double load_s = 0, run_s = 0, cpu_s = 0;
+    double load_s = 0, load_cpu_s = 0, run_s = 0, cpu_s = 0;
     std::uint64_t threads = 0, events = 0, decisions = 0, peak_pending = 0;
     std::int64_t makespan_ns = 0;
     std::uint64_t rss_before = 0, peak_rss = 0;
@@ -177,7 +179,9 @@ CaseResult run_case(const std::string& yaml, bool trace, const std::string& trac
     CaseResult r;
     r.rss_before = proc_status_kib("VmRSS:");
     const auto t0 = Clock::now();
+    const double c0 = cpu_seconds();
     const Scenario s = load_scenario_string(yaml, "<bench>");
+    r.load_cpu_s = cpu_seconds() - c0;
     r.load_s = seconds_since(t0);
     EngineOptions o;
     if (trace) o.trace_path = trace_path;
@@ -202,9 +206,9 @@ CaseResult run_case(const std::string& yaml, bool trace, const std::string& trac
 }
 
 void print_one(const CaseResult& r) {
-    std::printf("load_s=%.6f run_s=%.6f cpu_s=%.6f threads=%llu events=%llu decisions=%llu makespan_ns=%lld rss_before=%llu "
+    std::printf("load_s=%.6f load_cpu_s=%.6f run_s=%.6f cpu_s=%.6f threads=%llu events=%llu decisions=%llu makespan_ns=%lld rss_before=%llu "
                 "peak_rss=%llu trace_bytes=%llu finished=%d peak_pending=%llu\n",
-                r.load_s, r.run_s, r.cpu_s, static_cast<unsigned long long>(r.threads),
+                r.load_s, r.load_cpu_s, r.run_s, r.cpu_s, static_cast<unsigned long long>(r.threads),
                 static_cast<unsigned long long>(r.events), static_cast<unsigned long long>(r.decisions),
                 static_cast<long long>(r.makespan_ns), static_cast<unsigned long long>(r.rss_before),
                 static_cast<unsigned long long>(r.peak_rss), static_cast<unsigned long long>(r.trace_bytes),
@@ -327,41 +331,53 @@ void table_load(const Options& o) {
 }
 
 /// The SimPy peer: same rr workload with the zero cost profile; exact same makespan.
+/// Both sides are timed over the same phases: from the model's parameters to its result,
+/// in a fresh process each time, best of `reps` for each side (the two alternate, so both
+/// see the same load). ostwin: scenario text -> Scenario (the loader), engine
+/// construction, the run, the summary of every thread, the engine's destruction. SimPy
+/// (bench/simpy_rr.py): initialize(), a Process per thread (or CPU) and its activation,
+/// simulate(). Neither counts its process start, dynamic loading or imports, nor the
+/// freeing of its results after the timer.
 struct PeerResult {
     bool ok = false;
-    double simpy_s = 0, ostwin_s = 0, simpy_cpu = 0, ostwin_cpu = 0;
+    double simpy_s = 1e99, ostwin_s = 1e99, simpy_cpu = 1e99, ostwin_cpu = 1e99;
     std::int64_t simpy_makespan = -1, ostwin_makespan = -1;
     std::uint64_t events = 0;
 };
 
 PeerResult run_peer(const Options& o, std::uint64_t n, int slices, int reps, const std::string& model) {
     PeerResult p;
-    const std::string yaml = gen_rr(n, "zero", slices);
-    double best = 1e99, best_cpu = 1e99;
-    for (int i = 0; i < reps; ++i) {
-        const CaseResult r = run_case(yaml, false, "");
-        best = std::min(best, r.run_s);
-        best_cpu = std::min(best_cpu, r.cpu_s);
-        p.ostwin_makespan = r.makespan_ns;
-        p.events = r.events;
-    }
-    p.ostwin_s = best;
-    p.ostwin_cpu = best_cpu;
-    const std::string cmd = "'" + o.python + "' '" + o.simpy_script + "' --threads " + std::to_string(n) +
-                            " --cpus 4 --quantum-ns 1000000 --work-ns " + std::to_string(slices * 1'000'000LL) +
-                            " --model " + model + " 2>&1";
-    const auto kv = parse_kv(run_capture(cmd));
-    if (kv.count("makespan_ns") == 0 || kv.count("run_s") == 0) return p;
-    p.simpy_makespan = static_cast<std::int64_t>(kv.at("makespan_ns"));
-    p.simpy_s = kv.at("run_s");
-    p.simpy_cpu = kv.count("cpu_s") ? kv.at("cpu_s") : 0;
+    const std::string ostwin_cmd = "'" + o.self + "' --one rrzero" + std::to_string(slices) + " " + std::to_string(n) + " 0";
+    const std::string simpy_cmd = "'" + o.python + "' '" + o.simpy_script + "' --threads " + std::to_string(n) +
+                                  " --cpus 4 --quantum-ns 1000000 --work-ns " + std::to_string(slices * 1'000'000LL) +
+                                  " --model " + model + " 2>&1";
     p.ok = true;
+    for (int i = 0; i < reps; ++i) {
+        const auto kv = parse_kv(run_capture(ostwin_cmd));
+        if (kv.count("run_s") == 0) {
+            std::fprintf(stderr, "bench_sim_throughput: `%s` failed\n", ostwin_cmd.c_str());
+            std::exit(1);
+        }
+        p.ostwin_s = std::min(p.ostwin_s, kv.at("load_s") + kv.at("run_s"));
+        p.ostwin_cpu = std::min(p.ostwin_cpu, kv.at("load_cpu_s") + kv.at("cpu_s"));
+        p.ostwin_makespan = static_cast<std::int64_t>(kv.at("makespan_ns"));
+        p.events = static_cast<std::uint64_t>(kv.at("events"));
+        const auto sk = parse_kv(run_capture(simpy_cmd));
+        if (sk.count("makespan_ns") == 0 || sk.count("run_s") == 0 || sk.count("cpu_s") == 0) {
+            p.ok = false;
+            continue;
+        }
+        p.simpy_makespan = static_cast<std::int64_t>(sk.at("makespan_ns"));
+        p.simpy_s = std::min(p.simpy_s, sk.at("run_s"));
+        p.simpy_cpu = std::min(p.simpy_cpu, sk.at("cpu_s"));
+    }
     return p;
 }
 
 void table_simpy(const Options& o) {
     const std::uint64_t n = o.size ? o.size : 10000;
-    std::printf("### Peer: SimPy %s\n\n", "(Debian python3-simpy, SimPy 2.3.1 API)");
+    std::printf("### Peer: SimPy (Debian python3-simpy, SimPy 2.3.1 API): best of %d fresh processes per side, "
+                "alternated; ostwin's time is load + run\n\n", o.reps);
     std::printf("| SimPy model | threads | slices | ostwin events | ostwin s wall | SimPy s wall | ratio wall | "
                 "ostwin s CPU | SimPy s CPU | ratio CPU | makespan ostwin | makespan SimPy | same |\n");
     std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
@@ -460,7 +476,16 @@ int main(int argc, char** argv) {
             std::string yaml;
             if (one[0] == "million") yaml = gen_rr(n, "default", 1);
             else if (one[0] == "timers5") yaml = gen_timers_rounds(n, 5);
-            else if (one[0] == "rrzero") yaml = gen_rr(n, "zero", 20);  // the SimPy peer's workload
+            else if (one[0].rfind("rrzero", 0) == 0) {
+                // The SimPy peer's workload: rrzero (20 slices) or rrzeroS (S slices; rrzero1:
+                // the threads' setup and end with one slice each).
+                const int slices = one[0].size() > 6 ? std::atoi(one[0].c_str() + 6) : 20;
+                if (slices <= 0) {
+                    std::fprintf(stderr, "bad slice count in %s\n", one[0].c_str());
+                    return 2;
+                }
+                yaml = gen_rr(n, "zero", slices);
+            }
             else if (const Workload* w = find_workload(one[0])) yaml = w->gen(n);
             else {
                 std::fprintf(stderr, "unknown workload %s\n", one[0].c_str());

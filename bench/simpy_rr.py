@@ -4,8 +4,13 @@
 N CPU-bound threads, all ready at 0, on C CPUs under global round robin with quantum Q
 and no switch cost (ostwin's `costs: zero`): a CPU takes the head of one FIFO ready
 queue, runs it for min(Q, work left), puts it back at the tail if work is left. Prints
-`makespan_ns=... run_s=... cpu_s=... slices=...` (wall and CPU seconds of the model's
-setup and run; the interpreter's start is left out, as the bench leaves out ostwin's load).
+`makespan_ns=... run_s=... cpu_s=... slices=...`: wall and CPU seconds from the parsed
+parameters to the result (initialize(), every Process created and activated, simulate()).
+Left out, as on ostwin's side (its process start and dynamic loading): the interpreter's
+start, the imports and the argument parsing, and the freeing of the model at exit.
+ostwin's side of the comparison counts its scenario load (text -> Scenario), the engine's
+construction, the run, the summary of every thread and the engine's destruction
+(bench_sim_throughput --simpy; docs/performance.md).
 
 Two models of the same thing:
 - `threads` (default, the idiomatic SimPy model): each thread is a Process, the CPUs

@@ -869,10 +869,11 @@ RunResult Engine::finish(StopReason stop) {
     sm.context_switches = totals_;
     sm.events = events_;
     sm.threads.reserve(th_.size());
+    ThreadIdSequence ids(s_);  // inst_.thread_id(t) for t = 0, 1, ... without a search each
     for (ThreadIdx t = 0; t < th_.size(); ++t) {
         const Tcb& th = th_[t];
-        ThreadSummary ts;
-        ts.id = inst_.thread_id(t);
+        ThreadSummary& ts = sm.threads.emplace_back();  // filled in place, not moved in
+        ts.id = ids.next();
         ts.tid = t + 1;
         ts.pid = th.process + 1;
         ts.arrival_ns = th.arrival.ns();
@@ -889,9 +890,8 @@ RunResult Engine::finish(StopReason stop) {
         ts.voluntary = th.voluntary;
         ts.preemptions = th.preemptions;
         ts.migrations = th.migrations;
-        ts.end_state = std::string{to_string(th.state)};
+        ts.end_state = to_string(th.state);
         if (th.state == ThreadState::created && th.arrival < Time{0}) ts.end_state = "never started";
-        sm.threads.push_back(std::move(ts));
         // Give summarized Tcbs back as the rows grow: peak memory is the larger of the two
         // arrays, not their sum (sm.threads is reserved, so its pages fill in as written).
         if ((t + 1) % 4096 == 0) th_.release_prefix(t + 1);

@@ -99,7 +99,16 @@ void Engine::trace_mem(std::uint32_t p) {
 
 void Engine::process_started(std::uint32_t p) {
     Pcb& pc = pr_[p];
-    if (pc.address_space == kNone32) pc.address_space = model_->mem.create(inst_.process_decl(p).memory);
+    if (pc.address_space == kNone32) {
+        const ProcessDecl& d = inst_.process_decl(p);
+        pc.address_space = model_->mem.create(d.memory);
+        // The threads created now (not those spawned later) get a stack each: one table
+        // allocation instead of regrowing it from 1 to n.
+        std::size_t at_start = 0;
+        for (const ThreadDecl& td : d.threads)
+            if (td.start) at_start += td.count;
+        model_->mem.reserve_stacks(pc.address_space, at_start);
+    }
 }
 
 void Engine::process_threads_created(std::uint32_t p) { trace_mem(p); }

@@ -21,7 +21,9 @@ enum class WaitCause : std::uint8_t { none, sleep, io, period, lock, sem, cond, 
 
 inline constexpr std::uint32_t kNone32 = UINT32_MAX;
 
-/// Thread control block.
+/// Thread control block. The fields a dispatch, a slice and a state change touch come
+/// first (the first 80 bytes), the rest after: a run that cycles through many threads
+/// brings fewer cache lines of each Tcb in (docs/performance.md, third pass).
 struct Tcb {
     std::uint32_t process = 0;   ///< process instance index (pid - 1)
     std::uint32_t program = 0;   ///< compiled program (shared by every replica)
@@ -35,16 +37,19 @@ struct Tcb {
     std::int32_t cpu = -1;       ///< CPU it is switching to or running on
     std::int32_t last_cpu = -1;  ///< CPU it last ran on
     std::uint32_t gen = 0;       ///< bumped to cancel its pending wake-up
+    std::uint32_t switches = 0, preemptions = 0;
+    Time work;                   ///< CPU time left in the current piece of work
+    Time since;                  ///< when `state` last changed
+    Time first_run{-1};
+    Time cpu_time, ready_time;
+    // colder: blocking, op results, the rest of the statistics
     std::uint32_t wait_obj = kNone32;  ///< object waited on (lock, channel, thread, process)
     std::int64_t aux = 0;        ///< result of the op in progress (message number, faults, target)
     std::uint64_t aux2 = 0;      ///< second result (message bytes, cow faults)
-    Time work;                   ///< CPU time left in the current piece of work
-    Time since;                  ///< when `state` last changed
     std::vector<LoopFrame> loops;
-    // statistics
-    Time arrival{-1}, first_run{-1}, finish{-1};
-    Time cpu_time, sys_time, ready_time, blocked_time, io_time;
-    std::uint32_t switches = 0, voluntary = 0, preemptions = 0, migrations = 0;
+    Time arrival{-1}, finish{-1};
+    Time sys_time, blocked_time, io_time;
+    std::uint32_t voluntary = 0, migrations = 0;
 };
 
 enum class ProcState : std::uint8_t { created, running, zombie, reaped, crashed };

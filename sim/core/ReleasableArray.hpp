@@ -28,7 +28,9 @@ public:
         reset();
         if (n == 0) return;
         bytes_ = round_up(n * sizeof(T));
-        void* p = mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        // MAP_POPULATE: every element is constructed below, so every page is touched at
+        // once; populating them in one call costs a fraction of a page fault per page.
+        void* p = mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
         if (p == MAP_FAILED) throw std::bad_alloc();
         data_ = static_cast<T*>(p);
         // Constructing in order touches the pages in order; a failure destroys what was built.

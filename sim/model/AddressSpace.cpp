@@ -244,6 +244,9 @@ std::vector<MemorySystem::StackTable::Entry>::iterator MemorySystem::StackTable:
 }
 
 MemorySystem::Pages* MemorySystem::StackTable::find(std::uint32_t thread) {
+    // Past the last entry: the usual question before an append (add_stack), answered
+    // without the binary search that lower() would do.
+    if (entries_.empty() || entries_.back().thread < thread) return nullptr;
     auto it = lower(thread);
     if (it == entries_.end() || it->thread != thread || !it->pages.present) return nullptr;
     return &it->pages;

@@ -77,6 +77,10 @@ public:
     /// private frames. Returns the pages made resident. A thread has at most one stack.
     std::uint64_t add_stack(AsId as, std::uint32_t thread, std::uint64_t bytes);
 
+    /// Room for `threads` stacks in `as` without regrowing its table (the engine knows a
+    /// process's thread count when it starts). Changes nothing observable.
+    void reserve_stacks(AsId as, std::size_t threads) { spaces_.at(as).stacks.reserve(threads); }
+
     /// Unmaps `thread`'s stack (the thread ended); its frames lose one reference.
     /// No effect if the thread has no stack here.
     void remove_stack(AsId as, std::uint32_t thread);
@@ -141,6 +145,7 @@ private:
         [[nodiscard]] Pages* find(std::uint32_t thread);
         Pages& add(std::uint32_t thread);  // an empty entry, now present
         void remove(std::uint32_t thread);
+        void reserve(std::size_t n) { entries_.reserve(n); }
         void clear() {
             std::vector<Entry>().swap(entries_);  // gives the memory back, not just the entries
             dead_ = 0;

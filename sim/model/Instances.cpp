@@ -102,6 +102,45 @@ const ThreadDecl& Instances::thread_decl(std::uint32_t ti) const {
 
 const ProcessDecl& Instances::process_decl(std::uint32_t pi) const { return s_->processes[process(pi).decl]; }
 
+const std::string& ThreadIdSequence::next() {
+    const auto& procs = s_->processes;
+    // Skip declarations with no instances to the next thread that exists.
+    for (;;) {
+        assert(pd_ < procs.size() && "more ids asked for than there are threads");
+        const ProcessDecl& p = procs[pd_];
+        if (pr_ >= p.count) {
+            ++pd_, pr_ = 0, td_ = 0, tr_ = 0, stem_ok_ = false;
+        } else if (td_ >= p.threads.size()) {
+            ++pr_, td_ = 0, tr_ = 0, stem_ok_ = false;
+        } else if (tr_ >= p.threads[td_].count) {
+            ++td_, tr_ = 0, stem_ok_ = false;
+        } else {
+            break;
+        }
+    }
+    const ProcessDecl& p = procs[pd_];
+    const ThreadDecl& t = p.threads[td_];
+    char digits[16];
+    if (!stem_ok_) {
+        buf_.assign(p.name);
+        if (p.count != 1) {
+            const auto r = std::to_chars(digits, digits + sizeof digits, pr_);
+            buf_.append(1, '.').append(digits, r.ptr);
+        }
+        buf_.append(1, '/').append(t.name);
+        if (t.count != 1) buf_.push_back('.');
+        stem_ = buf_.size();
+        stem_ok_ = true;
+    }
+    buf_.resize(stem_);
+    if (t.count != 1) {
+        const auto r = std::to_chars(digits, digits + sizeof digits, tr_);
+        buf_.append(digits, r.ptr);
+    }
+    ++tr_;
+    return buf_;
+}
+
 namespace {
 /// Splits "name.k" into ("name", k) when the suffix is a number.
 std::pair<std::string_view, std::optional<std::uint32_t>> split_replica(std::string_view s) {

@@ -68,4 +68,26 @@ private:
 /// "name" for a single instance, "name.k" for replica k of a declaration with count > 1.
 std::string replica_name(std::string_view name, std::uint32_t count, std::uint32_t replica);
 
+/// Every thread id in index order (0, 1, 2, ...), each the same string as
+/// Instances::thread_id(ti), built by rewriting the replica number of the one before
+/// instead of searching the declarations and joining temporaries: a run's summary names
+/// all its threads in order (docs/performance.md, third pass).
+class ThreadIdSequence {
+public:
+    explicit ThreadIdSequence(const Scenario& s) : s_(&s) {}
+    /// The id of the next thread index; valid until the next call. Must not be called
+    /// more than Instances::thread_count() times.
+    const std::string& next();
+
+private:
+    const Scenario* s_;
+    std::size_t pd_ = 0;    ///< process declaration of the next thread
+    std::uint32_t pr_ = 0;  ///< its replica
+    std::size_t td_ = 0;    ///< thread declaration within it
+    std::uint32_t tr_ = 0;  ///< thread replica
+    bool stem_ok_ = false;  ///< buf_[0, stem_) is "process/thread." of (pd_, pr_, td_)
+    std::size_t stem_ = 0;
+    std::string buf_;
+};
+
 }  // namespace ostwin

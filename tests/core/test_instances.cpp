@@ -92,3 +92,19 @@ TEST_CASE("Instances of a million replicas costs nothing per instance") {
     CHECK(in.find_thread("worker.1/main.0") == 1000u);
     CHECK(in.find_thread("worker.999/main.999") == 999'999u);
 }
+
+TEST_CASE("ThreadIdSequence gives thread_id(0), thread_id(1), ... in order") {
+    Scenario s = example();
+    // Declarations with no instances are skipped: a process and a thread with count 0, a
+    // process declaration with no threads.
+    s.processes.insert(s.processes.begin() + 1, process("none", 0, {thread("main")}));
+    s.processes.push_back(process("empty", 2, {}));
+    s.processes.push_back(process("big", 3, {thread("zero", 0), thread("t", 12), thread("solo")}));
+    const Instances in(s);
+    REQUIRE(in.thread_count() == 11 + 3 * 13);
+    ThreadIdSequence ids(s);
+    for (std::uint32_t i = 0; i < in.thread_count(); ++i) {
+        INFO("thread index " << i);
+        CHECK(ids.next() == in.thread_id(i));
+    }
+}
