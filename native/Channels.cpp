@@ -4,6 +4,7 @@
 #include "native/Channels.hpp"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <mqueue.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -35,6 +36,33 @@ bool write_all(int fd, const char* p, std::uint64_t n, int& err) {
         }
         p += w;
         n -= static_cast<std::uint64_t>(w);
+    }
+    return true;
+}
+
+/// Writes header and payload with writev, going on after a partial write (only a write
+/// above PIPE_BUF can be partial) or a signal.
+bool writev_all(int fd, const MsgHeader& h, const char* payload, int& err) {
+    iovec iov[2] = {{const_cast<MsgHeader*>(&h), sizeof h}, {const_cast<char*>(payload), h.bytes}};
+    iovec* v = iov;
+    int cnt = h.bytes > 0 ? 2 : 1;
+    while (cnt > 0) {
+        const ssize_t w = ::writev(fd, v, cnt);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            err = errno;
+            return false;
+        }
+        auto left = static_cast<std::uint64_t>(w);
+        while (cnt > 0 && left >= v->iov_len) {
+            left -= v->iov_len;
+            ++v;
+            --cnt;
+        }
+        if (cnt > 0) {
+            v->iov_base = static_cast<char*>(v->iov_base) + left;
+            v->iov_len -= left;
+        }
     }
     return true;
 }
@@ -104,10 +132,15 @@ SendStatus channel_send(Runtime& rt, std::uint32_t id, const MsgHeader& h, const
     int err = 0;
     switch (c.kind) {
         case ChannelKind::pipe: {
-            robust_lock(&c.shm->wlock);
-            const bool ok = write_all(c.wfd, reinterpret_cast<const char*>(&h), sizeof h, err) &&
-                            write_all(c.wfd, payload, h.bytes, err);
-            pthread_mutex_unlock(&c.shm->wlock);
+            // Header and payload in one writev. A write of at most PIPE_BUF bytes is
+            // atomic (pipe(7)), so when every message on this channel fits (max_message
+            // covers all its sends; the end marker is a bare header) no writer can land
+            // inside another's message and the lock is not needed. Larger messages may be
+            // split by the kernel: wlock keeps them whole.
+            const bool atomic = c.shm->max_message + sizeof h <= PIPE_BUF;
+            if (!atomic) robust_lock(&c.shm->wlock);
+            const bool ok = writev_all(c.wfd, h, payload, err);
+            if (!atomic) pthread_mutex_unlock(&c.shm->wlock);
             return ok ? SendStatus{} : SendStatus{err_syscall, err};
         }
         case ChannelKind::socket: {

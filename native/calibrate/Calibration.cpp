@@ -130,26 +130,27 @@ void not_measured(Calibration& c, std::string_view name, const std::string& why)
 
 void switches(Runner& run, Calibration& c, const std::vector<int>& cpus, bool quick) {
     const int a = cpus.front();
-    const Measurement base = run.one("pipe write+read of a 4-byte token, one thread (no switch)", pipe_self_batch(), 10'000'000, true);
-    const Measurement rt_t = run.one("pipe ping-pong round trip, 2 threads pinned to one CPU",
+    const Measurement base = run.one("pipe channel send+recv of an 8-byte token, one thread (no switch)", pipe_self_batch(), 10'000'000, true);
+    const Measurement rt_t = run.one("pipe channel ping-pong round trip, 2 threads pinned to one CPU",
                                      pingpong_batch(Partner::thread, a, a), 1'000'000);
-    const Measurement rt_p = run.one("pipe ping-pong round trip, 2 processes pinned to one CPU",
+    const Measurement rt_p = run.one("pipe channel ping-pong round trip, 2 processes pinned to one CPU",
                                      pingpong_batch(Partner::process, a, a), 1'000'000);
     c.pingpong_thread_us = rt_t.ns.median / 1e3;
     c.pingpong_process_us = rt_p.ns.median / 1e3;
-    // A round trip is two writes, two reads and two switches.
+    // A round trip is two sends, two receives and two switches, each send and receive
+    // the runner's own (channel_send / channel_recv), as in `base`.
     const double b = base.ns.median;
     set_key(c, "context_switch.thread", rt_t.ns.median / 2 - b, shifted(rt_t.ns, 0.5, -b),
-            "pipe ping-pong between 2 threads on one CPU: round trip / 2 - pipe write+read");
+            "runner pipe-channel ping-pong between 2 threads on one CPU: round trip / 2 - (send + recv)");
     set_key(c, "context_switch.process", rt_p.ns.median / 2 - b, shifted(rt_p.ns, 0.5, -b),
-            "pipe ping-pong between 2 processes on one CPU: round trip / 2 - pipe write+read");
+            "runner pipe-channel ping-pong between 2 processes on one CPU: round trip / 2 - (send + recv)");
 
     if (cpus.size() < 2) {
         not_measured(c, "context_switch.migration", "only one CPU is allowed");
         return;
     }
     const int other = cpus[1];
-    run.one("pipe ping-pong round trip, 2 threads on 2 CPUs (no migration; for reference)",
+    run.one("pipe channel ping-pong round trip, 2 threads on 2 CPUs (no migration; for reference)",
             pingpong_batch(Partner::thread, a, other), 1'000'000, false, quick ? 100 : 200);
     const Measurement stay = run.one("sched_setaffinity to the CPU already running on (no migration)",
                                      affinity_batch(a, other, false), 1'000'000, true);
@@ -284,9 +285,9 @@ void channels(Runner& run, Calibration& c) {
         set_cost_value(c.profile, pb_idx, pb.value);
         const double copy = static_cast<double>(pb.value) / 1000 * small;
         set_key(c, "ipc." + name + ".send", small_send.median - copy, shifted(small_send, 1, -copy),
-                "send of a 64-byte message - 64 x per_byte (one thread, channel never full)");
+                "runner channel_send of a 64-byte message - 64 x per_byte (one thread, channel never full)");
         set_key(c, "ipc." + name + ".recv", small_recv.median - copy, shifted(small_recv, 1, -copy),
-                "recv of a 64-byte message - 64 x per_byte (one thread, message waiting)");
+                "runner channel_recv of a 64-byte message - 64 x per_byte (one thread, message waiting)");
     }
 }
 

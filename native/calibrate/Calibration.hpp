@@ -29,7 +29,7 @@ HostInfo detect_host();
 
 /// One repeated measurement as it was taken (before any subtraction).
 struct Measurement {
-    std::string what;     ///< "pipe ping-pong round trip, 2 threads, one CPU"
+    std::string what;     ///< "pipe channel ping-pong round trip, 2 threads pinned to one CPU"
     Spread ns;            ///< ns per operation over the batches
     int batches = 0;
     std::int64_t ops_per_batch = 0;

@@ -2,6 +2,7 @@
 // async-signal-safe functions and leave with _exit, so forking stays safe even if the
 // caller has other threads.
 #include "native/calibrate/Probes.hpp"
+#include "native/calibrate/RunnerChannel.hpp"
 
 #include <fcntl.h>
 #include <linux/futex.h>
@@ -18,6 +19,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -101,8 +103,9 @@ pid_t checked_fork(const char* what) {
     return pid;
 }
 
-bool write_token(int fd, std::uint32_t token) { return ::write(fd, &token, sizeof token) == sizeof token; }
-bool read_token(int fd, std::uint32_t& token) { return ::read(fd, &token, sizeof token) == sizeof token; }
+/// Payload of a ping-pong token: 8 bytes, so the partner's closing report (its CPU time)
+/// is a token too.
+constexpr std::size_t kTokenBytes = sizeof(std::int64_t);
 
 std::int64_t thread_cpu_ns() {
     timespec ts{};
@@ -111,15 +114,15 @@ std::int64_t thread_cpu_ns() {
 }
 
 /// The partner's side of the ping-pong: says it is ready, echoes n tokens, then sends
-/// the CPU time it used (8 bytes) so the caller can tell whether anyone else ran.
-bool echo(int from, int to, std::int64_t n) {
+/// the CPU time it used so the caller can tell whether anyone else ran.
+bool echo(RunnerChannel& from, RunnerChannel& to, std::int64_t n) {
     const std::int64_t c0 = thread_cpu_ns();
-    std::uint32_t token = 0;
-    if (!write_token(to, 0)) return false;
+    if (!to.send(kTokenBytes)) return false;
     for (std::int64_t i = 0; i < n; ++i)
-        if (!read_token(from, token) || !write_token(to, token + 1)) return false;
+        if (!from.recv(kTokenBytes) || !to.send(kTokenBytes)) return false;
     const std::int64_t used = thread_cpu_ns() - c0;
-    return ::write(to, &used, sizeof used) == sizeof used;
+    std::memcpy(to.out(), &used, sizeof used);
+    return to.send(kTokenBytes);
 }
 
 long futex(std::atomic<int>* word, int op, int value) {
@@ -154,54 +157,52 @@ Batch clock_batch() {
 }
 
 Batch pipe_self_batch() {
-    auto p = std::make_shared<Pipe>(make_pipe());
+    auto p = std::make_shared<RunnerChannel>(ChannelKind::pipe, kTokenBytes);
     return [p](std::int64_t n) {
-        std::uint32_t token = 7;
         const std::int64_t t0 = now_ns();
         for (std::int64_t i = 0; i < n; ++i)
-            if (!write_token(p->write_end.get(), token) || !read_token(p->read_end.get(), token))
-                throw_errno("pipe write/read");
+            if (!p->send(kTokenBytes) || !p->recv(kTokenBytes)) throw_errno("pipe channel send/recv");
         return std::vector<double>{static_cast<double>(now_ns() - t0) / static_cast<double>(n)};
     };
 }
 
 Batch pingpong_batch(Partner partner, int cpu_a, int cpu_b) {
     return [partner, cpu_a, cpu_b](std::int64_t n) {
-        Pipe there = make_pipe(), back = make_pipe();
+        // Two pipe channels of the runner's transport, one each way.
+        RunnerChannel there(ChannelKind::pipe, kTokenBytes), back(ChannelKind::pipe, kTokenBytes);
         pin_self(cpu_a);
         std::thread helper;
         pid_t child = -1;
         if (partner == Partner::thread) {
             helper = std::thread([&] {
-                // Closing our ends on the way out turns a failure into EOF for the caller.
-                if (!pin_self_nothrow(cpu_b)) { back.write_end.reset(); return; }
-                echo(there.read_end.get(), back.write_end.get(), n);
+                // Closing our end on the way out turns a failure into EOF for the caller.
+                if (!pin_self_nothrow(cpu_b)) { back.close_write(); return; }
+                echo(there, back, n);
             });
         } else {
             child = checked_fork("process ping-pong");
             if (child == 0) {
                 child_prologue();
                 // Only the parent may hold these, so that either side's exit is EOF for the other.
-                there.write_end.reset();
-                back.read_end.reset();
+                there.close_write();
+                back.close_read();
                 if (!pin_self_nothrow(cpu_b)) ::_exit(3);
-                ::_exit(echo(there.read_end.get(), back.write_end.get(), n) ? 0 : 1);
+                ::_exit(echo(there, back, n) ? 0 : 1);
             }
-            there.read_end.reset();
-            back.write_end.reset();
+            there.close_read();
+            back.close_write();
         }
-        std::uint32_t token = 0;
-        bool ok = read_token(back.read_end.get(), token);  // partner is pinned and ready
+        bool ok = back.recv(kTokenBytes);  // partner is pinned and ready
         const std::int64_t c0 = thread_cpu_ns();
         std::int64_t t0 = now_ns(), t1 = t0, c1 = c0, partner_cpu = 0;
         if (ok) {
-            for (std::int64_t i = 0; ok && i < n; ++i)
-                ok = write_token(there.write_end.get(), token) && read_token(back.read_end.get(), token);
+            for (std::int64_t i = 0; ok && i < n; ++i) ok = there.send(kTokenBytes) && back.recv(kTokenBytes);
             t1 = now_ns();
             c1 = thread_cpu_ns();
-            ok = ok && ::read(back.read_end.get(), &partner_cpu, sizeof partner_cpu) == sizeof partner_cpu;
+            ok = ok && back.recv(kTokenBytes);
+            if (ok) std::memcpy(&partner_cpu, back.in(), sizeof partner_cpu);
         }
-        there.write_end.reset();  // EOF: a partner still waiting ends
+        there.close_write();  // EOF: a partner still waiting ends
         if (helper.joinable()) helper.join();
         if (child > 0) reap(child, "process ping-pong");
         if (!ok) throw std::runtime_error("ping-pong partner failed");

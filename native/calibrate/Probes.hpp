@@ -13,12 +13,14 @@ namespace ostwin::calib {
 Batch syscall_batch();
 /// clock_gettime(CLOCK_MONOTONIC): what each timestamp costs (context for the others).
 Batch clock_batch();
-/// One thread writes a 4-byte token to its own pipe and reads it back: the pipe's
-/// send + recv cost without any switch. ns per write+read pair.
+/// One thread sends an 8-byte token on a pipe channel of the runner's transport
+/// (native::channel_send) and receives it back (native::channel_recv): the pipe's
+/// send + recv cost as the runner pays it, without any switch. ns per send+recv pair.
 Batch pipe_self_batch();
 
 enum class Partner { thread, process };
-/// Token ping-pong over a pipe pair between the caller (pinned to `cpu_a`) and a partner
+/// Token ping-pong over two pipe channels of the runner's transport (channel_send /
+/// channel_recv, 8-byte tokens) between the caller (pinned to `cpu_a`) and a partner
 /// thread or forked process (pinned to `cpu_b`). ns per round trip (two switches when
 /// both CPUs are the same). The partner is created and ended outside the timed span.
 Batch pingpong_batch(Partner partner, int cpu_a, int cpu_b);
