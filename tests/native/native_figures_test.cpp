@@ -16,42 +16,17 @@
 #include <nlohmann/json.hpp>
 
 #include "native/NativeRunner.hpp"
+#include "tests/native/NativeSupport.hpp"
 #include "sim/scenario/Loader.hpp"
 #include "sim/trace/TraceReader.hpp"
 
 using namespace ostwin;
 using nlohmann::json;
+using namespace ostwin::native_test;
 
 namespace {
 
 constexpr std::uint64_t MiB = 1024 * 1024;
-constexpr std::int64_t ms = 1'000'000;
-
-native::Options opts(const std::string& trace = {}) {
-    native::Options o;
-    o.watchdog = Time{20'000'000'000};
-    if (!trace.empty()) o.trace_path = trace;
-    return o;
-}
-
-std::string temp_trace(const std::string& name) {
-    return "/tmp/ostwin-native-figures-" + std::to_string(getpid()) + "-" + name + ".jsonl";
-}
-
-std::vector<json> read_trace(const std::string& path) {
-    std::vector<json> out;
-    std::ifstream in(path);
-    for (std::string line; std::getline(in, line);) out.push_back(json::parse(line));
-    std::remove(path.c_str());
-    return out;
-}
-
-const ProcessSummary& process(const Summary& s, const std::string& name) {
-    for (const auto& p : s.processes)
-        if (p.name == name) return p;
-    FAIL("no process " << name);
-    throw std::logic_error("unreachable");
-}
 
 /// The parent writes its whole 8 MiB heap (2048 pages), forks; while both live, the child
 /// writes (or, with write false, reads) the first 4 MiB and the parent the last 2 MiB.
@@ -88,7 +63,7 @@ processes:
 }  // namespace
 
 TEST_CASE("fork then writes: copy-on-write faults, faults and memory figures", "[native]") {
-    const auto trace = temp_trace("cow");
+    const auto trace = temp_trace("figures", "cow");
     const native::Result r = native::run_scenario(load_scenario_string(cow_yaml(true), "<test>"), opts(trace));
     const ProcessSummary& parent = process(r.summary, "parent");
     const ProcessSummary& child = process(r.summary, "child");
@@ -202,7 +177,7 @@ channels:
 }
 
 TEST_CASE("kernel view: lanes end at terminated (exit epilogue), preemptions show as ready", "[native]") {
-    const auto trace = temp_trace("epilogue");
+    const auto trace = temp_trace("figures", "epilogue");
     const Scenario s = load_scenario_string(R"(
 ostwin: 1
 name: epilogue

@@ -15,51 +15,18 @@
 #include <nlohmann/json.hpp>
 
 #include "native/NativeRunner.hpp"
+#include "tests/native/NativeSupport.hpp"
 #include "sim/core/Error.hpp"
 #include "sim/scenario/Loader.hpp"
 #include "sim/trace/TraceReader.hpp"
 
 using namespace ostwin;
 using nlohmann::json;
+using namespace ostwin::native_test;
 
 namespace {
 
 Scenario load(const std::string& yaml) { return load_scenario_string(yaml, "<test>"); }
-
-native::Options opts(const std::string& trace = {}) {
-    native::Options o;
-    o.watchdog = Time{20'000'000'000};
-    if (!trace.empty()) o.trace_path = trace;
-    return o;
-}
-
-std::string temp_trace(const std::string& name) {
-    return "/tmp/ostwin-native-test-" + std::to_string(getpid()) + "-" + name + ".jsonl";
-}
-
-std::vector<json> read_trace(const std::string& path) {
-    std::vector<json> out;
-    std::ifstream in(path);
-    for (std::string line; std::getline(in, line);) out.push_back(json::parse(line));
-    std::remove(path.c_str());
-    return out;
-}
-
-const ThreadSummary& thread(const Summary& s, const std::string& id) {
-    for (const auto& t : s.threads)
-        if (t.id == id) return t;
-    FAIL("no thread " << id);
-    throw std::logic_error("unreachable");
-}
-
-const ProcessSummary& process(const Summary& s, const std::string& name) {
-    for (const auto& p : s.processes)
-        if (p.name == name) return p;
-    FAIL("no process " << name);
-    throw std::logic_error("unreachable");
-}
-
-constexpr std::int64_t ms = 1'000'000;
 
 }  // namespace
 
@@ -98,7 +65,7 @@ scheduler: {policy: fcfs}
 processes:
   - {name: p, threads: [{name: main, program: [{compute: 50ms}]}]}
 )");
-    const auto trace = temp_trace("accuracy");
+    const auto trace = temp_trace("test", "accuracy");
     const native::Result r = native::run_scenario(s, opts(trace));
     const auto& t = thread(r.summary, "p/main");
     CHECK(t.cpu_ns >= 50 * ms);
@@ -140,7 +107,7 @@ processes:
             if (queue) yaml += "  - name: app\n    threads:" + producer + consumer;
             else yaml += "  - name: prod\n    threads:" + producer + "  - name: cons\n    threads:" + consumer;
             const Scenario s = load(yaml);
-            const auto trace = temp_trace("chan-" + kind);
+            const auto trace = temp_trace("test", "chan-" + kind);
             const native::Result r = native::run_scenario(s, opts(trace));
             REQUIRE(r.summary.channels.size() == 1);
             CHECK(r.summary.channels[0].messages == 20);
@@ -251,7 +218,7 @@ processes:
           - sleep: 20ms
           - touch: {region: heap, bytes: 512KiB, write: true}
 )");
-    const auto trace = temp_trace("ops");
+    const auto trace = temp_trace("test", "ops");
     const native::Result r = native::run_scenario(s, opts(trace));
     const auto& main = thread(r.summary, "parent/main");
     const auto& helper = thread(r.summary, "parent/helper");

@@ -16,21 +16,13 @@
 #include "sim/scenario/Loader.hpp"
 #include "sim/trace/TraceHeader.hpp"
 #include "sim/trace/TraceWriter.hpp"
+#include "Build.hpp"
 
 using namespace ostwin;
+using ostwin::test::read_file;
+using ostwin::test::temp_path;
 
 namespace {
-
-std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-std::string temp_path(const char* name) {
-    return std::string(OSTWIN_BINARY_DIR) + "/" + name + std::to_string(::getpid()) + ".jsonl";
-}
 
 // Every table of the header, replicas, process-scoped objects, an mlfq policy (a null
 // boost) and a scenario name that needs escaping (quote, backslash, tab, UTF-8).
@@ -102,7 +94,7 @@ TEST_CASE("A simulated trace starts with the streamed header line, --seed includ
     o.trace_path = path;
     o.seed = 9;
     simulate(s, o);
-    const std::string trace = slurp(path);
+    const std::string trace = read_file(path);
     std::remove(path.c_str());
     const Instances inst(s);
     const ObjectInstances obj(s, inst);
@@ -133,6 +125,6 @@ TEST_CASE("TraceWriter formats integers and record times as to_string does") {
         w.finish(Time{3}, 1);
     }
     want += "{\"t\":3,\"k\":\"end\",\"events\":1}\n";
-    CHECK(slurp(path) == want);
+    CHECK(read_file(path) == want);
     std::remove(path.c_str());
 }
