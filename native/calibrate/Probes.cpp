@@ -19,6 +19,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
@@ -79,6 +80,14 @@ public:
         for (std::size_t off = 0; off < bytes_; off += page) base_[off] = value;
         return now_ns() - t0;
     }
+
+    /// One write per cache line: pushes whatever else was cached out.
+    void sweep() {
+        for (std::size_t off = 0; off < bytes_; off += 64) base_[off] = static_cast<char>(base_[off] + 1);
+    }
+
+    /// Children do not inherit it (a fork would otherwise copy its page table too).
+    void dont_fork() { ::madvise(const_cast<char*>(base_), bytes_, MADV_DONTFORK); }
 
 private:
     volatile char* base_ = nullptr;
@@ -262,15 +271,31 @@ Batch process_create_batch() {
     };
 }
 
-Batch fork_batch(std::size_t resident_bytes) {
+namespace {
+
+/// A buffer larger than the last-level cache, written once, that a probe sweeps before
+/// each timed span (see memory_batch). None when `bytes` is 0.
+std::shared_ptr<Mapping> make_sweep(std::size_t bytes) {
+    if (bytes == 0) return nullptr;
+    auto sweep = std::make_shared<Mapping>(bytes);
+    sweep->dont_fork();
+    sweep->touch(1, host_page_size());
+    return sweep;
+}
+
+}  // namespace
+
+Batch fork_batch(std::size_t resident_bytes, std::size_t evict_bytes) {
     std::shared_ptr<Mapping> region;
     if (resident_bytes > 0) {
         region = std::make_shared<Mapping>(resident_bytes);
         region->touch(1, host_page_size());
     }
-    return [region](std::int64_t n) {
+    std::shared_ptr<Mapping> sweep = make_sweep(evict_bytes);
+    return [region, sweep](std::int64_t n) {
         std::int64_t total = 0;
         for (std::int64_t i = 0; i < n; ++i) {
+            if (sweep) sweep->sweep();
             const std::int64_t t0 = now_ns();
             const pid_t pid = checked_fork("fork cost");
             if (pid == 0) ::_exit(0);
@@ -281,62 +306,110 @@ Batch fork_batch(std::size_t resident_bytes) {
     };
 }
 
-Batch page_fault_batch() {
-    return [](std::int64_t n) {
-        const std::size_t page = host_page_size();
-        Mapping m(static_cast<std::size_t>(n) * page);
-        const std::int64_t faulting = m.touch(1, page);
-        const std::int64_t plain = m.touch(2, page);
-        return std::vector<double>{static_cast<double>(faulting - plain) / static_cast<double>(n)};
-    };
+std::size_t last_level_cache_bytes() {
+    // sysconf knows the L3 on glibc/x86; sysfs is the fallback (index3, then index2).
+    long l3 = ::sysconf(_SC_LEVEL3_CACHE_SIZE);
+    if (l3 > 0) return static_cast<std::size_t>(l3);
+    for (const char* path : {"/sys/devices/system/cpu/cpu0/cache/index3/size", "/sys/devices/system/cpu/cpu0/cache/index2/size"}) {
+        const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) continue;
+        char buf[32] = {};
+        const ssize_t got = ::read(fd, buf, sizeof buf - 1);
+        ::close(fd);
+        if (got <= 0) continue;
+        char* end = nullptr;
+        const unsigned long v = std::strtoul(buf, &end, 10);
+        if (v == 0) continue;
+        const std::size_t unit = (*end == 'M') ? (1u << 20) : (*end == 'K') ? (1u << 10) : 1;
+        return static_cast<std::size_t>(v) * unit;
+    }
+    return 0;
 }
 
-Batch cow_fault_batch() {
-    return [](std::int64_t n) {
+namespace {
+
+/// A region like the native runner's (Worker.cpp map_region): private anonymous,
+/// MAP_NORESERVE, MAP_NOHUGEPAGE. Usable in a forked child (mmap/madvise/munmap only).
+volatile char* map_like_runner(std::size_t bytes) {
+    void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) return nullptr;
+    ::madvise(p, bytes, MADV_NOHUGEPAGE);
+    return static_cast<volatile char*>(p);
+}
+
+std::int64_t touch_pages(volatile char* base, std::size_t bytes, char value, std::size_t page) {
+    const std::int64_t t0 = now_ns();
+    for (std::size_t off = 0; off < bytes; off += page) base[off] = value;
+    return now_ns() - t0;
+}
+
+long involuntary_switches() {
+    rusage u{};
+    ::getrusage(RUSAGE_SELF, &u);
+    return u.ru_nivcsw;
+}
+
+}  // namespace
+
+Batch memory_batch(std::size_t evict_bytes) {
+    // Written once (its faults are paid here), then swept before every batch.
+    std::shared_ptr<Mapping> sweep = make_sweep(evict_bytes);
+    return [sweep](std::int64_t n) {
         const std::size_t page = host_page_size();
-        Mapping m(static_cast<std::size_t>(n) * page);
-        m.touch(1, page);  // resident in the parent before the fork
+        const std::size_t bytes = static_cast<std::size_t>(n) * page;
+        // A scenario's touch comes after the runner and the other processes have been
+        // busy: the frames it gets and the page tables are not in the cache. Writing one
+        // byte per cache line over more than the last-level cache makes that so here.
+        if (sweep) sweep->sweep();
         Pipe result = make_pipe();
-        const pid_t pid = checked_fork("copy-on-write fault");
+        const pid_t pid = checked_fork("memory faults");
         if (pid == 0) {
+            // A fresh process, as a scenario process is: map, first-touch, fork a child
+            // that writes every page (copy), then write them again after it is gone.
             child_prologue();
-            // The parent keeps its mapping and waits: every page is shared, so each
-            // first write copies it.
-            rusage u0{}, u1{};
-            ::getrusage(RUSAGE_SELF, &u0);
-            const std::int64_t copying = m.touch(2, page);
-            const std::int64_t plain = m.touch(3, page);
-            ::getrusage(RUSAGE_SELF, &u1);
-            // {ns, preempted}: a preempted child timed someone else's work too.
-            const std::int64_t out[2] = {copying - plain, u1.ru_nivcsw != u0.ru_nivcsw ? 1 : 0};
+            // Only preemptions inside the timed spans count (waiting for the grandchild
+            // does not): a preempted span timed someone else's work too.
+            volatile char* m = map_like_runner(bytes);
+            if (m == nullptr) ::_exit(1);
+            long s0 = involuntary_switches();
+            const std::int64_t first = touch_pages(m, bytes, 1, page);
+            const std::int64_t plain = touch_pages(m, bytes, 2, page);
+            bool preempted = involuntary_switches() != s0;
+            int copy_fds[2];
+            if (::pipe2(copy_fds, O_CLOEXEC) != 0) ::_exit(1);  // no throwing in a forked child
+            Pipe copy{Fd{copy_fds[0]}, Fd{copy_fds[1]}};
+            const pid_t grandchild = ::fork();
+            if (grandchild < 0) ::_exit(1);
+            if (grandchild == 0) {
+                const long g0 = involuntary_switches();
+                const std::int64_t copying = touch_pages(m, bytes, 3, page);
+                const std::int64_t again = touch_pages(m, bytes, 4, page);
+                const std::int64_t out[2] = {copying - again, involuntary_switches() != g0 ? 1 : 0};
+                ::_exit(::write(copy.write_end.get(), out, sizeof out) == sizeof out ? 0 : 1);
+            }
+            copy.write_end.reset();
+            std::int64_t cow[2] = {0, 0};
+            const bool got = ::read(copy.read_end.get(), cow, sizeof cow) == sizeof cow;
+            int status = 0;
+            while (::waitpid(grandchild, &status, 0) < 0 && errno == EINTR) {}
+            if (!got || !WIFEXITED(status) || WEXITSTATUS(status) != 0) ::_exit(1);
+            // Every page is now this process's alone again but still write-protected.
+            s0 = involuntary_switches();
+            const std::int64_t reusing = touch_pages(m, bytes, 5, page);
+            const std::int64_t after = touch_pages(m, bytes, 6, page);
+            preempted = preempted || involuntary_switches() != s0 || cow[1] != 0;
+            const std::int64_t out[4] = {first - plain, cow[0], reusing - after, preempted ? 1 : 0};
             ::_exit(::write(result.write_end.get(), out, sizeof out) == sizeof out ? 0 : 1);
         }
         result.write_end.reset();
-        std::int64_t in[2] = {0, 0};
+        std::int64_t in[4] = {0, 0, 0, 0};
         const bool ok = ::read(result.read_end.get(), in, sizeof in) == sizeof in;
-        reap(pid, "copy-on-write fault");
-        if (!ok) throw std::runtime_error("copy-on-write child sent no result");
-        return BatchResult{{static_cast<double>(in[0]) / static_cast<double>(n)}, in[1] != 0};
-    };
-}
-
-Batch wp_fault_batch() {
-    return [](std::int64_t n) {
-        const std::size_t page = host_page_size();
-        Mapping m(static_cast<std::size_t>(n) * page);
-        m.touch(1, page);  // resident before the fork
-        const pid_t pid = checked_fork("write-protect fault");
-        if (pid == 0) ::_exit(0);  // shares every page, write-protecting it, and goes
-        reap(pid, "write-protect fault");
-        // The pages are mapped only here again but still write-protected: each first
-        // write faults and the kernel reuses the page in place.
-        rusage u0{}, u1{};
-        ::getrusage(RUSAGE_SELF, &u0);
-        const std::int64_t faulting = m.touch(2, page);
-        const std::int64_t plain = m.touch(3, page);
-        ::getrusage(RUSAGE_SELF, &u1);
-        return BatchResult{{static_cast<double>(faulting - plain) / static_cast<double>(n)},
-                           u1.ru_nivcsw != u0.ru_nivcsw};
+        reap(pid, "memory faults");
+        if (!ok) throw std::runtime_error("memory-fault child sent no result");
+        const double pages = static_cast<double>(n);
+        return BatchResult{{static_cast<double>(in[0]) / pages, static_cast<double>(in[1]) / pages,
+                            static_cast<double>(in[2]) / pages},
+                           in[3] != 0};
     };
 }
 

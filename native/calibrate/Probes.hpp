@@ -35,19 +35,22 @@ Batch thread_create_batch();
 /// fork of the calling (small) process + child _exit(0) + waitpid. ns per process.
 Batch process_create_batch();
 /// fork() alone (time until it returns in the parent) while `resident_bytes` of extra
-/// anonymous memory are resident. ns per fork.
-Batch fork_batch(std::size_t resident_bytes);
+/// anonymous memory are resident. ns per fork. With `evict_bytes` > 0 the caller sweeps
+/// that much (more than the last-level cache) before each fork, so the page tables and
+/// page structures fork walks are not cached, as in a scenario process.
+Batch fork_batch(std::size_t resident_bytes, std::size_t evict_bytes = 0);
 
-/// First write to fresh anonymous pages (huge pages off), minus a plain write. ns per page;
-/// n is the number of pages.
-Batch page_fault_batch();
-/// Write in a forked child to pages it shares copy-on-write with its parent, minus a
-/// plain write. ns per page; n is the number of pages.
-Batch cow_fault_batch();
-/// Write in the parent to pages a fork write-protected, after the child has exited (the
-/// kernel reuses each page: a fault, no copy), minus a plain write. ns per page.
-Batch wp_fault_batch();
-
+/// The memory faults a scenario process takes, measured as one takes them: the caller
+/// first sweeps `evict_bytes` (more than the last-level cache; 0: no sweep) so that
+/// nothing is cached, then a fresh child process maps n pages as the native runner maps
+/// a region (MAP_NORESERVE, MADV_NOHUGEPAGE), writes each once (first-touch faults),
+/// forks a grandchild that writes each (copy-on-write faults), and after it has exited
+/// writes each again (write-protect faults, page reused). Each timed write minus a plain
+/// write of the same pages. Returns {page fault, cow fault, wp fault} ns per page;
+/// disturbed when either process was preempted.
+Batch memory_batch(std::size_t evict_bytes);
+/// The last-level cache's size in bytes (sysconf, else sysfs), 0 if unknown.
+std::size_t last_level_cache_bytes();
 /// pthread_mutex_lock + pthread_mutex_unlock, uncontended. ns per pair.
 Batch mutex_pair_batch();
 /// FUTEX_WAKE paid by the waker while one waiter (pinned to `cpu_waiter`) sleeps on the
