@@ -9,10 +9,19 @@ void EventQueue::push(Time t, EventKind kind, std::uint32_t target, std::uint32_
     const std::uint64_t key =
         (std::uint64_t{event_priority(kind)} << 56) | (next_seq_++ << 8) | static_cast<std::uint64_t>(kind);
     Event e{t, key, target, gen};
+    if (kind == EventKind::switch_done && t == (lane_empty() ? last_t_ : lane_[head_].t)) {
+        if (lane_empty()) {
+            lane_.clear();
+            head_ = 0;
+        }
+        lane_.push_back(e);
+        if (size() > peak_) peak_ = size();
+        return;
+    }
     // Sift up: children of i are 4i+1 .. 4i+4, parent (i-1)/4.
     std::size_t i = heap_.size();
     heap_.push_back(e);
-    if (heap_.size() > peak_) peak_ = heap_.size();
+    if (size() > peak_) peak_ = size();
     while (i > 0) {
         const std::size_t parent = (i - 1) / 4;
         if (!before(e, heap_[parent])) break;
@@ -23,8 +32,14 @@ void EventQueue::push(Time t, EventKind kind, std::uint32_t target, std::uint32_
 }
 
 Event EventQueue::pop() {
-    assert(!heap_.empty());
+    assert(!empty());
+    if (from_lane()) {
+        const Event e = lane_[head_++];
+        last_t_ = e.t;
+        return e;
+    }
     const Event top = heap_.front();
+    last_t_ = top.t;
     // Field by field: push() stored the last element with one store per field, and a
     // wider load spanning two of those stores cannot be forwarded from the store buffer
     // (it waits for both to reach the cache). The struct copy compiled to such loads and

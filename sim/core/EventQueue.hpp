@@ -63,14 +63,17 @@ class EventQueue {
 public:
     /// Schedules an event; equal (time, kind) events run in the order they were pushed.
     void push(Time t, EventKind kind, std::uint32_t target, std::uint32_t gen = 0);
-    [[nodiscard]] bool empty() const { return heap_.empty(); }
-    [[nodiscard]] std::size_t size() const { return heap_.size(); }
-    [[nodiscard]] const Event& top() const { return heap_.front(); }
+    [[nodiscard]] bool empty() const { return heap_.empty() && lane_empty(); }
+    [[nodiscard]] std::size_t size() const { return heap_.size() + (lane_.size() - head_); }
+    [[nodiscard]] const Event& top() const { return from_lane() ? lane_[head_] : heap_.front(); }
     /// Removes and returns the earliest event in the total order.
     Event pop();
     void reserve(std::size_t n) { heap_.reserve(n); }
     /// Gives back the memory of events no longer pending (the run is over).
-    void shrink() { heap_.shrink_to_fit(); }
+    void shrink() {
+        heap_.shrink_to_fit();
+        lane_.shrink_to_fit();
+    }
     /// Most events ever pending at once (benchmarks: cost per event against this).
     [[nodiscard]] std::size_t peak_size() const { return peak_; }
 
@@ -78,7 +81,20 @@ private:
     static bool before(const Event& a, const Event& b) {
         return a.t < b.t || (a.t == b.t && a.key < b.key);
     }
+    [[nodiscard]] bool lane_empty() const { return head_ == lane_.size(); }
+    /// Whether the earliest event is the lane's front rather than the heap's top.
+    [[nodiscard]] bool from_lane() const {
+        return !lane_empty() && (heap_.empty() || before(lane_[head_], heap_.front()));
+    }
     std::vector<Event> heap_;
+    /// The same-instant lane: switch_done events scheduled at the time of the last popped
+    /// event (zero-cost switches), kept in a FIFO instead of the heap. Every event in it has
+    /// the same time and priority and a larger sequence number than the one before, so the
+    /// lane is sorted in the total order, and pop() takes the smaller of its front and the
+    /// heap's top: the order of events is exactly the one the heap alone would give.
+    std::vector<Event> lane_;
+    std::size_t head_ = 0;  ///< index of the lane's front in lane_
+    Time last_t_{0};        ///< time of the last popped event
     std::uint64_t next_seq_ = 0;
     std::size_t peak_ = 0;
 };
