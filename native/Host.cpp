@@ -15,6 +15,7 @@
 #include <fstream>
 #include <mutex>
 #include <sstream>
+#include <string>
 
 #include "native/HostLock.hpp"
 #include "sim/core/Error.hpp"
@@ -271,6 +272,27 @@ std::vector<SwitchEvent> SchedSwitchTrace::stop_and_read() {
         if (p != std::string::npos) lost_ += std::strtoull(stats.c_str() + p + 9, nullptr, 10);
     }
     return out;
+}
+
+bool is_kernel_thread(int pid) {
+    constexpr unsigned long kPfKthread = 0x00200000;
+    const std::string path = "/proc/" + std::to_string(pid) + "/stat";
+    std::FILE* f = std::fopen(path.c_str(), "r");
+    if (f == nullptr) return false;
+    char buf[1024];
+    const std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+    std::fclose(f);
+    buf[n] = '\0';
+    // Fields after the command name (which may hold spaces and parentheses): state, ppid,
+    // pgrp, session, tty_nr, tpgid, flags.
+    const char* p = std::strrchr(buf, ')');
+    if (p == nullptr) return false;
+    char state = 0;
+    int ppid = 0, pgrp = 0, session = 0, tty = 0, tpgid = 0;
+    unsigned long flags = 0;
+    if (std::sscanf(p + 1, " %c %d %d %d %d %d %lu", &state, &ppid, &pgrp, &session, &tty, &tpgid, &flags) != 7)
+        return false;
+    return (flags & kPfKthread) != 0;
 }
 
 }  // namespace ostwin::native

@@ -49,6 +49,11 @@ nlohmann::json host_facts(const std::vector<int>& allowed, const std::vector<int
 /// The CPUs this process may run on (sched_getaffinity), ascending.
 std::vector<int> allowed_cpus();
 
+/// Is `pid` a kernel thread (PF_KTHREAD in /proc/PID/stat's flags)? A kernel thread has no
+/// address space of its own: it borrows the one loaded, as the idle task does (lazy TLB),
+/// so running one leaves the CPU's address space in place. false when the task is gone.
+bool is_kernel_thread(int pid);
+
 /// One sched_switch event as read from tracefs.
 struct SwitchEvent {
     std::int64_t t_ns;  ///< CLOCK_MONOTONIC

@@ -370,6 +370,30 @@ std::int64_t rr_timeslice_effective_ns() {
     return out;
 }
 
+/// Waits for the next scheduler tick and returns how long ago it was, in ns (-1 when the
+/// tick cannot be seen). CLOCK_MONOTONIC_COARSE advances once per tick (its resolution is
+/// one jiffy), so the first change of its value is a tick; with every CPU's tick on the
+/// same grid (skew_tick=0, the default) that is the phase of the SCHED_RR slices too. The
+/// wait is at most two ticks (8 ms at HZ 250): a tick-less CPU (NO_HZ idle) still sees
+/// the timekeeper's.
+std::int64_t wait_for_tick() {
+    timespec res{};
+    if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) != 0) return -1;
+    const std::int64_t tick = std::int64_t{res.tv_sec} * 1'000'000'000 + res.tv_nsec;
+    if (tick <= 1000) return -1;  // not a jiffy clock
+    const auto coarse = [] {
+        timespec ts{};
+        clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+        return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+    };
+    const std::int64_t first = coarse();
+    const std::int64_t give_up = mono_ns() + 2 * tick + 1'000'000;
+    std::int64_t c = first;
+    while ((c = coarse()) == first)
+        if (mono_ns() > give_up) return -1;
+    return mono_ns() - c;
+}
+
 /// Unique anonymous memory of the run's live processes right now: the sum of their
 /// `Pss_Anon` (smaps_rollup), where a page shared copy-on-write by n processes counts 1/n
 /// in each, so every page counts once (docs/native.md, "Memory figures").
@@ -709,6 +733,10 @@ Result run_scenario(const Scenario& s, const Options& o) {
     // smaps_rollup read costs ~0.2 ms per process, and the runner's RT priority would
     // take that from a scenario thread's CPU right after the release.
     std::uint64_t unique_peak = unique_anon_bytes(rt, P);
+    // Under rr, Linux ends SCHED_RR slices on scheduler ticks, and the simulator's tick
+    // grid starts at time zero (sched.tick, docs/engine.md): start time zero on a tick,
+    // so that both grids have the same phase (docs/native.md, "Time zero").
+    if (s.scheduler.policy == Policy::rr) rt_during["t0_after_tick_ns"] = wait_for_tick();
     rt.ctl->t0 = mono_ns();
     rt.ctl->release.store(1);
     futex(&rt.ctl->release, FUTEX_WAKE, INT_MAX);

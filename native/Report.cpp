@@ -9,6 +9,7 @@
 #include <map>
 #include <string>
 
+#include "native/Host.hpp"
 #include "sim/trace/TraceHeader.hpp"
 #include "sim/trace/TraceWriter.hpp"
 
@@ -385,6 +386,7 @@ void build_report(const ReportInput& in, const Options& o, Result& result) {
             return it != v.begin() && std::prev(it)->second;
         };
         std::map<int, std::uint32_t> last_proc_on_cpu;  // cpu -> process index + 1 (lazy TLB)
+        std::map<int, bool> kthread;                     // pid -> is a kernel thread (asked once)
         std::map<std::uint32_t, int> last_cpu_of;       // thread -> cpu
         std::map<int, CpuSummary> cpus;
         std::map<int, std::pair<std::int64_t, std::uint32_t>> running;  // cpu -> (since, thread+1)
@@ -470,8 +472,13 @@ void build_report(const ReportInput& in, const Options& o, Result& result) {
                     cpu_idle[e.cpu] = true;
                 }
                 // Another task (or idle) takes the CPU; the address space it leaves loaded
-                // is no longer ours unless it is the idle task (lazy TLB).
-                if (e.next_pid != 0) last_proc_on_cpu[e.cpu] = 0;
+                // is no longer ours unless it is the idle task or a kernel thread (both
+                // borrow the loaded one: lazy TLB).
+                if (e.next_pid != 0) {
+                    auto [k, fresh] = kthread.try_emplace(e.next_pid, false);
+                    if (fresh) k->second = is_kernel_thread(e.next_pid);
+                    if (!k->second) last_proc_on_cpu[e.cpu] = 0;
+                }
             }
         }
         end_lanes_until(makespan);

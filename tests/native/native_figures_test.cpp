@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <string>
@@ -15,8 +16,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "native/Host.hpp"
 #include "native/NativeRunner.hpp"
 #include "tests/native/NativeSupport.hpp"
+#include "sim/core/Engine.hpp"
 #include "sim/scenario/Loader.hpp"
 #include "sim/trace/TraceReader.hpp"
 
@@ -222,4 +225,54 @@ processes:
     // each preempted at least once (a lane that ignored preemption would show none).
     CHECK(preempted >= 2);
     CHECK(r.summary.cpu.size() == 1);
+}
+
+TEST_CASE("kernel threads are told apart from user tasks (they leave the address space loaded)", "[native]") {
+    // kthreadd is pid 2 on every Linux system; this test process and pid 1 are user tasks.
+    CHECK(native::is_kernel_thread(2));
+    CHECK_FALSE(native::is_kernel_thread(static_cast<int>(getpid())));
+    CHECK_FALSE(native::is_kernel_thread(1));
+    CHECK_FALSE(native::is_kernel_thread(-1));        // no such task
+    CHECK_FALSE(native::is_kernel_thread(0x3fffffff));  // above pid_max
+}
+
+TEST_CASE("rr: time zero falls on a scheduler tick, so slices end on the simulator's tick grid", "[native]") {
+    timespec res{};
+    REQUIRE(clock_getres(CLOCK_MONOTONIC_COARSE, &res) == 0);
+    const std::int64_t tick = std::int64_t{res.tv_sec} * 1'000'000'000 + res.tv_nsec;
+    if (tick < 1 * ms || tick > 10 * ms) {
+        WARN("CLOCK_MONOTONIC_COARSE resolution " << tick << " ns is not a jiffy of 1-10 ms: skipped");
+        return;
+    }
+    // Two CPU-bound processes on one CPU, each 2.5 ticks of work, quantum one tick. On the
+    // grid from time zero: a runs [0,1), b [1,2), a [2,3), b [3,4), a ends at 4.5, b at 5
+    // (in ticks). With time zero between two ticks, a's first slice is cut short and b
+    // can end first; over three runs that shows (a random phase passes all three about
+    // one time in eight).
+    const std::string q = std::to_string(tick / 1000) + "us";
+    const std::string work = std::to_string(tick * 5 / 2 / 1000) + "us";
+    const Scenario s = load_scenario_string("ostwin: 1\nname: rr-grid\nmachine: {cpus: 1}\nscheduler: {policy: rr, quantum: " + q +
+                                                "}\ncosts: {sched.tick: " + q + "}\nprocesses:\n"
+                                                "  - {name: a, threads: [{name: main, program: [compute: " + work + "]}]}\n"
+                                                "  - {name: b, threads: [{name: main, program: [compute: " + work + "]}]}\n",
+                                                "<test>");
+    const RunResult sim = simulate(s);
+    const std::int64_t sim_a = thread(sim.summary, "a/main").finish_ns;
+    const std::int64_t sim_b = thread(sim.summary, "b/main").finish_ns;
+    REQUIRE(sim_a < sim_b);  // the simulator's own grid: a first
+    for (int run = 0; run < 3; ++run) {
+        const native::Result r = native::run_scenario(s, opts());
+        const std::int64_t a = thread(r.summary, "a/main").finish_ns;
+        const std::int64_t b = thread(r.summary, "b/main").finish_ns;
+        INFO("run " << run << ": native a " << a << " b " << b << ", sim a " << sim_a << " b " << sim_b);
+        const json& during = r.header["native"]["rt"]["during"];
+        REQUIRE(during.contains("t0_after_tick_ns"));
+        const std::int64_t after_tick = during["t0_after_tick_ns"].get<std::int64_t>();
+        CHECK(after_tick >= 0);
+        CHECK(after_tick < tick / 4);  // seen within a quarter tick of it
+        CHECK(a < b);
+        // Within a quarter of a tick of the simulated finishes (runner start-up, switches).
+        CHECK(std::llabs(a - sim_a) < tick / 4);
+        CHECK(std::llabs(b - sim_b) < tick / 4);
+    }
 }
