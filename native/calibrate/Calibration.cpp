@@ -131,9 +131,24 @@ void not_measured(Calibration& c, std::string_view name, const std::string& why)
     c.notes.push_back(std::string{name} + " not measured: " + why);
 }
 
+/// ipc.KIND.wake: a send that wakes a receiver blocked on the same CPU, minus a send with
+/// nobody waiting, both timed alike (ipc_wake_batch). Returns the value set, in ns.
+double waking_send(Runner& run, Calibration& c, ChannelKind kind, int cpu) {
+    const std::string name{to_string(kind)};
+    const auto m = run.run({name + " send waking a receiver blocked on the same CPU", name + " send, nobody waiting (same timing)"},
+                           ipc_wake_batch(kind, cpu), 1'000'000, false);
+    const double wake = std::max(0.0, m[0].ns.median - m[1].ns.median);
+    set_key(c, "ipc." + name + ".wake", wake, shifted(m[0].ns, 1, -m[1].ns.median),
+            "runner channel_send of a 64-byte message waking a receiver blocked on the same CPU (both SCHED_FIFO 1) "
+            "- the same send with nobody waiting");
+    return wake;
+}
+
 void switches(Runner& run, Calibration& c, const std::vector<int>& cpus, bool quick) {
     const int a = cpus.front();
     const Measurement base = run.one("pipe channel send+recv of an 8-byte token, one thread (no switch)", pipe_self_batch(), 10'000'000, true);
+    // In a ping-pong every send wakes the peer: that part is ipc.pipe.wake, not the switch.
+    const double wake = waking_send(run, c, ChannelKind::pipe, a);
     const Measurement rt_t = run.one("pipe channel ping-pong round trip, 2 threads pinned to one CPU",
                                      pingpong_batch(Partner::thread, a, a), 1'000'000);
     const Measurement rt_p = run.one("pipe channel ping-pong round trip, 2 processes pinned to one CPU",
@@ -142,11 +157,11 @@ void switches(Runner& run, Calibration& c, const std::vector<int>& cpus, bool qu
     c.pingpong_process_us = rt_p.ns.median / 1e3;
     // A round trip is two sends, two receives and two switches, each send and receive
     // the runner's own (channel_send / channel_recv), as in `base`.
-    const double b = base.ns.median;
+    const double b = base.ns.median + wake;
     set_key(c, "context_switch.thread", rt_t.ns.median / 2 - b, shifted(rt_t.ns, 0.5, -b),
-            "runner pipe-channel ping-pong between 2 threads on one CPU: round trip / 2 - (send + recv)");
+            "runner pipe-channel ping-pong between 2 threads on one CPU: round trip / 2 - (send + recv + ipc.pipe.wake)");
     set_key(c, "context_switch.process", rt_p.ns.median / 2 - b, shifted(rt_p.ns, 0.5, -b),
-            "runner pipe-channel ping-pong between 2 processes on one CPU: round trip / 2 - (send + recv)");
+            "runner pipe-channel ping-pong between 2 processes on one CPU: round trip / 2 - (send + recv + ipc.pipe.wake)");
 
     if (cpus.size() < 2) {
         not_measured(c, "context_switch.migration", "only one CPU is allowed");
@@ -273,10 +288,11 @@ void locks(Runner& run, Calibration& c, const std::vector<int>& cpus, bool quick
             std::string{"FUTEX_WAKE paid by the waker, waiter asleep on "} + (cpus.size() > 1 ? "another CPU" : "the same CPU"));
 }
 
-void channels(Runner& run, Calibration& c) {
+void channels(Runner& run, Calibration& c, int cpu) {
     for (std::size_t k = 0; k < kChannelKindCount; ++k) {
         const auto kind = static_cast<ChannelKind>(k);
         const std::string name{to_string(kind)};
+        if (kind != ChannelKind::pipe) waking_send(run, c, kind, cpu);  // pipe's: in switches()
         std::vector<double> x, send, recv, both10, both90;
         Spread small_send, small_recv;
         std::vector<std::string> skipped;
@@ -376,7 +392,7 @@ Calibration calibrate(const CalibrateOptions& options) {
     creation(run, c, options.quick);
     memory(run, c, options.quick);
     tick(c);
-    channels(run, c);
+    channels(run, c, cpus.front());
     if (options.perf_check)
         c.perf = options.quick ? perf_cross_check(cpus.front(), 2'000, 1) : perf_cross_check(cpus.front(), 5'000, 3);
     else c.perf.message = "skipped (--no-perf)";

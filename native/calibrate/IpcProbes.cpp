@@ -3,11 +3,15 @@
 // send and recv make) by one thread that sends a burst that fits the channel and then
 // receives it, so no call blocks and nothing switches: what is left is the fixed cost of
 // the call (framing, locks, syscalls) and the copy.
+#include <pthread.h>
+#include <sched.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "native/calibrate/Probes.hpp"
 #include "native/calibrate/RunnerChannel.hpp"
@@ -51,6 +55,73 @@ Batch ipc_batch(ChannelKind kind, std::size_t message_bytes) {
         }
         const auto d = static_cast<double>(done);
         return std::vector<double>{static_cast<double>(send_ns) / d, static_cast<double>(recv_ns) / d};
+    };
+}
+
+namespace {
+
+/// SCHED_FIFO priority 1 for the calling thread while it lives, as the runner gives an
+/// fcfs or rr scenario's threads: a woken peer of the same priority then waits for the
+/// waker to block instead of preempting it (CFS could preempt inside the timed send).
+/// Without the privilege the thread stays as it was (granted() false).
+class FifoWhileAlive {
+public:
+    FifoWhileAlive() {
+        pthread_getschedparam(pthread_self(), &old_policy_, &old_);
+        sched_param sp{};
+        sp.sched_priority = 1;
+        granted_ = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp) == 0;
+    }
+    ~FifoWhileAlive() {
+        if (granted_) pthread_setschedparam(pthread_self(), old_policy_, &old_);
+    }
+    FifoWhileAlive(const FifoWhileAlive&) = delete;
+    FifoWhileAlive& operator=(const FifoWhileAlive&) = delete;
+    [[nodiscard]] bool granted() const { return granted_; }
+
+private:
+    int old_policy_ = SCHED_OTHER;
+    sched_param old_{};
+    bool granted_ = false;
+};
+
+constexpr std::size_t kWakeTokenBytes = 64;  // the size the fixed send cost is fitted at
+
+}  // namespace
+
+Batch ipc_wake_batch(ChannelKind kind, int cpu) {
+    return [kind, cpu](std::int64_t n) {
+        RunnerChannel there(kind, kWakeTokenBytes), back(kind, kWakeTokenBytes), self(kind, kWakeTokenBytes);
+        pin_self(cpu);
+        const FifoWhileAlive fifo;
+        bool partner_ok = true;
+        std::thread partner([&] {
+            const FifoWhileAlive partner_fifo;
+            if (!pin_self_nothrow(cpu) || !back.send(kWakeTokenBytes)) { partner_ok = false; back.close_write(); return; }
+            for (std::int64_t i = 0; i < n; ++i)
+                if (!there.recv(kWakeTokenBytes) || !back.send(kWakeTokenBytes)) { partner_ok = false; break; }
+        });
+        bool ok = back.recv(kWakeTokenBytes);  // the partner runs, pinned, and waits in recv
+        std::int64_t waking = 0, plain = 0;
+        for (std::int64_t i = 0; ok && i < n; ++i) {
+            // A send with nobody waiting, timed the same way (same clock reads)...
+            const std::int64_t p0 = now_ns();
+            ok = self.send(kWakeTokenBytes);
+            plain += now_ns() - p0;
+            ok = ok && self.recv(kWakeTokenBytes);
+            // ...and one that wakes the partner, blocked in its recv on this CPU. With both
+            // at one FIFO priority the partner runs only once this thread blocks below.
+            const std::int64_t w0 = now_ns();
+            ok = ok && there.send(kWakeTokenBytes);
+            waking += now_ns() - w0;
+            ok = ok && back.recv(kWakeTokenBytes);
+        }
+        there.close_write();  // a partner still waiting sees end of file
+        partner.join();
+        if (!ok || !partner_ok) throw std::runtime_error("waking-send probe: the partner failed");
+        const auto d = static_cast<double>(n);
+        // Under SCHED_OTHER the woken partner may preempt inside the timed send: disturbed.
+        return BatchResult{{static_cast<double>(waking) / d, static_cast<double>(plain) / d}, !fifo.granted()};
     };
 }
 

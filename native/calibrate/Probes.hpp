@@ -63,6 +63,13 @@ Batch futex_wake_batch(int cpu_waker, int cpu_waiter);
 /// channel, then the matching receives, by one thread so nothing blocks or switches.
 /// Returns {send ns, recv ns} per message.
 Batch ipc_batch(ChannelKind kind, std::size_t message_bytes);
+/// A send that wakes a blocked receiver: a partner thread pinned to `cpu` with the caller,
+/// both SCHED_FIFO 1 when allowed (as the runner's fcfs/rr threads), waits in recv on a
+/// channel of `kind`; the caller times its send of a 64-byte message there, and a send on
+/// a third channel with nobody waiting, timed the same way. Returns {waking send ns, plain
+/// send ns} per message; the difference is the wake-up the sender pays (ipc.KIND.wake).
+/// Disturbed when SCHED_FIFO was refused (the woken partner may preempt the send).
+Batch ipc_wake_batch(ChannelKind kind, int cpu);
 
 /// The page size of the host (sysconf).
 std::size_t host_page_size();

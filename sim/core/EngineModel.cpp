@@ -305,13 +305,21 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
                     .field("msg", r.msg.seq)
                     .field("bytes", r.msg.bytes)
                     .end();
-            if (r.receiver) deliver_recv(*r.receiver, ch, r.msg);
             th.phase = 1;
+            if (r.receiver) {
+                deliver_recv(*r.receiver, ch, r.msg);
+                // Waking the blocked receiver is the sender's work (ipc.KIND.wake).
+                if (ic.wake > Time{0}) {
+                    m.channel_cpu[ch] += ic.wake;
+                    charge_sys(t, ic.wake);
+                }
+            }
             return true;
         }
         case Opcode::recv: {
             const std::uint32_t ch = obj_.channel_id(in.a, proc);
             const IpcCost& ic = cost.ipc_of(m.channels[ch].kind());
+            Time wakes{0};  // blocked senders this receive lets go on (ipc.KIND.wake each)
             if (th.phase == 0) {
                 trace_op_begin(t, in);
                 const RecvResult r = m.channels[ch].recv(t, now_);
@@ -331,9 +339,10 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
                     rec.end();
                 }
                 complete_sends(ch, r.completed);
+                wakes = ic.wake * static_cast<std::int64_t>(r.completed.size());
             }
             // phase 0 (got it) or 2 (woken with it): copy out, the receiver pays.
-            const Time c = ic.recv + ic.copy(th.aux2);
+            const Time c = ic.recv + ic.copy(th.aux2) + wakes;
             m.channel_cpu[ch] += c;
             charge_sys(t, c);
             th.phase = 1;

@@ -16,6 +16,9 @@ struct IpcCost {
     Time send;                   ///< fixed CPU cost of one send, paid by the sender
     Time recv;                   ///< fixed CPU cost of one recv, paid by the receiver
     std::int64_t per_byte_ps = 0;  ///< copy cost per byte in picoseconds, paid by both sides
+    /// ipc.KIND.wake: extra CPU paid by a send that wakes a blocked receiver (or a recv that
+    /// wakes a blocked sender): the kernel's wake-up of the peer (docs/cost-model.md).
+    Time wake;
     /// Copy time for `bytes` (rounded to the nearest ns; exact integer arithmetic).
     [[nodiscard]] Time copy(std::uint64_t bytes) const;
 };

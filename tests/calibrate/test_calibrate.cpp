@@ -135,6 +135,9 @@ TEST_CASE("calibrate --quick measures plausible figures, round-trips its profile
             CHECK(value_of(c, std::string{"ipc."} + kind + ".recv") > 0);
             // Copying is cheaper than 100 ns per byte on anything that runs Linux.
             CHECK(value_of(c, std::string{"ipc."} + kind + ".per_byte") < 100'000);
+            // Waking a receiver on the same CPU: never negative (clamped), well under 50 us.
+            CHECK(value_of(c, std::string{"ipc."} + kind + ".wake") >= 0);
+            CHECK(value_of(c, std::string{"ipc."} + kind + ".wake") < 50'000);
         }
         // A pipe send is a system call; the in-process queue is not.
         CHECK(value_of(c, "ipc.pipe.send") > value_of(c, "ipc.queue.send"));
