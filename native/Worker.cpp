@@ -5,7 +5,6 @@
 #include <linux/futex.h>
 #include <poll.h>
 #include <pthread.h>
-#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -169,7 +168,6 @@ struct ProcRt {
     std::unique_ptr<std::atomic<std::uint8_t>[]> joined;
     std::unique_ptr<std::atomic<std::uint32_t>[]> spawn_next;  ///< per thread decl
     std::atomic<int> live{0};
-    int efd = -1;  ///< written when live drops to 0
     char* region[3] = {nullptr, nullptr, nullptr};  ///< code, data, heap
     std::uint64_t region_size[3] = {0, 0, 0};
     int pagemap_fd = -1;         ///< this process's /proc/self/pagemap when the scenario forks
@@ -278,11 +276,26 @@ bool create_thread(ProcRt& pr, std::uint32_t ti, std::int64_t arrival_ns, bool p
     return true;
 }
 
-void signal_process_done(ProcRt& pr) {
-    if (pr.live.fetch_sub(1) == 1) {
-        const std::uint64_t one = 1;
-        [[maybe_unused]] const ssize_t w = ::write(pr.efd, &one, sizeof one);
+/// The process's last thread (or its controller, when no thread outlived the creation
+/// loop) ends the process itself, as a program's last thread does: it records the memory
+/// figures and calls _exit on its own CPU. Waking the controller to do it instead (at RT
+/// priority 98) preempted a scenario thread on another CPU at every process exit and
+/// delayed the exit by that wake-up (docs/native.md, "Process exit").
+[[noreturn]] void end_process(ProcRt& pr) {
+    Runtime& rt = *pr.rt;
+    ProcSlot& ps = rt.procs[pr.pi];
+    char buf[8192];
+    if (read_proc("/proc/self/status", buf, sizeof buf) > 0) {
+        ps.vmhwm_bytes = field_after(buf, "\nVmHWM") * 1024;
+        ps.vmrss_bytes = field_after(buf, "\nVmRSS") * 1024;
+        ps.stats_ok = 1;
     }
+    ps.end_ns = mono_ns() - rt.ctl->t0;
+    _exit(0);  // exit_group: the controller, parked in poll, goes with it
+}
+
+void signal_process_done(ProcRt& pr) {
+    if (pr.live.fetch_sub(1) == 1) end_process(pr);
 }
 
 Flow run_ops(ThreadCtx& c, const std::vector<Op>& ops);
@@ -725,7 +738,6 @@ void map_process_regions(ProcRt& pr, const ProcRt* inherit) {
         pr->joined[i].store(0);
     }
     for (std::size_t d = 0; d < pd.threads.size(); ++d) pr->spawn_next[d].store(0);
-    pr->efd = eventfd(0, EFD_CLOEXEC);
     map_process_regions(*pr, parent_rt);
     if (rt.ctl->count_cow) open_pagemap(*pr);
     t_current_proc = pr;
@@ -747,30 +759,16 @@ void map_process_regions(ProcRt& pr, const ProcRt* inherit) {
     }
     signal_process_done(*pr);
 
-    // Wait for the last thread, or for the runner to vanish (lifeline EOF).
+    // Wait for the runner to vanish (lifeline EOF); the last thread ends the process.
     for (;;) {
-        pollfd fds[2] = {{rt.lifeline_r, POLLIN, 0}, {pr->efd, POLLIN, 0}};
-        const int n = poll(fds, 2, -1);
+        pollfd fd{rt.lifeline_r, POLLIN, 0};
+        const int n = poll(&fd, 1, -1);
         if (n < 0 && errno == EINTR) continue;
-        if (fds[0].revents) {
+        if (fd.revents) {
             kill(0, SIGKILL);  // the runner is gone: take the whole run down with it
             _exit(1);
         }
-        if (fds[1].revents) break;
     }
-    for (std::uint32_t i = 0; i < pr->count; ++i) {
-        std::uint8_t expected = 0;
-        if (pr->created[i].load() && pr->joined[i].compare_exchange_strong(expected, 1))
-            pthread_join(pr->handles[i], nullptr);
-    }
-    char buf[8192];
-    if (read_proc("/proc/self/status", buf, sizeof buf) > 0) {
-        ps.vmhwm_bytes = field_after(buf, "\nVmHWM") * 1024;
-        ps.vmrss_bytes = field_after(buf, "\nVmRSS") * 1024;
-        ps.stats_ok = 1;
-    }
-    ps.end_ns = mono_ns() - rt.ctl->t0;
-    _exit(0);
 }
 
 }  // namespace ostwin::native
