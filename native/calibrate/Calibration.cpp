@@ -14,6 +14,7 @@
 
 #include "native/HostLock.hpp"
 #include "native/calibrate/Probes.hpp"
+#include "native/calibrate/RunnerProbes.hpp"
 #include "native/calibrate/System.hpp"
 #include "sim/core/Error.hpp"
 
@@ -337,6 +338,66 @@ void channels(Runner& run, Calibration& c, int cpu) {
     }
 }
 
+/// Records runner-measured samples as a Measurement (so they appear in the report) and
+/// returns their spread.
+Spread record_samples(Calibration& c, const RunnerSamples& rs, std::ostream* progress) {
+    const Spread sp = spread_of(rs.ns);
+    c.measurements.push_back({rs.what, sp, 1, static_cast<std::int64_t>(rs.ns.size()), true, 0});
+    if (progress != nullptr) {
+        *progress << "calibrate [runner] " << rs.what << ": " << format_ns(sp.median) << " (p10 " << format_ns(sp.p10)
+                  << ", p90 " << format_ns(sp.p90) << "; " << rs.ns.size() << " samples)\n";
+        progress->flush();
+    }
+    return sp;
+}
+
+/// Switches, a forked child's start and a process's exit as a scenario meets them: small
+/// scenarios through the native runner (RunnerProbes.hpp). Needs root, as `ostwin native`
+/// does; without it the ping-pong figures above stay and fork.child_start keeps 0.
+void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, std::ostream* progress) {
+    if (::geteuid() != 0) {
+        not_measured(c, "fork.child_start", "the runner probes need root (SCHED_FIFO), as `ostwin native` does");
+        c.notes.push_back("context_switch.* from the channel ping-pong alone: the runner probes need root");
+        return;
+    }
+    // The probes above left this thread pinned; the runner confines a scenario to the
+    // first machine.cpus CPUs of those it may use, so give them all back first.
+    cpu_set_t all;
+    CPU_ZERO(&all);
+    for (int cpu : cpus) CPU_SET(cpu, &all);
+    if (::sched_setaffinity(0, sizeof all, &all) != 0) throw_errno("sched_setaffinity (runner probes)");
+    const int trips = quick ? 100 : 400, runs = quick ? 1 : 3;
+    const IpcCost& pipe = c.profile.ipc_of(ChannelKind::pipe);
+    // What the simulator charges a half round trip besides the switch: the send (with its
+    // copy and the wake-up of the blocked peer) and the receive (with its copy).
+    const double ops = static_cast<double>((pipe.send + pipe.recv + pipe.wake + pipe.copy(64) * 2).ns());
+    const std::string rest = " - (ipc.pipe.send + recv + wake + 2 x 64 x per_byte)";
+    try {
+        const Spread t = record_samples(c, runner_pingpong(false, trips, runs), progress);
+        set_key(c, "context_switch.thread", t.median / 2 - ops, shifted(t, 0.5, -ops),
+                "runner ping-pong (ostwin native, 2 threads on one CPU, 64-byte pipe messages): round trip / 2" + rest);
+        const Spread p = record_samples(c, runner_pingpong(true, trips, runs), progress);
+        set_key(c, "context_switch.process", p.median / 2 - ops, shifted(p, 0.5, -ops),
+                "runner ping-pong (ostwin native, 2 processes on one CPU, 64-byte pipe messages): round trip / 2" + rest);
+        const int n = cpus.size() > 1 ? 2 : 1;
+        const auto fj = runner_fork_join(quick ? 5 : 20, runs, n);
+        const Spread start = record_samples(c, fj[0], progress);
+        const double cs_p = static_cast<double>(c.profile.cs_process.ns());
+        set_key(c, "fork.child_start", start.median - cs_p, shifted(start, 1, -cs_p),
+                "runner fork (ostwin native): parent's fork end to the child's first op - context_switch.process");
+        const Spread exit = record_samples(c, fj[1], progress);
+        // The parent resumes on its own CPU (its address space still loaded) with 2 CPUs,
+        // after the child's on one.
+        const double cs_back = static_cast<double>((n > 1 ? c.profile.cs_thread : c.profile.cs_process).ns());
+        set_key(c, "exit.process", exit.median - cs_back, shifted(exit, 1, -cs_back),
+                std::string{"runner exit (ostwin native): child's last thread ended to the parent's join end - context_switch."} +
+                    (n > 1 ? "thread" : "process"));
+    } catch (const std::exception& e) {
+        not_measured(c, "fork.child_start", std::string{"the runner probes failed: "} + e.what());
+        c.notes.push_back(std::string{"runner probes failed ("} + e.what() + "): context_switch.* and exit.process from the probes above");
+    }
+}
+
 }  // namespace
 
 HostInfo detect_host() {
@@ -393,6 +454,7 @@ Calibration calibrate(const CalibrateOptions& options) {
     memory(run, c, options.quick);
     tick(c);
     channels(run, c, cpus.front());
+    through_runner(c, cpus, options.quick, options.progress);  // after channels: it subtracts ipc.pipe.*
     if (options.perf_check)
         c.perf = options.quick ? perf_cross_check(cpus.front(), 2'000, 1) : perf_cross_check(cpus.front(), 5'000, 3);
     else c.perf.message = "skipped (--no-perf)";

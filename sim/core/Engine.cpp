@@ -249,17 +249,20 @@ void Engine::start_process(std::uint32_t p) {
     process_started(p);
     const std::uint32_t first = inst_.first_thread(p);
     const std::uint32_t n = inst_.threads_of(p);
+    // A forked child's program starts fork.child_start after the fork (docs/cost-model.md).
+    const Time delay = pc.parent != kNone32 ? s_.costs.fork_child_start : Time{0};
     for (std::uint32_t i = 0; i < n; ++i) {
         const ThreadDecl& td = thread_decl(first + i);
         if (!td.start) continue;  // spawned later
         ++pc.live_threads;
         thread_created(first + i);
-        if (*td.start == Time{0}) {
+        const Time at = *td.start + delay;
+        if (at == Time{0}) {
             arrive(first + i);
         } else {
             // Still `new`, but its arrival is planned (a crash before it cancels it).
-            th_[first + i].arrival = now_ + *td.start;
-            q_.push(now_ + *td.start, EventKind::arrive, first + i, th_[first + i].gen);
+            th_[first + i].arrival = now_ + at;
+            q_.push(now_ + at, EventKind::arrive, first + i, th_[first + i].gen);
         }
     }
     process_threads_created(p);

@@ -47,6 +47,10 @@ struct CostProfile {
     /// memory.wp_fault: first write to a page that fork left write-protected after the
     /// other side is gone (the kernel reuses the page, no copy). 0: such a write is free.
     Time wp_fault;
+    /// fork.child_start: from fork's return in the parent until the child's declared
+    /// threads arrive (the child's first scheduling, its copy-on-write faults on what it
+    /// touches first, starting its program). 0: they arrive at once. docs/cost-model.md.
+    Time fork_child_start;
     std::array<IpcCost, kChannelKindCount> ipc{};
 
     [[nodiscard]] const IpcCost& ipc_of(ChannelKind k) const { return ipc[static_cast<std::size_t>(k)]; }

@@ -129,6 +129,12 @@ TEST_CASE("calibrate --quick measures plausible figures, round-trips its profile
         CHECK(value_of(c, "lock.uncontended") < 1'000);
         CHECK(value_of(c, "lock.wake") > 0);
         CHECK(value_of(c, "exit.process") > 0);  // a teardown and a wake-up: never free
+        if (geteuid() == 0) {
+            // Through the runner (docs/calibration.md): a forked child's program starts
+            // tens to hundreds of microseconds after the fork, never at once, never seconds.
+            CHECK(value_of(c, "fork.child_start") > 1'000);
+            CHECK(value_of(c, "fork.child_start") < 50'000'000);
+        }
         for (const char* kind : {"pipe", "socket", "mqueue", "shm", "queue"}) {
             INFO(kind);
             CHECK(value_of(c, std::string{"ipc."} + kind + ".send") > 0);

@@ -39,7 +39,7 @@ TEST_CASE("pipe: a pipe with capacity C holds at most C bytes, the sender blocks
 
 TEST_CASE("pipe: costs are CPU time of the side that pays") {
     Scenario s = scenario(Policy::fcfs, 2);
-    s.costs.ipc_of(ChannelKind::pipe) = {2_us, 3_us, 1000};  // 1ns per byte
+    s.costs.ipc_of(ChannelKind::pipe) = {2_us, 3_us, 1000, 0_us};  // 1ns per byte, no wake-up cost
     const DeclIndex ch = channel(s, "p", ChannelKind::pipe, 65536);
     process(s, "w", 0_ms, {send_op(ch, 1000)});
     process(s, "r", 1_ms, {recv_op(ch)});

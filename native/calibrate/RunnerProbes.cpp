@@ -1,0 +1,115 @@
+// Small scenarios run through the native runner, timed from their op records
+// (RunnerProbes.hpp). They need what `ostwin native` needs (root for SCHED_FIFO).
+#include "native/calibrate/RunnerProbes.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "native/NativeRunner.hpp"
+#include "sim/core/Error.hpp"
+#include "sim/scenario/Loader.hpp"
+
+namespace ostwin::calib {
+
+namespace {
+
+using nlohmann::json;
+
+/// Runs `yaml` natively with a trace in /tmp and returns its records (the header first);
+/// the trace file is removed.
+std::vector<json> run_traced(const std::string& yaml, const std::string& tag) {
+    const Scenario s = load_scenario_string(yaml, "<calibrate " + tag + ">");
+    const std::string path = "/tmp/ostwin-calibrate-" + std::to_string(::getpid()) + "-" + tag + ".jsonl";
+    native::Options o;
+    o.trace_path = path;
+    o.watchdog = Time{20'000'000'000};
+    o.sched_switch = false;  // only the op records are read
+    const native::Result r = native::run_scenario(s, o);
+    std::vector<json> out;
+    {
+        std::ifstream in(path);
+        for (std::string line; std::getline(in, line);) out.push_back(json::parse(line));
+    }
+    std::remove(path.c_str());
+    if (r.watchdog_fired || r.interrupted) throw EnvironmentError("calibrate: the runner's " + tag + " probe did not finish");
+    return out;
+}
+
+bool is_op(const json& e, std::int64_t tid, const char* op, const char* ph) {
+    return e.value("k", "") == "op" && e.value("tid", -1) == tid && e.value("op", "") == op && e.value("ph", "") == ph;
+}
+
+}  // namespace
+
+RunnerSamples runner_pingpong(bool processes, int round_trips, int runs) {
+    const std::string n = std::to_string(round_trips);
+    const std::string ping = "[repeat: {count: " + n + ", do: [send: {to: there, bytes: 64B}, recv: {from: back}]}]";
+    const std::string pong = "[repeat: {count: " + n + ", do: [recv: {from: there}, send: {to: back, bytes: 64B}]}]";
+    std::string yaml = "ostwin: 1\nname: calibrate-pingpong\nmachine: {cpus: 1}\nscheduler: {policy: fcfs}\nprocesses:\n";
+    if (processes)
+        yaml += "  - {name: ping, threads: [{name: main, program: " + ping + "}]}\n"
+                "  - {name: pong, threads: [{name: main, program: " + pong + "}]}\n";
+    else
+        yaml += "  - name: app\n    threads:\n      - {name: ping, program: " + ping + "}\n"
+                "      - {name: pong, program: " + pong + "}\n";
+    yaml += "channels:\n  - {name: there, kind: pipe}\n  - {name: back, kind: pipe}\n";
+    RunnerSamples s{std::string{"runner ping-pong round trip, 2 "} + (processes ? "processes" : "threads") +
+                        " on one CPU, 64-byte pipe messages (ostwin native)",
+                    {}};
+    for (int r = 0; r < runs; ++r) {
+        const auto recs = run_traced(yaml, processes ? "pingpong-p" : "pingpong-t");
+        std::int64_t last = -1;
+        bool first = true;
+        for (const json& e : recs) {
+            if (!is_op(e, 1, "send", "B")) continue;
+            const std::int64_t t = e.value("t", std::int64_t{0});
+            // The first round trip also starts the partner: left out.
+            if (last >= 0 && !first) s.ns.push_back(static_cast<double>(t - last));
+            if (last >= 0) first = false;
+            last = t;
+        }
+    }
+    if (s.ns.empty()) throw EnvironmentError("calibrate: the runner's ping-pong recorded no round trip");
+    return s;
+}
+
+std::vector<RunnerSamples> runner_fork_join(int forks, int runs, int cpus) {
+    const std::string n = std::to_string(forks);
+    const std::string yaml = "ostwin: 1\nname: calibrate-fork\nmachine: {cpus: " + std::to_string(cpus) +
+                             "}\nscheduler: {policy: fcfs}\nprocesses:\n"
+                             "  - {name: parent, threads: [{name: main, program: [repeat: {count: " + n +
+                             ", do: [fork: child, join: child]}]}]}\n"
+                             "  - {name: child, count: " + n + ", start: forked, threads: [{name: main, program: [compute: 20us]}]}\n";
+    std::vector<RunnerSamples> out{
+        {"runner fork: parent's fork end to the child's first op (" + std::to_string(cpus) + " CPUs, ostwin native)", {}},
+        {"runner exit: child's last thread ended to the parent's join end (" + std::to_string(cpus) + " CPUs, ostwin native)", {}}};
+    for (int r = 0; r < runs; ++r) {
+        const auto recs = run_traced(yaml, "fork");
+        std::int64_t fork_end = -1, child_exit = -1;
+        bool child_started = true;
+        for (const json& e : recs) {
+            const std::int64_t t = e.value("t", std::int64_t{-1});
+            if (is_op(e, 1, "fork", "E")) {
+                fork_end = t;
+                child_started = false;
+            } else if (!child_started && e.value("k", "") == "op" && e.value("tid", 1) != 1 && e.value("ph", "") == "B") {
+                out[0].ns.push_back(static_cast<double>(t - fork_end));
+                child_started = true;
+            } else if (e.value("k", "") == "proc" && e.value("s", "") == "exit" && e.value("pid", 1) != 1) {
+                child_exit = t;
+            } else if (is_op(e, 1, "join", "E") && child_exit >= 0) {
+                out[1].ns.push_back(static_cast<double>(t - child_exit));
+                child_exit = -1;
+            }
+        }
+    }
+    if (out[0].ns.empty() || out[1].ns.empty()) throw EnvironmentError("calibrate: the runner's fork probe recorded no fork and join");
+    return out;
+}
+
+}  // namespace ostwin::calib

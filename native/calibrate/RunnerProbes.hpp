@@ -1,0 +1,29 @@
+#pragma once
+/// Costs measured as a scenario meets them: small scenarios run through the native runner
+/// itself (`native::run_scenario`, the same op interpreter, recording, processes and
+/// threads as `ostwin native`), timed from their own op records. docs/calibration.md,
+/// "Through the runner".
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ostwin::calib {
+
+/// Samples (ns) from one kind of runner-measured interval, with what it was.
+struct RunnerSamples {
+    std::string what;
+    std::vector<double> ns;
+};
+
+/// A token ping-pong of `round_trips` 64-byte messages over two pipe channels between two
+/// threads of one process (`processes` false) or two processes, fcfs on one CPU, run
+/// `runs` times. Samples: one round trip each (the pinging thread's send to its next
+/// send). Throws EnvironmentError when the runner cannot run (not root, ...).
+RunnerSamples runner_pingpong(bool processes, int round_trips, int runs);
+
+/// A parent that forks a child and joins it, `forks` times per run (fcfs, on 2 CPUs when
+/// the host has them). Samples: [0] the parent's fork end to the child's first op begin,
+/// [1] the child's last thread ending to the parent's join end.
+std::vector<RunnerSamples> runner_fork_join(int forks, int runs, int cpus);
+
+}  // namespace ostwin::calib
