@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <poll.h>
 #include <sys/prctl.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -440,6 +442,79 @@ std::string describe_op(const Runtime& rt, const Op* o, std::uint32_t pi) {
     return s;
 }
 
+/// While the scenario runs, the runner's watch loop runs at the runner's own (normal)
+/// priority, so that its wake-ups (a process ended, a memory sample, the 10 ms round)
+/// never preempt a scenario thread: at RT 99 each one did, and moved it to the other CPU
+/// (docs/native.md, "The runner's own work"). The sentinel keeps the safety: it sleeps
+/// at RT 99 in sigtimedwait until a stop signal (SIGINT, SIGTERM, SIGHUP) arrives or the
+/// watchdog's deadline passes, then raises the watch loop back to RT 99 and wakes it, so a
+/// scenario that keeps every CPU busy at RT priority is still stopped on time. It waits
+/// in sigtimedwait rather than polling the signalfd: every child's exit queues a (blocked)
+/// SIGCHLD, which wakes a signalfd's pollers each time.
+class Sentinel {
+public:
+    Sentinel(std::int64_t deadline_abs, bool realtime)
+        : wake_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)), main_(pthread_self()) {
+        if (wake_ < 0) throw EnvironmentError(std::string{"eventfd: "} + std::strerror(errno));
+        // Created with every signal blocked; SIGUSR1 (sent by the destructor) ends it.
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, &old);
+        thread_ = std::thread([this, deadline_abs, realtime] { run(deadline_abs, realtime); });
+        pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    }
+    ~Sentinel() {
+        done_.store(true);
+        pthread_kill(thread_.native_handle(), SIGUSR1);
+        thread_.join();
+        ::close(wake_);
+    }
+    Sentinel(const Sentinel&) = delete;
+    Sentinel& operator=(const Sentinel&) = delete;
+    /// Readable once the sentinel has fired (the watch loop polls it).
+    [[nodiscard]] int wake_fd() const { return wake_; }
+    /// The stop signal it took, 0 when none.
+    [[nodiscard]] int signal() const { return signal_.load(); }
+
+private:
+    void run(std::int64_t deadline_abs, bool realtime) {
+        if (realtime) {
+            sched_param sp{};
+            sp.sched_priority = kRunnerPriority;
+            pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+        }
+        sigset_t wait;
+        sigemptyset(&wait);
+        for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGUSR1}) sigaddset(&wait, sig);
+        for (;;) {
+            if (done_.load()) return;
+            const std::int64_t left = deadline_abs - mono_ns();
+            if (left <= 0) break;
+            const timespec ts{static_cast<time_t>(left / 1'000'000'000), static_cast<long>(left % 1'000'000'000)};
+            const int sig = sigtimedwait(&wait, nullptr, &ts);
+            if (sig == SIGUSR1 || done_.load()) return;  // the run is over
+            if (sig > 0) {
+                signal_.store(sig);
+                break;
+            }
+            // EAGAIN (the deadline) or EINTR: the loop rechecks both.
+        }
+        if (realtime) {
+            sched_param sp{};
+            sp.sched_priority = kRunnerPriority;
+            pthread_setschedparam(main_, SCHED_FIFO, &sp);
+        }
+        const std::uint64_t one = 1;
+        [[maybe_unused]] const ssize_t w = ::write(wake_, &one, sizeof one);
+    }
+
+    int wake_ = -1;
+    pthread_t main_;
+    std::atomic<bool> done_{false};
+    std::atomic<int> signal_{0};
+    std::thread thread_;
+};
+
 }  // namespace
 
 Result run_scenario(const Scenario& s, const Options& o) {
@@ -665,20 +740,30 @@ Result run_scenario(const Scenario& s, const Options& o) {
     // ---- create every process and thread, parked --------------------------------------
     bool interrupted = false;
     int stop_signal = 0;
+    const Sentinel* sentinel_seen = nullptr;  // the sentinel while the scenario runs
     auto check_stop_signal = [&] {
         signalfd_siginfo si{};
         while (::read(guard.sigfd, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
             interrupted = true;
             stop_signal = static_cast<int>(si.ssi_signo);
         }
+        if (sentinel_seen != nullptr && sentinel_seen->signal() != 0) {
+            interrupted = true;
+            stop_signal = sentinel_seen->signal();
+        }
     };
     // A process has ended when its pidfd is readable; it stays a zombie (not reaped) until
     // the run is over, see RunGuard::kill_all.
+    int sentinel_fd = -1;  // set while the scenario runs (Sentinel)
     auto watch_processes = [&](int timeout_ms) {
         std::vector<pollfd> fds;
         std::vector<std::uint32_t> who;
         fds.push_back({guard.sigfd, POLLIN, 0});
         who.push_back(UINT32_MAX);
+        if (sentinel_fd >= 0) {
+            fds.push_back({sentinel_fd, POLLIN, 0});
+            who.push_back(UINT32_MAX);
+        }
         for (std::uint32_t p = 0; p < P; ++p) {
             if (rt.procs[p].state.load() == static_cast<std::uint32_t>(ProcState::ended)) continue;
             const pid_t pid = rt.procs[p].os_pid.load();
@@ -736,6 +821,11 @@ Result run_scenario(const Scenario& s, const Options& o) {
     // Under rr, Linux ends SCHED_RR slices on scheduler ticks, and the simulator's tick
     // grid starts at time zero (sched.tick, docs/engine.md): start time zero on a tick,
     // so that both grids have the same phase (docs/native.md, "Time zero").
+    // The sentinel (below) starts now, before time zero, so that its start-up at RT 99
+    // never takes a scenario thread's CPU. Its deadline is the watchdog's from now plus
+    // the longest tick wait: never before the watch loop's own, at most 10 ms after it.
+    std::optional<Sentinel> sentinel;
+    if (guard.sched_set) sentinel.emplace(mono_ns() + o.watchdog.ns() + 10'000'000, true);
     if (s.scheduler.policy == Policy::rr) rt_during["t0_after_tick_ns"] = wait_for_tick();
     rt.ctl->t0 = mono_ns();
     rt.ctl->release.store(1);
@@ -744,6 +834,12 @@ Result run_scenario(const Scenario& s, const Options& o) {
     // ---- watch -------------------------------------------------------------------------
     const std::int64_t deadline = rt.ctl->t0 + o.watchdog.ns();
     bool watchdog = false;
+    // Watch at the runner's own priority; the sentinel raises it again when needed.
+    if (sentinel) {
+        pthread_setschedparam(pthread_self(), guard.old_policy, &guard.old_param);
+        sentinel_fd = sentinel->wake_fd();
+        sentinel_seen = &*sentinel;
+    }
     std::vector<std::uint32_t> eof_pending;  // channels whose end marker did not fit yet
     std::vector<std::uint8_t> eof_handled(P, 0);
     auto all_ended = [&] {
@@ -783,6 +879,10 @@ Result run_scenario(const Scenario& s, const Options& o) {
         watch_processes(static_cast<int>(std::max<std::int64_t>(1, wait_ns / 1'000'000)));
     }
     const std::int64_t end_abs = mono_ns();
+    sentinel_fd = -1;
+    if (sentinel && sentinel->signal() != 0) check_stop_signal();  // taken after the last round
+    sentinel_seen = nullptr;
+    sentinel.reset();
     if (watchdog || interrupted) {
         for (std::uint32_t t = 0; t < T; ++t) {
             const ThreadSlot& sl = rt.threads[t];

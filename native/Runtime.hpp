@@ -36,6 +36,8 @@ struct ChannelRt {
 /// thread so a busy SCHED_FIFO scenario can never starve them.
 inline constexpr int kRunnerPriority = 99;
 inline constexpr int kControllerPriority = 98;
+/// A process controller once its threads exist: below every scenario thread (docs/native.md).
+inline constexpr int kControllerIdlePriority = 1;
 inline constexpr int kMaxScenarioPriority = 97;
 
 struct Runtime {

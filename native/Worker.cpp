@@ -717,9 +717,12 @@ void map_process_regions(ProcRt& pr, const ProcRt* inherit) {
     ps.state.store(static_cast<std::uint32_t>(ProcState::running));
     if (!forked) ps.start_ns = rt.inst->process_decl(pi).start->ns();
 
+    // A forked child's controller creates its threads during the run, ahead of them (RT
+    // 98); a top-level one before time zero, when priority does not matter, so it drops
+    // below the scenario at once (otherwise it could still be running at 98 at time zero).
     if (rt.privileged) {
         sched_param sp{};
-        sp.sched_priority = kControllerPriority;
+        sp.sched_priority = forked ? kControllerPriority : kControllerIdlePriority;
         sched_setscheduler(0, SCHED_FIFO, &sp);
     }
 
@@ -760,6 +763,14 @@ void map_process_regions(ProcRt& pr, const ProcRt* inherit) {
     signal_process_done(*pr);
 
     // Wait for the runner to vanish (lifeline EOF); the last thread ends the process.
+    // Below every scenario thread from now on: the process's exit wakes this thread too
+    // (every thread runs its own exit), and at RT 98 it preempted a scenario thread on
+    // another CPU to do so; at RT 1 it waits for a free CPU (docs/native.md).
+    if (rt.privileged && forked) {
+        sched_param sp{};
+        sp.sched_priority = kControllerIdlePriority;
+        sched_setscheduler(0, SCHED_FIFO, &sp);
+    }
     for (;;) {
         pollfd fd{rt.lifeline_r, POLLIN, 0};
         const int n = poll(&fd, 1, -1);

@@ -276,3 +276,34 @@ TEST_CASE("rr: time zero falls on a scheduler tick, so slices end on the simulat
         CHECK(std::llabs(b - sim_b) < tick / 4);
     }
 }
+
+TEST_CASE("the runner's own work does not preempt scenario threads: a process exit switches nothing else", "[native]") {
+    // Three compute-only processes on two CPUs: short and mid start, long takes short's CPU
+    // when it ends. The simulator counts 3 switches and no migration. The runner used to
+    // add 3-4 switches and 2 migrations: its watch loop (RT 99) and the exiting process's
+    // controller (RT 98) woke at every process exit and preempted whoever ran on their CPU
+    // (docs/native.md, "The runner's own work"). One stray switch is allowed for the host.
+    const Scenario s = load_scenario_string(R"(
+ostwin: 1
+name: exit-no-preempt
+machine: {cpus: 2}
+scheduler: {policy: fcfs}
+processes:
+  - {name: short, threads: [{name: main, program: [compute: 2ms]}]}
+  - {name: mid, threads: [{name: main, program: [compute: 4ms]}]}
+  - {name: long, threads: [{name: main, program: [compute: 8ms]}]}
+)",
+                                            "<test>");
+    for (int run = 0; run < 3; ++run) {
+        const native::Result r = native::run_scenario(s, opts());
+        if (r.header["native"]["sources"].value("sched_switch", false) != true) {
+            WARN("no sched_switch view here: skipped");
+            return;
+        }
+        const auto& cs = r.summary.context_switches;
+        INFO("run " << run << ": thread " << cs.thread << " process " << cs.process << " migrations " << cs.migrations);
+        CHECK(cs.thread + cs.process >= 3);
+        CHECK(cs.thread + cs.process <= 4);
+        CHECK(cs.migrations <= 1);
+    }
+}
