@@ -84,6 +84,12 @@ Engine::Engine(const Scenario& s, const EngineOptions& o)
     idle_count_ = s.cpus;
     for (std::uint32_t c = 0; c < s.cpus; ++c) idle_words_[c / 64] |= std::uint64_t{1} << (c % 64);
     sched_ = make_scheduler(s.scheduler, *this);
+    if (s.scheduler.policy == Policy::rr && s.costs.sched_tick > Time{0}) {
+        const Time q = sched_->slice(0);
+        const std::int64_t tick = s.costs.sched_tick.ns();
+        rr_full_ticks_ = static_cast<std::uint32_t>(std::max<std::int64_t>(1, (q.ns() + tick - 1) / tick));
+        rr_ticks_.assign(inst_.thread_count(), rr_full_ticks_);
+    }
     if (!opt_.trace_path.empty()) {
         tw_ = std::make_unique<TraceWriter>(opt_.trace_path);
         // Streamed, no JSON tree; --seed overrides the scenario's seed.
@@ -409,6 +415,7 @@ void Engine::stop_running(std::uint32_t c) {
     Cpu& k = cpu_[c];
     settle(c);
     const ThreadIdx t = k.thread;
+    keep_rr_ticks(t, k);
     sched_->stopped(t, c);
     k.prev = t;
     k.freed_at = now_;
@@ -463,9 +470,22 @@ Time Engine::slice_from_now(ThreadIdx t) const {
     if (q == Time::max() || tick <= Time{0} || (p != Policy::rr && p != Policy::mlfq)) return q;
     // Linux counts an RR slice in scheduler ticks (sched.tick, docs/engine.md): the quantum
     // becomes whole ticks, and the slice ends on the n-th tick of the grid from time 0
-    // after now, so a slice that starts between ticks is cut short.
-    const std::int64_t n = std::max<std::int64_t>(1, (q.ns() + tick.ns() - 1) / tick.ns());
+    // after now, so a slice that starts between ticks is cut short. Under rr, n is what
+    // the thread's slice has left (kept across blocking, as Linux keeps rt.time_slice).
+    const std::int64_t n = !rr_ticks_.empty() ? std::int64_t{rr_ticks_[t]}
+                                              : std::max<std::int64_t>(1, (q.ns() + tick.ns() - 1) / tick.ns());
     return Time{(now_.ns() / tick.ns() + n) * tick.ns()} - now_;
+}
+
+void Engine::keep_rr_ticks(ThreadIdx t, const Cpu& k) {
+    if (rr_ticks_.empty() || k.slice_left == Time::max()) return;
+    // The slice was to end on the tick at `end`; the ticks from now to it, now's included
+    // (a thread that stops at a tick stops before the tick is taken: cpu_done comes
+    // first), are what it has left.
+    const std::int64_t tick = s_.costs.sched_tick.ns();
+    const std::int64_t end = (k.seg_start + k.slice_left).ns();
+    const std::int64_t left = end / tick - (now_.ns() + tick - 1) / tick + 1;
+    rr_ticks_[t] = static_cast<std::uint32_t>(std::clamp<std::int64_t>(left, 1, rr_full_ticks_));
 }
 
 void Engine::on_quantum(std::uint32_t c) {
@@ -477,6 +497,7 @@ void Engine::on_quantum(std::uint32_t c) {
         return;
     }
     const std::string_view why = tw_ ? sched_->slice_reason(t) : std::string_view{};
+    if (!rr_ticks_.empty()) rr_ticks_[t] = rr_full_ticks_;  // Linux refills rt.time_slice
     sched_->stopped(t, c);
     sched_->slice_expired(t);
     sched_->add(t, ReadyReason::quantum, now_);

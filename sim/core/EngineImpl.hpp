@@ -154,6 +154,12 @@ private:
     bool dispatch_pending_ = false;
     std::vector<ThreadIdx> newcomers_;
     ThreadIdx rotating_ = 0;  ///< on_cpu_rotating's thread whose slice ended
+    /// rr with sched.tick > 0 only (else empty): each thread's slice ticks left, kept
+    /// across blocking as Linux keeps rt.time_slice (docs/engine.md "Time slices").
+    std::vector<std::uint32_t> rr_ticks_;
+    std::uint32_t rr_full_ticks_ = 0;  ///< the quantum in whole ticks
+    /// t stops running on CPU c now (after settle): keep the ticks its slice has left.
+    void keep_rr_ticks(ThreadIdx t, const Cpu& k);
     SwitchTotals totals_;
     std::unique_ptr<ModelState> model_;
 };
