@@ -56,6 +56,7 @@ Engine::Engine(const Scenario& s, const EngineOptions& o)
                                         "thread `" + t.name + "` has an affinity that names no CPU of this machine (cpus: " +
                                             std::to_string(s.cpus) + ")");
             }
+            any_affinity_ = any_affinity_ || !mask.empty();
             affinity_.push_back(std::move(mask));
         }
     }
@@ -134,15 +135,15 @@ RunResult Engine::run() {
     StopReason stop = StopReason::finished;
     std::uint64_t next_progress = 1 << 16;
     for (;;) {
+        const Event* top = q_.empty() ? nullptr : &q_.top();
         // The dispatch pass is the last thing of an instant: it runs once no event of
         // this instant is left, so a policy sees every thread that became ready at it.
-        if (dispatch_pending_ && (q_.empty() || q_.top().t > now_)) {
+        if (dispatch_pending_ && (top == nullptr || top->t > now_)) {
             dispatch_pass();
             continue;
         }
-        if (q_.empty()) break;
-        const Event& top = q_.top();
-        if (opt_.until && top.t > *opt_.until) {
+        if (top == nullptr) break;
+        if (opt_.until && top->t > *opt_.until) {
             stop = StopReason::until;
             now_ = *opt_.until;
             break;
@@ -151,12 +152,44 @@ RunResult Engine::run() {
             stop = StopReason::max_events;
             break;
         }
-        const Event e = q_.pop();
-        if (stale(e)) continue;
-        assert(e.t >= now_ && "time never goes backwards");
-        now_ = e.t;
-        ++events_;
-        handle(e);
+        const Event e = q_.pop(*top);
+        // One switch on the kind: a stale event (its target's generation moved on) is
+        // dropped uncounted, any other becomes the current instant and is handled.
+        switch (e.kind()) {
+            case EventKind::cpu_done:
+                if (e.gen != cpu_[e.target].gen) continue;
+                begin_event(e);
+                on_cpu_done(e.target);
+                break;
+            case EventKind::wake:
+                if (e.gen != th_[e.target].gen) continue;
+                begin_event(e);
+                on_wake(e.target);
+                break;
+            case EventKind::arrive:
+                if (e.gen != th_[e.target].gen) continue;
+                begin_event(e);
+                arrive(e.target);
+                break;
+            case EventKind::proc_start:
+                begin_event(e);
+                start_process(e.target);
+                break;
+            case EventKind::boost:
+                begin_event(e);
+                on_boost();
+                break;
+            case EventKind::quantum:
+                if (e.gen != cpu_[e.target].gen) continue;
+                begin_event(e);
+                on_quantum(e.target);
+                break;
+            case EventKind::switch_done:
+                if (e.gen != cpu_[e.target].gen) continue;
+                begin_event(e);
+                on_switch_done(e.target);
+                break;
+        }
         if (events_ >= next_progress) {
             next_progress += 1 << 16;
             if (opt_.progress) opt_.progress(now_, events_);
@@ -166,67 +199,16 @@ RunResult Engine::run() {
     return finish(stop);
 }
 
-bool Engine::stale(const Event& e) const {
-    switch (e.kind()) {
-        case EventKind::cpu_done:
-        case EventKind::quantum:
-        case EventKind::switch_done: return e.gen != cpu_[e.target].gen;
-        case EventKind::wake:
-        case EventKind::arrive: return e.gen != th_[e.target].gen;
-        default: return false;
-    }
-}
-
-void Engine::handle(const Event& e) {
-    switch (e.kind()) {
-        case EventKind::cpu_done: on_cpu_done(e.target); break;
-        case EventKind::wake: on_wake(e.target); break;
-        case EventKind::arrive: arrive(e.target); break;
-        case EventKind::proc_start: start_process(e.target); break;
-        case EventKind::boost: on_boost(); break;
-        case EventKind::quantum: on_quantum(e.target); break;
-        case EventKind::switch_done: on_switch_done(e.target); break;
-    }
-}
-
 void Engine::request_dispatch() { dispatch_pending_ = true; }
 
 // ---------------------------------------------------------------------------------------
 // Thread states and accounting
 
-void Engine::set_state(ThreadIdx t, ThreadState s, std::string_view why, std::string_view on) {
-    Tcb& th = th_[t];
-    const Time spent = now_ - th.since;
-    switch (th.state) {
-        case ThreadState::ready: th.ready_time += spent; break;
-        case ThreadState::io: th.io_time += spent; th.blocked_time += spent; break;
-        case ThreadState::blocked:
-        case ThreadState::sleeping: th.blocked_time += spent; break;
-        default: break;  // running time is counted as CPU time by settle()
-    }
-    th.state = s;
-    th.since = now_;
-    if (tw_ && s != ThreadState::running) {
-        auto& r = tw_->record(now_, "state").field("tid", t + 1).field("s", to_string(s));
-        if (!why.empty()) r.field("why", why);
-        if (!on.empty()) r.field("on", on);
-        r.end();
-    }
-}
-
-void Engine::settle(std::uint32_t c) {
-    Cpu& k = cpu_[c];
-    if (k.mode != Cpu::Mode::running) return;
-    const Time ran = now_ - k.seg_start;
-    if (ran <= Time{0}) return;
-    Tcb& th = th_[k.thread];
-    th.work -= ran;
-    if (k.slice_left != Time::max()) k.slice_left -= ran;
-    th.cpu_time += ran;
-    if (th.sys) th.sys_time += ran;
-    k.busy += ran;
-    sched_->charge(k.thread, ran);
-    k.seg_start = now_;
+void Engine::trace_state(ThreadIdx t, ThreadState s, std::string_view why, std::string_view on) {
+    auto& r = tw_->record(now_, "state").field("tid", t + 1).field("s", to_string(s));
+    if (!why.empty()) r.field("why", why);
+    if (!on.empty()) r.field("on", on);
+    r.end();
 }
 
 void Engine::make_ready(ThreadIdx t, ReadyReason reason, std::string_view why) {
@@ -279,6 +261,7 @@ void Engine::start_process(std::uint32_t p) {
 // Dispatch, switches, preemption
 
 bool Engine::allowed(ThreadIdx t, std::uint32_t c) const {
+    if (!any_affinity_) return true;
     const auto& mask = affinity_[th_[t].program];
     return mask.empty() || ((mask[c / 64] >> (c % 64)) & 1) != 0;
 }
@@ -291,20 +274,16 @@ bool Engine::allowed_on_idle(ThreadIdx t) const {
     return false;
 }
 
-void Engine::set_idle_bit(std::uint32_t c, bool idle) {
-    const std::uint64_t bit = std::uint64_t{1} << (c % 64);
-    if (idle) { idle_words_[c / 64] |= bit; ++idle_count_; }
-    else { idle_words_[c / 64] &= ~bit; --idle_count_; }
-}
-
 void Engine::dispatch_pass() {
     dispatch_pending_ = false;
     // 1. Idle CPUs take the best ready threads. The thread chooses the CPU: the one it
     //    last ran on if idle, else the lowest-numbered idle CPU it may use.
     while (idle_count_ > 0 && !sched_->empty()) {
-        const Eligible ok{this, [](const void* e, ThreadIdx t) {
-                              return static_cast<const Engine*>(e)->allowed_on_idle(t);
-                          }};
+        // Without any affinity every thread may use an idle CPU: no predicate to call.
+        const Eligible ok = !any_affinity_ ? Eligible{}
+                                           : Eligible{this, [](const void* e, ThreadIdx t) {
+                                                 return static_cast<const Engine*>(e)->allowed_on_idle(t);
+                                             }};
         const ThreadIdx t = sched_->best(ok);
         if (t == kNoThread) break;
         ++decisions_;
@@ -545,6 +524,7 @@ Eligible Engine::on_cpu_rotating(std::uint32_t c, ThreadIdx self_thread) {
 
 Eligible Engine::on_cpu(std::uint32_t c) {
     eligible_cpu_ = c;
+    if (!any_affinity_) return Eligible{};  // every thread may run anywhere
     return Eligible{this, [](const void* e, ThreadIdx t) {
                         const auto* self = static_cast<const Engine*>(e);
                         return self->allowed(t, self->eligible_cpu_);
@@ -895,6 +875,13 @@ RunResult Engine::finish(StopReason stop) {
     sm.threads.reserve(th_.size());
     ThreadIdSequence ids(s_);  // inst_.thread_id(t) for t = 0, 1, ... without a search each
     for (ThreadIdx t = 0; t < th_.size(); ++t) {
+        // The rows of the next block of 4096 threads get their pages in one call (the
+        // kernel fills them for a fraction of a page fault each), a block at a time so
+        // that the peak stays the larger array, not both (docs/performance.md, fifth pass).
+        if (t % kSummaryBlock == 0) {
+            const ThreadIdx last = std::min<ThreadIdx>(t + kSummaryBlock, static_cast<ThreadIdx>(th_.size()));
+            prefault_for_write(sm.threads.data() + t, sm.threads.data() + last);
+        }
         const Tcb& th = th_[t];
         ThreadSummary& ts = sm.threads.emplace_back();  // filled in place, not moved in
         ts.id = ids.next();
@@ -917,8 +904,8 @@ RunResult Engine::finish(StopReason stop) {
         ts.end_state = to_string(th.state);
         if (th.state == ThreadState::created && th.arrival < Time{0}) ts.end_state = "never started";
         // Give summarized Tcbs back as the rows grow: peak memory is the larger of the two
-        // arrays, not their sum (sm.threads is reserved, so its pages fill in as written).
-        if ((t + 1) % 4096 == 0) th_.release_prefix(t + 1);
+        // arrays, not their sum (sm.threads is reserved; its pages come a block at a time).
+        if ((t + 1) % kSummaryBlock == 0) th_.release_prefix(t + 1);
     }
     th_.release_prefix(th_.size());  // nothing below reads a Tcb
     for (std::uint32_t c = 0; c < cpu_.size(); ++c) {

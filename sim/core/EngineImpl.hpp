@@ -1,6 +1,7 @@
 #pragma once
 // The engine's internals, shared by Engine.cpp (loop, scheduling, accounting) and
 // EngineModel.cpp (the OS model: IPC, locks, memory, processes). Not a public header.
+#include <cassert>
 #include <map>
 #include <memory>
 #include <optional>
@@ -43,13 +44,19 @@ public:
 
 private:
     // loop
-    bool stale(const Event& e) const;
-    void handle(const Event& e);
+    /// A popped event that is not stale becomes the current instant and is counted.
+    void begin_event(const Event& e) {
+        assert(e.t >= now_ && "time never goes backwards");
+        now_ = e.t;
+        ++events_;
+    }
     void request_dispatch();
     RunResult finish(StopReason stop);
 
-    // states and accounting
+    // states and accounting (set_state, settle and set_idle_bit run several times per
+    // event: defined inline below, the trace record out of line)
     void set_state(ThreadIdx t, ThreadState s, std::string_view why, std::string_view on = {});
+    void trace_state(ThreadIdx t, ThreadState s, std::string_view why, std::string_view on);
     void settle(std::uint32_t cpu);
     void make_ready(ThreadIdx t, ReadyReason reason, std::string_view why);
     void arrive(ThreadIdx t);
@@ -138,7 +145,9 @@ private:
     std::vector<std::uint32_t> prog_base_;
     std::vector<const ThreadDecl*> decl_of_program_;  ///< the declaration each program came from
     std::vector<std::vector<std::uint64_t>> affinity_;
+    bool any_affinity_ = false;  ///< some declaration has an affinity (else no CPU check is needed)
     ReleasableArray<Tcb> th_;  ///< released block by block as finish() summarizes it
+    static constexpr ThreadIdx kSummaryBlock = 4096;  ///< finish(): threads per block
     std::vector<Pcb> pr_;
     std::vector<Cpu> cpu_;
     std::vector<std::uint64_t> idle_words_;
@@ -163,5 +172,41 @@ private:
     SwitchTotals totals_;
     std::unique_ptr<ModelState> model_;
 };
+
+[[gnu::always_inline]] inline void Engine::set_state(ThreadIdx t, ThreadState s, std::string_view why, std::string_view on) {
+    Tcb& th = th_[t];
+    const Time spent = now_ - th.since;
+    switch (th.state) {
+        case ThreadState::ready: th.ready_time += spent; break;
+        case ThreadState::io: th.io_time += spent; th.blocked_time += spent; break;
+        case ThreadState::blocked:
+        case ThreadState::sleeping: th.blocked_time += spent; break;
+        default: break;  // running time is counted as CPU time by settle()
+    }
+    th.state = s;
+    th.since = now_;
+    if (tw_ && s != ThreadState::running) trace_state(t, s, why, on);
+}
+
+[[gnu::always_inline]] inline void Engine::settle(std::uint32_t c) {
+    Cpu& k = cpu_[c];
+    if (k.mode != Cpu::Mode::running) return;
+    const Time ran = now_ - k.seg_start;
+    if (ran <= Time{0}) return;
+    Tcb& th = th_[k.thread];
+    th.work -= ran;
+    if (k.slice_left != Time::max()) k.slice_left -= ran;
+    th.cpu_time += ran;
+    if (th.sys) th.sys_time += ran;
+    k.busy += ran;
+    sched_->charge(k.thread, ran);
+    k.seg_start = now_;
+}
+
+[[gnu::always_inline]] inline void Engine::set_idle_bit(std::uint32_t c, bool idle) {
+    const std::uint64_t bit = std::uint64_t{1} << (c % 64);
+    if (idle) { idle_words_[c / 64] |= bit; ++idle_count_; }
+    else { idle_words_[c / 64] &= ~bit; --idle_count_; }
+}
 
 }  // namespace ostwin

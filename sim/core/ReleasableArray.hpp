@@ -10,10 +10,27 @@
 
 #include <cassert>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <new>
 
 namespace ostwin {
+
+/// Asks the kernel to map the pages of [begin, end) writable now, in one call, instead of
+/// one page fault per page as they are first written (Linux 5.14+ MADV_POPULATE_WRITE;
+/// elsewhere, or if it fails, nothing happens and the pages fault in as usual). The range
+/// is widened to whole pages: the caller must own the pages around it (a heap block).
+inline void prefault_for_write(const void* begin, const void* end) {
+#ifdef MADV_POPULATE_WRITE
+    static const std::uintptr_t page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
+    const std::uintptr_t b = reinterpret_cast<std::uintptr_t>(begin) / page * page;
+    const std::uintptr_t e = (reinterpret_cast<std::uintptr_t>(end) + page - 1) / page * page;
+    if (e > b) (void)madvise(reinterpret_cast<void*>(b), e - b, MADV_POPULATE_WRITE);
+#else
+    (void)begin;
+    (void)end;
+#endif
+}
 
 template <typename T>
 class ReleasableArray {

@@ -69,3 +69,35 @@ TEST_CASE("event queue pops in (time, priority, sequence) order with same-instan
     // The case the lane exists for was exercised.
     CHECK(lane_pushes > 1000);
 }
+
+TEST_CASE("event queue: peak counts the heap and the lane, and the queue works on after shrink", "[core]") {
+    EventQueue q;
+    q.reserve(3);
+    // Three pending in the heap, then two switch_done at the time of the last pop (the lane).
+    q.push(Time{10}, EventKind::quantum, 1);
+    q.push(Time{10}, EventKind::cpu_done, 2);
+    q.push(Time{20}, EventKind::wake, 3);
+    CHECK(q.peak_size() == 3);
+    REQUIRE(q.pop().target == 2);  // t=10, priority 0
+    q.push(Time{10}, EventKind::switch_done, 4);
+    q.push(Time{10}, EventKind::switch_done, 5);
+    CHECK(q.size() == 4);
+    CHECK(q.peak_size() == 4);
+    CHECK(q.pop().target == 1);  // quantum (priority 3) before the lane's switch_done (4)
+    CHECK(q.pop().target == 4);
+    q.shrink();  // keeps what is pending
+    CHECK(q.size() == 2);
+    CHECK(q.pop().target == 5);
+    CHECK(q.pop().target == 3);
+    CHECK(q.empty());
+    q.shrink();  // nothing pending: the memory goes back
+    for (std::uint32_t i = 0; i < 1000; ++i) q.push(Time{2000 - static_cast<std::int64_t>(i)}, EventKind::wake, i);  // never before the last pop (20)
+    CHECK(q.peak_size() == 1000);
+    std::int64_t prev = 0;
+    for (std::uint32_t i = 0; i < 1000; ++i) {
+        const Event e = q.pop();
+        REQUIRE(e.t.ns() > prev);
+        prev = e.t.ns();
+    }
+    CHECK(q.empty());
+}

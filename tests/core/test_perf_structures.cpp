@@ -127,6 +127,22 @@ TEST_CASE("ReleasableArray destroys a released prefix once and keeps the rest") 
     CHECK(live_counted == 0);
 }
 
+TEST_CASE("prefault_for_write maps pages without changing what they hold") {
+    // A heap block large enough to be its own mapping, partly written, partly untouched.
+    std::vector<std::uint64_t> v;
+    v.reserve(300000);
+    for (std::uint64_t i = 0; i < 1000; ++i) v.push_back(i * 2654435761u);
+    // Unaligned ends inside the block: the pages around them are the block's own.
+    prefault_for_write(v.data() + 3, v.data() + 250001);
+    REQUIRE(v.size() == 1000);
+    for (std::uint64_t i = 0; i < 1000; ++i) REQUIRE(v[i] == i * 2654435761u);
+    for (std::uint64_t i = 1000; i < 300000; ++i) v.push_back(i);
+    CHECK(v[299999] == 299999);
+    CHECK(v[999] == std::uint64_t{999} * 2654435761u);
+    prefault_for_write(v.data(), v.data());  // an empty range is nothing
+    CHECK(v[0] == 0);
+}
+
 TEST_CASE("Anonymous stacks count as resident private frames until a fork or touch names them") {
     MemorySystem m(4096);
     const AsId as = m.create(MemorySpec{});
