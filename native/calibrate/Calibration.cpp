@@ -223,6 +223,23 @@ void creation(Runner& run, Calibration& c, bool quick) {
     set_key(c, "fork.per_page", slope, slope_spread(slope, fit_line(pages, p10).slope, fit_line(pages, p90).slope),
             "slope of fork() time over extra resident anonymous pages (" + format_bytes(sizes.back()) +
                 " max), caches swept (" + format_bytes(evict) + ") before each fork");
+
+    // exit.per_page: a child that made 0..16 MiB resident, from its last instruction to
+    // its parent's waitpid returning; the slope per page (its intercept is exit.process's
+    // job, measured on its own above and through the runner below).
+    std::vector<double> epages, ens, e10, e90;
+    for (std::size_t bytes : sizes) {
+        const Measurement m = run.one("exit of a child with " + format_bytes(bytes) + " resident (its _exit to the parent's waitpid)",
+                                      exit_batch(bytes), 1'000, false, quick ? 10 : 30);
+        epages.push_back(static_cast<double>(bytes / page));
+        ens.push_back(m.ns.median);
+        e10.push_back(m.ns.p10);
+        e90.push_back(m.ns.p90);
+    }
+    const double eslope = fit_line(epages, ens).slope;
+    set_key(c, "exit.per_page", eslope, slope_spread(eslope, fit_line(epages, e10).slope, fit_line(epages, e90).slope),
+            "slope of a child's exit (its _exit to the parent's waitpid) over the anonymous pages it made resident (" +
+                format_bytes(sizes.back()) + " max)");
 }
 
 void memory(Runner& run, Calibration& c, bool quick) {

@@ -306,6 +306,35 @@ Batch fork_batch(std::size_t resident_bytes, std::size_t evict_bytes) {
     };
 }
 
+Batch exit_batch(std::size_t resident_bytes) {
+    // One shared word for the child's last timestamp before _exit.
+    auto* stamp = static_cast<std::atomic<std::int64_t>*>(
+        ::mmap(nullptr, host_page_size(), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+    if (stamp == MAP_FAILED) throw_errno("mmap (exit probe)");
+    std::shared_ptr<std::atomic<std::int64_t>> keep(stamp, [](std::atomic<std::int64_t>* q) { ::munmap(q, host_page_size()); });
+    return [keep, resident_bytes](std::int64_t n) {
+        std::int64_t total = 0;
+        for (std::int64_t i = 0; i < n; ++i) {
+            const pid_t pid = checked_fork("exit cost");
+            if (pid == 0) {
+                // The child makes resident_bytes of its own, then ends: its exit frees them.
+                if (resident_bytes > 0) {
+                    void* m = ::mmap(nullptr, resident_bytes, PROT_READ | PROT_WRITE,
+                                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+                    if (m == MAP_FAILED) ::_exit(3);
+                    ::madvise(m, resident_bytes, MADV_NOHUGEPAGE);
+                    for (std::size_t off = 0; off < resident_bytes; off += 4096) static_cast<volatile char*>(m)[off] = 1;
+                }
+                keep->store(now_ns());
+                ::_exit(0);
+            }
+            reap(pid, "exit cost");
+            total += now_ns() - keep->load();
+        }
+        return std::vector<double>{static_cast<double>(total) / static_cast<double>(n)};
+    };
+}
+
 std::size_t last_level_cache_bytes() {
     // sysconf knows the L3 on glibc/x86; sysfs is the fallback (index3, then index2).
     long l3 = ::sysconf(_SC_LEVEL3_CACHE_SIZE);

@@ -40,6 +40,11 @@ Batch process_create_batch();
 /// page structures fork walks are not cached, as in a scenario process.
 Batch fork_batch(std::size_t resident_bytes, std::size_t evict_bytes = 0);
 
+/// A process's exit: a forked child makes `resident_bytes` of fresh anonymous memory
+/// resident (4 KiB pages), stamps the time and calls _exit(0); the parent's waitpid
+/// returns. ns from the stamp to the return, per exit (the teardown and the wake-up).
+Batch exit_batch(std::size_t resident_bytes);
+
 /// The memory faults a scenario process takes, measured as one takes them: the caller
 /// first sweeps `evict_bytes` (more than the last-level cache; 0: no sweep) so that
 /// nothing is cached, then a fresh child process maps n pages as the native runner maps

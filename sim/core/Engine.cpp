@@ -363,7 +363,7 @@ void Engine::start_switch(std::uint32_t c, ThreadIdx t, ThreadIdx from, std::str
     if (migr) cost += s_.costs.cs_migration;
     // The thread leaving this CPU ended its process just now: the kernel tears that
     // process down here before the next thread runs (exit.process, docs/cost-model.md).
-    if (from != kNone32 && from != t && pr_[th_[from].process].end == now_) cost += s_.costs.exit_process;
+    if (from != kNone32 && from != t && pr_[th_[from].process].end == now_) cost += exit_cost_of(th_[from].process);
     if (same_as) ++totals_.thread; else ++totals_.process;
     if (migr) { ++totals_.migrations; ++th.migrations; }
     totals_.cost_ns += cost.ns();

@@ -119,6 +119,8 @@ private:
     void process_threads_created(std::uint32_t p);
     void trace_mem(std::uint32_t p);
     bool parent_gone(std::uint32_t parent) const;
+    /// What process p's exit costs (exit.process + exit.per_page x its resident pages).
+    Time exit_cost_of(std::uint32_t p) const;
     void wake_joiners(std::map<std::uint32_t, std::vector<ThreadIdx>>& joiners, std::uint32_t key);
     void runtime_error(ThreadIdx t, std::string msg);
     /// Ends the blocking op at the thread's pc (op record, pc + 1) and makes it ready.

@@ -149,7 +149,8 @@ void Engine::process_ended(std::uint32_t p, bool crashed) {
         if (zombie) tw_->record(now_, "proc").field("pid", p + 1).field("s", "zombie").end();
         trace_mem(p);
     }
-    if (s_.costs.exit_process <= Time{0}) {
+    const Time exit_cost = exit_cost_of(p);
+    if (exit_cost <= Time{0}) {
         wake_joiners(model_->process_joiners, p);
         return;
     }
@@ -162,8 +163,14 @@ void Engine::process_ended(std::uint32_t p, bool crashed) {
     for (const ThreadIdx w : list) {
         if (th_[w].state != ThreadState::blocked) continue;
         th_[w].phase = 3;  // re-check every join target when it runs again
-        q_.push(now_ + s_.costs.exit_process, EventKind::wake, w, th_[w].gen);
+        q_.push(now_ + exit_cost, EventKind::wake, w, th_[w].gen);
     }
+}
+
+Time Engine::exit_cost_of(std::uint32_t p) const {
+    // exit.process, plus exit.per_page for each page resident when the process ended.
+    const std::uint64_t pages = model_->final_rss[p] / std::max<std::uint64_t>(1, s_.costs.page_size);
+    return s_.costs.exit_process + s_.costs.exit_per_page * static_cast<std::int64_t>(pages);
 }
 
 bool Engine::parent_gone(std::uint32_t parent) const {

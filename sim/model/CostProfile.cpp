@@ -37,6 +37,7 @@ CostProfile CostProfile::builtin_default() {
     p.sched_tick = 0_ns;
     p.wp_fault = 0_ns;
     p.fork_child_start = 0_ns;  // a forked child's threads arrive at the fork's end
+    p.exit_per_page = 0_ns;     // exit.process alone, whatever the process's size
     // ipc.KIND.wake stays 0 here (the curated bounds leave it out); calibrate measures it.
     p.ipc_of(ChannelKind::pipe) = {700_ns, 700_ns, 300, 0_ns};
     p.ipc_of(ChannelKind::socket) = {1200_ns, 1200_ns, 300, 0_ns};
@@ -88,6 +89,7 @@ struct KeyTable {
             {"sched.tick", CostUnit::duration},
             {"memory.wp_fault", CostUnit::duration},
             {"fork.child_start", CostUnit::duration},
+            {"exit.per_page", CostUnit::duration},
         };
         for (std::size_t i = 0; i < storage.size(); ++i)
             keys.push_back({storage[i], i % kIpcFields == 2 ? CostUnit::per_byte : CostUnit::duration});
@@ -99,7 +101,7 @@ const KeyTable& table() {
     return t;
 }
 
-constexpr std::size_t kFixedKeys = 16;
+constexpr std::size_t kFixedKeys = 17;
 
 Time* fixed_field(CostProfile& p, std::size_t i) {
     switch (i) {
@@ -118,6 +120,7 @@ Time* fixed_field(CostProfile& p, std::size_t i) {
         case 13: return &p.sched_tick;
         case 14: return &p.wp_fault;
         case 15: return &p.fork_child_start;
+        case 16: return &p.exit_per_page;
         default: return nullptr;
     }
 }

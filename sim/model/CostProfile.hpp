@@ -51,6 +51,9 @@ struct CostProfile {
     /// threads arrive (the child's first scheduling, its copy-on-write faults on what it
     /// touches first, starting its program). 0: they arrive at once. docs/cost-model.md.
     Time fork_child_start;
+    /// exit.per_page: added to exit.process for each page resident in the process when it
+    /// ends (unmapping and freeing them is the bulk of a larger process's exit).
+    Time exit_per_page;
     std::array<IpcCost, kChannelKindCount> ipc{};
 
     [[nodiscard]] const IpcCost& ipc_of(ChannelKind k) const { return ipc[static_cast<std::size_t>(k)]; }

@@ -54,3 +54,27 @@ TEST_CASE("the default and zero profiles charge no exit.process") {
     CHECK(CostProfile::zero().exit_process == Time{0});
     REQUIRE(find_cost_key("exit.process").has_value());
 }
+
+TEST_CASE("exit.per_page adds to a process's exit for each page resident when it ends") {
+    const auto run_with = [](const std::string& per_page) {
+        const std::string yaml = "ostwin: 1\nname: exits\nmachine: {cpus: 1}\nscheduler: {policy: fcfs}\n"
+                                 "costs: {exit.process: 50us, exit.per_page: " + per_page + ", context_switch.process: 1us}\n"
+                                 "processes:\n"
+                                 "  - name: A\n"
+                                 "    memory: {heap: 2MiB}\n"
+                                 "    threads: [{name: main, program: [touch: {region: heap, bytes: 1MiB, write: true}]}]\n"
+                                 "  - {name: B, threads: [{name: main, program: [compute: 1ms]}]}\n";
+        return simulate(load_scenario_string(yaml, "exits.yaml"));
+    };
+    const RunResult none = run_with("0ns");
+    const RunResult some = run_with("100ns");
+    const ProcessSummary* a = nullptr;
+    for (const ProcessSummary& p : some.summary.processes)
+        if (p.name == "A") a = &p;
+    REQUIRE(a != nullptr);
+    const std::int64_t pages = static_cast<std::int64_t>(a->final_rss_bytes / 4096);
+    REQUIRE(pages >= 256);  // the 1 MiB it touched, at least
+    // B runs after A's exit on the one CPU: it ends 100 ns x A's resident pages later.
+    CHECK(thread(some.summary, "B/main").finish_ns - thread(none.summary, "B/main").finish_ns == 100 * pages);
+    CHECK(some.summary.context_switches.cost_ns - none.summary.context_switches.cost_ns == 100 * pages);
+}
