@@ -5,10 +5,10 @@
 
 #include <string>
 
-#include "sim/core/Engine.hpp"
-#include "sim/scenario/Loader.hpp"
+#include "tests/compare/ModelSupport.hpp"
 
 using namespace ostwin;
+using namespace ostwin::model_test;
 
 namespace {
 
@@ -21,14 +21,7 @@ RunResult run(const std::string& exit_cost) {
                              "    threads:\n"
                              "      - {name: main, program: [compute: 1ms]}\n"
                              "      - {name: helper, program: [compute: 1ms]}\n";
-    return simulate(load_scenario_string(yaml, "exits.yaml"));
-}
-
-const ThreadSummary& thread(const Summary& s, const std::string& id) {
-    for (const ThreadSummary& t : s.threads)
-        if (t.id == id) return t;
-    FAIL("no thread " << id);
-    return s.threads.front();
+    return simulate_yaml(yaml, "exits.yaml");
 }
 
 }  // namespace
@@ -64,7 +57,7 @@ TEST_CASE("exit.per_page adds to a process's exit for each page resident when it
                                  "    memory: {heap: 2MiB}\n"
                                  "    threads: [{name: main, program: [touch: {region: heap, bytes: 1MiB, write: true}]}]\n"
                                  "  - {name: B, threads: [{name: main, program: [compute: 1ms]}]}\n";
-        return simulate(load_scenario_string(yaml, "exits.yaml"));
+        return simulate_yaml(yaml, "exits.yaml");
     };
     const RunResult none = run_with("0ns");
     const RunResult some = run_with("100ns");

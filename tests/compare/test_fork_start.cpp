@@ -5,10 +5,10 @@
 
 #include <string>
 
-#include "sim/core/Engine.hpp"
-#include "sim/scenario/Loader.hpp"
+#include "tests/compare/ModelSupport.hpp"
 
 using namespace ostwin;
+using namespace ostwin::model_test;
 
 namespace {
 
@@ -22,14 +22,7 @@ RunResult run(const std::string& child_start) {
                              "    threads:\n"
                              "      - {name: main, program: [compute: 2ms]}\n"
                              "      - {name: late, start: 1ms, program: [compute: 1ms]}\n";
-    return simulate(load_scenario_string(yaml, "forks.yaml"));
-}
-
-const ThreadSummary& thread(const Summary& s, const std::string& id) {
-    for (const ThreadSummary& t : s.threads)
-        if (t.id == id) return t;
-    FAIL("no thread " << id);
-    return s.threads.front();
+    return simulate_yaml(yaml, "forks.yaml");
 }
 
 }  // namespace

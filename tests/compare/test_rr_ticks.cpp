@@ -4,10 +4,10 @@
 
 #include <string>
 
-#include "sim/core/Engine.hpp"
-#include "sim/scenario/Loader.hpp"
+#include "tests/compare/ModelSupport.hpp"
 
 using namespace ostwin;
+using namespace ostwin::model_test;
 
 namespace {
 
@@ -23,14 +23,7 @@ RunResult run(const std::string& tick) {
                              "    threads:\n"
                              "      - {name: a, program: [compute: 5ms, sleep: 1ms, compute: 8ms]}\n"
                              "      - {name: b, start: 1us, program: [compute: 20ms]}\n";
-    return simulate(load_scenario_string(yaml, "ticks.yaml"));
-}
-
-const ThreadSummary& thread(const Summary& s, const std::string& id) {
-    for (const ThreadSummary& t : s.threads)
-        if (t.id == id) return t;
-    FAIL("no thread " << id);
-    return s.threads.front();
+    return simulate_yaml(yaml, "ticks.yaml");
 }
 
 }  // namespace

@@ -6,10 +6,10 @@
 
 #include <string>
 
-#include "sim/core/Engine.hpp"
-#include "sim/scenario/Loader.hpp"
+#include "tests/compare/ModelSupport.hpp"
 
 using namespace ostwin;
+using namespace ostwin::model_test;
 
 namespace {
 
@@ -28,14 +28,7 @@ RunResult run(const std::string& kind, const std::string& wake, const std::strin
                              "      - {name: tx, program: " + tx + "}\n"
                              "      - {name: rx, program: " + rx + "}\n"
                              "channels:\n  - {name: c, kind: " + kind + "}\n";
-    return simulate(load_scenario_string(yaml, "wakes.yaml"));
-}
-
-const ThreadSummary& thread(const Summary& s, const std::string& id) {
-    for (const ThreadSummary& t : s.threads)
-        if (t.id == id) return t;
-    FAIL("no thread " << id);
-    return s.threads.front();
+    return simulate_yaml(yaml, "wakes.yaml");
 }
 
 }  // namespace
