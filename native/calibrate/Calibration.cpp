@@ -191,6 +191,27 @@ std::size_t cache_sweep_bytes() {
     return std::clamp<std::size_t>(llc + llc / 2, std::size_t{32} << 20, std::size_t{512} << 20);
 }
 
+struct Slope {
+    double per_page;
+    Spread spread;  ///< from the fits through the p10s and through the p90s
+};
+
+/// Measures one thing at each size (`measure(bytes)`) and fits its median over the pages
+/// of the size (Theil-Sen, fit_line).
+template <typename Measure>
+Slope per_page_slope(const std::vector<std::size_t>& sizes, std::size_t page, Measure measure) {
+    std::vector<double> pages, ns, p10, p90;
+    for (std::size_t bytes : sizes) {
+        const Measurement m = measure(bytes);
+        pages.push_back(static_cast<double>(bytes / page));
+        ns.push_back(m.ns.median);
+        p10.push_back(m.ns.p10);
+        p90.push_back(m.ns.p90);
+    }
+    const double slope = fit_line(pages, ns).slope;
+    return {slope, slope_spread(slope, fit_line(pages, p10).slope, fit_line(pages, p90).slope)};
+}
+
 void creation(Runner& run, Calibration& c, bool quick) {
     const Measurement th = run.one("pthread_create + pthread_join, empty thread", thread_create_batch(), 100'000);
     set_key(c, "create.thread", th.ns.median, th.ns, "pthread_create + pthread_join of an empty thread");
@@ -210,34 +231,21 @@ void creation(Runner& run, Calibration& c, bool quick) {
     const std::size_t evict = cache_sweep_bytes();
     std::vector<std::size_t> sizes = quick ? std::vector<std::size_t>{0, 4u << 20, 16u << 20}
                                            : std::vector<std::size_t>{0, 4u << 20, 8u << 20, 16u << 20};
-    std::vector<double> pages, ns, p10, p90;
-    for (std::size_t bytes : sizes) {
-        const Measurement m = run.one("fork() with " + format_bytes(bytes) + " extra resident, caches swept",
-                                      fork_batch(bytes, evict), 1, false, 1);
-        pages.push_back(static_cast<double>(bytes / page));
-        ns.push_back(m.ns.median);
-        p10.push_back(m.ns.p10);
-        p90.push_back(m.ns.p90);
-    }
-    const double slope = fit_line(pages, ns).slope;
-    set_key(c, "fork.per_page", slope, slope_spread(slope, fit_line(pages, p10).slope, fit_line(pages, p90).slope),
+    const Slope fork_fit = per_page_slope(sizes, page, [&](std::size_t bytes) {
+        return run.one("fork() with " + format_bytes(bytes) + " extra resident, caches swept", fork_batch(bytes, evict), 1, false, 1);
+    });
+    set_key(c, "fork.per_page", fork_fit.per_page, fork_fit.spread,
             "slope of fork() time over extra resident anonymous pages (" + format_bytes(sizes.back()) +
                 " max), caches swept (" + format_bytes(evict) + ") before each fork");
 
     // exit.per_page: a child that made 0..16 MiB resident, from its last instruction to
     // its parent's waitpid returning; the slope per page (its intercept is exit.process's
     // job, measured on its own above and through the runner below).
-    std::vector<double> epages, ens, e10, e90;
-    for (std::size_t bytes : sizes) {
-        const Measurement m = run.one("exit of a child with " + format_bytes(bytes) + " resident (its _exit to the parent's waitpid)",
-                                      exit_batch(bytes), 1'000, false, quick ? 10 : 30);
-        epages.push_back(static_cast<double>(bytes / page));
-        ens.push_back(m.ns.median);
-        e10.push_back(m.ns.p10);
-        e90.push_back(m.ns.p90);
-    }
-    const double eslope = fit_line(epages, ens).slope;
-    set_key(c, "exit.per_page", eslope, slope_spread(eslope, fit_line(epages, e10).slope, fit_line(epages, e90).slope),
+    const Slope exit_fit = per_page_slope(sizes, page, [&](std::size_t bytes) {
+        return run.one("exit of a child with " + format_bytes(bytes) + " resident (its _exit to the parent's waitpid)",
+                       exit_batch(bytes), 1'000, false, quick ? 10 : 30);
+    });
+    set_key(c, "exit.per_page", exit_fit.per_page, exit_fit.spread,
             "slope of a child's exit (its _exit to the parent's waitpid) over the anonymous pages it made resident (" +
                 format_bytes(sizes.back()) + " max)");
 }
