@@ -246,9 +246,10 @@ TEST_CASE("rr: time zero falls on a scheduler tick, so slices end on the simulat
     }
     // Two CPU-bound processes on one CPU, each 2.5 ticks of work, quantum one tick. On the
     // grid from time zero: a runs [0,1), b [1,2), a [2,3), b [3,4), a ends at 4.5, b at 5
-    // (in ticks). With time zero between two ticks, a's first slice is cut short and b
-    // can end first; over three runs that shows (a random phase passes all three about
-    // one time in eight).
+    // (in ticks). With time zero anywhere between two ticks, a's first slice is cut short
+    // and b can end first: a run then matches the simulator (each finish within a quarter
+    // tick) about one time in four. Five runs, at least four must match (one may not, for
+    // a stray interruption on this shared machine): by chance about 1.6 %.
     const std::string q = std::to_string(tick / 1000) + "us";
     const std::string work = std::to_string(tick * 5 / 2 / 1000) + "us";
     const Scenario s = load_scenario_string("ostwin: 1\nname: rr-grid\nmachine: {cpus: 1}\nscheduler: {policy: rr, quantum: " + q +
@@ -260,21 +261,21 @@ TEST_CASE("rr: time zero falls on a scheduler tick, so slices end on the simulat
     const std::int64_t sim_a = thread(sim.summary, "a/main").finish_ns;
     const std::int64_t sim_b = thread(sim.summary, "b/main").finish_ns;
     REQUIRE(sim_a < sim_b);  // the simulator's own grid: a first
-    for (int run = 0; run < 3; ++run) {
+    int matched = 0;
+    for (int run = 0; run < 5; ++run) {
         const native::Result r = native::run_scenario(s, opts());
         const std::int64_t a = thread(r.summary, "a/main").finish_ns;
         const std::int64_t b = thread(r.summary, "b/main").finish_ns;
-        INFO("run " << run << ": native a " << a << " b " << b << ", sim a " << sim_a << " b " << sim_b);
         const json& during = r.header["native"]["rt"]["during"];
         REQUIRE(during.contains("t0_after_tick_ns"));
         const std::int64_t after_tick = during["t0_after_tick_ns"].get<std::int64_t>();
-        CHECK(after_tick >= 0);
-        CHECK(after_tick < tick / 4);  // seen within a quarter tick of it
-        CHECK(a < b);
-        // Within a quarter of a tick of the simulated finishes (runner start-up, switches).
-        CHECK(std::llabs(a - sim_a) < tick / 4);
-        CHECK(std::llabs(b - sim_b) < tick / 4);
+        const bool ok = after_tick >= 0 && after_tick < tick / 4 && a < b && std::llabs(a - sim_a) < tick / 4 &&
+                        std::llabs(b - sim_b) < tick / 4;
+        UNSCOPED_INFO("run " << run << ": time zero " << after_tick << " ns after a tick, native a " << a << " b " << b
+                             << ", sim a " << sim_a << " b " << sim_b << (ok ? "" : "  <- off the grid"));
+        matched += ok ? 1 : 0;
     }
+    CHECK(matched >= 4);
 }
 
 TEST_CASE("the runner's own work does not preempt scenario threads: a process exit switches nothing else", "[native]") {
