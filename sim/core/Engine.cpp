@@ -85,6 +85,10 @@ Engine::Engine(const Scenario& s, const EngineOptions& o)
     idle_count_ = s.cpus;
     for (std::uint32_t c = 0; c < s.cpus; ++c) idle_words_[c / 64] |= std::uint64_t{1} << (c % 64);
     sched_ = make_scheduler(s.scheduler, *this);
+    // A calibrated profile (sched.tick > 0) models Linux's per-CPU RT run queues.
+    local_queues_ = s.costs.sched_tick > Time{0} &&
+                    (s.scheduler.policy == Policy::fcfs || s.scheduler.policy == Policy::rr ||
+                     s.scheduler.policy == Policy::priority);
     if (s.scheduler.policy == Policy::rr && s.costs.sched_tick > Time{0}) {
         const Time q = sched_->slice(0);
         const std::int64_t tick = s.costs.sched_tick.ns();
@@ -284,7 +288,7 @@ void Engine::dispatch_pass() {
                                            : Eligible{this, [](const void* e, ThreadIdx t) {
                                                  return static_cast<const Engine*>(e)->allowed_on_idle(t);
                                              }};
-        const ThreadIdx t = sched_->best(ok);
+        ThreadIdx t = sched_->best(ok);
         if (t == kNoThread) break;
         ++decisions_;
         std::uint32_t c = kNone32;
@@ -295,6 +299,16 @@ void Engine::dispatch_pass() {
         for (std::uint32_t i = 0; c == kNone32 && i < cpu_.size(); ++i)
             if (cpu_[i].mode == Cpu::Mode::idle && allowed(t, i)) c = i;
         assert(c != kNone32);
+        if (local_queues_ && last >= 0 && static_cast<std::uint32_t>(last) != c && th_[t].since < now_) {
+            // Linux's RT run queues are per CPU. A thread woken when no CPU was free waits
+            // in the queue of the CPU it last ran on; a CPU that comes free takes a thread
+            // from its own queue (one that last ran there, or never ran) before pulling one
+            // from another CPU's queue, unless that one has a higher priority. A thread
+            // woken now goes to a free CPU at once, as Linux places a woken RT thread on an
+            // idle CPU (docs/engine.md "Per-CPU run queues").
+            const ThreadIdx local = sched_->best(on_cpu_rotating(c, kNoThread));
+            if (local != kNoThread && local != t && !sched_->preempts(t, local)) t = local;
+        }
         const std::string_view why = tw_ ? sched_->pick_reason(t) : std::string_view{};
         sched_->take(t);
         const Cpu& k = cpu_[c];

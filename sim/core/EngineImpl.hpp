@@ -169,6 +169,8 @@ private:
     /// across blocking as Linux keeps rt.time_slice (docs/engine.md "Time slices").
     std::vector<std::uint32_t> rr_ticks_;
     std::uint32_t rr_full_ticks_ = 0;  ///< the quantum in whole ticks
+    /// fcfs/rr/priority with sched.tick > 0: a free CPU takes its own queue's thread first.
+    bool local_queues_ = false;
     /// t stops running on CPU c now (after settle): keep the ticks its slice has left.
     void keep_rr_ticks(ThreadIdx t, const Cpu& k);
     SwitchTotals totals_;
