@@ -276,17 +276,13 @@ std::vector<SwitchEvent> SchedSwitchTrace::stop_and_read() {
 
 bool is_kernel_thread(int pid) {
     constexpr unsigned long kPfKthread = 0x00200000;
-    const std::string path = "/proc/" + std::to_string(pid) + "/stat";
-    std::FILE* f = std::fopen(path.c_str(), "r");
-    if (f == nullptr) return false;
-    char buf[1024];
-    const std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
-    std::fclose(f);
-    buf[n] = '\0';
+    if (pid <= 0) return false;
+    const std::string stat = read_text("/proc/" + std::to_string(pid) + "/stat");  // "" when gone
     // Fields after the command name (which may hold spaces and parentheses): state, ppid,
     // pgrp, session, tty_nr, tpgid, flags.
-    const char* p = std::strrchr(buf, ')');
-    if (p == nullptr) return false;
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) return false;
+    const char* p = stat.c_str() + close;
     char state = 0;
     int ppid = 0, pgrp = 0, session = 0, tty = 0, tpgid = 0;
     unsigned long flags = 0;
