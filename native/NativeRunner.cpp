@@ -561,6 +561,22 @@ Result run_scenario(const Scenario& s, const Options& o) {
         else
             for (std::uint32_t a : d.affinity) ts.cpus.push_back(rt.used_cpus[a]);
     }
+    // Start placement: SCHED_OTHER threads that start at time zero wait pinned to one CPU
+    // each, round robin over the scenario's CPUs in declaration order, and take their full
+    // affinity back as they start, as the simulator places them. Woken all at once from
+    // the parked state, CFS put every one on whichever CPU looked idle: in 5 of 9
+    // fair-interactive runs both CPU hogs shared one CPU for the whole run (21-24 ms
+    // against 14-16 ms). RT threads need none of this: their wake-ups go to the CPU
+    // running the lowest priority (docs/native.md, "Time zero").
+    std::uint32_t spread = 0;
+    if (rt.used_cpus.size() > 1)
+        for (std::uint32_t t = 0; t < T; ++t) {
+            ThreadSched& ts = rt.sched[t];
+            const ThreadDecl& d = inst.thread_decl(t);
+            if (ts.policy != SCHED_OTHER || !d.affinity.empty() || !d.start || !inst.process_decl(inst.thread(t).process).start)
+                continue;
+            ts.start_cpu = rt.used_cpus[spread++ % rt.used_cpus.size()];
+        }
     const std::uint32_t C = obj.channel_count();
     rt.senders.assign(C, {});
     std::vector<std::uint64_t> max_payload(C, 0);
@@ -929,6 +945,11 @@ Result run_scenario(const Scenario& s, const Options& o) {
     facts["policy_mapping"] = mapping;
     facts["runner_priority"] = rt.privileged ? kRunnerPriority : 0;
     facts["unprivileged"] = !rt.privileged;
+    {
+        nlohmann::json start = nlohmann::json::array();  // per thread: its start CPU, or -1
+        for (std::uint32_t t = 0; t < T; ++t) start.push_back(rt.sched[t].start_cpu);
+        facts["start_cpus"] = start;
+    }
     nlohmann::json rt_after = {{"sched_rt_runtime_us", nullptr}, {"sched_rr_timeslice_ms", nullptr}};
     guard.sysctls.restore();
     rt_after["sched_rt_runtime_us"] = read_sysctl(kRtRuntime).value_or(-2);

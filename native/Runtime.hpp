@@ -21,6 +21,9 @@ struct ThreadSched {
     int rt_priority = 0;       ///< 1..97 for RT policies
     int nice = 0;
     std::vector<int> cpus;     ///< host CPUs the thread may use (mapped affinity)
+    /// The one CPU a SCHED_OTHER thread waits on before time zero, so that it starts
+    /// there (NativeRunner.cpp, "start placement"); -1: it waits allowed on `cpus`.
+    int start_cpu = -1;
 };
 
 struct ChannelRt {

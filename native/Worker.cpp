@@ -257,7 +257,12 @@ bool create_thread(ProcRt& pr, std::uint32_t ti, std::int64_t arrival_ns, bool p
         sp.sched_priority = ts.rt_priority;
         pthread_attr_setschedparam(&attr, &sp);
     }
-    if (!ts.cpus.empty()) {
+    if (parked_start && ts.start_cpu >= 0) {
+        cpu_set_t set;  // until time zero: its start CPU (ThreadSched::start_cpu)
+        CPU_ZERO(&set);
+        CPU_SET(ts.start_cpu, &set);
+        pthread_attr_setaffinity_np(&attr, sizeof set, &set);
+    } else if (!ts.cpus.empty()) {
         cpu_set_t set;
         CPU_ZERO(&set);
         for (int cpu : ts.cpus) CPU_SET(cpu, &set);
@@ -653,6 +658,12 @@ void* thread_entry(void* arg) {
         rt.ctl->parked.fetch_add(1);
         futex(&rt.ctl->parked, FUTEX_WAKE, INT_MAX);
         while (rt.ctl->release.load() == 0) futex(&rt.ctl->release, FUTEX_WAIT, 0);
+        if (ts.start_cpu >= 0) {  // started on its start CPU: now every CPU it may use
+            cpu_set_t set;
+            CPU_ZERO(&set);
+            for (int cpu : ts.cpus) CPU_SET(cpu, &set);
+            pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+        }
     }
     // A new thread's schedstat and status counters start at 0; only its CPU clock has run.
     if (!c->parked_start) slot.before.cpu_clock_ns = thread_cpu_ns();
