@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "native/NativeRunner.hpp"
+#include "sim/core/Engine.hpp"
 #include "sim/core/Error.hpp"
 #include "sim/scenario/Loader.hpp"
 
@@ -42,6 +43,25 @@ std::vector<json> run_traced(const std::string& yaml, const std::string& tag) {
 
 bool is_op(const json& e, std::int64_t tid, const char* op, const char* ph) {
     return e.value("k", "") == "op" && e.value("tid", -1) == tid && e.value("op", "") == op && e.value("ph", "") == ph;
+}
+
+std::string fork_join_yaml(int forks, int cpus) {
+    const std::string n = std::to_string(forks);
+    return "ostwin: 1\nname: calibrate-fork\nmachine: {cpus: " + std::to_string(cpus) +
+           "}\nscheduler: {policy: fcfs}\nprocesses:\n"
+           "  - {name: parent, threads: [{name: main, program: [repeat: {count: " + n +
+           ", do: [fork: child, join: child]}]}]}\n"
+           "  - {name: child, count: " + n + ", start: forked, threads: [{name: main, program: [compute: 20us]}]}\n";
+}
+
+/// The pages the simulator counts resident for process `name` when it ends (what
+/// exit.per_page is charged on), from a simulation of `yaml` with the default costs.
+std::uint64_t simulated_final_pages(const std::string& yaml, const std::string& name) {
+    const Scenario s = load_scenario_string(yaml, "<calibrate pages>");
+    const RunResult r = simulate(s);
+    for (const auto& p : r.summary.processes)
+        if (p.name == name || p.name.rfind(name + ".", 0) == 0) return p.final_rss_bytes / std::max<std::uint64_t>(1, s.costs.page_size);
+    throw EnvironmentError("calibrate: the simulator has no process " + name + " in its memory probe");
 }
 
 }  // namespace
@@ -79,12 +99,7 @@ RunnerSamples runner_pingpong(bool processes, int round_trips, int runs) {
 }
 
 std::vector<RunnerSamples> runner_fork_join(int forks, int runs, int cpus) {
-    const std::string n = std::to_string(forks);
-    const std::string yaml = "ostwin: 1\nname: calibrate-fork\nmachine: {cpus: " + std::to_string(cpus) +
-                             "}\nscheduler: {policy: fcfs}\nprocesses:\n"
-                             "  - {name: parent, threads: [{name: main, program: [repeat: {count: " + n +
-                             ", do: [fork: child, join: child]}]}]}\n"
-                             "  - {name: child, count: " + n + ", start: forked, threads: [{name: main, program: [compute: 20us]}]}\n";
+    const std::string yaml = fork_join_yaml(forks, cpus);
     std::vector<RunnerSamples> out{
         {"runner fork: parent's fork end to the child's first op (" + std::to_string(cpus) + " CPUs, ostwin native)", {}},
         {"runner exit: child's last thread ended to the parent's join end (" + std::to_string(cpus) + " CPUs, ostwin native)", {}}};
@@ -109,6 +124,52 @@ std::vector<RunnerSamples> runner_fork_join(int forks, int runs, int cpus) {
         }
     }
     if (out[0].ns.empty() || out[1].ns.empty()) throw EnvironmentError("calibrate: the runner's fork probe recorded no fork and join");
+    return out;
+}
+
+RunnerMemory runner_memory(std::size_t region_bytes, int runs, int cpus) {
+    const std::string sz = std::to_string(region_bytes) + "B";
+    const std::string touch = "touch: {region: heap, bytes: " + sz + ", write: true}";
+    const std::string yaml = "ostwin: 1\nname: calibrate-memory\nmachine: {cpus: " + std::to_string(cpus) +
+                             "}\nscheduler: {policy: fcfs}\nprocesses:\n"
+                             "  - {name: parent, memory: {heap: " + sz + "}, threads: [{name: main, program: [" + touch +
+                             ", fork: child, join: child, " + touch + "]}]}\n"
+                             "  - {name: child, start: forked, threads: [{name: main, program: [" + touch + "]}]}\n";
+    const std::string where = " (" + std::to_string(region_bytes >> 10) + " KiB heap, " + std::to_string(cpus) + " CPUs, ostwin native)";
+    RunnerMemory out;
+    out.samples = {{"runner touch: first write per page of a fresh heap" + where, {}},
+                   {"runner touch: forked child's write per copy-on-write page" + where, {}},
+                   {"runner touch: write per page after the child is gone" + where, {}},
+                   {"runner exit: child with its heap copied, last thread ended to the parent's join end" + where, {}}};
+    out.child_pages = simulated_final_pages(yaml, "child");
+    out.small_child_pages = simulated_final_pages(fork_join_yaml(1, cpus), "child");
+    for (int r = 0; r < runs; ++r) {
+        const auto recs = run_traced(yaml, "memory");
+        std::int64_t begin = -1, child_exit = -1;
+        int parent_touches = 0;
+        for (const json& e : recs) {
+            const std::int64_t t = e.value("t", std::int64_t{-1});
+            if (e.value("k", "") == "op" && e.value("op", "") == "touch") {
+                if (e.value("ph", "") == "B") {
+                    begin = t;
+                } else if (begin >= 0) {
+                    // `n` on the begin record is bytes; every page of the region is written.
+                    const double pages = static_cast<double>(region_bytes / static_cast<std::size_t>(::sysconf(_SC_PAGESIZE)));
+                    const bool parent = e.value("tid", -1) == 1;
+                    const std::size_t which = parent ? (parent_touches++ == 0 ? 0 : 2) : 1;
+                    out.samples[which].ns.push_back(static_cast<double>(t - begin) / pages);
+                    begin = -1;
+                }
+            } else if (e.value("k", "") == "proc" && e.value("s", "") == "exit" && e.value("pid", 1) != 1) {
+                child_exit = t;
+            } else if (is_op(e, 1, "join", "E") && child_exit >= 0) {
+                out.samples[3].ns.push_back(static_cast<double>(t - child_exit));
+                child_exit = -1;
+            }
+        }
+    }
+    for (const auto& s : out.samples)
+        if (s.ns.empty()) throw EnvironmentError("calibrate: the runner's memory probe recorded no " + s.what);
     return out;
 }
 

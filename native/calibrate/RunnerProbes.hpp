@@ -26,4 +26,17 @@ RunnerSamples runner_pingpong(bool processes, int round_trips, int runs);
 /// [1] the child's last thread ending to the parent's join end.
 std::vector<RunnerSamples> runner_fork_join(int forks, int runs, int cpus);
 
+/// Memory as a scenario process meets it: a process with a `region_bytes` heap writes all
+/// of it (first-touch faults), forks a child that writes all of it (copy-on-write faults)
+/// and joins it, then writes it again (write-protect faults: the pages are its own again),
+/// fcfs on `cpus` CPUs, run `runs` times. Samples: [0] ns per page of the first write,
+/// [1] of the child's write, [2] of the second write, [3] the child's last thread ending
+/// to the parent's join end (ns, for a child holding `child_pages` below).
+struct RunnerMemory {
+    std::vector<RunnerSamples> samples;
+    std::uint64_t child_pages = 0;  ///< pages the simulator counts resident when the child ends
+    std::uint64_t small_child_pages = 0;  ///< the same for runner_fork_join's child
+};
+RunnerMemory runner_memory(std::size_t region_bytes, int runs, int cpus);
+
 }  // namespace ostwin::calib

@@ -134,6 +134,18 @@ TEST_CASE("calibrate --quick measures plausible figures, round-trips its profile
             // tens to hundreds of microseconds after the fork, never at once, never seconds.
             CHECK(value_of(c, "fork.child_start") > 1'000);
             CHECK(value_of(c, "fork.child_start") < 50'000'000);
+            // Faults as a scenario's touch ops take them, through the runner: a copy of
+            // the page costs more than reusing it after the child is gone.
+            for (const char* key : {"memory.page_fault", "memory.cow_fault", "memory.wp_fault"}) {
+                INFO(key);
+                CHECK(c.keys.at(*find_cost_key(key)).how.rfind("runner touch", 0) == 0);
+                CHECK(value_of(c, key) > 50);
+                CHECK(value_of(c, key) < 1'000'000);
+            }
+            CHECK(value_of(c, "memory.cow_fault") > value_of(c, "memory.wp_fault"));
+            // exit.per_page from two runner exits: a child holding its copied 4 MiB heap
+            // (about 1024 pages more than a bare one) against a bare child.
+            CHECK(c.keys.at(*find_cost_key("exit.per_page")).how.rfind("runner exits", 0) == 0);
         }
         for (const char* kind : {"pipe", "socket", "mqueue", "shm", "queue"}) {
             INFO(kind);
