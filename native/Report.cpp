@@ -437,15 +437,27 @@ void build_report(const ReportInput& in, const Options& o, Result& result) {
             std::map<int, std::pair<int, std::int64_t>> occupant;  // cpu -> (pid switched in, when)
             std::vector<SwitchEvent> put_back;
             for (const SwitchEvent& e : in.switches) {
-                const auto occ = occupant.find(e.cpu);
+                auto occ = occupant.find(e.cpu);
                 const auto ours = tid_of.find(e.prev_pid);
+                // A CPU whose first recorded event switches a scenario thread out: its
+                // switch-in is missing too (seen under TSan: the short process of three ran
+                // on a CPU with no event before its switch-out, and counted no switch).
+                // Scenario threads are parked until time zero, so it ran since then at most.
+                if (occ == occupant.end() && ours != tid_of.end() && e.t_ns >= rt.ctl->t0)
+                    occ = occupant.emplace(e.cpu, std::pair<int, std::int64_t>{0, rt.ctl->t0}).first;
                 if (occ != occupant.end() && occ->second.first != e.prev_pid && ours != tid_of.end()) {
                     const std::int64_t since = occ->second.second;
                     std::int64_t at = since + 1;
-                    const auto& v = runnable[ours->second];
-                    const auto it = std::upper_bound(v.begin(), v.end(), since - rt.ctl->t0,
-                                                     [](std::int64_t x, const auto& r) { return x < r.first; });
-                    if (it != v.end() && it->first + rt.ctl->t0 < e.t_ns) at = std::max(at, it->first + rt.ctl->t0);
+                    // Runnable already then (ready, waiting for a CPU): it got this one right
+                    // after its last event. Else from its next state record (its wake-up).
+                    // Seen under TSan: a thread ready since time zero was put back at its
+                    // `terminated` record and its run interval not counted.
+                    if (!may_run(ours->second, since - rt.ctl->t0)) {
+                        const auto& v = runnable[ours->second];
+                        const auto it = std::upper_bound(v.begin(), v.end(), since - rt.ctl->t0,
+                                                         [](std::int64_t x, const auto& r) { return x < r.first; });
+                        if (it != v.end() && it->first + rt.ctl->t0 < e.t_ns) at = std::max(at, it->first + rt.ctl->t0);
+                    }
                     put_back.push_back({std::min(at, e.t_ns), e.cpu, occ->second.first, e.prev_pid, 'S'});
                 }
                 occupant[e.cpu] = {e.next_pid, e.t_ns};
