@@ -391,9 +391,9 @@ void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, st
     CPU_ZERO(&all);
     for (int cpu : cpus) CPU_SET(cpu, &all);
     if (::sched_setaffinity(0, sizeof all, &all) != 0) throw_errno("sched_setaffinity (runner probes)");
-    // Many short runs rather than a few long ones: on a VM the host's speed changes from
-    // one run to the next (a vCPU's sibling busy or not), and the median should weigh
-    // the runs as compare's native runs will.
+    // Many short runs rather than a few long ones: on this VM the host's speed changes
+    // from one run to the next (docs/calibration.md, "This VM's two speeds"), and the
+    // median should weigh the runs as compare's native runs will.
     const int trips = quick ? 100 : 150, runs = quick ? 1 : 9;
     const IpcCost& pipe = c.profile.ipc_of(ChannelKind::pipe);
     // What the simulator charges a half round trip besides the switch: the send (with its

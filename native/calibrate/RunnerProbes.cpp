@@ -153,7 +153,7 @@ RunnerMemory runner_memory(std::size_t region_bytes, int runs, int cpus) {
                 if (e.value("ph", "") == "B") {
                     begin = t;
                 } else if (begin >= 0) {
-                    // `n` on the begin record is bytes; every page of the region is written.
+                    // Each touch writes every page of the region once.
                     const double pages = static_cast<double>(region_bytes / static_cast<std::size_t>(::sysconf(_SC_PAGESIZE)));
                     const bool parent = e.value("tid", -1) == 1;
                     const std::size_t which = parent ? (parent_touches++ == 0 ? 0 : 2) : 1;
