@@ -178,6 +178,14 @@ constexpr std::uint64_t kPagemapPresent = std::uint64_t{1} << 63;
 constexpr std::uint64_t kPagemapExclusive = std::uint64_t{1} << 56;
 constexpr std::uint64_t kPagemapPfn = (std::uint64_t{1} << 55) - 1;
 
+/// The CPU set of `cpus` (host CPU numbers), for the affinity calls.
+cpu_set_t cpu_set_of(const std::vector<int>& cpus) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    for (int cpu : cpus) CPU_SET(cpu, &set);
+    return set;
+}
+
 /// Pages of [p, p + len) that a write would copy: resident and mapped by more than one
 /// address space (pagemap: present, not "exclusively mapped"), the shared zero page
 /// excluded when its frame is known. Reads pagemap in 512-entry chunks into a stack
@@ -257,15 +265,10 @@ bool create_thread(ProcRt& pr, std::uint32_t ti, std::int64_t arrival_ns, bool p
         sp.sched_priority = ts.rt_priority;
         pthread_attr_setschedparam(&attr, &sp);
     }
-    if (parked_start && ts.start_cpu >= 0) {
-        cpu_set_t set;  // until time zero: its start CPU (ThreadSched::start_cpu)
-        CPU_ZERO(&set);
-        CPU_SET(ts.start_cpu, &set);
-        pthread_attr_setaffinity_np(&attr, sizeof set, &set);
-    } else if (!ts.cpus.empty()) {
-        cpu_set_t set;
-        CPU_ZERO(&set);
-        for (int cpu : ts.cpus) CPU_SET(cpu, &set);
+    // Until time zero a parked SCHED_OTHER thread keeps to its start CPU (ThreadSched::start_cpu).
+    const bool pinned = parked_start && ts.start_cpu >= 0;
+    if (pinned || !ts.cpus.empty()) {
+        const cpu_set_t set = pinned ? cpu_set_of({ts.start_cpu}) : cpu_set_of(ts.cpus);
         pthread_attr_setaffinity_np(&attr, sizeof set, &set);
     }
     const std::uint32_t local = ti - pr.first;
@@ -659,9 +662,7 @@ void* thread_entry(void* arg) {
         futex(&rt.ctl->parked, FUTEX_WAKE, INT_MAX);
         while (rt.ctl->release.load() == 0) futex(&rt.ctl->release, FUTEX_WAIT, 0);
         if (ts.start_cpu >= 0) {  // started on its start CPU: now every CPU it may use
-            cpu_set_t set;
-            CPU_ZERO(&set);
-            for (int cpu : ts.cpus) CPU_SET(cpu, &set);
+            const cpu_set_t set = cpu_set_of(ts.cpus);
             pthread_setaffinity_np(pthread_self(), sizeof set, &set);
         }
     }
