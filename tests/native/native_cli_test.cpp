@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/native/NativeSupport.hpp"
+
 namespace {
 
 const std::string kOstwin = std::string{OSTWIN_BINARY_DIR} + "/sim/cli/ostwin";
@@ -121,7 +123,10 @@ expect:
   makespan: {min: 4ms, max: 50ms}
 )");
     const auto [rc, out] = run(kOstwin + " native --json " + ok);
-    CHECK(rc == 0);
+    INFO(out);
+    // Exit 1 is a failed expectation: only the 50 ms bound on the makespan can fail.
+    CHECK((rc == 0 || rc == 1));
+    TIMING_CHECK(rc == 0);
     CHECK(out.find("\"source\":\"native\"") != std::string::npos);
     const auto bad = write_temp("bad.yaml", R"(ostwin: 1
 name: bad

@@ -2,7 +2,8 @@
 // memory after a real fork, channel queue high-water marks and IPC CPU time, and the end
 // of a thread's CPU lane at its `terminated` record (its exit epilogue is not scenario
 // work). Root, noisy 2-core machine: page counts are exact kernel facts (pagemap), memory
-// sizes are compared between two runs that differ only in the pages written.
+// sizes are compared between two runs that differ only in the pages written. Switch counts
+// and tick alignment are TIMING_CHECKs (NativeSupport.hpp): warnings only in the tsan stage.
 #include <catch2/catch.hpp>
 
 #include <unistd.h>
@@ -262,6 +263,7 @@ TEST_CASE("rr: time zero falls on a scheduler tick, so slices end on the simulat
     const std::int64_t sim_b = thread(sim.summary, "b/main").finish_ns;
     REQUIRE(sim_a < sim_b);  // the simulator's own grid: a first
     int matched = 0;
+    std::string seen;
     for (int run = 0; run < 5; ++run) {
         const native::Result r = native::run_scenario(s, opts());
         const std::int64_t a = thread(r.summary, "a/main").finish_ns;
@@ -271,11 +273,13 @@ TEST_CASE("rr: time zero falls on a scheduler tick, so slices end on the simulat
         const std::int64_t after_tick = during["t0_after_tick_ns"].get<std::int64_t>();
         const bool ok = after_tick >= 0 && after_tick < tick / 4 && a < b && std::llabs(a - sim_a) < tick / 4 &&
                         std::llabs(b - sim_b) < tick / 4;
-        UNSCOPED_INFO("run " << run << ": time zero " << after_tick << " ns after a tick, native a " << a << " b " << b
-                             << ", sim a " << sim_a << " b " << sim_b << (ok ? "" : "  <- off the grid"));
+        seen += "\nrun " + std::to_string(run) + ": time zero " + std::to_string(after_tick) + " ns after a tick, native a " +
+                std::to_string(a) + " b " + std::to_string(b) + ", sim a " + std::to_string(sim_a) + " b " +
+                std::to_string(sim_b) + (ok ? "" : "  <- off the grid");
         matched += ok ? 1 : 0;
     }
-    CHECK(matched >= 4);
+    INFO(seen);
+    TIMING_CHECK(matched >= 4);
 }
 
 TEST_CASE("the runner's own work does not preempt scenario threads: a process exit switches nothing else", "[native]") {
@@ -313,7 +317,7 @@ processes:
         if (total >= 3 && total <= 4 && cs.migrations <= 1) ++clean;
     }
     INFO(seen);
-    CHECK(clean >= 2);
+    TIMING_CHECK(clean >= 2);
 }
 
 TEST_CASE("switch counts: every run interval of a scenario thread is one switch-in, recorded or put back", "[native]") {
@@ -348,8 +352,8 @@ channels:
         const auto& cs = r.summary.context_switches;
         const std::uint64_t total = cs.thread + cs.process;
         INFO("run " << run << ": native " << total << " (" << sources["sched_switch_inferred"] << " put back), sim " << expected);
-        CHECK(total + 3 >= expected);
-        CHECK(total <= expected + 3);
+        TIMING_CHECK(total + 3 >= expected);
+        TIMING_CHECK(total <= expected + 3);
     }
 }
 
@@ -390,5 +394,5 @@ processes:
         if (ms < 7.0) ++spread_runs;
     }
     INFO("makespans (ms):" << seen);
-    CHECK(spread_runs >= 4);
+    TIMING_CHECK(spread_runs >= 4);
 }

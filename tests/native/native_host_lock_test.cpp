@@ -183,11 +183,15 @@ TEST_CASE("the host lock: a run waits while it is held, refuses with no wait, an
     {
         const native::HostLock held{"lock test", std::chrono::seconds(60)};
         child = start(file, ta, ea);
-        std::this_thread::sleep_for(std::chrono::milliseconds(400));
+        // It says so once started (within 10 s: a sanitizer build on a loaded machine starts
+        // slowly), and still waits 300 ms later.
+        const std::string waiting = "waiting for another lock test run (pid " + std::to_string(getpid()) + ")";
+        for (int i = 0; i < 1000 && read_text(ea).find(waiting) == std::string::npos; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        CHECK(read_text(ea).find(waiting) != std::string::npos);
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
         int st = 0;
         CHECK(waitpid(child, &st, WNOHANG) == 0);  // still waiting
-        CHECK(read_text(ea).find("waiting for another lock test run (pid " + std::to_string(getpid()) + ")") !=
-              std::string::npos);
         CHECK(read_line(kRt) == rt_before);  // and it has changed nothing
         CHECK(read_line(kRr) == rr_before);
         // The same thread again: nested, at once, whatever the bound.

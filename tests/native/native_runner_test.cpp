@@ -1,6 +1,7 @@
 // The native runner runs scenarios for real. These tests run as root on a small, noisy
 // machine: tolerances are wide, but every assertion fails for a runner that does not
-// really run (wrong order, missing messages, no CPU burnt, nothing crashed).
+// really run (wrong order, missing messages, no CPU burnt, nothing crashed). TIMING_CHECK
+// marks the upper bounds that depend on the runner's speed (NativeSupport.hpp).
 #include <catch2/catch.hpp>
 
 #include <unistd.h>
@@ -44,7 +45,7 @@ processes:
     INFO("makespan " << r.summary.makespan_ns);
     CHECK(r.summary.source == "native");
     CHECK(r.summary.makespan_ns >= 36 * ms);
-    CHECK(r.summary.makespan_ns <= 60 * ms);
+    TIMING_CHECK(r.summary.makespan_ns <= 60 * ms);
     const auto& a = thread(r.summary, "a/main");
     const auto& b = thread(r.summary, "b/main");
     // FIFO in declaration order: a runs first, b waits for it (ready about 20ms).
@@ -68,16 +69,19 @@ processes:
     const auto trace = temp_trace("test", "accuracy");
     const native::Result r = native::run_scenario(s, opts(trace));
     const auto& t = thread(r.summary, "p/main");
+    INFO("cpu " << t.cpu_ns);
     CHECK(t.cpu_ns >= 50 * ms);
-    CHECK(t.cpu_ns <= 52'500'000);
+    // The overshoot (clock reads in the compute loop, the op's end) is the runner's speed.
+    TIMING_CHECK(t.cpu_ns <= 52'500'000);
     // The op itself, begin to end on the wall clock, lasts at least the CPU time.
     std::int64_t b = -1, e = -1;
     for (const json& j : read_trace(trace))
         if (j["k"] == "op" && j["op"] == "compute") (j["ph"] == "B" ? b : e) = j["t"].get<std::int64_t>();
     REQUIRE(b >= 0);
     REQUIRE(e > b);
+    INFO("op " << e - b);
     CHECK(e - b >= 50 * ms);
-    CHECK(e - b <= 60 * ms);
+    TIMING_CHECK(e - b <= 60 * ms);
 }
 
 TEST_CASE("every channel kind delivers messages in order, then EOF", "[native]") {
@@ -371,9 +375,11 @@ processes:
   - {name: high, threads: [{name: main, priority: 20, program: [{compute: 15ms}]}]}
 )");
         const native::Result r = native::run_scenario(s, opts());
+        const std::int64_t high = thread(r.summary, "high/main").finish_ns;
+        INFO("high finished at " << high << ", low at " << thread(r.summary, "low/main").finish_ns);
         // Declared second but higher priority: the kernel runs it first.
-        CHECK(thread(r.summary, "high/main").finish_ns < thread(r.summary, "low/main").finish_ns);
-        CHECK(thread(r.summary, "high/main").finish_ns < 25 * ms);
+        CHECK(high < thread(r.summary, "low/main").finish_ns);
+        TIMING_CHECK(high < 25 * ms);
         CHECK(thread(r.summary, "low/main").ready_ns >= 12 * ms);
     }
     SECTION("rr") {
