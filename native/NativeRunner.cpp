@@ -32,6 +32,7 @@
 
 #include "native/Channels.hpp"
 #include "native/Host.hpp"
+#include "native/HostSpeed.hpp"
 #include "native/HostLock.hpp"
 #include "native/Report.hpp"
 #include "native/Runtime.hpp"
@@ -748,6 +749,12 @@ Result run_scenario(const Scenario& s, const Options& o) {
     }
     rt.ctl->runner_pid = getpid();
 
+    // The host's speed right now (HostSpeed.hpp), for `ostwin compare` to set beside the
+    // calibration's: about 1 ms on the first CPU the scenario uses, before the sched_switch
+    // recording starts (it adds ~0.5 us to every switch on the reference VM, and the
+    // calibration's own probes run without it).
+    const HostSpeed speed = probe_host_speed(rt.used_cpus.front());
+
     std::unique_ptr<SchedSwitchTrace> sst;
     std::string sst_why = "disabled by option";
     if (o.sched_switch) {
@@ -943,6 +950,7 @@ Result run_scenario(const Scenario& s, const Options& o) {
     }
     if (!rt.privileged) mapping = "unprivileged: every thread SCHED_OTHER" + std::string{s.scheduler.policy == Policy::fair ? " with nice" : ""};
     facts["policy_mapping"] = mapping;
+    facts["host_speed"] = speed.valid() ? speed.to_json() : nlohmann::json(nullptr);
     facts["runner_priority"] = rt.privileged ? kRunnerPriority : 0;
     facts["unprivileged"] = !rt.privileged;
     {

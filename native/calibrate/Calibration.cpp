@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "native/HostLock.hpp"
+#include "native/HostSpeed.hpp"
 #include "native/calibrate/Probes.hpp"
 #include "native/calibrate/RunnerProbes.hpp"
 #include "native/calibrate/System.hpp"
@@ -60,16 +61,26 @@ std::string trim(std::string s) {
     return s.substr(b, e - b + 1);
 }
 
+void add_speed(Calibration& c, const native::HostSpeed& h) {
+    if (h.valid()) c.speeds.push_back({h.switch_rtt_ns, h.syscall_ns});
+}
+void add_speeds(Calibration& c, const std::vector<native::HostSpeed>& hs) {
+    for (const auto& h : hs) add_speed(c, h);
+}
+
 /// Runs measurements, records them and reports progress.
 class Runner {
 public:
-    Runner(Calibration& c, StopRule rule, std::ostream* progress) : c_(c), rule_(rule), progress_(progress) {}
+    /// `speed_cpu`: where the host-speed probe runs before each measurement.
+    Runner(Calibration& c, StopRule rule, std::ostream* progress, int speed_cpu)
+        : c_(c), rule_(rule), progress_(progress), speed_cpu_(speed_cpu) {}
 
     /// One measurement with one Measurement per series (names in `what`).
     /// `quiet`: the probe never switches by design, so preempted batches are left out.
     /// `fixed_ops` > 0: batches of exactly that many operations, no sizing.
     std::vector<Measurement> run(const std::vector<std::string>& what, const Batch& b, std::int64_t max_ops,
                                  bool quiet = false, std::int64_t fixed_ops = 0) {
+        add_speed(c_, native::probe_host_speed(speed_cpu_));
         const Measured m = repeat_until_stable(b, rule_, max_ops, fixed_ops, quiet);
         std::vector<Measurement> out;
         for (std::size_t i = 0; i < m.series.size(); ++i) {
@@ -100,6 +111,7 @@ private:
     Calibration& c_;
     StopRule rule_;
     std::ostream* progress_;
+    int speed_cpu_;
     int count_ = 0;
 };
 
@@ -401,14 +413,19 @@ void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, st
     const double ops = static_cast<double>((pipe.send + pipe.recv + pipe.wake + pipe.copy(64) * 2).ns());
     const std::string rest = " - (ipc.pipe.send + recv + wake + 2 x 64 x per_byte)";
     try {
-        const Spread t = record_samples(c, runner_pingpong(false, trips, runs), progress);
+        const RunnerSamples thread_pp = runner_pingpong(false, trips, runs);
+        add_speeds(c, thread_pp.speeds);
+        const Spread t = record_samples(c, thread_pp, progress);
         set_key(c, "context_switch.thread", t.median / 2 - ops, shifted(t, 0.5, -ops),
                 "runner ping-pong (ostwin native, 2 threads on one CPU, 64-byte pipe messages): round trip / 2" + rest);
-        const Spread p = record_samples(c, runner_pingpong(true, trips, runs), progress);
+        const RunnerSamples process_pp = runner_pingpong(true, trips, runs);
+        add_speeds(c, process_pp.speeds);
+        const Spread p = record_samples(c, process_pp, progress);
         set_key(c, "context_switch.process", p.median / 2 - ops, shifted(p, 0.5, -ops),
                 "runner ping-pong (ostwin native, 2 processes on one CPU, 64-byte pipe messages): round trip / 2" + rest);
         const int n = cpus.size() > 1 ? 2 : 1;
         const auto fj = runner_fork_join(quick ? 5 : 20, runs, n);
+        add_speeds(c, fj[0].speeds);
         const Spread start = record_samples(c, fj[0], progress);
         const double cs_p = static_cast<double>(c.profile.cs_process.ns());
         set_key(c, "fork.child_start", start.median - cs_p, shifted(start, 1, -cs_p),
@@ -426,6 +443,7 @@ void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, st
         // (fork-touch: 1.9-2.3 us per first write against 1.6-2.1 us in the same minute).
         const std::size_t region = std::size_t{4} << 20;
         const RunnerMemory mem = runner_memory(region, quick ? 1 : 9, n);
+        add_speeds(c, mem.samples[0].speeds);
         const std::string where = " (ostwin native, a " + format_bytes(region) + " heap on " + std::to_string(n) + " CPU" +
                                   (n > 1 ? "s" : "") + ")";
         const Spread first = record_samples(c, mem.samples[0], progress);
@@ -505,7 +523,7 @@ Calibration calibrate(const CalibrateOptions& options) {
     }
     const std::vector<int> cpus = allowed_cpus();
     if (cpus.empty()) throw EnvironmentError("calibrate: no CPU is allowed to this process");
-    Runner run(c, rule_for(options.quick), options.progress);
+    Runner run(c, rule_for(options.quick), options.progress, cpus.front());
     locks(run, c, cpus, options.quick);
     switches(run, c, cpus, options.quick);
     creation(run, c, options.quick);
@@ -516,6 +534,15 @@ Calibration calibrate(const CalibrateOptions& options) {
     if (options.perf_check)
         c.perf = options.quick ? perf_cross_check(cpus.front(), 2'000, 1) : perf_cross_check(cpus.front(), 5'000, 3);
     else c.perf.message = "skipped (--no-perf)";
+    if (!c.speeds.empty()) {
+        std::vector<double> rtt, call;
+        for (const auto& h : c.speeds) {
+            rtt.push_back(h.switch_rtt_ns);
+            call.push_back(h.syscall_ns);
+        }
+        c.speed = {spread_of(rtt).median, spread_of(call).median};
+        c.profile.measured_speed = c.speed;
+    }
     std::vector<std::string> unsettled;
     for (const Measurement& m : c.measurements)
         if (!m.stable) unsettled.push_back(m.what);

@@ -70,6 +70,11 @@ struct Calibration {
     PerfCheck perf;
     double pingpong_process_us = 0;       ///< our round trips, for the perf comparison
     double pingpong_thread_us = 0;
+    /// The host-speed probe (native/HostSpeed.hpp), taken before every measurement and by
+    /// every run of the runner probes, in the order taken.
+    std::vector<HostSpeedFigures> speeds;
+    /// Their medians, written to the profile as host.speed (profile.measured_speed too).
+    HostSpeedFigures speed;
 };
 
 /// Runs `perf bench sched pipe -l LOOPS` for processes and with -T for threads, `runs`

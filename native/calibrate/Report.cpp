@@ -78,7 +78,19 @@ void print_table(std::ostream& out, const Calibration& c) {
     char line[512];
     out << "ostwin calibrate" << (c.quick ? " --quick" : "") << ": " << c.host.kernel << ", " << c.host.cpu_model
         << ", " << c.host.cpus << " CPUs, governor " << c.host.governor << "; " << c.date << ", took "
-        << std::llround(c.seconds * 10) / 10.0 << " s\n\n";
+        << std::llround(c.seconds * 10) / 10.0 << " s\n";
+    if (c.speed.valid()) {
+        // The spread of the probe over the run says how much the host's speed moved.
+        std::vector<double> rtt;
+        for (const auto& h : c.speeds) rtt.push_back(h.switch_rtt_ns);
+        const Spread sp = spread_of(rtt);
+        std::snprintf(line, sizeof line,
+                      "host speed (median of %zu probes): switch round trip %.0f ns (p10 %.0f, p90 %.0f), "
+                      "getppid %.0f ns\n",
+                      c.speeds.size(), c.speed.switch_rtt_ns, sp.p10, sp.p90, c.speed.syscall_ns);
+        out << line;
+    }
+    out << "\n";
     std::snprintf(line, sizeof line, "%-26s %10s   %-21s %10s %7s\n", "cost key", "measured", "p10 .. p90", "default",
                   "ratio");
     out << line;
@@ -159,6 +171,10 @@ std::string profile_yaml(const Calibration& c) {
     y << "  cpu_model: " << yaml_quote(c.host.cpu_model) << "\n";
     y << "  cpus: " << c.host.cpus << "\n";
     y << "  governor: " << yaml_quote(c.host.governor) << "\n";
+    if (c.speed.valid())
+        y << "  speed: {switch_rtt_ns: " << std::llround(c.speed.switch_rtt_ns)
+          << ", syscall_ns: " << std::max<long long>(1, std::llround(c.speed.syscall_ns)) << ", samples: " << c.speeds.size()
+          << "}  # host-speed probe, median over the run (ostwin compare matches runs to it)\n";
     y << "costs:\n";
     for (const KeyResult& k : c.keys) {
         const CostKey& key = cost_keys()[k.key];

@@ -23,13 +23,17 @@ using nlohmann::json;
 
 /// Runs `yaml` natively with a trace in /tmp and returns its records (the header first);
 /// the trace file is removed.
-std::vector<json> run_traced(const std::string& yaml, const std::string& tag) {
+std::vector<json> run_traced(const std::string& yaml, const std::string& tag, std::vector<native::HostSpeed>& speeds) {
     const Scenario s = load_scenario_string(yaml, "<calibrate " + tag + ">");
     const std::string path = "/tmp/ostwin-calibrate-" + std::to_string(::getpid()) + "-" + tag + ".jsonl";
     native::Options o;
     o.trace_path = path;
     o.watchdog = Time{20'000'000'000};
-    o.sched_switch = false;  // only the op records are read
+    // Only the op records are read, but the kernel's sched_switch recording stays on, as
+    // in `ostwin compare`'s native runs: on the reference VM it adds ~0.5 us to every
+    // switch, and the switch costs measured here should include what those runs pay
+    // (docs/calibration.md, "Through the runner").
+    o.sched_switch = true;
     const native::Result r = native::run_scenario(s, o);
     std::vector<json> out;
     {
@@ -38,6 +42,9 @@ std::vector<json> run_traced(const std::string& yaml, const std::string& tag) {
     }
     std::remove(path.c_str());
     if (r.watchdog_fired || r.interrupted) throw EnvironmentError("calibrate: the runner's " + tag + " probe did not finish");
+    if (!out.empty() && out.front().contains("native"))
+        if (const auto h = native::HostSpeed::from_json(out.front()["native"].value("host_speed", json{})); h.valid())
+            speeds.push_back(h);
     return out;
 }
 
@@ -80,9 +87,10 @@ RunnerSamples runner_pingpong(bool processes, int round_trips, int runs) {
     yaml += "channels:\n  - {name: there, kind: pipe}\n  - {name: back, kind: pipe}\n";
     RunnerSamples s{std::string{"runner ping-pong round trip, 2 "} + (processes ? "processes" : "threads") +
                         " on one CPU, 64-byte pipe messages (ostwin native)",
+                    {},
                     {}};
     for (int r = 0; r < runs; ++r) {
-        const auto recs = run_traced(yaml, processes ? "pingpong-p" : "pingpong-t");
+        const auto recs = run_traced(yaml, processes ? "pingpong-p" : "pingpong-t", s.speeds);
         std::int64_t last = -1;
         bool first = true;
         for (const json& e : recs) {
@@ -101,10 +109,10 @@ RunnerSamples runner_pingpong(bool processes, int round_trips, int runs) {
 std::vector<RunnerSamples> runner_fork_join(int forks, int runs, int cpus) {
     const std::string yaml = fork_join_yaml(forks, cpus);
     std::vector<RunnerSamples> out{
-        {"runner fork: parent's fork end to the child's first op (" + std::to_string(cpus) + " CPUs, ostwin native)", {}},
-        {"runner exit: child's last thread ended to the parent's join end (" + std::to_string(cpus) + " CPUs, ostwin native)", {}}};
+        {"runner fork: parent's fork end to the child's first op (" + std::to_string(cpus) + " CPUs, ostwin native)", {}, {}},
+        {"runner exit: child's last thread ended to the parent's join end (" + std::to_string(cpus) + " CPUs, ostwin native)", {}, {}}};
     for (int r = 0; r < runs; ++r) {
-        const auto recs = run_traced(yaml, "fork");
+        const auto recs = run_traced(yaml, "fork", out[0].speeds);
         std::int64_t fork_end = -1, child_exit = -1;
         bool child_started = true;
         for (const json& e : recs) {
@@ -137,14 +145,14 @@ RunnerMemory runner_memory(std::size_t region_bytes, int runs, int cpus) {
                              "  - {name: child, start: forked, threads: [{name: main, program: [" + touch + "]}]}\n";
     const std::string where = " (" + std::to_string(region_bytes >> 10) + " KiB heap, " + std::to_string(cpus) + " CPUs, ostwin native)";
     RunnerMemory out;
-    out.samples = {{"runner touch: first write per page of a fresh heap" + where, {}},
-                   {"runner touch: forked child's write per copy-on-write page" + where, {}},
-                   {"runner touch: write per page after the child is gone" + where, {}},
-                   {"runner exit: child with its heap copied, last thread ended to the parent's join end" + where, {}}};
+    out.samples = {{"runner touch: first write per page of a fresh heap" + where, {}, {}},
+                   {"runner touch: forked child's write per copy-on-write page" + where, {}, {}},
+                   {"runner touch: write per page after the child is gone" + where, {}, {}},
+                   {"runner exit: child with its heap copied, last thread ended to the parent's join end" + where, {}, {}}};
     out.child_pages = simulated_final_pages(yaml, "child");
     out.small_child_pages = simulated_final_pages(fork_join_yaml(1, cpus), "child");
     for (int r = 0; r < runs; ++r) {
-        const auto recs = run_traced(yaml, "memory");
+        const auto recs = run_traced(yaml, "memory", out.samples[0].speeds);
         std::int64_t begin = -1, child_exit = -1;
         int parent_touches = 0;
         for (const json& e : recs) {

@@ -7,12 +7,17 @@
 #include <string>
 #include <vector>
 
+#include "native/HostSpeed.hpp"
+
 namespace ostwin::calib {
 
 /// Samples (ns) from one kind of runner-measured interval, with what it was.
 struct RunnerSamples {
     std::string what;
     std::vector<double> ns;
+    /// The host-speed probe of each run (trace header's native.host_speed), in run
+    /// order; filled in the first RunnerSamples of a probe that returns several.
+    std::vector<native::HostSpeed> speeds;
 };
 
 /// A token ping-pong of `round_trips` 64-byte messages over two pipe channels between two

@@ -1,4 +1,5 @@
-// `ostwin compare FILE [--runs N] [--costs PROFILE] [--tolerance P] [--json] [--trace-dir DIR] [--ipc-cpu]`:
+// `ostwin compare FILE [--runs N] [--costs PROFILE] [--tolerance P] [--json] [--trace-dir DIR] [--ipc-cpu]
+//  [--no-speed-match]`:
 // simulate a scenario once and run it natively N times, then judge every metric against
 // the native runs (docs/compare.md). Exit 0 all within tolerance, 1 some out of tolerance
 // (named on stderr) or a native run did not end, 2 bad input, 3 the host cannot run it,
@@ -21,6 +22,7 @@
 #include "sim/trace/Summary.hpp"
 
 #if OSTWIN_HAVE_NATIVE
+#include "native/HostSpeed.hpp"
 #include "native/NativeRunner.hpp"
 #endif
 
@@ -37,6 +39,7 @@ struct CompareArgs {
     std::string trace_dir;
     bool quiet = false;
     bool ipc_cpu = false;
+    bool no_speed_match = false;
     LoadLimits limits;
 };
 
@@ -73,10 +76,11 @@ int run_compare(const CompareArgs& a) {
     no.measure_ipc_cpu = a.ipc_cpu;
     native::check_supported(s, no);  // exit 3 before anything runs
 
-    EngineOptions eo;
-    if (!dir.empty()) eo.trace_path = (dir / "sim.jsonl").string();
-    const RunResult sim = simulate(s, eo);
+    // Simulated before the native runs, so a scenario the simulator stops on is said first;
+    // simulated again below with the costs matched to the native runs' host speed.
+    RunResult sim = simulate(s);
     if (!sim.stop_message.empty()) std::cerr << "ostwin compare: simulation: " << sim.stop_message << '\n';
+    std::vector<HostSpeedFigures> speeds;
 
     std::vector<Summary> natives;
     compare::NativeFacts facts;
@@ -119,7 +123,23 @@ int run_compare(const CompareArgs& a) {
                                  ? "; the simulator does too (sched.tick " + format_time(s.costs.sched_tick) + ")"
                                  : "; the simulator used exact quanta (sched.tick 0; a calibrated profile sets it)");
         }
+        const native::HostSpeed h = native::HostSpeed::from_json(src.value("host_speed", nlohmann::json{}));
+        speeds.push_back({h.switch_rtt_ns, h.syscall_ns});
         natives.push_back(std::move(r.summary));
+    }
+    compare::SpeedMatch match;
+    if (a.no_speed_match) match.why_not = "off (--no-speed-match)";
+    else match = compare::match_speed(s.costs, speeds);
+    match.unmatched_makespan_ns = static_cast<double>(sim.summary.makespan_ns);
+    if (match.applied || !dir.empty()) {
+        Scenario judged = s;
+        judged.costs = compare::scale_to_speed(s.costs, match);
+        EngineOptions eo;
+        if (!dir.empty()) eo.trace_path = (dir / "sim.jsonl").string();
+        const std::string before = sim.stop_message;
+        sim = simulate(judged, eo);
+        if (!sim.stop_message.empty() && sim.stop_message != before)
+            std::cerr << "ostwin compare: simulation matched to the host speed: " << sim.stop_message << '\n';
     }
     compare::Report rep = compare::compare_summaries(sim.summary, natives, [&] {
         compare::Tolerance t;
@@ -127,6 +147,7 @@ int run_compare(const CompareArgs& a) {
         return t;
     }(), facts);
     rep.costs = s.costs_name;
+    rep.speed = match;
     if (!tick_note.empty()) rep.notes.push_back(tick_note);
     if (!a.quiet)
         std::fprintf(stderr, "ostwin compare: %d native runs in %.1fs\n", a.runs,
@@ -163,6 +184,9 @@ void add_compare_command(CLI::App& app, Action& action) {
     sub->add_flag("--ipc-cpu", args->ipc_cpu,
                   "Measure IPC CPU time natively (ostwin native --ipc-cpu) and judge the per-channel `ipc` "
                   "metrics; without it they are info only");
+    sub->add_flag("--no-speed-match", args->no_speed_match,
+                  "Simulate with the profile's costs as written, not scaled to the host speed the native runs "
+                  "met (docs/compare.md, \"Host speed\")");
     add_load_limit_options(*sub, args->limits);
     sub->callback([&action, args] {
 #if OSTWIN_HAVE_NATIVE

@@ -274,6 +274,68 @@ Report compare_summaries(const Summary& sim, const std::vector<Summary>& native,
     return r;
 }
 
+bool scales_with_speed(std::string_view key) {
+    if (key.starts_with("context_switch.") || key == "syscall" || key.starts_with("lock.") || key == "create.thread")
+        return true;
+    // ipc.KIND.send, recv and wake; not per_byte (a copy, memory-bound).
+    return key.starts_with("ipc.") && !key.ends_with(".per_byte");
+}
+
+SpeedMatch match_speed(const CostProfile& profile, const std::vector<HostSpeedFigures>& native_runs) {
+    SpeedMatch m;
+    m.calibrated = profile.measured_speed;
+    std::vector<double> rtt, call;
+    for (const HostSpeedFigures& h : native_runs)
+        if (h.valid()) {
+            rtt.push_back(h.switch_rtt_ns);
+            call.push_back(h.syscall_ns);
+        }
+    m.runs_with_probe = rtt.size();
+    if (!rtt.empty()) m.native = {spread_of(rtt).median, spread_of(call).median};
+    if (!m.calibrated.valid()) {
+        m.why_not = "the cost profile records no host speed (host.speed: `ostwin calibrate` writes it; built-in "
+                    "profiles describe no particular host)";
+        return m;
+    }
+    if (rtt.empty()) {
+        m.why_not = "no native run recorded the host-speed probe";
+        return m;
+    }
+    m.syscall_ratio = m.native.syscall_ns / m.calibrated.syscall_ns;
+    const double cs = static_cast<double>(profile.cs_thread.ns());
+    const double pipe_work = m.calibrated.switch_rtt_ns - 2 * cs;
+    double r = m.native.switch_rtt_ns / m.calibrated.switch_rtt_ns;
+    if (cs > 0 && pipe_work > 0) {
+        const double cs_now = (m.native.switch_rtt_ns - pipe_work * m.syscall_ratio) / 2;
+        if (cs_now > 0) r = cs_now / cs;
+    }
+    m.switch_ratio = std::clamp(r, 0.25, 4.0);
+    m.applied = true;
+    return m;
+}
+
+CostProfile scale_to_speed(const CostProfile& profile, const SpeedMatch& m) {
+    CostProfile out = profile;
+    if (!m.applied) return out;
+    const auto keys = cost_keys();
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        const std::string_view name = keys[i].name;
+        if (!scales_with_speed(name)) continue;
+        const double ratio = name.starts_with("context_switch.") ? m.switch_ratio : m.syscall_ratio;
+        set_cost_value(out, i, std::llround(static_cast<double>(cost_value(profile, i)) * ratio));
+    }
+    return out;
+}
+
+namespace {
+
+nlohmann::json speed_json(const HostSpeedFigures& h) {
+    if (!h.valid()) return nullptr;
+    return {{"switch_rtt_ns", h.switch_rtt_ns}, {"syscall_ns", h.syscall_ns}};
+}
+
+}  // namespace
+
 nlohmann::json report_json(const Report& r) {
     nlohmann::json metrics = nlohmann::json::array();
     for (const Metric& m : r.metrics) {
@@ -302,14 +364,36 @@ nlohmann::json report_json(const Report& r) {
             {"metrics", metrics},
             {"passed", r.passed()},
             {"failed", r.failed()},
-            {"notes", r.notes}};
+            {"notes", r.notes},
+            {"host_speed",
+             {{"applied", r.speed.applied},
+              {"why_not", r.speed.applied ? nlohmann::json(nullptr) : nlohmann::json(r.speed.why_not)},
+              {"calibrated", speed_json(r.speed.calibrated)},
+              {"native", speed_json(r.speed.native)},
+              {"runs_with_probe", r.speed.runs_with_probe},
+              {"syscall_ratio", r.speed.syscall_ratio},
+              {"switch_ratio", r.speed.switch_ratio},
+              {"unmatched_makespan_ns", r.speed.unmatched_makespan_ns}}}};
 }
 
 void print_report(const Report& r, std::ostream& out) {
     char line[512];
     out << "compare " << r.scenario << ": policy " << r.policy << ", " << r.cpus << (r.cpus == 1 ? " CPU" : " CPUs")
         << ", costs " << r.costs << ", " << r.runs << " native run" << (r.runs == 1 ? "" : "s") << ", tolerance "
-        << pct(r.tolerance.relative).substr(1) << " (docs/compare.md)\n\n";
+        << pct(r.tolerance.relative).substr(1) << " (docs/compare.md)\n";
+    if (r.speed.applied) {
+        std::snprintf(line, sizeof line,
+                      "host speed: calibrated at a %.0f ns round trip and %.0f ns getppid, native runs at %.0f and %.0f "
+                      "(median of %zu): simulated with system-call costs x %.2f and switches x %.2f; the profile as "
+                      "written gives makespan %s\n",
+                      r.speed.calibrated.switch_rtt_ns, r.speed.calibrated.syscall_ns, r.speed.native.switch_rtt_ns,
+                      r.speed.native.syscall_ns, r.speed.runs_with_probe, r.speed.syscall_ratio, r.speed.switch_ratio,
+                      value_text(Unit::ns, r.speed.unmatched_makespan_ns).c_str());
+        out << line;
+    } else if (!r.speed.why_not.empty()) {
+        out << "host speed: not matched: " << r.speed.why_not << '\n';
+    }
+    out << '\n';
     std::size_t w = 6;
     for (const Metric& m : r.metrics) w = std::max(w, m.name.size());
     std::snprintf(line, sizeof line, "  %-*s %11s %11s %23s %9s %10s  %s\n", static_cast<int>(w), "metric", "sim",

@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sim/model/CostProfile.hpp"
+
 namespace ostwin {
 struct Summary;
 }
@@ -73,6 +75,45 @@ struct NativeFacts {
     bool ipc_cpu_measured = true;
 };
 
+/// Host-speed matching (docs/compare.md, "Host speed"). On a VM whose kernel paths cost
+/// 1.2-1.5x more from one second to the next, a profile describes the host at the moment
+/// it was calibrated. Both the calibration and every native run carry the same 1 ms probe
+/// (native/HostSpeed.hpp): a pipe round trip between two threads on one CPU and a
+/// getppid(). The simulation is then run with the profile's kernel costs scaled from the
+/// calibration's moment to the native runs' (their median):
+///   context_switch.*                                          x switch_ratio
+///   syscall, lock.*, create.thread, ipc.*.send / recv / wake   x syscall_ratio
+///   the rest (memory-bound work, sched.tick)                   unchanged (scales_with_speed)
+/// syscall_ratio = native getppid / calibrated getppid. The round trip is two thread
+/// switches plus pipe work; the pipe work (the calibrated round trip less twice the
+/// profile's context_switch.thread) is taken to move as system calls do, and what is left
+/// of the native round trip is the switches: switch_ratio = that half / the profile's
+/// context_switch.thread (the plain round-trip ratio when the profile's switch does not
+/// fit in its own round trip), bounded to 0.25..4.
+struct SpeedMatch {
+    HostSpeedFigures calibrated;  ///< the profile's host.speed
+    HostSpeedFigures native;      ///< median over the native runs that carry a probe
+    std::size_t runs_with_probe = 0;
+    double syscall_ratio = 1;
+    double switch_ratio = 1;
+    bool applied = false;
+    std::string why_not;          ///< when not applied
+    double unmatched_makespan_ns = 0;  ///< the simulation with the profile as written
+};
+
+/// Whether cost key `key` is scaled when the host speed is matched: context_switch.*
+/// (by switch_ratio); syscall, lock.*, create.thread and ipc.*.send/recv/wake (by
+/// syscall_ratio). Memory-bound work is not: memory.*, fork.*, exit.*, create.process,
+/// ipc.*.per_byte (copies), nor sched.tick (docs/compare.md says why).
+bool scales_with_speed(std::string_view key);
+
+/// The ratios above from a profile (its measured_speed) and the native runs' probes
+/// (invalid ones are skipped). Not applied, with the reason, when either side has none.
+SpeedMatch match_speed(const CostProfile& profile, const std::vector<HostSpeedFigures>& native_runs);
+
+/// `profile` with its costs scaled as the match says (unchanged when not applied).
+CostProfile scale_to_speed(const CostProfile& profile, const SpeedMatch& m);
+
 struct Report {
     std::string scenario;
     std::string policy;
@@ -82,6 +123,7 @@ struct Report {
     Tolerance tolerance;
     std::vector<Metric> metrics;
     std::vector<std::string> notes;
+    SpeedMatch speed;       ///< host-speed matching: applied or why not
 
     [[nodiscard]] bool passed() const;
     /// Names of the judged metrics that failed, in report order.

@@ -23,6 +23,16 @@ struct IpcCost {
     [[nodiscard]] Time copy(std::uint64_t bytes) const;
 };
 
+/// The host's speed when a profile was measured: `ostwin calibrate`'s host-speed probe
+/// (native/HostSpeed.hpp), the median over the calibration. It configures nothing in the
+/// simulator; `ostwin compare` sets it beside the speed of each native run to simulate
+/// with costs for the run's moment (docs/compare.md, "Host speed"). 0: not known.
+struct HostSpeedFigures {
+    double switch_rtt_ns = 0;  ///< a 1-byte pipe round trip between two threads on one CPU
+    double syscall_ns = 0;     ///< one getppid()
+    [[nodiscard]] bool valid() const { return switch_rtt_ns > 0 && syscall_ns > 0; }
+};
+
 struct CostProfile {
     Time cs_thread;         ///< context_switch.thread: to another thread of the same address space
     Time cs_process;        ///< context_switch.process: to another address space
@@ -55,6 +65,8 @@ struct CostProfile {
     /// ends (unmapping and freeing them is the bulk of a larger process's exit).
     Time exit_per_page;
     std::array<IpcCost, kChannelKindCount> ipc{};
+    /// Read from a profile file's `host.speed`; not a cost key (cost_keys() omits it).
+    HostSpeedFigures measured_speed;
 
     [[nodiscard]] const IpcCost& ipc_of(ChannelKind k) const { return ipc[static_cast<std::size_t>(k)]; }
     IpcCost& ipc_of(ChannelKind k) { return ipc[static_cast<std::size_t>(k)]; }

@@ -1107,18 +1107,32 @@ CostProfile load_cost_profile_impl(const std::string& path, const Reader* referr
     if (!root.IsDefined() || root.IsNull()) pr.fail({1, 1}, "empty cost profile: expected a map of cost keys");
     const MapView top(pr, root, {1, 1}, "the cost profile");
     // `ostwin calibrate` writes host, date and generated_by alongside the costs; they
-    // describe the measurement and configure nothing.
+    // describe the measurement and configure nothing. host.speed, when there, is kept for
+    // `ostwin compare` (CostProfile::measured_speed).
+    auto read_speed = [&](CostProfile& p) {
+        const Field* h = top.get("host");
+        if (h == nullptr || !h->value.IsMap()) return;
+        const MapView hm(pr, *h, "`host`");
+        const Field* sp = hm.get("speed");
+        if (sp == nullptr) return;
+        const MapView sm(pr, *sp, "`host.speed`");
+        sm.allow({"switch_rtt_ns", "syscall_ns", "samples"});
+        p.measured_speed.switch_rtt_ns = static_cast<double>(pr.integer(sm.require("switch_rtt_ns"), 1, 1'000'000'000));
+        p.measured_speed.syscall_ns = static_cast<double>(pr.integer(sm.require("syscall_ns"), 1, 1'000'000'000));
+    };
     if (const Field* c = top.get("costs")) {
         top.allow({"costs", "host", "date", "generated_by"});
         const MapView m(pr, *c, "`costs`");
         auto [base, name] = cost_base(pr, m);
         std::set<std::size_t> set;
         apply_cost_map(pr, m, "", base, set, {"base"}, 0);
+        read_speed(base);
         return base;
     }
     auto [base, name] = cost_base(pr, top);
     std::set<std::size_t> set;
     apply_cost_map(pr, top, "", base, set, {"base", "host", "date", "generated_by"}, 0);
+    read_speed(base);
     return base;
 }
 

@@ -2,6 +2,8 @@
 // reads back key for key, and nothing left behind.
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <mqueue.h>
@@ -172,6 +174,14 @@ TEST_CASE("calibrate --quick measures plausible figures, round-trips its profile
         }
         CHECK(c.pingpong_thread_us > 0);
         CHECK(c.pingpong_process_us > 0);
+        // The host-speed probe ran before every measurement (and in every runner run):
+        // a round trip is two switches and four system calls, so it costs more than one.
+        CHECK(c.speeds.size() >= c.measurements.size() / 2);
+        REQUIRE(c.speed.valid());
+        CHECK(c.speed.syscall_ns > 10);
+        CHECK(c.speed.switch_rtt_ns > 2 * c.speed.syscall_ns);
+        CHECK(c.speed.switch_rtt_ns < 1'000'000);
+        CHECK(c.profile.measured_speed.switch_rtt_ns == c.speed.switch_rtt_ns);
     }
 
     SECTION("the perf cross-check ran or says plainly why not") {
@@ -213,6 +223,10 @@ TEST_CASE("calibrate --quick measures plausible figures, round-trips its profile
             INFO(cost_keys()[i].name);
             CHECK(cost_value(loaded, i) == c.keys[i].value);
         }
+        // host.speed comes back for `ostwin compare` (rounded to whole ns).
+        CHECK(text.find("\n  speed: {switch_rtt_ns: ") != std::string::npos);
+        CHECK(std::fabs(loaded.measured_speed.switch_rtt_ns - c.speed.switch_rtt_ns) <= 0.5);
+        CHECK(std::fabs(loaded.measured_speed.syscall_ns - c.speed.syscall_ns) <= 0.5);
         fs::remove_all(dir);
     }
 

@@ -127,6 +127,47 @@ TEST_CASE("compare judges the ipc metrics only with --ipc-cpu") {
     CHECK(mm.at("native").at("values").at(0).get<double>() > 0);
 }
 
+TEST_CASE("compare matches the profile's host speed to the native runs' probes, or says why not") {
+    // Without host.speed (a built-in profile) nothing is matched, and the report says so.
+    const std::string f = kValidation + "pipe-socket-pingpong.yaml";
+    const Out plain = run("compare " + f + " --runs 2 --tolerance 0.5 -q --json");
+    INFO(plain.stdout_text << plain.stderr_text);
+    REQUIRE((plain.rc == 0 || plain.rc == 1));
+    const auto jp = nlohmann::json::parse(plain.stdout_text).at("host_speed");
+    CHECK(jp.at("applied") == false);
+    CHECK(jp.at("why_not").get<std::string>().find("records no host speed") != std::string::npos);
+    // Every native run carried the probe, taken before time zero: a round trip (two
+    // switches, four system calls) costs more than one system call.
+    CHECK(jp.at("runs_with_probe") == 2);
+    CHECK(jp.at("native").at("syscall_ns").get<double>() > 0);
+    CHECK(jp.at("native").at("switch_rtt_ns").get<double>() > 2 * jp.at("native").at("syscall_ns").get<double>());
+
+    // A profile that says it was calibrated on a host several times faster than this
+    // one (a 1 us round trip, 40 ns system calls): its costs are scaled up for the runs'
+    // moment, so the judged simulation takes longer than the profile as written.
+    const std::string profile = temp_path("fast-host.yaml");
+    std::ofstream(profile) << "generated_by: test\nhost:\n  speed: {switch_rtt_ns: 1000, syscall_ns: 40}\n"
+                              "costs:\n  base: default\n";
+    const Out m = run("compare " + f + " --runs 2 --tolerance 0.5 -q --json --costs " + profile);
+    const Out off = run("compare " + f + " --runs 1 --tolerance 0.5 -q --json --no-speed-match --costs " + profile);
+    std::filesystem::remove(profile);
+    INFO(m.stdout_text << m.stderr_text);
+    REQUIRE((m.rc == 0 || m.rc == 1));
+    const auto jm = nlohmann::json::parse(m.stdout_text);
+    const auto& hs = jm.at("host_speed");
+    CHECK(hs.at("applied") == true);
+    CHECK(hs.at("syscall_ratio").get<double>() > 1.5);
+    CHECK(hs.at("switch_ratio").get<double>() > 1.5);
+    CHECK(jm.at("metrics").at(0).at("sim").get<double>() > 1.05 * hs.at("unmatched_makespan_ns").get<double>());
+    // --no-speed-match: the profile as written.
+    INFO(off.stdout_text << off.stderr_text);
+    REQUIRE((off.rc == 0 || off.rc == 1));
+    const auto jo = nlohmann::json::parse(off.stdout_text);
+    CHECK(jo.at("host_speed").at("applied") == false);
+    CHECK(jo.at("host_speed").at("why_not").get<std::string>().find("--no-speed-match") != std::string::npos);
+    CHECK(jo.at("metrics").at(0).at("sim").get<double>() == jo.at("host_speed").at("unmatched_makespan_ns").get<double>());
+}
+
 TEST_CASE("compare keeps the sim and every native trace with --trace-dir") {
     const std::string dir = temp_path("traces");
     const Out o = run("compare " + kValidation + "priority-preempt.yaml --runs 2 --tolerance 0.5 -q --trace-dir " + dir);

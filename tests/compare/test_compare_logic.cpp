@@ -248,3 +248,85 @@ TEST_CASE("report_json has the documented shape") {
         if (x.at("name") == "switches.process") saw_null = x.at("error").is_null();
     CHECK(saw_null);
 }
+
+TEST_CASE("host-speed matching: ratios, which keys scale, and when it does not apply") {
+    CostProfile p = CostProfile::builtin_default();
+    p.cs_thread = Time{1'000};
+    const HostSpeedFigures slow{4'000, 150};
+
+    SECTION("no host.speed in the profile, or no probe in the runs: not applied, and why") {
+        const SpeedMatch none = match_speed(p, {slow});
+        CHECK_FALSE(none.applied);
+        CHECK(none.why_not.find("host speed") != std::string::npos);
+        CHECK(none.runs_with_probe == 1);
+        p.measured_speed = {3'000, 120};
+        const SpeedMatch no_runs = match_speed(p, {HostSpeedFigures{}, HostSpeedFigures{}});
+        CHECK_FALSE(no_runs.applied);
+        CHECK(no_runs.why_not.find("no native run") != std::string::npos);
+        CHECK(no_runs.runs_with_probe == 0);
+        // Not applied: the profile comes back as it was.
+        CHECK(scale_to_speed(p, no_runs).cs_thread == p.cs_thread);
+    }
+
+    SECTION("ratios from the medians of the runs' probes") {
+        // Calibrated: 3000 ns round trip = 2 x 1000 ns switch + 1000 ns of pipe work.
+        p.measured_speed = {3'000, 120};
+        // The runs' medians: 4000 ns and 150 ns (one run without a probe is skipped).
+        const SpeedMatch m = match_speed(p, {slow, {3'800, 140}, HostSpeedFigures{}, {4'200, 160}});
+        REQUIRE(m.applied);
+        CHECK(m.runs_with_probe == 3);
+        CHECK(m.native.switch_rtt_ns == 4'000);
+        CHECK(m.native.syscall_ns == 150);
+        CHECK(m.syscall_ratio == Approx(150.0 / 120.0));
+        // Pipe work 1000 ns x 1.25 = 1250 ns of the 4000: each switch (4000 - 1250) / 2.
+        CHECK(m.switch_ratio == Approx((4'000 - 1'250) / 2.0 / 1'000));
+        // A profile whose switch does not fit its own round trip: the plain ratio.
+        CostProfile big = p;
+        big.cs_thread = Time{2'000};
+        CHECK(match_speed(big, {slow}).switch_ratio == Approx(4'000.0 / 3'000.0));
+        // Bounded: a run 100x slower is not believed as such.
+        CHECK(match_speed(p, {{400'000, 15'000}}).switch_ratio == 4.0);
+    }
+
+    SECTION("switches and short kernel paths scale; memory-bound work and the tick do not") {
+        p.measured_speed = {3'000, 120};
+        const SpeedMatch m = match_speed(p, {slow});
+        const CostProfile q = scale_to_speed(p, m);
+        auto scaled = [&](Time a, Time b, double r) { return b.ns() == std::llround(static_cast<double>(a.ns()) * r); };
+        CHECK(scaled(p.cs_thread, q.cs_thread, m.switch_ratio));
+        CHECK(scaled(p.cs_process, q.cs_process, m.switch_ratio));
+        CHECK(scaled(p.syscall, q.syscall, m.syscall_ratio));
+        CHECK(scaled(p.lock_wake, q.lock_wake, m.syscall_ratio));
+        CHECK(scaled(p.ipc_of(ChannelKind::pipe).send, q.ipc_of(ChannelKind::pipe).send, m.syscall_ratio));
+        CHECK(scaled(p.ipc_of(ChannelKind::mqueue).wake, q.ipc_of(ChannelKind::mqueue).wake, m.syscall_ratio));
+        CHECK(q.cs_thread != p.cs_thread);
+        CHECK(q.page_fault == p.page_fault);
+        CHECK(q.cow_fault == p.cow_fault);
+        CHECK(q.fork_per_page == p.fork_per_page);
+        CHECK(q.exit_process == p.exit_process);
+        CHECK(q.create_process == p.create_process);
+        CHECK(q.sched_tick == p.sched_tick);
+        CHECK(q.page_size == p.page_size);
+        CHECK(q.ipc_of(ChannelKind::pipe).per_byte_ps == p.ipc_of(ChannelKind::pipe).per_byte_ps);
+        CHECK(scales_with_speed("ipc.socket.recv"));
+        CHECK_FALSE(scales_with_speed("ipc.socket.per_byte"));
+        CHECK_FALSE(scales_with_speed("memory.wp_fault"));
+    }
+
+    SECTION("the report carries it") {
+        p.measured_speed = {3'000, 120};
+        Report r = compare_summaries(summary(10'000'000, 1, 4), {summary(10'000'000, 1, 4)}, Tolerance{});
+        r.speed = match_speed(p, {slow});
+        r.speed.unmatched_makespan_ns = 9'000'000;
+        const nlohmann::json j = report_json(r).at("host_speed");
+        CHECK(j.at("applied") == true);
+        CHECK(j.at("why_not").is_null());
+        CHECK(j.at("calibrated").at("switch_rtt_ns") == 3'000.0);
+        CHECK(j.at("native").at("syscall_ns") == 150.0);
+        CHECK(j.at("switch_ratio").get<double>() == Approx(r.speed.switch_ratio));
+        CHECK(j.at("unmatched_makespan_ns") == 9'000'000.0);
+        std::ostringstream out;
+        print_report(r, out);
+        CHECK(out.str().find("host speed: calibrated at a 3000 ns round trip") != std::string::npos);
+    }
+}

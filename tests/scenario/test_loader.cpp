@@ -1,7 +1,11 @@
 // Round trip of scenarios through the loader: every key and op lands in the plain data.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdio>
+#include <fstream>
 #include <string>
 
 #include "sim/model/Instances.hpp"
@@ -243,7 +247,27 @@ TEST_CASE("costs: built-in names, a profile file and a map over default") {
         const CostProfile p = load_cost_profile_file(kData + "profile.yaml");
         CHECK(p.cs_process == 3_us);
         CHECK(p.page_size == 4096);
+        CHECK_FALSE(p.measured_speed.valid());  // no host.speed: compare says it cannot match
     }
+}
+
+TEST_CASE("a profile's host.speed is kept for compare, and a malformed one is a located error") {
+    const std::string file = "/tmp/ostwin-loader-speed-" + std::to_string(::getpid()) + ".yaml";
+    auto load = [&](const std::string& host) {
+        std::ofstream(file) << "generated_by: test\nhost:\n  kernel: \"Linux\"\n" << host
+                            << "costs:\n  syscall: 90ns\n";
+        return load_cost_profile_file(file);
+    };
+    const CostProfile p = load("  speed: {switch_rtt_ns: 3926, syscall_ns: 152, samples: 90}\n");
+    CHECK(p.syscall == 90_ns);
+    CHECK(p.measured_speed.switch_rtt_ns == 3926);
+    CHECK(p.measured_speed.syscall_ns == 152);
+    CHECK_FALSE(load("").measured_speed.valid());
+    CHECK_THROWS_WITH(load("  speed: {switch_rtt_ns: -1, syscall_ns: 152}\n"), Catch::Contains(":4:"));
+    CHECK_THROWS_WITH(load("  speed: {switch_rtt_ns: 3926}\n"), Catch::Contains("syscall_ns"));
+    CHECK_THROWS_WITH(load("  speed: {switch_rtt_ns: 3926, syscall_ns: 152, fast: yes}\n"), Catch::Contains("fast"));
+    CHECK_THROWS_AS(load("  speed: 12\n"), ScenarioError);
+    std::remove(file.c_str());
 }
 
 TEST_CASE("defaults: scheduler keys and op spellings") {
