@@ -29,6 +29,35 @@ def report(file, policy, rnd, makespan_err, switches=(10, 10), cs=1000.0):
                         metric("switches.total", switches[0], switches[1], unit="count")]}
 
 
+class HostSpeed(unittest.TestCase):
+    def test_the_unmatched_error_comes_from_the_profile_as_written_and_is_combined_over_rounds(self):
+        reps = []
+        for rnd, (matched, unmatched) in enumerate([(0.01, -0.08), (0.02, -0.12), (-0.01, -0.02)], 1):
+            r = report("p.yaml", "fcfs", rnd, matched)
+            r["host_speed"] = {"applied": True, "why_not": None, "switch_ratio": 1.3, "syscall_ratio": 1.1,
+                               "calibrated": {"switch_rtt_ns": 3000.0, "syscall_ns": 120.0},
+                               "native": {"switch_rtt_ns": 3900.0, "syscall_ns": 132.0},
+                               "unmatched_makespan_ns": 10_000_000.0 * (1 + unmatched)}
+            reps.append(r)
+        self.assertAlmostEqual(acc.unmatched_error(reps[0]), -0.08)
+        r = acc.combine(reps)
+        self.assertEqual([round(e, 3) for e in r["rounds_unmatched"]], [-0.08, -0.12, -0.02])
+        self.assertAlmostEqual(r["median_unmatched"], -0.08)
+        self.assertIn("switches x 1.30", acc.speed_text(r))
+        # The targets table shows the unmatched figures beside the judged ones, unjudged.
+        lines = acc.target_lines([r])
+        row = [l for l in lines if "without host-speed matching" in l[0]]
+        self.assertEqual(len(row), 1)
+        self.assertIsNone(row[0][3])
+        self.assertIn("8.0% / 8.0%", row[0][1])
+
+    def test_a_report_without_matching_says_why(self):
+        r = report("q.yaml", "rr", 1, 0.0)
+        self.assertIsNone(acc.unmatched_error(r))
+        r["host_speed"] = {"applied": False, "why_not": "off (--no-speed-match)", "unmatched_makespan_ns": 1.0}
+        self.assertIn("--no-speed-match", acc.speed_text(r))
+
+
 class ProfileCosts(unittest.TestCase):
     def test_reads_the_ns_costs_of_the_costs_block_only(self):
         text = ("# comment\ngenerated_by: \"ostwin\"\nhost:\n  cpus: 2\ncosts:\n"
