@@ -64,6 +64,21 @@ constexpr int kBatches = 5;
 constexpr int kTripsPerBatch = 40;   // ~3-4.5 us each on the reference VM
 constexpr int kCallsPerBatch = 400;  // ~120-150 ns each
 
+/// The lowest mean time of `op` over kBatches batches of `n` calls, after one warm-up
+/// batch (a preemption in one batch does not count); 0 when `op` fails (returns false).
+template <class Op>
+double lowest_batch_mean(int n, Op op) {
+    double best = 0;
+    for (int batch = -1; batch < kBatches; ++batch) {
+        const std::int64_t t0 = mono();
+        for (int i = 0; i < n; ++i)
+            if (!op()) return 0;
+        const double mean = static_cast<double>(mono() - t0) / n;
+        if (batch >= 0) best = best == 0 ? mean : std::min(best, mean);
+    }
+    return best;
+}
+
 }  // namespace
 
 nlohmann::json HostSpeed::to_json() const {
@@ -103,32 +118,18 @@ HostSpeed probe_host_speed(int cpu, int fifo_priority) {
         while (::read(p.there[0], &b, 1) == 1)
             if (::write(p.back[1], &b, 1) != 1) break;
     });
-    double best_rtt = 0;
-    bool failed = false;
     char b = 1;
-    for (int batch = -1; batch < kBatches && !failed; ++batch) {  // batch -1 warms up
-        const std::int64_t t0 = mono();
-        for (int i = 0; i < kTripsPerBatch; ++i)
-            if (::write(p.there[1], &b, 1) != 1 || ::read(p.back[0], &b, 1) != 1) {
-                failed = true;
-                break;
-            }
-        const double mean = static_cast<double>(mono() - t0) / kTripsPerBatch;
-        if (batch >= 0) best_rtt = best_rtt == 0 ? mean : std::min(best_rtt, mean);
-    }
+    const double rtt = lowest_batch_mean(kTripsPerBatch, [&] {
+        return ::write(p.there[1], &b, 1) == 1 && ::read(p.back[0], &b, 1) == 1;
+    });
     p.close_there();
     echo.join();
-    if (failed || !helper_pinned) return {};
-
-    double best_call = 0;
-    for (int batch = -1; batch < kBatches; ++batch) {
-        const std::int64_t t0 = mono();
-        for (int i = 0; i < kCallsPerBatch; ++i) ::syscall(SYS_getppid);
-        const double mean = static_cast<double>(mono() - t0) / kCallsPerBatch;
-        if (batch >= 0) best_call = best_call == 0 ? mean : std::min(best_call, mean);
-    }
-    out.switch_rtt_ns = best_rtt;
-    out.syscall_ns = best_call;
+    if (rtt == 0 || !helper_pinned) return {};
+    out.switch_rtt_ns = rtt;
+    out.syscall_ns = lowest_batch_mean(kCallsPerBatch, [] {
+        ::syscall(SYS_getppid);
+        return true;
+    });
     return out;
 }
 

@@ -78,7 +78,9 @@ int run_compare(const CompareArgs& a) {
 
     // Simulated before the native runs, so a scenario the simulator stops on is said first;
     // simulated again below with the costs matched to the native runs' host speed.
-    RunResult sim = simulate(s);
+    EngineOptions eo;
+    if (!dir.empty()) eo.trace_path = (dir / "sim.jsonl").string();
+    RunResult sim = simulate(s, eo);
     if (!sim.stop_message.empty()) std::cerr << "ostwin compare: simulation: " << sim.stop_message << '\n';
     std::vector<HostSpeedFigures> speeds;
 
@@ -131,11 +133,9 @@ int run_compare(const CompareArgs& a) {
     if (a.no_speed_match) match.why_not = "off (--no-speed-match)";
     else match = compare::match_speed(s.costs, speeds);
     match.unmatched_makespan_ns = static_cast<double>(sim.summary.makespan_ns);
-    if (match.applied || !dir.empty()) {
+    if (match.applied) {  // the judged simulation's trace replaces the first one's
         Scenario judged = s;
         judged.costs = compare::scale_to_speed(s.costs, match);
-        EngineOptions eo;
-        if (!dir.empty()) eo.trace_path = (dir / "sim.jsonl").string();
         const std::string before = sim.stop_message;
         sim = simulate(judged, eo);
         if (!sim.stop_message.empty() && sim.stop_message != before)
