@@ -32,6 +32,7 @@ struct Out {
     std::int64_t x = 0;           ///< cpu / parent
     std::uint32_t to = 0;
     bool flag = false;            ///< switch: migration; switch kind thread (true) / process
+    char prev_state = 0;          ///< run/idle: the kernel's prev_state of the scenario thread switched out (0: none)
 };
 
 const char* phase_name(std::uint8_t ph) {
@@ -82,6 +83,101 @@ std::string wait_target(const Runtime& rt, const Event& e, std::uint32_t pi) {
             } else return "";
         },
         e.op->v);
+}
+
+bool is_end_state(const std::string& s) { return s == "terminated" || s == "crashed"; }
+
+/// Makes the thread lanes agree with the CPU lanes, on the time-ordered records: the
+/// kernel's sched_switch (the `run` and `idle` records) is the truth for running. A thread
+/// is running from its `run` record until its CPU's next `run` or `idle` record; the state
+/// records its own ops produce while it runs (the `ready` of a wake-up comes after the
+/// `run` that resumed it, a `blocked` is dated at the op's begin while the thread runs on
+/// until it really blocks) are held back, and the state it is left in is written where
+/// it leaves the CPU: `ready` when the kernel switched it out runnable (prev_state R), else
+/// what its ops say it waits for (the blocking op in progress, a sleep, io), else
+/// `blocked` in the kernel. An end state (terminated, crashed) is final: later state
+/// records of the thread are dropped (the kernel view ends its CPU lane there).
+void reconcile_states(std::vector<Out>& out, const Runtime& rt) {
+    const std::uint32_t T = rt.inst->thread_count();
+    std::vector<int> cpu_of(T + 1, -1);              // thread+1 -> the CPU whose lane runs it
+    std::map<std::int64_t, std::uint32_t> occupant;  // cpu -> thread+1 running there
+    std::vector<const Out*> op_state(T + 1, nullptr);  // the last state record of the thread's own
+    std::vector<std::vector<const Event*>> ops(T + 1); // ops in progress
+    std::vector<bool> ended(T + 1, false);
+    std::vector<Out> res;
+    res.reserve(out.size());
+    auto leave = [&](std::uint32_t th, std::int64_t t, char prev_state) {
+        cpu_of[th] = -1;
+        Out st{t, 0, OutKind::state, th, rt.inst->thread(th - 1).process + 1, nullptr};
+        const Out* own = op_state[th];
+        const Event* in_op = ops[th].empty() ? nullptr : ops[th].back();
+        if (own && is_end_state(own->s)) {
+            st.s = own->s;
+            st.why = own->why;
+            ended[th] = true;
+        } else if (prev_state == 'R') {
+            st.s = "ready";
+            st.why = "preempted (kernel sched_switch)";
+        } else if (own && own->s != "ready") {
+            st.s = own->s;
+            st.why = own->why;
+            st.on = own->on;
+        } else if (in_op && is_blocking(in_op->op->v)) {
+            st.s = "blocked";
+            st.why = "waits";
+            st.on = wait_target(rt, *in_op, st.pid - 1);
+        } else if (in_op && std::holds_alternative<op::Repeat>(in_op->op->v) && std::get<op::Repeat>(in_op->op->v).period) {
+            st.s = "sleeping";
+            st.why = "waits for the next period";
+        } else if (prev_state == 0) {
+            st.s = "ready";
+            st.why = "switched out (kernel sched_switch)";
+        } else {
+            st.s = "blocked";
+            st.why = std::string{"waits in the kernel (sched_switch prev_state "} + prev_state + ")";
+        }
+        res.push_back(std::move(st));
+    };
+    for (const Out& r : out) {
+        switch (r.kind) {
+            case OutKind::run:
+            case OutKind::idle: {
+                auto occ = occupant.find(r.x);
+                if (occ != occupant.end() && occ->second != 0) leave(occ->second, r.t, r.prev_state);
+                if (r.kind == OutKind::idle) {
+                    occupant[r.x] = 0;
+                    res.push_back(r);
+                    break;
+                }
+                // A thread the records still show on another CPU (a switch out the kernel
+                // did not record): that CPU goes idle, so the two lanes never run it at once.
+                if (const int other = cpu_of[r.tid]; other >= 0 && other != r.x) {
+                    Out idle{r.t, 0, OutKind::idle, 0, 0, nullptr};
+                    idle.x = other;
+                    res.push_back(std::move(idle));
+                    occupant[other] = 0;
+                }
+                occupant[r.x] = r.tid;
+                cpu_of[r.tid] = static_cast<int>(r.x);
+                res.push_back(r);
+                break;
+            }
+            case OutKind::state:
+                if (ended[r.tid]) break;
+                op_state[r.tid] = &r;
+                if (cpu_of[r.tid] >= 0) break;  // held back until it leaves the CPU
+                if (is_end_state(r.s)) ended[r.tid] = true;
+                res.push_back(r);
+                break;
+            case OutKind::event:
+                if (r.ev->kind == ev_op_begin) ops[r.tid].push_back(r.ev);
+                else if (r.ev->kind == ev_op_end && !ops[r.tid].empty()) ops[r.tid].pop_back();
+                res.push_back(r);
+                break;
+            default: res.push_back(r); break;
+        }
+    }
+    out = std::move(res);
 }
 
 void write_op_args(TraceWriter& w, const Runtime& rt, const Event& e, std::uint32_t pi, bool begin) {
@@ -396,10 +492,19 @@ void build_report(const ReportInput& in, const Options& o, Result& result) {
         // (end statistics, EOF markers, pthread exit) until the kernel switches it out.
         // That is not scenario work: its lane ends at `terminated` with an `idle` record
         // tagged "exit epilogue", and a switch back into it later counts as idle too.
-        std::vector<std::pair<std::int64_t, std::uint32_t>> finishes;  // (finish, thread)
-        for (std::uint32_t t = 0; t < T; ++t)
+        // A crashed process's threads end the same way at their `crashed` record (the kernel
+        // still runs the dying thread, and may switch a killed one in, after the crash).
+        std::vector<std::int64_t> end_of(T, -1);  // the thread's terminated/crashed time
+        for (std::uint32_t t = 0; t < T; ++t) {
+            const std::uint32_t pi = inst.thread(t).process;
             if (rt.threads[t].state.load() == static_cast<std::uint32_t>(ThreadState::done) && rt.threads[t].finish_ns >= 0)
-                finishes.emplace_back(rt.threads[t].finish_ns, t);
+                end_of[t] = rt.threads[t].finish_ns;
+            else if (crashed[pi] && rt.threads[t].arrival_ns >= 0 && proc_end[pi] >= 0)
+                end_of[t] = proc_end[pi];
+        }
+        std::vector<std::pair<std::int64_t, std::uint32_t>> finishes;  // (end, thread)
+        for (std::uint32_t t = 0; t < T; ++t)
+            if (end_of[t] >= 0) finishes.emplace_back(end_of[t], t);
         std::sort(finishes.begin(), finishes.end());
         std::size_t next_finish = 0;
         auto end_lanes_until = [&](std::int64_t upto) {
@@ -412,7 +517,8 @@ void build_report(const ReportInput& in, const Options& o, Result& result) {
                     cs.busy_ns += ft - it->second.first;
                     Out idle{ft, 0, OutKind::idle, th + 1, 0, nullptr};
                     idle.x = it->first;
-                    idle.why = "exit epilogue";
+                    idle.why = rt.threads[th].state.load() == static_cast<std::uint32_t>(ThreadState::done) ? "exit epilogue"
+                                                                                                             : "process crashed";
                     push(std::move(idle));
                     cpu_idle[it->first] = true;
                     running.erase(it);
@@ -420,10 +526,7 @@ void build_report(const ReportInput& in, const Options& o, Result& result) {
                 }
             }
         };
-        auto finished_by = [&](std::uint32_t th, std::int64_t t) {
-            return rt.threads[th].state.load() == static_cast<std::uint32_t>(ThreadState::done) &&
-                   rt.threads[th].finish_ns >= 0 && rt.threads[th].finish_ns <= t;
-        };
+        auto finished_by = [&](std::uint32_t th, std::int64_t t) { return end_of[th] >= 0 && end_of[th] <= t; };
         // Switch-ins the kernel did not record. On this kernel (6.18, a 2-vCPU VM) a switch
         // from a CPU's idle task to a scenario thread is sometimes missing, for whole runs
         // on one CPU (mqueue-pipeline: 31 switches out of the producer into idle, none back
@@ -478,10 +581,9 @@ void build_report(const ReportInput& in, const Options& o, Result& result) {
             if (!prev_ours && !next_ours) continue;
             CpuSummary& cs = cpus[e.cpu];
             cs.cpu = static_cast<std::uint32_t>(e.cpu);
-            // Switched out while still runnable (prev_state R): preempted, the thread waits.
-            if (prev_ours && e.prev_state == 'R' && !finished_by(prev->second, t) && may_run(prev->second, t))
-                push({t, 0, OutKind::state, prev->second + 1, inst.thread(prev->second).process + 1, nullptr, "ready",
-                      "preempted (kernel sched_switch)"});
+            // The state the switched-out thread is left in is written when the trace is
+            // ordered (reconcile_states below), from prev_state and the thread's own ops.
+            const char prev_state = prev_ours ? e.prev_state : 0;
             if (auto r = running.find(e.cpu); r != running.end()) {
                 cs.busy_ns += t - r->second.first;
                 running.erase(r);
@@ -499,6 +601,7 @@ void build_report(const ReportInput& in, const Options& o, Result& result) {
                 push(std::move(sw));
                 Out run{t, 0, OutKind::run, nt + 1, np, nullptr};
                 run.x = e.cpu;
+                run.prev_state = prev_state;
                 push(std::move(run));
                 if (same_as) ++sum.context_switches.thread;
                 else ++sum.context_switches.process;
@@ -512,6 +615,7 @@ void build_report(const ReportInput& in, const Options& o, Result& result) {
                 if (!cpu_idle[e.cpu]) {
                     Out idle{t, 0, OutKind::idle, 0, 0, nullptr};
                     idle.x = e.cpu;
+                    idle.prev_state = prev_state;
                     push(std::move(idle));
                     cpu_idle[e.cpu] = true;
                 }
@@ -576,6 +680,7 @@ void build_report(const ReportInput& in, const Options& o, Result& result) {
     std::stable_sort(out.begin(), out.end(), [](const Out& a, const Out& b) {
         return a.t != b.t ? a.t < b.t : a.seq < b.seq;
     });
+    reconcile_states(out, rt);
     TraceWriter w{*o.trace_path};
     w.header(header.dump());
     for (const Out& r : out) {

@@ -456,6 +456,78 @@ std::vector<ThreadDiff> compare_threads(const Model& a, const Model& b) {
     return out;
 }
 
+std::vector<LaneMismatch> lane_mismatches(const Model& m, std::size_t max, std::size_t* total) {
+    std::vector<LaneMismatch> out;
+    std::size_t count = 0;
+    if (m.has_cpu_lanes()) {
+        // Per thread: where the CPU lanes run it, then a sweep against its own lane.
+        struct Run { std::int64_t t0, t1; int cpu; };
+        std::vector<std::vector<Run>> on_cpu(m.threads().size());
+        for (int c = 0; c < m.cpus(); ++c)
+            for (const CpuSlice& s : m.cpu_lanes()[static_cast<std::size_t>(c)])
+                if (s.kind == CpuSliceKind::run) on_cpu[static_cast<std::size_t>(s.tid - 1)].push_back({s.t0, s.t1, c});
+        LaneMismatch cur;
+        bool have = false;
+        auto flush = [&] {
+            if (!have) return;
+            ++count;
+            if (out.size() < max) out.push_back(cur);
+            have = false;
+        };
+        for (const ThreadLane& tl : m.threads()) {
+            auto& runs = on_cpu[static_cast<std::size_t>(tl.tid - 1)];
+            std::sort(runs.begin(), runs.end(), [](const Run& a, const Run& b) { return a.t0 < b.t0; });
+            std::vector<std::int64_t> cuts;
+            for (const Run& r : runs) { cuts.push_back(r.t0); cuts.push_back(r.t1); }
+            for (const ThreadSlice& s : tl.slices) { cuts.push_back(s.t0); cuts.push_back(s.t1); }
+            std::sort(cuts.begin(), cuts.end());
+            cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+            std::size_t ri = 0, si = 0;
+            for (std::size_t k = 0; k + 1 < cuts.size(); ++k) {
+                const std::int64_t a = cuts[k], b = cuts[k + 1];
+                while (ri < runs.size() && runs[ri].t1 <= a) ++ri;
+                while (si < tl.slices.size() && tl.slices[si].t1 <= a) ++si;
+                // Runs of one thread on two CPUs at once are a mismatch too (the later CPU counts).
+                int cpu = -1;
+                for (std::size_t j = ri; j < runs.size() && runs[j].t0 <= a; ++j)
+                    if (runs[j].t1 > a) cpu = cpu == -1 ? runs[j].cpu : -2;
+                const ThreadSlice* s = si < tl.slices.size() && tl.slices[si].t0 <= a ? &tl.slices[si] : nullptr;
+                const bool lane_runs = s && s->s == LaneState::running;
+                const int lane_cpu = lane_runs ? s->cpu : -1;
+                const bool after_end = tl.finish >= 0 && a >= tl.finish && (lane_runs || cpu != -1);
+                if (cpu == lane_cpu && cpu != -2 && (cpu == -1) == !lane_runs && !after_end) continue;
+                LaneMismatch x{tl.tid, a, b, cpu, s ? s->s : LaneState::ready, s ? s->cpu : -1, s == nullptr,
+                               after_end ? tl.finish : -1};
+                if (have && cur.t1 == a && cur.cpu_lane == x.cpu_lane && cur.thread_lane == x.thread_lane &&
+                    cur.thread_cpu == x.thread_cpu && cur.thread_lane_empty == x.thread_lane_empty && cur.ended_at == x.ended_at) {
+                    cur.t1 = b;
+                    continue;
+                }
+                flush();
+                cur = x;
+                have = true;
+            }
+            flush();
+        }
+    }
+    std::stable_sort(out.begin(), out.end(), [](const LaneMismatch& a, const LaneMismatch& b) { return a.t0 < b.t0; });
+    if (total) *total = count;
+    return out;
+}
+
+std::string describe(const Model& m, const LaneMismatch& x) {
+    std::string s = m.thread(x.tid).id + " [" + time_label(x.t0) + ", " + time_label(x.t1) + "): ";
+    if (x.cpu_lane >= 0) s += "CPU " + std::to_string(x.cpu_lane) + " runs it";
+    else if (x.cpu_lane == -2) s += "two CPUs run it";
+    else s += "no CPU runs it";
+    s += ", its lane shows ";
+    if (x.thread_lane_empty) s += "nothing (before its first record)";
+    else if (x.thread_lane == LaneState::running) s += "running on CPU " + std::to_string(x.thread_cpu);
+    else s += std::string{to_string(x.thread_lane)};
+    if (x.ended_at >= 0) s += ", after it ended at " + time_label(x.ended_at);
+    return s;
+}
+
 std::optional<std::int64_t> parse_duration(std::string_view text) {
     while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
     while (!text.empty() && text.back() == ' ') text.remove_suffix(1);

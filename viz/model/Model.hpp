@@ -200,6 +200,26 @@ std::vector<ThreadDiff> compare_threads(const Model& a, const Model& b);
 /// The finish time used for comparison: the terminated/crashed time, or the trace end.
 std::int64_t finish_of(const Model& m, int tid);
 
+/// A time range where a CPU lane and a thread lane disagree about one thread: the CPU
+/// lanes say it runs on `cpu_lane` (-1: on none) while its own lane says `thread_lane`.
+struct LaneMismatch {
+    int tid = 0;
+    std::int64_t t0 = 0, t1 = 0;
+    int cpu_lane = -1;           ///< the CPU whose lane runs the thread, -1 when none does
+    LaneState thread_lane{};     ///< what the thread's lane shows (running: on `thread_cpu`)
+    int thread_cpu = -1;
+    bool thread_lane_empty = false;  ///< before the thread's first record
+    std::int64_t ended_at = -1;      ///< >= 0: both lanes run the thread after it terminated or crashed then
+};
+/// Checks that every CPU-lane run slice matches the thread lane at the same time: a thread
+/// is drawn running on CPU c exactly while CPU c's lane runs it, and never after its
+/// terminated/crashed record (a run there is reported too). Returns the disagreements
+/// in time order (at most `max`, and their count in `total` if given); empty when the
+/// trace has no CPU records.
+std::vector<LaneMismatch> lane_mismatches(const Model& m, std::size_t max = 16, std::size_t* total = nullptr);
+/// One mismatch in words: "app/w2 [4.427ms, 6.1ms): CPU 0 runs it, its lane shows ready".
+std::string describe(const Model& m, const LaneMismatch& x);
+
 /// A drawable span of a lane after level-of-detail merging, in pixels.
 struct Span {
     float x0 = 0, x1 = 0;
