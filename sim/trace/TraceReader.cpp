@@ -652,6 +652,31 @@ Trace parse_trace(std::string_view text, const std::string& name) {
     trace.path = name;
     TraceBuilder builder(trace, name);
     if (text.empty()) builder.fail(1, "empty file, expected the trace header");
+    // Not JSON: a scenario given where a trace belongs is the usual mistake (YAML whose first
+    // line that is not blank or a comment is a top-level key, with an `ostwin:` or
+    // `processes:` key): say so and how to make a trace, not a JSON parse error.
+    if (const auto first = text.find_first_not_of(" \t\r\n"); first != std::string_view::npos && text[first] != '{') {
+        const std::string_view head = text.substr(0, 1 << 16);
+        bool keys = true, scenario = false, seen = false;
+        for (std::size_t at = 0; at < head.size() && keys;) {
+            std::string_view ln = head.substr(at, head.find('\n', at) - at);
+            at += ln.size() + 1;
+            if (!ln.empty() && ln.back() == '\r') ln.remove_suffix(1);
+            if (ln.find_first_not_of(" \t") == std::string_view::npos || ln.front() == '#' || ln == "---") continue;
+            if (ln.front() == ' ' || ln.front() == '-') continue;  // nested YAML
+            const auto colon = ln.find(':');
+            keys = colon != std::string_view::npos && colon > 0 &&
+                   ln.substr(0, colon).find_first_not_of("abcdefghijklmnopqrstuvwxyz_") == std::string_view::npos;
+            if (!seen && !keys) break;
+            seen = true;
+            scenario = scenario || ln.substr(0, colon) == "ostwin" || ln.substr(0, colon) == "processes";
+        }
+        if (keys && scenario)
+            builder.fail(1, "this is a scenario, not a trace: make a trace of it with `ostwin run " + name +
+                                " --trace t.jsonl` (or `ostwin native ...`) and open t.jsonl");
+        builder.fail(1, "not a trace: a trace is JSON Lines whose first line is its header object (docs/trace-format.md), "
+                        "as `ostwin run SCENARIO --trace t.jsonl` writes it");
+    }
     // A rough record count (one per newline) avoids regrowing a 1M-record vector.
     trace.records.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')));
 

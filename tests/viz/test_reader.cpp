@@ -77,6 +77,14 @@ TEST_CASE("reader rejects bad headers with line 1") {
     badtid.replace(badtid.find("\"tid\":1"), 7, "\"tid\":5");
     CHECK_THAT(error_of(trace_of("")), Catch::Equals(""));
     CHECK_THAT(error_of(badtid + "\n" + R"({"t":1,"k":"end","events":0})" + "\n"), Catch::Contains("tid = index + 1"));
+    // A scenario where a trace belongs: say so, and how to make a trace of it.
+    CHECK_THAT(error_of("# a scenario\nostwin: 1\nname: x\nprocesses:\n  - {name: p}\n"),
+               Catch::Equals("x.jsonl:1: error: this is a scenario, not a trace: make a trace of it with "
+                             "`ostwin run x.jsonl --trace t.jsonl` (or `ostwin native ...`) and open t.jsonl"));
+    CHECK_THAT(error_of("\n---\nname: x\r\nprocesses: []\n"), Catch::Contains("this is a scenario, not a trace"));
+    // Other text that is not JSON: what a trace is, not a parser's message.
+    for (const char* text : {"# Title\n\nSome prose.\n\nostwin: 1\n", "hello\n", "[1, 2]\n", "name: x\n"})
+        CHECK_THAT(error_of(text), Catch::StartsWith("x.jsonl:1: error: not a trace: a trace is JSON Lines whose first line is its header object"));
 }
 
 TEST_CASE("reader rejects bad records with their line number") {
