@@ -470,7 +470,8 @@ TEST_CASE("controls: with two traces the arrow keys step through the events of b
 TEST_CASE("controls: the help lists every interaction, and docs/viewer.md lists the same keys") {
     std::string keys;
     for (const Control& c : controls()) keys += std::string(c.keys) + "\n";
-    for (const char* k : {"space", "+", "-", "left", "right", "axis", "wheel", "drag on the lanes", "F", "H", "Q", "Esc"})
+    for (const char* k : {"space", "+", "-", "left", "right", "axis", "wheel", "drag on the lanes", "F", "H", "Q", "Esc", "up / down",
+                          "page up", "home / end", "shift + wheel", "scrollbar", "process label", "Z", "/"})
         CHECK(keys.find(k) != std::string::npos);
     std::ifstream in(std::string{OSTWIN_SOURCE_DIR} + "/docs/viewer.md");
     REQUIRE(in);

@@ -59,7 +59,11 @@ Rgb tint(Rgb c, double strength) {
 }
 
 Renderer::Renderer(std::vector<const Model*> models, const sf::Font& font) : models_(std::move(models)), font_(font) {
-    if (models_.size() == 2) diffs_ = compare_threads(*models_[0], *models_[1]);
+    if (models_.size() == 2) {
+        diffs_ = compare_threads(*models_[0], *models_[1]);
+        mismatch_ = scenario_mismatch(*models_[0], *models_[1]);
+    }
+    passes_.resize(models_.size());
 }
 
 void TextBatch::clear() {
@@ -189,7 +193,7 @@ void Renderer::end_lane(float y0, float y1) {
 }
 
 FrameStats Renderer::draw(sf::RenderTarget& target, const Layout& l, const ViewState& v) {
-    const SceneKey key{l.t0, l.t1, l.width, l.height};
+    const SceneKey key{l.t0, l.t1, l.width, l.height, l.lanes_key};
     FrameStats st;
     if (!scene_valid_ || !(key == scene_key_)) {
         build_scene(l);
@@ -212,6 +216,13 @@ FrameStats Renderer::draw(sf::RenderTarget& target, const Layout& l, const ViewS
     char status[128];
     std::snprintf(status, sizeof status, "%s %gx  t=%s", v.playing ? "playing" : "paused", v.speed, time_label(v.cursor).c_str());
     ov_text_.add(status, 6, 8, 12, sf::Color(40, 40, 40));
+    // The lane filter, while typed (`/`) and while in force, on the axis strip's right.
+    if (v.typing_filter || !l.filter.empty()) {
+        const std::string f = "filter: " + l.filter + (v.typing_filter ? "_" : "") + "  (" + std::to_string(l.threads_matched) +
+                              " of " + std::to_string(l.threads_total) + " threads)";
+        quad(ov_under_, l.plot_x1 - 300, 2, l.plot_x1 - 2, 16, v.typing_filter ? sf::Color(255, 244, 200) : sf::Color(236, 238, 246));
+        ov_text_.add(f, l.plot_x1 - 296, 2, 11, sf::Color(30, 30, 60), 290);
+    }
     draw_details(l, v);
     if (v.show_help) draw_help(l);
     target.draw(ov_under_, sf::RenderStates(sf::BlendNone));
@@ -241,9 +252,19 @@ void Renderer::build_scene(const Layout& l) {
     band_w_ = static_cast<unsigned>(std::max(1.0f, std::ceil(l.plot_x1) + 1 - static_cast<float>(band_x0_)));
     const unsigned max_rows = 7 * static_cast<unsigned>(l.rows.size());
     bands_on_ = lane_pictures_ && band_w_ <= sf::Texture::getMaximumSize() && max_rows <= sf::Texture::getMaximumSize();
+    if (passes_filter_ != l.filter) {
+        passes_filter_ = l.filter;
+        for (std::size_t p = 0; p < models_.size(); ++p) {
+            passes_[p].clear();
+            if (l.filter.empty()) continue;
+            passes_[p].assign(models_[p]->threads().size() + 1, false);
+            for (const auto& t : models_[p]->threads()) passes_[p][static_cast<std::size_t>(t.tid)] = filter_matches(t.id, l.filter);
+        }
+    }
     draw_axis(l);
     for (std::size_t p = 0; p < l.panes.size(); ++p) draw_pane(l, static_cast<int>(p));
     for (std::size_t p = 0; p < l.panes.size(); ++p) draw_arrows(l, static_cast<int>(p));
+    draw_scrollbar(l);
     draw_legend(l);
     if (band_rows_ > 0) {
         const sf::Vector2u have = band_tex_.getSize();
@@ -303,20 +324,27 @@ void Renderer::draw_pane(const Layout& l, int pane) {
     const std::int64_t t_end = std::min(l.t1, m.end());
     const float x_end = l.x_of(std::max(l.t0, t_end));
 
-    // Pane title strip, with a count of differing threads in two-trace mode.
-    quad(back_, 0, pn.y0, l.plot_x1, pn.y0 + 16, sf::Color(210, 214, 228));
+    // Pane title strips, with a count of differing threads in two-trace mode and a warning
+    // when the two traces are of different scenarios.
     std::string title = pn.title;
     if (!diffs_.empty()) {
         int n = 0;
         for (const auto& d : diffs_) n += d.differs ? 1 : 0;
         title += "   |   " + std::to_string(n) + " of " + std::to_string(diffs_.size()) + " threads differ (marked \u25C6)";
     }
-    text(title, 6, pn.y0 + 1, 11, sf::Color(20, 20, 40), l.plot_x1 - 12);
+    if (!mismatch_.empty() && pane == 1) title += "   |   \u26A0 " + mismatch_;
+    for (const TitleStrip& ts : l.titles) {
+        if (ts.pane != pane) continue;
+        quad(back_, 0, ts.y0, l.plot_x1, ts.y1, sf::Color(210, 214, 228));
+        text(title, 6, ts.y0 + (ts.y1 - ts.y0 - 11) / 2 - 2, 11, pane == 1 && !mismatch_.empty() ? sf::Color(150, 20, 20) : sf::Color(20, 20, 40),
+             l.plot_x1 - 12);
+    }
+    const auto& passes = passes_[static_cast<std::size_t>(pane)];
 
     for (const Row& r : l.rows) {
         if (r.pane != pane) continue;
         const float h = r.y1 - r.y0;
-        const unsigned fs = h >= 14 ? 11 : (h >= 10 ? 9 : 0);
+        const unsigned fs = r.label_size;
         switch (r.kind) {
             case RowKind::cpu: {
                 lane_rects_.clear();
@@ -344,7 +372,9 @@ void Renderer::draw_pane(const Layout& l, int pane) {
                                 line(lines_, x, r.y1, std::min(s.x1, x + h * 0.5f), r.y0, sf::Color(200, 200, 205));
                         continue;
                     }
-                    rect(s.x0, r.y0, s.x1, r.y1, to_sf(m.thread_color(static_cast<int>(s.key))));
+                    // With a filter, threads it leaves out are drawn pale on the CPU lanes.
+                    const Rgb c = m.thread_color(static_cast<int>(s.key));
+                    rect(s.x0, r.y0, s.x1, r.y1, to_sf(passes.empty() || passes[s.key] ? c : tint(c, 0.22)));
                 }
                 end_lane(r.y0, r.y1);
                 // Names of running threads where the slice is wide enough to hold them.
@@ -368,13 +398,24 @@ void Renderer::draw_pane(const Layout& l, int pane) {
                 const sf::Color pc = to_sf(m.process_color(r.id));
                 quad(back_, 0, r.y0, 4, r.y1, pc);
                 if (fs) text(r.label, 8, r.y0 + std::max(0.0f, (std::min(h, 16.0f) - fs) / 2 - 2), fs, sf::Color(20, 20, 20), l.plot_x0 - 12);
+                // A folded process: when any of its threads runs, as one bar in its colour
+                // (at the bottom of the memory strip when it has one).
+                auto folded_bar = [&](float y0, float y1) {
+                    spans_.clear();
+                    visible_spans(proc.running, l.t0, l.t1, l.plot_x0, ppn, [](const Interval&) { return 1u; }, spans_);
+                    for (const Span& s : spans_) quad(over_, s.x0, y0, s.x1, y1, pc);
+                };
                 if (proc.mem.empty() || proc.peak_rss == 0) {
-                    quad(back_, l.plot_x0, r.y0 + h / 2, x_end, r.y0 + h / 2 + 1, sf::Color(215, 215, 220));
+                    if (r.folded) folded_bar(r.y0 + h * 0.3f, r.y1 - h * 0.1f);
+                    else quad(back_, l.plot_x0, r.y0 + h / 2, x_end, r.y0 + h / 2 + 1, sf::Color(215, 215, 220));
                     break;
                 }
+                // Folded with memory: the strip above, the running bar below.
+                const float sy1 = r.folded ? r.y0 + h * 0.55f : r.y1;
+                if (r.folded) folded_bar(sy1 + 1, r.y1);
                 // Memory strip: private stacked on shared, scaled to the process's peak RSS.
-                quad(back_, l.plot_x0, r.y0, x_end, r.y1, sf::Color(240, 240, 244));
-                const double scale = (h - 2) / static_cast<double>(proc.peak_rss);
+                quad(back_, l.plot_x0, r.y0, x_end, sy1, sf::Color(240, 240, 244));
+                const double scale = (sy1 - r.y0 - 2) / static_cast<double>(proc.peak_rss);
                 // Light tints, so the strip does not read as a running slice.
                 const sf::Color shared_c = to_sf(tint(m.process_color(r.id), 0.15));
                 const sf::Color priv_c = to_sf(tint(m.process_color(r.id), 0.35));
@@ -404,13 +445,13 @@ void Renderer::draw_pane(const Layout& l, int pane) {
                     const float ys = static_cast<float>(mem[i].shared * scale);
                     const float yp = static_cast<float>(mem[i].priv * scale);
                     // Neighbouring columns of one height become one quad (shared bytes rarely change).
-                    extend_or_quad(last_shared, xa, r.y1 - 1 - ys, xb, r.y1 - 1, shared_c);
-                    extend_or_quad(last_priv, xa, r.y1 - 1 - ys - yp, xb, r.y1 - 1 - ys, priv_c);
+                    extend_or_quad(last_shared, xa, sy1 - 1 - ys, xb, sy1 - 1, shared_c);
+                    extend_or_quad(last_priv, xa, sy1 - 1 - ys - yp, xb, sy1 - 1 - ys, priv_c);
                     // The RSS level as a line in the process colour: reads as a chart, not a
                     // slice (left out where samples are dense, to save a quad per column).
-                    if (!dense) quad(fill_, xa, r.y1 - 1 - ys - yp, xb, r.y1 - ys - yp + 0.5f, pc);
+                    if (!dense) quad(fill_, xa, sy1 - 1 - ys - yp, xb, sy1 - ys - yp + 0.5f, pc);
                 }
-                if (h >= 22) text("mem, peak " + bytes_label(proc.peak_rss), l.plot_x0 - 95, r.y0 + h - 12, 9, sf::Color(80, 80, 80));
+                if (h >= 22 && !r.folded) text("mem, peak " + bytes_label(proc.peak_rss), l.plot_x0 - 95, r.y0 + h - 12, 9, sf::Color(80, 80, 80));
                 break;
             }
             case RowKind::thread: {
@@ -439,9 +480,10 @@ void Renderer::draw_pane(const Layout& l, int pane) {
                         rect(s.x0, mid - 1, s.x1, mid + 1, to_sf(state_color(st)));
                         if (st == LaneState::crashed) rect(s.x0, r.y0, std::min(s.x1, s.x0 + 3), r.y1, to_sf(state_color(st)));
                     } else {
-                        // Waiting states: a shorter bar in the state's colour.
-                        const float inset = h * 0.2f;
-                        rect(s.x0, r.y0 + inset, s.x1, r.y1 - inset, to_sf(state_color(st)));
+                        // Waiting states: a shorter bar in the state's colour, its height by
+                        // group (state_band): ready and blocked 60 %, sleeping and io 30 %.
+                        const auto [a, b] = state_band(st);
+                        rect(s.x0, r.y0 + h * a, s.x1, r.y0 + h * b, to_sf(state_color(st)));
                     }
                 }
                 end_lane(r.y0, r.y1);
@@ -601,34 +643,65 @@ std::vector<std::string> Renderer::describe(const Layout& l, const ViewState& v)
     return out;
 }
 
+void Renderer::draw_scrollbar(const Layout& l) {
+    if (!l.scrolls) return;
+    quad(panel_, l.scrollbar_x0, l.scroll_y0, l.scrollbar_x1, l.scroll_y1, sf::Color(228, 228, 234));
+    const auto [a, b] = l.scroll_thumb();
+    quad(panel_, l.scrollbar_x0 + 1, a, l.scrollbar_x1 - 1, b, sf::Color(150, 150, 165));
+    // Where the pinned CPU lanes end and the scrolled rows begin.
+    if (l.scroll_y0 > l.axis_y1 + 8) quad(panel_, 0, l.scroll_y0 - 3, l.scrollbar_x1, l.scroll_y0 - 2, sf::Color(170, 170, 185));
+}
+
 void Renderer::draw_legend(const Layout& l) {
     const float x = l.panel_x0;
     quad(panel_, x - 2, 0, x - 1, l.height, sf::Color(180, 180, 190));
     float y = 6;
     text("Legend", x + 6, y, 12, sf::Color(20, 20, 20));
     y += 18;
-    auto swatch = [&](sf::Color c, const std::string& label, float inset = 0) {
-        quad(panel_, x + 8, y + 2 + inset, x + 26, y + 12 - inset, c);
-        text(label, x + 32, y, 11, sf::Color(30, 30, 30), l.width - x - 40);
+    const float w = 18, box = 10;
+    auto label = [&](const std::string& s) {
+        text(s, x + 32, y, 11, sf::Color(30, 30, 30), l.width - x - 40);
         y += 15;
     };
-    // Processes (from the first pane; the second uses the same pids and colours).
-    const Model& m0 = *models_.front();
-    const std::size_t shown = std::min<std::size_t>(m0.processes().size(), 8);
-    for (std::size_t i = 0; i < shown; ++i)
-        swatch(to_sf(m0.process_color(m0.processes()[i].pid)), m0.processes()[i].name + " (threads: shades)");
-    if (m0.processes().size() > shown) { text("... " + std::to_string(m0.processes().size() - shown) + " more processes", x + 32, y, 11, sf::Color(80, 80, 80)); y += 15; }
+    auto swatch = [&](sf::Color c, const std::string& s, float top = 0, float bottom = 1) {
+        quad(panel_, x + 8, y + 2 + box * top, x + 8 + w, y + 2 + box * bottom, c);
+        label(s);
+    };
+    // Processes of every pane, each name once (a matched process has one colour in both).
+    std::vector<std::pair<const Model*, const ProcessLane*>> procs;
+    for (const LegendProcess& lp : legend_processes(models_)) {
+        const Model* m = models_[static_cast<std::size_t>(lp.pane)];
+        procs.emplace_back(m, &m->process(lp.pid));
+    }
+    constexpr std::size_t kMaxProcs = 8;
+    const std::size_t shown = procs.size() > kMaxProcs + 1 ? kMaxProcs : procs.size();
+    bool shades = false;
+    for (std::size_t i = 0; i < shown; ++i) {
+        const auto [m, p] = procs[i];
+        const bool only_b = models_.size() > 1 && m != models_.front();
+        swatch(to_sf(m->process_color(p->pid)), p->name + (only_b ? " (lower trace only)" : ""));
+        shades = shades || p->tids.size() > 1;
+    }
+    if (procs.size() > shown) label("... " + std::to_string(procs.size() - shown) + " more processes (/ filters)");
+    if (shades) label("its threads: shades of a process's colour");
     swatch(to_sf(idle_color()), "CPU idle");
     swatch(to_sf(switch_color(false)), "thread switch (overhead; tick above lane)");
     swatch(to_sf(switch_color(true)), "process switch (dark, hatched; dark tick)");
+    // Thread-lane states at the height they have in the lanes (state_band).
     for (LaneState s : {LaneState::ready, LaneState::blocked_lock, LaneState::blocked_channel, LaneState::blocked_join,
-                        LaneState::blocked_barrier, LaneState::sleeping, LaneState::io})
-        swatch(to_sf(state_color(s)), std::string{to_string(s)}, 2);
-    swatch(to_sf(state_color(LaneState::terminated)), "terminated (thin line)", 4);
-    swatch(to_sf(state_color(LaneState::crashed)), "crashed", 4);
+                        LaneState::blocked_barrier, LaneState::blocked_other, LaneState::sleeping, LaneState::io}) {
+        const auto [a, b] = state_band(s);
+        swatch(to_sf(state_color(s)), s == LaneState::blocked_other ? "blocked (other, in the kernel)" : std::string{to_string(s)}, a, b);
+    }
+    swatch(to_sf(state_color(LaneState::terminated)), "terminated (thin line)", 0.4f, 0.6f);
+    swatch(to_sf(state_color(LaneState::crashed)), "crashed (mark, thin line)", 0.4f, 0.6f);
+    const Model& m0 = *models_.front();
     if (m0.has_mem()) swatch(to_sf(tint(m0.process_color(m0.processes().front().pid), 0.35)), "memory: private / shared (paler)");
-    swatch(sf::Color(70, 20, 120), "IPC: send -> recv arrow", 4);
-    if (models_.size() > 1) swatch(sf::Color(220, 0, 0), "\u25C6 thread differs (finish >5% or switches)", 2);
+    bool folded = false;
+    for (const Row& r : l.rows) folded = folded || r.folded;
+    if (folded) swatch(to_sf(m0.process_color(m0.processes().front().pid)), "\u25B8 folded: any of its threads runs", 0.3f, 0.9f);
+    swatch(sf::Color(70, 20, 120), "IPC: send -> recv arrow", 0.4f, 0.6f);
+    if (models_.size() > 1) swatch(sf::Color(220, 0, 0), "\u25C6 thread differs (finish >5% or switches)", 0.2f, 0.8f);
 
     y += 8;
     quad(panel_, x + 4, y, l.width - 6, y + 1, sf::Color(180, 180, 190));
@@ -651,14 +724,14 @@ void Renderer::draw_details(const Layout& l, const ViewState& v) {
 
 void Renderer::draw_help(const Layout& l) {
     const auto& keys = controls();
-    const float w = 620, h = 52 + 20 * static_cast<float>(keys.size());
+    const float w = std::min(l.width - 20, 860.0f), h = 52 + 20 * static_cast<float>(keys.size());
     const float x = (l.width - w) / 2, y = std::max(0.0f, (l.height - h) / 2);
     quad(ov_top_, x, y, x + w, y + h, sf::Color(30, 30, 40, 235));
     help_text_.add("ostwin-view controls", x + 16, y + 12, 14, sf::Color(255, 255, 255));
     float yy = y + 40;
     for (const Control& c : keys) {
-        help_text_.add(std::string(c.keys), x + 16, yy, 13, sf::Color(250, 220, 120));
-        help_text_.add(std::string(c.action), x + 210, yy, 13, sf::Color(240, 240, 240), w - 220);
+        help_text_.add(std::string(c.keys), x + 16, yy, 13, sf::Color(250, 220, 120), 320);
+        help_text_.add(std::string(c.action), x + 346, yy, 13, sf::Color(240, 240, 240), w - 356);
         yy += 20;
     }
 }

@@ -19,6 +19,7 @@ struct ViewState {
     bool show_help = false;
     bool playing = false;
     double speed = 1.0;                   ///< playback speed factor shown in the status line
+    bool typing_filter = false;           ///< `/` was pressed: keys go to the filter (shown in the status line)
 };
 
 /// Counters from the last frame, for the benchmark.
@@ -58,6 +59,8 @@ public:
     Renderer(std::vector<const Model*> models, const sf::Font& font);
 
     const std::vector<ThreadDiff>& diffs() const { return diffs_; }
+    /// Two traces of different scenarios (or with no thread in common), in words; empty if not.
+    const std::string& mismatch() const { return mismatch_; }
     /// Dense lanes as pictures (the default) or as quads only; the two give the same pixels
     /// but for slice edges one column apart (bench_viewer_load checks it).
     void set_lane_pictures(bool on) {
@@ -71,6 +74,7 @@ private:
     struct SceneKey {
         std::int64_t t0 = 0, t1 = 0;
         float width = 0, height = 0;
+        std::uint64_t lanes = 0;  ///< Layout::lanes_key: scrolling, filter, folds
         friend bool operator==(const SceneKey&, const SceneKey&) = default;
     };
     void build_scene(const Layout& l);
@@ -79,6 +83,7 @@ private:
     void draw_pane(const Layout& l, int pane);
     void draw_arrows(const Layout& l, int pane);
     void draw_legend(const Layout& l);
+    void draw_scrollbar(const Layout& l);
     void draw_details(const Layout& l, const ViewState& v);
     void draw_help(const Layout& l);
     std::vector<std::string> describe(const Layout& l, const ViewState& v) const;
@@ -97,6 +102,9 @@ private:
     std::vector<const Model*> models_;
     const sf::Font& font_;
     std::vector<ThreadDiff> diffs_;
+    std::string mismatch_;
+    std::string passes_filter_;                ///< the filter passes_ was made for
+    std::vector<std::vector<bool>> passes_;    ///< per pane, by tid: passes the filter (empty: no filter)
 
     // The scene, drawn in this order; cleared (capacity kept) when the view changes.
     SceneKey scene_key_;

@@ -11,7 +11,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <memory>
+#include <set>
 
 #include "sim/core/Error.hpp"
 #include "sim/trace/TraceReader.hpp"
@@ -61,9 +63,44 @@ struct Options {
     std::string size = "1400x800";
     std::string layout_out;
     std::string state_out;
+    std::string filter;
+    std::string fold;
+    std::string scroll;
     bool timing = false;
     bool show_help = false;
 };
+
+/// --filter, --fold and --scroll as the lanes' starting view.
+LaneView lane_view(const Options& o, const std::vector<std::unique_ptr<Model>>& models) {
+    LaneView v;
+    v.filter = o.filter;
+    std::set<std::string> names;
+    for (const auto& m : models)
+        for (const auto& p : m->processes()) names.insert(p.name);
+    for (std::size_t a = 0; !o.fold.empty() && a <= o.fold.size();) {
+        const std::size_t b = std::min(o.fold.find(',', a), o.fold.size());
+        const std::string name = o.fold.substr(a, b - a);
+        a = b + 1;
+        if (name == "all") {
+            v.folded = names;
+        } else if (names.count(name)) {
+            v.folded.insert(name);
+        } else {
+            std::string known;
+            for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+            throw UsageError("--fold: no process `" + name + "` in the trace(s) (processes: " + known + ")");
+        }
+    }
+    if (o.scroll == "end") {
+        v.scroll = std::numeric_limits<int>::max();
+    } else if (!o.scroll.empty()) {
+        char* rest = nullptr;
+        const long n = std::strtol(o.scroll.c_str(), &rest, 10);
+        if (*rest != '\0' || n < 0 || n > 100'000'000) throw UsageError("--scroll needs a row number or `end` (got `" + o.scroll + "`)");
+        v.scroll = static_cast<int>(n);
+    }
+    return v;
+}
 
 int run(const Options& o) {
     const auto [w, h] = [&] {
@@ -86,6 +123,11 @@ int run(const Options& o) {
         std::fprintf(stderr, "ostwin-view: loaded %zu trace(s) in %.3f s\n", models.size(),
                      std::chrono::duration<double>(load_end - load_start).count());
     for (std::size_t i = 1; i < models.size(); ++i) models[i]->adopt_colors(*models.front());
+    if (models.size() == 2) {
+        const std::string why = scenario_mismatch(*models[0], *models[1]);
+        if (!why.empty()) std::cerr << "ostwin-view: warning: " << why << '\n';
+    }
+    LaneView lanes = lane_view(o, models);
     std::vector<const Model*> ptrs;
     std::int64_t end = 1;
     for (const auto& m : models) {
@@ -113,7 +155,7 @@ int run(const Options& o) {
     if (!o.screenshot.empty()) {
         sf::RenderTexture rt;
         if (!rt.create(w, h)) throw EnvironmentError("cannot create an off-screen buffer (no display? run under xvfb-run -a)");
-        const Layout layout = make_layout(ptrs, static_cast<float>(w), static_cast<float>(h), tv.t0, tv.t1, renderer.diffs());
+        const Layout layout = make_layout(ptrs, static_cast<float>(w), static_cast<float>(h), tv.t0, tv.t1, renderer.diffs(), lanes);
         // Without a mouse, describe the thread on CPU 0 (or the first thread row) at the cursor.
         for (const Row& r : layout.rows) {
             if (r.kind == RowKind::cpu || r.kind == RowKind::thread) {
@@ -129,6 +171,7 @@ int run(const Options& o) {
             std::ofstream out(o.layout_out);
             nlohmann::json j = layout_json(layout, ptrs);
             j["cursor"] = vs.cursor;
+            j["warning"] = renderer.mismatch();
             out << j.dump(1) << '\n';
             if (!out) throw EnvironmentError("cannot write " + o.layout_out);
         }
@@ -146,8 +189,8 @@ int run(const Options& o) {
     // Playback: by default the whole trace plays in 20 s; +/- double or halve that.
     double speed = 1.0;
     const double base_ns_per_s = static_cast<double>(end) / 20.0;
-    bool playing = false, help = false;
-    enum class Drag { none, pan, scrub } drag = Drag::none;
+    bool playing = false, help = false, typing = false;
+    enum class Drag { none, pan, scrub, scrollbar } drag = Drag::none;
     sf::Vector2i drag_from;
     std::int64_t drag_t0 = 0, drag_t1 = 0;
     sf::Vector2f mouse(-1, -1);
@@ -164,10 +207,30 @@ int run(const Options& o) {
     auto current_layout = [&]() -> const Layout& {
         const float ww = static_cast<float>(window.getSize().x), wh = static_cast<float>(window.getSize().y);
         if (!have_layout || kept.t0 != tv.t0 || kept.t1 != std::max(tv.t1, tv.t0 + 1) || kept.width != ww || kept.height != wh) {
-            kept = make_layout(ptrs, ww, wh, tv.t0, tv.t1, renderer.diffs());
+            kept = make_layout(ptrs, ww, wh, tv.t0, tv.t1, renderer.diffs(), lanes);
+            lanes.scroll = kept.scroll_first;  // clamped: scrolling back starts from what is shown
             have_layout = true;
         }
         return kept;
+    };
+    // Scrolling, the filter and folding change the rows: the layout is made again.
+    auto lanes_changed = [&] { have_layout = false; };
+    auto scroll_by = [&](int rows) {
+        const Layout& l = current_layout();
+        lanes.scroll = std::clamp(l.scroll_first + rows, 0, l.scroll_max);
+        lanes_changed();
+    };
+    // Z, or a click on a process label: fold or unfold that process's thread lanes.
+    auto process_at = [&](float y) -> const std::string* {
+        const Layout& l = current_layout();
+        const Row* r = l.row_at(y);
+        if (!r || (r->kind != RowKind::process && r->kind != RowKind::thread)) return nullptr;
+        const Model& m = *models[static_cast<std::size_t>(r->pane)];
+        return &m.process(r->kind == RowKind::process ? r->id : m.thread(r->id).pid).name;
+    };
+    auto toggle_fold = [&](const std::string& name) {
+        if (!lanes.folded.erase(name)) lanes.folded.insert(name);
+        lanes_changed();
     };
     // --state-out (for the window test): the window id after the first frame, then one JSON
     // line of view state per F12 press and one on quit.
@@ -176,7 +239,16 @@ int run(const Options& o) {
         const Layout& l = current_layout();
         nlohmann::json j = {{"t0", tv.t0}, {"t1", tv.t1}, {"end", end}, {"cursor", static_cast<std::int64_t>(cursor)},
                             {"playing", playing}, {"speed", speed}, {"help", help}, {"width", l.width}, {"height", l.height},
-                            {"plot_x0", l.plot_x0}, {"plot_x1", l.plot_x1}, {"axis_y0", l.axis_y0}, {"axis_y1", l.axis_y1}};
+                            {"plot_x0", l.plot_x0}, {"plot_x1", l.plot_x1}, {"axis_y0", l.axis_y0}, {"axis_y1", l.axis_y1},
+                            {"scroll", l.scroll_first}, {"scroll_max", l.scroll_max}, {"scrolls", l.scrolls},
+                            {"scroll_total", l.scroll_total}, {"scroll_shown", l.scroll_shown},
+                            {"scroll_y0", l.scroll_y0}, {"scroll_y1", l.scroll_y1}, {"bar_x0", l.scrollbar_x0}, {"bar_x1", l.scrollbar_x1},
+                            {"filter", lanes.filter}, {"typing", typing}, {"folded", lanes.folded},
+                            {"rows", l.rows.size()}, {"threads_matched", l.threads_matched}};
+        nlohmann::json rows = nlohmann::json::array();
+        for (const Row& r : l.rows)
+            rows.push_back({{"kind", to_string(r.kind)}, {"pane", r.pane}, {"id", r.id}, {"y0", r.y0}, {"y1", r.y1}, {"label", r.label}});
+        j["row_list"] = rows;
         state_out << j.dump() << std::endl;
     };
     bool first_frame = true;
@@ -192,8 +264,55 @@ int run(const Options& o) {
                 case sf::Event::Resized:
                     window.setView(sf::View(sf::FloatRect(0, 0, static_cast<float>(ev.size.width), static_cast<float>(ev.size.height))));
                     break;
+                case sf::Event::TextEntered:
+                    // `/` starts the lane filter; while typing, printable characters go to it.
+                    if (typing) {
+                        if (ev.text.unicode >= 32 && ev.text.unicode < 127 && lanes.filter.size() < 64) {
+                            lanes.filter += static_cast<char>(ev.text.unicode);
+                            lanes.scroll = 0;
+                            lanes_changed();
+                        }
+                    } else if (ev.text.unicode == '/') {
+                        typing = true;
+                    }
+                    break;
                 case sf::Event::KeyPressed:
+                    if (typing) {
+                        // Keys edit the filter: nothing else (Q, space, ...) acts while typing.
+                        if (ev.key.code == sf::Keyboard::BackSpace && !lanes.filter.empty()) {
+                            lanes.filter.pop_back();
+                            lanes_changed();
+                        } else if (ev.key.code == sf::Keyboard::Enter) {
+                            typing = false;
+                        } else if (ev.key.code == sf::Keyboard::Escape) {
+                            typing = false;
+                            lanes.filter.clear();
+                            lanes_changed();
+                        } else if (ev.key.code == sf::Keyboard::F12) {
+                            write_state();
+                        }
+                        break;
+                    }
                     switch (ev.key.code) {
+                        case sf::Keyboard::Up: scroll_by(-1); break;
+                        case sf::Keyboard::Down: scroll_by(1); break;
+                        case sf::Keyboard::PageUp: scroll_by(-current_layout().page_rows()); break;
+                        case sf::Keyboard::PageDown: scroll_by(current_layout().page_rows()); break;
+                        case sf::Keyboard::Home: scroll_by(-current_layout().scroll_total); break;
+                        case sf::Keyboard::End: scroll_by(current_layout().scroll_total); break;
+                        case sf::Keyboard::Z: {
+                            if (const std::string* name = mouse.x >= 0 ? process_at(mouse.y) : nullptr) {
+                                toggle_fold(*name);
+                            } else {
+                                // Not over a process: fold every process, or unfold all when all are folded.
+                                std::set<std::string> all;
+                                for (const auto& m : models)
+                                    for (const auto& p : m->processes()) all.insert(p.name);
+                                lanes.folded = lanes.folded == all ? std::set<std::string>{} : all;
+                                lanes_changed();
+                            }
+                            break;
+                        }
                         case sf::Keyboard::Q:
                         case sf::Keyboard::Escape:
                             write_state();
@@ -226,7 +345,11 @@ int run(const Options& o) {
                 case sf::Event::MouseWheelScrolled: {
                     const Layout& layout = current_layout();
                     const float mx = static_cast<float>(ev.mouseWheelScroll.x);
-                    if (mx >= layout.plot_x0 && mx <= layout.plot_x1)
+                    const bool shift = sf::Keyboard::isKeyPressed(sf::Keyboard::LShift) || sf::Keyboard::isKeyPressed(sf::Keyboard::RShift);
+                    // Over the labels or the scrollbar, or with Shift: scroll the rows; over the lanes: zoom.
+                    if (shift || mx < layout.plot_x0 || (layout.scrolls && mx > layout.plot_x1 && mx < layout.panel_x0))
+                        scroll_by(ev.mouseWheelScroll.delta > 0 ? -3 : 3);
+                    else if (mx >= layout.plot_x0 && mx <= layout.plot_x1)
                         tv.zoom(ev.mouseWheelScroll.delta > 0 ? 0.8 : 1.25, layout.t_of(mx));
                     break;
                 }
@@ -234,7 +357,19 @@ int run(const Options& o) {
                     if (ev.mouseButton.button != sf::Mouse::Left) break;
                     const Layout& layout = current_layout();
                     const float mx = static_cast<float>(ev.mouseButton.x), my = static_cast<float>(ev.mouseButton.y);
-                    if (mx < layout.plot_x0 || mx > layout.plot_x1) break;
+                    if (layout.scrolls && mx >= layout.scrollbar_x0 && mx <= layout.scrollbar_x1 && my >= layout.scroll_y0 &&
+                        my < layout.scroll_y1) {
+                        drag = Drag::scrollbar;
+                        lanes.scroll = layout.scroll_for_thumb_at(my);
+                        lanes_changed();
+                        break;
+                    }
+                    if (mx < layout.plot_x0) {
+                        const Row* r = layout.row_at(my);
+                        if (r && r->kind == RowKind::process) toggle_fold(models[static_cast<std::size_t>(r->pane)]->process(r->id).name);
+                        break;
+                    }
+                    if (mx > layout.plot_x1) break;
                     if (my <= layout.axis_y1) {
                         drag = Drag::scrub;
                         cursor = static_cast<double>(std::clamp<std::int64_t>(layout.t_of(mx), 0, end));
@@ -250,7 +385,12 @@ int run(const Options& o) {
                 case sf::Event::MouseMoved: {
                     mouse = sf::Vector2f(static_cast<float>(ev.mouseMove.x), static_cast<float>(ev.mouseMove.y));
                     const Layout& layout = current_layout();
-                    if (drag == Drag::scrub) {
+                    if (drag == Drag::scrollbar) {
+                        if (const int first = layout.scroll_for_thumb_at(mouse.y); first != layout.scroll_first) {
+                            lanes.scroll = first;
+                            lanes_changed();
+                        }
+                    } else if (drag == Drag::scrub) {
                         cursor = static_cast<double>(std::clamp<std::int64_t>(layout.t_of(mouse.x), 0, end));
                     } else if (drag == Drag::pan) {
                         const double dx = ev.mouseMove.x - drag_from.x;
@@ -276,6 +416,7 @@ int run(const Options& o) {
         vs.playing = playing;
         vs.speed = speed;
         vs.show_help = help;
+        vs.typing_filter = typing;
         vs.mouse = mouse.x >= 0 ? std::optional<sf::Vector2f>(mouse) : std::nullopt;
         renderer.draw(window, current_layout(), vs);
         window.display();
@@ -305,6 +446,9 @@ int main(int argc, char** argv) {
                    "window mode, for tests: write the window id after the first frame, then the view state as a "
                    "JSON line on F12 and on quit");
     app.add_flag("--show-help", o.show_help, "with --screenshot: draw the help overlay too");
+    app.add_option("--filter", o.filter, "show only the threads whose id contains TEXT (any case), as `/` does");
+    app.add_option("--fold", o.fold, "fold these processes' thread lanes: NAME[,NAME...] or `all`");
+    app.add_option("--scroll", o.scroll, "when the rows scroll: the first scrolled row shown, a number or `end`");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

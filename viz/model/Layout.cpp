@@ -1,6 +1,7 @@
 #include "viz/model/Layout.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <limits>
 #include <map>
 
@@ -62,8 +63,36 @@ std::vector<std::vector<int>> thread_orders(const std::vector<const Model*>& mod
     return out;
 }
 
+bool filter_matches(std::string_view id, std::string_view filter) {
+    if (filter.empty()) return true;
+    auto lower = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
+    if (filter.size() > id.size()) return false;
+    for (std::size_t i = 0; i + filter.size() <= id.size(); ++i) {
+        std::size_t k = 0;
+        while (k < filter.size() && lower(id[i + k]) == lower(filter[k])) ++k;
+        if (k == filter.size()) return true;
+    }
+    return false;
+}
+
+std::pair<float, float> Layout::scroll_thumb() const {
+    const float track = scroll_y1 - scroll_y0;
+    if (!scrolls || scroll_total <= 0) return {scroll_y0, scroll_y1};
+    const float h = std::clamp(track * static_cast<float>(scroll_shown) / static_cast<float>(scroll_total), 14.0f, track);
+    const float y = scroll_y0 + (scroll_max > 0 ? (track - h) * static_cast<float>(scroll_first) / static_cast<float>(scroll_max) : 0.0f);
+    return {y, y + h};
+}
+
+int Layout::scroll_for_thumb_at(float y) const {
+    const auto [a, b] = scroll_thumb();
+    const float free = (scroll_y1 - scroll_y0) - (b - a);
+    if (!scrolls || free <= 0 || scroll_max <= 0) return 0;
+    const float f = (y - (b - a) / 2 - scroll_y0) / free;
+    return std::clamp(static_cast<int>(std::lround(f * static_cast<float>(scroll_max))), 0, scroll_max);
+}
+
 Layout make_layout(const std::vector<const Model*>& models, float width, float height, std::int64_t t0,
-                   std::int64_t t1, const std::vector<ThreadDiff>& diffs, const LayoutMetrics& m) {
+                   std::int64_t t1, const std::vector<ThreadDiff>& diffs, const LaneView& lanes, const LayoutMetrics& m) {
     Layout l;
     l.width = width;
     l.height = height;
@@ -74,69 +103,208 @@ Layout make_layout(const std::vector<const Model*>& models, float width, float h
     l.plot_x1 = l.panel_x0 - 8;
     l.axis_y0 = 0;
     l.axis_y1 = m.axis_height;
+    l.filter = lanes.filter;
     const auto orders = thread_orders(models);
 
-    // Rows of each pane at natural height, then scaled down together if they do not fit.
-    struct Proto { RowKind kind; int id; float h; std::string label; bool differs; };
-    std::vector<std::vector<Proto>> protos(models.size());
-    float natural = 0;
+    // Every pane's rows at natural height: its CPU lanes, then per process a row and (unless
+    // folded) its threads' rows, then locks; the filter drops threads, and processes left
+    // without a thread.
+    struct Proto {
+        bool title = false;  // a pane's title strip, not a row
+        RowKind kind{};
+        int pane = 0, id = 0;
+        float h = 0;
+        std::string label, full;  // full: a thread's whole id, for a row shown without its process row
+        bool differs = false, folded = false;
+        int pid = 0;
+    };
+    auto row_proto = [](RowKind kind, int pane, int id, float h, std::string label) {
+        Proto pr;
+        pr.kind = kind;
+        pr.pane = pane;
+        pr.id = id;
+        pr.h = h;
+        pr.label = std::move(label);
+        return pr;
+    };
+    auto title_proto = [](int pane) {
+        Proto pr;
+        pr.title = true;
+        pr.pane = pane;
+        return pr;
+    };
+    std::vector<std::vector<Proto>> cpu(models.size()), body(models.size());
     for (std::size_t p = 0; p < models.size(); ++p) {
         const Model& mod = *models[p];
-        auto& rows = protos[p];
+        const int pane = static_cast<int>(p);
         if (mod.has_cpu_lanes())
-            for (int c = 0; c < mod.cpus(); ++c) rows.push_back({RowKind::cpu, c, m.cpu_height, "CPU " + std::to_string(c), false});
-        int last_pid = -1;
-        for (int tid : orders[p]) {
-            const auto& t = mod.thread(tid);
-            if (t.pid != last_pid) {
-                const auto& proc = mod.process(t.pid);
-                rows.push_back({RowKind::process, t.pid, proc.mem.empty() ? m.process_height : m.mem_height,
-                                proc.name + " (pid " + std::to_string(t.pid) + ")", false});
-                last_pid = t.pid;
+            for (int c = 0; c < mod.cpus(); ++c) cpu[p].push_back(row_proto(RowKind::cpu, pane, c, m.cpu_height, "CPU " + std::to_string(c)));
+        const auto& order = orders[p];
+        for (std::size_t i = 0; i < order.size();) {
+            const int pid = mod.thread(order[i]).pid;
+            std::size_t j = i;
+            std::vector<int> shown;
+            while (j < order.size() && mod.thread(order[j]).pid == pid) {
+                ++l.threads_total;
+                if (filter_matches(mod.thread(order[j]).id, lanes.filter)) shown.push_back(order[j]);
+                ++j;
             }
-            bool differs = false;
-            for (const auto& d : diffs)
-                if (d.id == t.id) differs = d.differs;
-            const std::string& full = t.id;
-            const auto slash = full.find('/');
-            rows.push_back({RowKind::thread, tid, m.thread_height, "  " + (slash == std::string::npos ? full : full.substr(slash + 1)), differs});
+            i = j;
+            l.threads_matched += static_cast<int>(shown.size());
+            if (shown.empty()) continue;
+            const auto& proc = mod.process(pid);
+            const bool folded = lanes.folded.count(proc.name) > 0;
+            const int n = static_cast<int>(proc.tids.size());
+            // ▾ open, ▸ folded (with its thread count: "×50").
+            std::string label = std::string{folded ? "\u25B8 " : "\u25BE "} + proc.name + " (pid " + std::to_string(pid) + ")";
+            if (folded) label += " \u00D7" + std::to_string(n);
+            Proto pr = row_proto(RowKind::process, pane, pid, proc.mem.empty() ? m.process_height : m.mem_height, label);
+            pr.folded = folded;
+            pr.pid = pid;
+            body[p].push_back(pr);
+            if (folded) continue;
+            for (int tid : shown) {
+                const auto& t = mod.thread(tid);
+                bool differs = false;
+                for (const auto& d : diffs)
+                    if (d.id == t.id) differs = d.differs;
+                const auto slash = t.id.find('/');
+                Proto tr = row_proto(RowKind::thread, pane, tid, m.thread_height,
+                                     "  " + (slash == std::string::npos ? t.id : t.id.substr(slash + 1)));
+                tr.full = "  " + t.id;
+                tr.differs = differs;
+                tr.pid = pid;
+                body[p].push_back(tr);
+            }
         }
         for (std::size_t i = 0; i < mod.locks().size(); ++i) {
             const auto& lk = mod.locks()[i];
-            rows.push_back({RowKind::lock, static_cast<int>(i), m.lock_height, (lk.barrier ? "barrier " : "lock ") + lk.name, false});
+            if (!filter_matches(lk.name, lanes.filter)) continue;
+            body[p].push_back(row_proto(RowKind::lock, pane, static_cast<int>(i), m.lock_height, (lk.barrier ? "barrier " : "lock ") + lk.name));
         }
-        natural += m.title_height;
-        for (const auto& r : rows) natural += r.h + m.gap;
     }
-    natural += m.pane_gap * static_cast<float>(models.size() > 0 ? models.size() - 1 : 0);
-    const float avail = height - m.axis_height - 4;
-    // Few rows grow a little to use the space; many shrink to fit (down to thin strips).
-    const float scale = std::clamp(avail / std::max(natural, 1.0f), 0.15f, 1.5f);
 
-    float y = m.axis_height + 4;
+    const float top = m.axis_height + 4, bottom = height - 2;
+    const float avail = bottom - top;
+    const float pane_gaps = m.pane_gap * static_cast<float>(models.empty() ? 0 : models.size() - 1);
+    float rows_natural = 0;  // heights and gaps that scale
     for (std::size_t p = 0; p < models.size(); ++p) {
-        Pane pane;
-        pane.y0 = y;
-        const auto& hdr = models[p]->trace().header;
-        pane.title = hdr.scenario + " [" + hdr.source + "]  " + models[p]->trace().path;
-        y += m.title_height * std::max(scale, 0.8f);
-        for (const auto& pr : protos[p]) {
-            Row r;
-            r.kind = pr.kind;
-            r.pane = static_cast<int>(p);
-            r.id = pr.id;
-            r.label = pr.label;
-            r.differs = pr.differs;
-            r.y0 = y;
-            r.y1 = y + std::max(2.0f, pr.h * scale);
-            y = r.y1 + m.gap * scale;
-            l.rows.push_back(std::move(r));
-        }
-        pane.y1 = y;
-        l.panes.push_back(std::move(pane));
-        y += m.pane_gap * scale;
+        for (const auto& r : cpu[p]) rows_natural += r.h + m.gap;
+        for (const auto& r : body[p]) rows_natural += r.h + m.gap;
     }
+    const float fixed = m.title_height * static_cast<float>(models.size()) + pane_gaps;
+    float scale = std::min(1.5f, (avail - fixed) / std::max(rows_natural, 1.0f));
+    l.scrolls = scale < m.min_scale;
+    if (l.scrolls) scale = m.min_scale;
+    l.scale = scale;
+    auto label_size = [](float h) { return h >= 14 ? 11u : 9u; };
+    auto place = [&](const Proto& pr, float y, bool pinned) {
+        if (pr.title) {
+            l.titles.push_back(TitleStrip{pr.pane, y, y + m.title_height - 2});
+            return y + m.title_height;
+        }
+        Row r;
+        r.kind = pr.kind;
+        r.pane = pr.pane;
+        r.id = pr.id;
+        r.label = pr.label;
+        r.differs = pr.differs;
+        r.folded = pr.folded;
+        r.pinned = pinned;
+        r.y0 = y;
+        r.y1 = y + pr.h * scale;
+        r.label_size = label_size(r.y1 - r.y0);
+        l.rows.push_back(std::move(r));
+        return y + pr.h * scale + m.gap * scale;
+    };
+    for (std::size_t p = 0; p < models.size(); ++p) {
+        const auto& hdr = models[p]->trace().header;
+        l.panes.push_back(Pane{0, 0, hdr.scenario + " [" + hdr.source + "]  " + models[p]->trace().path});
+    }
+
+    if (!l.scrolls) {
+        // Everything fits: each pane's title, CPU lanes and rows, one pane under the other.
+        float y = top;
+        for (std::size_t p = 0; p < models.size(); ++p) {
+            l.panes[p].y0 = y;
+            y = place(title_proto(static_cast<int>(p)), y, false);
+            for (const auto& r : cpu[p]) y = place(r, y, false);
+            for (const auto& r : body[p]) y = place(r, y, false);
+            l.panes[p].y1 = l.rows.empty() ? y : std::max(l.rows.back().y1, l.titles.back().y1);
+            y += m.pane_gap;
+        }
+    } else {
+        // The CPU lanes stay at the top (with their pane titles) unless they would take more
+        // than half of the height; the other rows scroll, each pane's under its title.
+        float pinned_h = 0;
+        for (std::size_t p = 0; p < models.size(); ++p) {
+            pinned_h += m.title_height;
+            for (const auto& r : cpu[p]) pinned_h += (r.h + m.gap) * scale;
+        }
+        const bool pin = pinned_h <= avail / 2;
+        std::vector<Proto> scrolled;
+        float y = top;
+        for (std::size_t p = 0; p < models.size(); ++p) {
+            const Proto title = title_proto(static_cast<int>(p));
+            if (pin) {
+                l.panes[p].y0 = y;
+                y = place(title, y, true);
+                for (const auto& r : cpu[p]) y = place(r, y, true);
+                l.panes[p].y1 = y;
+                if (models.size() > 1) scrolled.push_back(title);
+            } else {
+                scrolled.push_back(title);
+                scrolled.insert(scrolled.end(), cpu[p].begin(), cpu[p].end());
+            }
+            scrolled.insert(scrolled.end(), body[p].begin(), body[p].end());
+        }
+        l.plot_x1 = l.panel_x0 - 10 - m.scrollbar_width;
+        l.scrollbar_x0 = l.panel_x0 - 5 - m.scrollbar_width;
+        l.scrollbar_x1 = l.panel_x0 - 5;
+        l.scroll_y0 = pin ? y + 4 : top;
+        l.scroll_y1 = bottom;
+        auto height_of = [&](const Proto& pr) { return pr.title ? m.title_height : (pr.h + m.gap) * scale; };
+        const float view = l.scroll_y1 - l.scroll_y0;
+        // The largest first row that still shows the last row.
+        int last_first = static_cast<int>(scrolled.size());
+        for (float used = 0; last_first > 0 && used + height_of(scrolled[static_cast<std::size_t>(last_first - 1)]) <= view + m.gap * scale;)
+            used += height_of(scrolled[static_cast<std::size_t>(--last_first)]);
+        l.scroll_total = static_cast<int>(scrolled.size());
+        l.scroll_max = std::min(last_first, std::max(0, l.scroll_total - 1));
+        l.scroll_first = std::clamp(lanes.scroll, 0, l.scroll_max);
+        float yy = l.scroll_y0;
+        for (std::size_t i = static_cast<std::size_t>(l.scroll_first); i < scrolled.size(); ++i) {
+            const Proto& pr = scrolled[i];
+            const float h = pr.title ? m.title_height - 2 : pr.h * scale;
+            if (yy + h > l.scroll_y1) break;
+            Proto shown = pr;
+            // A thread whose process row is scrolled away is named in full.
+            if (pr.kind == RowKind::thread && !pr.title && i == static_cast<std::size_t>(l.scroll_first)) shown.label = pr.full;
+            yy = place(shown, yy, false);
+            ++l.scroll_shown;
+            if (pr.title) l.panes[static_cast<std::size_t>(pr.pane)].y1 = std::max(l.panes[static_cast<std::size_t>(pr.pane)].y1, yy);
+        }
+    }
+    // The key of what is on screen besides time: scrolling, the filter and the folds.
+    std::uint64_t key = 1469598103934665603ull;
+    auto mix = [&](std::string_view sv) {
+        for (const char c : sv) key = (key ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+        key = (key ^ 0xFFu) * 1099511628211ull;
+    };
+    mix(std::to_string(l.scroll_first) + (l.scrolls ? "s" : "f"));
+    mix(lanes.filter);
+    for (const auto& f : lanes.folded) mix(f);
+    l.lanes_key = key;
     return l;
+}
+
+std::vector<LegendProcess> legend_processes(const std::vector<const Model*>& models) {
+    std::vector<LegendProcess> out;
+    std::set<std::string> names;
+    for (std::size_t p = 0; p < models.size(); ++p)
+        for (const auto& proc : models[p]->processes())
+            if (names.insert(proc.name).second) out.push_back(LegendProcess{static_cast<int>(p), proc.pid});
+    return out;
 }
 
 nlohmann::json layout_json(const Layout& layout, const std::vector<const Model*>& models) {
@@ -173,8 +341,25 @@ nlohmann::json layout_json(const Layout& layout, const std::vector<const Model*>
     json rows = json::array();
     for (const Row& r : layout.rows)
         rows.push_back({{"kind", to_string(r.kind)}, {"pane", r.pane}, {"id", r.id}, {"y0", r.y0}, {"y1", r.y1},
-                        {"label", r.label}, {"differs", r.differs}});
+                        {"label", r.label}, {"label_size", r.label_size}, {"differs", r.differs}, {"folded", r.folded},
+                        {"pinned", r.pinned}});
     j["rows"] = rows;
+    json titles = json::array();
+    for (const TitleStrip& t : layout.titles) titles.push_back({{"pane", t.pane}, {"y0", t.y0}, {"y1", t.y1}});
+    j["titles"] = titles;
+    j["scale"] = layout.scale;
+    j["scroll"] = {{"scrolls", layout.scrolls}, {"y0", layout.scroll_y0}, {"y1", layout.scroll_y1},
+                   {"first", layout.scroll_first}, {"max", layout.scroll_max}, {"total", layout.scroll_total},
+                   {"shown", layout.scroll_shown}, {"bar_x0", layout.scrollbar_x0}, {"bar_x1", layout.scrollbar_x1}};
+    json legend = json::array();
+    for (const LegendProcess& lp : legend_processes(models)) {
+        const Model& m = *models[static_cast<std::size_t>(lp.pane)];
+        legend.push_back({{"pane", lp.pane}, {"pid", lp.pid}, {"name", m.process(lp.pid).name}, {"color", rgb(m.process_color(lp.pid))}});
+    }
+    j["legend_processes"] = legend;
+    j["filter"] = layout.filter;
+    j["threads_total"] = layout.threads_total;
+    j["threads_matched"] = layout.threads_matched;
     return j;
 }
 

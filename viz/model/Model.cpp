@@ -12,24 +12,30 @@ namespace ostwin::viz {
 
 namespace {
 
-Rgb hsl(double h, double s, double l) {
-    // Standard HSL -> RGB; h in degrees.
-    const double c = (1.0 - std::fabs(2.0 * l - 1.0)) * s;
-    const double hp = std::fmod(h, 360.0) / 60.0;
-    const double x = c * (1.0 - std::fabs(std::fmod(hp, 2.0) - 1.0));
-    double r = 0, g = 0, b = 0;
-    if (hp < 1) { r = c; g = x; }
-    else if (hp < 2) { r = x; g = c; }
-    else if (hp < 3) { g = c; b = x; }
-    else if (hp < 4) { g = x; b = c; }
-    else if (hp < 5) { r = x; b = c; }
-    else { r = c; b = x; }
-    const double m = l - c / 2.0;
-    auto to8 = [](double v) { return static_cast<std::uint8_t>(std::lround(std::clamp(v, 0.0, 1.0) * 255.0)); };
-    return Rgb{to8(r + m), to8(g + m), to8(b + m)};
+// sRGB <-> CIELAB (D65), for shades that keep their lightness band and for colour distances.
+double to_linear(std::uint8_t c) {
+    const double v = c / 255.0;
+    return v <= 0.04045 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4);
+}
+double from_linear(double v) { return v <= 0.0031308 ? 12.92 * v : 1.055 * std::pow(v, 1.0 / 2.4) - 0.055; }
+constexpr double kXn = 0.95047, kYn = 1.0, kZn = 1.08883;
+double lab_f(double t) { return t > 216.0 / 24389.0 ? std::cbrt(t) : t * 841.0 / 108.0 + 4.0 / 29.0; }
+double lab_finv(double t) { return t > 6.0 / 29.0 ? t * t * t : (t - 4.0 / 29.0) * 108.0 / 841.0; }
+
+/// The sRGB colour of a Lab value, or nullopt when it lies outside sRGB.
+std::optional<Rgb> from_lab(const Lab& c) {
+    const double fy = (c.l + 16.0) / 116.0, fx = fy + c.a / 500.0, fz = fy - c.b / 200.0;
+    const double x = kXn * lab_finv(fx), y = kYn * lab_finv(fy), z = kZn * lab_finv(fz);
+    const double lin[3] = {3.2406 * x - 1.5372 * y - 0.4986 * z, -0.9689 * x + 1.8758 * y + 0.0415 * z,
+                           0.0557 * x - 0.2040 * y + 1.0570 * z};
+    std::uint8_t out[3];
+    for (int i = 0; i < 3; ++i) {
+        if (lin[i] < -0.001 || lin[i] > 1.001) return std::nullopt;
+        out[i] = static_cast<std::uint8_t>(std::lround(std::clamp(from_linear(std::clamp(lin[i], 0.0, 1.0)), 0.0, 1.0) * 255.0));
+    }
+    return Rgb{out[0], out[1], out[2]};
 }
 
-double process_hue(int pid) { return std::fmod(210.0 + 137.508 * (pid - 1), 360.0); }
 
 bool is_end_state(LaneState s) { return s == LaneState::terminated || s == LaneState::crashed; }
 
@@ -64,38 +70,126 @@ LaneState blocked_family(std::string_view on) {
     return LaneState::blocked_other;
 }
 
-Rgb process_hue_color(int pid) { return hsl(process_hue(pid), 0.62, 0.50); }
+Lab to_lab(Rgb c) {
+    const double r = to_linear(c.r), g = to_linear(c.g), b = to_linear(c.b);
+    const double x = 0.4124 * r + 0.3576 * g + 0.1805 * b, y = 0.2126 * r + 0.7152 * g + 0.0722 * b,
+                 z = 0.0193 * r + 0.1192 * g + 0.9505 * b;
+    const double fx = lab_f(x / kXn), fy = lab_f(y / kYn), fz = lab_f(z / kZn);
+    return Lab{116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)};
+}
+
+double colour_distance(Rgb c1, Rgb c2) {
+    // CIEDE2000 (Sharma, Wu, Dalal 2005), kL = kC = kH = 1.
+    constexpr double pi = 3.14159265358979323846;
+    auto deg = [](double r) { return r * 180.0 / pi; };
+    auto rad = [](double d) { return d * pi / 180.0; };
+    const Lab x = to_lab(c1), y = to_lab(c2);
+    const double cb = (std::hypot(x.a, x.b) + std::hypot(y.a, y.b)) / 2.0;
+    const double cb7 = std::pow(cb, 7.0);
+    const double g = 0.5 * (1.0 - std::sqrt(cb7 / (cb7 + std::pow(25.0, 7.0))));
+    const double a1 = (1.0 + g) * x.a, a2 = (1.0 + g) * y.a;
+    const double c1p = std::hypot(a1, x.b), c2p = std::hypot(a2, y.b);
+    auto hue = [&](double b, double a) {
+        if (a == 0 && b == 0) return 0.0;
+        const double h = deg(std::atan2(b, a));
+        return h < 0 ? h + 360.0 : h;
+    };
+    const double h1 = hue(x.b, a1), h2 = hue(y.b, a2);
+    const double dl = y.l - x.l, dc = c2p - c1p;
+    double dh = 0;
+    if (c1p * c2p != 0) {
+        dh = h2 - h1;
+        if (dh > 180) dh -= 360;
+        else if (dh < -180) dh += 360;
+    }
+    const double dH = 2.0 * std::sqrt(c1p * c2p) * std::sin(rad(dh / 2.0));
+    const double lbp = (x.l + y.l) / 2.0, cbp = (c1p + c2p) / 2.0;
+    double hbp = h1 + h2;
+    if (c1p * c2p != 0) {
+        if (std::fabs(h1 - h2) <= 180) hbp = (h1 + h2) / 2.0;
+        else hbp = (h1 + h2 < 360) ? (h1 + h2 + 360) / 2.0 : (h1 + h2 - 360) / 2.0;
+    }
+    const double t = 1 - 0.17 * std::cos(rad(hbp - 30)) + 0.24 * std::cos(rad(2 * hbp)) + 0.32 * std::cos(rad(3 * hbp + 6)) -
+                     0.20 * std::cos(rad(4 * hbp - 63));
+    const double dtheta = 30.0 * std::exp(-std::pow((hbp - 275.0) / 25.0, 2.0));
+    const double cbp7 = std::pow(cbp, 7.0);
+    const double rc = 2.0 * std::sqrt(cbp7 / (cbp7 + std::pow(25.0, 7.0)));
+    const double sl = 1 + 0.015 * (lbp - 50) * (lbp - 50) / std::sqrt(20 + (lbp - 50) * (lbp - 50));
+    const double sc = 1 + 0.045 * cbp, sh = 1 + 0.015 * cbp * t;
+    const double rt = -std::sin(rad(2 * dtheta)) * rc;
+    return std::sqrt((dl / sl) * (dl / sl) + (dc / sc) * (dc / sc) + (dH / sh) * (dH / sh) + rt * (dc / sc) * (dH / sh));
+}
+
+const std::vector<Rgb>& process_palette() {
+    // Dark, saturated colours (CIELAB L* 34-48) chosen farthest-first (CIEDE2000) among hues
+    // that keep away from every state colour (pastel, L* 66-82, drawn as shorter bars),
+    // from the crash red and from the greys of idle, background and switches.
+    // tests/viz/test_model.cpp checks the distances ("colours: ...").
+    static const std::vector<Rgb> p = {
+        {3, 103, 147},   // blue
+        {115, 119, 1},   // olive
+        {195, 67, 116},  // rose
+        {6, 92, 66},     // dark green
+        {108, 56, 142},  // purple
+        {111, 72, 2},    // ochre
+        {3, 127, 126},   // teal
+        {112, 102, 195}, // periwinkle
+        {5, 131, 67},    // green
+        {60, 88, 1},     // moss
+        {146, 30, 104},  // plum
+        {5, 89, 97},     // petrol
+    };
+    return p;
+}
+
+Rgb process_slot_color(int slot) {
+    const auto& p = process_palette();
+    return p[static_cast<std::size_t>(std::max(slot, 0)) % p.size()];
+}
 
 Rgb shade(Rgb base, int index, int count) {
     if (index <= 0 || count <= 1) return base;
-    // Alternate lighter and darker steps around the base so neighbouring threads differ.
-    const double step = std::min(0.32 / count, 0.12) * ((index + 1) / 2);
-    const double f = (index % 2 == 1) ? step : -step;
-    auto mix = [&](std::uint8_t c) {
-        const double v = f > 0 ? c + (255.0 - c) * f * 2.2 : c * (1.0 + f * 2.2);
-        return static_cast<std::uint8_t>(std::lround(std::clamp(v, 0.0, 255.0)));
-    };
-    return Rgb{mix(base.r), mix(base.g), mix(base.b)};
+    // Threads of one process: the process's hue at other lightnesses in the band
+    // [kShadeMinL, kShadeMaxL], stepped by the golden ratio so neighbours differ; chroma
+    // drops where the lightness needs it to stay in sRGB.
+    const Lab c = to_lab(base);
+    constexpr double span = kShadeMaxL - kShadeMinL;
+    const double l = kShadeMinL + std::fmod(std::clamp(c.l, kShadeMinL, kShadeMaxL) - kShadeMinL + index * span * 0.6180339887, span);
+    for (double k = 1.0; k > 0.0; k -= 0.02)
+        if (auto rgb = from_lab(Lab{l, c.a * k, c.b * k})) return *rgb;
+    return base;
 }
 
 Rgb idle_color() { return Rgb{226, 226, 230}; }
 Rgb background_color() { return Rgb{246, 246, 249}; }
 Rgb switch_color(bool process_switch) { return process_switch ? Rgb{40, 40, 48} : Rgb{120, 120, 132}; }
 Rgb state_color(LaneState s) {
+    // Waiting states are pastel (CIELAB L* 66-82), the process colours dark (L* 28-48).
     switch (s) {
-        case LaneState::running: return Rgb{60, 150, 80};
+        case LaneState::running: return Rgb{60, 150, 80};  // unused: running takes the thread's colour
         case LaneState::ready: return Rgb{245, 200, 70};
-        case LaneState::blocked_lock: return Rgb{215, 60, 50};
-        case LaneState::blocked_channel: return Rgb{150, 80, 200};
-        case LaneState::blocked_join: return Rgb{40, 150, 160};
-        case LaneState::blocked_barrier: return Rgb{165, 105, 45};
-        case LaneState::blocked_other: return Rgb{200, 110, 150};
+        case LaneState::blocked_lock: return Rgb{239, 133, 127};
+        case LaneState::blocked_channel: return Rgb{178, 154, 225};
+        case LaneState::blocked_join: return Rgb{97, 195, 216};
+        case LaneState::blocked_barrier: return Rgb{206, 148, 104};
+        case LaneState::blocked_other: return Rgb{191, 176, 172};
         case LaneState::sleeping: return Rgb{140, 185, 235};
         case LaneState::io: return Rgb{90, 200, 190};
         case LaneState::terminated: return Rgb{150, 150, 150};
         case LaneState::crashed: return Rgb{230, 20, 20};
     }
     return Rgb{};
+}
+
+std::pair<float, float> state_band(LaneState s) {
+    switch (s) {
+        case LaneState::running: return {0.0f, 1.0f};
+        case LaneState::sleeping:
+        case LaneState::io: return {0.35f, 0.65f};
+        case LaneState::terminated:
+        case LaneState::crashed: return {0.45f, 0.55f};
+        default: return {0.2f, 0.8f};
+    }
 }
 
 Model::Model(trace::Trace trace) : trace_(std::move(trace)) { build(); }
@@ -302,8 +396,20 @@ void Model::build() {
         std::sort(l.waits.begin(), l.waits.end(), by_t0);
     }
     std::stable_sort(arrows_.begin(), arrows_.end(), [](const Arrow& a, const Arrow& b) { return a.t_send < b.t_send; });
-    for (const auto& p : processes_) color_slot_.push_back(p.pid);
+    for (const auto& p : processes_) color_slot_.push_back(p.pid - 1);
     for (const auto& tl : threads_) shade_slot_.emplace_back(tl.index_in_process, static_cast<int>(process(tl.pid).tids.size()));
+    for (auto& p : processes_) {
+        for (int tid : p.tids)
+            for (const ThreadSlice& sl : thread(tid).slices)
+                if (sl.s == LaneState::running) p.running.push_back(Interval{sl.t0, sl.t1});
+        std::sort(p.running.begin(), p.running.end(), [](const Interval& a, const Interval& b) { return a.t0 < b.t0; });
+        std::size_t n = 0;
+        for (const Interval& iv : p.running) {
+            if (n > 0 && iv.t0 <= p.running[n - 1].t1) p.running[n - 1].t1 = std::max(p.running[n - 1].t1, iv.t1);
+            else p.running[n++] = iv;
+        }
+        p.running.resize(n);
+    }
     for (auto& tl : threads_) {
         tl.cpu_prefix.resize(tl.slices.size() + 1);
         std::int64_t acc = 0;
@@ -388,7 +494,7 @@ PcbView Model::pcb_at(int pid, std::int64_t t) const {
     return v;
 }
 
-Rgb Model::process_color(int pid) const { return process_hue_color(color_slot_[static_cast<std::size_t>(pid - 1)]); }
+Rgb Model::process_color(int pid) const { return process_slot_color(color_slot_[static_cast<std::size_t>(pid - 1)]); }
 
 Rgb Model::thread_color(int tid) const {
     const auto& tl = thread(tid);
@@ -414,6 +520,17 @@ void Model::adopt_colors(const Model& ref) {
 std::int64_t finish_of(const Model& m, int tid) {
     const std::int64_t f = m.thread(tid).finish;
     return f >= 0 ? f : m.end();
+}
+
+std::string scenario_mismatch(const Model& a, const Model& b) {
+    const auto& ha = a.trace().header;
+    const auto& hb = b.trace().header;
+    if (ha.scenario != hb.scenario)
+        return "different scenarios: `" + ha.scenario + "` and `" + hb.scenario + "`; threads are matched by id only";
+    for (const auto& t : a.threads())
+        for (const auto& u : b.threads())
+            if (t.id == u.id) return {};
+    return "no thread in common: the two traces run different threads of `" + ha.scenario + "`";
 }
 
 std::vector<ThreadDiff> compare_threads(const Model& a, const Model& b) {

@@ -91,12 +91,18 @@ struct ThreadLane {
     std::int64_t finish = -1;              ///< t of terminated/crashed, -1 if it never ended
 };
 
+/// A time interval [t0, t1).
+struct Interval {
+    std::int64_t t0 = 0, t1 = 0;
+};
+
 struct ProcessLane {
     int pid = 0;
     std::string name;
     std::vector<int> tids;
     std::vector<MemSample> mem;
     std::uint64_t peak_rss = 0;
+    std::vector<Interval> running;  ///< when any of its threads runs: sorted, disjoint (a folded process's row)
 };
 
 /// The thread's control block as the trace shows it at one instant.
@@ -177,10 +183,28 @@ private:
     std::vector<std::pair<int, int>> shade_slot_;  ///< per tid: (shade index, shade count)
 };
 
-/// The colour of a process by its pid: hues spread by the golden angle so neighbours differ.
-Rgb process_hue_color(int pid);
+/// A colour in CIELAB (D65): lightness l* 0..100, a*, b*.
+struct Lab {
+    double l = 0, a = 0, b = 0;
+};
+Lab to_lab(Rgb c);
+/// The perceptual distance of two colours, CIEDE2000 (about 1: just noticeable; 10 and
+/// more: clearly different colours).
+double colour_distance(Rgb a, Rgb b);
+/// The process colours, in the order processes take them (slot k mod size): dark and
+/// saturated, away from every state colour (tests/viz/test_model.cpp checks how far).
+const std::vector<Rgb>& process_palette();
+Rgb process_slot_color(int slot);
+/// Thread shades keep CIELAB lightness within [kShadeMinL, kShadeMaxL]; state colours are
+/// lighter (pastel), so a running bar never reads as a waiting state.
+inline constexpr double kShadeMinL = 28, kShadeMaxL = 48;
 /// Shade `index` of `count` of a process colour; index 0 is the process colour itself.
 Rgb shade(Rgb base, int index, int count);
+/// The vertical extent of a thread-lane bar of state `s`, as fractions of the lane height
+/// from the top: running is full height, ready and blocked 60 %, sleeping and io 30 %, so
+/// states whose colours are near (a blocked join's teal and io's turquoise) differ in height.
+/// Terminated and crashed are drawn as lines (crashed with a full-height mark).
+std::pair<float, float> state_band(LaneState s);
 /// Fixed colours of the viewer's palette.
 Rgb idle_color();
 Rgb background_color();
@@ -197,6 +221,9 @@ struct ThreadDiff {
 };
 /// Matches threads by `id` and marks the ones that differ; in trace A's thread order, then B's extras.
 std::vector<ThreadDiff> compare_threads(const Model& a, const Model& b);
+/// Two traces that should not be compared: of different scenarios, or with no thread id in
+/// common. A sentence for the user, or empty when they are two runs of one scenario.
+std::string scenario_mismatch(const Model& a, const Model& b);
 /// The finish time used for comparison: the terminated/crashed time, or the trace end.
 std::int64_t finish_of(const Model& m, int tid);
 

@@ -6,9 +6,21 @@
 //   cpu:PANE:CPU:TIME:idle         ... has the idle colour
 //   panes:N                        the layout has N panes, each with rows inside the image
 //   marker:PANE:TID                the thread's row has the red difference marker
+//   labels                         every row lies whole inside the image (scrolled rows inside
+//                                  the scroll area, none overlapping), has a label size, and
+//                                  its label column holds text pixels: no lane cut off, none
+//                                  without its label
+//   pinned                         the rows scroll, and every CPU row is pinned above them
+//   scroll:end                     the rows scroll and the last one is on screen
+//   scroll:top                     the rows scroll and the first one is on screen
+//   folded:PANE:NAME               process NAME's row is folded and none of its threads has a row
+//   filter:TEXT                    the rows' threads all have TEXT in their id (any case), some do
+//   threads:N                      N thread rows on screen
+//   warning:TEXT                   the layout's two-trace warning contains TEXT
 // Exit 0 when all hold, 1 otherwise (with the colour found).
 #include <SFML/Graphics/Image.hpp>
 
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -97,6 +109,113 @@ bool check(const Ctx& c, const std::string& spec) {
         const auto y = static_cast<unsigned>((static_cast<double>((*row)["y0"]) + static_cast<double>((*row)["y1"])) / 2);
         const sf::Color px = c.img.getPixel(x, y);
         if (!(px.r > 200 && px.g < 40 && px.b < 40)) { std::cerr << spec << ": no red marker, pixel is " << show(px) << "\n"; return false; }
+        return true;
+    }
+    if (spec == "labels") {
+        const double h = c.img.getSize().y, axis = c.layout["axis_y1"];
+        const auto& sc = c.layout["scroll"];
+        const auto plot_x0 = static_cast<unsigned>(static_cast<double>(c.layout["plot_x0"]));
+        double last_y1 = 0;
+        bool ok = true;
+        for (const auto& r : c.layout["rows"]) {
+            const double y0 = r["y0"], y1 = r["y1"];
+            const std::string what = r["kind"].get<std::string>() + " " + r["label"].get<std::string>();
+            if (y0 < axis || y1 > h || y1 <= y0 || y0 < last_y1 - 0.01) {
+                std::cerr << spec << ": row " << what << " [" << y0 << ", " << y1 << ") is cut off or overlaps (image " << h << ")\n";
+                ok = false;
+            }
+            if (sc["scrolls"] == true && r["pinned"] == false && (y0 < sc["y0"].get<double>() || y1 > sc["y1"].get<double>())) {
+                std::cerr << spec << ": scrolled row " << what << " outside the scroll area\n";
+                ok = false;
+            }
+            last_y1 = y1;
+            if (r["label_size"].get<int>() < 9) {
+                std::cerr << spec << ": row " << what << " has no label size\n";
+                ok = false;
+                continue;
+            }
+            // Text pixels (dark) in the label column, right of the colour stripes.
+            int ink = 0;
+            for (auto y = static_cast<unsigned>(y0); y < static_cast<unsigned>(y1); ++y)
+                for (unsigned x = 10; x + 12 < plot_x0; ++x) {
+                    const sf::Color px = c.img.getPixel(x, y);
+                    if (px.r + px.g + px.b < 3 * 110) ++ink;
+                }
+            if (ink < 4) {
+                std::cerr << spec << ": row " << what << " shows no label text (" << ink << " dark pixels)\n";
+                ok = false;
+            }
+        }
+        if (c.layout["rows"].empty()) { std::cerr << spec << ": no rows\n"; ok = false; }
+        return ok;
+    }
+    if (spec == "pinned") {
+        const auto& sc = c.layout["scroll"];
+        if (sc["scrolls"] != true) { std::cerr << spec << ": the rows do not scroll\n"; return false; }
+        int cpus = 0;
+        for (const auto& r : c.layout["rows"]) {
+            if (r["kind"] != "cpu") continue;
+            ++cpus;
+            if (r["pinned"] != true || r["y1"].get<double>() > sc["y0"].get<double>()) {
+                std::cerr << spec << ": CPU row " << r["label"] << " is not pinned above the scrolled rows\n";
+                return false;
+            }
+        }
+        if (cpus == 0) { std::cerr << spec << ": no CPU row\n"; return false; }
+        return true;
+    }
+    if (parts.size() == 2 && parts[0] == "scroll") {
+        const auto& sc = c.layout["scroll"];
+        const int first = sc["first"], max = sc["max"], shown = sc["shown"], total = sc["total"];
+        const bool end = first == max && first + shown == total, top = first == 0 && shown > 0;
+        if (sc["scrolls"] != true || (parts[1] == "end" ? !end : !top)) {
+            std::cerr << spec << ": scroll is " << sc.dump() << "\n";
+            return false;
+        }
+        return true;
+    }
+    if (parts.size() == 3 && parts[0] == "folded") {
+        const auto& pj = c.layout["panes"][static_cast<std::size_t>(std::stoi(parts[1]))];
+        std::string pid;
+        for (const auto& [k, v] : pj["processes"].items())
+            if (v["name"] == parts[2]) pid = k;
+        if (pid.empty()) { std::cerr << spec << ": no such process\n"; return false; }
+        const nlohmann::json* row = find_row(c, std::stoi(parts[1]), "process", std::stoi(pid));
+        if (!row || (*row)["folded"] != true) { std::cerr << spec << ": its row is missing or not folded\n"; return false; }
+        for (const auto& r : c.layout["rows"])
+            if (r["kind"] == "thread" && r["pane"] == std::stoi(parts[1]) && pj["threads"][std::to_string(r["id"].get<int>())]["pid"] == std::stoi(pid)) {
+                std::cerr << spec << ": thread row " << r["label"] << " of the folded process is shown\n";
+                return false;
+            }
+        return true;
+    }
+    if (parts.size() == 2 && parts[0] == "filter") {
+        auto lower = [](std::string x) {
+            for (auto& ch : x) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+            return x;
+        };
+        int n = 0;
+        for (const auto& r : c.layout["rows"]) {
+            if (r["kind"] != "thread") continue;
+            const std::string id = c.layout["panes"][r["pane"].get<std::size_t>()]["threads"][std::to_string(r["id"].get<int>())]["id"];
+            if (lower(id).find(lower(parts[1])) == std::string::npos) { std::cerr << spec << ": thread " << id << " shown\n"; return false; }
+            ++n;
+        }
+        if (n == 0 || c.layout["filter"] != parts[1]) { std::cerr << spec << ": " << n << " thread rows, filter " << c.layout["filter"] << "\n"; return false; }
+        return true;
+    }
+    if (parts.size() == 2 && parts[0] == "threads") {
+        int n = 0;
+        for (const auto& r : c.layout["rows"]) n += r["kind"] == "thread" ? 1 : 0;
+        if (n != std::stoi(parts[1])) { std::cerr << spec << ": " << n << " thread rows\n"; return false; }
+        return true;
+    }
+    if (parts.size() >= 2 && parts[0] == "warning") {
+        const std::string want = spec.substr(8);
+        if (!c.layout.contains("warning") || c.layout["warning"].get<std::string>().find(want) == std::string::npos) {
+            std::cerr << spec << ": warning is " << c.layout.value("warning", nlohmann::json("")).dump() << "\n";
+            return false;
+        }
         return true;
     }
     std::cerr << "unknown check `" << spec << "`\n";
