@@ -64,6 +64,9 @@ struct alignas(64) ThreadSlot {
     std::atomic<std::uint64_t> dropped;
     std::uint64_t capacity;               ///< events the thread's array holds
     std::uint64_t events_offset;          ///< byte offset of the array in the mapping
+    /// Futex word of the parked threads that wait on this slot (ThreadSched::release_slot):
+    /// 0 parked, 1 released. Only a release group's first thread's word is used.
+    std::atomic<std::uint32_t> release;
 };
 
 enum class ProcState : std::uint32_t { none = 0, running = 1, ended = 2 };

@@ -578,6 +578,26 @@ Result run_scenario(const Scenario& s, const Options& o) {
                 continue;
             ts.start_cpu = rt.used_cpus[spread++ % rt.used_cpus.size()];
         }
+    // Release groups: the parked threads (of processes with a `start:`) of one arrival time
+    // (process start + thread start) wait on one futex word, and the release wakes the
+    // groups in the order of their arrival. With one word for all, a thread whose start
+    // offset is shorter than the release itself (a few us per thread) was woken in
+    // declaration order, among those of time zero, and ran before them (docs/native.md,
+    // "Time zero").
+    std::vector<std::uint32_t> release_leaders;  // first thread of each group, by arrival
+    {
+        std::vector<std::pair<std::int64_t, std::uint32_t>> parked;
+        for (std::uint32_t t = 0; t < T; ++t) {
+            const ProcessDecl& pd = inst.process_decl(inst.thread(t).process);
+            const ThreadDecl& d = inst.thread_decl(t);
+            if (pd.start && d.start) parked.emplace_back(pd.start->ns() + d.start->ns(), t);
+        }
+        std::stable_sort(parked.begin(), parked.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+        for (std::size_t i = 0; i < parked.size(); ++i) {
+            if (i == 0 || parked[i].first != parked[i - 1].first) release_leaders.push_back(parked[i].second);
+            rt.sched[parked[i].second].release_slot = release_leaders.back();
+        }
+    }
     const std::uint32_t C = obj.channel_count();
     rt.senders.assign(C, {});
     std::vector<std::uint64_t> max_payload(C, 0);
@@ -858,7 +878,12 @@ Result run_scenario(const Scenario& s, const Options& o) {
     if (s.scheduler.policy == Policy::rr) rt_during["t0_after_tick_ns"] = wait_for_tick();
     rt.ctl->t0 = mono_ns();
     rt.ctl->release.store(1);
-    futex(&rt.ctl->release, FUTEX_WAKE, INT_MAX);
+    // Group by group, earliest arrival first: within a group the kernel wakes by priority,
+    // then in the order they waited (declaration order).
+    for (const std::uint32_t leader : release_leaders) {
+        rt.threads[leader].release.store(1);
+        futex(&rt.threads[leader].release, FUTEX_WAKE, INT_MAX);
+    }
 
     // ---- watch -------------------------------------------------------------------------
     const std::int64_t deadline = rt.ctl->t0 + o.watchdog.ns();

@@ -24,6 +24,10 @@ struct ThreadSched {
     /// The one CPU a SCHED_OTHER thread waits on before time zero, so that it starts
     /// there (NativeRunner.cpp, "start placement"); -1: it waits allowed on `cpus`.
     int start_cpu = -1;
+    /// A parked thread waits on the `release` word of this slot: the first thread of its
+    /// release group (the parked threads of one arrival time). The runner wakes the groups
+    /// in the order of their arrival (NativeRunner.cpp, "release").
+    std::uint32_t release_slot = 0;
 };
 
 struct ChannelRt {

@@ -660,7 +660,8 @@ void* thread_entry(void* arg) {
         futex(&slot.state, FUTEX_WAKE, INT_MAX);
         rt.ctl->parked.fetch_add(1);
         futex(&rt.ctl->parked, FUTEX_WAKE, INT_MAX);
-        while (rt.ctl->release.load() == 0) futex(&rt.ctl->release, FUTEX_WAIT, 0);
+        auto& word = rt.threads[ts.release_slot].release;  // its release group's word
+        while (word.load() == 0) futex(&word, FUTEX_WAIT, 0);
         if (ts.start_cpu >= 0) {  // started on its start CPU: now every CPU it may use
             const cpu_set_t set = cpu_set_of(ts.cpus);
             pthread_setaffinity_np(pthread_self(), sizeof set, &set);
