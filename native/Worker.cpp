@@ -236,7 +236,36 @@ thread_local ProcRt* t_current_proc = nullptr;
 
 void* thread_entry(void* arg);
 
-bool create_thread(ProcRt& pr, std::uint32_t ti, std::int64_t arrival_ns, bool parked_start) {
+/// While it lives, the calling RT thread has SCHED_RESET_ON_FORK set, so a thread it
+/// creates starts as SCHED_OTHER and is raised to its own RT priority (pthread attributes)
+/// and queued at the tail of that priority, in creation order. Without it the new thread
+/// inherits the creator's priority, and when pthread_create then lowers it (a spawner
+/// above its workers, a controller at RT 98) while it waits to run, Linux queues it at the
+/// head of the lower priority (__sched_setscheduler's ENQUEUE_HEAD): the threads of one
+/// priority ran last-created-first (docs/native.md, "Ops", `spawn`). Setting or clearing
+/// only the flag requeues nothing.
+class ResetOnFork {
+public:
+    ResetOnFork(bool on, int policy, int priority) : policy_(policy) {
+        if (!on || (policy != SCHED_FIFO && policy != SCHED_RR)) return;
+        sp_.sched_priority = priority;
+        set_ = sched_setscheduler(0, policy | SCHED_RESET_ON_FORK, &sp_) == 0;
+    }
+    ~ResetOnFork() {
+        if (set_) sched_setscheduler(0, policy_, &sp_);
+    }
+    ResetOnFork(const ResetOnFork&) = delete;
+    ResetOnFork& operator=(const ResetOnFork&) = delete;
+
+private:
+    int policy_;
+    sched_param sp_{};
+    bool set_ = false;
+};
+
+/// Creates scenario thread `ti`; the caller runs at `creator_policy` / `creator_priority`.
+bool create_thread(ProcRt& pr, std::uint32_t ti, std::int64_t arrival_ns, bool parked_start, int creator_policy,
+                   int creator_priority) {
     Runtime& rt = *pr.rt;
     const ThreadDecl& d = rt.inst->thread_decl(ti);
     auto* c = new ThreadCtx;
@@ -273,7 +302,11 @@ bool create_thread(ProcRt& pr, std::uint32_t ti, std::int64_t arrival_ns, bool p
     }
     const std::uint32_t local = ti - pr.first;
     pr.live.fetch_add(1);
-    const int rc = pthread_create(&pr.handles[local], &attr, thread_entry, c);
+    int rc = 0;
+    {
+        const ResetOnFork reset(rt.privileged, creator_policy, creator_priority);
+        rc = pthread_create(&pr.handles[local], &attr, thread_entry, c);
+    }
     pthread_attr_destroy(&attr);
     if (rc != 0) {
         pr.live.fetch_sub(1);
@@ -522,7 +555,9 @@ Flow run_op(ThreadCtx& c, const Op& o) {
                 }
                 const std::uint32_t target = rt.inst->thread_index(pi, x.thread, replica);
                 c.record(ev_op_begin, &o, target, 0);
-                if (!create_thread(pr, target, c.now(), false)) c.record(ev_error, &o, err_syscall, EAGAIN);
+                const ThreadSched& self = rt.sched[c.ti];
+                if (!create_thread(pr, target, c.now(), false, self.policy, self.rt_priority))
+                    c.record(ev_error, &o, err_syscall, EAGAIN);
                 rt.ctl->mem_dirty.store(1, std::memory_order_relaxed);
                 c.record(ev_op_end, &o, target, 0);
                 return Flow::next;
@@ -767,7 +802,8 @@ void map_process_regions(ProcRt& pr, const ProcRt* inherit) {
         const ThreadDecl& d = rt.inst->thread_decl(ti);
         if (!d.start) continue;  // spawned later
         const std::int64_t arrival = ps.start_ns + d.start->ns();
-        if (!create_thread(*pr, ti, arrival, !forked)) continue;
+        if (!create_thread(*pr, ti, arrival, !forked, SCHED_FIFO, forked ? kControllerPriority : kControllerIdlePriority))
+            continue;
         if (!forked) {
             auto& st = rt.threads[ti].state;
             while (st.load() == static_cast<std::uint32_t>(ThreadState::none)) futex(&st, FUTEX_WAIT, 0);

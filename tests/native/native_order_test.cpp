@@ -58,3 +58,35 @@ processes:
         CHECK(joined(by_first_run(r.summary)) == want);
     }
 }
+
+TEST_CASE("threads created below their creator's priority run in creation order", "[native]") {
+    // One CPU, priority: main (40) spawns four workers of priority 20 and joins them; a
+    // forked child's controller (RT 98) creates its three threads of priority 20. The
+    // simulator queues new threads of one priority first-created-first.
+    const Scenario s = load_scenario_string(R"(
+ostwin: 1
+name: creation-order
+machine: {cpus: 1}
+scheduler: {policy: priority}
+processes:
+  - name: app
+    threads:
+      - name: main
+        priority: 40
+        program: [spawn: w, spawn: w, spawn: w, spawn: w, join: w, fork: kid, join: kid]
+      - {name: w, count: 4, start: spawned, priority: 20, program: [compute: 300us]}
+  - name: kid
+    start: forked
+    threads:
+      - {name: t, count: 3, priority: 20, program: [compute: 300us]}
+)",
+                                            "creation-order.yaml");
+    const std::string want = "app/main app/w.0 app/w.1 app/w.2 app/w.3 kid/t.0 kid/t.1 kid/t.2";
+    CHECK(joined(by_first_run(simulate(s).summary)) == want);
+    for (int run = 0; run < 3; ++run) {
+        const native::Result r = native::run_scenario(s, opts());
+        REQUIRE_FALSE(r.watchdog_fired);
+        INFO("native run " << run);
+        CHECK(joined(by_first_run(r.summary)) == want);
+    }
+}
