@@ -399,13 +399,22 @@ void build_report(const ReportInput& in, const Options& o, Result& result) {
                         lock_wait_start[e.a] = e.t;
                         if (!stack.empty()) stack.back().waited = true;
                     } else if (e.ph == ph_acquire) {
-                        ++l.acquisitions;
-                        if (auto it = lock_wait_start.find(e.a); it != lock_wait_start.end()) {
-                            const std::int64_t w = e.t - it->second;
-                            l.wait_ns += w;
-                            l.max_wait_ns = std::max(l.max_wait_ns, w);
-                            lock_wait_start.erase(it);
-                        }
+                        auto count = [&](std::uint32_t id) {
+                            LockSummary& k = locks[id];
+                            ++k.acquisitions;
+                            if (auto it = lock_wait_start.find(id); it != lock_wait_start.end()) {
+                                const std::int64_t w = e.t - it->second;
+                                k.wait_ns += w;
+                                k.max_wait_ns = std::max(k.max_wait_ns, w);
+                                lock_wait_start.erase(it);
+                            }
+                        };
+                        // A cond_wait that got its mutex back was woken: the wake-up is the
+                        // condition's acquisition, as the simulator counts it (its wait from
+                        // the cond_wait to its return), then the mutex's.
+                        if (const auto* cw = e.op ? std::get_if<op::CondWait>(&e.op->v) : nullptr)
+                            count(obj.lock_id(cw->cond, pi));
+                        count(e.a);
                     }
                     break;
                 }

@@ -1,7 +1,7 @@
 // Generated scenarios (sim/gen, docs/generate.md) run for real: a few seeds that together
 // carry every tag, each run once natively. Each must end on its own, with every thread
 // terminated, and do the same work as the simulator: the same messages and bytes on every
-// channel, the same mutex and semaphore acquisitions, copy-on-write faults where the tag
+// channel, the same mutex, semaphore and condition acquisitions, copy-on-write faults where the tag
 // says fork-cow, and about 100 ms or less.
 #include "tests/native/NativeSupport.hpp"
 
@@ -76,7 +76,7 @@ TEST_CASE("generated scenarios carrying every tag run natively and do the simula
             CHECK(found);
         }
         for (const LockSummary& l : sim.locks) {
-            if (l.kind != "mutex" && l.kind != "semaphore") continue;
+            if (l.kind != "mutex" && l.kind != "semaphore" && l.kind != "cond") continue;
             INFO(l.kind << " " << l.name);
             bool found = false;
             for (const LockSummary& n : r.summary.locks) {

@@ -90,3 +90,40 @@ processes:
         CHECK(joined(by_first_run(r.summary)) == want);
     }
 }
+
+TEST_CASE("condition wake-ups count as the condition's acquisitions on both sides", "[native]") {
+    // One CPU, fcfs: the waiter always waits before the signal (the semaphore hands the
+    // turn back), so each of the 3 signals wakes it.
+    const Scenario s = load_scenario_string(R"(
+ostwin: 1
+name: cond-count
+machine: {cpus: 1}
+scheduler: {policy: fcfs}
+locks:
+  - {name: m, kind: mutex, process: app}
+  - {name: c, kind: cond, process: app}
+  - {name: back, kind: semaphore, initial: 0, process: app}
+processes:
+  - name: app
+    threads:
+      - name: waiter
+        program: [repeat: {count: 3, do: [lock: m, cond_wait: {cond: c, mutex: m}, unlock: m, sem_post: back]}]
+      - name: signaller
+        program: [repeat: {count: 3, do: [compute: 100us, lock: m, cond_signal: c, unlock: m, sem_wait: back]}]
+)",
+                                            "cond-count.yaml");
+    const Summary sim = simulate(s).summary;
+    const native::Result r = native::run_scenario(s, opts());
+    REQUIRE_FALSE(r.watchdog_fired);
+    for (const LockSummary& l : sim.locks) {
+        INFO(l.kind << " " << l.name);
+        const auto n = std::find_if(r.summary.locks.begin(), r.summary.locks.end(), [&](const LockSummary& x) { return x.name == l.name; });
+        REQUIRE(n != r.summary.locks.end());
+        CHECK(n->acquisitions == l.acquisitions);
+        if (l.kind == "cond") {
+            CHECK(l.acquisitions == 3);
+            CHECK(n->contended == l.contended);
+            CHECK(n->wait_ns > 0);
+        }
+    }
+}
