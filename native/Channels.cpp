@@ -155,12 +155,14 @@ SendStatus channel_send(Runtime& rt, std::uint32_t id, const MsgHeader& h, const
             }
         }
         case ChannelKind::mqueue: {
-            // The message must be one contiguous buffer: the caller leaves room for the
-            // header just before the payload (see ThreadCtx::buf).
-            char* framed = const_cast<char*>(payload) - sizeof h;
+            // The header rides in the payload's first bytes: the message is exactly
+            // `bytes` long (at least the header), so any message_size up to the host's
+            // msgsize_max opens, and its copy is the payload's (the caller's buffer has
+            // room for a header at least, see ThreadCtx::buf).
+            char* framed = const_cast<char*>(payload);
             std::memcpy(framed, &h, sizeof h);
             for (;;) {
-                if (::mq_send(c.mq, framed, sizeof h + h.bytes, 0) == 0) return {};
+                if (::mq_send(c.mq, framed, mq_length(h), 0) == 0) return {};
                 if (errno == EINTR) continue;
                 return {errno == EMSGSIZE ? err_message_too_large : err_syscall, errno};
             }
@@ -226,17 +228,16 @@ SendStatus channel_recv(Runtime& rt, std::uint32_t id, MsgHeader& h, char* buf, 
             return {};
         }
         case ChannelKind::mqueue: {
-            // buf has room for the header before it (ThreadCtx::buf) and mq_msgsize after.
-            char* framed = buf - sizeof h;
+            // buf holds mq_msgsize bytes (ThreadCtx::buf); the header is the message's start.
             for (;;) {
-                if (::mq_receive(c.mq, framed, sizeof h + bufsize, nullptr) >= 0) break;
+                if (::mq_receive(c.mq, buf, bufsize, nullptr) >= 0) break;
                 if (errno == EINTR) continue;
                 return {err_syscall, errno};
             }
-            std::memcpy(&h, framed, sizeof h);
+            std::memcpy(&h, buf, sizeof h);
             if (h.flags & kMsgEof) {
                 c.shm->eof.store(1);
-                ::mq_send(c.mq, framed, sizeof h, 0);
+                ::mq_send(c.mq, buf, sizeof h, 0);
             }
             return {};
         }
@@ -294,10 +295,10 @@ bool try_push_eof(Runtime& rt, std::uint32_t id) {
 }
 
 void push_eof(Runtime& rt, std::uint32_t id) {
-    // Header plus enough room before it for the mqueue framing trick.
-    alignas(8) char space[2 * sizeof(MsgHeader)] = {};
+    // Room for the header, which mqueue writes into the payload's place.
+    alignas(8) char space[sizeof(MsgHeader)] = {};
     const MsgHeader h{0, 0, kMsgEof, kMsgMagic};
-    channel_send(rt, id, h, space + sizeof(MsgHeader));
+    channel_send(rt, id, h, space);
 }
 
 }  // namespace ostwin::native

@@ -1,6 +1,7 @@
 #pragma once
 /// Internal: framed message transport over pipe, AF_UNIX SOCK_SEQPACKET, POSIX mqueue and
 /// a futex-backed ring in shared memory (shm, queue).
+#include <algorithm>
 #include <cstdint>
 
 #include "native/Runtime.hpp"
@@ -13,12 +14,17 @@ struct SendStatus {
     int err = 0;
 };
 
-/// Sends one message. For mqueue the caller guarantees sizeof(MsgHeader) writable bytes
-/// just before `payload`.
+/// mqueue: the header is written over the payload's first bytes, so a message of `payload`
+/// bytes is that long on the queue, or a header's length when it is shorter.
+inline std::uint64_t mq_length(std::uint64_t payload) { return std::max<std::uint64_t>(payload, sizeof(MsgHeader)); }
+inline std::uint64_t mq_length(const MsgHeader& h) { return mq_length(h.bytes); }
+
+/// Sends one message. For mqueue `payload` must have at least sizeof(MsgHeader) writable
+/// bytes (its first bytes are overwritten by the header).
 SendStatus channel_send(Runtime& rt, std::uint32_t id, const MsgHeader& h, const char* payload);
 
 /// Receives one message into buf (payload beyond bufsize is dropped); an end marker comes
-/// back as h.flags & kMsgEof. For mqueue, sizeof(MsgHeader) bytes before buf are used.
+/// back as h.flags & kMsgEof. For mqueue, bufsize must be at least the queue's mq_msgsize.
 SendStatus channel_recv(Runtime& rt, std::uint32_t id, MsgHeader& h, char* buf, std::uint64_t bufsize);
 
 /// Pushes the end marker without blocking (runner side, for senders that died);

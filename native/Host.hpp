@@ -19,6 +19,9 @@ bool write_sysctl(const char* path, long value);
 
 inline constexpr const char* kRtRuntime = "/proc/sys/kernel/sched_rt_runtime_us";
 inline constexpr const char* kRrTimeslice = "/proc/sys/kernel/sched_rr_timeslice_ms";
+/// POSIX message queue limits, raised only while a run opens queues larger than them.
+inline constexpr const char* kMqMsgsizeMax = "/proc/sys/fs/mqueue/msgsize_max";
+inline constexpr const char* kMqMsgMax = "/proc/sys/fs/mqueue/msg_max";
 
 /// The RT sysctls as found, changed for the run, restored on every exit path (also from
 /// an atexit hook, should the process leave through exit()).

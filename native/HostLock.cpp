@@ -117,7 +117,7 @@ void write_record(const State& st) {
 
 /// Only the sysctls the runner changes are ever written back from the file.
 const char* known_sysctl(const std::string& path) {
-    for (const char* k : {kRtRuntime, kRrTimeslice})
+    for (const char* k : {kRtRuntime, kRrTimeslice, kMqMsgsizeMax, kMqMsgMax})
         if (path == k) return k;
     return nullptr;
 }

@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <poll.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -286,11 +287,49 @@ void init_shared_objects(Runtime& rt) {
     }
 }
 
+/// The soft limit `which` (getrlimit), or -1 when unlimited or unreadable.
+long long host_rlimit(int which) {
+    rlimit r{};
+    if (getrlimit(which, &r) != 0 || r.rlim_cur == RLIM_INFINITY) return -1;
+    return static_cast<long long>(r.rlim_cur);
+}
+
 /// Creates the kernel objects behind pipe, socket and mqueue channels. Records what the
 /// kernel granted (pipe sizes round up to pages; SO_SNDBUF is doubled by the kernel).
 void create_channels(Runtime& rt, std::vector<std::uint64_t>& max_payload, nlohmann::json& granted) {
     const Scenario& s = *rt.s;
     rt.ch.resize(rt.obj->channel_count());
+    // POSIX queues larger than the host's fs.mqueue limits (msgsize_max 8192 and msg_max 10
+    // by default; root without CAP_SYS_RESOURCE is held to them too): as root, the limits
+    // are raised while the queues are opened and put back right after (an open queue keeps
+    // its size), recorded in the host lock file meanwhile like the RT sysctls.
+    SysctlGuard mq_limits;
+    nlohmann::json mq_raised = nlohmann::json::object();
+    {
+        std::uint64_t size = 0, count = 0;
+        for (std::uint32_t id = 0; id < rt.obj->channel_count(); ++id) {
+            const ChannelDecl& d = s.channels[rt.obj->channel(id).decl];
+            if (d.kind != ChannelKind::mqueue) continue;
+            size = std::max(size, mq_length(std::max<std::uint64_t>(d.message_size, max_payload[id])));
+            count = std::max<std::uint64_t>(count, std::max<std::uint64_t>(1, d.capacity));
+        }
+        auto raise = [&](const char* path, std::uint64_t need, std::uint64_t hard, const char* what) {
+            const auto have = read_sysctl(path);
+            if (!have || need <= static_cast<std::uint64_t>(*have)) return;
+            const std::string name = std::strrchr(path, '/') + 1;
+            const std::string asked = "an mqueue of " + std::to_string(need) + " " + what + " (fs.mqueue." + name + " is " +
+                                      std::to_string(*have) + " here)";
+            if (need > hard)
+                throw EnvironmentError(asked + ": Linux never allows more than " + std::to_string(hard) + " " + what);
+            if (!rt.privileged)
+                throw EnvironmentError(asked + ": as root the runner raises the limit while it opens the queue");
+            mq_limits.set(path, static_cast<long>(need));
+            mq_raised[name] = {{"host", *have}, {"opened_with", need}};
+        };
+        // HARD_MSGSIZEMAX and HARD_MSGMAX (include/linux/ipc_namespace.h).
+        raise(kMqMsgsizeMax, size, 16u << 20, "bytes per message");
+        raise(kMqMsgMax, count, 65536, "messages");
+    }
     for (std::uint32_t id = 0; id < rt.obj->channel_count(); ++id) {
         const ChannelDecl& d = s.channels[rt.obj->channel(id).decl];
         ChannelRt& c = rt.ch[id];
@@ -334,15 +373,23 @@ void create_channels(Runtime& rt, std::vector<std::uint64_t>& max_payload, nlohm
                 mq_attr attr{};
                 attr.mq_maxmsg = static_cast<long>(std::max<std::uint64_t>(1, want));
                 const std::uint64_t msg = std::max<std::uint64_t>(d.message_size, max_payload[id]);
-                attr.mq_msgsize = static_cast<long>(msg + sizeof(MsgHeader));
+                attr.mq_msgsize = static_cast<long>(mq_length(msg));  // the header rides in the payload
                 c.mq = mq_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600, &attr);
-                if (c.mq == static_cast<mqd_t>(-1))
-                    throw EnvironmentError("mq_open " + name + " (maxmsg " + std::to_string(attr.mq_maxmsg) +
-                                           ", msgsize " + std::to_string(attr.mq_msgsize) + "): " + std::strerror(errno));
+                if (c.mq == static_cast<mqd_t>(-1)) {
+                    const int err = errno;
+                    std::string why = std::strerror(err);
+                    if (err == EMFILE)
+                        why += ": the run's queues need more than RLIMIT_MSGQUEUE (" +
+                               std::to_string(host_rlimit(RLIMIT_MSGQUEUE)) + " bytes per user, about maxmsg x msgsize each)";
+                    throw EnvironmentError("mqueue " + rt.obj->channel_name(id) + ": mq_open (maxmsg " +
+                                           std::to_string(attr.mq_maxmsg) + ", msgsize " + std::to_string(attr.mq_msgsize) +
+                                           "): " + why);
+                }
                 mq_unlink(name.c_str());
                 max_payload[id] = msg;
                 c.capacity = static_cast<std::uint64_t>(attr.mq_maxmsg);
                 g["kernel"] = {{"mq_maxmsg", attr.mq_maxmsg}, {"mq_msgsize", attr.mq_msgsize}};
+                if (!mq_raised.empty()) g["limits_raised"] = mq_raised;
                 break;
             }
             case ChannelKind::shm:
@@ -355,6 +402,7 @@ void create_channels(Runtime& rt, std::vector<std::uint64_t>& max_payload, nlohm
         }
         granted.push_back(std::move(g));
     }
+    mq_limits.restore();  // the queues are open: the host's limits go back at once
 }
 
 /// The SCHED_RR timeslice the kernel really gives: sched_rr_timeslice_ms is converted to

@@ -57,8 +57,10 @@ void init_cond(pthread_cond_t* c, bool shared) {
 }  // namespace
 
 RunnerChannel::RunnerChannel(ChannelKind kind, std::size_t max_payload)
-    : out_(sizeof(MsgHeader) + std::max<std::size_t>(max_payload, 1), 'x'),
-      in_(sizeof(MsgHeader) + std::max<std::size_t>(max_payload, 1)) {
+    // Room for a header before the payload and at least a header's worth in it (an mqueue
+    // message carries its header in the payload's place), as the runner's ThreadCtx::buf.
+    : out_(2 * sizeof(MsgHeader) + std::max<std::size_t>(max_payload, 1), 'x'),
+      in_(2 * sizeof(MsgHeader) + std::max<std::size_t>(max_payload, 1)) {
     const bool ring = kind == ChannelKind::shm || kind == ChannelKind::queue;
     map_bytes_ = kRingOffset + (ring ? kBufferBytes : 0);
     void* p = ::mmap(nullptr, map_bytes_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -111,7 +113,7 @@ RunnerChannel::RunnerChannel(ChannelKind kind, std::size_t max_payload)
                 const std::string name = unique_ipc_name();
                 mq_attr attr{};
                 attr.mq_maxmsg = maxmsg;
-                attr.mq_msgsize = static_cast<long>(max_payload + sizeof(MsgHeader));
+                attr.mq_msgsize = static_cast<long>(native::mq_length(max_payload));  // as the runner opens it
                 c.mq = ::mq_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600, &attr);
                 if (c.mq != static_cast<mqd_t>(-1)) {
                     ::mq_unlink(name.c_str());  // the name goes now; the open queue stays ours

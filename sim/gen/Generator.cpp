@@ -150,11 +150,12 @@ Chan channel(Ctx& c, const std::string& name, ChannelKind kind) {
     case ChannelKind::shm: cap({4096, 16 * 1024, 64 * 1024}); c.tag(Tag::shm); break;
     case ChannelKind::queue: cap({64 * 1024, 256 * 1024, 1024 * 1024}); c.tag(Tag::queue); break;
     case ChannelKind::mqueue: {
-        // 8168 B is the largest the native runner can open under Linux's default
-        // msgsize_max (8192) with its 24-byte message header.
-        constexpr std::array<std::uint64_t, 4> sizes{256, 1024, 4096, 8168};
+        // Up to the default message_size (8 KiB, Linux's default msgsize_max), which
+        // is left unwritten.
+        constexpr std::array<std::uint64_t, 4> sizes{256, 1024, 4096, 8192};
         ch.max_message = c.d.pick(sizes);
-        decl += ", capacity: " + std::to_string(c.d.range(1, 10)) + ", message_size: " + size(ch.max_message);
+        decl += ", capacity: " + std::to_string(c.d.range(1, 10));
+        if (ch.max_message != 8192) decl += ", message_size: " + size(ch.max_message);
         c.tag(Tag::mqueue);
         break;
     }

@@ -1,8 +1,8 @@
 // Generated scenarios (sim/gen, docs/generate.md) run for real: a few seeds that together
 // carry every tag, each run once natively. Each must end on its own, with every thread
 // terminated, and do the same work as the simulator: the same messages and bytes on every
-// channel, the same mutex, semaphore and condition acquisitions, copy-on-write faults where the tag
-// says fork-cow, and about 100 ms or less.
+// channel, the same mutex, semaphore and condition acquisitions, copy-on-write faults
+// where the tag says fork-cow, and about 100 ms or less.
 #include "tests/native/NativeSupport.hpp"
 
 #include <map>

@@ -127,3 +127,39 @@ processes:
         }
     }
 }
+
+TEST_CASE("mqueue channels of every message size the loader takes run natively", "[native]") {
+    // q8: the default message_size (8 KiB, Linux's own msgsize_max) with full-size
+    // messages; q16: 16 KiB messages and 12 slots, above this host's fs.mqueue limits
+    // (8192 and 10 by default), which the runner raises while it opens the queue only.
+    const Scenario s = load_scenario_string(R"(
+ostwin: 1
+name: mqueue-sizes
+machine: {cpus: 2}
+scheduler: {policy: fcfs}
+channels:
+  - {name: q8, kind: mqueue}
+  - {name: q16, kind: mqueue, capacity: 12, message_size: 16KiB}
+processes:
+  - name: prod
+    threads: [{name: main, program: [repeat: {count: 12, do: [send: {to: q8, bytes: 8KiB}, send: {to: q16, bytes: 16KiB}]}, send: {to: q8, bytes: 1B}]}]
+  - name: cons
+    threads: [{name: main, program: [repeat: {count: 13, do: [recv: {from: q8}]}, repeat: {count: 12, do: [recv: {from: q16}]}]}]
+)",
+                                            "mqueue-sizes.yaml");
+    const auto before_size = native::read_sysctl(native::kMqMsgsizeMax);
+    const auto before_count = native::read_sysctl(native::kMqMsgMax);
+    const Summary sim = simulate(s).summary;
+    const native::Result r = native::run_scenario(s, opts());
+    REQUIRE_FALSE(r.watchdog_fired);
+    CHECK(r.summary.errors.empty());
+    for (const ChannelSummary& c : sim.channels) {
+        INFO("channel " << c.name);
+        const auto n = std::find_if(r.summary.channels.begin(), r.summary.channels.end(), [&](const ChannelSummary& x) { return x.name == c.name; });
+        REQUIRE(n != r.summary.channels.end());
+        CHECK(n->messages == c.messages);
+        CHECK(n->bytes == c.bytes);
+    }
+    CHECK(native::read_sysctl(native::kMqMsgsizeMax) == before_size);
+    CHECK(native::read_sysctl(native::kMqMsgMax) == before_count);
+}
