@@ -574,6 +574,12 @@ bool Engine::step_spawn(ThreadIdx t, const Instr& in) {
     th.phase = 0;
     thread_created(target);
     trace_mem(proc);
+    // spawn.thread_start: the new thread's start-up before its first op (docs/cost-model.md).
+    if (const Time start = s_.costs.spawn_thread_start; start > Time{0}) {
+        th_[target].arrival = now_ + start;  // planned: still `created` (a crash cancels it)
+        q_.push(now_ + start, EventKind::arrive, target, th_[target].gen);
+        return true;
+    }
     th_[target].arrival = now_;
     th_[target].since = now_;
     make_ready(target, ReadyReason::arrived, tw_ ? "spawned by " + inst_.thread_id(t) : std::string{});

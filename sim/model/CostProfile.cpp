@@ -38,6 +38,7 @@ CostProfile CostProfile::builtin_default() {
     p.wp_fault = 0_ns;
     p.fork_child_start = 0_ns;  // a forked child's threads arrive at the fork's end
     p.exit_per_page = 0_ns;     // exit.process alone, whatever the process's size
+    p.spawn_thread_start = 0_ns;  // a spawned thread arrives at the spawn's end
     // ipc.KIND.wake stays 0 here (the curated bounds leave it out); calibrate measures it.
     p.ipc_of(ChannelKind::pipe) = {700_ns, 700_ns, 300, 0_ns};
     p.ipc_of(ChannelKind::socket) = {1200_ns, 1200_ns, 300, 0_ns};
@@ -93,6 +94,8 @@ struct KeyTable {
         };
         for (std::size_t i = 0; i < storage.size(); ++i)
             keys.push_back({storage[i], i % kIpcFields == 2 ? CostUnit::per_byte : CostUnit::duration});
+        // Keys added after the ipc.* block (extra_field), in this order.
+        keys.push_back({"spawn.thread_start", CostUnit::duration});
     }
 };
 
@@ -102,6 +105,7 @@ const KeyTable& table() {
 }
 
 constexpr std::size_t kFixedKeys = 17;
+constexpr std::size_t kExtraKeys = kFixedKeys + kIpcFields * kChannelKindCount;  // first key after ipc.*
 
 Time* fixed_field(CostProfile& p, std::size_t i) {
     switch (i) {
@@ -125,6 +129,14 @@ Time* fixed_field(CostProfile& p, std::size_t i) {
     }
 }
 
+/// The keys after the ipc.* block (index i - kExtraKeys).
+Time* extra_field(CostProfile& p, std::size_t i) {
+    switch (i) {
+        case 0: return &p.spawn_thread_start;
+        default: return nullptr;
+    }
+}
+
 }  // namespace
 
 std::span<const CostKey> cost_keys() { return table().keys; }
@@ -134,6 +146,7 @@ std::int64_t cost_value(const CostProfile& p, std::size_t i) {
     auto& q = const_cast<CostProfile&>(p);  // read-only use of the shared accessor
     if (i == 7) return static_cast<std::int64_t>(p.page_size);
     if (i < kFixedKeys) return fixed_field(q, i)->ns();
+    if (i >= kExtraKeys) return extra_field(q, i - kExtraKeys)->ns();
     const std::size_t j = i - kFixedKeys;
     const IpcCost& c = p.ipc[j / kIpcFields];
     switch (j % kIpcFields) {
@@ -148,6 +161,7 @@ void set_cost_value(CostProfile& p, std::size_t i, std::int64_t v) {
     assert(i < cost_keys().size());
     if (i == 7) { p.page_size = static_cast<std::uint64_t>(v); return; }
     if (i < kFixedKeys) { *fixed_field(p, i) = Time{v}; return; }
+    if (i >= kExtraKeys) { *extra_field(p, i - kExtraKeys) = Time{v}; return; }
     const std::size_t j = i - kFixedKeys;
     IpcCost& c = p.ipc[j / kIpcFields];
     switch (j % kIpcFields) {

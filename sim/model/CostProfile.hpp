@@ -65,6 +65,10 @@ struct CostProfile {
     /// ends (unmapping and freeing them is the bulk of a larger process's exit).
     Time exit_per_page;
     std::array<IpcCost, kChannelKindCount> ipc{};
+    /// spawn.thread_start: from a spawn's end until the new thread arrives (its start-up
+    /// before its first op: the clone's return, the thread library's and, natively, the
+    /// runner's set-up). 0: it arrives at once. docs/cost-model.md.
+    Time spawn_thread_start;
     /// Read from a profile file's `host.speed`; not a cost key (cost_keys() omits it).
     HostSpeedFigures measured_speed;
 

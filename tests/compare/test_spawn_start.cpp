@@ -1,0 +1,65 @@
+// spawn.thread_start (docs/cost-model.md): a spawned thread arrives that long after its
+// spawn ends, as the native runner's new thread starts up before its first op.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "tests/compare/ModelSupport.hpp"
+
+using namespace ostwin;
+using namespace ostwin::model_test;
+
+namespace {
+
+RunResult run(const std::string& start) {
+    const std::string yaml = "ostwin: 1\nname: spawns\nmachine: {cpus: 2}\nscheduler: {policy: fcfs}\n"
+                             "costs: {spawn.thread_start: " + start + ", create.thread: 10us}\n"
+                             "processes:\n"
+                             "  - name: app\n"
+                             "    threads:\n"
+                             "      - {name: main, program: [spawn: w, compute: 1ms, join: w]}\n"
+                             "      - {name: w, start: spawned, program: [compute: 2ms]}\n";
+    return simulate_yaml(yaml, "spawns.yaml");
+}
+
+}  // namespace
+
+TEST_CASE("spawn.thread_start delays a spawned thread's arrival, not its spawner") {
+    const RunResult none = run("0ns");
+    const RunResult some = run("40us");
+    // The spawner pays create.thread either way and goes on at once.
+    CHECK(thread(some.summary, "app/main").cpu_ns == thread(none.summary, "app/main").cpu_ns);
+    CHECK(thread(some.summary, "app/w").arrival_ns - thread(none.summary, "app/w").arrival_ns == 40'000);
+    CHECK(thread(some.summary, "app/w").finish_ns - thread(none.summary, "app/w").finish_ns == 40'000);
+    // Starting up is neither ready time nor CPU time of the new thread.
+    CHECK(thread(some.summary, "app/w").ready_ns == thread(none.summary, "app/w").ready_ns);
+    CHECK(thread(some.summary, "app/w").cpu_ns == thread(none.summary, "app/w").cpu_ns);
+    // The spawner joins it: the run ends that much later.
+    CHECK(some.summary.makespan_ns - none.summary.makespan_ns == 40'000);
+}
+
+TEST_CASE("a thread crashed before its delayed arrival never starts") {
+    const std::string yaml = "ostwin: 1\nname: spawn-crash\nmachine: {cpus: 2}\nscheduler: {policy: fcfs}\n"
+                             "costs: {spawn.thread_start: 1ms}\n"
+                             "processes:\n"
+                             "  - name: app\n"
+                             "    threads:\n"
+                             "      - {name: main, program: [spawn: w, compute: 100us, crash]}\n"
+                             "      - {name: w, start: spawned, program: [compute: 2ms]}\n";
+    const RunResult r = simulate_yaml(yaml, "spawn-crash.yaml");
+    CHECK(thread(r.summary, "app/w").end_state == "crashed");
+    CHECK(thread(r.summary, "app/w").cpu_ns == 0);
+    CHECK(r.summary.makespan_ns < 1'000'000);
+}
+
+TEST_CASE("the default and zero profiles start a spawned thread at once") {
+    CHECK(CostProfile::builtin_default().spawn_thread_start == Time{0});
+    CHECK(CostProfile::zero().spawn_thread_start == Time{0});
+    const auto i = find_cost_key("spawn.thread_start");
+    REQUIRE(i.has_value());
+    CHECK(*i == cost_keys().size() - 1);  // after the ipc.* block
+    CostProfile p = CostProfile::zero();
+    set_cost_value(p, *i, 1234);
+    CHECK(p.spawn_thread_start == Time{1234});
+    CHECK(cost_value(p, *i) == 1234);
+}
