@@ -225,14 +225,18 @@ Slope per_page_slope(const std::vector<std::size_t>& sizes, std::size_t page, Me
 }
 
 void creation(Runner& run, Calibration& c, bool quick) {
+    // As root, create.* and spawn.thread_start come from the runner's own spawn and fork
+    // (through_runner); these kernel-level figures stay without root.
     const Measurement th = run.one("pthread_create + pthread_join, empty thread", thread_create_batch(), 100'000);
     set_key(c, "create.thread", th.ns.median, th.ns, "pthread_create + pthread_join of an empty thread");
     const Measurement pr = run.one("fork + _exit + waitpid, small process", process_create_batch(), 10'000);
-    set_key(c, "create.process", pr.ns.median, pr.ns, "fork + _exit(0) + waitpid of the calibrating process");
+    // What the forking parent pays: fork() until it returns; the child's exit and the
+    // parent's wake-up by it are exit.process.
+    const Measurement alone = run.one("fork() alone, small process", fork_batch(0), 10'000);
+    set_key(c, "create.process", alone.ns.median, alone.ns, "fork() of the calibrating process, until it returns in the parent");
 
     // Process exit: the whole fork + _exit + waitpid less the fork alone, both with the
     // caches warm: the child's teardown and the parent's wake-up by it.
-    const Measurement alone = run.one("fork() alone, small process", fork_batch(0), 10'000);
     set_key(c, "exit.process", pr.ns.median - alone.ns.median, shifted(pr.ns, 1, -alone.ns.median),
             "fork + _exit(0) + waitpid - fork() alone: the child's exit and the wake-up of its parent");
 
@@ -394,6 +398,7 @@ Spread record_samples(Calibration& c, const RunnerSamples& rs, std::ostream* pro
 void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, std::ostream* progress) {
     if (::geteuid() != 0) {
         not_measured(c, "fork.child_start", "the runner probes need root (SCHED_FIFO), as `ostwin native` does");
+        not_measured(c, "spawn.thread_start", "the runner probes need root (SCHED_FIFO), as `ostwin native` does");
         c.notes.push_back("context_switch.* from the channel ping-pong alone: the runner probes need root");
         return;
     }
@@ -430,6 +435,14 @@ void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, st
         const double cs_p = static_cast<double>(c.profile.cs_process.ns());
         set_key(c, "fork.child_start", start.median - cs_p, shifted(start, 1, -cs_p),
                 "runner fork (ostwin native): parent's fork end to the child's first op - context_switch.process");
+        // What the forking parent pays: the runner's fork op, less what the simulator
+        // charges per page the child shares (the probe's parent holds only its stack).
+        const Spread fork_op = record_samples(c, fj[2], progress);
+        const std::uint64_t fork_shared = fork_pages(n);
+        const double per_fork = static_cast<double>(c.profile.fork_per_page.ns()) * static_cast<double>(fork_shared);
+        set_key(c, "create.process", fork_op.median - per_fork, shifted(fork_op, 1, -per_fork),
+                "runner fork (ostwin native): the parent's fork op - fork.per_page x its " + std::to_string(fork_shared) +
+                    " pages");
         const Spread exit = record_samples(c, fj[1], progress);
         // The parent resumes on its own CPU (its address space still loaded) with 2 CPUs,
         // after the child's on one.
@@ -437,6 +450,20 @@ void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, st
         const std::string cs_name = n > 1 ? "thread" : "process";
         set_key(c, "exit.process", exit.median - cs_back, shifted(exit, 1, -cs_back),
                 "runner exit (ostwin native): child's last thread ended to the parent's join end - context_switch." + cs_name);
+
+        // A spawn as a scenario meets it: the spawner pays the runner's pthread_create
+        // with the thread's attributes, its 256 KiB pthread stack and its declared stack
+        // (16 KiB, made resident); the new thread starts up before its first op.
+        const auto sp = runner_spawn(3, quick ? 2 : 4, quick ? 1 : 9);
+        add_speeds(c, sp[0].speeds);
+        const Spread spawn_op = record_samples(c, sp[0], progress);
+        set_key(c, "create.thread", spawn_op.median, spawn_op,
+                "runner spawn (ostwin native, 1 CPU): the spawner's spawn op, the mean of a row of them");
+        const Spread started = record_samples(c, sp[1], progress);
+        const double cs_t = static_cast<double>(c.profile.cs_thread.ns());
+        set_key(c, "spawn.thread_start", started.median - cs_t, shifted(started, 1, -cs_t),
+                "runner spawn (ostwin native, 1 CPU): spawn end to the new thread's first op, the spawner joining it "
+                "- context_switch.thread");
 
         // Faults and a larger process's exit as a scenario process meets them: its touch
         // ops, in a runner process, fault slower than calibrate's own fresh process does
@@ -469,6 +496,7 @@ void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, st
         }
     } catch (const std::exception& e) {
         not_measured(c, "fork.child_start", std::string{"the runner probes failed: "} + e.what());
+        not_measured(c, "spawn.thread_start", std::string{"the runner probes failed: "} + e.what());
         c.notes.push_back(std::string{"runner probes failed ("} + e.what() +
                           "): context_switch.*, memory.*_fault and exit.* from the probes above");
     }

@@ -108,17 +108,21 @@ RunnerSamples runner_pingpong(bool processes, int round_trips, int runs) {
 
 std::vector<RunnerSamples> runner_fork_join(int forks, int runs, int cpus) {
     const std::string yaml = fork_join_yaml(forks, cpus);
-    std::vector<RunnerSamples> out{
-        {"runner fork: parent's fork end to the child's first op (" + std::to_string(cpus) + " CPUs, ostwin native)", {}, {}},
-        {"runner exit: child's last thread ended to the parent's join end (" + std::to_string(cpus) + " CPUs, ostwin native)", {}, {}}};
+    const std::string where = " (" + std::to_string(cpus) + " CPUs, ostwin native)";
+    std::vector<RunnerSamples> out{{"runner fork: parent's fork end to the child's first op" + where, {}, {}},
+                                   {"runner exit: child's last thread ended to the parent's join end" + where, {}, {}},
+                                   {"runner fork: the parent's fork op, begin to end" + where, {}, {}}};
     for (int r = 0; r < runs; ++r) {
         const auto recs = run_traced(yaml, "fork", out[0].speeds);
-        std::int64_t fork_end = -1, child_exit = -1;
+        std::int64_t fork_begin = -1, fork_end = -1, child_exit = -1;
         bool child_started = true;
         for (const json& e : recs) {
             const std::int64_t t = e.value("t", std::int64_t{-1});
-            if (is_op(e, 1, "fork", "E")) {
+            if (is_op(e, 1, "fork", "B")) {
+                fork_begin = t;
+            } else if (is_op(e, 1, "fork", "E")) {
                 fork_end = t;
+                if (fork_begin >= 0) out[2].ns.push_back(static_cast<double>(t - fork_begin));
                 child_started = false;
             } else if (!child_started && e.value("k", "") == "op" && e.value("tid", 1) != 1 && e.value("ph", "") == "B") {
                 out[0].ns.push_back(static_cast<double>(t - fork_end));
@@ -132,6 +136,69 @@ std::vector<RunnerSamples> runner_fork_join(int forks, int runs, int cpus) {
         }
     }
     if (out[0].ns.empty() || out[1].ns.empty()) throw EnvironmentError("calibrate: the runner's fork probe recorded no fork and join");
+    return out;
+}
+
+std::uint64_t fork_pages(int cpus) {
+    // The simulator charges fork.per_page for each resident page the child shares: with
+    // every other cost 0 and 1 us per page, the parent's kernel time counts them.
+    Scenario s = load_scenario_string(fork_join_yaml(1, cpus), "<calibrate fork pages>");
+    s.costs = CostProfile::zero();
+    s.costs.fork_per_page = Time{1000};
+    const RunResult r = simulate(s);
+    for (const auto& t : r.summary.threads)
+        if (t.id == "parent/main") return static_cast<std::uint64_t>(t.sys_ns / 1000);
+    throw EnvironmentError("calibrate: the simulator has no parent/main in its fork probe");
+}
+
+std::vector<RunnerSamples> runner_spawn(int processes, int spawns, int runs) {
+    // One CPU: no other CPU to hand a new thread over to, so a spawn is the spawner's own
+    // work, and a new thread starts only when the spawner blocks (docs/calibration.md).
+    const std::string n = std::to_string(spawns);
+    std::string yaml = "ostwin: 1\nname: calibrate-spawn\nmachine: {cpus: 1}\nscheduler: {policy: fcfs}\nprocesses:\n";
+    // 10 ms apart: each process's spawns and joins are over long before the next starts.
+    for (int p = 0; p < processes; ++p)
+        yaml += "  - name: p" + std::to_string(p) + "\n    start: " + std::to_string(10 * p) +
+                "ms\n    threads:\n"
+                "      - {name: main, program: [repeat: {count: " + n + ", do: [spawn: w]}, join: w, "
+                "repeat: {count: " + n + ", do: [spawn: v, join: v]}]}\n"
+                "      - {name: w, count: " + n + ", start: spawned, program: [compute: 20us]}\n"
+                "      - {name: v, count: " + n + ", start: spawned, program: [compute: 20us]}\n";
+    // Thread ids of the trace: tid = instance index + 1; each process has main, w.*, v.*.
+    const std::int64_t per = 1 + 2 * spawns;
+    std::vector<RunnerSamples> out{
+        {"runner spawn: a thread's spawn op, " + n + " in a row (fresh stacks), mean per batch (1 CPU, ostwin native)", {}, {}},
+        {"runner spawn: spawn end to the new thread's first op, the spawner joining it at once (1 CPU, ostwin native)", {}, {}}};
+    for (int r = 0; r < runs; ++r) {
+        const auto recs = run_traced(yaml, "spawn", out[0].speeds);
+        for (std::int64_t p = 0; p < processes; ++p) {
+            const std::int64_t main = p * per + 1;
+            std::int64_t begin = -1, end = -1;
+            double batch = 0;
+            int in_batch = 0;
+            bool waiting = false;
+            for (const json& e : recs) {
+                const std::int64_t t = e.value("t", std::int64_t{-1});
+                const std::int64_t tid = e.value("tid", std::int64_t{-1});
+                if (is_op(e, main, "spawn", "B")) {
+                    begin = t;
+                } else if (is_op(e, main, "spawn", "E")) {
+                    end = t;
+                    if (in_batch < spawns) {
+                        batch += static_cast<double>(t - begin);
+                        if (++in_batch == spawns) out[0].ns.push_back(batch / spawns);
+                    } else {
+                        waiting = true;
+                    }
+                } else if (waiting && e.value("k", "") == "op" && e.value("ph", "") == "B" && tid > main + spawns &&
+                           tid < main + per) {
+                    out[1].ns.push_back(static_cast<double>(t - end));
+                    waiting = false;
+                }
+            }
+        }
+    }
+    if (out[0].ns.empty() || out[1].ns.empty()) throw EnvironmentError("calibrate: the runner's spawn probe recorded no spawn");
     return out;
 }
 

@@ -28,8 +28,19 @@ RunnerSamples runner_pingpong(bool processes, int round_trips, int runs);
 
 /// A parent that forks a child and joins it, `forks` times per run (fcfs, on 2 CPUs when
 /// the host has them). Samples: [0] the parent's fork end to the child's first op begin,
-/// [1] the child's last thread ending to the parent's join end.
+/// [1] the child's last thread ending to the parent's join end, [2] the parent's fork op
+/// from its begin to its end (what the forking thread pays).
 std::vector<RunnerSamples> runner_fork_join(int forks, int runs, int cpus);
+
+/// The resident pages the simulator counts shared at each fork of runner_fork_join's
+/// parent (what it charges fork.per_page on).
+std::uint64_t fork_pages(int cpus);
+
+/// `processes` processes on one CPU (fcfs), each with a thread that spawns `spawns`
+/// threads in a row and joins them, then spawns and at once joins `spawns` more, one at a
+/// time; run `runs` times. Samples: [0] the mean duration of a row's spawn ops, one per
+/// process and run, [1] each one-at-a-time spawn's end to its thread's first op begin.
+std::vector<RunnerSamples> runner_spawn(int processes, int spawns, int runs);
 
 /// Memory as a scenario process meets it: a process with a `region_bytes` heap writes all
 /// of it (first-touch faults), forks a child that writes all of it (copy-on-write faults)

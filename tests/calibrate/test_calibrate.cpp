@@ -136,6 +136,15 @@ TEST_CASE("calibrate --quick measures plausible figures, round-trips its profile
             // tens to hundreds of microseconds after the fork, never at once, never seconds.
             CHECK(value_of(c, "fork.child_start") > 1'000);
             CHECK(value_of(c, "fork.child_start") < 50'000'000);
+            // What a scenario's spawner and forking parent pay, from the runner's own ops
+            // (before: the calibrating process's pthread_create + join, and fork + _exit +
+            // waitpid, which holds the child's exit too); a new thread starts up after.
+            CHECK(c.keys.at(*find_cost_key("create.thread")).how.rfind("runner spawn", 0) == 0);
+            CHECK(c.keys.at(*find_cost_key("create.process")).how.rfind("runner fork", 0) == 0);
+            CHECK(value_of(c, "create.thread") > 1'000);
+            CHECK(value_of(c, "create.process") < 50'000'000);
+            CHECK(value_of(c, "spawn.thread_start") > 0);
+            CHECK(value_of(c, "spawn.thread_start") < 10'000'000);
             // Faults as a scenario's touch ops take them, through the runner: a copy of
             // the page costs more than reusing it after the child is gone.
             for (const char* key : {"memory.page_fault", "memory.cow_fault", "memory.wp_fault"}) {
@@ -168,8 +177,9 @@ TEST_CASE("calibrate --quick measures plausible figures, round-trips its profile
             CHECK(c.keys[i].key == i);
             CHECK(cost_value(c.profile, i) == c.keys[i].value);
             CHECK_FALSE(c.keys[i].how.empty());
-            // Else migration keeps the default; without root the runner probes (fork.child_start) do.
-            if (allowed_cpus().size() > 1 && (geteuid() == 0 || cost_keys()[i].name != "fork.child_start"))
+            // Else migration keeps the default; without root the runner probes' keys do.
+            if (allowed_cpus().size() > 1 &&
+                (geteuid() == 0 || (cost_keys()[i].name != "fork.child_start" && cost_keys()[i].name != "spawn.thread_start")))
                 CHECK(c.keys[i].measured);
         }
         CHECK(c.pingpong_thread_us > 0);
