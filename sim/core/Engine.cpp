@@ -85,7 +85,9 @@ Engine::Engine(const Scenario& s, const EngineOptions& o)
     idle_count_ = s.cpus;
     for (std::uint32_t c = 0; c < s.cpus; ++c) idle_words_[c / 64] |= std::uint64_t{1} << (c % 64);
     sched_ = make_scheduler(s.scheduler, *this);
-    // A calibrated profile (sched.tick > 0) models Linux's per-CPU RT run queues.
+    // A calibrated profile (sched.tick > 0) models Linux's accounting of switches in the
+    // threads' CPU time, and its per-CPU RT run queues.
+    switch_in_thread_cpu_ = s.costs.sched_tick > Time{0};
     local_queues_ = s.costs.sched_tick > Time{0} &&
                     (s.scheduler.policy == Policy::fcfs || s.scheduler.policy == Policy::rr ||
                      s.scheduler.policy == Policy::priority);
@@ -374,6 +376,15 @@ void Engine::start_switch(std::uint32_t c, ThreadIdx t, ThreadIdx from, std::str
     const bool same_as = k.as == as;
     const bool migr = th.last_cpu >= 0 && th.last_cpu != static_cast<std::int32_t>(c);
     Time cost = same_as ? s_.costs.cs_thread : s_.costs.cs_process;
+    // Linux charges a switch to the threads around it: the one leaving pays its way into
+    // schedule(), the one arriving the rest and its return, and over a thread's life its
+    // switches out and in pair up. So the switch counts in the arriving thread's CPU time,
+    // except at its first dispatch (the native runner starts counting after it) and when
+    // it resumes a compute it was preempted in (natively that compute's CPU-clock budget
+    // absorbs the switch). The migration and exit parts stay the CPU's.
+    const Program& prog = programs_[th.program];
+    const bool resumes_compute = th.phase == 1 && th.pc < prog.code.size() && prog.code[th.pc].op == Opcode::compute;
+    k.switch_in_cpu = switch_in_thread_cpu_ && th.first_run >= Time{0} && !resumes_compute ? cost : Time{0};
     if (migr) cost += s_.costs.cs_migration;
     // The thread leaving this CPU ended its process just now: the kernel tears that
     // process down here before the next thread runs (exit.process, docs/cost-model.md).
@@ -426,6 +437,7 @@ void Engine::on_switch_done(std::uint32_t c) {
     if (k.resched) {
         // A better thread came during the switch: the incoming one goes back, unrun.
         k.resched = false;
+        k.switch_in_cpu = Time{0};
         k.prev = t;
         k.freed_at = now_;
         k.thread = kNone32;
@@ -439,6 +451,12 @@ void Engine::on_switch_done(std::uint32_t c) {
     }
     k.mode = Cpu::Mode::running;
     set_state(t, ThreadState::running, {});
+    if (k.switch_in_cpu > Time{0}) {  // CPU time (kernel) of the thread, not ready time
+        th.ready_time -= k.switch_in_cpu;
+        th.cpu_time += k.switch_in_cpu;
+        th.sys_time += k.switch_in_cpu;
+        k.switch_in_cpu = Time{0};
+    }
     th.last_cpu = static_cast<std::int32_t>(c);
     if (th.first_run < Time{0}) th.first_run = now_;
     sched_->started(t, c, now_);

@@ -171,6 +171,9 @@ private:
     std::uint32_t rr_full_ticks_ = 0;  ///< the quantum in whole ticks
     /// fcfs/rr/priority with sched.tick > 0: a free CPU takes its own queue's thread first.
     bool local_queues_ = false;
+    /// sched.tick > 0: a switch counts in the CPU time of the thread it puts on the CPU,
+    /// as Linux accounts it (docs/engine.md "Context switches").
+    bool switch_in_thread_cpu_ = false;
     /// t stops running on CPU c now (after settle): keep the ticks its slice has left.
     void keep_rr_ticks(ThreadIdx t, const Cpu& k);
     SwitchTotals totals_;

@@ -78,6 +78,9 @@ struct Cpu {
     Time seg_start;                    ///< start of the current piece of CPU work
     Time slice_left;                   ///< slice left at seg_start
     Time busy, switching;
+    /// Of the switch in progress, what counts in the incoming thread's CPU time when it
+    /// is done (a calibrated profile: docs/engine.md "Context switches"); 0: none.
+    Time switch_in_cpu;
     std::uint64_t switches = 0;
     std::string why;                   ///< reason of the dispatch in progress (tracing only)
 };
