@@ -399,6 +399,7 @@ void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, st
     if (::geteuid() != 0) {
         not_measured(c, "fork.child_start", "the runner probes need root (SCHED_FIFO), as `ostwin native` does");
         not_measured(c, "spawn.thread_start", "the runner probes need root (SCHED_FIFO), as `ostwin native` does");
+        not_measured(c, "create.thread_remote", "the runner probes need root (SCHED_FIFO), as `ostwin native` does");
         c.notes.push_back("context_switch.* from the channel ping-pong alone: the runner probes need root");
         return;
     }
@@ -454,7 +455,7 @@ void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, st
         // A spawn as a scenario meets it: the spawner pays the runner's pthread_create
         // with the thread's attributes, its 256 KiB pthread stack and its declared stack
         // (16 KiB, made resident); the new thread starts up before its first op.
-        const auto sp = runner_spawn(3, quick ? 2 : 4, quick ? 1 : 9);
+        const auto sp = runner_spawn(3, quick ? 2 : 4, quick ? 1 : 9, 1);
         add_speeds(c, sp[0].speeds);
         const Spread spawn_op = record_samples(c, sp[0], progress);
         set_key(c, "create.thread", spawn_op.median, spawn_op,
@@ -464,6 +465,19 @@ void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, st
         set_key(c, "spawn.thread_start", started.median - cs_t, shifted(started, 1, -cs_t),
                 "runner spawn (ostwin native, 1 CPU): spawn end to the new thread's first op, the spawner joining it "
                 "- context_switch.thread");
+        // On 2 CPUs a thread spawned alone starts at once on the idle one: pthread_create
+        // sets its scheduling and releases it there (IPIs), which the spawner pays.
+        const Spread alone = record_samples(c, sp[2], progress);
+        if (n > 1) {
+            const auto sp2 = runner_spawn(3, quick ? 2 : 4, quick ? 1 : 9, 2);
+            add_speeds(c, sp2[0].speeds);
+            const Spread handed = record_samples(c, sp2[2], progress);
+            set_key(c, "create.thread_remote", handed.median - alone.median, shifted(handed, 1, -alone.median),
+                    "runner spawn (ostwin native), each new thread joined at once: its spawn op on 2 CPUs (it starts "
+                    "on the idle one) - the same on 1 CPU");
+        } else {
+            not_measured(c, "create.thread_remote", "only one CPU is allowed");
+        }
 
         // Faults and a larger process's exit as a scenario process meets them: its touch
         // ops, in a runner process, fault slower than calibrate's own fresh process does
@@ -497,6 +511,7 @@ void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, st
     } catch (const std::exception& e) {
         not_measured(c, "fork.child_start", std::string{"the runner probes failed: "} + e.what());
         not_measured(c, "spawn.thread_start", std::string{"the runner probes failed: "} + e.what());
+        not_measured(c, "create.thread_remote", std::string{"the runner probes failed: "} + e.what());
         c.notes.push_back(std::string{"runner probes failed ("} + e.what() +
                           "): context_switch.*, memory.*_fault and exit.* from the probes above");
     }

@@ -151,11 +151,15 @@ std::uint64_t fork_pages(int cpus) {
     throw EnvironmentError("calibrate: the simulator has no parent/main in its fork probe");
 }
 
-std::vector<RunnerSamples> runner_spawn(int processes, int spawns, int runs) {
-    // One CPU: no other CPU to hand a new thread over to, so a spawn is the spawner's own
-    // work, and a new thread starts only when the spawner blocks (docs/calibration.md).
+std::vector<RunnerSamples> runner_spawn(int processes, int spawns, int runs, int cpus) {
+    // On one CPU there is no other CPU to hand a new thread over to, so a spawn is the
+    // spawner's own work, and a new thread starts only when the spawner blocks; on two,
+    // each thread spawned and joined alone starts at once on the idle one
+    // (docs/calibration.md).
     const std::string n = std::to_string(spawns);
-    std::string yaml = "ostwin: 1\nname: calibrate-spawn\nmachine: {cpus: 1}\nscheduler: {policy: fcfs}\nprocesses:\n";
+    const std::string where = " (" + std::to_string(cpus) + " CPU" + (cpus > 1 ? "s" : "") + ", ostwin native)";
+    std::string yaml = "ostwin: 1\nname: calibrate-spawn\nmachine: {cpus: " + std::to_string(cpus) +
+                       "}\nscheduler: {policy: fcfs}\nprocesses:\n";
     // 10 ms apart: each process's spawns and joins are over long before the next starts.
     for (int p = 0; p < processes; ++p)
         yaml += "  - name: p" + std::to_string(p) + "\n    start: " + std::to_string(10 * p) +
@@ -167,8 +171,9 @@ std::vector<RunnerSamples> runner_spawn(int processes, int spawns, int runs) {
     // Thread ids of the trace: tid = instance index + 1; each process has main, w.*, v.*.
     const std::int64_t per = 1 + 2 * spawns;
     std::vector<RunnerSamples> out{
-        {"runner spawn: a thread's spawn op, " + n + " in a row (fresh stacks), mean per batch (1 CPU, ostwin native)", {}, {}},
-        {"runner spawn: spawn end to the new thread's first op, the spawner joining it at once (1 CPU, ostwin native)", {}, {}}};
+        {"runner spawn: a thread's spawn op, " + n + " in a row (fresh stacks), mean per batch" + where, {}, {}},
+        {"runner spawn: spawn end to the new thread's first op, the spawner joining it at once" + where, {}, {}},
+        {"runner spawn: a thread's spawn op, each new thread joined at once" + where, {}, {}}};
     for (int r = 0; r < runs; ++r) {
         const auto recs = run_traced(yaml, "spawn", out[0].speeds);
         for (std::int64_t p = 0; p < processes; ++p) {
@@ -188,6 +193,7 @@ std::vector<RunnerSamples> runner_spawn(int processes, int spawns, int runs) {
                         batch += static_cast<double>(t - begin);
                         if (++in_batch == spawns) out[0].ns.push_back(batch / spawns);
                     } else {
+                        out[2].ns.push_back(static_cast<double>(t - begin));
                         waiting = true;
                     }
                 } else if (waiting && e.value("k", "") == "op" && e.value("ph", "") == "B" && tid > main + spawns &&

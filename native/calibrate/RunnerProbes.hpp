@@ -36,11 +36,12 @@ std::vector<RunnerSamples> runner_fork_join(int forks, int runs, int cpus);
 /// parent (what it charges fork.per_page on).
 std::uint64_t fork_pages(int cpus);
 
-/// `processes` processes on one CPU (fcfs), each with a thread that spawns `spawns`
-/// threads in a row and joins them, then spawns and at once joins `spawns` more, one at a
-/// time; run `runs` times. Samples: [0] the mean duration of a row's spawn ops, one per
-/// process and run, [1] each one-at-a-time spawn's end to its thread's first op begin.
-std::vector<RunnerSamples> runner_spawn(int processes, int spawns, int runs);
+/// `processes` processes on `cpus` CPUs (fcfs), 10 ms apart, each with a thread that
+/// spawns `spawns` threads in a row and joins them, then spawns and at once joins
+/// `spawns` more, one at a time; run `runs` times. Samples: [0] the mean duration of a
+/// row's spawn ops, one per process and run, [1] each one-at-a-time spawn's end to its
+/// thread's first op begin, [2] each one-at-a-time spawn op's duration.
+std::vector<RunnerSamples> runner_spawn(int processes, int spawns, int runs, int cpus);
 
 /// Memory as a scenario process meets it: a process with a `region_bytes` heap writes all
 /// of it (first-touch faults), forks a child that writes all of it (copy-on-write faults)

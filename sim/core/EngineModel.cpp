@@ -564,7 +564,11 @@ bool Engine::step_spawn(ThreadIdx t, const Instr& in) {
         // Reserved: another spawn picks another replica, and a crash meanwhile ends it.
         th_[target].arrival = now_;
         ++pr_[proc].live_threads;
-        charge_sys(t, s_.costs.create_thread);
+        // A CPU is idle that the new thread may use (the spawner's own is busy) and no
+        // ready thread waits to take it: the new thread will start there at once, and the
+        // spawner pays for handing it over.
+        const bool remote = idle_count_ > 0 && sched_->empty() && allowed_on_idle(target);
+        charge_sys(t, s_.costs.create_thread + (remote ? s_.costs.create_thread_remote : Time{0}));
         th.phase = 1;
         return true;
     }

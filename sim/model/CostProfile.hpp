@@ -69,6 +69,9 @@ struct CostProfile {
     /// before its first op: the clone's return, the thread library's and, natively, the
     /// runner's set-up). 0: it arrives at once. docs/cost-model.md.
     Time spawn_thread_start;
+    /// create.thread_remote: added to create.thread when the new thread can start at once
+    /// on another, idle CPU: the spawner hands it over there (docs/cost-model.md).
+    Time create_thread_remote;
     /// Read from a profile file's `host.speed`; not a cost key (cost_keys() omits it).
     HostSpeedFigures measured_speed;
 

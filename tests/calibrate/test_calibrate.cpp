@@ -145,6 +145,10 @@ TEST_CASE("calibrate --quick measures plausible figures, round-trips its profile
             CHECK(value_of(c, "create.process") < 50'000'000);
             CHECK(value_of(c, "spawn.thread_start") > 0);
             CHECK(value_of(c, "spawn.thread_start") < 10'000'000);
+            if (allowed_cpus().size() > 1) {
+                CHECK(c.keys.at(*find_cost_key("create.thread_remote")).how.rfind("runner spawn", 0) == 0);
+                CHECK(value_of(c, "create.thread_remote") < 10'000'000);
+            }
             // Faults as a scenario's touch ops take them, through the runner: a copy of
             // the page costs more than reusing it after the child is gone.
             for (const char* key : {"memory.page_fault", "memory.cow_fault", "memory.wp_fault"}) {
@@ -179,7 +183,8 @@ TEST_CASE("calibrate --quick measures plausible figures, round-trips its profile
             CHECK_FALSE(c.keys[i].how.empty());
             // Else migration keeps the default; without root the runner probes' keys do.
             if (allowed_cpus().size() > 1 &&
-                (geteuid() == 0 || (cost_keys()[i].name != "fork.child_start" && cost_keys()[i].name != "spawn.thread_start")))
+                (geteuid() == 0 || (cost_keys()[i].name != "fork.child_start" && cost_keys()[i].name != "spawn.thread_start" &&
+                                    cost_keys()[i].name != "create.thread_remote")))
                 CHECK(c.keys[i].measured);
         }
         CHECK(c.pingpong_thread_us > 0);

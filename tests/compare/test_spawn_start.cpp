@@ -57,9 +57,28 @@ TEST_CASE("the default and zero profiles start a spawned thread at once") {
     CHECK(CostProfile::zero().spawn_thread_start == Time{0});
     const auto i = find_cost_key("spawn.thread_start");
     REQUIRE(i.has_value());
-    CHECK(*i == cost_keys().size() - 1);  // after the ipc.* block
+    CHECK(*i > *find_cost_key("ipc.queue.wake"));  // after the ipc.* block
     CostProfile p = CostProfile::zero();
     set_cost_value(p, *i, 1234);
     CHECK(p.spawn_thread_start == Time{1234});
     CHECK(cost_value(p, *i) == 1234);
+}
+
+TEST_CASE("create.thread_remote: a spawn whose thread can start on an idle CPU costs the spawner more") {
+    auto main_cpu = [](int cpus) {
+        const std::string yaml = "ostwin: 1\nname: remote\nmachine: {cpus: " + std::to_string(cpus) +
+                                 "}\nscheduler: {policy: fcfs}\n"
+                                 "costs: {base: zero, create.thread: 10us, create.thread_remote: 70us}\n"
+                                 "processes:\n"
+                                 "  - name: app\n"
+                                 "    threads:\n"
+                                 "      - {name: main, program: [spawn: w, spawn: w, join: w]}\n"
+                                 "      - {name: w, count: 2, start: spawned, program: [compute: 1ms]}\n";
+        return thread(simulate_yaml(yaml, "remote.yaml").summary, "app/main").cpu_ns;
+    };
+    // 2 CPUs: the first worker starts on the idle CPU (handed over), the second finds both
+    // busy and waits in the queue. 1 CPU: no other CPU, no hand-over.
+    CHECK(main_cpu(2) == 10'000 + 70'000 + 10'000);
+    CHECK(main_cpu(1) == 2 * 10'000);
+    CHECK(CostProfile::builtin_default().create_thread_remote == Time{0});
 }
