@@ -400,6 +400,7 @@ void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, st
         not_measured(c, "fork.child_start", "the runner probes need root (SCHED_FIFO), as `ostwin native` does");
         not_measured(c, "spawn.thread_start", "the runner probes need root (SCHED_FIFO), as `ostwin native` does");
         not_measured(c, "create.thread_remote", "the runner probes need root (SCHED_FIFO), as `ostwin native` does");
+        not_measured(c, "sleep.timer", "the runner probes need root (SCHED_FIFO), as `ostwin native` does");
         c.notes.push_back("context_switch.* from the channel ping-pong alone: the runner probes need root");
         return;
     }
@@ -479,6 +480,16 @@ void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, st
             not_measured(c, "create.thread_remote", "only one CPU is allowed");
         }
 
+        // A timed wait as a scenario's sleep meets it: the thread's CPU per sleep beyond
+        // the system call and its switch back in (which it pays under a calibrated
+        // profile, docs/engine.md): arming the timer, its expiry and the wake-up.
+        const RunnerSamples sl = runner_sleep(quick ? 50 : 200, quick ? 1 : 9);
+        add_speeds(c, sl.speeds);
+        const Spread per_sleep = record_samples(c, sl, progress);
+        const double sleep_rest = static_cast<double>((c.profile.syscall + c.profile.cs_thread).ns());
+        set_key(c, "sleep.timer", per_sleep.median - sleep_rest, shifted(per_sleep, 1, -sleep_rest),
+                "runner sleep (ostwin native, 1 CPU kept busy): the sleeper's CPU per sleep - syscall - context_switch.thread");
+
         // Faults and a larger process's exit as a scenario process meets them: its touch
         // ops, in a runner process, fault slower than calibrate's own fresh process does
         // (fork-touch: 1.9-2.3 us per first write against 1.6-2.1 us in the same minute).
@@ -512,6 +523,7 @@ void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, st
         not_measured(c, "fork.child_start", std::string{"the runner probes failed: "} + e.what());
         not_measured(c, "spawn.thread_start", std::string{"the runner probes failed: "} + e.what());
         not_measured(c, "create.thread_remote", std::string{"the runner probes failed: "} + e.what());
+        not_measured(c, "sleep.timer", std::string{"the runner probes failed: "} + e.what());
         c.notes.push_back(std::string{"runner probes failed ("} + e.what() +
                           "): context_switch.*, memory.*_fault and exit.* from the probes above");
     }

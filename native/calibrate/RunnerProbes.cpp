@@ -208,6 +208,36 @@ std::vector<RunnerSamples> runner_spawn(int processes, int spawns, int runs, int
     return out;
 }
 
+RunnerSamples runner_sleep(int cycles, int runs) {
+    // One CPU, priority: `t` computes 20 us and sleeps 100 us, over and over, while a hog
+    // of its process below it keeps the CPU busy, so no sleep lets the CPU go idle (the
+    // idle task's own wake-up is not the timer's work). The hog's compute outlasts them.
+    const std::string n = std::to_string(cycles);
+    const std::string yaml = "ostwin: 1\nname: calibrate-sleep\nmachine: {cpus: 1}\nscheduler: {policy: priority}\n"
+                             "processes:\n  - name: app\n    threads:\n"
+                             "      - {name: t, priority: 50, program: [repeat: {count: " + n +
+                             ", do: [compute: 20us, sleep: 100us]}]}\n"
+                             "      - {name: hog, priority: 10, program: [compute: " + std::to_string(cycles * 250) + "us]}\n";
+    const Scenario s = load_scenario_string(yaml, "<calibrate sleep>");
+    native::Options o;
+    o.watchdog = Time{20'000'000'000};
+    o.sched_switch = true;  // as compare's native runs (run_traced)
+    RunnerSamples out{"runner sleep: a sleeping thread's CPU time per 20 us compute + 100 us sleep, minus the compute, "
+                      "the CPU kept busy by a lower priority (1 CPU, ostwin native)",
+                      {},
+                      {}};
+    for (int r = 0; r < runs; ++r) {
+        const native::Result res = native::run_scenario(s, o);
+        if (res.watchdog_fired || res.interrupted) throw EnvironmentError("calibrate: the runner's sleep probe did not finish");
+        if (const auto h = native::HostSpeed::from_json(res.header["native"].value("host_speed", json{})); h.valid())
+            out.speeds.push_back(h);
+        for (const auto& t : res.summary.threads)
+            if (t.id == "app/t" && t.cpu_ns > 0) out.ns.push_back(static_cast<double>(t.cpu_ns) / cycles - 20'000.0);
+    }
+    if (out.ns.empty()) throw EnvironmentError("calibrate: the runner's sleep probe measured no CPU time");
+    return out;
+}
+
 RunnerMemory runner_memory(std::size_t region_bytes, int runs, int cpus) {
     const std::string sz = std::to_string(region_bytes) + "B";
     const std::string touch = "touch: {region: heap, bytes: " + sz + ", write: true}";

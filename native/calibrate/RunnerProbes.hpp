@@ -43,6 +43,11 @@ std::uint64_t fork_pages(int cpus);
 /// thread's first op begin, [2] each one-at-a-time spawn op's duration.
 std::vector<RunnerSamples> runner_spawn(int processes, int spawns, int runs, int cpus);
 
+/// A thread that computes 20 us and sleeps 100 us `cycles` times on one CPU (priority),
+/// a lower-priority hog of its process keeping the CPU busy meanwhile; run `runs` times.
+/// Samples: one per run, the thread's CPU time per cycle minus the 20 us compute.
+RunnerSamples runner_sleep(int cycles, int runs);
+
 /// Memory as a scenario process meets it: a process with a `region_bytes` heap writes all
 /// of it (first-touch faults), forks a child that writes all of it (copy-on-write faults)
 /// and joins it, then writes it again (write-protect faults: the pages are its own again),

@@ -681,9 +681,9 @@ void Engine::advance(std::uint32_t c) {
     }
 }
 
-bool Engine::enter_syscall(ThreadIdx t, const Instr& in) {
+bool Engine::enter_syscall(ThreadIdx t, const Instr& in, Time extra) {
     trace_op_begin(t, in);
-    charge_sys(t, s_.costs.syscall);
+    charge_sys(t, s_.costs.syscall + extra);
     th_[t].phase = 1;
     return true;
 }
@@ -731,7 +731,8 @@ bool Engine::step(std::uint32_t c, ThreadIdx t) {
             return true;
         case Opcode::sleep:
         case Opcode::io:
-            if (th.phase == 0) return enter_syscall(t, in);
+            // A timed wait: the system call and the timer's kernel work (sleep.timer).
+            if (th.phase == 0) return enter_syscall(t, in, s_.costs.sleep_timer);
             th.phase = 2;
             if (in.op == Opcode::sleep) {
                 std::string why = tw_ ? "sleeping until " + format_time(now_ + Time{in.x}) : std::string{};
@@ -777,8 +778,9 @@ bool Engine::step(std::uint32_t c, ThreadIdx t) {
                     th.pc = in.a + 1;
                     return true;
                 }
-                // Wait for the period: a timed sleep (clock_nanosleep), one syscall.
-                charge_sys(t, s_.costs.syscall);
+                // Wait for the period: a timed sleep (clock_nanosleep), one syscall and
+                // the timer's kernel work.
+                charge_sys(t, s_.costs.syscall + s_.costs.sleep_timer);
                 th.phase = 1;
                 return true;
             }

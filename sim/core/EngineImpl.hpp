@@ -97,7 +97,7 @@ private:
     void charge_sys(ThreadIdx t, Time cost);
     /// Phase 0 of an op that is one system call (sleep, io, yield, exit): trace its
     /// begin, charge `syscall`, move to phase 1. Returns true: the thread runs on.
-    bool enter_syscall(ThreadIdx t, const Instr& in);
+    bool enter_syscall(ThreadIdx t, const Instr& in, Time extra = Time{0});
     void end_thread(ThreadIdx t, ThreadState final_state, std::string_view why);
     void trace_op_begin(ThreadIdx t, const Instr& in);
     void trace_op_end(ThreadIdx t, const Instr& in);

@@ -40,6 +40,7 @@ CostProfile CostProfile::builtin_default() {
     p.exit_per_page = 0_ns;     // exit.process alone, whatever the process's size
     p.spawn_thread_start = 0_ns;  // a spawned thread arrives at the spawn's end
     p.create_thread_remote = 0_ns;  // a spawn costs the same wherever the thread starts
+    p.sleep_timer = 0_ns;           // a timed wait costs one syscall
     // ipc.KIND.wake stays 0 here (the curated bounds leave it out); calibrate measures it.
     p.ipc_of(ChannelKind::pipe) = {700_ns, 700_ns, 300, 0_ns};
     p.ipc_of(ChannelKind::socket) = {1200_ns, 1200_ns, 300, 0_ns};
@@ -98,6 +99,7 @@ struct KeyTable {
         // Keys added after the ipc.* block (extra_field), in this order.
         keys.push_back({"spawn.thread_start", CostUnit::duration});
         keys.push_back({"create.thread_remote", CostUnit::duration});
+        keys.push_back({"sleep.timer", CostUnit::duration});
     }
 };
 
@@ -136,6 +138,7 @@ Time* extra_field(CostProfile& p, std::size_t i) {
     switch (i) {
         case 0: return &p.spawn_thread_start;
         case 1: return &p.create_thread_remote;
+        case 2: return &p.sleep_timer;
         default: return nullptr;
     }
 }

@@ -72,6 +72,9 @@ struct CostProfile {
     /// create.thread_remote: added to create.thread when the new thread can start at once
     /// on another, idle CPU: the spawner hands it over there (docs/cost-model.md).
     Time create_thread_remote;
+    /// sleep.timer: the kernel work of a timed wait (sleep, io, a period's wait) beyond
+    /// `syscall`: arming the timer, its expiry and the wake-up (docs/cost-model.md).
+    Time sleep_timer;
     /// Read from a profile file's `host.speed`; not a cost key (cost_keys() omits it).
     HostSpeedFigures measured_speed;
 

@@ -1,0 +1,43 @@
+// sleep.timer (docs/cost-model.md): a timed wait (sleep, io, a period's wait) pays the
+// timer's kernel work on top of its system call, as the native runner's clock_nanosleep
+// does (14-15 us of the sleeper's CPU per sleep here against a 1 us getppid).
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "tests/compare/ModelSupport.hpp"
+
+using namespace ostwin;
+using namespace ostwin::model_test;
+
+namespace {
+
+RunResult run(const std::string& timer) {
+    const std::string yaml = "ostwin: 1\nname: timers\nmachine: {cpus: 1}\nscheduler: {policy: fcfs}\n"
+                             "costs: {base: zero, syscall: 1us, sleep.timer: " + timer + "}\n"
+                             "processes:\n"
+                             "  - name: app\n"
+                             "    threads:\n"
+                             "      - {name: s, program: [sleep: 100us, io: 100us, yield]}\n"
+                             "      - {name: p, start: 1ms, program: [repeat: {count: 3, period: 200us, do: [compute: 50us]}]}\n";
+    return simulate_yaml(yaml, "timers.yaml");
+}
+
+}  // namespace
+
+TEST_CASE("sleep.timer is kernel time of every timed wait, not of other system calls") {
+    const RunResult none = run("0ns");
+    const RunResult some = run("10us");
+    // s: a sleep and an io pay it, the yield does not.
+    CHECK(thread(some.summary, "app/s").sys_ns - thread(none.summary, "app/s").sys_ns == 20'000);
+    CHECK(thread(some.summary, "app/s").finish_ns - thread(none.summary, "app/s").finish_ns == 20'000);
+    // p: its two waits for the period pay it; the iterations still start on the period.
+    CHECK(thread(some.summary, "app/p").sys_ns - thread(none.summary, "app/p").sys_ns == 20'000);
+    CHECK(thread(some.summary, "app/p").finish_ns == thread(none.summary, "app/p").finish_ns);
+}
+
+TEST_CASE("the default and zero profiles charge no sleep.timer") {
+    CHECK(CostProfile::builtin_default().sleep_timer == Time{0});
+    CHECK(CostProfile::zero().sleep_timer == Time{0});
+    REQUIRE(find_cost_key("sleep.timer").has_value());
+}
