@@ -993,6 +993,14 @@ Result run_scenario(const Scenario& s, const Options& o) {
     ReportInput in{rt, facts, switches, end_abs - rt.ctl->t0, watchdog, interrupted};
     build_report(in, o, result);
     result.summary.unique_peak_bytes = unique_peak;
+    // What the runner does not measure is said so, not printed as 0 (docs/summary-format.md).
+    result.summary.events_counted = false;
+    result.summary.ipc_cpu_measured = o.measure_ipc_cpu;
+    if (s.scheduler.policy == Policy::rr && s.scheduler.quantum) {
+        result.summary.quantum_ns = s.scheduler.quantum->ns();
+        // The kernel's SCHED_RR timeslice, whole jiffies; unprivileged runs have none.
+        result.summary.quantum_used_ns = rt_during.value("rr_timeslice_effective_ns", std::int64_t{-1});
+    }
     result.watchdog_fired = watchdog;
     result.interrupted = interrupted;
     result.signal = stop_signal;

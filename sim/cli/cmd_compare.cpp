@@ -44,24 +44,11 @@ struct CompareArgs {
 };
 
 #if OSTWIN_HAVE_NATIVE
-/// --costs: a built-in profile name, else a profile file as `ostwin calibrate` writes it.
-void apply_costs(Scenario& s, const std::string& costs) {
-    if (costs.empty()) return;
-    if (auto p = CostProfile::builtin(costs)) {
-        s.costs = *p;
-    } else if (std::filesystem::is_regular_file(costs)) {
-        s.costs = load_cost_profile_file(costs);
-    } else {
-        throw UsageError("--costs " + costs + ": neither a built-in profile (default, zero) nor a profile file");
-    }
-    s.costs_name = costs;
-}
-
 int run_compare(const CompareArgs& a) {
     if (a.runs < 1) throw UsageError("--runs must be at least 1");
     if (!(a.tolerance >= 0)) throw UsageError("--tolerance must be a non-negative fraction, e.g. 0.05 for 5%");
     Scenario s = load_scenario_file(a.file, a.limits);
-    apply_costs(s, a.costs);
+    apply_costs_option(s, a.costs);
     std::filesystem::path dir;
     if (!a.trace_dir.empty()) {
         dir = a.trace_dir;

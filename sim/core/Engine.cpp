@@ -883,6 +883,8 @@ RunResult Engine::finish(StopReason stop) {
     sm.seed = opt_.seed.value_or(s_.seed);
     sm.policy = std::string{to_string(s_.scheduler.policy)};
     sm.cpus = s_.cpus;
+    if (s_.scheduler.policy == Policy::rr && s_.scheduler.quantum)
+        sm.quantum_ns = sm.quantum_used_ns = s_.scheduler.quantum->ns();
     sm.makespan_ns = makespan.ns();
     sm.context_switches = totals_;
     sm.events = events_;
@@ -938,11 +940,13 @@ RunResult Engine::finish(StopReason stop) {
 
     switch (stop) {
         case StopReason::max_events:
+            sm.cut = format_time(now_) + " by --max-events " + std::to_string(opt_.max_events);
             rr.stop_message = "stopped after " + std::to_string(events_) + " events at " + format_time(now_) +
                               " (limit --max-events " + std::to_string(opt_.max_events) +
                               "); raise it with --max-events N";
             break;
         case StopReason::until:
+            sm.cut = format_time(*opt_.until) + " by --until";
             rr.stop_message = "stopped at --until " + format_time(*opt_.until) +
                               " before the scenario finished; raise it with --until DURATION";
             break;

@@ -896,6 +896,7 @@ void Engine::report_deadlock(Summary& sm) {
     }
     const WaitForResult r = find_cycle(g);
     sm.deadlock = r.report();
+    sm.deadlock_cycle = !r.cycle.empty();
     if (tw_) {
         nlohmann::json cyc = *sm.deadlock;
         tw_->record(now_, "deadlock").raw_field("cycle", cyc.dump()).end();
@@ -933,6 +934,8 @@ void Engine::fill_model_summary(Summary& sm) {
         cs.recv_blocked_ns = st.recv_blocked.ns();
         cs.ipc_cpu_ns = m.channel_cpu[c].ns();
         cs.max_queued_bytes = st.max_queued_bytes;
+        cs.eof_recvs = st.eof_recvs;
+        cs.unread = m.channels[c].queued_messages();
         sm.channels.push_back(std::move(cs));
     }
     auto lock_summary = [](std::string name, std::string kind, const ContentionStats& st) {
