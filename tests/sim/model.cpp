@@ -225,7 +225,11 @@ TEST_CASE("crash releases the dead owner's mutex to the next waiter (robust mute
     const Summary sm = run(s);
     CHECK(!sm.deadlock);
     CHECK(th(sm, "waits/main").finish_ns == (3_ms).ns());
-    CHECK(sm.errors.empty());
+    // The new owner is told, as EOWNERDEAD tells it natively: one program error.
+    REQUIRE(sm.errors.size() == 1);
+    CHECK(sm.errors[0].thread == "waits/main");
+    CHECK(sm.errors[0].t_ns == (2_ms).ns());
+    CHECK(sm.errors[0].message == "mutex owner died holding it (robust mutex recovered)");
 }
 
 TEST_CASE("touch: first touch faults, fork shares copy-on-write, writes copy exactly the written pages") {
