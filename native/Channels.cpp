@@ -70,7 +70,11 @@ void gate_enter(ChannelShm& cs, std::uint64_t bytes) {
 /// A receiver took `bytes` of payload out: wake the senders waiting for room.
 void gate_leave(CapacityGate& g, std::uint64_t bytes) {
     if (g.capacity == 0) return;
-    g.queued.fetch_sub(bytes);
+    // Never below zero: a message written around the gate (calibrate sizes a socket with
+    // raw sends) must not leave the count wrapped, which would block every later send.
+    std::uint64_t q = g.queued.load();
+    while (!g.queued.compare_exchange_weak(q, q >= bytes ? q - bytes : 0)) {
+    }
     if (g.waiters.load() > 0) {
         g.seq.fetch_add(1);
         gate_futex(&g.seq, FUTEX_WAKE, INT_MAX);

@@ -375,9 +375,10 @@ void Engine::start_switch(std::uint32_t c, ThreadIdx t, ThreadIdx from, std::str
     const bool migr = th.last_cpu >= 0 && th.last_cpu != static_cast<std::int32_t>(c);
     Time cost = same_as ? s_.costs.cs_thread : s_.costs.cs_process;
     if (migr) cost += s_.costs.cs_migration;
-    // The thread leaving this CPU ended its process just now: the kernel tears that
-    // process down here before the next thread runs (exit.process, docs/cost-model.md).
-    if (from != kNone32 && from != t && pr_[th_[from].process].end == now_) cost += exit_cost_of(th_[from].process);
+    // The thread leaving this CPU ended its process just now: its own exit path holds the
+    // CPU before the next thread runs (exit.cpu); the rest of the teardown only delays the
+    // process's joiners (exit.process, docs/cost-model.md).
+    if (from != kNone32 && from != t && pr_[th_[from].process].end == now_) cost += s_.costs.exit_cpu;
     if (same_as) ++totals_.thread; else ++totals_.process;
     if (migr) { ++totals_.migrations; ++th.migrations; }
     totals_.cost_ns += cost.ns();
