@@ -93,6 +93,17 @@ struct RingShm {
     std::uint32_t eof;
 };
 
+/// The scenario's capacity, enforced by the runner (pipe, socket, shm, queue): the kernel
+/// object underneath is sized larger (headers, page slots), and a send waits here until
+/// its payload fits `capacity` bytes of queued payload, as the simulator's channel does
+/// (docs/model.md, "Channels"). Lock-free when it fits; a futex when it must wait.
+struct CapacityGate {
+    std::uint64_t capacity;              ///< payload bytes; 0: no gate (mqueue counts messages itself)
+    std::atomic<std::uint64_t> queued;   ///< payload bytes admitted and not yet received
+    std::atomic<std::uint32_t> seq;      ///< futex word, bumped when room appears and someone waits
+    std::atomic<std::uint32_t> waiters;  ///< senders waiting for room
+};
+
 struct alignas(64) ChannelShm {
     std::atomic<std::uint64_t> next_msg;
     std::atomic<std::int64_t> senders_left;  ///< sender threads not yet ended
@@ -100,6 +111,7 @@ struct alignas(64) ChannelShm {
     pthread_mutex_t wlock;                   ///< keeps a framed message whole on a pipe
     pthread_mutex_t rlock;
     RingShm ring;
+    CapacityGate gate;
     std::uint64_t max_message;               ///< largest payload + header sent on it
     // Summary figures, updated by the threads right after their send/recv returned.
     std::atomic<std::int64_t> queued;        ///< payload bytes sent and not yet received

@@ -36,6 +36,7 @@
 #include "native/HostLock.hpp"
 #include "native/Report.hpp"
 #include "native/Runtime.hpp"
+#include "native/Stall.hpp"
 #include "sim/core/Error.hpp"
 
 namespace ostwin::native {
@@ -283,12 +284,20 @@ void init_shared_objects(Runtime& rt) {
         pshared_cond(&C.ring.not_empty, shared);
         pshared_cond(&C.ring.not_full, shared);
         C.senders_left.store(static_cast<std::int64_t>(rt.senders[c].size()));
+        // No thread sends here: every recv gets end-of-file at once, as in the simulator
+        // (docs/model.md, "Channels"). The channel is empty, so the marker fits.
+        if (rt.senders[c].empty()) push_eof(rt, c);
     }
 }
 
-/// Creates the kernel objects behind pipe, socket and mqueue channels. Records what the
-/// kernel granted (pipe sizes round up to pages; SO_SNDBUF is doubled by the kernel).
-void create_channels(Runtime& rt, std::vector<std::uint64_t>& max_payload, nlohmann::json& granted) {
+/// Creates the kernel objects behind pipe, socket and mqueue channels. The scenario's
+/// capacity is kept by each channel's CapacityGate (Layout.hpp): pipe and socket buffers
+/// are sized for the payload the gate admits plus headers and page slots (GatedBuffer), so
+/// the kernel never blocks a send first. Records what the kernel granted (pipe sizes round
+/// up to a power of two of pages; SO_SNDBUF is doubled by the kernel), and `exact`: false
+/// when the kernel's buffer could still block before the declared capacity is full.
+void create_channels(Runtime& rt, std::vector<std::uint64_t>& max_payload, const std::vector<std::uint64_t>& min_payload,
+                     const std::vector<std::uint64_t>& sends_total, nlohmann::json& granted) {
     const Scenario& s = *rt.s;
     rt.ch.resize(rt.obj->channel_count());
     for (std::uint32_t id = 0; id < rt.obj->channel_count(); ++id) {
@@ -299,15 +308,28 @@ void create_channels(Runtime& rt, std::vector<std::uint64_t>& max_payload, nlohm
         const std::uint64_t want = d.capacity;
         nlohmann::json g = {{"name", rt.obj->channel_name(id)}, {"kind", std::string{to_string(d.kind)}},
                             {"asked", want}};
+        const GatedBuffer need = gated_buffer(want, min_payload[id], max_payload[id], sends_total[id]);
+        bool exact = need.exact;
+        if (d.kind != ChannelKind::mqueue) {
+            c.shm->gate.capacity = want;
+            g["gate_bytes"] = want;
+        }
         switch (d.kind) {
             case ChannelKind::pipe: {
                 int fds[2];
                 if (pipe2(fds, O_CLOEXEC) != 0) throw EnvironmentError(std::string{"pipe: "} + std::strerror(errno));
                 c.rfd = fds[0];
                 c.wfd = fds[1];
-                if (want > 0) fcntl(c.wfd, F_SETPIPE_SZ, static_cast<int>(std::min<std::uint64_t>(want, INT_MAX)));
+                const std::uint64_t page = static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+                const std::uint64_t size = need.pipe_bytes(page);
+                // Above fs/pipe-max-size (or the memory a pipe may take) F_SETPIPE_SZ fails
+                // for an unprivileged run: take the largest that works.
+                for (std::uint64_t ask = std::min<std::uint64_t>(size, std::uint64_t{1} << 30); ask >= page; ask /= 2)
+                    if (fcntl(c.wfd, F_SETPIPE_SZ, static_cast<int>(ask)) >= 0) break;
                 c.capacity = static_cast<std::uint64_t>(fcntl(c.wfd, F_GETPIPE_SZ));
+                if (c.capacity < size) exact = false;
                 g["kernel"] = c.capacity;
+                g["kernel_needed"] = size;
                 break;
             }
             case ChannelKind::socket: {
@@ -316,15 +338,17 @@ void create_channels(Runtime& rt, std::vector<std::uint64_t>& max_payload, nlohm
                     throw EnvironmentError(std::string{"socketpair: "} + std::strerror(errno));
                 c.wfd = sv[0];
                 c.rfd = sv[1];
-                if (want > 0) {
-                    const int v = static_cast<int>(std::min<std::uint64_t>(want, INT_MAX / 2));
-                    setsockopt(c.wfd, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof v);
-                }
+                // Memory is charged for what is queued, so a generous limit costs nothing.
+                const int v = static_cast<int>(std::min<std::uint64_t>(need.socket_sndbuf(), INT_MAX / 2));
+                if (setsockopt(c.wfd, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof v) != 0)
+                    setsockopt(c.wfd, SOL_SOCKET, SO_SNDBUF, &v, sizeof v);  // capped by net.core.wmem_max
                 int got = 0;
                 socklen_t len = sizeof got;
                 getsockopt(c.wfd, SOL_SOCKET, SO_SNDBUF, &got, &len);
                 c.capacity = static_cast<std::uint64_t>(got);
+                if (c.capacity < need.socket_sndbuf()) exact = false;
                 g["kernel"] = c.capacity;
+                g["kernel_needed"] = need.socket_sndbuf();
                 break;
             }
             case ChannelKind::mqueue: {
@@ -336,9 +360,23 @@ void create_channels(Runtime& rt, std::vector<std::uint64_t>& max_payload, nlohm
                 const std::uint64_t msg = std::max<std::uint64_t>(d.message_size, max_payload[id]);
                 attr.mq_msgsize = static_cast<long>(msg + sizeof(MsgHeader));
                 c.mq = mq_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600, &attr);
-                if (c.mq == static_cast<mqd_t>(-1))
+                if (c.mq == static_cast<mqd_t>(-1)) {
+                    const int e = errno;
+                    // Above fs.mqueue.msgsize_max / msg_max only with CAP_SYS_RESOURCE: say so.
+                    const auto size_max = read_sysctl("/proc/sys/fs/mqueue/msgsize_max");
+                    const auto msg_max = read_sysctl("/proc/sys/fs/mqueue/msg_max");
+                    std::string why;
+                    if (e == EINVAL && size_max && attr.mq_msgsize > *size_max)
+                        why = "; the message size with the runner's " + std::to_string(sizeof(MsgHeader)) +
+                              "-byte header exceeds fs.mqueue.msgsize_max (" + std::to_string(*size_max) +
+                              ") and this host does not let the runner go past it (CAP_SYS_RESOURCE): declare " +
+                              "`message_size` of at most " + std::to_string(*size_max - static_cast<long>(sizeof(MsgHeader))) + "B";
+                    else if (e == EINVAL && msg_max && attr.mq_maxmsg > *msg_max)
+                        why = "; the capacity exceeds fs.mqueue.msg_max (" + std::to_string(*msg_max) +
+                              ") and this host does not let the runner go past it (CAP_SYS_RESOURCE)";
                     throw EnvironmentError("mq_open " + name + " (maxmsg " + std::to_string(attr.mq_maxmsg) +
-                                           ", msgsize " + std::to_string(attr.mq_msgsize) + "): " + std::strerror(errno));
+                                           ", msgsize " + std::to_string(attr.mq_msgsize) + "): " + std::strerror(e) + why);
+                }
                 mq_unlink(name.c_str());
                 max_payload[id] = msg;
                 c.capacity = static_cast<std::uint64_t>(attr.mq_maxmsg);
@@ -347,12 +385,18 @@ void create_channels(Runtime& rt, std::vector<std::uint64_t>& max_payload, nlohm
             }
             case ChannelKind::shm:
             case ChannelKind::queue: {
-                // Ring set up in layout(); capacity counts framing (24 bytes per message).
+                // Ring set up in the layout, sized by GatedBuffer::ring_bytes (framing included).
                 c.capacity = c.shm->ring.capacity;
                 g["ring_bytes"] = c.capacity;
                 break;
             }
         }
+        // mqueue: mq_maxmsg is the declared message count, exactly.
+        g["exact"] = exact;
+        if (!exact)
+            g["why"] = need.exact ? "the kernel gave a smaller buffer than the declared capacity needs"
+                                  : "more than " + std::to_string(kMaxGatedMessages) +
+                                        " messages would fit: the buffer holds that many";
         granted.push_back(std::move(g));
     }
 }
@@ -581,6 +625,8 @@ Result run_scenario(const Scenario& s, const Options& o) {
     const std::uint32_t C = obj.channel_count();
     rt.senders.assign(C, {});
     std::vector<std::uint64_t> max_payload(C, 0);
+    std::vector<std::uint64_t> min_payload(C, UINT64_MAX);  // smallest send, for the buffer sizes
+    std::vector<std::uint64_t> sends_total(C, 0);           // sends over the whole run, repeats counted
     std::vector<std::vector<std::uint32_t>> uses(T);  // channels each thread touches
     bool forks = false;                                // any `fork` op: count copy-on-write faults
     for (std::uint32_t t = 0; t < T; ++t) {
@@ -591,6 +637,7 @@ Result run_scenario(const Scenario& s, const Options& o) {
                 const std::uint32_t id = obj.channel_id(snd->channel, pi);
                 if (rt.senders[id].empty() || rt.senders[id].back() != t) rt.senders[id].push_back(t);
                 max_payload[id] = std::max(max_payload[id], snd->bytes);
+                min_payload[id] = std::min(min_payload[id], snd->bytes);
                 uses[t].push_back(id);
             } else if (const auto* rcv = std::get_if<op::Recv>(&op.v)) {
                 uses[t].push_back(obj.channel_id(rcv->channel, pi));
@@ -600,6 +647,22 @@ Result run_scenario(const Scenario& s, const Options& o) {
     for (std::uint32_t id = 0; id < C; ++id) {
         const ChannelDecl& d = s.channels[obj.channel(id).decl];
         if (d.kind == ChannelKind::mqueue) max_payload[id] = std::max(max_payload[id], d.message_size);
+    }
+    // No more messages can ever be queued than are sent: with the smallest message, this
+    // bounds the headers a channel's kernel buffer must hold (create_channels).
+    for (std::uint32_t t = 0; t < T; ++t) {
+        const std::uint32_t pi = inst.thread(t).process;
+        auto count = [&](auto&& self, const std::vector<Op>& ops, std::uint64_t factor) -> void {
+            for (const Op& op : ops) {
+                if (const auto* snd = std::get_if<op::Send>(&op.v)) {
+                    const std::uint32_t id = obj.channel_id(snd->channel, pi);
+                    sends_total[id] = sat_add(sends_total[id], factor);
+                } else if (const auto* r = std::get_if<op::Repeat>(&op.v)) {
+                    self(self, r->body, sat_mul(factor, r->count));
+                }
+            }
+        };
+        count(count, inst.thread_decl(t).program, 1);
     }
 
     // ---- layout of the shared mapping ------------------------------------------------
@@ -621,8 +684,10 @@ Result run_scenario(const Scenario& s, const Options& o) {
     for (std::uint32_t id = 0; id < C; ++id) {
         const ChannelDecl& d = s.channels[obj.channel(id).decl];
         if (d.kind != ChannelKind::shm && d.kind != ChannelKind::queue) continue;
-        // A message larger than the capacity still goes through, alone.
-        ring_cap[id] = std::max<std::uint64_t>({d.capacity, max_payload[id] + sizeof(MsgHeader), 64});
+        // The declared capacity of payload with a header per message (the gate keeps the
+        // payload to the capacity); a message larger than the capacity still goes through, alone.
+        ring_cap[id] = std::max<std::uint64_t>({gated_buffer(d.capacity, min_payload[id], max_payload[id], sends_total[id]).ring_bytes(),
+                                                max_payload[id] + sizeof(MsgHeader), 64});
         ring_off[id] = take(ring_cap[id]);
     }
     std::vector<std::uint64_t> cap(T);
@@ -701,7 +766,7 @@ Result run_scenario(const Scenario& s, const Options& o) {
     }
     for (std::size_t d = 0; d < s.processes.size(); ++d) new (&rt.fork_next[d]) std::atomic<std::uint32_t>{0};
     nlohmann::json granted = nlohmann::json::array();
-    create_channels(rt, max_payload, granted);
+    create_channels(rt, max_payload, min_payload, sends_total, granted);
     init_shared_objects(rt);
     rt.thread_msgbuf.assign(T, 64);
     for (std::uint32_t t = 0; t < T; ++t)
@@ -912,6 +977,8 @@ Result run_scenario(const Scenario& s, const Options& o) {
     if (sentinel && sentinel->signal() != 0) check_stop_signal();  // taken after the last round
     sentinel_seen = nullptr;
     sentinel.reset();
+    Stall stall;  // read before the kill: it needs the processes' states as they were
+    if (watchdog) stall = find_stall(rt);
     if (watchdog || interrupted) {
         for (std::uint32_t t = 0; t < T; ++t) {
             const ThreadSlot& sl = rt.threads[t];
@@ -986,13 +1053,21 @@ Result run_scenario(const Scenario& s, const Options& o) {
     }
     sources["ipc_cpu"] = o.measure_ipc_cpu;
     if (!o.measure_ipc_cpu)
-        sources["ipc_cpu_missing"] = "not measured (--ipc-cpu): channels[].ipc_cpu_ns is 0; the thread CPU clock "
+        sources["ipc_cpu_missing"] = "not measured (--ipc-cpu): the summary's channels[].ipc_cpu_ns is null; the thread CPU clock "
                                      "reads it takes add 0.5-1.7 us to every send and recv";
     facts["sources"] = sources;
 
-    ReportInput in{rt, facts, switches, end_abs - rt.ctl->t0, watchdog, interrupted};
+    ReportInput in{rt, facts, switches, end_abs - rt.ctl->t0, watchdog, interrupted, &stall};
     build_report(in, o, result);
     result.summary.unique_peak_bytes = unique_peak;
+    // What the runner does not measure is said so, not printed as 0 (docs/summary-format.md).
+    result.summary.events_counted = false;
+    result.summary.ipc_cpu_measured = o.measure_ipc_cpu;
+    if (s.scheduler.policy == Policy::rr && s.scheduler.quantum) {
+        result.summary.quantum_ns = s.scheduler.quantum->ns();
+        // The kernel's SCHED_RR timeslice, whole jiffies; unprivileged runs have none.
+        result.summary.quantum_used_ns = rt_during.value("rr_timeslice_effective_ns", std::int64_t{-1});
+    }
     result.watchdog_fired = watchdog;
     result.interrupted = interrupted;
     result.signal = stop_signal;

@@ -293,6 +293,7 @@ void build_report(const ReportInput& in, const Options& o, Result& result) {
 
     // ---- threads ---------------------------------------------------------------------
     std::map<std::uint32_t, ChannelSummary> chans;
+    std::map<std::uint32_t, std::uint64_t> received;  // messages taken per channel (unread = sent - taken)
     std::map<std::uint32_t, LockSummary> locks;
     for (std::uint32_t id = 0; id < obj.channel_count(); ++id)
         chans[id] = ChannelSummary{obj.channel_name(id), std::string{to_string(s.channels[obj.channel(id).decl].kind)}};
@@ -378,6 +379,9 @@ void build_report(const ReportInput& in, const Options& o, Result& result) {
                 }
                 case ev_recv:
                     push({e.t, 0, OutKind::event, t + 1, pi + 1, &e});
+                    // b < 0: the end marker (Worker.cpp); else a message taken.
+                    if (e.b < 0) ++chans[e.a].eof_recvs;
+                    else ++received[e.a];
                     break;
                 case ev_lock: {
                     push({e.t, 0, OutKind::event, t + 1, pi + 1, &e});
@@ -645,6 +649,7 @@ void build_report(const ReportInput& in, const Options& o, Result& result) {
 
     for (auto& [id, c] : chans) {
         const ChannelShm& cs = *rt.ch[id].shm;
+        c.unread = c.messages > received[id] ? c.messages - received[id] : 0;
         c.ipc_cpu_ns = cs.ipc_cpu_ns.load();
         c.max_queued_bytes = cs.max_queued.load();
         sum.channels.push_back(c);
@@ -652,13 +657,11 @@ void build_report(const ReportInput& in, const Options& o, Result& result) {
     for (auto& [id, l] : locks) sum.locks.push_back(l);
     for (auto& [id, b] : barriers) sum.locks.push_back(b);
 
-    if (in.watchdog && !result.blocked.empty()) {
-        std::vector<std::string> cycle;
-        for (const BlockedThread& b : result.blocked) {
-            cycle.push_back(b.thread);
-            cycle.push_back(b.op);
-        }
-        sum.deadlock = std::move(cycle);
+    // A stalled run's deadlock (in.stall, from the wait-for graph) is the simulator's kind
+    // of report: a cycle, or who waits for what nothing left can give.
+    if (in.watchdog && in.stall && !in.stall->report.empty()) {
+        sum.deadlock = in.stall->report;
+        sum.deadlock_cycle = in.stall->cycle;
     }
 
     // ---- header and trace --------------------------------------------------------------

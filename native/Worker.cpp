@@ -360,8 +360,9 @@ Flow run_op(ThreadCtx& c, const Op& o) {
                     c.record(ev_send, &o, id, static_cast<std::int64_t>(msg));
                     const std::int64_t q = cs.queued.fetch_add(static_cast<std::int64_t>(x.bytes), std::memory_order_relaxed) +
                                         static_cast<std::int64_t>(x.bytes);
+                    // A gated channel's gate keeps the high-water mark (Channels.cpp).
                     std::uint64_t seen = cs.max_queued.load(std::memory_order_relaxed);
-                    while (q > 0 && static_cast<std::uint64_t>(q) > seen &&
+                    while (cs.gate.capacity == 0 && q > 0 && static_cast<std::uint64_t>(q) > seen &&
                            !cs.max_queued.compare_exchange_weak(seen, static_cast<std::uint64_t>(q), std::memory_order_relaxed)) {
                     }
                 }
@@ -445,8 +446,9 @@ Flow run_op(ThreadCtx& c, const Op& o) {
                 c.record(ev_lock, &o, mid, 0, ph_release);
                 c.record(ev_lock, &o, cid, 0, ph_wait);
                 int rc = pthread_cond_wait(&rt.locks[cid].cond, &rt.locks[mid].mutex);
-                if (rc == EOWNERDEAD) {
+                if (rc == EOWNERDEAD) {  // re-acquired a mutex whose owner died: as a lock op says it
                     pthread_mutex_consistent(&rt.locks[mid].mutex);
+                    c.record(ev_error, &o, err_owner_died, mid);
                     rc = 0;
                 }
                 if (rc == 0) c.record(ev_lock, &o, mid, 0, ph_acquire);

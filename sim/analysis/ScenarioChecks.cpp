@@ -98,6 +98,86 @@ std::vector<ChannelTraffic> channel_traffic(const Scenario& s) {
     return t;
 }
 
+/// The first channel op a program reaches (program order, into repeat bodies: every
+/// repeat runs at least once), or nullptr when it ends, exits or crashes first.
+const Op* first_channel_op(const std::vector<Op>& ops, bool& ended) {
+    for (const Op& o : ops) {
+        if (std::holds_alternative<op::Send>(o.v) || std::holds_alternative<op::Recv>(o.v)) return &o;
+        if (std::holds_alternative<op::Exit>(o.v) || std::holds_alternative<op::Crash>(o.v)) {
+            ended = true;
+            return nullptr;
+        }
+        if (const auto* r = std::get_if<op::Repeat>(&o.v)) {
+            if (const Op* f = first_channel_op(r->body, ended)) return f;
+            if (ended) return nullptr;
+        }
+    }
+    return nullptr;
+}
+
+/// `recv-deadlock`: threads that each receive before they send anything, from channels
+/// only such threads send to, block forever. The greatest fixed point: start from every
+/// thread (started at time zero, in a process started at time zero) whose first channel
+/// op is a recv; drop each whose channel has a sender outside the set (or no sender at
+/// all: then it gets end-of-file), until nothing changes. Whatever is left never gets a
+/// message: each waits for a sender that waits too. Per declaration (replicas run the
+/// same program).
+void check_recv_first(const Scenario& s, const ScenarioUse& u, std::vector<Diagnostic>& out) {
+    struct Waiter {
+        ScenarioUse::User who;
+        const Op* recv;
+        DeclIndex channel;
+    };
+    std::vector<Waiter> w;
+    for (DeclIndex p = 0; p < s.processes.size(); ++p)
+        for (DeclIndex t = 0; t < s.processes[p].threads.size(); ++t) {
+            const ThreadDecl& td = s.processes[p].threads[t];
+            if (!s.processes[p].start || !td.start) continue;  // may never run: it could be the one that sends
+            bool ended = false;
+            const Op* f = first_channel_op(td.program, ended);
+            if (const auto* r = f ? std::get_if<op::Recv>(&f->v) : nullptr) w.push_back({{p, t}, f, r->channel});
+        }
+    std::vector<bool> stuck(w.size(), true);
+    auto is_stuck = [&](const ScenarioUse::User& who) {
+        for (std::size_t i = 0; i < w.size(); ++i)
+            if (stuck[i] && w[i].who == who) return true;
+        return false;
+    };
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (std::size_t i = 0; i < w.size(); ++i) {
+            if (!stuck[i]) continue;
+            const auto& senders = u.senders[w[i].channel];
+            const bool served = senders.empty() || std::any_of(senders.begin(), senders.end(),
+                                                                [&](const ScenarioUse::User& x) { return !is_stuck(x); });
+            if (served) {
+                stuck[i] = false;
+                changed = true;
+            }
+        }
+    }
+    std::string what;
+    const Op* first = nullptr;
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < w.size(); ++i) {
+        if (!stuck[i]) continue;
+        if (first == nullptr) first = w[i].recv;
+        if (n++ < 4) {
+            const auto [p, t] = w[i].who;
+            const DeclIndex c = w[i].channel;
+            what += std::string{what.empty() ? "" : "; "} + q(s.processes[p].name + "/" + s.processes[p].threads[t].name) +
+                    " first receives from " + q(s.channels[c].name) + " (line " + std::to_string(w[i].recv->loc.line) +
+                    "), which only " + user_list(s, u.senders[c]) + " send" + (u.senders[c].size() == 1 ? "s" : "") +
+                    " to";
+        }
+    }
+    if (first == nullptr) return;
+    if (n > 4) what += "; and " + std::to_string(n - 4) + " more";
+    out.push_back({Diagnostic::Severity::warning, "recv-deadlock",
+                   what + ": each waits for a message from a thread that waits too, so none ever sends: a certain deadlock",
+                   s.file, first->loc});
+}
+
 }  // namespace
 
 ScenarioUse collect_use(const Scenario& s) {
@@ -244,6 +324,7 @@ std::vector<Diagnostic> check_topology(const Scenario& s) {
                      " and inherits its address space, but declares a larger stack (" + larger +
                      "): touches past the inherited sizes are cut at run time");
     }
+    check_recv_first(s, u, out);
     for (DeclIndex p = 0; p < s.processes.size(); ++p) {
         const ProcessDecl& pd = s.processes[p];
         if (!pd.start && !u.forked[p])
