@@ -692,6 +692,7 @@ Result run_scenario(const Scenario& s, const Options& o) {
         ps->start_ns = -1;
         ps->end_ns = -1;
         ps->crash_ns.store(-1);
+        ps->claimed.store(inst.process_decl(p).start ? 1 : 0);  // the runner makes these; fork ops the rest
     }
     for (std::uint32_t id = 0; id < C; ++id) {
         new (&rt.channels[id]) ChannelShm{};

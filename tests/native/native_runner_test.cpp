@@ -4,7 +4,13 @@
 // marks the upper bounds that depend on the runner's speed (NativeSupport.hpp).
 #include <catch2/catch.hpp>
 
+#include <dirent.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
 
 #include <cstdio>
 #include <fstream>
@@ -16,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "native/NativeRunner.hpp"
+#include "sim/core/Engine.hpp"
 #include "tests/native/NativeSupport.hpp"
 #include "sim/core/Error.hpp"
 #include "sim/scenario/Loader.hpp"
@@ -28,6 +35,62 @@ using namespace ostwin::native_test;
 namespace {
 
 Scenario load(const std::string& yaml) { return load_scenario_string(yaml, "<test>"); }
+
+/// Live descendants of this process in its own session (scenario processes; not the
+/// runner's guardian, which has a session of its own), sampled every millisecond from
+/// another thread while it lives: the most seen at once.
+class DescendantCounter {
+public:
+    DescendantCounter() : thread_([this] {
+        while (!stop_.load()) {
+            max_ = std::max(max_.load(), count());
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+    }) {}
+    ~DescendantCounter() { stop(); }
+    DescendantCounter(const DescendantCounter&) = delete;
+    DescendantCounter& operator=(const DescendantCounter&) = delete;
+    int stop() {
+        stop_.store(true);
+        if (thread_.joinable()) thread_.join();
+        return max_.load();
+    }
+
+private:
+    static int count() {
+        std::map<int, int> parent;
+        std::set<int> live;
+        const int sid = getsid(0);
+        if (DIR* d = opendir("/proc")) {
+            while (dirent* e = readdir(d)) {
+                const int pid = std::atoi(e->d_name);
+                if (pid <= 0) continue;
+                std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+                std::string stat;
+                std::getline(in, stat);
+                const auto close = stat.rfind(')');
+                if (close == std::string::npos) continue;
+                char state = 0;
+                int ppid = 0, pgrp = 0, session = 0;
+                if (std::sscanf(stat.c_str() + close + 1, " %c %d %d %d", &state, &ppid, &pgrp, &session) != 4) continue;
+                parent[pid] = ppid;
+                if (state != 'Z' && session == sid) live.insert(pid);
+            }
+            closedir(d);
+        }
+        int n = 0;
+        for (int pid : live)
+            for (int p = parent[pid]; p > 1; p = parent.count(p) ? parent[p] : 0)
+                if (p == getpid()) {
+                    ++n;
+                    break;
+                }
+        return n;
+    }
+    std::atomic<bool> stop_{false};
+    std::atomic<int> max_{0};
+    std::thread thread_;
+};
 
 }  // namespace
 
@@ -402,4 +465,68 @@ processes:
         CHECK(a.preemptions + b.preemptions >= 6);
         CHECK(r.header["native"]["rt"]["during"]["sched_rr_timeslice_ms"] == 5);
     }
+}
+
+TEST_CASE("repeated fork and spawn of one replica: each instance is created once, simulated and natively alike",
+          "[native][twin]") {
+    // docs/model.md, "Creating processes and threads". The issue's case: 600 forks of
+    // kid.0 in a repeat made 600 real processes natively and one in the simulator.
+    const Scenario s = load(R"(
+ostwin: 1
+name: repeat-fork
+machine: {cpus: 2}
+scheduler: {policy: fair}
+processes:
+  - name: parent
+    threads:
+      - name: main
+        program:
+          - repeat: {count: 600, do: [{fork: kid.0}]}
+          - repeat: {count: 3, do: [{fork: pool}]}
+          - repeat: {count: 3, do: [{spawn: helper.1}]}
+          - repeat: {count: 3, do: [{spawn: helper}]}
+          - join: kid.0
+          - join: pool
+          - join: helper
+      - {name: helper, count: 2, start: spawned, program: [{compute: 1ms}]}
+  - name: kid
+    count: 2
+    start: forked
+    threads: [{name: main, program: [{sleep: 50ms}]}]
+  - name: pool
+    count: 2
+    start: forked
+    threads: [{name: main, program: [{compute: 1ms}]}]
+)");
+    const RunResult sim = simulate(s);
+    DescendantCounter live;
+    const native::Result nat = native::run_scenario(s, opts());
+    const int most_at_once = live.stop();
+    auto created = [](const Summary& sum) {
+        std::pair<int, int> n{0, 0};
+        for (const auto& p : sum.processes) n.first += p.start_ns >= 0 ? 1 : 0;
+        for (const auto& t : sum.threads) n.second += t.arrival_ns >= 0 ? 1 : 0;
+        return n;
+    };
+    auto errors = [](const Summary& sum) {
+        std::multiset<std::string> out;
+        for (const auto& e : sum.errors) out.insert(e.thread + ": " + e.message);
+        return out;
+    };
+    // parent, kid.0, pool.0, pool.1; parent/main, helper.0, helper.1 and the three children's main.
+    CHECK(created(sim.summary) == std::pair{4, 6});
+    CHECK(created(nat.summary) == std::pair{4, 6});
+    // Real processes at once: parent, kid.0 (asleep 50 ms), pool.0 and pool.1 at most.
+    CHECK(most_at_once <= 4);
+    CHECK(most_at_once >= 2);  // the counter does see the run's processes
+    const auto es = errors(sim.summary);
+    CHECK(es.count("parent/main: fork of kid.0, which already exists") == 599);
+    CHECK(es.count("parent/main: fork of pool: every replica already exists") == 1);
+    CHECK(es.count("parent/main: spawn of parent/helper.1, which already exists") == 2);
+    CHECK(es.count("parent/main: spawn of helper: every replica already exists") == 2);
+    CHECK(es.size() == 604);
+    CHECK(errors(nat.summary) == es);
+    CHECK(process(nat.summary, "kid.1").start_ns == -1);
+    CHECK_FALSE(sim.summary.deadlock.has_value());
+    CHECK_FALSE(nat.watchdog_fired);
 }
