@@ -24,6 +24,7 @@
 
 #include "sim/core/Overload.hpp"
 #include "native/Channels.hpp"
+#include "native/Containment.hpp"
 #include "native/Runtime.hpp"
 
 namespace ostwin::native {
@@ -257,7 +258,7 @@ bool create_thread(ProcRt& pr, std::uint32_t ti, std::int64_t arrival_ns, bool p
 
     pthread_attr_t attr;
     pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, std::max<std::size_t>(256 * 1024, PTHREAD_STACK_MIN));
+    pthread_attr_setstacksize(&attr, std::max<std::size_t>(kThreadStackBytes, PTHREAD_STACK_MIN));
     const ThreadSched& ts = rt.sched[ti];
     if (rt.privileged) {
         pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
@@ -750,6 +751,8 @@ void map_process_regions(ProcRt& pr, const ProcRt* inherit) {
     for (int sig = 1; sig < NSIG; ++sig)
         if (sig != SIGKILL && sig != SIGSTOP) std::signal(sig, SIG_DFL);
     if (!forked) {
+        // Into the run's cgroup before anything else (forks of this process inherit it).
+        if (rt.cgroup != nullptr && !rt.cgroup->enter()) _exit(kExitNoCgroup);
         // Die with the runner even if it is killed outright.
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != rt.ctl->runner_pid) _exit(1);

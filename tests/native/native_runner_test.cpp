@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "native/Containment.hpp"
 #include "native/NativeRunner.hpp"
 #include "sim/core/Engine.hpp"
 #include "tests/native/NativeSupport.hpp"
@@ -529,4 +530,125 @@ processes:
     CHECK(process(nat.summary, "kid.1").start_ns == -1);
     CHECK_FALSE(sim.summary.deadlock.has_value());
     CHECK_FALSE(nat.watchdog_fired);
+}
+
+TEST_CASE("the native limits count the worst case: instances, stacks, thread buffers and channel buffers",
+          "[native][limits]") {
+    auto refused = [](const std::string& yaml) -> std::string {
+        try {
+            native::check_supported(load(yaml), opts());
+        } catch (const EnvironmentError& e) {
+            return e.what();
+        }
+        return {};
+    };
+    const std::string head = "ostwin: 1\nname: big\nmachine: {cpus: 1}\nscheduler: {policy: fair}\n";
+    // Issue 22, item 2: none of these was counted.
+    const std::string shm = refused(head + "channels:\n  - {name: c, kind: shm, capacity: 5GiB}\n"
+                                           "processes:\n  - {name: p, threads: [{name: m, program: [{send: {to: c, bytes: 1KiB}}, {recv: {from: c}}]}]}\n");
+    CHECK_THAT(shm, Catch::Contains("can map") && Catch::Contains("the runner's shared memory 5GiB") &&
+                        Catch::Contains("limit is 4GiB") && Catch::Contains("--allow-large"));
+    const std::string pipe = refused(head + "channels:\n  - {name: c, kind: pipe, capacity: 2GiB}\n"
+                                            "processes:\n  - {name: p, count: 2, threads: [{name: m, program: [{send: {to: c, bytes: 1GiB}}, {recv: {from: c}}]}]}\n");
+    // Each thread's message buffer holds a whole message: 2 x 1 GiB, and the pipe's 2 GiB.
+    CHECK_THAT(pipe, Catch::Contains("channel buffers 2GiB") && Catch::Contains("thread stacks and message buffers 2GiB"));
+    const std::string mq = refused(head + "channels:\n  - {name: c, kind: mqueue, capacity: 100000, message_size: 64KiB}\n"
+                                          "processes:\n  - {name: p, threads: [{name: m, program: [{send: {to: c, bytes: 1KiB}}]}]}\n");
+    CHECK_THAT(mq, Catch::Contains("channel buffers"));
+    // Stacks of every instance; a repeat of spawns cannot add any (instances are created once).
+    const std::string stacks = refused(head + "processes:\n  - name: p\n    threads:\n"
+                                              "      - {name: m, program: [{repeat: {count: 1000, do: [{spawn: w}]}}]}\n"
+                                              "      - {name: w, count: 8, start: spawned, stack: 600MiB, program: [{compute: 1ms}]}\n");
+    CHECK_THAT(stacks, Catch::Contains("stacks 4.687GiB"));
+    // Within the limit: accepted, and the budget says what it counted.
+    const Scenario ok = load(head + "channels:\n  - {name: c, kind: pipe, capacity: 100KiB}\n"
+                                    "processes:\n  - {name: p, count: 3, threads: [{name: m, count: 2, program: [{send: {to: c, bytes: 1KiB}}, {recv: {from: c}}]}]}\n");
+    CHECK_NOTHROW(native::check_supported(ok, opts()));
+    const native::Budget b = native::count_budget(ok);
+    CHECK(b.processes == 3);
+    CHECK(b.threads == 6);
+    CHECK(b.channels == 128 * 1024);  // a pipe's buffer is a power-of-two number of pages
+    CHECK(b.thread_buffers == 6 * (256 * 1024 + 48 + 1024));
+}
+
+TEST_CASE("the run's cgroup: every scenario process is in it, pids.max is the declared tasks, and it goes afterwards",
+          "[native][limits]") {
+    const std::vector<std::string> dirs = native::run_cgroup_dirs(getpid());
+    if (dirs.empty()) {
+        WARN("no cgroup hierarchy with pids or memory here: skipped");
+        return;
+    }
+    const Scenario s = load(R"(
+ostwin: 1
+name: cg
+machine: {cpus: 1}
+scheduler: {policy: fair}
+processes:
+  - name: a
+    threads:
+      - {name: main, program: [{fork: kid}, {sleep: 300ms}]}
+      - {name: t, count: 2, program: [{sleep: 300ms}]}
+  - name: kid
+    start: forked
+    threads: [{name: main, program: [{sleep: 250ms}]}]
+)");
+    std::atomic<bool> stop{false};
+    std::string pids_max;
+    std::set<int> members;  // processes seen in the cgroup
+    std::set<int> tasks_seen;
+    std::thread watch([&] {
+        while (!stop.load()) {
+            for (const std::string& d : dirs) {
+                if (access((d + "/pids.max").c_str(), F_OK) == 0) {
+                    std::ifstream in(d + "/pids.max");
+                    std::string v;
+                    if (std::getline(in, v) && !v.empty()) pids_max = v;
+                }
+                std::ifstream procs(d + "/cgroup.procs");
+                for (int pid; procs >> pid;) members.insert(pid);
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    });
+    const native::Result r = native::run_scenario(s, opts());
+    stop.store(true);
+    watch.join();
+    // 2 processes (a, kid) and 4 threads, plus a controller per process.
+    CHECK(pids_max == "6");
+    CHECK(r.header["native"]["containment"]["cgroup"]["pids_max"] == 6);
+    // a and kid were seen in it (the runner and its guardian never are).
+    CHECK(members.size() == 2);
+    CHECK(members.count(getpid()) == 0);
+    for (const std::string& d : dirs) CHECK(access(d.c_str(), F_OK) != 0);
+}
+
+TEST_CASE("the run's cgroup memory limit is enforced by the kernel", "[native][limits]") {
+    if (native::run_cgroup_dirs(getpid()).empty()) {
+        WARN("no cgroup hierarchy here: skipped");
+        return;
+    }
+    const Scenario s = load(R"(
+ostwin: 1
+name: oom
+machine: {cpus: 1}
+scheduler: {policy: fair}
+processes:
+  - name: hog
+    memory: {heap: 96MiB}
+    threads: [{name: main, program: [{touch: {region: heap, bytes: 96MiB, write: true}}, {sleep: 10ms}]}]
+  - {name: calm, threads: [{name: main, program: [{sleep: 50ms}]}]}
+)");
+    native::Options o = opts();
+    o.cgroup_memory_limit = std::uint64_t{32} << 20;  // below what the hog writes
+    const native::Result r = native::run_scenario(s, o);
+    CHECK(process(r.summary, "hog").crashed);
+    CHECK_FALSE(process(r.summary, "calm").crashed);
+    CHECK(r.header["native"]["containment"]["cgroup"]["oom_kills"].get<int>() >= 1);
+    bool said = false;
+    for (const auto& n : r.notes) said = said || n.find("memory limit") != std::string::npos;
+    CHECK(said);
+    // With the counted budget (the default), the same run fits.
+    const native::Result fine = native::run_scenario(s, opts());
+    CHECK_FALSE(process(fine.summary, "hog").crashed);
+    CHECK(fine.header["native"]["containment"]["cgroup"]["oom_kills"] == 0);
 }
