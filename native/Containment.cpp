@@ -24,6 +24,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <climits>
 #include <cstring>
 #include <ctime>
 
@@ -451,6 +452,7 @@ struct GuardPage {
     std::atomic<std::uint32_t> done{0};
     std::atomic<std::int32_t> pgid{0};
     std::atomic<std::int64_t> deadline_ns{0};
+    std::atomic<std::uint32_t> killed_run{0};  ///< the deadline passed and the guardian killed the run
     std::atomic<std::uint32_t> ncgroups{0};
     char cgroups[3][256]{};
     char mq_prefix[64]{};
@@ -510,19 +512,26 @@ void kill_run(const GuardPage& g) {
     for (;;) {
         if (g.done.load()) _exit(0);
         if (::getppid() != runner) clean_up_after(g, runner, lock_fd);  // gone (reparented)
-        int timeout = 200;  // rechecks the page (set_* wake it too)
+        // It sleeps until the runner ends, says so, or moves the deadline (set_deadline
+        // and the destructor write the eventfd): a wake-up at RT 99 during the run would
+        // preempt a scenario thread. Without pidfds (Linux < 5.3) it looks every 200 ms.
+        int timeout = pidfd >= 0 ? -1 : 200;
         const std::int64_t deadline = g.deadline_ns.load();
-        if (deadline > 0 && !deadline_acted)
-            timeout = static_cast<int>(std::clamp<std::int64_t>((deadline - now_ns()) / 1'000'000, 0, 200));
+        if (deadline > 0 && !deadline_acted) {
+            const auto left = static_cast<int>(std::clamp<std::int64_t>((deadline - now_ns()) / 1'000'000 + 1, 0, INT_MAX));
+            timeout = timeout < 0 ? left : std::min(timeout, left);
+        }
         pollfd fds[2] = {{wake, POLLIN, 0}, {pidfd, POLLIN, 0}};
         const int n = ::poll(fds, pidfd >= 0 ? 2 : 1, timeout);
         if (n > 0 && (fds[0].revents & POLLIN)) {
             std::uint64_t v = 0;
             [[maybe_unused]] const ssize_t r = ::read(wake, &v, sizeof v);
+            deadline_acted = false;  // a new deadline (0: none)
         }
         if (g.done.load()) _exit(0);
         if (n > 0 && pidfd >= 0 && fds[1].revents) clean_up_after(g, runner, lock_fd);
-        if (deadline > 0 && !deadline_acted && now_ns() >= deadline) {
+        const std::int64_t due = g.deadline_ns.load();
+        if (due > 0 && !deadline_acted && now_ns() >= due) {
             // The runner lives but did not end the run by its own watchdog: stopped
             // (SIGSTOP) or stuck. Its processes go; the runner puts the rest back itself.
             std::fprintf(stderr,
@@ -530,6 +539,7 @@ void kill_run(const GuardPage& g) {
                          "processes are killed\n",
                          static_cast<int>(runner));
             kill_run(g);
+            g.killed_run.store(1);
             deadline_acted = true;
         }
     }
@@ -572,6 +582,8 @@ void Guardian::set_cgroup(const std::vector<std::string>& dirs) {
         if (n < 3 && d.size() < sizeof page_->cgroups[0]) std::snprintf(page_->cgroups[n++], sizeof page_->cgroups[0], "%s", d.c_str());
     page_->ncgroups.store(n);
 }
+
+bool Guardian::killed_run() const { return page_ != nullptr && page_->killed_run.load() != 0; }
 
 void Guardian::set_pgid(pid_t pgid) {
     if (page_ != nullptr) page_->pgid.store(pgid);

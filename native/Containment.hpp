@@ -116,6 +116,8 @@ public:
     void set_cgroup(const std::vector<std::string>& dirs);
     void set_pgid(pid_t pgid);
     void set_deadline(std::int64_t mono_ns);
+    /// The deadline passed with the runner alive and the guardian killed the run.
+    [[nodiscard]] bool killed_run() const;
     [[nodiscard]] pid_t pid() const { return pid_; }
 
 private:

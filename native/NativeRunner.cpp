@@ -50,6 +50,20 @@ constexpr std::uint64_t kMaxEventBytes = std::uint64_t{256} << 20;
 
 /// Signals that would stop the runner (Ctrl-Z, background tty I/O): refused during a run.
 constexpr int kJobControlSignals[] = {SIGTSTP, SIGTTIN, SIGTTOU};
+
+bool is_job_control(int sig) {
+    return std::find(std::begin(kJobControlSignals), std::end(kJobControlSignals), sig) != std::end(kJobControlSignals);
+}
+
+/// Says once per run (`said`) that a job-control signal was refused; the run goes on.
+void refuse_job_control(int sig, std::atomic<bool>& said) {
+    if (said.exchange(true)) return;
+    const char* abbrev = sigabbrev_np(sig);
+    std::fprintf(stderr,
+                 "ostwin native: SIG%s ignored: a native run cannot be suspended (its real-time threads would keep "
+                 "the CPUs with the watchdog stopped); the run goes on, Ctrl-C ends it\n",
+                 abbrev ? abbrev : "?");
+}
 /// The run's cgroup memory limit is the counted budget plus this margin: the runtime's own
 /// memory (a forked copy of the runner's touched pages, page tables, kernel task
 /// structures, allocator arenas), measured in docs/security.md, "Containment".
@@ -320,8 +334,7 @@ public:
             sigemptyset(&job);
             for (int sig : kJobControlSignals) sigaddset(&job, sig);
             const timespec zero{0, 0};
-            while (sigtimedwait(&job, nullptr, &zero) > 0) {
-            }
+            for (int sig; (sig = sigtimedwait(&job, nullptr, &zero)) > 0;) refuse_job_control(sig, job_control_said);
             pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
         }
     }
@@ -389,6 +402,7 @@ public:
     cpu_set_t old_affinity{};
     std::vector<int> pidfds;  ///< per process instance, -1 until opened
     int sigfd = -1;
+    std::atomic<bool> job_control_said{false};  ///< a refused Ctrl-Z was reported
 
 private:
     Runtime& rt_;
@@ -619,8 +633,8 @@ std::string describe_op(const Runtime& rt, const Op* o, std::uint32_t pi) {
 /// SIGCHLD, which wakes a signalfd's pollers each time.
 class Sentinel {
 public:
-    Sentinel(std::int64_t deadline_abs, bool realtime)
-        : wake_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)), main_(pthread_self()) {
+    Sentinel(std::int64_t deadline_abs, bool realtime, std::atomic<bool>& job_control_said)
+        : wake_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)), main_(pthread_self()), job_control_said_(job_control_said) {
         if (wake_ < 0) throw EnvironmentError(std::string{"eventfd: "} + std::strerror(errno));
         // Created with every signal blocked; SIGUSR1 (sent by the destructor) ends it.
         sigset_t all, old;
@@ -652,6 +666,8 @@ private:
         sigset_t wait;
         sigemptyset(&wait);
         for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGUSR1}) sigaddset(&wait, sig);
+        // Ctrl-Z is refused here too, at once: the watch loop may wait for a CPU.
+        for (int sig : kJobControlSignals) sigaddset(&wait, sig);
         for (;;) {
             if (done_.load()) return;
             const std::int64_t left = deadline_abs - mono_ns();
@@ -659,6 +675,10 @@ private:
             const timespec ts{static_cast<time_t>(left / 1'000'000'000), static_cast<long>(left % 1'000'000'000)};
             const int sig = sigtimedwait(&wait, nullptr, &ts);
             if (sig == SIGUSR1 || done_.load()) return;  // the run is over
+            if (is_job_control(sig)) {
+                refuse_job_control(sig, job_control_said_);
+                continue;
+            }
             if (sig > 0) {
                 signal_.store(sig);
                 break;
@@ -676,6 +696,7 @@ private:
 
     int wake_ = -1;
     pthread_t main_;
+    std::atomic<bool>& job_control_said_;
     std::atomic<bool> done_{false};
     std::atomic<int> signal_{0};
     std::thread thread_;
@@ -901,20 +922,13 @@ Result run_scenario(const Scenario& s, const Options& o) {
     // ---- create every process and thread, parked --------------------------------------
     bool interrupted = false;
     int stop_signal = 0;
-    bool job_control_said = false;
     const Sentinel* sentinel_seen = nullptr;  // the sentinel while the scenario runs
     auto check_stop_signal = [&] {
         signalfd_siginfo si{};
         while (::read(guard.sigfd, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
             const int sig = static_cast<int>(si.ssi_signo);
-            if (std::find(std::begin(kJobControlSignals), std::end(kJobControlSignals), sig) != std::end(kJobControlSignals)) {
-                if (!job_control_said) {
-                    std::fprintf(stderr,
-                                 "ostwin native: %s ignored: a native run cannot be suspended (its real-time threads would "
-                                 "keep the CPUs with the watchdog stopped); the run goes on, Ctrl-C ends it\n",
-                                 sigabbrev_np(sig) ? (std::string{"SIG"} + sigabbrev_np(sig)).c_str() : "stop signal");
-                    job_control_said = true;
-                }
+            if (is_job_control(sig)) {
+                refuse_job_control(sig, guard.job_control_said);
                 continue;
             }
             interrupted = true;
@@ -1005,13 +1019,15 @@ Result run_scenario(const Scenario& s, const Options& o) {
     // never takes a scenario thread's CPU. Its deadline is the watchdog's from now plus
     // the longest tick wait: never before the watch loop's own, at most 10 ms after it.
     std::optional<Sentinel> sentinel;
-    if (guard.sched_set) sentinel.emplace(mono_ns() + o.watchdog.ns() + 10'000'000, true);
+    // The guardian's backstop: should the runner not end the run by its watchdog (stopped
+    // by SIGSTOP, stuck), the guardian kills the run's processes 3 s after it (the sentinel
+    // wakes the watch loop within 10 ms of the deadline). Set now, before time zero: the
+    // guardian wakes (at RT 99) to take it, and must not take a scenario thread's CPU.
+    guardian.set_deadline(mono_ns() + o.watchdog.ns() + 3'020'000'000);
+    if (guard.sched_set) sentinel.emplace(mono_ns() + o.watchdog.ns() + 10'000'000, true, guard.job_control_said);
     if (s.scheduler.policy == Policy::rr) rt_during["t0_after_tick_ns"] = wait_for_tick();
     rt.ctl->t0 = mono_ns();
     rt.ctl->release.store(1);
-    // The guardian's backstop: should the runner not end the run by its watchdog (stopped
-    // by SIGSTOP, stuck), the guardian kills the run's processes 10 s after it.
-    guardian.set_deadline(rt.ctl->t0 + o.watchdog.ns() + 10'000'000'000);
     futex(&rt.ctl->release, FUTEX_WAKE, INT_MAX);
 
     // ---- watch -------------------------------------------------------------------------
@@ -1062,6 +1078,11 @@ Result run_scenario(const Scenario& s, const Options& o) {
         watch_processes(static_cast<int>(std::max<std::int64_t>(1, wait_ns / 1'000'000)));
     }
     const std::int64_t end_abs = mono_ns();
+    if (guardian.killed_run()) {
+        watchdog = true;
+        result.notes.push_back("the runner did not end the run by its watchdog (it was stopped or stuck): its guardian "
+                               "killed the run's processes");
+    }
     sentinel_fd = -1;
     if (sentinel && sentinel->signal() != 0) check_stop_signal();  // taken after the last round
     sentinel_seen = nullptr;
@@ -1078,6 +1099,10 @@ Result run_scenario(const Scenario& s, const Options& o) {
         }
     }
     guard.kill_all();
+    // Every process of the run is reaped: its process group id may be reused from now on,
+    // and there is nothing left for the guardian's backstop to kill.
+    guardian.set_pgid(0);
+    guardian.set_deadline(0);
     std::vector<SwitchEvent> switches;
     std::uint64_t lost_switches = 0;
     if (sst) {
