@@ -252,9 +252,6 @@ Budget count_budget(const Scenario& s) {
     return b;
 }
 
-namespace {
-}  // namespace
-
 void check_supported(const Scenario& s, const Options& o) {
     const Policy p = s.scheduler.policy;
     if (p == Policy::sjf || p == Policy::srtf || p == Policy::mlfq)
@@ -780,10 +777,13 @@ Result run_scenario(const Scenario& s, const Options& o) {
     const std::string mq_prefix = "/ostwin-" + std::to_string(getpid()) + "-";
     Guardian guardian{rt.privileged && geteuid() == 0, mq_prefix, C};
     std::string cgroup_why;
-    const std::uint64_t memory_limit = o.cgroup_memory_limit.value_or(
-        sat_add(budget.in_processes(),
-                sat_add(kMemoryMarginBase, sat_add(sat_mul(P, kMemoryMarginPerProcess), sat_mul(T, kMemoryMarginPerThread)))));
-    const std::unique_ptr<RunCgroup> cgroup = RunCgroup::create(std::uint64_t{P} + T, memory_limit, cgroup_why);
+    std::uint64_t margin = sat_add(kMemoryMarginBase, sat_add(sat_mul(P, kMemoryMarginPerProcess), sat_mul(T, kMemoryMarginPerThread)));
+#ifdef OSTWIN_NATIVE_SANITIZED
+    margin = sat_add(sat_mul(8, margin), sat_add(std::uint64_t{1} << 30, sat_mul(4, budget.in_processes())));
+#endif
+    const std::uint64_t memory_limit = o.cgroup_memory_limit.value_or(sat_add(budget.in_processes(), margin));
+    const std::uint64_t pids_max = std::uint64_t{P} + T + kRuntimeTasksPerProcess * P;
+    const std::unique_ptr<RunCgroup> cgroup = RunCgroup::create(pids_max, memory_limit, cgroup_why);
     if (cgroup) guardian.set_cgroup(cgroup->dirs());
     else if (geteuid() == 0)
         result.notes.push_back("no cgroup for the run (" + cgroup_why +

@@ -41,6 +41,22 @@ struct Budget {
 /// Counts the worst case of `s` (Budget).
 Budget count_budget(const Scenario& s);
 
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define OSTWIN_NATIVE_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define OSTWIN_NATIVE_SANITIZED 1
+#endif
+#endif
+#ifdef OSTWIN_NATIVE_SANITIZED
+/// Sanitizer builds: their runtime starts a helper thread in each process (TSan's), and
+/// keeps shadow memory and freed blocks (ASan's quarantine) beside the program's: the
+/// run's cgroup allows one more task per process and a larger memory margin.
+inline constexpr std::uint64_t kRuntimeTasksPerProcess = 1;
+#else
+inline constexpr std::uint64_t kRuntimeTasksPerProcess = 0;
+#endif
+
 struct Options {
     std::optional<std::string> trace_path;  ///< write the trace here (temp name + rename)
     bool unprivileged = false;              ///< everything SCHED_OTHER, no sysctls touched
