@@ -58,6 +58,20 @@ const char* error_text(std::uint32_t code) {
     }
 }
 
+/// A program error as the simulator words it (sim/core/EngineModel.cpp), where it has one.
+std::string error_message(const Runtime& rt, const Event& e) {
+    const auto detail = static_cast<std::uint32_t>(e.b);
+    switch (e.a) {
+        case err_fork_exists: return "fork of " + rt.inst->process_name(detail) + ", which already exists";
+        case err_fork_none_left: return "fork of " + rt.s->processes[detail].name + ": every replica already exists";
+        case err_spawn_exists: return "spawn of " + rt.inst->thread_id(detail) + ", which already exists";
+        case err_spawn_none_left: return "spawn of " + rt.inst->thread_decl(detail).name + ": every replica already exists";
+        case err_syscall:
+        case err_message_too_large: return std::string{error_text(e.a)} + " (" + std::strerror(static_cast<int>(e.b)) + ")";
+        default: return error_text(e.a);
+    }
+}
+
 bool is_blocking(const OpVariant& v) {
     return std::holds_alternative<op::Send>(v) || std::holds_alternative<op::Recv>(v) ||
            std::holds_alternative<op::Lock>(v) || std::holds_alternative<op::SemWait>(v) ||
@@ -415,9 +429,7 @@ void build_report(const ReportInput& in, const Options& o, Result& result) {
                 }
                 case ev_error: {
                     push({e.t, 0, OutKind::event, t + 1, pi + 1, &e});
-                    std::string msg = error_text(e.a);
-                    if (e.a == err_syscall || e.a == err_message_too_large) msg += std::string{" ("} + std::strerror(static_cast<int>(e.b)) + ")";
-                    sum.errors.push_back({e.t, ts.id, std::move(msg)});
+                    sum.errors.push_back({e.t, ts.id, error_message(rt, e)});
                     break;
                 }
                 default: break;
@@ -745,8 +757,7 @@ void build_report(const ReportInput& in, const Options& o, Result& result) {
                         w.field("ph", phase_name(e.ph)).end();
                         break;
                     case ev_error: {
-                        std::string msg = error_text(e.a);
-                        w.record(Time{r.t}, "error").field("tid", r.tid).field("msg", msg).end();
+                        w.record(Time{r.t}, "error").field("tid", r.tid).field("msg", error_message(rt, e)).end();
                         break;
                     }
                     default: break;

@@ -12,6 +12,7 @@
 #include <ostream>
 #include <stdexcept>
 
+#include "native/Containment.hpp"
 #include "native/HostLock.hpp"
 #include "native/HostSpeed.hpp"
 #include "native/calibrate/Probes.hpp"
@@ -508,6 +509,8 @@ HostInfo detect_host() {
 Calibration calibrate(const CalibrateOptions& options) {
     // Exclusive with `ostwin native` as root: an unthrottled SCHED_FIFO run beside would skew every figure.
     const native::HostLock host_lock{"ostwin calibrate", std::chrono::minutes(2)};
+    // Its probes' message queues in an IPC namespace of its own (root): none outlives a SIGKILL.
+    const native::PrivateIpc private_ipc;
     const auto start = std::chrono::steady_clock::now();
     AffinityGuard guard;  // every probe pins; the caller gets its own mask back
     Calibration c;
