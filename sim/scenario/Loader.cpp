@@ -307,6 +307,9 @@ void Builder::read_costs(const Field& f) {
         s_.costs_name = v;
         return;
     }
+    // Tab and line feed pass the loader's check on every value (TextChecks.hpp); not in a path.
+    if (std::any_of(v.begin(), v.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; }))
+        r_.fail(f.loc(), "a `costs:` path cannot contain control characters");
     const fs::path resolved = fs::path{v}.is_absolute() ? fs::path{v} : fs::path{base_dir_} / v;
     s_.costs = load_cost_profile_impl(resolved.string(), &r_, f.loc());
     s_.costs_name = v;
@@ -1087,7 +1090,7 @@ YAML::Node parse_yaml(std::string_view text, const Reader& r, std::uint64_t max_
     }
     // YAML::Load reads the first document and ignores the rest; the rest must be empty.
     check_single_document(text, r);
-    check_tree_depth(root, r, max_depth);
+    check_tree(root, r, max_depth);
     return root;
 }
 

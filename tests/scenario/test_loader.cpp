@@ -363,3 +363,26 @@ TEST_CASE("files: missing, directory, empty") {
         CHECK(e.file() == kData + "no-such-file.yaml");
     }
 }
+
+TEST_CASE("values may hold tab and line feed, no other control character, raw or escaped") {
+    // Block scalars and escapes keep tabs and line feeds; a CRLF file's block scalar has no CR.
+    Scenario s = load_scenario_string(minimal("description: |\n  one\ttab\n  two\n"), "t.yaml");
+    CHECK(s.description == "one\ttab\ntwo\n");
+    s = load_scenario_string(minimal("description: \"a\\tb\\nc\"\n"), "t.yaml");
+    CHECK(s.description == "a\tb\nc");
+    std::string crlf = minimal("description: |\n  one\n  two\n");
+    for (std::size_t i = 0; (i = crlf.find('\n', i)) != std::string::npos; i += 2) crlf.insert(i, "\r");
+    s = load_scenario_string(crlf, "t.yaml");
+    CHECK(s.description == "one\ntwo\n");
+    for (const char* bad : {"\"\\0\"", "\"\\r\"", "\"\\e\"", "\"\\x7f\"", "\"\\x9b\""}) {
+        INFO("description: " << bad);
+        CHECK_THROWS_WITH(load_scenario_string(minimal(std::string{"description: "} + bad + "\n"), "t.yaml"),
+                          Catch::Contains("control character U+"));
+    }
+    // yaml-cpp decodes `\N` (next line, U+0085) to a lone byte 0x85: refused all the same.
+    CHECK_THROWS_WITH(load_scenario_string(minimal("description: \"\\N\"\n"), "t.yaml"),
+                      Catch::Contains("invalid UTF-8 in a key or value"));
+    // A path holds no control character at all.
+    CHECK_THROWS_WITH(load_scenario_string(minimal("costs: \"host\\t.yaml\"\n"), "t.yaml"),
+                      Catch::Contains("`costs:` path cannot contain control characters"));
+}
