@@ -19,6 +19,7 @@ struct ReportInput {
     std::int64_t end_ns;                     ///< when the watch loop ended, relative to t0
     bool watchdog;
     bool interrupted;
+    OutputFile* trace;                       ///< where the trace goes (committed), or none
 };
 
 /// A blocking op that lasted longer than this without a recorded wait is shown as blocked.

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "sim/compare/Compare.hpp"
 #include "sim/core/Engine.hpp"
 #include "sim/core/Error.hpp"
+#include "sim/core/Files.hpp"
 #include "sim/scenario/Loader.hpp"
 #include "sim/trace/Summary.hpp"
 
@@ -51,6 +53,7 @@ void apply_costs(Scenario& s, const std::string& costs) {
         s.costs = *p;
     } else if (std::filesystem::is_regular_file(costs)) {
         s.costs = load_cost_profile_file(costs);
+        if (auto in = input_ref(costs)) s.inputs.push_back(*in);
     } else {
         throw UsageError("--costs " + costs + ": neither a built-in profile (default, zero) nor a profile file");
     }
@@ -76,10 +79,22 @@ int run_compare(const CompareArgs& a) {
     no.measure_ipc_cpu = a.ipc_cpu;
     native::check_supported(s, no);  // exit 3 before anything runs
 
+    // Every trace file is opened (checked, its temporary created) before anything runs:
+    // sim.jsonl twice, as the speed-matched simulation's trace replaces the first one's.
+    std::optional<OutputFile> sim_trace, judged_trace;
+    std::vector<std::unique_ptr<OutputFile>> native_traces;
+    if (!dir.empty()) {
+        sim_trace.emplace((dir / "sim.jsonl").string(), "trace", s.inputs);
+        judged_trace.emplace((dir / "sim.jsonl").string(), "trace", s.inputs);
+        for (int k = 1; k <= a.runs; ++k)
+            native_traces.push_back(std::make_unique<OutputFile>(
+                (dir / ("native-" + std::to_string(k) + ".jsonl")).string(), "trace", s.inputs));
+    }
+
     // Simulated before the native runs, so a scenario the simulator stops on is said first;
     // simulated again below with the costs matched to the native runs' host speed.
     EngineOptions eo;
-    if (!dir.empty()) eo.trace_path = (dir / "sim.jsonl").string();
+    if (sim_trace) eo.trace_file = &*sim_trace;
     RunResult sim = simulate(s, eo);
     if (!sim.stop_message.empty()) std::cerr << "ostwin compare: simulation: " << sim.stop_message << '\n';
     std::vector<HostSpeedFigures> speeds;
@@ -94,7 +109,7 @@ int run_compare(const CompareArgs& a) {
             std::fprintf(stderr, "ostwin compare: %s: native run %d/%d ...", s.name.c_str(), k, a.runs);
             std::fflush(stderr);
         }
-        if (!dir.empty()) no.trace_path = (dir / ("native-" + std::to_string(k) + ".jsonl")).string();
+        if (!native_traces.empty()) no.trace_file = native_traces[static_cast<std::size_t>(k - 1)].get();
         const auto t0 = Clock::now();
         native::Result r = native::run_scenario(s, no);
         const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -137,6 +152,7 @@ int run_compare(const CompareArgs& a) {
         Scenario judged = s;
         judged.costs = compare::scale_to_speed(s.costs, match);
         const std::string before = sim.stop_message;
+        if (judged_trace) eo.trace_file = &*judged_trace;
         sim = simulate(judged, eo);
         if (!sim.stop_message.empty() && sim.stop_message != before)
             std::cerr << "ostwin compare: simulation matched to the host speed: " << sim.stop_message << '\n';

@@ -5,9 +5,11 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
+#include "sim/core/Files.hpp"
 #include "sim/model/Instances.hpp"
 #include "sim/scenario/Loader.hpp"
 
@@ -385,4 +387,17 @@ TEST_CASE("values may hold tab and line feed, no other control character, raw or
     // A path holds no control character at all.
     CHECK_THROWS_WITH(load_scenario_string(minimal("costs: \"host\\t.yaml\"\n"), "t.yaml"),
                       Catch::Contains("`costs:` path cannot contain control characters"));
+}
+
+TEST_CASE("files: the loader records its inputs' identities") {
+    const std::string dir = "/tmp/ostwin-loader-inputs-" + std::to_string(::getpid());
+    std::filesystem::create_directories(dir);
+    { std::ofstream(dir + "/host.yaml") << "base: zero\n"; }
+    { std::ofstream(dir + "/s.yaml") << minimal("costs: host.yaml\n"); }
+    const Scenario s = load_scenario_file(dir + "/s.yaml");
+    REQUIRE(s.inputs.size() == 2);
+    CHECK(s.inputs[0].path == dir + "/s.yaml");
+    CHECK(s.inputs[0].id == *file_id(dir + "/s.yaml"));
+    CHECK(s.inputs[1].id == *file_id(dir + "/host.yaml"));
+    std::filesystem::remove_all(dir);
 }
