@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -62,7 +63,9 @@ void apply_costs(Scenario& s, const std::string& costs) {
 
 int run_compare(const CompareArgs& a) {
     if (a.runs < 1) throw UsageError("--runs must be at least 1");
-    if (!(a.tolerance >= 0)) throw UsageError("--tolerance must be a non-negative fraction, e.g. 0.05 for 5%");
+    // NaN fails the comparison; infinity would make 0 * inf = NaN margins (docs/compare.md).
+    if (!(a.tolerance >= 0) || !std::isfinite(a.tolerance))
+        throw UsageError("--tolerance must be a finite non-negative fraction, e.g. 0.05 for 5%");
     Scenario s = load_scenario_file(a.file, a.limits);
     apply_costs(s, a.costs);
     std::filesystem::path dir;

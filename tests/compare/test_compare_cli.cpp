@@ -214,6 +214,12 @@ TEST_CASE("compare refuses bad input with exit 2 and what the host cannot run wi
     CHECK(run("compare " + f + " --costs no-such-profile").rc == 2);
     CHECK(run("compare " + f + " --runs 0").rc == 2);
     CHECK(run("compare " + f + " --tolerance -1").rc == 2);
+    for (const char* bad : {"inf", "nan", "-inf"}) {
+        const Out o = run("compare " + f + " --tolerance " + bad);
+        INFO("--tolerance " << bad << ": " << o.stderr_text);
+        CHECK(o.rc == 2);
+        CHECK(o.stderr_text.find("native run") == std::string::npos);  // refused before any run
+    }
     CHECK(run("compare /nonexistent.yaml").rc == 2);
     // sjf has no Linux counterpart: refused before anything runs.
     const Out sjf = run("compare " + std::string{OSTWIN_SOURCE_DIR} + "/scenarios/convoy-sjf.yaml");
