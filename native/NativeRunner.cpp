@@ -264,7 +264,9 @@ Budget count_budget(const Scenario& s) {
         std::uint64_t kernel = 0;
         switch (d.kind) {
             // As create_channels sizes them for the gate (GatedBuffer): payload, headers, pages.
-            case ChannelKind::pipe: kernel = pow2_at_least(std::max<std::uint64_t>(need.pipe_bytes(4096), 4096)); break;
+            case ChannelKind::pipe:  // create_channels asks at most 1 GiB
+                kernel = pow2_at_least(std::clamp<std::uint64_t>(need.pipe_bytes(4096), 4096, std::uint64_t{1} << 30));
+                break;
             case ChannelKind::socket: kernel = sat_mul(2, need.socket_sndbuf()); break;  // the kernel doubles SO_SNDBUF
             case ChannelKind::mqueue:
                 // Messages and their kernel headers (struct msg_msg, under 64 bytes).
