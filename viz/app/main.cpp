@@ -405,7 +405,19 @@ int run(const Options& o) {
                     }
                     break;
                 }
-                case sf::Event::MouseButtonReleased: drag = Drag::none; break;
+                case sf::Event::MouseButtonReleased: {
+                    // The release's own position ends a scrollbar drag: X may deliver the last
+                    // motion of a fast drag only with the release.
+                    if (drag == Drag::scrollbar && ev.mouseButton.button == sf::Mouse::Left) {
+                        const Layout& layout = current_layout();
+                        if (const int first = layout.scroll_for_thumb_at(static_cast<float>(ev.mouseButton.y)); first != layout.scroll_first) {
+                            lanes.scroll = first;
+                            lanes_changed();
+                        }
+                    }
+                    if (ev.mouseButton.button == sf::Mouse::Left) drag = Drag::none;
+                    break;
+                }
                 case sf::Event::MouseMoved: {
                     mouse = sf::Vector2f(static_cast<float>(ev.mouseMove.x), static_cast<float>(ev.mouseMove.y));
                     const Layout& layout = current_layout();
