@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
 """scripts/accuracy's report logic, without a native run: parsing a calibrated profile,
 combining a scenario's rounds (the median round stands for it), judging the targets on
-the rounds' median errors, and rendering the report (docs/accuracy.md's shape)."""
+the rounds' median errors; for the generated sets the host's own spread, the statistics
+per policy group and tag, the targets, the held-out ledger and the plot's data; and
+rendering the report (docs/accuracy.md's shape: held-out first, curated last)."""
 import importlib.machinery
 import importlib.util
 import os
+import re
+import tempfile
 import types
 import unittest
 
@@ -114,20 +118,186 @@ class Targets(unittest.TestCase):
                 self.assertIn(acc.WHY["fork-touch.yaml"], over)
 
 
+FACTS = {"kernel": "Linux", "cpu_model": "x", "cpus": 2, "governor": "none", "load": ["0.1", "0.1", "0.1"],
+         "rr_timeslice_ms": "100", "rt_runtime_us": "950000"}
+
+
+def args(**kw):
+    base = dict(runs=9, rounds=2, tolerance=0.05, fresh=False, held_out_count=100, fit_count=100, gen_runs=5,
+                calibrate="each", profile=None)
+    base.update(kw)
+    return types.SimpleNamespace(**base)
+
+
+def gen_report(seed, policy, makespan_err, tags, cpu_errs=(0.01,), switches=(10, 10), values=None):
+    """A compare report of a generated scenario, as run_generated keeps it."""
+    native = 10_000_000.0
+    mk = metric("makespan", native * (1 + makespan_err), native)
+    mk["native"]["values"] = list(values or [native] * 5)
+    sw = metric("switches.total", switches[0], switches[1], unit="count")
+    sw["native"]["values"] = [switches[1]] * 5
+    cpus = []
+    for i, e in enumerate(cpu_errs):
+        m = metric(f"p/t{i} cpu", 1_000_000.0 * (1 + e), 1_000_000.0)
+        m["native"]["values"] = [1_000_000.0] * 5
+        cpus.append(m)
+    return {"file": f"gen-{seed}.yaml", "seed": seed, "tags": list(tags), "policy": policy, "cpus": 2,
+            "seconds": 0.5, "failed": [], "metrics": [mk] + cpus + [sw]}
+
+
+def gen_set(label, first, reports):
+    return {"label": label, "first": first, "count": len(reports), "reports": reports, "grammar": "1", "runs": 5,
+            "cpus": 2, "seconds": 10.0}
+
+
 class Render(unittest.TestCase):
-    def test_the_report_shows_rounds_drift_and_the_median_round(self):
+    def test_the_curated_section_shows_rounds_drift_and_the_median_round(self):
         reps = [acc.combine([report("a.yaml", "rr", k, e, cs=c) for k, e, c in ((1, 0.01, 900.0), (2, 0.03, 1800.0))])]
         profiles = [("a.yaml", {"context_switch.process": 900.0}), ("a.yaml", {"context_switch.process": 1800.0})]
-        args = types.SimpleNamespace(runs=9, rounds=2, tolerance=0.05)
-        facts = {"kernel": "Linux", "cpu_model": "x", "cpus": 2, "governor": "none", "load": ["0.1", "0.1", "0.1"],
-                 "rr_timeslice_ms": "100", "rt_runtime_us": "950000"}
-        text = acc.render(facts, "2026-11-26T00:00Z", ["0.1", "0.1", "0.1"], "costs:\n  syscall: 1ns\n", reps, args,
-                          12.0, "each", profiles)
-        self.assertIn("## Host drift", text)
+        cur = {"reports": reps, "profiles": profiles, "profile_text": "costs:\n  syscall: 1ns\n", "mode": "each",
+               "seconds": 12.0}
+        text = acc.render(FACTS, "2026-11-26T00:00Z", ["0.1", "0.1", "0.1"], args(), 12.0, ["curated"], {}, None, cur,
+                          None, None)
+        self.assertIn("### Host drift", text)
         self.assertIn("| context_switch.process | 900ns | 1.4us | 1.8us | 2.00 |", text)
         self.assertIn("+2.0% (+1.0%, +3.0%)", text)  # the median of two, then each round
         self.assertIn("round 1 of 2", text)  # the lower of the two middle rounds stands for it
-        self.assertIn("sudo scripts/accuracy --runs 9 --rounds 2", text)
+        self.assertIn("sudo scripts/accuracy --sets curated --rounds 2", text)
+        self.assertNotIn("## Held-out set", text)
+
+    def test_held_out_comes_first_in_aggregate_only_then_fit_then_curated(self):
+        held = gen_set("held-out", 1_000_000, [gen_report(1_000_000 + i, "fcfs", 0.02 * (i + 1), ["lock", "sem"])
+                                               for i in range(4)])
+        fit = gen_set("fit", 1, [gen_report(1, "fair", -0.2, ["cpu-bound"]), gen_report(2, "rr", 0.01, ["pipe"])])
+        cur = {"reports": [acc.combine([report("a.yaml", "rr", 1, 0.01)])], "profiles": [], "profile_text": "costs:\n",
+               "mode": "reused", "seconds": 1.0}
+        text = acc.render(FACTS, "2026-11-26T00:00Z", ["3.0", "0.1", "0.1"], args(), 12.0, list(acc.SETS),
+                          {"held-out": held, "fit": fit}, "costs:\n  syscall: 1ns\n", cur, "img/x.png", None)
+        h, f, c = text.index("## Held-out set"), text.index("## Fit set"), text.index("## Curated corpus")
+        self.assertLess(h, f)
+        self.assertLess(f, c)
+        held_part = text[h:f]
+        # Aggregates only: no held-out scenario is named, not even the worst.
+        self.assertNotIn("gen-100000", held_part)
+        self.assertIn("| makespan \\|error\\|, fcfs/rr/priority, worst | 8.0% over 4 | <= 15% | yes | 0.0% |", held_part)
+        self.assertIn("| tag lock | 4 | 5.0% | 8.0% | 8.0% | +5.0% |", held_part)
+        self.assertIn("![makespan errors of the generated scenarios](img/x.png)", text)
+        # The fit set is shown per scenario, with its worst named.
+        fit_part = text[f:c]
+        self.assertIn("| gen-1.yaml | fair | 2 | cpu-bound |", fit_part)
+        self.assertIn("`gen-1.yaml` (fair, 2 CPUs; cpu-bound)", fit_part)
+        self.assertIn("**The machine was busy** (load 0.1 at the start, 3.0 at the end", text)
+        # Every table row has as many cells as its header.
+        for block in re.findall(r"((?:^\|.*\n)+)", text, re.M):
+            rows = block.strip("\n").split("\n")
+            cells = [len(re.split(r"(?<!\\)\|", r)) for r in rows]
+            self.assertEqual(len(set(cells)), 1, block)
+
+    def test_without_gnuplot_the_report_says_why(self):
+        fit = gen_set("fit", 1, [gen_report(1, "rr", 0.01, ["pipe"])])
+        text = acc.render(FACTS, "2026-11-26T00:00Z", ["0.1", "0.1", "0.1"], args(), 1.0, ["fit"], {"fit": fit},
+                          "costs:\n", None, None, "gnuplot is not installed (apt-get install gnuplot-nox)")
+        self.assertIn("(No plot: gnuplot is not installed", text)
+
+
+class HostSpread(unittest.TestCase):
+    def test_each_run_against_the_median_of_the_others(self):
+        # 100 against median(102, 98, 104, 96) = 100: 0; 102 against 99: 3.03 %; 98 against 101:
+        # 2.97 %; 104 against 99: 5.05 %; 96 against 101: 4.95 %. The median: 3.03 %.
+        self.assertAlmostEqual(acc.loo_spread([100, 102, 98, 104, 96]), 3 / 99, places=6)
+        self.assertEqual(acc.loo_spread([7, 7, 7]), 0)
+        self.assertIsNone(acc.loo_spread([5]))
+        self.assertIsNone(acc.loo_spread([0, 0, 0]))
+
+    def test_a_row_holds_every_error_and_its_spread(self):
+        rep = gen_report(3, "rr", -0.1, ["pipe"], cpu_errs=(0.02, -0.3), values=[100, 102, 98, 104, 96])
+        r = acc.gen_row(rep)
+        self.assertAlmostEqual(r["makespan"], -0.1)
+        self.assertEqual([round(e, 3) for e in r["cpu"]], [0.02, -0.3])
+        self.assertAlmostEqual(r["noise_makespan"], 3 / 99, places=6)
+        self.assertEqual(r["noise_cpu"], [0.0, 0.0])
+        self.assertEqual(r["switches"], 0.0)
+
+
+class GeneratedStatistics(unittest.TestCase):
+    def test_median_p90_nearest_rank_and_worst_of_the_absolute_errors(self):
+        s = acc.stats([-0.10, 0.01, 0.02, -0.03, 0.04, 0.05, 0.06, 0.07, 0.08, -0.09, None])
+        self.assertEqual(s["n"], 10)
+        self.assertAlmostEqual(s["median"], 0.055)
+        self.assertAlmostEqual(s["p90"], 0.09)  # the 9th of 10
+        self.assertAlmostEqual(s["worst"], 0.10)
+        self.assertIsNone(acc.stats([None]))
+
+    def test_targets_per_policy_group_with_the_host_spread_beside(self):
+        rows = [acc.gen_row(gen_report(i, "fcfs", 0.01 * i, ["lock"])) for i in range(1, 11)]
+        rows.append(acc.gen_row(gen_report(99, "fair", -0.2, ["cpu-bound"], cpu_errs=(0.5,))))
+        lines = {what: (measured, met, noise) for what, measured, goal, met, noise in acc.generated_target_lines(rows)}
+        self.assertEqual(lines["makespan |error|, fcfs/rr/priority, median"][:2], ("5.5% over 10", False))
+        self.assertEqual(lines["makespan |error|, fcfs/rr/priority, p90"][:2], ("9.0% over 10", False))
+        self.assertEqual(lines["makespan |error|, fcfs/rr/priority, worst"][:2], ("10.0% over 10 (gen-10.yaml)", True))
+        self.assertEqual(lines["makespan |error|, fair, median"][:2], ("20.0% over 1", False))
+        self.assertEqual(lines["thread CPU time |error|, median over every thread"][:2], ("1.0% over 11", True))
+        self.assertEqual(lines["switch count (total) |error|, median"][1], True)
+        self.assertEqual(lines["makespan |error|, fair, median"][2], "0.0%")
+        unnamed = {what: measured for what, measured, *_ in acc.generated_target_lines(rows, name_worst=False)}
+        self.assertEqual(unnamed["makespan |error|, fcfs/rr/priority, worst"], "10.0% over 10")
+
+    def test_groups_are_the_policy_groups_each_policy_and_each_tag_in_the_generators_order(self):
+        rows = [acc.gen_row(gen_report(1, "rr", 0.1, ["threads", "new-mechanism", "pipe"])),
+                acc.gen_row(gen_report(2, "fair", 0.1, ["cpu-bound", "pipe"]))]
+        labels = [label for label, _ in acc.breakdown(rows)]
+        self.assertEqual(labels, ["fcfs/rr/priority", "fair", "policy rr", "tag cpu-bound", "tag pipe", "tag threads",
+                                  "tag new-mechanism", "all"])
+        self.assertEqual(len(dict(acc.breakdown(rows))["tag pipe"]), 2)
+
+    def test_the_tag_order_is_the_generators(self):
+        with open(os.path.join(ROOT, "sim", "gen", "Generator.cpp")) as f:
+            src = f.read()
+        table = src[src.index("kTags{{"):src.index("}};", src.index("kTags{{"))]
+        self.assertEqual(tuple(re.findall(r'^\s*\{"([a-z-]+)", ', table, re.M)), acc.TAG_ORDER)
+
+
+class HeldOutLedger(unittest.TestCase):
+    def test_blocks_are_read_in_order_and_the_next_one_is_never_used(self):
+        self.assertEqual(acc.next_block([]), 1_000_000)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "ledger.txt")
+            self.assertEqual(acc.read_ledger(path), [])
+            rows = [(1_000_000, "2026-11-27", "1", "100 scenarios"), (3_000_000, "2026-12-01", "1", "")]
+            with open(path, "w") as f:
+                f.write(acc.render_ledger(rows))
+            self.assertEqual(acc.read_ledger(path), rows)
+            self.assertEqual(acc.next_block(acc.read_ledger(path)), 4_000_000)
+
+
+class GeneratedFiles(unittest.TestCase):
+    def test_tags_and_grammar_come_from_the_header_comments(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "gen-5.yaml")
+            with open(path, "w") as f:
+                f.write("# ostwin generate, grammar 3, seed 5, --cpus 2 (docs/generate.md). x:\n"
+                        "#   ostwin generate --seed 5 --cpus 2 -o DIR\n# tags: lock sem\n# motif m0: x\n"
+                        "ostwin: 1\n# tags: not this\n")
+            self.assertEqual(acc.read_header(path), (["lock", "sem"], "3"))
+
+    def test_the_plot_data_has_four_blocks_clipped_to_the_axis(self):
+        held = gen_set("held-out", 1_000_000, [gen_report(1_000_000, "fcfs", 0.02, ["lock"], values=[1e7, 1.1e7, 1e7]),
+                                               gen_report(1_000_001, "fair", -0.9, ["lock"])])
+        fit = gen_set("fit", 1, [gen_report(1, "rr", 0.05, ["pipe"])])
+        blocks = acc.plot_data({"held-out": held, "fit": fit}).split("\n\n\n")
+        self.assertEqual(blocks[0].strip(), "10.0000 5.000")
+        self.assertEqual(blocks[1].strip(), "10.0000 2.000")
+        self.assertEqual(blocks[2].strip(), f"10.0000 {-acc.PLOT_RANGE:.3f}")  # -90 % at the edge
+        # 1e7 against 1.05e7 and 1.1e7 against 1e7: the median is 1/21.
+        self.assertEqual(blocks[3].strip().split("\n")[:2], ["10.0000 4.762", "10.0000 -4.762"])
+        script = acc.gnuplot_script("/tmp/e.dat", "/tmp/e.png")
+        self.assertIn("set output '/tmp/e.png'", script)
+        self.assertIn("'/tmp/e.dat' index 0", script)
+
+    def test_the_command_line_names_what_differs_from_the_defaults(self):
+        self.assertEqual(acc.command_line(args(runs=9, rounds=3), list(acc.SETS)), "sudo scripts/accuracy")
+        self.assertEqual(acc.command_line(args(rounds=3, fresh=True, held_out_count=150), ["held-out"]),
+                         "sudo scripts/accuracy --sets held-out --fresh --held-out-count 150")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,208 @@
+// The scenario generator (sim/gen, docs/generate.md): every drawn scenario loads, passes
+// every static analysis and runs to its end in the simulator; a seed gives the same bytes;
+// the grammar reaches every op, channel kind, policy and tag; a file's tags say what it
+// holds.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string>
+#include <variant>
+
+#include "sim/analysis/ScenarioChecks.hpp"
+#include "sim/core/Engine.hpp"
+#include "sim/gen/Generator.hpp"
+#include "sim/scenario/Loader.hpp"
+
+using namespace ostwin;
+
+namespace {
+
+constexpr std::uint64_t kSeeds = 400;  // about 0.3 s of generating here
+
+/// What a loaded scenario holds, collected over every program (repeat bodies included).
+struct Holds {
+    std::set<std::string> ops;  ///< op names
+    std::int64_t min_duration = INT64_MAX, max_duration = 0;  ///< compute, sleep, io, periods
+    std::uint64_t min_message = UINT64_MAX, max_message = 0;
+    bool small_message = false, large_message = false;  ///< <= 4 KiB, > 4 KiB
+    bool message_at_half_capacity = false;              ///< a send of at least half what its channel takes
+    std::set<std::string> kinds;
+    bool period = false;
+    bool heap_touch_by_two_threads = false;
+};
+
+void walk(const Scenario& s, const std::vector<Op>& ops, Holds& h, std::set<std::string>& heap_writers,
+          const std::string& who) {
+    for (const Op& o : ops) {
+        h.ops.insert(std::string{op_name(o.v)});
+        auto duration = [&](Time t) {
+            h.min_duration = std::min(h.min_duration, t.ns());
+            h.max_duration = std::max(h.max_duration, t.ns());
+        };
+        if (const auto* c = std::get_if<op::Compute>(&o.v)) duration(c->duration);
+        if (const auto* c = std::get_if<op::Sleep>(&o.v)) duration(c->duration);
+        if (const auto* c = std::get_if<op::Io>(&o.v)) duration(c->duration);
+        if (const auto* send = std::get_if<op::Send>(&o.v)) {
+            const ChannelDecl& ch = s.channels[send->channel];
+            const std::uint64_t takes = ch.kind == ChannelKind::mqueue ? ch.message_size : ch.capacity;
+            h.min_message = std::min(h.min_message, send->bytes);
+            h.max_message = std::max(h.max_message, send->bytes);
+            (send->bytes <= 4096 ? h.small_message : h.large_message) = true;
+            h.message_at_half_capacity = h.message_at_half_capacity || send->bytes * 2 >= takes;
+        }
+        if (const auto* t = std::get_if<op::Touch>(&o.v); t && t->region == Region::heap && t->write)
+            heap_writers.insert(who);
+        if (const auto* r = std::get_if<op::Repeat>(&o.v)) {
+            if (r->period) {
+                h.period = true;
+                duration(*r->period);
+            }
+            walk(s, r->body, h, heap_writers, who);
+        }
+    }
+}
+
+Holds holds(const Scenario& s) {
+    Holds h;
+    for (const ChannelDecl& c : s.channels) h.kinds.insert(std::string{to_string(c.kind)});
+    for (const ProcessDecl& p : s.processes) {
+        std::set<std::string> writers;
+        std::uint32_t writer_instances = 0;
+        for (const ThreadDecl& t : p.threads) {
+            std::set<std::string> mine;
+            walk(s, t.program, h, mine, t.name);
+            if (!mine.empty()) writer_instances += t.count;
+        }
+        h.heap_touch_by_two_threads = h.heap_touch_by_two_threads || writer_instances > 1;
+    }
+    return h;
+}
+
+bool has(const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+
+}  // namespace
+
+TEST_CASE("every generated scenario loads, passes every check and runs to its end without deadlock", "[gen]") {
+    for (std::uint32_t cpus : {1u, 2u, 4u}) {
+        gen::Options o;
+        o.max_cpus = cpus;
+        const std::uint64_t n = cpus == 2 ? kSeeds : kSeeds / 4;
+        for (std::uint64_t seed = 1; seed <= n; ++seed) {
+            INFO("seed " << seed << ", --cpus " << cpus);
+            const gen::Generated g = gen::generate(seed, o);
+            // Independently of generate()'s own validation: load, check, simulate.
+            const Scenario s = load_scenario_string(g.text, g.name + ".yaml");
+            CHECK(analyse_scenario(s).empty());
+            RunResult r = simulate(s);
+            REQUIRE(r.stop == StopReason::finished);
+            REQUIRE_FALSE(r.summary.deadlock);
+            REQUIRE(r.summary.errors.empty());
+            CHECK(check_expectations(s, r.summary));  // the file's own `expect: {deadlock: false}`
+            for (const ThreadSummary& t : r.summary.threads) CHECK(t.end_state == "terminated");
+            CHECK(s.cpus >= 1);
+            CHECK(s.cpus <= cpus);
+            // The time budget: with the default costs, well under the 100 ms a native run may take.
+            CHECK(r.summary.makespan_ns <= 70'000'000);
+            CHECK(r.summary.makespan_ns == g.sim_makespan_ns);
+        }
+    }
+}
+
+TEST_CASE("the same seed gives byte-identical text, other seeds and --cpus give other text", "[gen]") {
+    for (std::uint64_t seed : {0ull, 1ull, 2ull, 77ull, 1'000'000ull, 18'446'744'073'709'551'615ull}) {
+        const gen::Generated a = gen::generate(seed);
+        const gen::Generated b = gen::generate(seed);
+        CHECK(a.text == b.text);
+        CHECK(a.name == "gen-" + std::to_string(seed));
+        CHECK(a.text.find("name: gen-" + std::to_string(seed) + "\n") != std::string::npos);
+    }
+    CHECK(gen::generate(1).text != gen::generate(2).text);
+    gen::Options four;
+    four.max_cpus = 4;
+    CHECK(gen::generate(5).text != gen::generate(5, four).text);
+}
+
+TEST_CASE("the grammar reaches every op, channel kind, policy and CPU count, and the ranges' ends", "[gen]") {
+    std::set<std::string> ops, kinds, policies;
+    std::set<std::uint32_t> cpus;
+    std::int64_t min_d = INT64_MAX, max_d = 0;
+    std::uint64_t min_m = UINT64_MAX;
+    bool half_capacity = false, period = false, shared_heap = false;
+    for (std::uint64_t seed = 1; seed <= kSeeds; ++seed) {
+        const gen::Generated g = gen::generate(seed);
+        const Scenario s = load_scenario_string(g.text, g.name + ".yaml");
+        const Holds h = holds(s);
+        ops.insert(h.ops.begin(), h.ops.end());
+        kinds.insert(h.kinds.begin(), h.kinds.end());
+        policies.insert(std::string{to_string(s.scheduler.policy)});
+        cpus.insert(s.cpus);
+        min_d = std::min(min_d, h.min_duration);
+        max_d = std::max(max_d, h.max_duration);
+        min_m = std::min(min_m, h.min_message);
+        half_capacity = half_capacity || h.message_at_half_capacity;
+        period = period || h.period;
+        shared_heap = shared_heap || h.heap_touch_by_two_threads;
+        // Durations stay within 10us .. 10ms.
+        INFO("seed " << seed);
+        CHECK(h.min_duration >= 10'000);
+        CHECK(h.max_duration <= 10'000'000);
+    }
+    for (const char* op : {"compute", "sleep", "io", "send", "recv", "lock", "unlock", "sem_wait", "sem_post",
+                           "cond_wait", "cond_signal", "cond_broadcast", "barrier", "touch", "spawn", "fork", "join",
+                           "yield", "repeat"})
+        CHECK(ops.count(op) == 1);
+    CHECK(ops.count("crash") == 0);  // a crash would make the native comparison meaningless
+    CHECK(ops.count("exit") == 0);
+    CHECK(kinds == std::set<std::string>{"mqueue", "pipe", "queue", "shm", "socket"});
+    CHECK(policies == std::set<std::string>{"fair", "fcfs", "priority", "rr"});
+    CHECK(cpus == std::set<std::uint32_t>{1, 2});
+    CHECK(min_d < 20'000);       // short ops
+    CHECK(max_d > 4'000'000);    // and long ones
+    CHECK(min_m <= 4);           // messages from a few bytes
+    CHECK(half_capacity);        // up to the channel's capacity
+    CHECK(period);
+    CHECK(shared_heap);          // a heap written by two threads of one process
+}
+
+TEST_CASE("every tag is given by some seed, and a file's tags say what it holds", "[gen]") {
+    std::map<std::string, int> seen;
+    for (std::uint64_t seed = 1; seed <= kSeeds; ++seed) {
+        const gen::Generated g = gen::generate(seed);
+        INFO("seed " << seed << "\n" << g.text);
+        for (const std::string& t : g.tags) ++seen[t];
+        const Scenario s = load_scenario_string(g.text, g.name + ".yaml");
+        const Holds h = holds(s);
+        const auto op = [&](const char* name) { return h.ops.count(name) == 1; };
+        CHECK(has(g.tags, "pipe") == (h.kinds.count("pipe") == 1));
+        CHECK(has(g.tags, "socket") == (h.kinds.count("socket") == 1));
+        CHECK(has(g.tags, "mqueue") == (h.kinds.count("mqueue") == 1));
+        CHECK(has(g.tags, "shm") == (h.kinds.count("shm") == 1));
+        CHECK(has(g.tags, "queue") == (h.kinds.count("queue") == 1));
+        CHECK(has(g.tags, "ipc-small") == h.small_message);
+        CHECK(has(g.tags, "ipc-large") == h.large_message);
+        CHECK(has(g.tags, "lock") == op("lock"));
+        CHECK(has(g.tags, "sem") == op("sem_wait"));
+        CHECK(has(g.tags, "cond") == op("cond_wait"));
+        CHECK(has(g.tags, "barrier") == op("barrier"));
+        CHECK(has(g.tags, "fork-cow") == op("fork"));
+        CHECK(has(g.tags, "spawn") == op("spawn"));
+        CHECK(has(g.tags, "yield") == op("yield"));
+        CHECK(has(g.tags, "touch") == op("touch"));
+        CHECK(has(g.tags, "sleep") == (op("sleep") || op("io") || h.period));
+        if (has(g.tags, "rpc")) CHECK(op("send"));
+        // The header comment lists the tags; scripts/accuracy reads them from there.
+        std::string line = "# tags:";
+        for (const std::string& t : g.tags) line += " " + t;
+        CHECK(g.text.find(line + "\n") != std::string::npos);
+        CHECK(g.text.rfind("# ostwin generate, grammar " + std::to_string(gen::kGrammarVersion) + ", seed " +
+                               std::to_string(seed) + ", --cpus 2 ",
+                           0) == 0);
+    }
+    for (const gen::TagInfo& t : gen::all_tags()) {
+        INFO("tag " << t.name);
+        CHECK(seen[std::string{t.name}] > 0);
+    }
+    CHECK(seen.size() == gen::all_tags().size());
+}
