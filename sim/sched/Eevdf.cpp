@@ -315,24 +315,27 @@ public:
     }
 
 private:
-    struct Th {
+    /// Per thread. The treap's fields come first and Th is cache-line aligned: a pick,
+    /// insert or erase touches one line per node.
+    struct alignas(64) Th {
         std::int64_t v = 0;      ///< vruntime
         std::int64_t d = 0;      ///< virtual deadline
+        std::int64_t min_v = 0;  ///< smallest vruntime in its treap subtree
+        std::uint64_t seq = 0;   ///< insertion order: equal deadlines, first in first
+        ThreadIdx l = kNoThread, r = kNoThread;  ///< treap children
+        ThreadIdx up = kNoThread;                ///< treap parent
+        std::uint32_t prio = 0;                  ///< treap priority
+        bool in_tree = false;
+        bool delayed = false;
         std::int64_t vprot = 0;  ///< protected until (RUN_TO_PARITY)
         std::int64_t vlag = 0;   ///< lag kept while not queued
         std::int64_t w = kNice0Weight;
-        std::int64_t min_v = 0;  ///< smallest vruntime in its treap subtree
-        std::uint64_t seq = 0;   ///< insertion order: equal deadlines, first in first
         Time last_ran{-1};       ///< when it last stopped running (cache-hot test)
         Time slice{0};           ///< this dispatch's slice
-        ThreadIdx l = kNoThread, r = kNoThread;        ///< treap children
         ThreadIdx prev = kNoThread, next = kNoThread;  ///< the queue's list, last run first
-        std::uint32_t prio = 0;                        ///< treap priority
-        std::int32_t rq = -1;        ///< the CPU whose queue counts it, -1: none
-        std::int32_t last_cpu = -1;  ///< prev_cpu
+        std::int32_t rq = -1;          ///< the CPU whose queue counts it, -1: none
+        std::int32_t last_cpu = -1;    ///< prev_cpu
         std::int32_t recent_cpu = -1;  ///< recent_used_cpu
-        bool in_tree = false;
-        bool delayed = false;
     };
     struct Rq {
         Wide sum_wv = 0;          ///< sum of weight x vruntime over the counted threads
@@ -382,59 +385,67 @@ private:
         if (x.r != kNoThread) m = std::min(m, th_[x.r].min_v);
         x.min_v = m;
     }
-    void split(ThreadIdx n, ThreadIdx key, ThreadIdx& l, ThreadIdx& r) {
-        if (n == kNoThread) {
-            l = r = kNoThread;
+    /// Rotates x above its parent, keeping the order and the subtree minima.
+    void rotate_up(std::uint32_t c, ThreadIdx x) {
+        Th& a = th_[x];
+        const ThreadIdx p = a.up;
+        Th& b = th_[p];
+        const ThreadIdx g = b.up;
+        if (b.l == x) {
+            b.l = a.r;
+            if (a.r != kNoThread) th_[a.r].up = p;
+            a.r = p;
+        } else {
+            b.r = a.l;
+            if (a.l != kNoThread) th_[a.l].up = p;
+            a.l = p;
+        }
+        b.up = x;
+        a.up = g;
+        if (g == kNoThread) rq_[c].root = x;
+        else if (th_[g].l == p) th_[g].l = x;
+        else th_[g].r = x;
+        fix(p);
+        fix(x);
+    }
+    /// Treap insertion: down by key to a leaf, then up by priority (expected O(1) rotations).
+    void link_tree(std::uint32_t c, ThreadIdx t) {
+        Th& x = th_[t];
+        x.seq = ++seq_;
+        x.l = x.r = kNoThread;
+        x.min_v = x.v;
+        x.in_tree = true;
+        ThreadIdx parent = kNoThread;
+        for (ThreadIdx n = rq_[c].root; n != kNoThread; n = before(t, n) ? th_[n].l : th_[n].r) parent = n;
+        x.up = parent;
+        if (parent == kNoThread) {
+            rq_[c].root = t;
             return;
         }
-        if (before(n, key)) {
-            split(th_[n].r, key, th_[n].r, r);
-            l = n;
-        } else {
-            split(th_[n].l, key, l, th_[n].l);
-            r = n;
-        }
-        fix(n);
+        (before(t, parent) ? th_[parent].l : th_[parent].r) = t;
+        for (ThreadIdx n = parent; n != kNoThread && x.v < th_[n].min_v; n = th_[n].up) th_[n].min_v = x.v;
+        while (x.up != kNoThread && th_[x.up].prio < x.prio) rotate_up(c, t);
     }
-    ThreadIdx merge(ThreadIdx a, ThreadIdx b) {
-        if (a == kNoThread) return b;
-        if (b == kNoThread) return a;
-        if (th_[a].prio > th_[b].prio) {
-            th_[a].r = merge(th_[a].r, b);
-            fix(a);
-            return a;
-        }
-        th_[b].l = merge(a, th_[b].l);
-        fix(b);
-        return b;
-    }
-    ThreadIdx insert(ThreadIdx n, ThreadIdx t) {
-        if (n == kNoThread || th_[t].prio > th_[n].prio) {
-            split(n, t, th_[t].l, th_[t].r);
-            fix(t);
-            return t;
-        }
-        if (before(t, n)) th_[n].l = insert(th_[n].l, t);
-        else th_[n].r = insert(th_[n].r, t);
-        fix(n);
-        return n;
-    }
-    ThreadIdx erase(ThreadIdx n, ThreadIdx t) {
-        if (n == t) return merge(th_[t].l, th_[t].r);
-        if (before(t, n)) th_[n].l = erase(th_[n].l, t);
-        else th_[n].r = erase(th_[n].r, t);
-        fix(n);
-        return n;
-    }
-    void link_tree(std::uint32_t c, ThreadIdx t) {
-        th_[t].seq = ++seq_;
-        th_[t].l = th_[t].r = kNoThread;
-        rq_[c].root = insert(rq_[c].root, t);
-        th_[t].in_tree = true;
-    }
+    /// Treap removal: rotated down to a leaf, cut off, the minima fixed upwards.
     void unlink_tree(std::uint32_t c, ThreadIdx t) {
-        rq_[c].root = erase(rq_[c].root, t);
-        th_[t].in_tree = false;
+        Th& x = th_[t];
+        while (x.l != kNoThread || x.r != kNoThread) {
+            const ThreadIdx ch = x.r == kNoThread || (x.l != kNoThread && th_[x.l].prio > th_[x.r].prio) ? x.l : x.r;
+            rotate_up(c, ch);
+        }
+        const ThreadIdx p = x.up;
+        x.in_tree = false;
+        x.up = kNoThread;
+        if (p == kNoThread) {
+            rq_[c].root = kNoThread;
+            return;
+        }
+        (th_[p].l == t ? th_[p].l : th_[p].r) = kNoThread;
+        for (ThreadIdx n = p; n != kNoThread; n = th_[n].up) {
+            const std::int64_t old = th_[n].min_v;
+            fix(n);
+            if (th_[n].min_v == old) break;  // the minima above cannot change either
+        }
     }
 
     /// __pick_eevdf: among the eligible threads the earliest virtual deadline; `curr`
@@ -567,14 +578,16 @@ private:
 
     // --- placement (select_task_rq_fair) --------------------------------------------------
     /// A new thread (fork balancing, simplified): an idle CPU, else the one with the fewest
-    /// runnable threads; ties to the lowest index. Threads that arrive together are so
-    /// spread round robin, as the native runner starts them.
+    /// runnable threads; ties to the creating thread's CPU (the local group), else to the
+    /// lowest index. Threads that arrive together are so spread round robin, as the
+    /// native runner starts them.
     std::uint32_t select_new_cpu(ThreadIdx t) const {
+        const std::uint32_t self = ctx_.waker_cpu();
         std::uint32_t best = UINT32_MAX, best_n = UINT32_MAX;
         for (std::uint32_t c = 0; c < rq_.size(); ++c) {
             if (!ctx_.may_run(t, c)) continue;
             const std::uint32_t n = runnable(c);
-            if (n < best_n) {
+            if (n < best_n || (n == best_n && c == self)) {
                 best = c;
                 best_n = n;
             }
@@ -697,11 +710,11 @@ private:
         const Th& x = th_[n];
         std::int64_t m = x.v;
         if (x.l != kNoThread) {
-            assert(before(x.l, n) && th_[x.l].prio <= x.prio);
+            assert(before(x.l, n) && th_[x.l].prio <= x.prio && th_[x.l].up == n);
             m = std::min(m, th_[x.l].min_v);
         }
         if (x.r != kNoThread) {
-            assert(before(n, x.r) && th_[x.r].prio <= x.prio);
+            assert(before(n, x.r) && th_[x.r].prio <= x.prio && th_[x.r].up == n);
             m = std::min(m, th_[x.r].min_v);
         }
         assert(m == x.min_v);
