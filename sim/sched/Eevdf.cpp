@@ -123,10 +123,17 @@ public:
                 }
                 place_on(select_wake_cpu(t), t);
                 return;
-            case ReadyReason::arrived:
+            case ReadyReason::arrived: {
+                // A thread created by a running one (spawn) is a new task: its first
+                // deadline is half a slice on (PLACE_DEADLINE_INITIAL). Threads that start
+                // at a time are woken natively from the runner's park: a whole slice.
                 x.vlag = 0;
-                place_on(select_new_cpu(t), t);
+                const std::uint32_t c = select_new_cpu(t);
+                place(c, t, nullptr, ctx_.waker_cpu() < rq_.size());
+                count(c, t);
+                enqueue_ready(c, t);
                 return;
+            }
         }
         if (x.rq >= 0) enqueue_ready(static_cast<std::uint32_t>(x.rq), t);
     }
@@ -521,13 +528,13 @@ private:
     /// place_entity: vruntime = average - lag, the lag scaled by (load + w) / load so that
     /// adding the thread leaves it its lag; deadline one slice on (or `rel` on, kept
     /// across a migration: PLACE_REL_DEADLINE).
-    void place(std::uint32_t c, ThreadIdx t, const std::int64_t* rel = nullptr) {
+    void place(std::uint32_t c, ThreadIdx t, const std::int64_t* rel = nullptr, bool initial = false) {
         Th& x = th_[t];
         const Rq& q = rq_[c];
         Wide lag = 0;
         if (q.nr > 0 && x.vlag != 0) lag = static_cast<Wide>(x.vlag) * (q.sum_w + x.w) / q.sum_w;
         x.v = avg(q) - static_cast<std::int64_t>(lag);
-        x.d = x.v + (rel != nullptr ? *rel : vslice(t));
+        x.d = x.v + (rel != nullptr ? *rel : initial ? vslice(t) / 2 : vslice(t));
     }
     void place_on(std::uint32_t c, ThreadIdx t) {
         place(c, t);
