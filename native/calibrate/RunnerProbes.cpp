@@ -2,10 +2,8 @@
 // (RunnerProbes.hpp). They need what `ostwin native` needs (root for SCHED_FIFO).
 #include "native/calibrate/RunnerProbes.hpp"
 
-#include <unistd.h>
-
-#include <cstdio>
 #include <fstream>
+#include <map>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -13,6 +11,7 @@
 #include "native/NativeRunner.hpp"
 #include "sim/core/Engine.hpp"
 #include "sim/core/Error.hpp"
+#include "sim/core/Files.hpp"
 #include "sim/scenario/Loader.hpp"
 
 namespace ostwin::calib {
@@ -21,11 +20,13 @@ namespace {
 
 using nlohmann::json;
 
-/// Runs `yaml` natively with a trace in /tmp and returns its records (the header first);
-/// the trace file is removed.
+/// Runs `yaml` natively with a trace in a private directory (mode 0700, a name nobody
+/// can predict: no link can be planted there) and returns its records (the header
+/// first); the directory is removed on every path.
 std::vector<json> run_traced(const std::string& yaml, const std::string& tag, std::vector<native::HostSpeed>& speeds) {
     const Scenario s = load_scenario_string(yaml, "<calibrate " + tag + ">");
-    const std::string path = "/tmp/ostwin-calibrate-" + std::to_string(::getpid()) + "-" + tag + ".jsonl";
+    const PrivateDir dir{"calibrate"};
+    const std::string path = dir.file(tag + ".jsonl");
     native::Options o;
     o.trace_path = path;
     o.watchdog = Time{20'000'000'000};
@@ -40,7 +41,6 @@ std::vector<json> run_traced(const std::string& yaml, const std::string& tag, st
         std::ifstream in(path);
         for (std::string line; std::getline(in, line);) out.push_back(json::parse(line));
     }
-    std::remove(path.c_str());
     if (r.watchdog_fired || r.interrupted) throw EnvironmentError("calibrate: the runner's " + tag + " probe did not finish");
     if (!out.empty() && out.front().contains("native"))
         if (const auto h = native::HostSpeed::from_json(out.front()["native"].value("host_speed", json{})); h.valid())
@@ -133,6 +133,28 @@ std::vector<RunnerSamples> runner_fork_join(int forks, int runs, int cpus) {
     }
     if (out[0].ns.empty() || out[1].ns.empty()) throw EnvironmentError("calibrate: the runner's fork probe recorded no fork and join");
     return out;
+}
+
+RunnerSamples runner_exit_cpu(int processes, int runs) {
+    std::string yaml = "ostwin: 1\nname: calibrate-exit-cpu\nmachine: {cpus: 1}\nscheduler: {policy: fcfs}\nprocesses:\n";
+    for (int p = 0; p < processes; ++p)
+        yaml += "  - {name: p" + std::to_string(p) + ", threads: [{name: main, program: [compute: 200us]}]}\n";
+    RunnerSamples s{"runner exit on the CPU: a process's end to the next process's first op (one CPU, ostwin native)", {}, {}};
+    for (int r = 0; r < runs; ++r) {
+        const auto recs = run_traced(yaml, "exit-cpu", s.speeds);
+        // One thread per process, in declaration order: thread tid k is process pid k.
+        std::map<std::int64_t, std::int64_t> ended, started;
+        for (const json& e : recs) {
+            const std::int64_t t = e.value("t", std::int64_t{-1});
+            if (e.value("k", "") == "proc" && e.value("s", "") == "exit") ended[e.value("pid", std::int64_t{0})] = t;
+            if (e.value("k", "") == "op" && e.value("ph", "") == "B") started.emplace(e.value("tid", std::int64_t{0}), t);
+        }
+        for (const auto& [pid, t] : ended)
+            if (const auto next = started.find(pid + 1); next != started.end() && next->second > t)
+                s.ns.push_back(static_cast<double>(next->second - t));
+    }
+    if (s.ns.empty()) throw EnvironmentError("calibrate: the runner's exit probe recorded no process end");
+    return s;
 }
 
 RunnerMemory runner_memory(std::size_t region_bytes, int runs, int cpus) {

@@ -96,8 +96,9 @@ Engine::Engine(const Scenario& s, const EngineOptions& o)
         rr_full_ticks_ = static_cast<std::uint32_t>(std::max<std::int64_t>(1, (q.ns() + tick - 1) / tick));
         rr_ticks_.assign(inst_.thread_count(), rr_full_ticks_);
     }
-    if (!opt_.trace_path.empty()) {
-        tw_ = std::make_unique<TraceWriter>(opt_.trace_path);
+    if (opt_.trace_file != nullptr || !opt_.trace_path.empty()) {
+        tw_ = opt_.trace_file != nullptr ? std::make_unique<TraceWriter>(*opt_.trace_file)
+                                         : std::make_unique<TraceWriter>(opt_.trace_path, s.inputs);
         // Streamed, no JSON tree; --seed overrides the scenario's seed.
         write_trace_header(*tw_, s, inst_, obj_, "sim", opt_.seed.value_or(s.seed));
     }
@@ -448,9 +449,10 @@ void Engine::start_switch(std::uint32_t c, ThreadIdx t, ThreadIdx from, std::str
     const bool migr = th.last_cpu >= 0 && th.last_cpu != static_cast<std::int32_t>(c);
     Time cost = same_as ? s_.costs.cs_thread : s_.costs.cs_process;
     if (migr) cost += s_.costs.cs_migration;
-    // The thread leaving this CPU ended its process just now: the kernel tears that
-    // process down here before the next thread runs (exit.process, docs/cost-model.md).
-    if (from != kNone32 && from != t && pr_[th_[from].process].end == now_) cost += exit_cost_of(th_[from].process);
+    // The thread leaving this CPU ended its process just now: its own exit path holds the
+    // CPU before the next thread runs (exit.cpu); the rest of the teardown only delays the
+    // process's joiners (exit.process, docs/cost-model.md).
+    if (from != kNone32 && from != t && pr_[th_[from].process].end == now_) cost += s_.costs.exit_cpu;
     if (same_as) ++totals_.thread; else ++totals_.process;
     if (migr) { ++totals_.migrations; ++th.migrations; }
     totals_.cost_ns += cost.ns();
@@ -962,6 +964,8 @@ RunResult Engine::finish(StopReason stop) {
     sm.seed = opt_.seed.value_or(s_.seed);
     sm.policy = std::string{to_string(s_.scheduler.policy)};
     sm.cpus = s_.cpus;
+    if (s_.scheduler.policy == Policy::rr && s_.scheduler.quantum)
+        sm.quantum_ns = sm.quantum_used_ns = s_.scheduler.quantum->ns();
     sm.makespan_ns = makespan.ns();
     sm.context_switches = totals_;
     sm.events = events_;
@@ -1017,11 +1021,13 @@ RunResult Engine::finish(StopReason stop) {
 
     switch (stop) {
         case StopReason::max_events:
+            sm.cut = format_time(now_) + " by --max-events " + std::to_string(opt_.max_events);
             rr.stop_message = "stopped after " + std::to_string(events_) + " events at " + format_time(now_) +
                               " (limit --max-events " + std::to_string(opt_.max_events) +
                               "); raise it with --max-events N";
             break;
         case StopReason::until:
+            sm.cut = format_time(*opt_.until) + " by --until";
             rr.stop_message = "stopped at --until " + format_time(*opt_.until) +
                               " before the scenario finished; raise it with --until DURATION";
             break;

@@ -136,6 +136,9 @@ private:
     void complete_sends(std::uint32_t ch, const std::vector<CompletedSend>& done);
     void trace_lock(ThreadIdx t, std::uint32_t lock, std::string_view ph);
     void mutex_handoff(std::uint32_t lock, ThreadIdx to, ThreadIdx from);
+    /// `t` acquired mutex `lock`: if its owner had died holding it, record the program
+    /// error a robust mutex's EOWNERDEAD is natively.
+    void took_dead_owners_mutex(ThreadIdx t, std::uint32_t lock);
     void cond_reacquire(ThreadIdx w, std::uint32_t cond, ThreadIdx by);
     bool skip_error(ThreadIdx t, const Instr& in, std::string msg);
     bool step_spawn(ThreadIdx t, const Instr& in);

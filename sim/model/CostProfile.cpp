@@ -38,6 +38,7 @@ CostProfile CostProfile::builtin_default() {
     p.wp_fault = 0_ns;
     p.fork_child_start = 0_ns;  // a forked child's threads arrive at the fork's end
     p.exit_per_page = 0_ns;     // exit.process alone, whatever the process's size
+    p.exit_cpu = 0_ns;          // the next thread runs at once on a CPU where a process ended
     // ipc.KIND.wake stays 0 here (the curated bounds leave it out); calibrate measures it.
     p.ipc_of(ChannelKind::pipe) = {700_ns, 700_ns, 300, 0_ns};
     p.ipc_of(ChannelKind::socket) = {1200_ns, 1200_ns, 300, 0_ns};
@@ -90,6 +91,7 @@ struct KeyTable {
             {"memory.wp_fault", CostUnit::duration},
             {"fork.child_start", CostUnit::duration},
             {"exit.per_page", CostUnit::duration},
+            {"exit.cpu", CostUnit::duration},
         };
         for (std::size_t i = 0; i < storage.size(); ++i)
             keys.push_back({storage[i], i % kIpcFields == 2 ? CostUnit::per_byte : CostUnit::duration});
@@ -101,7 +103,7 @@ const KeyTable& table() {
     return t;
 }
 
-constexpr std::size_t kFixedKeys = 17;
+constexpr std::size_t kFixedKeys = 18;
 
 Time* fixed_field(CostProfile& p, std::size_t i) {
     switch (i) {
@@ -121,6 +123,7 @@ Time* fixed_field(CostProfile& p, std::size_t i) {
         case 14: return &p.wp_fault;
         case 15: return &p.fork_child_start;
         case 16: return &p.exit_per_page;
+        case 17: return &p.exit_cpu;
         default: return nullptr;
     }
 }
