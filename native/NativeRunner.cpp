@@ -1089,9 +1089,10 @@ Result run_scenario(const Scenario& s, const Options& o) {
     // smaps_rollup read costs ~0.2 ms per process, and the runner's RT priority would
     // take that from a scenario thread's CPU right after the release.
     std::uint64_t unique_peak = unique_anon_bytes(rt, P);
-    // Under rr, Linux ends SCHED_RR slices on scheduler ticks, and the simulator's tick
-    // grid starts at time zero (sched.tick, docs/engine.md): start time zero on a tick,
-    // so that both grids have the same phase (docs/native.md, "Time zero").
+    // Under rr and fair, Linux ends slices on scheduler ticks (SCHED_RR's time slice,
+    // EEVDF's deadline checked by the tick), and the simulator's tick grid starts at time
+    // zero (sched.tick, docs/engine.md): start time zero on a tick, so that both grids
+    // have the same phase (docs/native.md, "Time zero").
     // The sentinel (below) starts now, before time zero, so that its start-up at RT 99
     // never takes a scenario thread's CPU. Its deadline is the watchdog's from now plus
     // the longest tick wait: never before the watch loop's own, at most 10 ms after it.
@@ -1102,7 +1103,8 @@ Result run_scenario(const Scenario& s, const Options& o) {
     // guardian wakes (at RT 99) to take it, and must not take a scenario thread's CPU.
     guardian.set_deadline(mono_ns() + o.watchdog.ns() + 3'020'000'000);
     if (guard.sched_set) sentinel.emplace(mono_ns() + o.watchdog.ns() + 10'000'000, true, guard.job_control_said);
-    if (s.scheduler.policy == Policy::rr) rt_during["t0_after_tick_ns"] = wait_for_tick();
+    if (s.scheduler.policy == Policy::rr || s.scheduler.policy == Policy::fair)
+        rt_during["t0_after_tick_ns"] = wait_for_tick();
     rt.ctl->t0 = mono_ns();
     rt.ctl->release.store(1);
     futex(&rt.ctl->release, FUTEX_WAKE, INT_MAX);

@@ -85,6 +85,7 @@ Engine::Engine(const Scenario& s, const EngineOptions& o)
     idle_count_ = s.cpus;
     for (std::uint32_t c = 0; c < s.cpus; ++c) idle_words_[c / 64] |= std::uint64_t{1} << (c % 64);
     sched_ = make_scheduler(s.scheduler, *this);
+    per_cpu_ = sched_->per_cpu();
     // A calibrated profile (sched.tick > 0) models Linux's per-CPU RT run queues.
     local_queues_ = s.costs.sched_tick > Time{0} &&
                     (s.scheduler.policy == Policy::fcfs || s.scheduler.policy == Policy::rr ||
@@ -169,15 +170,18 @@ RunResult Engine::run() {
             case EventKind::wake:
                 if (e.gen != th_[e.target].gen) continue;
                 begin_event(e);
+                waker_cpu_ = kNone32;
                 on_wake(e.target);
                 break;
             case EventKind::arrive:
                 if (e.gen != th_[e.target].gen) continue;
                 begin_event(e);
+                waker_cpu_ = kNone32;
                 arrive(e.target);
                 break;
             case EventKind::proc_start:
                 begin_event(e);
+                waker_cpu_ = kNone32;
                 start_process(e.target);
                 break;
             case EventKind::boost:
@@ -217,6 +221,9 @@ void Engine::trace_state(ThreadIdx t, ThreadState s, std::string_view why, std::
 }
 
 void Engine::make_ready(ThreadIdx t, ReadyReason reason, std::string_view why) {
+    // Per-CPU queues place a thread by the running threads' vruntimes: bring them up to now.
+    if (per_cpu_)
+        for (std::uint32_t c = 0; c < cpu_.size(); ++c) settle(c);
     set_state(t, ThreadState::ready, why);
     sched_->add(t, reason, now_);
     newcomers_.push_back(t);
@@ -281,9 +288,22 @@ bool Engine::allowed_on_idle(ThreadIdx t) const {
 
 void Engine::dispatch_pass() {
     dispatch_pending_ = false;
+    if (per_cpu_)  // a pull weighs the lag of a thread on a busy CPU: bring vruntimes up to now
+        for (std::uint32_t c = 0; c < cpu_.size(); ++c) settle(c);
     // 1. Idle CPUs take the best ready threads. The thread chooses the CPU: the one it
-    //    last ran on if idle, else the lowest-numbered idle CPU it may use.
-    while (idle_count_ > 0 && !sched_->empty()) {
+    //    last ran on if idle, else the lowest-numbered idle CPU it may use. With per-CPU
+    //    queues each idle CPU, lowest index first, takes the policy's pick for it.
+    for (std::uint32_t c = 0; per_cpu_ && c < cpu_.size() && idle_count_ > 0 && !sched_->empty(); ++c) {
+        if (cpu_[c].mode != Cpu::Mode::idle) continue;
+        const ThreadIdx t = sched_->pick(c, on_cpu(c));
+        if (t == kNoThread) continue;
+        ++decisions_;
+        const std::string_view why = tw_ ? sched_->pick_reason(t) : std::string_view{};
+        sched_->take(t);
+        const Cpu& k = cpu_[c];
+        start_switch(c, t, k.freed_at == now_ ? k.prev : kNoThread, why);
+    }
+    while (!per_cpu_ && idle_count_ > 0 && !sched_->empty()) {
         // Without any affinity every thread may use an idle CPU: no predicate to call.
         const Eligible ok = !any_affinity_ ? Eligible{}
                                            : Eligible{this, [](const void* e, ThreadIdx t) {
@@ -317,11 +337,17 @@ void Engine::dispatch_pass() {
         start_switch(c, t, from, why);
     }
     // 2. Threads that became ready in this instant may preempt (best first).
+    //    With per-CPU queues, in the order they became ready, each on its own queue's CPU.
     if (sched_->preemptive() && !newcomers_.empty()) {
-        std::stable_sort(newcomers_.begin(), newcomers_.end(),
-                         [this](ThreadIdx a, ThreadIdx b) { return sched_->ranks_before(a, b); });
+        if (!per_cpu_)
+            std::stable_sort(newcomers_.begin(), newcomers_.end(),
+                             [this](ThreadIdx a, ThreadIdx b) { return sched_->ranks_before(a, b); });
         for (const ThreadIdx t : newcomers_) {
             if (th_[t].state != ThreadState::ready || th_[t].cpu >= 0) continue;
+            if (per_cpu_) {
+                preempt_local(t);
+                continue;
+            }
             std::uint32_t victim = kNone32;
             for (std::uint32_t c = 0; c < cpu_.size(); ++c) {
                 Cpu& k = cpu_[c];
@@ -363,6 +389,53 @@ void Engine::dispatch_pass() {
         k.prev = kNone32;
         if (tw_) tw_->record(now_, "idle").field("cpu", c).end();
     }
+}
+
+void Engine::preempt_local(ThreadIdx t) {
+    const std::uint32_t c = sched_->queue_of(t);
+    Cpu& k = cpu_[c];
+    if (k.mode == Cpu::Mode::idle || k.resched) return;  // an idle CPU has just picked
+    if (k.mode == Cpu::Mode::switching) {
+        // The thread switching in is the queue's current one: when it would be
+        // preempted, the switch ends with the CPU picking again.
+        if (sched_->preempts(t, k.thread)) {
+            ++decisions_;
+            k.resched = true;
+        }
+        return;
+    }
+    settle(c);
+    const ThreadIdx v = k.thread;
+    if (!sched_->preempts(t, v)) return;
+    // The CPU picks again (the kernel's resched): the running thread goes back to its
+    // queue, and keeps the CPU without a switch when the pick is still itself.
+    ++decisions_;
+    sched_->stopped(v, c);
+    sched_->add(v, ReadyReason::preempted, now_);
+    const ThreadIdx next = sched_->pick(c, on_cpu(c));
+    if (next == v || next == kNoThread) {
+        sched_->take(v);
+        sched_->started(v, c, now_);
+        k.slice_left = slice_from_now(v);
+        ++k.gen;  // its pending cpu_done or quantum event is for the old slice
+        advance(c);
+        return;
+    }
+    const std::string_view why = tw_ ? sched_->preempt_reason(next, v) : std::string_view{};
+    std::string pick;
+    if (tw_) pick.append("preempts ").append(inst_.thread_id(v)).append(": ").append(sched_->pick_reason(next));
+    keep_rr_ticks(v, k);
+    k.prev = v;
+    k.freed_at = now_;
+    k.thread = kNone32;
+    k.mode = Cpu::Mode::idle;
+    ++k.gen;
+    set_idle_bit(c, true);
+    th_[v].cpu = -1;
+    th_[v].preemptions++;
+    set_state(v, ThreadState::ready, why);
+    sched_->take(next);
+    start_switch(c, next, v, pick);
 }
 
 void Engine::start_switch(std::uint32_t c, ThreadIdx t, ThreadIdx from, std::string_view why) {
@@ -485,6 +558,8 @@ void Engine::keep_rr_ticks(ThreadIdx t, const Cpu& k) {
 
 void Engine::on_quantum(std::uint32_t c) {
     settle(c);
+    if (per_cpu_)  // the tick's balancing may pull from a busy CPU's queue
+        for (std::uint32_t o = 0; o < cpu_.size(); ++o) settle(o);
     Cpu& k = cpu_[c];
     const ThreadIdx t = k.thread;
     if (th_[t].work <= Time{0}) {  // finished its work exactly as the slice ended
@@ -502,8 +577,11 @@ void Engine::on_quantum(std::uint32_t c) {
     // anyone. rr only: mlfq's levels must still see every waiting thread.
     const bool rotate_local = s_.costs.sched_tick > Time{0} && s_.scheduler.policy == Policy::rr;
     const Eligible ok = rotate_local ? on_cpu_rotating(c, t) : on_cpu(c);
-    const ThreadIdx next = sched_->best(ok);
+    const ThreadIdx next = per_cpu_ ? sched_->pick(c, ok) : sched_->best(ok);
     ++decisions_;
+    // Per-CPU queues: an idle CPU balances at the busy CPU's tick (the kernel's nohz
+    // idle balance kick), so the dispatch pass runs.
+    if (per_cpu_ && idle_count_ > 0) request_dispatch();
     if (next == t) {
         // Nobody else may run here: keep the CPU, no switch, a fresh slice.
         sched_->take(t);
@@ -646,6 +724,7 @@ bool Engine::any_runnable() const {
 // Running a thread's program
 
 void Engine::advance(std::uint32_t c) {
+    waker_cpu_ = c;
     Cpu& k = cpu_[c];
     const ThreadIdx t = k.thread;
     Tcb& th = th_[t];
@@ -786,7 +865,7 @@ bool Engine::do_yield(std::uint32_t c, ThreadIdx t) {
     Cpu& k = cpu_[c];
     sched_->stopped(t, c);
     sched_->add(t, ReadyReason::yielded, now_);
-    const ThreadIdx next = sched_->best(on_cpu(c));
+    const ThreadIdx next = per_cpu_ ? sched_->pick(c, on_cpu(c)) : sched_->best(on_cpu(c));
     ++decisions_;
     if (next == t) {
         sched_->take(t);
@@ -816,7 +895,7 @@ void Engine::end_thread(ThreadIdx t, ThreadState final_state, std::string_view w
     } else if (th.state == ThreadState::ready) {
         sched_->take(t);
     }
-    sched_->left(t);
+    sched_->ended(t);
     ++th.gen;
     th.cause = WaitCause::none;
     set_state(t, final_state, why);

@@ -41,6 +41,10 @@ public:
     std::string thread_name(ThreadIdx t) const override;
     std::uint32_t cpu_count() const override { return static_cast<std::uint32_t>(cpu_.size()); }
     std::uint32_t thread_count() const override { return static_cast<std::uint32_t>(th_.size()); }
+    Time sched_tick() const override { return s_.costs.sched_tick; }
+    Time now() const override { return now_; }
+    bool may_run(ThreadIdx t, std::uint32_t cpu) const override { return allowed(t, cpu); }
+    std::uint32_t waker_cpu() const override { return waker_cpu_; }
 
 private:
     // loop
@@ -70,6 +74,9 @@ private:
     /// on_cpu, less the ready threads that last ran on another CPU (sched.tick rotation).
     Eligible on_cpu_rotating(std::uint32_t cpu, ThreadIdx self_thread);
     void dispatch_pass();
+    /// Per-CPU queues: a thread that became ready may make the CPU whose queue it joined
+    /// pick again (docs/engine.md "Per-CPU run queues").
+    void preempt_local(ThreadIdx t);
     /// `why` is copied (traced runs only) before anything else asks the policy for a reason.
     void start_switch(std::uint32_t cpu, ThreadIdx t, ThreadIdx from, std::string_view why);
     void stop_running(std::uint32_t cpu);
@@ -174,6 +181,12 @@ private:
     std::uint32_t rr_full_ticks_ = 0;  ///< the quantum in whole ticks
     /// fcfs/rr/priority with sched.tick > 0: a free CPU takes its own queue's thread first.
     bool local_queues_ = false;
+    /// The policy keeps a run queue per CPU (fair with sched.tick > 0): each CPU takes
+    /// the policy's pick for it, and a newcomer preempts only its own queue's CPU.
+    bool per_cpu_ = false;
+    /// The CPU whose thread is running its ops now (a thread it makes ready was woken
+    /// from there), kNone32 while a timer or an arrival is handled.
+    std::uint32_t waker_cpu_ = kNone32;
     /// t stops running on CPU c now (after settle): keep the ticks its slice has left.
     void keep_rr_ticks(ThreadIdx t, const Cpu& k);
     SwitchTotals totals_;
