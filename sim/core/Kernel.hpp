@@ -70,6 +70,9 @@ struct Cpu {
     Mode mode = Mode::idle;
     bool resched = false;              ///< a better thread became ready while switching
     bool idle_traced = false;          ///< an `idle` record was written for this idle period
+    /// Claimed for `thread` but still waking (sched.idle_wake): the switch starts at the
+    /// pending switch_done; until then the CPU is idle in the trace and the accounting.
+    bool waking = false;
     std::uint32_t thread = kNone32;    ///< switching-in or running thread
     std::uint32_t prev = kNone32;      ///< thread that last left this CPU
     std::uint32_t as = kNone32;        ///< address space loaded (lazy TLB: kept while idle)
