@@ -12,6 +12,7 @@
 #include <ostream>
 #include <stdexcept>
 
+#include "native/Containment.hpp"
 #include "native/HostLock.hpp"
 #include "native/HostSpeed.hpp"
 #include "native/calibrate/Probes.hpp"
@@ -445,7 +446,7 @@ Spread record_samples(Calibration& c, const RunnerSamples& rs, std::ostream* pro
 void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, std::ostream* progress) {
     if (::geteuid() != 0) {
         not_measured(c, "fork.child_start", "the runner probes need root (SCHED_FIFO), as `ostwin native` does");
-        for (const char* key : {"sched.wake_ipi", "sched.idle_wake", "memory.cow_fault_parent"})
+        for (const char* key : {"exit.cpu", "sched.wake_ipi", "sched.idle_wake", "memory.cow_fault_parent"})
             not_measured(c, key, "the runner probes need root (SCHED_FIFO), as `ostwin native` does");
         c.notes.push_back("context_switch.* from the channel ping-pong alone: the runner probes need root");
         return;
@@ -490,6 +491,14 @@ void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, st
         const std::string cs_name = n > 1 ? "thread" : "process";
         set_key(c, "exit.process", exit.median - cs_back, shifted(exit, 1, -cs_back),
                 "runner exit (ostwin native): child's last thread ended to the parent's join end - context_switch." + cs_name);
+        // What of that exit holds the CPU: on one CPU, the next process starts after the
+        // exiting thread's own exit path (the rest of the teardown waits for an idle CPU).
+        const RunnerSamples on_cpu = runner_exit_cpu(quick ? 4 : 8, runs);
+        add_speeds(c, on_cpu.speeds);
+        const Spread ec = record_samples(c, on_cpu, progress);
+        set_key(c, "exit.cpu", std::max(0.0, ec.median - cs_p), shifted(ec, 1, -cs_p),
+                "runner exit on the CPU (ostwin native, one CPU): a process's end to the next process's first op - "
+                "context_switch.process");
 
         // Faults and a larger process's exit as a scenario process meets them: its touch
         // ops, in a runner process, fault slower than calibrate's own fresh process does
@@ -556,7 +565,7 @@ void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, st
                 not_measured(c, key, "only one CPU is allowed: no wake-up onto another CPU to time");
         }
     } catch (const std::exception& e) {
-        for (const char* key : {"fork.child_start", "sched.wake_ipi", "sched.idle_wake", "memory.cow_fault_parent"})
+        for (const char* key : {"fork.child_start", "exit.cpu", "sched.wake_ipi", "sched.idle_wake", "memory.cow_fault_parent"})
             if (!c.keys[*find_cost_key(key)].measured) not_measured(c, key, std::string{"the runner probes failed: "} + e.what());
         c.notes.push_back(std::string{"runner probes failed ("} + e.what() +
                           "): context_switch.*, memory.*_fault and exit.* from the probes above");
@@ -587,6 +596,8 @@ HostInfo detect_host() {
 Calibration calibrate(const CalibrateOptions& options) {
     // Exclusive with `ostwin native` as root: an unthrottled SCHED_FIFO run beside would skew every figure.
     const native::HostLock host_lock{"ostwin calibrate", std::chrono::minutes(2)};
+    // Its probes' message queues in an IPC namespace of its own (root): none outlives a SIGKILL.
+    const native::PrivateIpc private_ipc;
     const auto start = std::chrono::steady_clock::now();
     AffinityGuard guard;  // every probe pins; the caller gets its own mask back
     Calibration c;

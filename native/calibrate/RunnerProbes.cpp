@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -133,6 +134,28 @@ std::vector<RunnerSamples> runner_fork_join(int forks, int runs, int cpus) {
     }
     if (out[0].ns.empty() || out[1].ns.empty()) throw EnvironmentError("calibrate: the runner's fork probe recorded no fork and join");
     return out;
+}
+
+RunnerSamples runner_exit_cpu(int processes, int runs) {
+    std::string yaml = "ostwin: 1\nname: calibrate-exit-cpu\nmachine: {cpus: 1}\nscheduler: {policy: fcfs}\nprocesses:\n";
+    for (int p = 0; p < processes; ++p)
+        yaml += "  - {name: p" + std::to_string(p) + ", threads: [{name: main, program: [compute: 200us]}]}\n";
+    RunnerSamples s{"runner exit on the CPU: a process's end to the next process's first op (one CPU, ostwin native)", {}, {}};
+    for (int r = 0; r < runs; ++r) {
+        const auto recs = run_traced(yaml, "exit-cpu", s.speeds);
+        // One thread per process, in declaration order: thread tid k is process pid k.
+        std::map<std::int64_t, std::int64_t> ended, started;
+        for (const json& e : recs) {
+            const std::int64_t t = e.value("t", std::int64_t{-1});
+            if (e.value("k", "") == "proc" && e.value("s", "") == "exit") ended[e.value("pid", std::int64_t{0})] = t;
+            if (e.value("k", "") == "op" && e.value("ph", "") == "B") started.emplace(e.value("tid", std::int64_t{0}), t);
+        }
+        for (const auto& [pid, t] : ended)
+            if (const auto next = started.find(pid + 1); next != started.end() && next->second > t)
+                s.ns.push_back(static_cast<double>(next->second - t));
+    }
+    if (s.ns.empty()) throw EnvironmentError("calibrate: the runner's exit probe recorded no process end");
+    return s;
 }
 
 RunnerMemory runner_memory(std::size_t region_bytes, int runs, int cpus) {

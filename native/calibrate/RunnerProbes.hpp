@@ -31,6 +31,11 @@ RunnerSamples runner_pingpong(bool processes, int round_trips, int runs);
 /// [1] the child's last thread ending to the parent's join end.
 std::vector<RunnerSamples> runner_fork_join(int forks, int runs, int cpus);
 
+/// `processes` one-thread processes of a 200 us compute each, fcfs on one CPU, run `runs`
+/// times: each runs when the one before has ended. Samples: a process's end to the next
+/// one's first op begin (its exit path on the CPU, then a process switch).
+RunnerSamples runner_exit_cpu(int processes, int runs);
+
 /// Memory as a scenario process meets it: a process with a `region_bytes` heap writes all
 /// of it (first-touch faults), forks a child that writes all of it (copy-on-write faults)
 /// and joins it, then writes it again (write-protect faults: the pages are its own again),

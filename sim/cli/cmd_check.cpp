@@ -1,6 +1,7 @@
-// `ostwin check FILE [--dot OUT.dot] [--json]`: validate a scenario without running it,
-// then run the static analyses (docs/check.md). Exit 0 when the file is valid, warnings or
-// not; a ScenarioError propagates to main (exit 2).
+// `ostwin check FILE [--dot OUT.dot] [--json] [--strict]`: validate a scenario without
+// running it, then run the static analyses (docs/check.md). Exit 0 when the file is valid,
+// warnings or not (with --strict: 1 when there is a warning); a ScenarioError propagates
+// to main (exit 2).
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -27,6 +28,7 @@ struct CheckOptions {
     std::string file;
     std::string dot;
     bool json = false;
+    bool strict = false;
     LoadLimits limits;
 };
 
@@ -81,7 +83,7 @@ int run_check(const CheckOptions& o) {
             (d.severity == Diagnostic::Severity::warning ? j["warnings"] : j["notes"]).push_back(to_json(d));
         j["dot"] = o.dot.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.dot);
         std::cout << j.dump() << '\n';
-        return 0;
+        return o.strict && warnings > 0 ? 1 : 0;
     }
 
     std::cout << s.file << ": scenario `" << s.name << "` is valid (" << plural(inst.process_count(), "process", "processes") << ", " << plural(inst.thread_count(), "thread") << "; "
@@ -90,7 +92,7 @@ int run_check(const CheckOptions& o) {
     for (const Diagnostic& d : ds) std::cout << format_diagnostic(d) << '\n';
     std::cout << plural(warnings, "warning") << ", " << plural(notes, "note") << '\n';
     if (!o.dot.empty()) std::cout << "topology written to " << o.dot << '\n';
-    return 0;
+    return o.strict && warnings > 0 ? 1 : 0;
 }
 
 }  // namespace
@@ -102,6 +104,7 @@ void add_check_command(CLI::App& app, Action& action) {
     sub->add_option("FILE", opts->file, "scenario file")->required();
     sub->add_option("--dot", opts->dot, "write the topology as Graphviz DOT to this file");
     sub->add_flag("--json", opts->json, "print the result as one JSON object");
+    sub->add_flag("--strict", opts->strict, "exit 1 when there is a warning (for CI); notes never fail");
     add_load_limit_options(*sub, opts->limits);
     sub->callback([&action, opts] { action = [opts]() -> int { return run_check(*opts); }; });
 }

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -44,24 +45,11 @@ struct CompareArgs {
 };
 
 #if OSTWIN_HAVE_NATIVE
-/// --costs: a built-in profile name, else a profile file as `ostwin calibrate` writes it.
-void apply_costs(Scenario& s, const std::string& costs) {
-    if (costs.empty()) return;
-    if (auto p = CostProfile::builtin(costs)) {
-        s.costs = *p;
-    } else if (std::filesystem::is_regular_file(costs)) {
-        s.costs = load_cost_profile_file(costs);
-    } else {
-        throw UsageError("--costs " + costs + ": neither a built-in profile (default, zero) nor a profile file");
-    }
-    s.costs_name = costs;
-}
-
 int run_compare(const CompareArgs& a) {
     if (a.runs < 1) throw UsageError("--runs must be at least 1");
     if (!(a.tolerance >= 0)) throw UsageError("--tolerance must be a non-negative fraction, e.g. 0.05 for 5%");
     Scenario s = load_scenario_file(a.file, a.limits);
-    apply_costs(s, a.costs);
+    apply_costs_option(s, a.costs);
     std::filesystem::path dir;
     if (!a.trace_dir.empty()) {
         dir = a.trace_dir;
@@ -87,6 +75,7 @@ int run_compare(const CompareArgs& a) {
     std::vector<Summary> natives;
     compare::NativeFacts facts;
     std::string tick_note;
+    std::set<std::string> capacity_notes;  // channels whose declared capacity the runner could not give exactly
     using Clock = std::chrono::steady_clock;
     const auto t_start = Clock::now();
     for (int k = 1; k <= a.runs; ++k) {
@@ -125,6 +114,15 @@ int run_compare(const CompareArgs& a) {
                                  ? "; the simulator does too (sched.tick " + format_time(s.costs.sched_tick) + ")"
                                  : "; the simulator used exact quanta (sched.tick 0; a calibrated profile sets it)");
         }
+        // The runner keeps each channel's declared capacity (docs/native.md, "Channels");
+        // where the kernel's buffer could still block first, the report says so.
+        if (src.contains("channels") && src["channels"].is_array())
+            for (const auto& g : src["channels"])
+                if (g.is_object() && !g.value("exact", true))
+                    capacity_notes.insert("channel " + g.value("name", std::string{"?"}) + ": natively the declared capacity " +
+                                          "is not exact: " + g.value("why", std::string{"the kernel buffer is smaller"}) +
+                                          " (kernel " + g.value("kernel", nlohmann::json{}).dump() + " bytes, needed " +
+                                          g.value("kernel_needed", nlohmann::json{}).dump() + ")");
         const native::HostSpeed h = native::HostSpeed::from_json(src.value("host_speed", nlohmann::json{}));
         speeds.push_back({h.switch_rtt_ns, h.syscall_ns});
         natives.push_back(std::move(r.summary));
@@ -149,6 +147,7 @@ int run_compare(const CompareArgs& a) {
     rep.costs = s.costs_name;
     rep.speed = match;
     if (!tick_note.empty()) rep.notes.push_back(tick_note);
+    for (const std::string& n : capacity_notes) rep.notes.push_back(n);
     if (!a.quiet)
         std::fprintf(stderr, "ostwin compare: %d native runs in %.1fs\n", a.runs,
                      std::chrono::duration<double>(Clock::now() - t_start).count());

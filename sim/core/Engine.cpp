@@ -396,9 +396,10 @@ void Engine::begin_switch(std::uint32_t c, ThreadIdx from) {
     const bool migr = th.last_cpu >= 0 && th.last_cpu != static_cast<std::int32_t>(c);
     Time cost = same_as ? s_.costs.cs_thread : s_.costs.cs_process;
     if (migr) cost += s_.costs.cs_migration;
-    // The thread leaving this CPU ended its process just now: the kernel tears that
-    // process down here before the next thread runs (exit.process, docs/cost-model.md).
-    if (from != kNone32 && from != t && pr_[th_[from].process].end == now_) cost += exit_cost_of(th_[from].process);
+    // The thread leaving this CPU ended its process just now: its own exit path holds the
+    // CPU before the next thread runs (exit.cpu); the rest of the teardown only delays the
+    // process's joiners (exit.process, docs/cost-model.md).
+    if (from != kNone32 && from != t && pr_[th_[from].process].end == now_) cost += s_.costs.exit_cpu;
     if (same_as) ++totals_.thread; else ++totals_.process;
     if (migr) { ++totals_.migrations; ++th.migrations; }
     totals_.cost_ns += cost.ns();
@@ -601,13 +602,13 @@ void Engine::block(ThreadIdx t, ThreadState s, WaitCause cause, std::uint32_t ob
     set_state(t, s, why, on);
 }
 
-void Engine::wake(ThreadIdx t, std::string_view why) {
+void Engine::wake(ThreadIdx t, std::string_view why, std::uint32_t waker_cpu) {
     Tcb& th = th_[t];
     th.cause = WaitCause::none;
     th.wait_obj = kNone32;
     ++th.gen;
     make_ready(t, ReadyReason::woke, why);
-    if (remote_wake_rules_) note_wake(t, acting_cpu_);
+    if (remote_wake_rules_) note_wake(t, waker_cpu == kActingCpu ? acting_cpu_ : waker_cpu);
 }
 
 void Engine::note_wake(ThreadIdx t, std::uint32_t w) {
@@ -652,6 +653,7 @@ void Engine::on_wake(ThreadIdx t) {
     Tcb& th = th_[t];
     const Program& p = programs_[th.program];
     std::string_view why = "sleep over";
+    std::uint32_t from = kNone32;  // a timer: on the thread's own CPU
     switch (th.cause) {
         case WaitCause::sleep:
             trace_op_end(t, p.code[th.pc]);
@@ -672,12 +674,13 @@ void Engine::on_wake(ThreadIdx t) {
         case WaitCause::join_process:  // woken after the target's teardown (exit.process)
             if (th.state != ThreadState::blocked) return;
             why = "joined target ended";
+            from = pr_[th.wait_obj].end_cpu;  // the teardown ran there: that CPU is awake
             break;
         default:
             assert(false && "timed wake-up of a thread not in a timed wait");
             return;
     }
-    wake(t, why);
+    wake(t, why, from);
 }
 
 void Engine::on_boost() {
@@ -895,6 +898,7 @@ void Engine::end_thread(ThreadIdx t, ThreadState final_state, std::string_view w
     thread_ended(t, final_state == ThreadState::crashed);
     Pcb& pc = pr_[th.process];
     assert(pc.live_threads > 0);
+    if (th.last_cpu >= 0) pc.end_cpu = static_cast<std::uint32_t>(th.last_cpu);
     if (--pc.live_threads == 0 && pc.state == ProcState::running) process_ended(th.process, pc.crashed);
 }
 
@@ -953,6 +957,8 @@ RunResult Engine::finish(StopReason stop) {
     sm.seed = opt_.seed.value_or(s_.seed);
     sm.policy = std::string{to_string(s_.scheduler.policy)};
     sm.cpus = s_.cpus;
+    if (s_.scheduler.policy == Policy::rr && s_.scheduler.quantum)
+        sm.quantum_ns = sm.quantum_used_ns = s_.scheduler.quantum->ns();
     sm.makespan_ns = makespan.ns();
     sm.context_switches = totals_;
     sm.events = events_;
@@ -1008,11 +1014,13 @@ RunResult Engine::finish(StopReason stop) {
 
     switch (stop) {
         case StopReason::max_events:
+            sm.cut = format_time(now_) + " by --max-events " + std::to_string(opt_.max_events);
             rr.stop_message = "stopped after " + std::to_string(events_) + " events at " + format_time(now_) +
                               " (limit --max-events " + std::to_string(opt_.max_events) +
                               "); raise it with --max-events N";
             break;
         case StopReason::until:
+            sm.cut = format_time(*opt_.until) + " by --until";
             rr.stop_message = "stopped at --until " + format_time(*opt_.until) +
                               " before the scenario finished; raise it with --until DURATION";
             break;

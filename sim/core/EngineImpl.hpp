@@ -95,7 +95,10 @@ private:
     void leave_cpu(ThreadIdx t);
     void block(ThreadIdx t, ThreadState s, WaitCause cause, std::uint32_t obj, std::string_view why,
                std::string_view on);
-    void wake(ThreadIdx t, std::string_view why);
+    /// `waker_cpu`: the CPU the wake-up comes from, for the remote-wake rules; by default
+    /// the acting CPU (kNone32 outside a thread's op: a timer).
+    void wake(ThreadIdx t, std::string_view why, std::uint32_t waker_cpu = kActingCpu);
+    static constexpr std::uint32_t kActingCpu = kNone32 - 1;
     void sleep_until(ThreadIdx t, Time until, ThreadState s, WaitCause cause, std::string_view why);
     void on_wake(ThreadIdx t);
 
@@ -138,6 +141,9 @@ private:
     void complete_sends(std::uint32_t ch, const std::vector<CompletedSend>& done);
     void trace_lock(ThreadIdx t, std::uint32_t lock, std::string_view ph);
     void mutex_handoff(std::uint32_t lock, ThreadIdx to, ThreadIdx from);
+    /// `t` acquired mutex `lock`: if its owner had died holding it, record the program
+    /// error a robust mutex's EOWNERDEAD is natively.
+    void took_dead_owners_mutex(ThreadIdx t, std::uint32_t lock);
     void cond_reacquire(ThreadIdx w, std::uint32_t cond, ThreadIdx by);
     bool skip_error(ThreadIdx t, const Instr& in, std::string msg);
     bool step_spawn(ThreadIdx t, const Instr& in);

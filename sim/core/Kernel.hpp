@@ -61,6 +61,9 @@ struct Pcb {
     std::uint32_t live_threads = 0;  ///< threads created and not yet ended
     std::uint32_t address_space = kNone32;
     Time start{-1}, end{-1};
+    /// The CPU its last thread ended on (kNone32: none yet): its teardown wakes the
+    /// joiners from there (sched.idle_wake).
+    std::uint32_t end_cpu = kNone32;
     bool crashed = false;
 };
 

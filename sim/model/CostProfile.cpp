@@ -48,6 +48,7 @@ CostProfile CostProfile::builtin_default() {
     p.wp_fault = 0_ns;
     p.fork_child_start = 0_ns;  // a forked child's threads arrive at the fork's end
     p.exit_per_page = 0_ns;     // exit.process alone, whatever the process's size
+    p.exit_cpu = 0_ns;          // the next thread runs at once on a CPU where a process ended
     // Off as well (curated figures leave them out): a wake-up onto another CPU costs what
     // one on the same CPU does and starts at once; a parent's copy-on-write fault costs a
     // child's. `ostwin calibrate` measures all three through the runner.
@@ -107,6 +108,7 @@ struct KeyTable {
             {"memory.wp_fault", CostUnit::duration},
             {"fork.child_start", CostUnit::duration},
             {"exit.per_page", CostUnit::duration},
+            {"exit.cpu", CostUnit::duration},
             {"sched.wake_ipi", CostUnit::duration},
             {"sched.idle_wake", CostUnit::duration},
             {"memory.cow_fault_parent", CostUnit::duration},
@@ -123,7 +125,7 @@ const KeyTable& table() {
     return t;
 }
 
-constexpr std::size_t kFixedKeys = 20;
+constexpr std::size_t kFixedKeys = 21;
 
 Time* fixed_field(CostProfile& p, std::size_t i) {
     switch (i) {
@@ -143,9 +145,10 @@ Time* fixed_field(CostProfile& p, std::size_t i) {
         case 14: return &p.wp_fault;
         case 15: return &p.fork_child_start;
         case 16: return &p.exit_per_page;
-        case 17: return &p.wake_ipi;
-        case 18: return &p.idle_wake;
-        case 19: return &p.cow_fault_parent;
+        case 17: return &p.exit_cpu;
+        case 18: return &p.wake_ipi;
+        case 19: return &p.idle_wake;
+        case 20: return &p.cow_fault_parent;
         default: return nullptr;
     }
 }

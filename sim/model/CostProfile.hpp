@@ -55,7 +55,8 @@ struct CostProfile {
     Time lock_uncontended;  ///< lock.uncontended: acquire or release with nobody waiting
     Time lock_wake;         ///< lock.wake: the futex wake paid by a releaser that wakes a waiter
     /// exit.process: tearing a process down when its last thread ends (address space,
-    /// files, notifying the parent); the CPU it ended on pays it before its next switch.
+    /// files, notifying the parent): how long after that end a thread joining the process
+    /// wakes. A delay, not CPU time: the CPU pays only exit.cpu.
     Time exit_process;
     /// sched.tick: the scheduler tick (1/HZ). 0: an rr or mlfq slice ends exactly one
     /// quantum after dispatch. > 0: it ends on a tick of a grid from time 0, the quantum
@@ -72,6 +73,10 @@ struct CostProfile {
     /// exit.per_page: added to exit.process for each page resident in the process when it
     /// ends (unmapping and freeing them is the bulk of a larger process's exit).
     Time exit_per_page;
+    /// exit.cpu: what a process's exit takes from the CPU its last thread ended on before
+    /// the next thread runs there (the exiting thread's own exit path); the rest of the
+    /// teardown (exit.process) runs beside the scenario. Charged as switch overhead.
+    Time exit_cpu;
     /// sched.wake_ipi: extra CPU paid by an op that wakes a thread onto another CPU (idle,
     /// or running a thread the woken one preempts): the inter-processor interrupt. 0: off.
     Time wake_ipi;

@@ -638,6 +638,10 @@ Op Builder::read_op(const YAML::Node& item, const ProgramContext& ctx, std::uint
         if (word == "exit") return {op::Exit{}, loc};
         if (word == "crash") return {op::Crash{}, loc};
         if (known(word)) r_.fail(loc, "op " + q(word) + " needs an argument (`" + word + ": ...`)");
+        // `- compute 1ms`: an op and its argument without the colon, one plain word to YAML.
+        if (const auto sp = word.find(' '); sp != std::string::npos && known(word.substr(0, sp)))
+            r_.fail(loc, "op " + q(word.substr(0, sp)) + " and its argument need a colon between them",
+                    word.substr(0, sp) + ": " + word.substr(word.find_first_not_of(' ', sp)));
         r_.fail(loc, "unknown op " + q(word), did_you_mean(word, kOpNames));
     }
     if (!item.IsMap()) {
@@ -653,6 +657,7 @@ Op Builder::read_op(const YAML::Node& item, const ProgramContext& ctx, std::uint
                                " (start each op with its own `-`)");
     }
     const Field& f = m.fields()[0];
+    if (f.key == "<<") r_.fail(f.key_loc, std::string{kMergeKeyMessage});
     if (!known(f.key)) r_.fail(f.key_loc, "unknown op " + q(f.key), did_you_mean(f.key, kOpNames));
     return {read_op_body(f.key, f, loc, ctx, depth), loc};
 }
@@ -863,6 +868,9 @@ op::Fork Builder::fork_ref(const Field& f, const ProgramContext& ctx) {
         lookup_replica(r_, f, n, processes_, [&](DeclIndex i) { return s_.processes[i].count; }, "process");
     if (!look.index) r_.fail(f.loc(), "undefined process " + q(look.base) + " to fork", did_you_mean(look.base, processes_.names()));
     const ProcessDecl& p = s_.processes[*look.index];
+    if (*look.index == ctx.process && p.start)
+        r_.fail(f.loc(), "`fork: " + n + "` names the forking process itself: `fork` creates another process, "
+                         "declared with `start: forked` and its own threads, as a copy-on-write child of this one");
     if (*look.index == ctx.process && p.count == 1) r_.fail(f.loc(), "process " + q(p.name) + " cannot fork itself");
     if (p.start)
         r_.fail(f.loc(), "process " + q(p.name) + " is not declared `start: forked`, so no op can fork it");
@@ -925,6 +933,9 @@ std::vector<std::string> thread_candidates(const ProcessDecl& p) {
 enum class MetricUnit { duration, count, size };
 
 Range read_range(const Reader& r, const Field& f, MetricUnit unit, const std::string& what) {
+    if (f.value.IsScalar())
+        r.fail(f.loc(), what + " takes a range, `{min: ..., max: ...}` (either or both), not a single value",
+               "{max: " + f.value.Scalar() + "}");
     const MapView m(r, f, what);
     m.allow({"min", "max"});
     Range range;
@@ -1083,7 +1094,7 @@ YAML::Node parse_yaml(std::string_view text, const Reader& r, std::uint64_t max_
         // yaml-cpp's own guard (500 levels of block nesting) trips before ours can.
         r.fail(loc_of(e.mark), "YAML nested deeper than " + std::to_string(max_depth) + " levels");
     } catch (const YAML::Exception& e) {
-        r.fail(loc_of(e.mark), "invalid YAML: " + e.msg);
+        fail_invalid_yaml(text, r, loc_of(e.mark), e.msg);
     }
     // YAML::Load reads the first document and ignores the rest; the rest must be empty.
     check_single_document(text, r);

@@ -50,6 +50,33 @@ std::optional<TextProblem> find_bad_text(std::string_view text) {
     return std::nullopt;
 }
 
+std::optional<SourceLoc> find_indent_tab(std::string_view text, std::uint32_t from_line, std::uint32_t up_to_line) {
+    std::uint32_t line = 1, col = 1;
+    bool indent = true;  // still in the line's leading whitespace
+    for (const char c : text) {
+        if (line > up_to_line) break;
+        if (c == '\n') {
+            ++line;
+            col = 1;
+            indent = true;
+            continue;
+        }
+        if (indent && c == '\t' && line >= from_line) return SourceLoc{line, col};
+        if (c != ' ') indent = false;
+        ++col;
+    }
+    return std::nullopt;
+}
+
+void fail_invalid_yaml(std::string_view text, const Reader& r, SourceLoc at, const std::string& msg) {
+    // A tab in the indentation makes yaml-cpp fail on its line or soon after; a tab far
+    // from the error (or after it) is not its cause.
+    const std::uint32_t to = at.line == 0 ? UINT32_MAX : at.line;
+    if (const auto tab = find_indent_tab(text, to > 2 ? to - 2 : 1, to))
+        r.fail(*tab, "a tab indents this line: YAML indents with spaces only (the YAML parser says: " + msg + ")");
+    r.fail(at, "invalid YAML: " + msg);
+}
+
 std::optional<TextProblem> find_deep_flow(std::string_view text, int max_depth) {
     std::uint32_t line = 1;
     std::size_t line_start = 0;
@@ -126,7 +153,7 @@ void check_single_document(std::string_view text, const Reader& r) {
                    "a scenario file holds one YAML document; found more after the first (a `---`, or text "
                    "that cannot continue it)");
     } catch (const YAML::Exception& e) {
-        r.fail(loc_of(e.mark), "invalid YAML: " + e.msg);
+        fail_invalid_yaml(text, r, loc_of(e.mark), e.msg);
     }
 }
 

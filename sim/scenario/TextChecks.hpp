@@ -37,6 +37,15 @@ struct TextProblem {
 /// (anything below 0x20 but tab, LF and CR; and DEL).
 std::optional<TextProblem> find_bad_text(std::string_view text);
 
+/// The first tab in a line's indentation (the whitespace before its first other
+/// character) on lines from_line..up_to_line, or none. YAML indents with spaces only; yaml-cpp
+/// says "illegal block entry" or worse, so the loader names the tab when parsing fails.
+std::optional<SourceLoc> find_indent_tab(std::string_view text, std::uint32_t from_line, std::uint32_t up_to_line);
+
+/// Fails with "invalid YAML: MSG" at `at`, or at the tab when one indents the error's
+/// line or one of the two lines before it.
+[[noreturn]] void fail_invalid_yaml(std::string_view text, const Reader& r, SourceLoc at, const std::string& msg);
+
 /// Flow brackets (`[`, `{`) nested deeper than max_depth, found by a linear scan of the
 /// text that skips comments and quoted scalars. yaml-cpp's scanner reads a flow
 /// collection's tokens ahead and keeps about 300 bytes per open bracket, so a file of

@@ -148,6 +148,11 @@ TEST_CASE("calibrate --quick measures plausible figures, round-trips its profile
             // exit.per_page from two runner exits: a child holding its copied 4 MiB heap
             // (about 1024 pages more than a bare one) against a bare child.
             CHECK(c.keys.at(*find_cost_key("exit.per_page")).how.rfind("runner exits", 0) == 0);
+            // exit.cpu: the part of an exit that holds the CPU, from its own probe; less
+            // than the whole teardown the joiner waits for.
+            CHECK(c.keys.at(*find_cost_key("exit.cpu")).how.rfind("runner exit on the CPU", 0) == 0);
+            CHECK(value_of(c, "exit.cpu") >= 0);
+            CHECK(value_of(c, "exit.cpu") < 50'000'000);
             // A forking parent's own copy, through the runner: a copy, so dearer than
             // reusing a page; tens of microseconds at most (1.7-1.9 x a child's copy on
             // the 2-vCPU VM of docs/calibration.md).

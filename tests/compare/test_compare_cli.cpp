@@ -168,6 +168,39 @@ TEST_CASE("compare matches the profile's host speed to the native runs' probes, 
     CHECK(jo.at("metrics").at(0).at("sim").get<double>() == jo.at("host_speed").at("unmatched_makespan_ns").get<double>());
 }
 
+TEST_CASE("compare names a channel whose declared capacity the native runner cannot give exactly") {
+    // 70000 one-byte messages queued at once in a 1 MiB channel: the runner sizes its
+    // buffers for at most 65536 queued messages with their headers (native/Channels.hpp),
+    // so the capacity is not exact, and compare says so. The pipe beside it is exact.
+    const std::string f = temp_path("tiny-messages.yaml");
+    std::ofstream(f) << R"(ostwin: 1
+name: tiny-messages
+machine: {cpus: 1}
+scheduler: {policy: fcfs}
+channels:
+  - {name: tiny, kind: shm, capacity: 1MiB}
+  - {name: plain, kind: pipe}
+processes:
+  - name: p
+    threads:
+      - name: main
+        program:
+          - repeat: {count: 70000, do: [{send: {to: tiny, bytes: 1B}}]}
+          - repeat: {count: 70000, do: [{recv: {from: tiny}}]}
+          - {send: {to: plain, bytes: 1B}}
+          - {recv: {from: plain}}
+)";
+    const Out o = run("compare " + f + " --runs 1 --tolerance 10 -q --json");
+    std::filesystem::remove(f);
+    INFO(o.stdout_text << o.stderr_text);
+    const auto j = nlohmann::json::parse(o.stdout_text);
+    std::string notes;
+    for (const auto& n : j.at("notes")) notes += n.get<std::string>() + "\n";
+    CHECK(notes.find("channel tiny: natively the declared capacity is not exact: more than 65536 messages") !=
+          std::string::npos);
+    CHECK(notes.find("channel plain") == std::string::npos);
+}
+
 TEST_CASE("compare keeps the sim and every native trace with --trace-dir") {
     const std::string dir = temp_path("traces");
     const Out o = run("compare " + kValidation + "priority-preempt.yaml --runs 2 --tolerance 0.5 -q --trace-dir " + dir);

@@ -136,6 +136,30 @@ TEST_CASE("an op that wakes more threads than there are idle CPUs pays one inter
     CHECK(thread(run("10us").summary, "app/last").cpu_ns == 122'000);
 }
 
+TEST_CASE("a joiner woken by a process's teardown waits for its CPU's wake-up only on another CPU") {
+    // exit.process 100 us: the parent computes 10 us and joins a child that computes
+    // 100 us. The teardown runs on the CPU the child ended on: a parent woken there finds
+    // it awake.
+    const auto run = [](std::uint32_t cpus, const std::string& idle) {
+        const std::string yaml = "ostwin: 1\nname: exits\nmachine: {cpus: " + std::to_string(cpus) +
+                                 "}\nscheduler: {policy: fcfs}\n" +
+                                 "costs: {base: zero, context_switch.thread: 2us, context_switch.process: 2us, "
+                                 "exit.process: 100us, sched.idle_wake: " + idle + "}\n"
+                                 "processes:\n"
+                                 "  - {name: parent, threads: [{name: main, program: [fork: child, compute: 10us, join: child]}]}\n"
+                                 "  - {name: child, start: forked, threads: [{name: main, program: [compute: 100us]}]}\n";
+        return simulate_yaml(yaml, "exits.yaml");
+    };
+    // 1 CPU: the parent runs 2-12 us and blocks in join; the child switches in (12-14 us)
+    // and ends at 114 us; the parent is woken at 214 us on that same CPU and switches in.
+    CHECK(run(1, "0ns").summary.makespan_ns == 216'000);
+    CHECK(run(1, "30us").summary.makespan_ns == 216'000);
+    // 2 CPUs: the child runs on CPU 1 (switch 2-4 us, ends at 104 us), the parent blocks
+    // on CPU 0 at 12 us; woken at 204 us from CPU 1, CPU 0 wakes up first (to 234 us).
+    CHECK(run(2, "0ns").summary.makespan_ns == 206'000);
+    CHECK(run(2, "30us").summary.makespan_ns == 236'000);
+}
+
 TEST_CASE("the default and zero profiles model no remote wake-up, and the keys exist") {
     for (const char* key : {"sched.wake_ipi", "sched.idle_wake"}) {
         INFO(key);
