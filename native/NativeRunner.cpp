@@ -773,6 +773,11 @@ private:
 
 Result run_scenario(const Scenario& s, const Options& o) {
     check_supported(s, o);
+    // The output is checked and its temporary created before the host changes: a path
+    // that cannot be written ends the run here (exit 2), not after it.
+    std::optional<OutputFile> own_trace;
+    OutputFile* trace_out = o.trace_file;
+    if (trace_out == nullptr && o.trace_path) trace_out = &own_trace.emplace(*o.trace_path, "trace", s.inputs);
     const Instances inst{s};
     const ObjectInstances obj{s, inst};
 
@@ -1261,7 +1266,7 @@ Result run_scenario(const Scenario& s, const Options& o) {
                                      "reads it takes add 0.5-1.7 us to every send and recv";
     facts["sources"] = sources;
 
-    ReportInput in{rt, facts, switches, end_abs - rt.ctl->t0, watchdog, interrupted, &stall};
+    ReportInput in{rt, facts, switches, end_abs - rt.ctl->t0, watchdog, interrupted, trace_out, &stall};
     build_report(in, o, result);
     result.summary.unique_peak_bytes = unique_peak;
     // What the runner does not measure is said so, not printed as 0 (docs/summary-format.md).

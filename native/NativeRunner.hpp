@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sim/core/Files.hpp"
 #include "sim/core/Time.hpp"
 #include "sim/model/Scenario.hpp"
 #include "sim/trace/Summary.hpp"
@@ -58,7 +59,11 @@ inline constexpr std::uint64_t kRuntimeTasksPerProcess = 0;
 #endif
 
 struct Options {
-    std::optional<std::string> trace_path;  ///< write the trace here (temp name + rename)
+    /// Write the trace here: opened (sim/core/Files.hpp) before anything on the host
+    /// changes, refused if it is one of Scenario::inputs, committed when the run ends.
+    std::optional<std::string> trace_path;
+    /// Or into this output, opened by the caller before the run; committed when written.
+    OutputFile* trace_file = nullptr;
     bool unprivileged = false;              ///< everything SCHED_OTHER, no sysctls touched
     Time watchdog = Time{60'000'000'000};   ///< a run longer than this is killed (exit 1)
     bool allow_large = false;               ///< lift Limits

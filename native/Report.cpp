@@ -243,7 +243,7 @@ void write_op_args(TraceWriter& w, const Runtime& rt, const Event& e, std::uint3
 
 }  // namespace
 
-void build_report(const ReportInput& in, const Options& o, Result& result) {
+void build_report(const ReportInput& in, const Options& /*o*/, Result& result) {
     Runtime& rt = in.rt;
     const Scenario& s = *rt.s;
     const Instances& inst = *rt.inst;
@@ -685,7 +685,7 @@ void build_report(const ReportInput& in, const Options& o, Result& result) {
         facts["sources"]["sched_switch_inferred"] = inferred_switches;
     header["native"] = facts;
     result.header = header;
-    if (!o.trace_path) return;
+    if (in.trace == nullptr) return;
     if (in.interrupted) {
         // The user asked to stop: no trace (a watchdog run still writes one, to debug it).
         result.notes.push_back("interrupted: no trace written");
@@ -696,7 +696,7 @@ void build_report(const ReportInput& in, const Options& o, Result& result) {
         return a.t != b.t ? a.t < b.t : a.seq < b.seq;
     });
     reconcile_states(out, rt);
-    TraceWriter w{*o.trace_path};
+    TraceWriter w{*in.trace};
     w.header(header.dump());
     for (const Out& r : out) {
         switch (r.kind) {

@@ -20,6 +20,7 @@ struct ReportInput {
     std::int64_t end_ns;                     ///< when the watch loop ended, relative to t0
     bool watchdog;
     bool interrupted;
+    OutputFile* trace;                       ///< where the trace goes (committed), or none
     const Stall* stall = nullptr;           ///< what the threads waited for when the watchdog fired
 };
 

@@ -2,9 +2,6 @@
 // (RunnerProbes.hpp). They need what `ostwin native` needs (root for SCHED_FIFO).
 #include "native/calibrate/RunnerProbes.hpp"
 
-#include <unistd.h>
-
-#include <cstdio>
 #include <fstream>
 #include <map>
 #include <string>
@@ -14,6 +11,7 @@
 #include "native/NativeRunner.hpp"
 #include "sim/core/Engine.hpp"
 #include "sim/core/Error.hpp"
+#include "sim/core/Files.hpp"
 #include "sim/scenario/Loader.hpp"
 
 namespace ostwin::calib {
@@ -22,11 +20,13 @@ namespace {
 
 using nlohmann::json;
 
-/// Runs `yaml` natively with a trace in /tmp and returns its records (the header first);
-/// the trace file is removed.
+/// Runs `yaml` natively with a trace in a private directory (mode 0700, a name nobody
+/// can predict: no link can be planted there) and returns its records (the header
+/// first); the directory is removed on every path.
 std::vector<json> run_traced(const std::string& yaml, const std::string& tag, std::vector<native::HostSpeed>& speeds) {
     const Scenario s = load_scenario_string(yaml, "<calibrate " + tag + ">");
-    const std::string path = "/tmp/ostwin-calibrate-" + std::to_string(::getpid()) + "-" + tag + ".jsonl";
+    const PrivateDir dir{"calibrate"};
+    const std::string path = dir.file(tag + ".jsonl");
     native::Options o;
     o.trace_path = path;
     o.watchdog = Time{20'000'000'000};
@@ -41,7 +41,6 @@ std::vector<json> run_traced(const std::string& yaml, const std::string& tag, st
         std::ifstream in(path);
         for (std::string line; std::getline(in, line);) out.push_back(json::parse(line));
     }
-    std::remove(path.c_str());
     if (r.watchdog_fired || r.interrupted) throw EnvironmentError("calibrate: the runner's " + tag + " probe did not finish");
     if (!out.empty() && out.front().contains("native"))
         if (const auto h = native::HostSpeed::from_json(out.front()["native"].value("host_speed", json{})); h.valid())

@@ -4,6 +4,7 @@
 
 #include "sim/cli/Commands.hpp"
 #include "sim/core/Error.hpp"
+#include "sim/core/Files.hpp"
 #include "sim/model/Scenario.hpp"
 #include "sim/scenario/Loader.hpp"
 
@@ -15,6 +16,7 @@ void apply_costs_option(Scenario& s, const std::string& costs) {
         s.costs = *p;
     } else if (std::filesystem::is_regular_file(costs)) {
         s.costs = load_cost_profile_file(costs);
+        if (auto in = input_ref(costs)) s.inputs.push_back(*in);  // an output may not overwrite it
     } else {
         throw UsageError("--costs " + costs + ": neither a built-in profile (default, zero) nor a profile file");
     }

@@ -5,11 +5,9 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "sim/analysis/Diagnostic.hpp"
@@ -17,6 +15,7 @@
 #include "sim/analysis/TopologyDot.hpp"
 #include "sim/cli/Commands.hpp"
 #include "sim/core/Error.hpp"
+#include "sim/core/Files.hpp"
 #include "sim/model/Instances.hpp"
 #include "sim/scenario/Loader.hpp"
 
@@ -52,15 +51,18 @@ nlohmann::json to_json(const Diagnostic& d) {
 
 int run_check(const CheckOptions& o) {
     const Scenario s = load_scenario_file(o.file, o.limits);
+    // A path that cannot be written is a bad command line (exit 2), as for `run --trace`;
+    // never a device, a link or the scenario itself (Files.hpp).
+    std::optional<OutputFile> dot;
+    if (!o.dot.empty()) dot.emplace(o.dot, "DOT file", s.inputs);
     const Instances inst(s);
     const std::vector<Diagnostic> ds = analyse_scenario(s);
 
-    if (!o.dot.empty()) {
-        std::ofstream out(o.dot, std::ios::binary | std::ios::trunc);
-        // A path that cannot be written is a bad command line (exit 2), as for `run --trace`.
-        if (!out) throw UsageError("cannot write " + o.dot + ": " + std::strerror(errno));
+    if (dot) {
+        OutputStream out{*dot};
         out << topology_dot(s);
-        if (!out.flush()) throw UsageError("cannot write " + o.dot + ": " + std::strerror(errno));
+        out.flush();
+        dot->commit();
     }
 
     std::size_t warnings = 0;

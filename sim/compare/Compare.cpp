@@ -52,7 +52,9 @@ double relative_error(double sim, double median) {
 }
 
 double margin_for(Unit unit, const Spread& native, const Tolerance& tol, double floor_ns) {
-    const double rel = tol.relative * std::fabs(native.median);
+    // A native median of 0 leaves the spread and the floor: the tolerance cannot widen it
+    // (and an infinite one must not make 0 * inf = NaN, which fails every comparison).
+    const double rel = native.median == 0 ? 0.0 : tol.relative * std::fabs(native.median);
     const double spread = std::max(native.median - native.min, native.max - native.median);
     double floor = 0;
     switch (unit) {

@@ -96,8 +96,9 @@ Engine::Engine(const Scenario& s, const EngineOptions& o)
         rr_full_ticks_ = static_cast<std::uint32_t>(std::max<std::int64_t>(1, (q.ns() + tick - 1) / tick));
         rr_ticks_.assign(inst_.thread_count(), rr_full_ticks_);
     }
-    if (!opt_.trace_path.empty()) {
-        tw_ = std::make_unique<TraceWriter>(opt_.trace_path);
+    if (opt_.trace_file != nullptr || !opt_.trace_path.empty()) {
+        tw_ = opt_.trace_file != nullptr ? std::make_unique<TraceWriter>(*opt_.trace_file)
+                                         : std::make_unique<TraceWriter>(opt_.trace_path, s.inputs);
         // Streamed, no JSON tree; --seed overrides the scenario's seed.
         write_trace_header(*tw_, s, inst_, obj_, "sim", opt_.seed.value_or(s.seed));
     }

@@ -9,6 +9,8 @@
 #include <mqueue.h>
 #include <sched.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,8 +21,10 @@
 #include <regex>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "native/calibrate/Calibration.hpp"
+#include "native/calibrate/RunnerProbes.hpp"
 #include "native/calibrate/System.hpp"
 #include "sim/core/Error.hpp"
 #include "sim/scenario/Loader.hpp"
@@ -285,7 +289,7 @@ TEST_CASE("calibrate --quick measures plausible figures, round-trips its profile
     }
 }
 
-TEST_CASE("write_profile into a missing directory fails plainly and leaves no temporary file") {
+TEST_CASE("write_profile into a missing directory is refused (exit 2) and leaves no temporary file") {
     Calibration c;
     c.profile = CostProfile::builtin_default();
     for (std::size_t i = 0; i < cost_keys().size(); ++i) {
@@ -296,7 +300,7 @@ TEST_CASE("write_profile into a missing directory fails plainly and leaves no te
     }
     const fs::path dir = fs::temp_directory_path() / ("ostwin-calib-missing-" + std::to_string(getpid()));
     fs::remove_all(dir);
-    CHECK_THROWS_AS(write_profile(c, (dir / "p.yaml").string()), EnvironmentError);
+    CHECK_THROWS_AS(write_profile(c, (dir / "p.yaml").string()), UsageError);
     CHECK_FALSE(fs::exists(dir));
 
     // The same profile written where it can be loads back as the default profile.
@@ -313,17 +317,77 @@ TEST_CASE("ostwin calibrate refuses an unwritable -o before measuring (exit 2)")
     if (!fs::exists(exe)) {
         FAIL("build the `ostwin` target first: " << exe);
     }
-    const std::string cmd = exe.string() + " calibrate --quick -o /nonexistent-ostwin-dir/p.yaml 2>&1";
-    FILE* p = popen(cmd.c_str(), "r");
-    REQUIRE(p != nullptr);
-    std::string out;
-    char buf[256];
-    while (fgets(buf, sizeof buf, p) != nullptr) out += buf;
-    const int status = pclose(p);
-    REQUIRE(WIFEXITED(status));
-    CHECK(WEXITSTATUS(status) == 2);
-    CHECK(out.find("cannot write /nonexistent-ostwin-dir/p.yaml") != std::string::npos);
-    CHECK(out.find("cost key") == std::string::npos);  // refused before any measurement
+    auto calibrate = [&](const std::string& out_path, const std::string& why) {
+        const std::string cmd = "timeout -s KILL 20 " + exe.string() + " calibrate --quick -o " + out_path + " 2>&1";
+        FILE* p = popen(cmd.c_str(), "r");
+        REQUIRE(p != nullptr);
+        std::string out;
+        char buf[256];
+        while (fgets(buf, sizeof buf, p) != nullptr) out += buf;
+        const int status = pclose(p);
+        INFO(out);
+        REQUIRE(WIFEXITED(status));
+        CHECK(WEXITSTATUS(status) == 2);
+        CHECK(out.find("cannot write cost profile `" + out_path + "`: " + why) != std::string::npos);
+        CHECK(out.find("cost key") == std::string::npos);  // refused before any measurement
+    };
+    calibrate("/nonexistent-ostwin-dir/p.yaml", "no directory");
+    // Not a link, a device or a FIFO either (never the real /dev/null: a device made here).
+    const fs::path dir = fs::temp_directory_path() / ("ostwin-calib-refuse-" + std::to_string(getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    { std::ofstream(dir / "victim") << "secret"; }
+    fs::create_symlink(dir / "victim", dir / "link.yaml");
+    calibrate((dir / "link.yaml").string(), "it is a symbolic link");
+    REQUIRE(::mkfifo((dir / "fifo.yaml").c_str(), 0600) == 0);
+    calibrate((dir / "fifo.yaml").string(), "it is a FIFO");
+    if (::mknod((dir / "dev.yaml").c_str(), S_IFCHR | 0666, makedev(1, 3)) == 0) {
+        calibrate((dir / "dev.yaml").string(), "it is a character device");
+        CHECK(fs::is_character_file(dir / "dev.yaml"));
+    }
+    std::ifstream in(dir / "victim");
+    std::string victim;
+    std::getline(in, victim);
+    CHECK(victim == "secret");
+    fs::remove_all(dir);
+}
+
+TEST_CASE("the runner probes keep their traces in a private directory: no planted link is followed") {
+    // The names these traces had in /tmp, predictable from the pid, as links to a victim.
+    const fs::path dir = fs::temp_directory_path() / ("ostwin-calib-plant-" + std::to_string(getpid()));
+    const std::string old_name = "/tmp/ostwin-calibrate-" + std::to_string(getpid()) + "-pingpong-t.jsonl";
+    const std::vector<std::string> planted{old_name, old_name + ".tmp"};
+    struct Cleanup {
+        const fs::path& dir;
+        const std::vector<std::string>& planted;
+        ~Cleanup() {
+            std::error_code ec;
+            for (const std::string& p : planted) fs::remove(p, ec);
+            fs::remove_all(dir, ec);
+        }
+    } cleanup{dir, planted};
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    { std::ofstream(dir / "victim") << "secret"; }
+    for (const std::string& p : planted) {
+        fs::remove(p);
+        fs::create_symlink(dir / "victim", p);
+    }
+    auto private_dirs = [] {
+        std::size_t n = 0;
+        for (const auto& e : fs::directory_iterator(fs::temp_directory_path()))
+            n += e.path().filename().string().rfind("ostwin-calibrate-", 0) == 0 && e.is_directory() ? 1 : 0;
+        return n;
+    };
+    const std::size_t dirs_before = private_dirs();
+    const RunnerSamples s = runner_pingpong(false, 20, 1);
+    CHECK_FALSE(s.ns.empty());
+    std::ifstream in(dir / "victim");
+    std::string victim;
+    std::getline(in, victim);
+    CHECK(victim == "secret");
+    for (const std::string& p : planted) CHECK(fs::is_symlink(p));
+    CHECK(private_dirs() == dirs_before);  // removed after the run
 }
 
 TEST_CASE("ostwin calibrate --quick -o prints the table and writes a loadable profile") {

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -214,6 +215,30 @@ TEST_CASE("compare keeps the sim and every native trace with --trace-dir") {
     CHECK(std::filesystem::file_size(dir + "/native-2.jsonl") > 0);
     CHECK_FALSE(std::filesystem::exists(dir + "/native-3.jsonl"));
     CHECK(o.stderr_text.find("native run") == std::string::npos);  // -q: no progress
+    // Nothing else: the unused second sim.jsonl and every temporary are gone.
+    std::set<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) names.insert(e.path().filename().string());
+    CHECK(names == std::set<std::string>{"sim.jsonl", "native-1.jsonl", "native-2.jsonl"});
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("compare checks every --trace-dir file before anything runs (exit 2)") {
+    const std::string dir = temp_path("bad-traces");
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    { std::ofstream(dir + "/victim") << "secret"; }
+    // The last native run's trace is a planted link: refused before the first run.
+    std::filesystem::create_symlink(dir + "/victim", dir + "/native-3.jsonl");
+    const Out o = run("compare " + kValidation + "fcfs-batch.yaml --runs 3 --trace-dir " + dir);
+    INFO(o.stdout_text << o.stderr_text);
+    CHECK(o.rc == 2);
+    CHECK(o.stderr_text.find("native-3.jsonl`: it is a symbolic link") != std::string::npos);
+    CHECK(o.stderr_text.find("native run 1") == std::string::npos);
+    std::ifstream in(dir + "/victim");
+    std::string victim;
+    std::getline(in, victim);
+    CHECK(victim == "secret");
+    CHECK_FALSE(std::filesystem::exists(dir + "/sim.jsonl"));
     std::filesystem::remove_all(dir);
 }
 
@@ -222,6 +247,12 @@ TEST_CASE("compare refuses bad input with exit 2 and what the host cannot run wi
     CHECK(run("compare " + f + " --costs no-such-profile").rc == 2);
     CHECK(run("compare " + f + " --runs 0").rc == 2);
     CHECK(run("compare " + f + " --tolerance -1").rc == 2);
+    for (const char* bad : {"inf", "nan", "-inf"}) {
+        const Out o = run("compare " + f + " --tolerance " + bad);
+        INFO("--tolerance " << bad << ": " << o.stderr_text);
+        CHECK(o.rc == 2);
+        CHECK(o.stderr_text.find("native run") == std::string::npos);  // refused before any run
+    }
     CHECK(run("compare /nonexistent.yaml").rc == 2);
     // sjf has no Linux counterpart: refused before anything runs.
     const Out sjf = run("compare " + std::string{OSTWIN_SOURCE_DIR} + "/scenarios/convoy-sjf.yaml");

@@ -199,9 +199,11 @@ processes:
     CHECK(entries("/sys/kernel/debug/tracing/instances", "ostwin").empty());
     CHECK(read_line("/proc/sys/kernel/sched_rt_runtime_us") == rt_before);
     CHECK(read_line("/proc/sys/kernel/sched_rr_timeslice_ms") == rr_before);
-    // No half trace either.
+    // No half trace either, nor its temporary (`.NAME.RANDOM.tmp`, or the old `NAME.tmp`).
     CHECK(access(trace.c_str(), F_OK) != 0);
-    CHECK(access((trace + ".tmp").c_str(), F_OK) != 0);
+    const std::string base = trace.substr(trace.rfind('/') + 1);
+    CHECK(entries("/tmp", "." + base).empty());
+    CHECK(entries("/tmp", base + ".").empty());
     std::remove(file.c_str());
 }
 
