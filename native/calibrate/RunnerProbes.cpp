@@ -203,4 +203,96 @@ RunnerMemory runner_memory(std::size_t region_bytes, int runs, int cpus) {
     return out;
 }
 
+std::vector<RunnerSamples> runner_wake(int cpus, int handoffs, int runs, int gap_us) {
+    const std::string n = std::to_string(handoffs), gap = std::to_string(gap_us) + "us";
+    const std::string yaml = "ostwin: 1\nname: calibrate-wake\nmachine: {cpus: " + std::to_string(cpus) +
+                             "}\nscheduler: {policy: fcfs}\nprocesses:\n  - name: app\n    threads:\n"
+                             "      - {name: a, program: [repeat: {count: " + n + ", do: [compute: " + gap +
+                             ", sem_post: ab, sem_wait: ba]}]}\n"
+                             "      - {name: b, program: [repeat: {count: " + n + ", do: [sem_wait: ab, compute: " + gap +
+                             ", sem_post: ba]}]}\n"
+                             "locks:\n  - {name: ab, kind: semaphore, initial: 0, process: app}\n"
+                             "  - {name: ba, kind: semaphore, initial: 0, process: app}\n";
+    const std::string where = " (2 threads, " + std::to_string(cpus) + " CPU" + (cpus > 1 ? "s" : "") + ", " + gap +
+                              " between hand-offs, ostwin native)";
+    std::vector<RunnerSamples> out{{"runner wake: sem_post waking the other thread" + where, {}, {}},
+                                   {"runner wake: sem_post begin to the woken thread's next op" + where, {}, {}}};
+    for (int r = 0; r < runs; ++r) {
+        const auto recs = run_traced(yaml, "wake-" + std::to_string(cpus), out[0].speeds);
+        // Each thread waits for the other's post before its next op; a post begins while
+        // the partner waits (from its second iteration on, every post wakes it).
+        std::int64_t post_begin[3] = {-1, -1, -1};  // by tid
+        std::int64_t waiting_since[3] = {-1, -1, -1};
+        std::int64_t pending[3] = {-1, -1, -1};  // a post that woke this tid: its begin
+        for (const json& e : recs) {
+            if (e.value("k", "") != "op") continue;
+            const std::int64_t tid = e.value("tid", std::int64_t{0});
+            if (tid < 1 || tid > 2) continue;
+            const std::int64_t other = 3 - tid, t = e.value("t", std::int64_t{-1});
+            const std::string op = e.value("op", ""), ph = e.value("ph", "");
+            if (ph == "B" && pending[tid] >= 0) {
+                out[1].ns.push_back(static_cast<double>(t - pending[tid]));
+                pending[tid] = -1;
+            }
+            if (op == "sem_wait") {
+                if (ph == "B") waiting_since[tid] = t;
+                else waiting_since[tid] = -1;
+            } else if (op == "sem_post") {
+                if (ph == "B") {
+                    post_begin[tid] = t;
+                } else if (post_begin[tid] >= 0) {
+                    // Only a post that found the partner already waiting woke it.
+                    if (waiting_since[other] >= 0 && waiting_since[other] < post_begin[tid]) {
+                        out[0].ns.push_back(static_cast<double>(t - post_begin[tid]));
+                        pending[other] = post_begin[tid];
+                    }
+                    post_begin[tid] = -1;
+                }
+            }
+        }
+    }
+    for (const auto& x : out)
+        if (x.ns.empty()) throw EnvironmentError("calibrate: the runner's wake probe recorded no " + x.what);
+    return out;
+}
+
+std::vector<RunnerSamples> runner_parent_cow(std::size_t region_bytes, int runs) {
+    const std::size_t quarter = region_bytes / 4;
+    const std::string sz = std::to_string(region_bytes) + "B", q = std::to_string(quarter) + "B";
+    const std::string yaml =
+        "ostwin: 1\nname: calibrate-parent-cow\nmachine: {cpus: 1}\nscheduler: {policy: fcfs}\nprocesses:\n"
+        "  - {name: parent, memory: {heap: " + sz + "}, threads: [{name: main, program: [touch: {region: heap, bytes: " + sz +
+        ", write: true}, fork: child, touch: {region: heap, bytes: " + q + ", offset: " + std::to_string(3 * quarter) +
+        "B, write: true}, join: child]}]}\n"
+        "  - {name: child, start: forked, threads: [{name: main, program: [touch: {region: heap, bytes: " + q +
+        ", write: true}]}]}\n";
+    const std::string where = " (" + std::to_string(quarter >> 10) + " KiB of a " + std::to_string(region_bytes >> 10) +
+                              " KiB heap, 1 CPU, ostwin native)";
+    std::vector<RunnerSamples> out{{"runner touch: forking parent's write per copy-on-write page, child alive" + where, {}, {}},
+                                   {"runner touch: forked child's write per copy-on-write page, same runs" + where, {}, {}}};
+    const double pages = static_cast<double>(quarter / static_cast<std::size_t>(::sysconf(_SC_PAGESIZE)));
+    for (int r = 0; r < runs; ++r) {
+        const auto recs = run_traced(yaml, "parent-cow", out[0].speeds);
+        std::int64_t begin = -1;
+        int parent_touches = 0;
+        for (const json& e : recs) {
+            if (e.value("k", "") != "op" || e.value("op", "") != "touch") continue;
+            const std::int64_t t = e.value("t", std::int64_t{-1});
+            if (e.value("ph", "") == "B") {
+                begin = t;
+                continue;
+            }
+            if (begin < 0) continue;
+            const bool parent = e.value("tid", -1) == 1;
+            // The parent's second touch is its copy; its first makes the heap resident.
+            if (!parent) out[1].ns.push_back(static_cast<double>(t - begin) / pages);
+            else if (parent_touches++ == 1) out[0].ns.push_back(static_cast<double>(t - begin) / pages);
+            begin = -1;
+        }
+    }
+    for (const auto& x : out)
+        if (x.ns.empty()) throw EnvironmentError("calibrate: the runner's parent copy-on-write probe recorded no " + x.what);
+    return out;
+}
+
 }  // namespace ostwin::calib

@@ -49,4 +49,17 @@ struct RunnerMemory {
 };
 RunnerMemory runner_memory(std::size_t region_bytes, int runs, int cpus);
 
+/// A semaphore hand-off between two threads of one process: each computes `gap_us`, posts
+/// the other's semaphore and waits on its own, `handoffs` times each, fcfs on `cpus` CPUs
+/// (1: the woken thread runs when the waker blocks; 2: on its own CPU, idle meanwhile),
+/// run `runs` times. Samples: [0] each waking sem_post's duration, [1] from its begin to
+/// the woken thread's next op begin.
+std::vector<RunnerSamples> runner_wake(int cpus, int handoffs, int runs, int gap_us);
+
+/// A forking parent's copy-on-write: a process writes a `region_bytes` heap, forks a
+/// child, writes the last quarter of the heap again while the child (not yet run, one
+/// CPU, fcfs) still shares it, then joins it; the child writes the first quarter. Run
+/// `runs` times. Samples: [0] ns per page of the parent's copy, [1] of the child's.
+std::vector<RunnerSamples> runner_parent_cow(std::size_t region_bytes, int runs);
+
 }  // namespace ostwin::calib

@@ -279,8 +279,8 @@ Report compare_summaries(const Summary& sim, const std::vector<Summary>& native,
 bool scales_with_speed(std::string_view key) {
     if (key.starts_with("context_switch.") || key == "syscall" || key.starts_with("lock.") || key == "create.thread")
         return true;
-    // ipc.KIND.send, recv and wake; not per_byte (a copy, memory-bound).
-    return key.starts_with("ipc.") && !key.ends_with(".per_byte");
+    // ipc.KIND.send, recv and wake; not the per-byte copy rates (memory-bound).
+    return key.starts_with("ipc.") && key.find(".per_byte") == std::string_view::npos;
 }
 
 SpeedMatch match_speed(const CostProfile& profile, const std::vector<HostSpeedFigures>& native_runs) {

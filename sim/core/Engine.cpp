@@ -90,6 +90,7 @@ Engine::Engine(const Scenario& s, const EngineOptions& o)
     local_queues_ = s.costs.sched_tick > Time{0} &&
                     (s.scheduler.policy == Policy::fcfs || s.scheduler.policy == Policy::rr ||
                      s.scheduler.policy == Policy::priority);
+    remote_wake_rules_ = s.costs.wake_ipi > Time{0} || s.costs.idle_wake > Time{0};
     if (s.scheduler.policy == Policy::rr && s.costs.sched_tick > Time{0}) {
         const Time q = sched_->slice(0);
         const std::int64_t tick = s.costs.sched_tick.ns();
@@ -301,7 +302,8 @@ void Engine::dispatch_pass() {
         const std::string_view why = tw_ ? sched_->pick_reason(t) : std::string_view{};
         sched_->take(t);
         const Cpu& k = cpu_[c];
-        start_switch(c, t, k.freed_at == now_ ? k.prev : kNoThread, why);
+        start_switch(c, t, k.freed_at == now_ ? k.prev : kNoThread, why,
+                     remote_wakes_.empty() ? Time{0} : idle_wake_delay(t, c));
     }
     while (!per_cpu_ && idle_count_ > 0 && !sched_->empty()) {
         // Without any affinity every thread may use an idle CPU: no predicate to call.
@@ -334,7 +336,7 @@ void Engine::dispatch_pass() {
         sched_->take(t);
         const Cpu& k = cpu_[c];
         const ThreadIdx from = k.freed_at == now_ ? k.prev : kNoThread;
-        start_switch(c, t, from, why);
+        start_switch(c, t, from, why, remote_wakes_.empty() ? Time{0} : idle_wake_delay(t, c));
     }
     // 2. Threads that became ready in this instant may preempt (best first).
     //    With per-CPU queues, in the order they became ready, each on its own queue's CPU.
@@ -381,6 +383,8 @@ void Engine::dispatch_pass() {
         }
     }
     newcomers_.clear();
+    remote_wakes_.clear();
+    idle_promised_ = 0;
     // 3. CPUs still idle say so once.
     for (std::uint32_t c = 0; c < cpu_.size(); ++c) {
         Cpu& k = cpu_[c];
@@ -438,10 +442,28 @@ void Engine::preempt_local(ThreadIdx t) {
     start_switch(c, next, v, pick);
 }
 
-void Engine::start_switch(std::uint32_t c, ThreadIdx t, ThreadIdx from, std::string_view why) {
+void Engine::start_switch(std::uint32_t c, ThreadIdx t, ThreadIdx from, std::string_view why, Time delay) {
     Cpu& k = cpu_[c];
-    Tcb& th = th_[t];
     if (k.mode == Cpu::Mode::idle) set_idle_bit(c, false);
+    k.mode = Cpu::Mode::switching;
+    k.thread = t;
+    ++k.gen;
+    th_[t].cpu = static_cast<std::int32_t>(c);
+    if (tw_) k.why.assign(why);  // reuses the CPU's buffer: no allocation per switch once warm
+    if (delay > Time{0}) {
+        // sched.idle_wake: the CPU is this thread's now, but it wakes up first; the switch
+        // (its record, cost and counts) starts when the wake-up is over (on_switch_done).
+        k.waking = true;
+        q_.push(now_ + delay, EventKind::switch_done, c, k.gen);
+        return;
+    }
+    begin_switch(c, from);
+}
+
+void Engine::begin_switch(std::uint32_t c, ThreadIdx from) {
+    Cpu& k = cpu_[c];
+    const ThreadIdx t = k.thread;
+    Tcb& th = th_[t];
     const std::uint32_t as = pr_[th.process].address_space;
     // No address space loaded yet counts as another one: Linux switches from the idle
     // task's borrowed mm into the process's (switch_mm), a process switch.
@@ -460,11 +482,7 @@ void Engine::start_switch(std::uint32_t c, ThreadIdx t, ThreadIdx from, std::str
     k.switching += cost;
     ++th.switches;
     k.as = as;
-    k.mode = Cpu::Mode::switching;
-    k.thread = t;
     k.idle_traced = false;
-    ++k.gen;
-    th.cpu = static_cast<std::int32_t>(c);
     if (tw_) {
         tw_->record(now_, "switch")
             .field("cpu", c)
@@ -474,7 +492,6 @@ void Engine::start_switch(std::uint32_t c, ThreadIdx t, ThreadIdx from, std::str
             .field("cost", cost.ns())
             .field("migr", migr)
             .end();
-        k.why.assign(why);  // reuses the CPU's buffer: no allocation per switch once warm
     }
     q_.push(now_ + cost, EventKind::switch_done, c, k.gen);
 }
@@ -498,6 +515,13 @@ void Engine::on_switch_done(std::uint32_t c) {
     Cpu& k = cpu_[c];
     const ThreadIdx t = k.thread;
     Tcb& th = th_[t];
+    if (k.waking && !k.resched) {
+        // The CPU's wake-up (sched.idle_wake) is over: the switch itself starts now.
+        k.waking = false;
+        begin_switch(c, kNoThread);
+        return;
+    }
+    k.waking = false;
     if (k.resched) {
         // A better thread came during the switch: the incoming one goes back, unrun.
         k.resched = false;
@@ -639,6 +663,7 @@ void Engine::leave_cpu(ThreadIdx t) {
         k.thread = kNone32;
         k.mode = Cpu::Mode::idle;
         k.resched = false;
+        k.waking = false;
         ++k.gen;
         set_idle_bit(cu, true);
         th_[t].cpu = -1;
@@ -657,12 +682,46 @@ void Engine::block(ThreadIdx t, ThreadState s, WaitCause cause, std::uint32_t ob
     set_state(t, s, why, on);
 }
 
-void Engine::wake(ThreadIdx t, std::string_view why) {
+void Engine::wake(ThreadIdx t, std::string_view why, std::uint32_t waker_cpu) {
     Tcb& th = th_[t];
     th.cause = WaitCause::none;
     th.wait_obj = kNone32;
     ++th.gen;
     make_ready(t, ReadyReason::woke, why);
+    if (remote_wake_rules_) note_wake(t, waker_cpu == kActingCpu ? acting_cpu_ : waker_cpu);
+}
+
+void Engine::note_wake(ThreadIdx t, std::uint32_t w) {
+    // sched.wake_ipi: a waker running on CPU w pays an interrupt when the woken thread
+    // will run on another CPU: a free one (the dispatch pass puts it there in this
+    // instant), or one whose thread it preempts. Each idle CPU is counted once per
+    // instant, so a broadcast that wakes more threads than there are idle CPUs pays only
+    // for those that get one.
+    if (w != kNone32 && s_.costs.wake_ipi > Time{0} && cpu_.size() > 1) {
+        bool remote = idle_count_ > idle_promised_ && (!any_affinity_ || allowed_on_idle(t));
+        if (remote) {
+            ++idle_promised_;
+        } else if (sched_->preemptive()) {
+            for (std::uint32_t c = 0; c < cpu_.size() && !remote; ++c) {
+                Cpu& k = cpu_[c];
+                if (c == w || k.mode == Cpu::Mode::idle || k.resched || !allowed(t, c)) continue;
+                settle(c);
+                remote = sched_->preempts(t, k.thread);
+            }
+        }
+        if (remote) wake_charge_ += s_.costs.wake_ipi;
+    }
+    // sched.idle_wake is decided at dispatch, where the CPU is chosen.
+    if (s_.costs.idle_wake > Time{0}) remote_wakes_.push_back({t, w});
+}
+
+Time Engine::idle_wake_delay(ThreadIdx t, std::uint32_t c) const {
+    // Only a CPU that was already idle before this instant is asleep; one that a thread
+    // left just now is still awake. The waker's own CPU needs no wake-up either.
+    if (cpu_[c].freed_at == now_) return Time{0};
+    for (const RemoteWake& w : remote_wakes_)
+        if (w.thread == t) return w.waker_cpu != c ? s_.costs.idle_wake : Time{0};
+    return Time{0};
 }
 
 void Engine::sleep_until(ThreadIdx t, Time until, ThreadState s, WaitCause cause, std::string_view why) {
@@ -674,6 +733,7 @@ void Engine::on_wake(ThreadIdx t) {
     Tcb& th = th_[t];
     const Program& p = programs_[th.program];
     std::string_view why = "sleep over";
+    std::uint32_t from = kNone32;  // a timer: on the thread's own CPU
     switch (th.cause) {
         case WaitCause::sleep:
             trace_op_end(t, p.code[th.pc]);
@@ -694,12 +754,13 @@ void Engine::on_wake(ThreadIdx t) {
         case WaitCause::join_process:  // woken after the target's teardown (exit.process)
             if (th.state != ThreadState::blocked) return;
             why = "joined target ended";
+            from = pr_[th.wait_obj].end_cpu;  // the teardown ran there: that CPU is awake
             break;
         default:
             assert(false && "timed wake-up of a thread not in a timed wait");
             return;
     }
-    wake(t, why);
+    wake(t, why, from);
 }
 
 void Engine::on_boost() {
@@ -740,7 +801,19 @@ void Engine::advance(std::uint32_t c) {
             }
             return;
         }
-        if (!step(c, t)) return;
+        acting_cpu_ = c;
+        const bool on = step(c, t);
+        acting_cpu_ = kNone32;
+        if (wake_charge_ > Time{0}) {
+            // sched.wake_ipi: the op that woke threads onto other CPUs pays their
+            // interrupts as kernel time before it ends (lost if the thread left its CPU).
+            if (on) {
+                th.work += wake_charge_;
+                th.sys = true;
+            }
+            wake_charge_ = Time{0};
+        }
+        if (!on) return;
     }
 }
 
@@ -906,6 +979,7 @@ void Engine::end_thread(ThreadIdx t, ThreadState final_state, std::string_view w
     thread_ended(t, final_state == ThreadState::crashed);
     Pcb& pc = pr_[th.process];
     assert(pc.live_threads > 0);
+    if (th.last_cpu >= 0) pc.end_cpu = static_cast<std::uint32_t>(th.last_cpu);
     if (--pc.live_threads == 0 && pc.state == ProcState::running) process_ended(th.process, pc.crashed);
 }
 

@@ -78,7 +78,16 @@ private:
     /// pick again (docs/engine.md "Per-CPU run queues").
     void preempt_local(ThreadIdx t);
     /// `why` is copied (traced runs only) before anything else asks the policy for a reason.
-    void start_switch(std::uint32_t cpu, ThreadIdx t, ThreadIdx from, std::string_view why);
+    /// `delay` > 0 (sched.idle_wake): the CPU is claimed now and the switch starts then.
+    void start_switch(std::uint32_t cpu, ThreadIdx t, ThreadIdx from, std::string_view why, Time delay = Time{0});
+    /// The switch proper on a claimed CPU: its cost, counts, trace record and end event.
+    void begin_switch(std::uint32_t cpu, ThreadIdx from);
+    /// A thread woken now by `waker_cpu`'s thread (kNone32: a timer or an exit): the
+    /// remote-wake rules (sched.wake_ipi, sched.idle_wake; docs/engine.md "Wake-ups on
+    /// another CPU").
+    void note_wake(ThreadIdx t, std::uint32_t waker_cpu);
+    /// The sched.idle_wake delay for t dispatched now on idle CPU c (0: none).
+    Time idle_wake_delay(ThreadIdx t, std::uint32_t c) const;
     void stop_running(std::uint32_t cpu);
     void on_switch_done(std::uint32_t cpu);
     void on_cpu_done(std::uint32_t cpu);
@@ -93,7 +102,10 @@ private:
     void leave_cpu(ThreadIdx t);
     void block(ThreadIdx t, ThreadState s, WaitCause cause, std::uint32_t obj, std::string_view why,
                std::string_view on);
-    void wake(ThreadIdx t, std::string_view why);
+    /// `waker_cpu`: the CPU the wake-up comes from, for the remote-wake rules; by default
+    /// the acting CPU (kNone32 outside a thread's op: a timer).
+    void wake(ThreadIdx t, std::string_view why, std::uint32_t waker_cpu = kActingCpu);
+    static constexpr std::uint32_t kActingCpu = kNone32 - 1;
     void sleep_until(ThreadIdx t, Time until, ThreadState s, WaitCause cause, std::string_view why);
     void on_wake(ThreadIdx t);
 
@@ -189,6 +201,22 @@ private:
     std::uint32_t waker_cpu_ = kNone32;
     /// t stops running on CPU c now (after settle): keep the ticks its slice has left.
     void keep_rr_ticks(ThreadIdx t, const Cpu& k);
+    /// The CPU whose running thread is executing its program now (advance), kNone32 when
+    /// a timer, an arrival or the end of a switch acts: the waker of any wake-up meanwhile.
+    std::uint32_t acting_cpu_ = kNone32;
+    /// sched.wake_ipi owed by the acting thread for the wake-ups its current op made onto
+    /// other CPUs; added to that op's CPU work when step() returns (advance).
+    Time wake_charge_{0};
+    /// Threads woken in this instant by a thread on another CPU (or a timer: kNone32), for
+    /// sched.idle_wake at dispatch; cleared by the dispatch pass.
+    struct RemoteWake {
+        ThreadIdx thread;
+        std::uint32_t waker_cpu;
+    };
+    std::vector<RemoteWake> remote_wakes_;
+    std::uint32_t idle_promised_ = 0;  ///< idle CPUs this instant's remote wake-ups were charged for
+    /// Either remote-wake key is set: only then does wake() look at placement.
+    bool remote_wake_rules_ = false;
     SwitchTotals totals_;
     std::unique_ptr<ModelState> model_;
 };

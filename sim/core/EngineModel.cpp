@@ -520,9 +520,13 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
                 runtime_error(t, "touch of " + std::string{to_string(static_cast<Region>(in.a))} +
                                      " goes past the end of the region; cut at its end");
             if (r.faults + r.cow_faults > 0) trace_mem(proc);
+            // A forking parent's copy of a page it made costs memory.cow_fault_parent (0:
+            // the same as a child's copy of what it inherited, memory.cow_fault).
+            const Time parent_cow = cost.cow_fault_parent > Time{0} ? cost.cow_fault_parent : cost.cow_fault;
+            const auto maker_cows = static_cast<std::int64_t>(r.maker_cow_faults);
             charge_sys(t, cost.page_fault * static_cast<std::int64_t>(r.faults) +
-                              cost.cow_fault * static_cast<std::int64_t>(r.cow_faults) +
-                              cost.wp_fault * static_cast<std::int64_t>(r.wp_faults));
+                              cost.cow_fault * (static_cast<std::int64_t>(r.cow_faults) - maker_cows) +
+                              parent_cow * maker_cows + cost.wp_fault * static_cast<std::int64_t>(r.wp_faults));
             th.phase = 1;
             return true;
         }
