@@ -6,6 +6,8 @@
 //   bench_sim_throughput --scaling       ns per event over sizes (pending events ~ threads)
 //   bench_sim_throughput --simpy         the rr workload beside a SimPy model of it
 //   bench_sim_throughput --load          load time and memory of a 1M-thread scenario
+//   bench_sim_throughput --fair          the fair workload, default costs (one global queue)
+//                                        and with sched.tick 4ms (per-CPU EEVDF queues)
 //   bench_sim_throughput --all           all of the above
 //   bench_sim_throughput --smoke         every workload at tiny size, in-process (the test suite)
 // Options: --size N (threads, default per workload), --reps R (runs per cell, best and
@@ -13,7 +15,8 @@
 // /usr/bin/python3, Debian's python3-simpy), --simpy-script PATH.
 // Internal: --one WORKLOAD N TRACE(0|1) runs one case and prints one line of key=value
 // (WORKLOAD: one of the table's, or million, timers5, rrzero = the SimPy peer's workload,
-// rrzeroS = the same with S slices per thread; rrzero1 shows the threads' setup and end).
+// rrzeroS = the same with S slices per thread; rrzero1 shows the threads' setup and end;
+// fair, fairtick = the --fair table's).
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -135,6 +138,20 @@ std::string gen_fork(std::uint64_t n) {
            "  - name: child\n    count: " + std::to_string(parents * 4) +
            "\n    start: forked\n    threads:\n      - name: main\n        program:\n"
            "          - touch: {region: heap, bytes: 8KiB, write: true}\n          - compute: 100us\n";
+}
+
+/// n threads under fair on 4 CPUs in four nice groups (-3, 0, 2, 5), each 20 rounds of a
+/// 300us burst and a 200us sleep: slices end, sleepers wake and are placed, threads
+/// preempt. `costs` default: one global queue; with sched.tick, per-CPU EEVDF queues.
+std::string gen_fair(std::uint64_t n, const std::string& costs) {
+    std::string s = header("bench-fair", 4, "{policy: fair}", costs) + "processes:\n";
+    const std::uint64_t per = std::max<std::uint64_t>(1, n / 4);
+    const int nices[4] = {-3, 0, 2, 5};
+    for (int g = 0; g < 4; ++g)
+        s += "  - name: g" + std::to_string(g) + "\n    nice: " + std::to_string(nices[g]) +
+             "\n    threads:\n      - name: w\n        count: " + std::to_string(per) +
+             "\n        program:\n          - repeat: {count: 20, do: [{compute: 300us}, {sleep: 200us}]}\n";
+    return s;
 }
 
 struct Workload {
@@ -307,6 +324,22 @@ void table_workloads(const Options& o) {
     std::printf("\n");
 }
 
+void table_fair(const Options& o) {
+    std::printf("### fair (best of %d runs; median run time in brackets)\n\n", o.reps);
+    std::printf("| workload | threads | events | decisions | run s wall (median) | M events/s | M decisions/s |\n"
+                "|---|---:|---:|---:|---:|---:|---:|\n");
+    for (const char* w : {"fair", "fairtick"}) {
+        const std::uint64_t n = o.size ? o.size : 10'000;
+        const auto r = measure(o, w, n, false, o.reps);
+        std::printf("| %s | %.0f | %.0f | %.0f | %.3f (%.3f) | %.2f | %.2f |\n", w, r.at("threads"), r.at("events"),
+                    r.at("decisions"), r.at("run_s"), r.at("run_s_median"), r.at("events") / r.at("run_s") / 1e6,
+                    r.at("decisions") / r.at("run_s") / 1e6);
+        std::fflush(stdout);
+    }
+    std::printf("\n- `fair`: %s\n- `fairtick`: the same with `costs: {base: default, sched.tick: 4ms}`\n\n",
+                "threads in 4 nice groups on 4 CPUs, 20 x (300us burst + 200us sleep) each, default costs");
+}
+
 void table_scaling(const Options& o) {
     std::printf("### Cost per event over sizes (timers workload, 5 rounds: about one pending timer per thread)\n\n");
     std::printf("| threads | peak pending events | events | run s | ns/event | M events/s | bytes/thread |\n"
@@ -414,6 +447,13 @@ int smoke(const Options& o) {
             if (!r.finished || r.events == 0 || r.decisions == 0 || (trace && r.trace_bytes == 0)) ++bad;
         }
     }
+    for (const char* costs : {"default", "{base: default, sched.tick: 4ms}"}) {
+        const CaseResult r = run_case(gen_fair(30, costs), false, "");
+        std::printf("fair      costs=%s threads=%llu events=%llu decisions=%llu finished=%d\n", costs,
+                    static_cast<unsigned long long>(r.threads), static_cast<unsigned long long>(r.events),
+                    static_cast<unsigned long long>(r.decisions), r.finished ? 1 : 0);
+        if (!r.finished || r.events == 0 || r.decisions == 0) ++bad;
+    }
     if (access(o.python.c_str(), X_OK) == 0 && access(o.simpy_script.c_str(), R_OK) == 0) {
         for (const char* model : {"threads", "cpus"}) {
             const PeerResult p = run_peer(o, 7, 3, 1, model);
@@ -439,7 +479,7 @@ int main(int argc, char** argv) {
         const ssize_t len = readlink("/proc/self/exe", buf, sizeof buf - 1);
         if (len > 0) o.self.assign(buf, static_cast<std::size_t>(len));
     }
-    bool do_smoke = false, do_workloads = false, do_scaling = false, do_simpy = false, do_load = false;
+    bool do_smoke = false, do_workloads = false, do_scaling = false, do_simpy = false, do_load = false, do_fair = false;
     std::vector<std::string> one;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -454,7 +494,8 @@ int main(int argc, char** argv) {
         else if (a == "--scaling") do_scaling = true;
         else if (a == "--simpy") do_simpy = true;
         else if (a == "--load") do_load = true;
-        else if (a == "--all") do_workloads = do_scaling = do_simpy = do_load = true;
+        else if (a == "--fair") do_fair = true;
+        else if (a == "--all") do_workloads = do_scaling = do_simpy = do_load = do_fair = true;
         else if (a == "--size") o.size = std::strtoull(next().c_str(), nullptr, 10);
         else if (a == "--reps") o.reps = std::max(1, std::atoi(next().c_str()));
         else if (a == "--trace-dir") o.trace_dir = next();
@@ -465,7 +506,7 @@ int main(int argc, char** argv) {
             one.push_back(next());
             one.push_back(next());
         } else {
-            std::fprintf(stderr, "usage: bench_sim_throughput [--smoke|--scaling|--simpy|--load|--all] [--size N] "
+            std::fprintf(stderr, "usage: bench_sim_throughput [--smoke|--scaling|--simpy|--load|--fair|--all] [--size N] "
                                  "[--reps R] [--trace-dir DIR] [--python PATH] [--simpy-script PATH]\n");
             return 2;
         }
@@ -476,6 +517,8 @@ int main(int argc, char** argv) {
             std::string yaml;
             if (one[0] == "million") yaml = gen_rr(n, "default", 1);
             else if (one[0] == "timers5") yaml = gen_timers_rounds(n, 5);
+            else if (one[0] == "fair") yaml = gen_fair(n, "default");
+            else if (one[0] == "fairtick") yaml = gen_fair(n, "{base: default, sched.tick: 4ms}");
             else if (one[0].rfind("rrzero", 0) == 0) {
                 // The SimPy peer's workload: rrzero (20 slices) or rrzeroS (S slices; rrzero1:
                 // the threads' setup and end with one slice each).
@@ -496,12 +539,13 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (do_smoke) return smoke(o);
-        if (!do_scaling && !do_simpy && !do_load) do_workloads = true;
+        if (!do_scaling && !do_simpy && !do_load && !do_fair) do_workloads = true;
         print_machine();
         if (do_workloads) table_workloads(o);
         if (do_scaling) table_scaling(o);
         if (do_simpy) table_simpy(o);
         if (do_load) table_load(o);
+        if (do_fair) table_fair(o);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "bench_sim_throughput: %s\n", e.what());
         return 1;

@@ -5,7 +5,9 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/futex.h>
 #include <mqueue.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -25,6 +27,59 @@ void robust_lock(pthread_mutex_t* m) {
 }
 
 namespace {
+
+void gate_futex(std::atomic<std::uint32_t>* word, int op, std::uint32_t val) {
+    // Shared between processes (MAP_SHARED): not FUTEX_PRIVATE_FLAG.
+    syscall(SYS_futex, word, op, val, nullptr, nullptr, 0);
+}
+
+/// Waits until `bytes` more payload fits the declared capacity, then counts it in. A
+/// message never fits a capacity smaller than itself (the loader refuses such sends),
+/// but an empty channel admits anything, so nothing can wait forever.
+void gate_enter(ChannelShm& cs, std::uint64_t bytes) {
+    CapacityGate& g = cs.gate;
+    if (g.capacity == 0) return;
+    auto try_enter = [&] {
+        std::uint64_t q = g.queued.load();
+        while (q + bytes <= g.capacity || q == 0)
+            if (g.queued.compare_exchange_weak(q, q + bytes)) {
+                // The high-water mark from the admitted payload itself: exact, where
+                // counting after the send returns could see a receiver's count late.
+                std::uint64_t seen = cs.max_queued.load(std::memory_order_relaxed);
+                while (q + bytes > seen && !cs.max_queued.compare_exchange_weak(seen, q + bytes, std::memory_order_relaxed)) {
+                }
+                return true;
+            }
+        return false;
+    };
+    while (!try_enter()) {
+        // Announce the wait before the last look, so a receiver that frees room after it
+        // sees the waiter and bumps seq: the futex wait then returns at once.
+        g.waiters.fetch_add(1);
+        const std::uint32_t seen = g.seq.load();
+        if (!try_enter()) {
+            gate_futex(&g.seq, FUTEX_WAIT, seen);
+            g.waiters.fetch_sub(1);
+            continue;
+        }
+        g.waiters.fetch_sub(1);
+        return;
+    }
+}
+
+/// A receiver took `bytes` of payload out: wake the senders waiting for room.
+void gate_leave(CapacityGate& g, std::uint64_t bytes) {
+    if (g.capacity == 0) return;
+    // Never below zero: a message written around the gate (calibrate sizes a socket with
+    // raw sends) must not leave the count wrapped, which would block every later send.
+    std::uint64_t q = g.queued.load();
+    while (!g.queued.compare_exchange_weak(q, q >= bytes ? q - bytes : 0)) {
+    }
+    if (g.waiters.load() > 0) {
+        g.seq.fetch_add(1);
+        gate_futex(&g.seq, FUTEX_WAKE, INT_MAX);
+    }
+}
 
 bool write_all(int fd, const char* p, std::uint64_t n, int& err) {
     while (n > 0) {
@@ -127,7 +182,9 @@ void ring_get(Runtime& rt, RingShm& r, char* p, std::uint64_t n, std::uint64_t k
 
 }  // namespace
 
-SendStatus channel_send(Runtime& rt, std::uint32_t id, const MsgHeader& h, const char* payload) {
+namespace {
+
+SendStatus send_framed(Runtime& rt, std::uint32_t id, const MsgHeader& h, const char* payload) {
     ChannelRt& c = rt.ch[id];
     int err = 0;
     switch (c.kind) {
@@ -190,6 +247,19 @@ SendStatus channel_send(Runtime& rt, std::uint32_t id, const MsgHeader& h, const
     return {err_syscall, EINVAL};
 }
 
+}  // namespace
+
+SendStatus channel_send(Runtime& rt, std::uint32_t id, const MsgHeader& h, const char* payload) {
+    // The declared capacity first; the kernel object behind it is sized never to block a
+    // gated send (create_channels). The end marker is not payload: it passes.
+    CapacityGate& g = rt.ch[id].shm->gate;
+    const bool gated = !(h.flags & kMsgEof);
+    if (gated) gate_enter(*rt.ch[id].shm, h.bytes);
+    const SendStatus st = send_framed(rt, id, h, payload);
+    if (gated && st.code != 0) gate_leave(g, h.bytes);  // nothing was queued
+    return st;
+}
+
 SendStatus channel_recv(Runtime& rt, std::uint32_t id, MsgHeader& h, char* buf, std::uint64_t bufsize) {
     ChannelRt& c = rt.ch[id];
     int err = 0;
@@ -200,6 +270,7 @@ SendStatus channel_recv(Runtime& rt, std::uint32_t id, MsgHeader& h, char* buf, 
             if (ok) {
                 const std::uint64_t keep = std::min(h.bytes, bufsize);
                 ok = read_all(c.rfd, buf, keep, err) && skip_all(c.rfd, buf, bufsize, h.bytes - keep, err);
+                if (ok && !(h.flags & kMsgEof)) gate_leave(c.shm->gate, h.bytes);
             }
             if (ok && (h.flags & kMsgEof)) {
                 // Put the marker back so every other receiver sees the end too.
@@ -224,6 +295,8 @@ SendStatus channel_recv(Runtime& rt, std::uint32_t id, MsgHeader& h, char* buf, 
             if (h.flags & kMsgEof) {
                 c.shm->eof.store(1);
                 ::send(c.wfd, &h, sizeof h, MSG_NOSIGNAL);
+            } else {
+                gate_leave(c.shm->gate, h.bytes);
             }
             return {};
         }
@@ -255,6 +328,7 @@ SendStatus channel_recv(Runtime& rt, std::uint32_t id, MsgHeader& h, char* buf, 
             ring_get(rt, r, buf, h.bytes, std::min(h.bytes, bufsize));
             pthread_cond_broadcast(&r.not_full);
             pthread_mutex_unlock(&r.m);
+            gate_leave(c.shm->gate, h.bytes);
             return {};
         }
     }
@@ -292,6 +366,19 @@ bool try_push_eof(Runtime& rt, std::uint32_t id) {
         }
     }
     return true;
+}
+
+GatedBuffer gated_buffer(std::uint64_t capacity, std::uint64_t min_payload, std::uint64_t max_payload,
+                         std::uint64_t sends) {
+    GatedBuffer b;
+    b.messages = std::max<std::uint64_t>(1, std::min(sends, capacity / std::max<std::uint64_t>(1, min_payload)));
+    if (b.messages > kMaxGatedMessages) {
+        b.messages = kMaxGatedMessages;
+        b.exact = false;
+    }
+    b.framed = std::max(capacity, max_payload) + (b.messages + 1) * sizeof(MsgHeader);
+    b.largest = max_payload + sizeof(MsgHeader);
+    return b;
 }
 
 void push_eof(Runtime& rt, std::uint32_t id) {

@@ -17,6 +17,7 @@
 #include <sstream>
 #include <string>
 
+#include "native/Containment.hpp"
 #include "native/HostLock.hpp"
 #include "sim/core/Error.hpp"
 
@@ -56,29 +57,6 @@ void restore_saved_at_exit() {
         HostLock::forget(it->first, it->second);
     }
     g_saved.clear();
-}
-
-/// Instances `ostwin-PID` whose runner is gone (SIGKILLed: no clean-up ran in it).
-/// Called under the host lock, so no other run is creating one meanwhile; a pid reused
-/// by another process keeps its instance (harmless, removed once that pid is free).
-void remove_stale_instances(const std::string& root) {
-    const std::string dir = root + "/instances";
-    DIR* d = ::opendir(dir.c_str());
-    if (!d) return;
-    std::vector<std::string> stale;
-    while (const dirent* e = ::readdir(d)) {
-        const std::string name = e->d_name;
-        if (name.rfind("ostwin-", 0) != 0) continue;
-        char* end = nullptr;
-        const long pid = std::strtol(name.c_str() + 7, &end, 10);
-        if (pid <= 0 || *end != '\0' || pid == getpid()) continue;
-        if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) stale.push_back(dir + "/" + name);
-    }
-    ::closedir(d);
-    for (const std::string& path : stale) {
-        write_text(path + "/tracing_on", "0");
-        ::rmdir(path.c_str());
-    }
 }
 
 }  // namespace
@@ -183,17 +161,23 @@ SchedSwitchTrace::SchedSwitchTrace() {
         }
     }
     if (root_.empty()) {
-        // tracefs exists but is not mounted here: mount it for the run, unmount after.
+        // tracefs exists but is not mounted here: mount it for the run, unmount after
+        // (recorded first: a successor unmounts it should this process die meanwhile).
+        HostLock::record_object("mount", "/sys/kernel/tracing");
         if (::mount("nodev", "/sys/kernel/tracing", "tracefs", 0, nullptr) == 0) {
             root_ = "/sys/kernel/tracing";
             mounted_here_ = true;
         } else {
             why_ = std::string{"tracefs not mounted and cannot be mounted: "} + std::strerror(errno);
+            HostLock::forget_object("mount", "/sys/kernel/tracing");
             return;
         }
     }
-    remove_stale_instances(root_);
+    // Under the host lock this was done when it was taken; a run without it (as root with
+    // --unprivileged) still removes instances of runners that are gone.
+    remove_dead_runs_leftovers();
     const std::string dir = root_ + "/instances/ostwin-" + std::to_string(getpid());
+    HostLock::record_object("tracefs", dir);
     if (::mkdir(dir.c_str(), 0700) != 0) {
         why_ = "cannot create " + dir + ": " + std::strerror(errno);
         remove();
@@ -220,8 +204,10 @@ void SchedSwitchTrace::remove() {
         ::rmdir(dir_.c_str());
         dir_.clear();
     }
+    HostLock::forget_object("tracefs", root_ + "/instances/ostwin-" + std::to_string(getpid()));
     if (mounted_here_) {
         ::umount2(root_.c_str(), MNT_DETACH);
+        HostLock::forget_object("mount", root_);
         mounted_here_ = false;
     }
 }

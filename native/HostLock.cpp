@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "native/Containment.hpp"
 #include "native/Host.hpp"
 #include "sim/core/Error.hpp"
 
@@ -29,6 +30,8 @@ namespace {
 ///   holder PID WHO
 ///   boot BOOT_ID
 ///   sysctl PATH ORIGINAL      (one per sysctl changed and not yet restored)
+///   KIND VALUE                (objects of the run: `cgroup DIR`, `tracefs DIR`, `mount DIR`,
+///                             `mq PREFIX*COUNT` to remove; `guardian PID`, for tests and people)
 ///   end
 /// Lines after `end` (a longer old text's tail, see write_record) are ignored.
 struct Record {
@@ -36,6 +39,7 @@ struct Record {
     std::string who;
     std::string boot;
     std::vector<std::pair<std::string, long>> sysctls;
+    std::vector<std::pair<std::string, std::string>> objects;
     bool complete = false;  ///< the `end` line was seen
 };
 
@@ -48,6 +52,7 @@ struct State {
     int depth = 0;
     std::string who;
     std::vector<std::pair<std::string, long>> saved;
+    std::vector<std::pair<std::string, std::string>> objects;
 };
 State& state() {
     static State* s = new State;
@@ -85,6 +90,9 @@ Record parse(const std::string& text) {
             std::string path;
             long v = 0;
             if (ls >> path >> v) r.sysctls.emplace_back(path, v);
+        } else if (key == "cgroup" || key == "tracefs" || key == "mount" || key == "mq" || key == "guardian") {
+            std::string value;
+            if (ls >> value) r.objects.emplace_back(key, value);
         }
     }
     return r;
@@ -108,6 +116,7 @@ void write_record(const State& st) {
     if (st.fd < 0) return;
     std::string text = "ostwin-host-lock 1\nholder " + std::to_string(getpid()) + " " + st.who + "\nboot " + boot_id() + "\n";
     for (const auto& [path, v] : st.saved) text += "sysctl " + path + " " + std::to_string(v) + "\n";
+    for (const auto& [kind, value] : st.objects) text += kind + " " + value + "\n";
     text += "end\n";
     // Written over the old text, then cut to length: a waiter reading meanwhile still finds
     // a holder line (an old tail past it is ignored).
@@ -159,29 +168,88 @@ void unlock_byte(int fd, off_t byte) {
     ::fcntl(fd, F_OFD_SETLK, &fl);
 }
 
-int open_lock_file(const std::string& path) {
-    // O_NOFOLLOW and the checks below: the file may sit in a world-writable /tmp, and root
-    // must neither follow a planted link nor write into someone else's file.
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd < 0) throw EnvironmentError("cannot open the host lock " + path + ": " + std::strerror(errno));
+/// Puts back what the record `r` (left by a holder that is gone) names: the sysctls it
+/// changed, then its run's cgroups. Says so on stderr, naming `who`.
+void undo_record(const Record& r, const char* who) {
+    if (!r.complete || r.boot != boot_id()) return;
+    for (const auto& [p, v] : r.sysctls) {
+        const char* known = known_sysctl(p);
+        if (!known) continue;
+        const auto now_v = read_sysctl(known);
+        if (now_v && *now_v == v) continue;
+        const bool ok = write_sysctl(known, v);
+        std::fprintf(stderr, "%s: %s %s to %ld (it was %ld), left changed by %s (pid %d) that ended without restoring it\n",
+                     who, ok ? "restored" : "could not restore", std::strrchr(known, '/') + 1, v, now_v.value_or(-2),
+                     r.who.empty() ? "a run" : r.who.c_str(), r.pid);
+    }
+    // Its processes (the cgroups) before the tracefs instance, the instance before the mount.
+    for (const char* kind : {"cgroup", "tracefs", "mount", "mq"})
+        for (const auto& [k, value] : r.objects)
+            if (k == kind && remove_recorded_object(k, value))
+                std::fprintf(stderr, "%s: removed %s %s, left by %s (pid %d) that ended without removing it\n", who,
+                             kind, value.c_str(), r.who.empty() ? "a run" : r.who.c_str(), r.pid);
+}
+
+}  // namespace
+
+std::string host_lock_dir() {
+    // Root-only: another user can neither open the lock (to hold it) nor plant anything in
+    // the directory. /run is root's on every host with one; without it, /tmp (sticky).
+    struct stat sb{};
+    if (::stat("/run", &sb) == 0 && S_ISDIR(sb.st_mode)) return "/run/ostwin";
+    return "/tmp/ostwin-root";
+}
+
+std::string host_lock_path() { return host_lock_dir() + "/native.lock"; }
+
+int open_private_dir(const std::string& dir) {
+    const std::string parent = dir.substr(0, std::max<std::size_t>(1, dir.rfind('/')));
+    struct stat pb{};
+    // Nobody but root may rename or replace entries of the parent (or it is sticky, as /tmp).
+    if (::lstat(parent.c_str(), &pb) != 0 || !S_ISDIR(pb.st_mode) || pb.st_uid != 0 ||
+        ((pb.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (pb.st_mode & S_ISVTX) == 0))
+        throw EnvironmentError("cannot keep the host lock in " + parent +
+                               ": it must be a directory owned by root that only root can change");
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+        throw EnvironmentError("cannot create " + dir + ": " + std::strerror(errno));
+    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        throw EnvironmentError("cannot open " + dir + " (" + std::strerror(errno) +
+                               "): it must be a directory owned by root, mode 0700; remove it and try again");
+    struct stat sb{};
+    if (::fstat(fd, &sb) != 0 || !S_ISDIR(sb.st_mode) || sb.st_uid != ::geteuid()) {
+        ::close(fd);
+        throw EnvironmentError(dir + " is not a directory owned by root: another user may have made it to hold "
+                               "ostwin's host lock; remove it and try again");
+    }
+    if ((sb.st_mode & 07777) != 0700 && ::fchmod(fd, 0700) != 0) {
+        ::close(fd);
+        throw EnvironmentError("cannot make " + dir + " private (mode 0700): " + std::strerror(errno));
+    }
+    return fd;
+}
+
+namespace {
+
+int open_lock_file(const std::string& dir) {
+    // Created 0600 in a root-only directory: nobody else can open it, so nobody else can
+    // hold it (flock works on a read-only descriptor) or read the record.
+    const int dfd = open_private_dir(dir);
+    const int fd = ::openat(dfd, "native.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    const int err = errno;
+    ::close(dfd);
+    const std::string path = dir + "/native.lock";
+    if (fd < 0) throw EnvironmentError("cannot open the host lock " + path + ": " + std::strerror(err));
     struct stat sb{};
     if (::fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_uid != ::geteuid() || sb.st_nlink != 1 ||
-        (sb.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+        ((sb.st_mode & 077) != 0 && ::fchmod(fd, 0600) != 0)) {
         ::close(fd);
-        throw EnvironmentError("the host lock " + path +
-                               " is not a regular file owned by this user and writable only by it; "
-                               "remove it and try again");
+        throw EnvironmentError("the host lock " + path + " is not a regular file owned by root; remove it and try again");
     }
     return fd;
 }
 
 }  // namespace
-
-std::string host_lock_path() {
-    struct stat sb{};
-    if (::stat("/run", &sb) == 0 && S_ISDIR(sb.st_mode)) return "/run/ostwin-native.lock";
-    return "/tmp/ostwin-native.lock";
-}
 
 HostLock::HostLock(const char* who, std::chrono::milliseconds bound) {
     // Only root changes sysctls or RT scheduling; an ordinary user's run takes no lock
@@ -199,7 +267,7 @@ HostLock::HostLock(const char* who, std::chrono::milliseconds bound) {
     const std::string path = host_lock_path();
     int fd = -1;
     try {
-        fd = open_lock_file(path);
+        fd = open_lock_file(host_lock_dir());
         bool said = false;
         bool turn = false;
         const auto first_try = std::chrono::steady_clock::now();
@@ -227,21 +295,13 @@ HostLock::HostLock(const char* who, std::chrono::milliseconds bound) {
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
         }
         unlock_byte(fd, kTurnstileByte);
-        // A record left by a holder that never restored (SIGKILL, power cut of a process):
-        // put the original values back before anything reads them as "before".
-        const Record left = parse(read_all(fd));
-        if (left.complete && !left.sysctls.empty() && left.boot == boot_id()) {
-            for (const auto& [p, v] : left.sysctls) {
-                const char* known = known_sysctl(p);
-                if (!known) continue;
-                const auto now_v = read_sysctl(known);
-                if (now_v && *now_v == v) continue;
-                const bool ok = write_sysctl(known, v);
-                std::fprintf(stderr, "%s: %s %s to %ld (it was %ld), left changed by %s (pid %d) that ended without restoring it\n",
-                             who, ok ? "restored" : "could not restore", std::strrchr(known, '/') + 1, v,
-                             now_v.value_or(-2), left.who.empty() ? "a run" : left.who.c_str(), left.pid);
-            }
-        }
+        // A record left by a holder that never restored (SIGKILL of the runner and of its
+        // guardian, a power cut of a process): put the original values back before anything
+        // reads them as "before", and remove what else it recorded.
+        undo_record(parse(read_all(fd)), who);
+        // What dead runs leave that no record names (tracefs instances, cgroups of a run
+        // killed before it recorded them): found by their runner's pid.
+        remove_dead_runs_leftovers();
     } catch (...) {
         if (fd >= 0) ::close(fd);
         st.owner.unlock();
@@ -252,6 +312,7 @@ HostLock::HostLock(const char* who, std::chrono::milliseconds bound) {
     st.depth = 1;
     st.who = who;
     st.saved.clear();
+    st.objects.clear();
     write_record(st);
 }
 
@@ -266,6 +327,7 @@ HostLock::~HostLock() {
             for (auto it = st.saved.rbegin(); it != st.saved.rend(); ++it)
                 if (const char* k = known_sysctl(it->first)) write_sysctl(k, it->second);
             st.saved.clear();
+            st.objects.clear();
             if (::ftruncate(st.fd, 0) != 0) { /* the record is only advice */ }
             ::flock(st.fd, LOCK_UN);  // explicit: forked scenario processes share the description
             ::close(st.fd);
@@ -292,6 +354,34 @@ void HostLock::forget(const char* path, long value) {
     const auto before = st.saved.size();
     std::erase_if(st.saved, [&](const auto& s) { return s.first == path && s.second == value; });
     if (st.saved.size() != before) write_record(st);
+}
+
+void HostLock::record_object(const char* kind, const std::string& value) {
+    State& st = state();
+    std::lock_guard g{st.m};
+    if (st.fd < 0) return;
+    st.objects.emplace_back(kind, value);
+    write_record(st);
+}
+
+void HostLock::forget_object(const char* kind, const std::string& value) {
+    State& st = state();
+    std::lock_guard g{st.m};
+    if (st.fd < 0) return;
+    const auto before = st.objects.size();
+    std::erase_if(st.objects, [&](const auto& o) { return o.first == kind && o.second == value; });
+    if (st.objects.size() != before) write_record(st);
+}
+
+int HostLock::held_fd() {
+    State& st = state();
+    std::lock_guard g{st.m};
+    return st.fd;
+}
+
+void HostLock::undo_record_of_dead_holder(int fd, const char* who) {
+    undo_record(parse(read_all(fd)), who);
+    if (::ftruncate(fd, 0) != 0) { /* the record is only advice */ }
 }
 
 }  // namespace ostwin::native

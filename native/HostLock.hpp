@@ -7,8 +7,16 @@
 
 namespace ostwin::native {
 
-/// Where the lock lives: /run when it exists (root-only directory), else /tmp.
+/// The root-only directory of the lock: /run/ostwin (mode 0700), or /tmp/ostwin-root on a
+/// host without /run.
+std::string host_lock_dir();
+/// The lock file, `native.lock` (mode 0600) in host_lock_dir().
 std::string host_lock_path();
+
+/// Opens (making it when missing) `dir` as a private directory of root: not a link, owned
+/// by root, mode 0700 (tightened when root's own with a looser mode), in a parent only root
+/// can change (or sticky). Throws EnvironmentError otherwise. Returns an O_DIRECTORY fd.
+int open_private_dir(const std::string& dir);
 
 /// An flock(2) on host_lock_path(), held from construction to destruction; waiters pass
 /// a turnstile (an F_OFD_SETLK lock on the file's first byte) so that a process taking
@@ -37,6 +45,16 @@ public:
     /// `path` was written back to `value`: drop it from the record when that is the
     /// recorded original (a nested run restoring an outer run's value keeps it).
     static void forget(const char* path, long value);
+    /// Records an object of the run that a successor must remove should this process die
+    /// without removing it (`cgroup DIR`, `guardian PID`); forget_object when removed.
+    static void record_object(const char* kind, const std::string& value);
+    static void forget_object(const char* kind, const std::string& value);
+    /// The lock file's descriptor while held by this process, else -1 (the guardian keeps
+    /// it open, so the lock stays held until it has cleaned up).
+    static int held_fd();
+    /// For the guardian, in its own process: puts back what the record in `fd` names (as a
+    /// successor does) and empties it. Touches no state of this class (safe after fork).
+    static void undo_record_of_dead_holder(int fd, const char* who);
 };
 
 }  // namespace ostwin::native

@@ -33,7 +33,19 @@ enum EventKind : std::uint8_t { ev_op_begin, ev_op_end, ev_send, ev_recv, ev_loc
 enum LockPhase : std::uint8_t { ph_acquire, ph_wait, ph_release, ph_post, ph_signal, ph_broadcast, ph_arrive, ph_leave };
 inline constexpr std::uint16_t kEventBarrier = 1;
 inline constexpr std::uint16_t kEventBlocked = 2;  ///< the op really waited (trylock failed, ...)
-enum ErrorCode : std::uint32_t { err_unlock_not_held = 1, err_owner_died = 2, err_message_too_large = 3, err_syscall = 4 };
+/// Error events: `a` is the code, `b` its detail (errno for err_syscall; for the fork and
+/// spawn errors the process or thread instance, or for *_none_left the process decl and the
+/// thread instance of replica 0).
+enum ErrorCode : std::uint32_t {
+    err_unlock_not_held = 1,
+    err_owner_died = 2,
+    err_message_too_large = 3,
+    err_syscall = 4,
+    err_fork_exists = 5,
+    err_fork_none_left = 6,
+    err_spawn_exists = 7,
+    err_spawn_none_left = 8,
+};
 
 enum class ThreadState : std::uint32_t { none = 0, parked = 1, running = 2, done = 3 };
 
@@ -82,6 +94,7 @@ struct alignas(64) ProcSlot {
     std::uint64_t vmhwm_bytes;
     std::uint64_t vmrss_bytes;            ///< VmRSS when the last scenario thread had ended
     std::uint32_t stats_ok;               ///< the controller wrote vmhwm/vmrss before exiting
+    std::atomic<std::uint32_t> claimed;   ///< 1: the instance exists or is being forked (made once)
 };
 
 /// A byte ring with message framing, for `shm` (process-shared) and `queue` (in-process).
@@ -96,6 +109,17 @@ struct RingShm {
     std::uint32_t eof;
 };
 
+/// The scenario's capacity, enforced by the runner (pipe, socket, shm, queue): the kernel
+/// object underneath is sized larger (headers, page slots), and a send waits here until
+/// its payload fits `capacity` bytes of queued payload, as the simulator's channel does
+/// (docs/model.md, "Channels"). Lock-free when it fits; a futex when it must wait.
+struct CapacityGate {
+    std::uint64_t capacity;              ///< payload bytes; 0: no gate (mqueue counts messages itself)
+    std::atomic<std::uint64_t> queued;   ///< payload bytes admitted and not yet received
+    std::atomic<std::uint32_t> seq;      ///< futex word, bumped when room appears and someone waits
+    std::atomic<std::uint32_t> waiters;  ///< senders waiting for room
+};
+
 struct alignas(64) ChannelShm {
     std::atomic<std::uint64_t> next_msg;
     std::atomic<std::int64_t> senders_left;  ///< sender threads not yet ended
@@ -103,6 +127,7 @@ struct alignas(64) ChannelShm {
     pthread_mutex_t wlock;                   ///< keeps a framed message whole on a pipe
     pthread_mutex_t rlock;
     RingShm ring;
+    CapacityGate gate;
     std::uint64_t max_message;               ///< largest payload + header sent on it
     // Summary figures, updated by the threads right after their send/recv returned.
     std::atomic<std::int64_t> queued;        ///< payload bytes sent and not yet received

@@ -32,11 +32,13 @@
 #include <thread>
 
 #include "native/Channels.hpp"
+#include "native/Containment.hpp"
 #include "native/Host.hpp"
 #include "native/HostSpeed.hpp"
 #include "native/HostLock.hpp"
 #include "native/Report.hpp"
 #include "native/Runtime.hpp"
+#include "native/Stall.hpp"
 #include "sim/core/Error.hpp"
 
 namespace ostwin::native {
@@ -47,6 +49,29 @@ namespace {
 constexpr int kOnePriority = 50;
 constexpr std::uint64_t kMaxEventsPerThread = 1u << 20;
 constexpr std::uint64_t kMaxEventBytes = std::uint64_t{256} << 20;
+
+/// Signals that would stop the runner (Ctrl-Z, background tty I/O): refused during a run.
+constexpr int kJobControlSignals[] = {SIGTSTP, SIGTTIN, SIGTTOU};
+
+bool is_job_control(int sig) {
+    return std::find(std::begin(kJobControlSignals), std::end(kJobControlSignals), sig) != std::end(kJobControlSignals);
+}
+
+/// Says once per run (`said`) that a job-control signal was refused; the run goes on.
+void refuse_job_control(int sig, std::atomic<bool>& said) {
+    if (said.exchange(true)) return;
+    const char* abbrev = sigabbrev_np(sig);
+    std::fprintf(stderr,
+                 "ostwin native: SIG%s ignored: a native run cannot be suspended (its real-time threads would keep "
+                 "the CPUs with the watchdog stopped); the run goes on, Ctrl-C ends it\n",
+                 abbrev ? abbrev : "?");
+}
+/// The run's cgroup memory limit is the counted budget plus this margin: the runtime's own
+/// memory (a forked copy of the runner's touched pages, page tables, kernel task
+/// structures, allocator arenas), measured in docs/security.md, "Containment".
+constexpr std::uint64_t kMemoryMarginBase = std::uint64_t{64} << 20;
+constexpr std::uint64_t kMemoryMarginPerProcess = std::uint64_t{2} << 20;
+constexpr std::uint64_t kMemoryMarginPerThread = std::uint64_t{256} << 10;
 
 /// Period of the watch loop's unique-memory samples.
 constexpr std::int64_t kMemorySampleNs = 10'000'000;
@@ -97,7 +122,165 @@ std::int64_t cpu_clock_read_cost() {
     return best;
 }
 
+/// What the run will allocate, fixed before anything starts: who sends on which channel,
+/// message sizes, event capacities and the layout of the shared mapping. check_supported
+/// counts the worst case from it; run_scenario builds the run from it.
+struct Plan {
+    std::vector<std::vector<std::uint32_t>> senders;  ///< per channel id: sender thread instances
+    std::vector<std::uint64_t> max_payload;           ///< per channel id: largest payload (mqueue: >= message_size)
+    std::vector<std::uint64_t> min_payload;           ///< per channel id: smallest send, for the buffer sizes
+    std::vector<std::uint64_t> sends_total;           ///< per channel id: sends over the whole run, repeats counted
+    std::vector<std::vector<std::uint32_t>> uses;     ///< per thread: channels it sends or receives on
+    std::vector<std::uint64_t> msgbuf;                ///< per thread: largest payload it sends or receives
+    bool forks = false;                               ///< any `fork` op: count copy-on-write faults
+    bool events_scaled = false;                       ///< event arrays cut to fit kMaxEventBytes
+    // Layout of the shared mapping (byte offsets).
+    std::uint64_t off_ctl = 0, off_threads = 0, off_procs = 0, off_channels = 0, off_locks = 0, off_barriers = 0,
+                  off_fork = 0;
+    std::vector<std::uint64_t> ring_off, ring_cap;    ///< per channel id (shm and queue)
+    std::vector<std::uint64_t> event_cap, ev_off;     ///< per thread
+    std::uint64_t size = 0;                           ///< the whole mapping, page-aligned
+};
+
+Plan make_plan(const Scenario& s, const Instances& inst, const ObjectInstances& obj) {
+    const std::uint32_t T = inst.thread_count();
+    const std::uint32_t P = inst.process_count();
+    const std::uint32_t C = obj.channel_count();
+    Plan pl;
+    pl.senders.assign(C, {});
+    pl.max_payload.assign(C, 0);
+    pl.min_payload.assign(C, UINT64_MAX);
+    pl.sends_total.assign(C, 0);
+    pl.uses.assign(T, {});
+    for (std::uint32_t t = 0; t < T; ++t) {
+        const std::uint32_t pi = inst.thread(t).process;
+        for_each_op(inst.thread_decl(t).program, [&](const Op& op) {
+            if (std::holds_alternative<op::Fork>(op.v)) pl.forks = true;
+            if (const auto* snd = std::get_if<op::Send>(&op.v)) {
+                const std::uint32_t id = obj.channel_id(snd->channel, pi);
+                if (pl.senders[id].empty() || pl.senders[id].back() != t) pl.senders[id].push_back(t);
+                pl.max_payload[id] = std::max(pl.max_payload[id], snd->bytes);
+                pl.min_payload[id] = std::min(pl.min_payload[id], snd->bytes);
+                pl.uses[t].push_back(id);
+            } else if (const auto* rcv = std::get_if<op::Recv>(&op.v)) {
+                pl.uses[t].push_back(obj.channel_id(rcv->channel, pi));
+            }
+        });
+    }
+    for (std::uint32_t id = 0; id < C; ++id) {
+        const ChannelDecl& d = s.channels[obj.channel(id).decl];
+        if (d.kind == ChannelKind::mqueue) pl.max_payload[id] = std::max(pl.max_payload[id], d.message_size);
+    }
+    // No more messages can ever be queued than are sent: with the smallest message, this
+    // bounds the headers a channel's kernel buffer must hold (create_channels).
+    for (std::uint32_t t = 0; t < T; ++t) {
+        const std::uint32_t pi = inst.thread(t).process;
+        auto count = [&](auto&& self, const std::vector<Op>& ops, std::uint64_t factor) -> void {
+            for (const Op& op : ops) {
+                if (const auto* snd = std::get_if<op::Send>(&op.v)) {
+                    const std::uint32_t id = obj.channel_id(snd->channel, pi);
+                    pl.sends_total[id] = sat_add(pl.sends_total[id], factor);
+                } else if (const auto* r = std::get_if<op::Repeat>(&op.v)) {
+                    self(self, r->body, sat_mul(factor, r->count));
+                }
+            }
+        };
+        count(count, inst.thread_decl(t).program, 1);
+    }
+    pl.msgbuf.assign(T, 64);
+    for (std::uint32_t t = 0; t < T; ++t)
+        for (std::uint32_t id : pl.uses[t]) pl.msgbuf[t] = std::max(pl.msgbuf[t], pl.max_payload[id]);
+
+    std::uint64_t off = 0;
+    auto take = [&](std::uint64_t bytes) {
+        off = align_up(off, 64);
+        const std::uint64_t at = off;
+        off = sat_add(off, bytes);
+        return at;
+    };
+    pl.off_ctl = take(sizeof(Control));
+    pl.off_threads = take(sizeof(ThreadSlot) * T);
+    pl.off_procs = take(sizeof(ProcSlot) * P);
+    pl.off_channels = take(sizeof(ChannelShm) * C);
+    pl.off_locks = take(sizeof(LockShm) * obj.lock_count());
+    pl.off_barriers = take(sizeof(BarrierShm) * obj.barrier_count());
+    pl.off_fork = take(sizeof(std::atomic<std::uint32_t>) * s.processes.size());
+    pl.ring_off.assign(C, 0);
+    pl.ring_cap.assign(C, 0);
+    for (std::uint32_t id = 0; id < C; ++id) {
+        const ChannelDecl& d = s.channels[obj.channel(id).decl];
+        if (d.kind != ChannelKind::shm && d.kind != ChannelKind::queue) continue;
+        // The declared capacity of payload with a header per message (the gate keeps the
+        // payload to the capacity); a message larger than the capacity still goes through, alone.
+        pl.ring_cap[id] = std::max<std::uint64_t>(
+            {gated_buffer(d.capacity, pl.min_payload[id], pl.max_payload[id], pl.sends_total[id]).ring_bytes(),
+             sat_add(pl.max_payload[id], sizeof(MsgHeader)), 64});
+        pl.ring_off[id] = take(pl.ring_cap[id]);
+    }
+    pl.event_cap.assign(T, 0);
+    std::uint64_t total_events = 0;
+    for (std::uint32_t t = 0; t < T; ++t) {
+        pl.event_cap[t] = std::min<std::uint64_t>(sat_add(estimate_events(inst.thread_decl(t).program), 8), kMaxEventsPerThread);
+        total_events = sat_add(total_events, pl.event_cap[t]);
+    }
+    if (sat_mul(total_events, sizeof(Event)) > kMaxEventBytes) {
+        const double scale = static_cast<double>(kMaxEventBytes / sizeof(Event)) / static_cast<double>(total_events);
+        for (auto& c : pl.event_cap) c = std::max<std::uint64_t>(1024, static_cast<std::uint64_t>(static_cast<double>(c) * scale));
+        pl.events_scaled = true;
+    }
+    pl.ev_off.assign(T, 0);
+    for (std::uint32_t t = 0; t < T; ++t) pl.ev_off[t] = take(pl.event_cap[t] * sizeof(Event));
+    pl.size = align_up(off, 4096);
+    return pl;
+}
+
+/// Round up to a power of two (pipe buffers are a power-of-two number of pages).
+std::uint64_t pow2_at_least(std::uint64_t v) {
+    std::uint64_t p = 1;
+    while (p < v && p < (std::uint64_t{1} << 62)) p <<= 1;
+    return p;
+}
+
 }  // namespace
+
+Budget count_budget(const Scenario& s) {
+    const Instances inst{s};
+    const ObjectInstances obj{s, inst};
+    const Plan pl = make_plan(s, inst, obj);
+    Budget b;
+    b.processes = inst.process_count();
+    b.threads = inst.thread_count();
+    for (std::uint32_t pi = 0; pi < inst.process_count(); ++pi) {
+        const MemorySpec& m = inst.process_decl(pi).memory;
+        b.regions = sat_add(b.regions, sat_add(m.code, sat_add(m.data, m.heap)));
+    }
+    for (std::uint32_t t = 0; t < inst.thread_count(); ++t) {
+        b.stacks = sat_add(b.stacks, inst.thread_decl(t).stack);
+        // The pthread stack and the thread's message buffer (header room + largest payload).
+        b.thread_buffers = sat_add(b.thread_buffers, sat_add(kThreadStackBytes, sat_add(2 * sizeof(MsgHeader), pl.msgbuf[t])));
+    }
+    for (std::uint32_t id = 0; id < obj.channel_count(); ++id) {
+        const ChannelDecl& d = s.channels[obj.channel(id).decl];
+        const GatedBuffer need = gated_buffer(d.capacity, pl.min_payload[id], pl.max_payload[id], pl.sends_total[id]);
+        std::uint64_t kernel = 0;
+        switch (d.kind) {
+            // As create_channels sizes them for the gate (GatedBuffer): payload, headers, pages.
+            case ChannelKind::pipe:  // create_channels asks at most 1 GiB
+                kernel = pow2_at_least(std::clamp<std::uint64_t>(need.pipe_bytes(4096), 4096, std::uint64_t{1} << 30));
+                break;
+            case ChannelKind::socket: kernel = sat_mul(2, need.socket_sndbuf()); break;  // the kernel doubles SO_SNDBUF
+            case ChannelKind::mqueue:
+                // Messages and their kernel headers (struct msg_msg, under 64 bytes).
+                kernel = sat_mul(std::max<std::uint64_t>(1, d.capacity), sat_add(pl.max_payload[id], sizeof(MsgHeader) + 64));
+                break;
+            case ChannelKind::shm:
+            case ChannelKind::queue: break;  // a ring in the shared mapping
+        }
+        b.channels = sat_add(b.channels, kernel);
+    }
+    b.shared = pl.size;
+    return b;
+}
 
 void check_supported(const Scenario& s, const Options& o) {
     const Policy p = s.scheduler.policy;
@@ -125,25 +308,28 @@ void check_supported(const Scenario& s, const Options& o) {
                                     "affinity index " + std::to_string(a) + " is outside machine.cpus (" +
                                         std::to_string(s.cpus) + ")");
     if (o.allow_large) return;
-    if (inst.process_count() > o.limits.max_processes)
-        throw EnvironmentError("the scenario has " + std::to_string(inst.process_count()) +
-                               " process instances; the native runner's limit is " +
+    const Budget b = count_budget(s);
+    if (b.processes > o.limits.max_processes)
+        throw EnvironmentError("the scenario has " + std::to_string(b.processes) +
+                               " process instances (each is created at most once); the native runner's limit is " +
                                std::to_string(o.limits.max_processes) + " (--allow-large lifts it)");
-    if (inst.thread_count() > o.limits.max_threads)
-        throw EnvironmentError("the scenario has " + std::to_string(inst.thread_count()) +
-                               " thread instances; the native runner's limit is " +
+    if (b.threads > o.limits.max_threads)
+        throw EnvironmentError("the scenario has " + std::to_string(b.threads) +
+                               " thread instances (each is created at most once); the native runner's limit is " +
                                std::to_string(o.limits.max_threads) + " (--allow-large lifts it)");
-    std::uint64_t mapped = 0;
-    for (std::uint32_t pi = 0; pi < inst.process_count(); ++pi) {
-        const MemorySpec& m = inst.process_decl(pi).memory;
-        mapped = sat_add(mapped, sat_add(m.code, sat_add(m.data, m.heap)));
-    }
-    for (std::uint32_t t = 0; t < inst.thread_count(); ++t) mapped = sat_add(mapped, inst.thread_decl(t).stack);
-    if (mapped > o.limits.max_mapped_bytes)
-        throw EnvironmentError("the scenario maps " + format_bytes(mapped) +
-                               " in total (code, data, heap and stacks of every instance); the native runner's "
-                               "limit is " + format_bytes(o.limits.max_mapped_bytes) + " (--allow-large lifts it)");
+    if (b.total() > o.limits.max_mapped_bytes)
+        throw EnvironmentError("the scenario can map " + format_bytes(b.total()) + " at worst (regions " +
+                               format_bytes(b.regions) + ", stacks " + format_bytes(b.stacks) + ", thread stacks and message buffers " +
+                               format_bytes(b.thread_buffers) + ", channel buffers " + format_bytes(b.channels) +
+                               ", the runner's shared memory " + format_bytes(b.shared) + "); the native runner's limit is " +
+                               format_bytes(o.limits.max_mapped_bytes) + " (--allow-large lifts it)");
 }
+
+std::uint64_t Budget::in_processes() const {
+    return sat_add(regions, sat_add(stacks, sat_add(thread_buffers, channels)));
+}
+
+std::uint64_t Budget::total() const { return sat_add(in_processes(), shared); }
 
 namespace {
 
@@ -168,12 +354,22 @@ public:
         for (int fd : pidfds)
             if (fd >= 0) ::close(fd);
         if (sigfd >= 0) ::close(sigfd);
-        if (mask_set) pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+        if (mask_set) {
+            // A Ctrl-Z taken during the run was refused (check_stop_signal): drop any still
+            // pending, so that unblocking does not stop the runner now.
+            sigset_t job;
+            sigemptyset(&job);
+            for (int sig : kJobControlSignals) sigaddset(&job, sig);
+            const timespec zero{0, 0};
+            for (int sig; (sig = sigtimedwait(&job, nullptr, &zero)) > 0;) refuse_job_control(sig, job_control_said);
+            pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+        }
     }
     RunGuard(const RunGuard&) = delete;
     RunGuard& operator=(const RunGuard&) = delete;
 
-    /// Kills the run's process group and reaps everything (children and adopted orphans).
+    /// Kills the run's process group (and cgroup) and reaps its processes (children and
+    /// adopted orphans).
     /// Nothing is reaped during the run (processes are watched through pidfds), so every
     /// pid of the run, the group leader's included, is still reserved here: the kill
     /// cannot reach anyone else. Reaping runs at the runner's normal priority: the kernel's
@@ -184,11 +380,13 @@ public:
             ::kill(-rt_.ctl->pgid, SIGKILL);
             killed_ = true;
         }
+        if (rt_.cgroup) rt_.cgroup->kill_all();  // what left the group, should anything
         drop_priority();
-        if (!forked_any) return;
+        if (!forked_any || rt_.ctl->pgid <= 0) return;
+        // The run's processes only (the guardian, a child too, is reaped by its owner).
         for (;;) {
             int st = 0;
-            const pid_t p = waitpid(-1, &st, 0);
+            const pid_t p = waitpid(-rt_.ctl->pgid, &st, 0);
             if (p > 0) {
                 note_reaped(p, st);
                 continue;
@@ -231,6 +429,7 @@ public:
     cpu_set_t old_affinity{};
     std::vector<int> pidfds;  ///< per process instance, -1 until opened
     int sigfd = -1;
+    std::atomic<bool> job_control_said{false};  ///< a refused Ctrl-Z was reported
 
 private:
     Runtime& rt_;
@@ -284,6 +483,9 @@ void init_shared_objects(Runtime& rt) {
         pshared_cond(&C.ring.not_empty, shared);
         pshared_cond(&C.ring.not_full, shared);
         C.senders_left.store(static_cast<std::int64_t>(rt.senders[c].size()));
+        // No thread sends here: every recv gets end-of-file at once, as in the simulator
+        // (docs/model.md, "Channels"). The channel is empty, so the marker fits.
+        if (rt.senders[c].empty()) push_eof(rt, c);
     }
 }
 
@@ -294,15 +496,23 @@ long long host_rlimit(int which) {
     return static_cast<long long>(r.rlim_cur);
 }
 
-/// Creates the kernel objects behind pipe, socket and mqueue channels. Records what the
-/// kernel granted (pipe sizes round up to pages; SO_SNDBUF is doubled by the kernel).
-void create_channels(Runtime& rt, std::vector<std::uint64_t>& max_payload, nlohmann::json& granted) {
+/// Creates the kernel objects behind pipe, socket and mqueue channels. The scenario's
+/// capacity is kept by each channel's CapacityGate (Layout.hpp): pipe and socket buffers
+/// are sized for the payload the gate admits plus headers and page slots (GatedBuffer), so
+/// the kernel never blocks a send first. Records what the kernel granted (pipe sizes round
+/// up to a power of two of pages; SO_SNDBUF is doubled by the kernel), and `exact`: false
+/// when the kernel's buffer could still block before the declared capacity is full.
+void create_channels(Runtime& rt, std::vector<std::uint64_t>& max_payload, const std::vector<std::uint64_t>& min_payload,
+                     const std::vector<std::uint64_t>& sends_total, bool private_ipc, nlohmann::json& granted) {
     const Scenario& s = *rt.s;
     rt.ch.resize(rt.obj->channel_count());
-    // POSIX queues larger than the host's fs.mqueue limits (msgsize_max 8192 and msg_max 10
-    // by default; root without CAP_SYS_RESOURCE is held to them too): as root, the limits
-    // are raised while the queues are opened and put back right after (an open queue keeps
-    // its size), recorded in the host lock file meanwhile like the RT sysctls.
+    // POSIX queues larger than the fs.mqueue limits (msgsize_max 8192 and msg_max 10 by
+    // default; root without CAP_SYS_RESOURCE is held to them too): as root, the limits are
+    // raised while the queues are opened and put back right after (an open queue keeps its
+    // size). In the run's private IPC namespace (PrivateIpc) the limits are that
+    // namespace's own and vanish with it: written directly, never recorded in the host lock
+    // file (a successor would write the namespace's values into the host's). In the host's
+    // namespace they are recorded there meanwhile, like the RT sysctls.
     SysctlGuard mq_limits;
     nlohmann::json mq_raised = nlohmann::json::object();
     {
@@ -323,8 +533,13 @@ void create_channels(Runtime& rt, std::vector<std::uint64_t>& max_payload, nlohm
                 throw EnvironmentError(asked + ": Linux never allows more than " + std::to_string(hard) + " " + what);
             if (!rt.privileged)
                 throw EnvironmentError(asked + ": as root the runner raises the limit while it opens the queue");
-            mq_limits.set(path, static_cast<long>(need));
-            mq_raised[name] = {{"host", *have}, {"opened_with", need}};
+            if (private_ipc) {
+                if (!write_sysctl(path, static_cast<long>(need)))
+                    throw EnvironmentError(asked + ": cannot write " + path + " (" + std::strerror(errno) + ")");
+            } else {
+                mq_limits.set(path, static_cast<long>(need));
+            }
+            mq_raised[name] = {{private_ipc ? "namespace" : "host", *have}, {"opened_with", need}};
         };
         // HARD_MSGSIZEMAX and HARD_MSGMAX (include/linux/ipc_namespace.h).
         raise(kMqMsgsizeMax, size, 16u << 20, "bytes per message");
@@ -338,15 +553,28 @@ void create_channels(Runtime& rt, std::vector<std::uint64_t>& max_payload, nlohm
         const std::uint64_t want = d.capacity;
         nlohmann::json g = {{"name", rt.obj->channel_name(id)}, {"kind", std::string{to_string(d.kind)}},
                             {"asked", want}};
+        const GatedBuffer need = gated_buffer(want, min_payload[id], max_payload[id], sends_total[id]);
+        bool exact = need.exact;
+        if (d.kind != ChannelKind::mqueue) {
+            c.shm->gate.capacity = want;
+            g["gate_bytes"] = want;
+        }
         switch (d.kind) {
             case ChannelKind::pipe: {
                 int fds[2];
                 if (pipe2(fds, O_CLOEXEC) != 0) throw EnvironmentError(std::string{"pipe: "} + std::strerror(errno));
                 c.rfd = fds[0];
                 c.wfd = fds[1];
-                if (want > 0) fcntl(c.wfd, F_SETPIPE_SZ, static_cast<int>(std::min<std::uint64_t>(want, INT_MAX)));
+                const std::uint64_t page = static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+                const std::uint64_t size = need.pipe_bytes(page);
+                // Above fs/pipe-max-size (or the memory a pipe may take) F_SETPIPE_SZ fails
+                // for an unprivileged run: take the largest that works.
+                for (std::uint64_t ask = std::min<std::uint64_t>(size, std::uint64_t{1} << 30); ask >= page; ask /= 2)
+                    if (fcntl(c.wfd, F_SETPIPE_SZ, static_cast<int>(ask)) >= 0) break;
                 c.capacity = static_cast<std::uint64_t>(fcntl(c.wfd, F_GETPIPE_SZ));
+                if (c.capacity < size) exact = false;
                 g["kernel"] = c.capacity;
+                g["kernel_needed"] = size;
                 break;
             }
             case ChannelKind::socket: {
@@ -355,15 +583,17 @@ void create_channels(Runtime& rt, std::vector<std::uint64_t>& max_payload, nlohm
                     throw EnvironmentError(std::string{"socketpair: "} + std::strerror(errno));
                 c.wfd = sv[0];
                 c.rfd = sv[1];
-                if (want > 0) {
-                    const int v = static_cast<int>(std::min<std::uint64_t>(want, INT_MAX / 2));
-                    setsockopt(c.wfd, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof v);
-                }
+                // Memory is charged for what is queued, so a generous limit costs nothing.
+                const int v = static_cast<int>(std::min<std::uint64_t>(need.socket_sndbuf(), INT_MAX / 2));
+                if (setsockopt(c.wfd, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof v) != 0)
+                    setsockopt(c.wfd, SOL_SOCKET, SO_SNDBUF, &v, sizeof v);  // capped by net.core.wmem_max
                 int got = 0;
                 socklen_t len = sizeof got;
                 getsockopt(c.wfd, SOL_SOCKET, SO_SNDBUF, &got, &len);
                 c.capacity = static_cast<std::uint64_t>(got);
+                if (c.capacity < need.socket_sndbuf()) exact = false;
                 g["kernel"] = c.capacity;
+                g["kernel_needed"] = need.socket_sndbuf();
                 break;
             }
             case ChannelKind::mqueue: {
@@ -394,12 +624,18 @@ void create_channels(Runtime& rt, std::vector<std::uint64_t>& max_payload, nlohm
             }
             case ChannelKind::shm:
             case ChannelKind::queue: {
-                // Ring set up in layout(); capacity counts framing (24 bytes per message).
+                // Ring set up in the layout, sized by GatedBuffer::ring_bytes (framing included).
                 c.capacity = c.shm->ring.capacity;
                 g["ring_bytes"] = c.capacity;
                 break;
             }
         }
+        // mqueue: mq_maxmsg is the declared message count, exactly.
+        g["exact"] = exact;
+        if (!exact)
+            g["why"] = need.exact ? "the kernel gave a smaller buffer than the declared capacity needs"
+                                  : "more than " + std::to_string(kMaxGatedMessages) +
+                                        " messages would fit: the buffer holds that many";
         granted.push_back(std::move(g));
     }
     mq_limits.restore();  // the queues are open: the host's limits go back at once
@@ -508,8 +744,8 @@ std::string describe_op(const Runtime& rt, const Op* o, std::uint32_t pi) {
 /// SIGCHLD, which wakes a signalfd's pollers each time.
 class Sentinel {
 public:
-    Sentinel(std::int64_t deadline_abs, bool realtime)
-        : wake_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)), main_(pthread_self()) {
+    Sentinel(std::int64_t deadline_abs, bool realtime, std::atomic<bool>& job_control_said)
+        : wake_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)), main_(pthread_self()), job_control_said_(job_control_said) {
         if (wake_ < 0) throw EnvironmentError(std::string{"eventfd: "} + std::strerror(errno));
         // Created with every signal blocked; SIGUSR1 (sent by the destructor) ends it.
         sigset_t all, old;
@@ -541,6 +777,8 @@ private:
         sigset_t wait;
         sigemptyset(&wait);
         for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGUSR1}) sigaddset(&wait, sig);
+        // Ctrl-Z is refused here too, at once: the watch loop may wait for a CPU.
+        for (int sig : kJobControlSignals) sigaddset(&wait, sig);
         for (;;) {
             if (done_.load()) return;
             const std::int64_t left = deadline_abs - mono_ns();
@@ -548,6 +786,10 @@ private:
             const timespec ts{static_cast<time_t>(left / 1'000'000'000), static_cast<long>(left % 1'000'000'000)};
             const int sig = sigtimedwait(&wait, nullptr, &ts);
             if (sig == SIGUSR1 || done_.load()) return;  // the run is over
+            if (is_job_control(sig)) {
+                refuse_job_control(sig, job_control_said_);
+                continue;
+            }
             if (sig > 0) {
                 signal_.store(sig);
                 break;
@@ -565,6 +807,7 @@ private:
 
     int wake_ = -1;
     pthread_t main_;
+    std::atomic<bool>& job_control_said_;
     std::atomic<bool> done_{false};
     std::atomic<int> signal_{0};
     std::thread thread_;
@@ -574,6 +817,11 @@ private:
 
 Result run_scenario(const Scenario& s, const Options& o) {
     check_supported(s, o);
+    // The output is checked and its temporary created before the host changes: a path
+    // that cannot be written ends the run here (exit 2), not after it.
+    std::optional<OutputFile> own_trace;
+    OutputFile* trace_out = o.trace_file;
+    if (trace_out == nullptr && o.trace_path) trace_out = &own_trace.emplace(*o.trace_path, "trace", s.inputs);
     const Instances inst{s};
     const ObjectInstances obj{s, inst};
 
@@ -647,73 +895,39 @@ Result run_scenario(const Scenario& s, const Options& o) {
         }
     }
     const std::uint32_t C = obj.channel_count();
-    rt.senders.assign(C, {});
-    std::vector<std::uint64_t> max_payload(C, 0);
-    std::vector<std::vector<std::uint32_t>> uses(T);  // channels each thread touches
-    bool forks = false;                                // any `fork` op: count copy-on-write faults
-    for (std::uint32_t t = 0; t < T; ++t) {
-        const std::uint32_t pi = inst.thread(t).process;
-        for_each_op(inst.thread_decl(t).program, [&](const Op& op) {
-            if (std::holds_alternative<op::Fork>(op.v)) forks = true;
-            if (const auto* snd = std::get_if<op::Send>(&op.v)) {
-                const std::uint32_t id = obj.channel_id(snd->channel, pi);
-                if (rt.senders[id].empty() || rt.senders[id].back() != t) rt.senders[id].push_back(t);
-                max_payload[id] = std::max(max_payload[id], snd->bytes);
-                uses[t].push_back(id);
-            } else if (const auto* rcv = std::get_if<op::Recv>(&op.v)) {
-                uses[t].push_back(obj.channel_id(rcv->channel, pi));
-            }
-        });
-    }
-    for (std::uint32_t id = 0; id < C; ++id) {
-        const ChannelDecl& d = s.channels[obj.channel(id).decl];
-        if (d.kind == ChannelKind::mqueue) max_payload[id] = std::max(max_payload[id], d.message_size);
-    }
-
-    // ---- layout of the shared mapping ------------------------------------------------
-    std::uint64_t off = 0;
-    auto take = [&](std::uint64_t bytes) {
-        off = align_up(off, 64);
-        const std::uint64_t at = off;
-        off += bytes;
-        return at;
-    };
-    const std::uint64_t off_ctl = take(sizeof(Control));
-    const std::uint64_t off_threads = take(sizeof(ThreadSlot) * T);
-    const std::uint64_t off_procs = take(sizeof(ProcSlot) * P);
-    const std::uint64_t off_channels = take(sizeof(ChannelShm) * C);
-    const std::uint64_t off_locks = take(sizeof(LockShm) * obj.lock_count());
-    const std::uint64_t off_barriers = take(sizeof(BarrierShm) * obj.barrier_count());
-    const std::uint64_t off_fork = take(sizeof(std::atomic<std::uint32_t>) * s.processes.size());
-    std::vector<std::uint64_t> ring_off(C, 0), ring_cap(C, 0);
-    for (std::uint32_t id = 0; id < C; ++id) {
-        const ChannelDecl& d = s.channels[obj.channel(id).decl];
-        if (d.kind != ChannelKind::shm && d.kind != ChannelKind::queue) continue;
-        // A message larger than the capacity still goes through, alone.
-        ring_cap[id] = std::max<std::uint64_t>({d.capacity, max_payload[id] + sizeof(MsgHeader), 64});
-        ring_off[id] = take(ring_cap[id]);
-    }
-    std::vector<std::uint64_t> cap(T);
-    std::uint64_t total_events = 0;
-    for (std::uint32_t t = 0; t < T; ++t) {
-        cap[t] = std::min<std::uint64_t>(sat_add(estimate_events(inst.thread_decl(t).program), 8), kMaxEventsPerThread);
-        total_events = sat_add(total_events, cap[t]);
-    }
+    Plan plan = make_plan(s, inst, obj);
+    rt.senders = plan.senders;
+    std::vector<std::uint64_t>& max_payload = plan.max_payload;
+    const bool forks = plan.forks;
     Result result;
-    if (sat_mul(total_events, sizeof(Event)) > kMaxEventBytes) {
-        const double scale = static_cast<double>(kMaxEventBytes / sizeof(Event)) / static_cast<double>(total_events);
-        for (auto& c : cap) c = std::max<std::uint64_t>(1024, static_cast<std::uint64_t>(static_cast<double>(c) * scale));
-        result.notes.push_back("event arrays scaled down to fit 256 MiB; some events may be dropped");
-    }
-    std::vector<std::uint64_t> ev_off(T);
-    for (std::uint32_t t = 0; t < T; ++t) ev_off[t] = take(cap[t] * sizeof(Event));
-    rt.size = align_up(off, 4096);
+    if (plan.events_scaled) result.notes.push_back("event arrays scaled down to fit 256 MiB; some events may be dropped");
+    rt.size = plan.size;
 
     // Runs that change RT sysctls or scheduling are exclusive host-wide: taken before the
     // sysctls are read, released after the guard below has restored them. Waiting happens
     // with signals not yet blocked, so SIGINT ends a waiting run at once.
     std::optional<HostLock> host_lock;
     if (rt.privileged) host_lock.emplace("ostwin native", std::chrono::milliseconds(o.lock_wait.ns() / 1'000'000));
+    // Containment (docs/security.md): the guardian first, so that from here a SIGKILL of
+    // the runner is cleaned up at once; then the run's cgroup, which bounds what the
+    // budget counted (every task: a controller per process plus its threads; memory: what
+    // the processes can make resident plus the runtime's margin).
+    const Budget budget = count_budget(s);
+    const std::string mq_prefix = "/ostwin-" + std::to_string(getpid()) + "-";
+    Guardian guardian{rt.privileged && geteuid() == 0, mq_prefix, C};
+    std::string cgroup_why;
+    std::uint64_t margin = sat_add(kMemoryMarginBase, sat_add(sat_mul(P, kMemoryMarginPerProcess), sat_mul(T, kMemoryMarginPerThread)));
+#ifdef OSTWIN_NATIVE_SANITIZED
+    margin = sat_add(sat_mul(8, margin), sat_add(std::uint64_t{1} << 30, sat_mul(4, budget.in_processes())));
+#endif
+    const std::uint64_t memory_limit = o.cgroup_memory_limit.value_or(sat_add(budget.in_processes(), margin));
+    const std::uint64_t pids_max = std::uint64_t{P} + T + kRuntimeTasksPerProcess * P;
+    const std::unique_ptr<RunCgroup> cgroup = RunCgroup::create(pids_max, memory_limit, cgroup_why);
+    if (cgroup) guardian.set_cgroup(cgroup->dirs());
+    else if (geteuid() == 0)
+        result.notes.push_back("no cgroup for the run (" + cgroup_why +
+                               "): the counted limits apply, the kernel does not enforce them");
+    rt.cgroup = cgroup.get();
     RunGuard guard{rt};
     // SIGINT/SIGTERM/SIGHUP arrive through a signalfd polled by the watch loop: no async
     // handler races, and the clean-up runs on the normal path. Blocked before anything is
@@ -726,6 +940,7 @@ Result run_scenario(const Scenario& s, const Options& o) {
     sigaddset(&watch, SIGINT);
     sigaddset(&watch, SIGTERM);
     sigaddset(&watch, SIGHUP);
+    for (int sig : kJobControlSignals) sigaddset(&watch, sig);
     pthread_sigmask(SIG_BLOCK, &watch, &guard.old_mask);
     guard.mask_set = true;
     sigset_t stop_set;
@@ -733,47 +948,56 @@ Result run_scenario(const Scenario& s, const Options& o) {
     sigaddset(&stop_set, SIGINT);
     sigaddset(&stop_set, SIGTERM);
     sigaddset(&stop_set, SIGHUP);
+    // Ctrl-Z would stop the runner, watchdog included, and leave the run's RT threads
+    // spinning: refused with a message, the run goes on (check_stop_signal).
+    for (int sig : kJobControlSignals) sigaddset(&stop_set, sig);
     guard.sigfd = signalfd(-1, &stop_set, SFD_CLOEXEC | SFD_NONBLOCK);
     // Populated now so recording never page-faults on the hot path.
     void* base = mmap(nullptr, rt.size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
     if (base == MAP_FAILED) throw EnvironmentError("cannot map " + format_bytes(rt.size) + " of shared memory: " + std::strerror(errno));
     rt.base = base;
-    rt.ctl = new (rt.at(off_ctl)) Control{};
+    rt.ctl = new (rt.at(plan.off_ctl)) Control{};
     rt.ctl->count_cow = forks ? 1 : 0;
     rt.ctl->measure_ipc_cpu = o.measure_ipc_cpu ? 1 : 0;
     rt.ctl->cpu_clock_read_ns = cpu_clock_read_cost();
-    rt.threads = reinterpret_cast<ThreadSlot*>(rt.at(off_threads));
-    rt.procs = reinterpret_cast<ProcSlot*>(rt.at(off_procs));
-    rt.channels = reinterpret_cast<ChannelShm*>(rt.at(off_channels));
-    rt.locks = reinterpret_cast<LockShm*>(rt.at(off_locks));
-    rt.barriers = reinterpret_cast<BarrierShm*>(rt.at(off_barriers));
-    rt.fork_next = reinterpret_cast<std::atomic<std::uint32_t>*>(rt.at(off_fork));
+    rt.threads = reinterpret_cast<ThreadSlot*>(rt.at(plan.off_threads));
+    rt.procs = reinterpret_cast<ProcSlot*>(rt.at(plan.off_procs));
+    rt.channels = reinterpret_cast<ChannelShm*>(rt.at(plan.off_channels));
+    rt.locks = reinterpret_cast<LockShm*>(rt.at(plan.off_locks));
+    rt.barriers = reinterpret_cast<BarrierShm*>(rt.at(plan.off_barriers));
+    rt.fork_next = reinterpret_cast<std::atomic<std::uint32_t>*>(rt.at(plan.off_fork));
     for (std::uint32_t t = 0; t < T; ++t) {
         ThreadSlot* sl = new (&rt.threads[t]) ThreadSlot{};
         sl->arrival_ns = -1;
         sl->finish_ns = -1;
-        sl->capacity = cap[t];
-        sl->events_offset = ev_off[t];
+        sl->capacity = plan.event_cap[t];
+        sl->events_offset = plan.ev_off[t];
     }
     for (std::uint32_t p = 0; p < P; ++p) {
         ProcSlot* ps = new (&rt.procs[p]) ProcSlot{};
         ps->start_ns = -1;
         ps->end_ns = -1;
         ps->crash_ns.store(-1);
+        ps->claimed.store(inst.process_decl(p).start ? 1 : 0);  // the runner makes these; fork ops the rest
     }
     for (std::uint32_t id = 0; id < C; ++id) {
         new (&rt.channels[id]) ChannelShm{};
-        rt.channels[id].ring.capacity = ring_cap[id];
-        rt.channels[id].ring.data_offset = ring_off[id];
+        rt.channels[id].ring.capacity = plan.ring_cap[id];
+        rt.channels[id].ring.data_offset = plan.ring_off[id];
         rt.channels[id].max_message = max_payload[id];
     }
     for (std::size_t d = 0; d < s.processes.size(); ++d) new (&rt.fork_next[d]) std::atomic<std::uint32_t>{0};
     nlohmann::json granted = nlohmann::json::array();
-    create_channels(rt, max_payload, granted);
+    // The run's POSIX queues live in an IPC namespace of their own (root): the kernel frees
+    // them with the run's last process, whatever ends the runner. Without one, their names
+    // are recorded for the guardian and the next run.
+    PrivateIpc private_ipc;
+    const bool has_mqueue = std::any_of(s.channels.begin(), s.channels.end(),
+                                        [](const ChannelDecl& d) { return d.kind == ChannelKind::mqueue; });
+    if (has_mqueue && !private_ipc.active()) HostLock::record_object("mq", mq_prefix + "*" + std::to_string(C));
+    create_channels(rt, max_payload, plan.min_payload, plan.sends_total, private_ipc.active(), granted);
     init_shared_objects(rt);
-    rt.thread_msgbuf.assign(T, 64);
-    for (std::uint32_t t = 0; t < T; ++t)
-        for (std::uint32_t id : uses[t]) rt.thread_msgbuf[t] = std::max(rt.thread_msgbuf[t], max_payload[id]);
+    rt.thread_msgbuf = plan.msgbuf;
 
     // ---- host settings ------------------------------------------------------------------
     nlohmann::json rt_before = {{"sched_rt_runtime_us", read_sysctl(kRtRuntime).value_or(-2)},
@@ -841,8 +1065,13 @@ Result run_scenario(const Scenario& s, const Options& o) {
     auto check_stop_signal = [&] {
         signalfd_siginfo si{};
         while (::read(guard.sigfd, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
+            const int sig = static_cast<int>(si.ssi_signo);
+            if (is_job_control(sig)) {
+                refuse_job_control(sig, guard.job_control_said);
+                continue;
+            }
             interrupted = true;
-            stop_signal = static_cast<int>(si.ssi_signo);
+            stop_signal = sig;
         }
         if (sentinel_seen != nullptr && sentinel_seen->signal() != 0) {
             interrupted = true;
@@ -892,7 +1121,10 @@ Result run_scenario(const Scenario& s, const Options& o) {
         if (pid < 0) throw EnvironmentError(std::string{"fork: "} + std::strerror(errno));
         if (pid == 0) process_main(rt, pi, false);
         guard.forked_any = true;
-        if (rt.ctl->pgid == 0) rt.ctl->pgid = pid;
+        if (rt.ctl->pgid == 0) {
+            rt.ctl->pgid = pid;
+            guardian.set_pgid(pid);
+        }
         setpgid(pid, rt.ctl->pgid);
         rt.procs[pi].os_pid.store(pid);
         // Wait until this process's threads are parked before making the next process, so
@@ -902,6 +1134,10 @@ Result run_scenario(const Scenario& s, const Options& o) {
             const timespec ts{0, 2'000'000};
             futex(&rt.ctl->parked, FUTEX_WAIT, seen, &ts);
             siginfo_t info{};
+            if (waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid &&
+                info.si_code == CLD_EXITED && info.si_status == kExitNoCgroup)
+                throw EnvironmentError("scenario process " + inst.process_name(pi) + " could not enter the run's cgroup " +
+                                       cgroup->dirs().front());
             if (waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid)
                 throw EnvironmentError("scenario process " + inst.process_name(pi) +
                                        " died while being set up (signal or status " + std::to_string(info.si_status) + ")");
@@ -915,15 +1151,22 @@ Result run_scenario(const Scenario& s, const Options& o) {
     // smaps_rollup read costs ~0.2 ms per process, and the runner's RT priority would
     // take that from a scenario thread's CPU right after the release.
     std::uint64_t unique_peak = unique_anon_bytes(rt, P);
-    // Under rr, Linux ends SCHED_RR slices on scheduler ticks, and the simulator's tick
-    // grid starts at time zero (sched.tick, docs/engine.md): start time zero on a tick,
-    // so that both grids have the same phase (docs/native.md, "Time zero").
+    // Under rr and fair, Linux ends slices on scheduler ticks (SCHED_RR's time slice,
+    // EEVDF's deadline checked by the tick), and the simulator's tick grid starts at time
+    // zero (sched.tick, docs/engine.md): start time zero on a tick, so that both grids
+    // have the same phase (docs/native.md, "Time zero").
     // The sentinel (below) starts now, before time zero, so that its start-up at RT 99
     // never takes a scenario thread's CPU. Its deadline is the watchdog's from now plus
     // the longest tick wait: never before the watch loop's own, at most 10 ms after it.
     std::optional<Sentinel> sentinel;
-    if (guard.sched_set) sentinel.emplace(mono_ns() + o.watchdog.ns() + 10'000'000, true);
-    if (s.scheduler.policy == Policy::rr) rt_during["t0_after_tick_ns"] = wait_for_tick();
+    // The guardian's backstop: should the runner not end the run by its watchdog (stopped
+    // by SIGSTOP, stuck), the guardian kills the run's processes 3 s after it (the sentinel
+    // wakes the watch loop within 10 ms of the deadline). Set now, before time zero: the
+    // guardian wakes (at RT 99) to take it, and must not take a scenario thread's CPU.
+    guardian.set_deadline(mono_ns() + o.watchdog.ns() + 3'020'000'000);
+    if (guard.sched_set) sentinel.emplace(mono_ns() + o.watchdog.ns() + 10'000'000, true, guard.job_control_said);
+    if (s.scheduler.policy == Policy::rr || s.scheduler.policy == Policy::fair)
+        rt_during["t0_after_tick_ns"] = wait_for_tick();
     rt.ctl->t0 = mono_ns();
     rt.ctl->release.store(1);
     // Group by group, earliest arrival first: within a group the kernel wakes by priority,
@@ -981,10 +1224,17 @@ Result run_scenario(const Scenario& s, const Options& o) {
         watch_processes(static_cast<int>(std::max<std::int64_t>(1, wait_ns / 1'000'000)));
     }
     const std::int64_t end_abs = mono_ns();
+    if (guardian.killed_run()) {
+        watchdog = true;
+        result.notes.push_back("the runner did not end the run by its watchdog (it was stopped or stuck): its guardian "
+                               "killed the run's processes");
+    }
     sentinel_fd = -1;
     if (sentinel && sentinel->signal() != 0) check_stop_signal();  // taken after the last round
     sentinel_seen = nullptr;
     sentinel.reset();
+    Stall stall;  // read before the kill: it needs the processes' states as they were
+    if (watchdog) stall = find_stall(rt);
     if (watchdog || interrupted) {
         for (std::uint32_t t = 0; t < T; ++t) {
             const ThreadSlot& sl = rt.threads[t];
@@ -997,6 +1247,10 @@ Result run_scenario(const Scenario& s, const Options& o) {
         }
     }
     guard.kill_all();
+    // Every process of the run is reaped: its process group id may be reused from now on,
+    // and there is nothing left for the guardian's backstop to kill.
+    guardian.set_pgid(0);
+    guardian.set_deadline(0);
     std::vector<SwitchEvent> switches;
     std::uint64_t lost_switches = 0;
     if (sst) {
@@ -1038,6 +1292,26 @@ Result run_scenario(const Scenario& s, const Options& o) {
     facts["rt"] = {{"before", rt_before}, {"during", rt_during}, {"after", rt_after}};
     facts["channels"] = granted;
     facts["watchdog_ns"] = o.watchdog.ns();
+    {
+        nlohmann::json c;
+        c["budget"] = {{"processes", budget.processes}, {"threads", budget.threads}, {"regions", budget.regions},
+                       {"stacks", budget.stacks}, {"thread_buffers", budget.thread_buffers},
+                       {"channel_buffers", budget.channels}, {"shared", budget.shared}};
+        if (cgroup) {
+            c["cgroup"] = cgroup->describe();
+            c["cgroup"]["memory_peak"] = cgroup->memory_peak();
+            c["cgroup"]["oom_kills"] = cgroup->oom_kills();
+            if (cgroup->oom_kills() > 0)
+                result.notes.push_back("the run reached its cgroup's memory limit (" + format_bytes(memory_limit) +
+                                       "): the kernel killed " + std::to_string(cgroup->oom_kills()) + " of its processes");
+        } else {
+            c["cgroup"] = nullptr;
+            c["cgroup_missing"] = cgroup_why;
+        }
+        c["ipc_namespace"] = private_ipc.active() ? nlohmann::json("private") : nlohmann::json(private_ipc.why());
+        c["guardian"] = guardian.pid() > 0;
+        facts["containment"] = c;
+    }
     nlohmann::json sources = {{"op_records", true},
                               {"schedstat", true},
                               {"proc_status", true},
@@ -1059,13 +1333,21 @@ Result run_scenario(const Scenario& s, const Options& o) {
     }
     sources["ipc_cpu"] = o.measure_ipc_cpu;
     if (!o.measure_ipc_cpu)
-        sources["ipc_cpu_missing"] = "not measured (--ipc-cpu): channels[].ipc_cpu_ns is 0; the thread CPU clock "
+        sources["ipc_cpu_missing"] = "not measured (--ipc-cpu): the summary's channels[].ipc_cpu_ns is null; the thread CPU clock "
                                      "reads it takes add 0.5-1.7 us to every send and recv";
     facts["sources"] = sources;
 
-    ReportInput in{rt, facts, switches, end_abs - rt.ctl->t0, watchdog, interrupted};
+    ReportInput in{rt, facts, switches, end_abs - rt.ctl->t0, watchdog, interrupted, trace_out, &stall};
     build_report(in, o, result);
     result.summary.unique_peak_bytes = unique_peak;
+    // What the runner does not measure is said so, not printed as 0 (docs/summary-format.md).
+    result.summary.events_counted = false;
+    result.summary.ipc_cpu_measured = o.measure_ipc_cpu;
+    if (s.scheduler.policy == Policy::rr && s.scheduler.quantum) {
+        result.summary.quantum_ns = s.scheduler.quantum->ns();
+        // The kernel's SCHED_RR timeslice, whole jiffies; unprivileged runs have none.
+        result.summary.quantum_used_ns = rt_during.value("rr_timeslice_effective_ns", std::int64_t{-1});
+    }
     result.watchdog_fired = watchdog;
     result.interrupted = interrupted;
     result.signal = stop_signal;

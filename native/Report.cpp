@@ -58,6 +58,20 @@ const char* error_text(std::uint32_t code) {
     }
 }
 
+/// A program error as the simulator words it (sim/core/EngineModel.cpp), where it has one.
+std::string error_message(const Runtime& rt, const Event& e) {
+    const auto detail = static_cast<std::uint32_t>(e.b);
+    switch (e.a) {
+        case err_fork_exists: return "fork of " + rt.inst->process_name(detail) + ", which already exists";
+        case err_fork_none_left: return "fork of " + rt.s->processes[detail].name + ": every replica already exists";
+        case err_spawn_exists: return "spawn of " + rt.inst->thread_id(detail) + ", which already exists";
+        case err_spawn_none_left: return "spawn of " + rt.inst->thread_decl(detail).name + ": every replica already exists";
+        case err_syscall:
+        case err_message_too_large: return std::string{error_text(e.a)} + " (" + std::strerror(static_cast<int>(e.b)) + ")";
+        default: return error_text(e.a);
+    }
+}
+
 bool is_blocking(const OpVariant& v) {
     return std::holds_alternative<op::Send>(v) || std::holds_alternative<op::Recv>(v) ||
            std::holds_alternative<op::Lock>(v) || std::holds_alternative<op::SemWait>(v) ||
@@ -229,7 +243,7 @@ void write_op_args(TraceWriter& w, const Runtime& rt, const Event& e, std::uint3
 
 }  // namespace
 
-void build_report(const ReportInput& in, const Options& o, Result& result) {
+void build_report(const ReportInput& in, const Options& /*o*/, Result& result) {
     Runtime& rt = in.rt;
     const Scenario& s = *rt.s;
     const Instances& inst = *rt.inst;
@@ -293,6 +307,7 @@ void build_report(const ReportInput& in, const Options& o, Result& result) {
 
     // ---- threads ---------------------------------------------------------------------
     std::map<std::uint32_t, ChannelSummary> chans;
+    std::map<std::uint32_t, std::uint64_t> received;  // messages taken per channel (unread = sent - taken)
     std::map<std::uint32_t, LockSummary> locks;
     for (std::uint32_t id = 0; id < obj.channel_count(); ++id)
         chans[id] = ChannelSummary{obj.channel_name(id), std::string{to_string(s.channels[obj.channel(id).decl].kind)}};
@@ -378,6 +393,9 @@ void build_report(const ReportInput& in, const Options& o, Result& result) {
                 }
                 case ev_recv:
                     push({e.t, 0, OutKind::event, t + 1, pi + 1, &e});
+                    // b < 0: the end marker (Worker.cpp); else a message taken.
+                    if (e.b < 0) ++chans[e.a].eof_recvs;
+                    else ++received[e.a];
                     break;
                 case ev_lock: {
                     push({e.t, 0, OutKind::event, t + 1, pi + 1, &e});
@@ -420,9 +438,7 @@ void build_report(const ReportInput& in, const Options& o, Result& result) {
                 }
                 case ev_error: {
                     push({e.t, 0, OutKind::event, t + 1, pi + 1, &e});
-                    std::string msg = error_text(e.a);
-                    if (e.a == err_syscall || e.a == err_message_too_large) msg += std::string{" ("} + std::strerror(static_cast<int>(e.b)) + ")";
-                    sum.errors.push_back({e.t, ts.id, std::move(msg)});
+                    sum.errors.push_back({e.t, ts.id, error_message(rt, e)});
                     break;
                 }
                 default: break;
@@ -654,6 +670,7 @@ void build_report(const ReportInput& in, const Options& o, Result& result) {
 
     for (auto& [id, c] : chans) {
         const ChannelShm& cs = *rt.ch[id].shm;
+        c.unread = c.messages > received[id] ? c.messages - received[id] : 0;
         c.ipc_cpu_ns = cs.ipc_cpu_ns.load();
         c.max_queued_bytes = cs.max_queued.load();
         sum.channels.push_back(c);
@@ -661,13 +678,11 @@ void build_report(const ReportInput& in, const Options& o, Result& result) {
     for (auto& [id, l] : locks) sum.locks.push_back(l);
     for (auto& [id, b] : barriers) sum.locks.push_back(b);
 
-    if (in.watchdog && !result.blocked.empty()) {
-        std::vector<std::string> cycle;
-        for (const BlockedThread& b : result.blocked) {
-            cycle.push_back(b.thread);
-            cycle.push_back(b.op);
-        }
-        sum.deadlock = std::move(cycle);
+    // A stalled run's deadlock (in.stall, from the wait-for graph) is the simulator's kind
+    // of report: a cycle, or who waits for what nothing left can give.
+    if (in.watchdog && in.stall && !in.stall->report.empty()) {
+        sum.deadlock = in.stall->report;
+        sum.deadlock_cycle = in.stall->cycle;
     }
 
     // ---- header and trace --------------------------------------------------------------
@@ -679,7 +694,7 @@ void build_report(const ReportInput& in, const Options& o, Result& result) {
         facts["sources"]["sched_switch_inferred"] = inferred_switches;
     header["native"] = facts;
     result.header = header;
-    if (!o.trace_path) return;
+    if (in.trace == nullptr) return;
     if (in.interrupted) {
         // The user asked to stop: no trace (a watchdog run still writes one, to debug it).
         result.notes.push_back("interrupted: no trace written");
@@ -690,7 +705,7 @@ void build_report(const ReportInput& in, const Options& o, Result& result) {
         return a.t != b.t ? a.t < b.t : a.seq < b.seq;
     });
     reconcile_states(out, rt);
-    TraceWriter w{*o.trace_path};
+    TraceWriter w{*in.trace};
     w.header(header.dump());
     for (const Out& r : out) {
         switch (r.kind) {
@@ -751,8 +766,7 @@ void build_report(const ReportInput& in, const Options& o, Result& result) {
                         w.field("ph", phase_name(e.ph)).end();
                         break;
                     case ev_error: {
-                        std::string msg = error_text(e.a);
-                        w.record(Time{r.t}, "error").field("tid", r.tid).field("msg", msg).end();
+                        w.record(Time{r.t}, "error").field("tid", r.tid).field("msg", error_message(rt, e)).end();
                         break;
                     }
                     default: break;

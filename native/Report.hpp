@@ -9,6 +9,7 @@
 #include "native/Host.hpp"
 #include "native/NativeRunner.hpp"
 #include "native/Runtime.hpp"
+#include "native/Stall.hpp"
 
 namespace ostwin::native {
 
@@ -19,6 +20,8 @@ struct ReportInput {
     std::int64_t end_ns;                     ///< when the watch loop ended, relative to t0
     bool watchdog;
     bool interrupted;
+    OutputFile* trace;                       ///< where the trace goes (committed), or none
+    const Stall* stall = nullptr;           ///< what the threads waited for when the watchdog fired
 };
 
 /// A blocking op that lasted longer than this without a recorded wait is shown as blocked.

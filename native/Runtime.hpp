@@ -46,12 +46,19 @@ inline constexpr int kControllerPriority = 98;
 /// A process controller once its threads exist: below every scenario thread (docs/native.md).
 inline constexpr int kControllerIdlePriority = 1;
 inline constexpr int kMaxScenarioPriority = 97;
+/// Exit status of a scenario process that could not enter the run's cgroup.
+inline constexpr int kExitNoCgroup = 125;
+/// The pthread stack of every scenario thread (its `stack:` region is a separate mapping).
+inline constexpr std::uint64_t kThreadStackBytes = 256 * 1024;
+
+class RunCgroup;
 
 struct Runtime {
     const Scenario* s = nullptr;
     const Instances* inst = nullptr;
     const ObjectInstances* obj = nullptr;
     bool privileged = true;
+    const RunCgroup* cgroup = nullptr;  ///< the run's cgroup, which each top-level process enters
 
     std::vector<ThreadSched> sched;             ///< per thread instance
     std::vector<int> used_cpus;                 ///< host CPU numbers, machine.cpus of them

@@ -24,6 +24,7 @@
 
 #include "sim/core/Overload.hpp"
 #include "native/Channels.hpp"
+#include "native/Containment.hpp"
 #include "native/Runtime.hpp"
 
 namespace ostwin::native {
@@ -166,6 +167,7 @@ struct ProcRt {
     std::unique_ptr<pthread_t[]> handles;
     std::unique_ptr<std::atomic<std::uint8_t>[]> created;
     std::unique_ptr<std::atomic<std::uint8_t>[]> joined;
+    std::unique_ptr<std::atomic<std::uint8_t>[]> claimed;  ///< the instance exists or is being created
     std::unique_ptr<std::atomic<std::uint32_t>[]> spawn_next;  ///< per thread decl
     std::atomic<int> live{0};
     char* region[3] = {nullptr, nullptr, nullptr};  ///< code, data, heap
@@ -285,7 +287,7 @@ bool create_thread(ProcRt& pr, std::uint32_t ti, std::int64_t arrival_ns, bool p
 
     pthread_attr_t attr;
     pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, std::max<std::size_t>(256 * 1024, PTHREAD_STACK_MIN));
+    pthread_attr_setstacksize(&attr, std::max<std::size_t>(kThreadStackBytes, PTHREAD_STACK_MIN));
     const ThreadSched& ts = rt.sched[ti];
     if (rt.privileged) {
         pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
@@ -393,8 +395,9 @@ Flow run_op(ThreadCtx& c, const Op& o) {
                     c.record(ev_send, &o, id, static_cast<std::int64_t>(msg));
                     const std::int64_t q = cs.queued.fetch_add(static_cast<std::int64_t>(x.bytes), std::memory_order_relaxed) +
                                         static_cast<std::int64_t>(x.bytes);
+                    // A gated channel's gate keeps the high-water mark (Channels.cpp).
                     std::uint64_t seen = cs.max_queued.load(std::memory_order_relaxed);
-                    while (q > 0 && static_cast<std::uint64_t>(q) > seen &&
+                    while (cs.gate.capacity == 0 && q > 0 && static_cast<std::uint64_t>(q) > seen &&
                            !cs.max_queued.compare_exchange_weak(seen, static_cast<std::uint64_t>(q), std::memory_order_relaxed)) {
                     }
                 }
@@ -478,8 +481,9 @@ Flow run_op(ThreadCtx& c, const Op& o) {
                 c.record(ev_lock, &o, mid, 0, ph_release);
                 c.record(ev_lock, &o, cid, 0, ph_wait);
                 int rc = pthread_cond_wait(&rt.locks[cid].cond, &rt.locks[mid].mutex);
-                if (rc == EOWNERDEAD) {
+                if (rc == EOWNERDEAD) {  // re-acquired a mutex whose owner died: as a lock op says it
                     pthread_mutex_consistent(&rt.locks[mid].mutex);
+                    c.record(ev_error, &o, err_owner_died, mid);
                     rc = 0;
                 }
                 if (rc == 0) c.record(ev_lock, &o, mid, 0, ph_acquire);
@@ -543,17 +547,34 @@ Flow run_op(ThreadCtx& c, const Op& o) {
                 return Flow::next;
             },
             [&](const op::Spawn& x) {
+                // Each thread instance is created at most once (docs/model.md, "Creating
+                // processes and threads"): a spawn of one that exists, or of a name with no
+                // replica left, is a program error and creates nothing, as in the simulator.
                 const std::uint32_t count = rt.inst->process_decl(pi).threads[x.thread].count;
-                std::uint32_t replica = 0;
-                if (x.replica) replica = *x.replica;
-                else replica = pr.spawn_next[x.thread].fetch_add(1);
+                const std::uint32_t first_replica = rt.inst->thread_index(pi, x.thread, 0);
+                auto claim = [&](std::uint32_t replica) {
+                    std::uint8_t expected = 0;
+                    return pr.claimed[first_replica + replica - pr.first].compare_exchange_strong(expected, 1);
+                };
+                std::uint32_t replica = count;
+                if (x.replica) {
+                    if (claim(*x.replica)) replica = *x.replica;
+                } else {
+                    for (std::uint32_t r = pr.spawn_next[x.thread].load(); r < count; ++r)
+                        if (claim(r)) {
+                            replica = r;
+                            pr.spawn_next[x.thread].store(r + 1);
+                            break;
+                        }
+                }
                 if (replica >= count) {
                     c.record(ev_op_begin, &o, 0, 0);
-                    c.record(ev_error, &o, err_syscall, ECHILD);
+                    if (x.replica) c.record(ev_error, &o, err_spawn_exists, first_replica + *x.replica);
+                    else c.record(ev_error, &o, err_spawn_none_left, first_replica);
                     c.record(ev_op_end, &o, 0, 0);
                     return Flow::next;
                 }
-                const std::uint32_t target = rt.inst->thread_index(pi, x.thread, replica);
+                const std::uint32_t target = first_replica + replica;
                 c.record(ev_op_begin, &o, target, 0);
                 const ThreadSched& self = rt.sched[c.ti];
                 if (!create_thread(pr, target, c.now(), false, self.policy, self.rt_priority))
@@ -563,11 +584,28 @@ Flow run_op(ThreadCtx& c, const Op& o) {
                 return Flow::next;
             },
             [&](const op::Fork& x) {
+                // Each process instance is forked at most once, whoever forks it (the claim
+                // is in shared memory): see Spawn above.
                 const std::uint32_t count = rt.s->processes[x.process].count;
-                std::uint32_t replica = x.replica ? *x.replica : rt.fork_next[x.process].fetch_add(1);
+                auto claim = [&](std::uint32_t replica) {
+                    std::uint32_t expected = 0;
+                    return rt.procs[rt.inst->process_index(x.process, replica)].claimed.compare_exchange_strong(expected, 1);
+                };
+                std::uint32_t replica = count;
+                if (x.replica) {
+                    if (claim(*x.replica)) replica = *x.replica;
+                } else {
+                    for (std::uint32_t r = rt.fork_next[x.process].load(); r < count; ++r)
+                        if (claim(r)) {
+                            replica = r;
+                            rt.fork_next[x.process].store(r + 1);
+                            break;
+                        }
+                }
                 if (replica >= count) {
                     c.record(ev_op_begin, &o, 0, 0);
-                    c.record(ev_error, &o, err_syscall, ECHILD);
+                    if (x.replica) c.record(ev_error, &o, err_fork_exists, rt.inst->process_index(x.process, *x.replica));
+                    else c.record(ev_error, &o, err_fork_none_left, x.process);
                     c.record(ev_op_end, &o, 0, 0);
                     return Flow::next;
                 }
@@ -751,6 +789,8 @@ void map_process_regions(ProcRt& pr, const ProcRt* inherit) {
     for (int sig = 1; sig < NSIG; ++sig)
         if (sig != SIGKILL && sig != SIGSTOP) std::signal(sig, SIG_DFL);
     if (!forked) {
+        // Into the run's cgroup before anything else (forks of this process inherit it).
+        if (rt.cgroup != nullptr && !rt.cgroup->enter()) _exit(kExitNoCgroup);
         // Die with the runner even if it is killed outright.
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != rt.ctl->runner_pid) _exit(1);
@@ -782,11 +822,14 @@ void map_process_regions(ProcRt& pr, const ProcRt* inherit) {
     pr->handles = std::make_unique<pthread_t[]>(pr->count);
     pr->created = std::make_unique<std::atomic<std::uint8_t>[]>(pr->count);
     pr->joined = std::make_unique<std::atomic<std::uint8_t>[]>(pr->count);
+    pr->claimed = std::make_unique<std::atomic<std::uint8_t>[]>(pr->count);
     const ProcessDecl& pd = rt.inst->process_decl(pi);
     pr->spawn_next = std::make_unique<std::atomic<std::uint32_t>[]>(pd.threads.size());
     for (std::uint32_t i = 0; i < pr->count; ++i) {
         pr->created[i].store(0);
         pr->joined[i].store(0);
+        // Threads that start with the process exist from the start: a spawn of one is an error.
+        pr->claimed[i].store(rt.inst->thread_decl(pr->first + i).start ? 1 : 0);
     }
     for (std::size_t d = 0; d < pd.threads.size(); ++d) pr->spawn_next[d].store(0);
     map_process_regions(*pr, parent_rt);

@@ -12,6 +12,7 @@
 #include <ostream>
 #include <stdexcept>
 
+#include "native/Containment.hpp"
 #include "native/HostLock.hpp"
 #include "native/HostSpeed.hpp"
 #include "native/calibrate/Probes.hpp"
@@ -24,8 +25,10 @@ namespace ostwin::calib {
 namespace {
 
 /// Message sizes for the per-byte fits: small enough for the fixed cost, large enough
-/// for the copy to dominate.
-constexpr std::size_t kIpcSizes[] = {64, 256, 1024, 4096, 16384, 65536};
+/// for the copy to dominate, and points in each size class of the copy cost (up to 4 KiB,
+/// 4-64 KiB, above 64 KiB up to a socket's default 208 KiB; IpcCost). 8000 B: the largest
+/// POSIX mq message Linux's default msgsize_max (8 KiB) takes with the runner's header.
+constexpr std::size_t kIpcSizes[] = {64, 256, 1024, 4096, 8000, 16384, 65536, 131072, 196608};
 
 StopRule rule_for(bool quick) {
     StopRule r;
@@ -330,6 +333,14 @@ void locks(Runner& run, Calibration& c, const std::vector<int>& cpus, bool quick
             std::string{"FUTEX_WAKE paid by the waker, waiter asleep on "} + (cpus.size() > 1 ? "another CPU" : "the same CPU"));
 }
 
+/// One size class's copy rate (channels()).
+struct ClassFit {
+    bool ok = false;       ///< at least two sizes in the class
+    double per_byte = 0;   ///< ns per byte
+    Spread spread;         ///< ps per byte
+    double upto = 0;       ///< the largest size fitted
+};
+
 void channels(Runner& run, Calibration& c, int cpu) {
     for (std::size_t k = 0; k < kChannelKindCount; ++k) {
         const auto kind = static_cast<ChannelKind>(k);
@@ -360,17 +371,58 @@ void channels(Runner& run, Calibration& c, int cpu) {
         }
         for (const auto& s : skipped) c.notes.push_back(name + ": size " + s + " left out of the per-byte fit");
         if (x.size() < 2) throw EnvironmentError("calibrate: " + name + " takes too few message sizes for a fit");
-        // One copy cost per byte, paid by both sides (CostProfile::IpcCost): the mean of
-        // the two slopes. The fixed costs then reproduce the smallest message exactly.
-        const double per_byte = std::max(0.0, (fit_line(x, send).slope + fit_line(x, recv).slope) / 2);
+        // One copy cost per byte and size class, paid by both sides (CostProfile::IpcCost):
+        // in each class the mean of the send and recv slopes over the sizes it spans.
+        // The fixed costs then reproduce the smallest message exactly.
+        const auto klass = [&](std::uint64_t lo, std::uint64_t hi) {
+            std::vector<double> cx, cs, cr, c10, c90;
+            for (std::size_t i = 0; i < x.size(); ++i)
+                if (x[i] >= static_cast<double>(lo) && x[i] <= static_cast<double>(hi)) {
+                    cx.push_back(x[i]);
+                    cs.push_back(send[i]);
+                    cr.push_back(recv[i]);
+                    c10.push_back(both10[i]);
+                    c90.push_back(both90[i]);
+                }
+            ClassFit f;
+            if (cx.size() < 2) return f;
+            f.ok = true;
+            f.per_byte = (fit_line(cx, cs).slope + fit_line(cx, cr).slope) / 2;
+            f.spread = slope_spread(f.per_byte * 1000, fit_line(cx, c10).slope * 1000, fit_line(cx, c90).slope * 1000);
+            f.upto = cx.back();
+            return f;
+        };
+        const ClassFit c1 = klass(kIpcSizes[0], IpcCost::kClass1);
+        const ClassFit c2 = klass(IpcCost::kClass1, IpcCost::kClass2);
+        const ClassFit c3 = klass(IpcCost::kClass2, UINT64_MAX);
+        if (!c1.ok) throw EnvironmentError("calibrate: " + name + " takes too few message sizes up to 4 KiB for a fit");
+        const auto set_rate = [&](const std::string& key, double per_byte, const Spread& spread, std::int64_t floor,
+                                  std::string how) {
+            const auto idx = *find_cost_key("ipc." + name + "." + key);
+            KeyResult& r = c.keys[idx];
+            r.measured = true;
+            // The upper classes' 0 would mean "the class below's rate": a measured rate
+            // is written as at least 1 ps.
+            r.value = std::max<std::int64_t>(floor, std::llround(per_byte * 1000));
+            r.spread = spread;
+            r.how = std::move(how);
+            set_cost_value(c.profile, idx, r.value);
+        };
+        set_rate("per_byte", std::max(0.0, c1.per_byte), c1.spread, 0,
+                 "mean slope of send and recv time over message sizes 64B.." + format_bytes(static_cast<std::size_t>(c1.upto)));
+        if (c2.ok)
+            set_rate("per_byte_4k", c2.per_byte, c2.spread, 1,
+                     "mean slope of send and recv time over message sizes 4KiB.." + format_bytes(static_cast<std::size_t>(c2.upto)));
+        else
+            not_measured(c, "ipc." + name + ".per_byte_4k", "the channel took no message above 4 KiB here: per_byte applies");
+        if (c3.ok)
+            set_rate("per_byte_64k", c3.per_byte, c3.spread, 1,
+                     "mean slope of send and recv time over message sizes 64KiB.." + format_bytes(static_cast<std::size_t>(c3.upto)));
+        else
+            not_measured(c, "ipc." + name + ".per_byte_64k",
+                         "the channel took no message above 64 KiB here: the 4-64 KiB rate applies");
+        const KeyResult& pb = c.keys[*find_cost_key("ipc." + name + ".per_byte")];
         const double small = static_cast<double>(kIpcSizes[0]);
-        const auto pb_idx = *find_cost_key("ipc." + name + ".per_byte");
-        KeyResult& pb = c.keys[pb_idx];
-        pb.measured = true;
-        pb.value = std::llround(per_byte * 1000);
-        pb.spread = slope_spread(per_byte * 1000, fit_line(x, both10).slope * 1000, fit_line(x, both90).slope * 1000);
-        pb.how = "mean slope of send and recv time over message sizes 64B.." + format_bytes(static_cast<std::size_t>(x.back()));
-        set_cost_value(c.profile, pb_idx, pb.value);
         const double copy = static_cast<double>(pb.value) / 1000 * small;
         set_key(c, "ipc." + name + ".send", small_send.median - copy, shifted(small_send, 1, -copy),
                 "runner channel_send of a 64-byte message - 64 x per_byte (one thread, channel never full)");
@@ -398,9 +450,9 @@ Spread record_samples(Calibration& c, const RunnerSamples& rs, std::ostream* pro
 void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, std::ostream* progress) {
     if (::geteuid() != 0) {
         not_measured(c, "fork.child_start", "the runner probes need root (SCHED_FIFO), as `ostwin native` does");
-        not_measured(c, "spawn.thread_start", "the runner probes need root (SCHED_FIFO), as `ostwin native` does");
-        not_measured(c, "create.thread_remote", "the runner probes need root (SCHED_FIFO), as `ostwin native` does");
-        not_measured(c, "sleep.timer", "the runner probes need root (SCHED_FIFO), as `ostwin native` does");
+        for (const char* key : {"exit.cpu", "sched.wake_ipi", "sched.idle_wake", "memory.cow_fault_parent", "spawn.thread_start",
+                                "create.thread_remote", "sleep.timer"})
+            not_measured(c, key, "the runner probes need root (SCHED_FIFO), as `ostwin native` does");
         c.notes.push_back("context_switch.* from the channel ping-pong alone: the runner probes need root");
         return;
     }
@@ -452,6 +504,14 @@ void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, st
         const std::string cs_name = n > 1 ? "thread" : "process";
         set_key(c, "exit.process", exit.median - cs_back, shifted(exit, 1, -cs_back),
                 "runner exit (ostwin native): child's last thread ended to the parent's join end - context_switch." + cs_name);
+        // What of that exit holds the CPU: on one CPU, the next process starts after the
+        // exiting thread's own exit path (the rest of the teardown waits for an idle CPU).
+        const RunnerSamples on_cpu = runner_exit_cpu(quick ? 4 : 8, runs);
+        add_speeds(c, on_cpu.speeds);
+        const Spread ec = record_samples(c, on_cpu, progress);
+        set_key(c, "exit.cpu", std::max(0.0, ec.median - cs_p), shifted(ec, 1, -cs_p),
+                "runner exit on the CPU (ostwin native, one CPU): a process's end to the next process's first op - "
+                "context_switch.process");
 
         // A spawn as a scenario meets it: the spawner pays the runner's pthread_create
         // with the thread's attributes, its 256 KiB pthread stack and its declared stack
@@ -519,11 +579,45 @@ void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, st
                     "runner exit (ostwin native): child's last thread ended to the parent's join end - context_switch." +
                         cs_name + " - exit.per_page x its " + std::to_string(mem.small_child_pages) + " pages");
         }
+        // A forking parent's own copy-on-write faults, on one CPU where nothing else runs
+        // meanwhile (docs/calibration.md): 1.7-1.9 x a child's on the 2-vCPU PVM guest.
+        const auto pc = runner_parent_cow(region, runs);
+        add_speeds(c, pc[0].speeds);
+        const Spread parent_cow = record_samples(c, pc[0], progress);
+        record_samples(c, pc[1], progress);
+        set_key(c, "memory.cow_fault_parent", parent_cow.median, parent_cow,
+                "runner touch: forking parent's write per copy-on-write page, child alive (ostwin native, a quarter of a " +
+                    format_bytes(region) + " heap on 1 CPU)");
+
+        // Wake-ups: a semaphore hand-off between two threads, on one CPU (the woken thread
+        // waits for the waker to block: no interrupt) and on two (each wakes the other on
+        // its own idle CPU). lock.wake becomes the one-CPU post, sched.wake_ipi what the
+        // post pays more on two, sched.idle_wake the rest of the hand-off beyond the switch.
+        const int handoffs = quick ? 20 : 40, gap_us = 200;
+        const auto w1 = runner_wake(1, handoffs, runs, gap_us);
+        add_speeds(c, w1[0].speeds);
+        const Spread post1 = record_samples(c, w1[0], progress);
+        set_key(c, "lock.wake", post1.median, post1,
+                "runner sem_post waking a thread that then runs on the same CPU (ostwin native, 1 CPU, fcfs)");
+        if (n > 1) {
+            const auto w2 = runner_wake(2, handoffs, runs, gap_us);
+            add_speeds(c, w2[0].speeds);
+            const Spread post2 = record_samples(c, w2[0], progress);
+            const Spread hand = record_samples(c, w2[1], progress);
+            set_key(c, "sched.wake_ipi", post2.median - post1.median, shifted(post2, 1, -post1.median),
+                    "runner sem_post waking a thread on the other, idle CPU - the same post on one CPU (ostwin native)");
+            const double cs_t = static_cast<double>(c.profile.cs_thread.ns());
+            set_key(c, "sched.idle_wake", hand.median - cs_t, shifted(hand, 1, -cs_t),
+                    "runner hand-off to a thread on the other, idle CPU: sem_post begin to its next op - "
+                    "context_switch.thread (ostwin native, 2 CPUs, " + std::to_string(gap_us) + " us idle)");
+        } else {
+            for (const char* key : {"sched.wake_ipi", "sched.idle_wake"})
+                not_measured(c, key, "only one CPU is allowed: no wake-up onto another CPU to time");
+        }
     } catch (const std::exception& e) {
-        not_measured(c, "fork.child_start", std::string{"the runner probes failed: "} + e.what());
-        not_measured(c, "spawn.thread_start", std::string{"the runner probes failed: "} + e.what());
-        not_measured(c, "create.thread_remote", std::string{"the runner probes failed: "} + e.what());
-        not_measured(c, "sleep.timer", std::string{"the runner probes failed: "} + e.what());
+        for (const char* key : {"fork.child_start", "exit.cpu", "sched.wake_ipi", "sched.idle_wake", "memory.cow_fault_parent",
+                                "spawn.thread_start", "create.thread_remote", "sleep.timer"})
+            if (!c.keys[*find_cost_key(key)].measured) not_measured(c, key, std::string{"the runner probes failed: "} + e.what());
         c.notes.push_back(std::string{"runner probes failed ("} + e.what() +
                           "): context_switch.*, memory.*_fault and exit.* from the probes above");
     }
@@ -553,6 +647,8 @@ HostInfo detect_host() {
 Calibration calibrate(const CalibrateOptions& options) {
     // Exclusive with `ostwin native` as root: an unthrottled SCHED_FIFO run beside would skew every figure.
     const native::HostLock host_lock{"ostwin calibrate", std::chrono::minutes(2)};
+    // Its probes' message queues in an IPC namespace of its own (root): none outlives a SIGKILL.
+    const native::PrivateIpc private_ipc;
     const auto start = std::chrono::steady_clock::now();
     AffinityGuard guard;  // every probe pins; the caller gets its own mask back
     Calibration c;

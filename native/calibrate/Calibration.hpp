@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "native/calibrate/Stats.hpp"
+#include "sim/core/Files.hpp"
 #include "sim/model/CostProfile.hpp"
 
 namespace ostwin::calib {
@@ -95,8 +96,10 @@ void print_table(std::ostream& out, const Calibration& c);
 /// The profile YAML (`generated_by`, `date`, `host`, `costs:` every key with its unit).
 std::string profile_yaml(const Calibration& c);
 
-/// Writes profile_yaml to `path` through a temporary file in the same directory and a
-/// rename, so a reader never sees half a profile. Throws EnvironmentError on failure.
+/// Writes profile_yaml into `out` (opened before the measuring: sim/core/Files.hpp) and
+/// commits it, so a reader never sees half a profile. Throws EnvironmentError on failure.
+void write_profile(const Calibration& c, OutputFile& out);
+/// The same into a new OutputFile for `path` (UsageError when it cannot be written).
 void write_profile(const Calibration& c, const std::string& path);
 
 /// Formats a per-byte cost given in ps as ns with exactly three decimals: 312 -> "0.312ns".

@@ -1,12 +1,10 @@
 // The calibration's outputs: the table on stdout and the profile YAML.
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <ostream>
 #include <sstream>
 
@@ -188,32 +186,16 @@ std::string profile_yaml(const Calibration& c) {
     return y.str();
 }
 
+void write_profile(const Calibration& c, OutputFile& out) {
+    out.write(profile_yaml(c));
+    if (::fsync(out.fd()) != 0)
+        throw EnvironmentError("cannot write " + out.path() + ": " + std::strerror(errno));
+    out.commit();
+}
+
 void write_profile(const Calibration& c, const std::string& path) {
-    const std::string text = profile_yaml(c);
-    const std::filesystem::path target{path};
-    std::string hidden = ".";  // appended: GCC 12 warns falsely on "literal" + std::string&&
-    hidden += target.filename().string();
-    hidden += ".tmp";
-    hidden += std::to_string(::getpid());
-    const std::string tmp = (target.parent_path() / hidden).string();
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw EnvironmentError("cannot write " + path + ": " + std::strerror(errno));
-    std::size_t done = 0;
-    bool ok = true;
-    while (ok && done < text.size()) {
-        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        ok = n > 0;
-        if (ok) done += static_cast<std::size_t>(n);
-    }
-    const int saved = errno;
-    ok = ::fsync(fd) == 0 && ok;
-    ok = ::close(fd) == 0 && ok;
-    if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-        const int e = ok ? errno : saved;
-        ::unlink(tmp.c_str());
-        throw EnvironmentError("cannot write " + path + ": " + std::strerror(e));
-    }
+    OutputFile out{path, "cost profile"};
+    write_profile(c, out);
 }
 
 }  // namespace ostwin::calib

@@ -77,6 +77,9 @@ RunnerChannel::RunnerChannel(ChannelKind kind, std::size_t max_payload)
     init_mutex(&C.ring.m, shared);
     init_cond(&C.ring.not_empty, shared);
     init_cond(&C.ring.not_full, shared);
+    // The runner gates every kind but mqueue by the scenario's capacity: pay the same
+    // admission (a capacity it never reaches).
+    if (kind != ChannelKind::mqueue) C.gate.capacity = std::uint64_t{1} << 62;
     rt_.ch.resize(1);
     ChannelRt& c = rt_.ch[0];
     c.kind = kind;

@@ -2,10 +2,8 @@
 // (RunnerProbes.hpp). They need what `ostwin native` needs (root for SCHED_FIFO).
 #include "native/calibrate/RunnerProbes.hpp"
 
-#include <unistd.h>
-
-#include <cstdio>
 #include <fstream>
+#include <map>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -13,6 +11,7 @@
 #include "native/NativeRunner.hpp"
 #include "sim/core/Engine.hpp"
 #include "sim/core/Error.hpp"
+#include "sim/core/Files.hpp"
 #include "sim/scenario/Loader.hpp"
 
 namespace ostwin::calib {
@@ -21,11 +20,13 @@ namespace {
 
 using nlohmann::json;
 
-/// Runs `yaml` natively with a trace in /tmp and returns its records (the header first);
-/// the trace file is removed.
+/// Runs `yaml` natively with a trace in a private directory (mode 0700, a name nobody
+/// can predict: no link can be planted there) and returns its records (the header
+/// first); the directory is removed on every path.
 std::vector<json> run_traced(const std::string& yaml, const std::string& tag, std::vector<native::HostSpeed>& speeds) {
     const Scenario s = load_scenario_string(yaml, "<calibrate " + tag + ">");
-    const std::string path = "/tmp/ostwin-calibrate-" + std::to_string(::getpid()) + "-" + tag + ".jsonl";
+    const PrivateDir dir{"calibrate"};
+    const std::string path = dir.file(tag + ".jsonl");
     native::Options o;
     o.trace_path = path;
     o.watchdog = Time{20'000'000'000};
@@ -40,7 +41,6 @@ std::vector<json> run_traced(const std::string& yaml, const std::string& tag, st
         std::ifstream in(path);
         for (std::string line; std::getline(in, line);) out.push_back(json::parse(line));
     }
-    std::remove(path.c_str());
     if (r.watchdog_fired || r.interrupted) throw EnvironmentError("calibrate: the runner's " + tag + " probe did not finish");
     if (!out.empty() && out.front().contains("native"))
         if (const auto h = native::HostSpeed::from_json(out.front()["native"].value("host_speed", json{})); h.valid())
@@ -236,6 +236,27 @@ RunnerSamples runner_sleep(int cycles, int runs) {
     }
     if (out.ns.empty()) throw EnvironmentError("calibrate: the runner's sleep probe measured no CPU time");
     return out;
+
+RunnerSamples runner_exit_cpu(int processes, int runs) {
+    std::string yaml = "ostwin: 1\nname: calibrate-exit-cpu\nmachine: {cpus: 1}\nscheduler: {policy: fcfs}\nprocesses:\n";
+    for (int p = 0; p < processes; ++p)
+        yaml += "  - {name: p" + std::to_string(p) + ", threads: [{name: main, program: [compute: 200us]}]}\n";
+    RunnerSamples s{"runner exit on the CPU: a process's end to the next process's first op (one CPU, ostwin native)", {}, {}};
+    for (int r = 0; r < runs; ++r) {
+        const auto recs = run_traced(yaml, "exit-cpu", s.speeds);
+        // One thread per process, in declaration order: thread tid k is process pid k.
+        std::map<std::int64_t, std::int64_t> ended, started;
+        for (const json& e : recs) {
+            const std::int64_t t = e.value("t", std::int64_t{-1});
+            if (e.value("k", "") == "proc" && e.value("s", "") == "exit") ended[e.value("pid", std::int64_t{0})] = t;
+            if (e.value("k", "") == "op" && e.value("ph", "") == "B") started.emplace(e.value("tid", std::int64_t{0}), t);
+        }
+        for (const auto& [pid, t] : ended)
+            if (const auto next = started.find(pid + 1); next != started.end() && next->second > t)
+                s.ns.push_back(static_cast<double>(next->second - t));
+    }
+    if (s.ns.empty()) throw EnvironmentError("calibrate: the runner's exit probe recorded no process end");
+    return s;
 }
 
 RunnerMemory runner_memory(std::size_t region_bytes, int runs, int cpus) {
@@ -281,6 +302,98 @@ RunnerMemory runner_memory(std::size_t region_bytes, int runs, int cpus) {
     }
     for (const auto& s : out.samples)
         if (s.ns.empty()) throw EnvironmentError("calibrate: the runner's memory probe recorded no " + s.what);
+    return out;
+}
+
+std::vector<RunnerSamples> runner_wake(int cpus, int handoffs, int runs, int gap_us) {
+    const std::string n = std::to_string(handoffs), gap = std::to_string(gap_us) + "us";
+    const std::string yaml = "ostwin: 1\nname: calibrate-wake\nmachine: {cpus: " + std::to_string(cpus) +
+                             "}\nscheduler: {policy: fcfs}\nprocesses:\n  - name: app\n    threads:\n"
+                             "      - {name: a, program: [repeat: {count: " + n + ", do: [compute: " + gap +
+                             ", sem_post: ab, sem_wait: ba]}]}\n"
+                             "      - {name: b, program: [repeat: {count: " + n + ", do: [sem_wait: ab, compute: " + gap +
+                             ", sem_post: ba]}]}\n"
+                             "locks:\n  - {name: ab, kind: semaphore, initial: 0, process: app}\n"
+                             "  - {name: ba, kind: semaphore, initial: 0, process: app}\n";
+    const std::string where = " (2 threads, " + std::to_string(cpus) + " CPU" + (cpus > 1 ? "s" : "") + ", " + gap +
+                              " between hand-offs, ostwin native)";
+    std::vector<RunnerSamples> out{{"runner wake: sem_post waking the other thread" + where, {}, {}},
+                                   {"runner wake: sem_post begin to the woken thread's next op" + where, {}, {}}};
+    for (int r = 0; r < runs; ++r) {
+        const auto recs = run_traced(yaml, "wake-" + std::to_string(cpus), out[0].speeds);
+        // Each thread waits for the other's post before its next op; a post begins while
+        // the partner waits (from its second iteration on, every post wakes it).
+        std::int64_t post_begin[3] = {-1, -1, -1};  // by tid
+        std::int64_t waiting_since[3] = {-1, -1, -1};
+        std::int64_t pending[3] = {-1, -1, -1};  // a post that woke this tid: its begin
+        for (const json& e : recs) {
+            if (e.value("k", "") != "op") continue;
+            const std::int64_t tid = e.value("tid", std::int64_t{0});
+            if (tid < 1 || tid > 2) continue;
+            const std::int64_t other = 3 - tid, t = e.value("t", std::int64_t{-1});
+            const std::string op = e.value("op", ""), ph = e.value("ph", "");
+            if (ph == "B" && pending[tid] >= 0) {
+                out[1].ns.push_back(static_cast<double>(t - pending[tid]));
+                pending[tid] = -1;
+            }
+            if (op == "sem_wait") {
+                if (ph == "B") waiting_since[tid] = t;
+                else waiting_since[tid] = -1;
+            } else if (op == "sem_post") {
+                if (ph == "B") {
+                    post_begin[tid] = t;
+                } else if (post_begin[tid] >= 0) {
+                    // Only a post that found the partner already waiting woke it.
+                    if (waiting_since[other] >= 0 && waiting_since[other] < post_begin[tid]) {
+                        out[0].ns.push_back(static_cast<double>(t - post_begin[tid]));
+                        pending[other] = post_begin[tid];
+                    }
+                    post_begin[tid] = -1;
+                }
+            }
+        }
+    }
+    for (const auto& x : out)
+        if (x.ns.empty()) throw EnvironmentError("calibrate: the runner's wake probe recorded no " + x.what);
+    return out;
+}
+
+std::vector<RunnerSamples> runner_parent_cow(std::size_t region_bytes, int runs) {
+    const std::size_t quarter = region_bytes / 4;
+    const std::string sz = std::to_string(region_bytes) + "B", q = std::to_string(quarter) + "B";
+    const std::string yaml =
+        "ostwin: 1\nname: calibrate-parent-cow\nmachine: {cpus: 1}\nscheduler: {policy: fcfs}\nprocesses:\n"
+        "  - {name: parent, memory: {heap: " + sz + "}, threads: [{name: main, program: [touch: {region: heap, bytes: " + sz +
+        ", write: true}, fork: child, touch: {region: heap, bytes: " + q + ", offset: " + std::to_string(3 * quarter) +
+        "B, write: true}, join: child]}]}\n"
+        "  - {name: child, start: forked, threads: [{name: main, program: [touch: {region: heap, bytes: " + q +
+        ", write: true}]}]}\n";
+    const std::string where = " (" + std::to_string(quarter >> 10) + " KiB of a " + std::to_string(region_bytes >> 10) +
+                              " KiB heap, 1 CPU, ostwin native)";
+    std::vector<RunnerSamples> out{{"runner touch: forking parent's write per copy-on-write page, child alive" + where, {}, {}},
+                                   {"runner touch: forked child's write per copy-on-write page, same runs" + where, {}, {}}};
+    const double pages = static_cast<double>(quarter / static_cast<std::size_t>(::sysconf(_SC_PAGESIZE)));
+    for (int r = 0; r < runs; ++r) {
+        const auto recs = run_traced(yaml, "parent-cow", out[0].speeds);
+        std::int64_t begin = -1;
+        int parent_touches = 0;
+        for (const json& e : recs) {
+            if (e.value("k", "") != "op" || e.value("op", "") != "touch") continue;
+            const std::int64_t t = e.value("t", std::int64_t{-1});
+            if (e.value("ph", "") == "B") {
+                begin = t;
+                continue;
+            }
+            if (begin < 0) continue;
+            const bool parent = e.value("tid", -1) == 1;
+            // The parent's second touch is its copy; its first makes the heap resident.
+            if (!parent) out[1].ns.push_back(static_cast<double>(t - begin) / pages);
+            else if (parent_touches++ == 1) out[0].ns.push_back(static_cast<double>(t - begin) / pages);
+            begin = -1;
+        }
+    }
+    for (const auto& x : out)
+        if (x.ns.empty()) throw EnvironmentError("calibrate: the runner's parent copy-on-write probe recorded no " + x.what);
     return out;
 }
 

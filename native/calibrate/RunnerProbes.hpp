@@ -48,6 +48,11 @@ std::vector<RunnerSamples> runner_spawn(int processes, int spawns, int runs, int
 /// Samples: one per run, the thread's CPU time per cycle minus the 20 us compute.
 RunnerSamples runner_sleep(int cycles, int runs);
 
+/// `processes` one-thread processes of a 200 us compute each, fcfs on one CPU, run `runs`
+/// times: each runs when the one before has ended. Samples: a process's end to the next
+/// one's first op begin (its exit path on the CPU, then a process switch).
+RunnerSamples runner_exit_cpu(int processes, int runs);
+
 /// Memory as a scenario process meets it: a process with a `region_bytes` heap writes all
 /// of it (first-touch faults), forks a child that writes all of it (copy-on-write faults)
 /// and joins it, then writes it again (write-protect faults: the pages are its own again),
@@ -60,5 +65,18 @@ struct RunnerMemory {
     std::uint64_t small_child_pages = 0;  ///< the same for runner_fork_join's child
 };
 RunnerMemory runner_memory(std::size_t region_bytes, int runs, int cpus);
+
+/// A semaphore hand-off between two threads of one process: each computes `gap_us`, posts
+/// the other's semaphore and waits on its own, `handoffs` times each, fcfs on `cpus` CPUs
+/// (1: the woken thread runs when the waker blocks; 2: on its own CPU, idle meanwhile),
+/// run `runs` times. Samples: [0] each waking sem_post's duration, [1] from its begin to
+/// the woken thread's next op begin.
+std::vector<RunnerSamples> runner_wake(int cpus, int handoffs, int runs, int gap_us);
+
+/// A forking parent's copy-on-write: a process writes a `region_bytes` heap, forks a
+/// child, writes the last quarter of the heap again while the child (not yet run, one
+/// CPU, fcfs) still shares it, then joins it; the child writes the first quarter. Run
+/// `runs` times. Samples: [0] ns per page of the parent's copy, [1] of the child's.
+std::vector<RunnerSamples> runner_parent_cow(std::size_t region_bytes, int runs);
 
 }  // namespace ostwin::calib

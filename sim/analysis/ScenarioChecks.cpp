@@ -98,6 +98,125 @@ std::vector<ChannelTraffic> channel_traffic(const Scenario& s) {
     return t;
 }
 
+/// The first channel op a program reaches (program order, into repeat bodies: every
+/// repeat runs at least once), or nullptr when it ends, exits or crashes first.
+const Op* first_channel_op(const std::vector<Op>& ops, bool& ended) {
+    for (const Op& o : ops) {
+        if (std::holds_alternative<op::Send>(o.v) || std::holds_alternative<op::Recv>(o.v)) return &o;
+        if (std::holds_alternative<op::Exit>(o.v) || std::holds_alternative<op::Crash>(o.v)) {
+            ended = true;
+            return nullptr;
+        }
+        if (const auto* r = std::get_if<op::Repeat>(&o.v)) {
+            if (const Op* f = first_channel_op(r->body, ended)) return f;
+            if (ended) return nullptr;
+        }
+    }
+    return nullptr;
+}
+
+/// `recv-deadlock`: threads that each receive before they send anything, from channels
+/// only such threads send to, block forever. The greatest fixed point: start from every
+/// thread (started at time zero, in a process started at time zero) whose first channel
+/// op is a recv; drop each whose channel has a sender outside the set (or no sender at
+/// all: then it gets end-of-file), until nothing changes. Whatever is left never gets a
+/// message: each waits for a sender that waits too. Per declaration (replicas run the
+/// same program).
+void check_recv_first(const Scenario& s, const ScenarioUse& u, std::vector<Diagnostic>& out) {
+    struct Waiter {
+        ScenarioUse::User who;
+        const Op* recv;
+        DeclIndex channel;
+    };
+    std::vector<Waiter> w;
+    for (DeclIndex p = 0; p < s.processes.size(); ++p)
+        for (DeclIndex t = 0; t < s.processes[p].threads.size(); ++t) {
+            const ThreadDecl& td = s.processes[p].threads[t];
+            if (!s.processes[p].start || !td.start) continue;  // may never run: it could be the one that sends
+            bool ended = false;
+            const Op* f = first_channel_op(td.program, ended);
+            if (const auto* r = f ? std::get_if<op::Recv>(&f->v) : nullptr) w.push_back({{p, t}, f, r->channel});
+        }
+    std::vector<bool> stuck(w.size(), true);
+    auto is_stuck = [&](const ScenarioUse::User& who) {
+        for (std::size_t i = 0; i < w.size(); ++i)
+            if (stuck[i] && w[i].who == who) return true;
+        return false;
+    };
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (std::size_t i = 0; i < w.size(); ++i) {
+            if (!stuck[i]) continue;
+            const auto& senders = u.senders[w[i].channel];
+            const bool served = senders.empty() || std::any_of(senders.begin(), senders.end(),
+                                                                [&](const ScenarioUse::User& x) { return !is_stuck(x); });
+            if (served) {
+                stuck[i] = false;
+                changed = true;
+            }
+        }
+    }
+    std::string what;
+    const Op* first = nullptr;
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < w.size(); ++i) {
+        if (!stuck[i]) continue;
+        if (first == nullptr) first = w[i].recv;
+        if (n++ < 4) {
+            const auto [p, t] = w[i].who;
+            const DeclIndex c = w[i].channel;
+            what += std::string{what.empty() ? "" : "; "} + q(s.processes[p].name + "/" + s.processes[p].threads[t].name) +
+                    " first receives from " + q(s.channels[c].name) + " (line " + std::to_string(w[i].recv->loc.line) +
+                    "), which only " + user_list(s, u.senders[c]) + " send" + (u.senders[c].size() == 1 ? "s" : "") +
+                    " to";
+        }
+    }
+    if (first == nullptr) return;
+    if (n > 4) what += "; and " + std::to_string(n - 4) + " more";
+    out.push_back({Diagnostic::Severity::warning, "recv-deadlock",
+                   what + ": each waits for a message from a thread that waits too, so none ever sends: a certain deadlock",
+                   s.file, first->loc});
+}
+
+/// How often each fork and spawn op can run: per target declaration, the ops naming a
+/// fixed replica and the plain ones, with their multiplicity (enclosing repeat counts x
+/// the replicas of the thread that runs it; for a fork, x the replicas of its process too).
+struct CreateUse {
+    struct Site {
+        std::uint64_t times = 0;
+        SourceLoc loc;  ///< the first op
+        bool seen = false;
+    };
+    std::vector<Site> fixed;  ///< per replica
+    Site plain;
+    std::uint32_t count = 0;
+};
+
+void count_creates(const std::vector<Op>& ops, std::uint64_t factor, DeclIndex proc, std::vector<CreateUse>& forks,
+                   std::vector<std::vector<CreateUse>>& spawns, std::uint64_t fork_factor) {
+    auto note_site = [](CreateUse::Site& site, std::uint64_t times, SourceLoc loc) {
+        site.times = sat_add(site.times, times);
+        if (!site.seen) site.loc = loc;
+        site.seen = true;
+    };
+    for (const Op& o : ops)
+        std::visit(Overload{
+                       [&](const op::Repeat& r) {
+                           count_creates(r.body, sat_mul(factor, r.count), proc, forks, spawns, sat_mul(fork_factor, r.count));
+                       },
+                       [&](const op::Fork& x) {
+                           CreateUse& c = forks[x.process];
+                           note_site(x.replica ? c.fixed[*x.replica] : c.plain, fork_factor, o.loc);
+                       },
+                       [&](const op::Spawn& x) {
+                           CreateUse& c = spawns[proc][x.thread];
+                           note_site(x.replica ? c.fixed[*x.replica] : c.plain, factor, o.loc);
+                       },
+                       [](const auto&) {},
+                   },
+                   o.v);
+}
+
 }  // namespace
 
 ScenarioUse collect_use(const Scenario& s) {
@@ -243,6 +362,52 @@ std::vector<Diagnostic> check_topology(const Scenario& s) {
                  "process " + q(cd.name) + " is forked by " + user_list(s, {from}) +
                      " and inherits its address space, but declares a larger stack (" + larger +
                      "): touches past the inherited sizes are cut at run time");
+    }
+    check_recv_first(s, u, out);
+    // Each instance is created at most once (docs/model.md, "Creating processes and
+    // threads"): a fork or spawn that can run more often than its target has instances left
+    // is a program error at run time, on both runners.
+    {
+        std::vector<CreateUse> forks(s.processes.size());
+        std::vector<std::vector<CreateUse>> spawns(s.processes.size());
+        for (DeclIndex p = 0; p < s.processes.size(); ++p) {
+            forks[p].count = s.processes[p].count;
+            forks[p].fixed.resize(s.processes[p].count);
+            spawns[p].resize(s.processes[p].threads.size());
+            for (DeclIndex t = 0; t < s.processes[p].threads.size(); ++t) {
+                spawns[p][t].count = s.processes[p].threads[t].count;
+                spawns[p][t].fixed.resize(s.processes[p].threads[t].count);
+            }
+        }
+        for (DeclIndex p = 0; p < s.processes.size(); ++p)
+            for (const ThreadDecl& td : s.processes[p].threads)
+                count_creates(td.program, td.count, p, forks, spawns, sat_mul(td.count, s.processes[p].count));
+        // (The loader refuses a fork or spawn of a declaration that starts by itself.)
+        auto judge = [&](const CreateUse& c, const char* op, const std::string& target) {
+            std::uint64_t named = 0;
+            for (std::uint32_t r = 0; r < c.fixed.size(); ++r) {
+                const CreateUse::Site& f = c.fixed[r];
+                if (!f.seen) continue;
+                ++named;
+                const std::string inst = target + "." + std::to_string(r);
+                if (f.times > 1)
+                    warn("repeated-create", f.loc,
+                         "`" + std::string{op} + ": " + inst + "` can run " + std::to_string(f.times) +
+                             " times (repeat counts and replicas multiplied in) but " + q(inst) +
+                             " is created once: every later " + op + " of it is a program error and creates nothing");
+            }
+            if (c.plain.seen && sat_add(c.plain.times, named) > c.count)
+                warn("repeated-create", c.plain.loc,
+                     "`" + std::string{op} + ": " + target + "` can run " + std::to_string(c.plain.times) + " times but " +
+                         q(target) + " has " + std::to_string(c.count) + (c.count == 1 ? " instance" : " instances") +
+                         (named > 0 ? " (" + std::to_string(named) + " named by other ops)" : std::string{}) + ": a " + op +
+                         " after the last one is a program error and creates nothing");
+        };
+        for (DeclIndex p = 0; p < s.processes.size(); ++p) {
+            judge(forks[p], "fork", s.processes[p].name);
+            for (DeclIndex t = 0; t < s.processes[p].threads.size(); ++t)
+                judge(spawns[p][t], "spawn", s.processes[p].threads[t].name);
+        }
     }
     for (DeclIndex p = 0; p < s.processes.size(); ++p) {
         const ProcessDecl& pd = s.processes[p];

@@ -42,6 +42,9 @@ ScenarioUse collect_use(const Scenario& s);
 /// - `fork-layout` (warning): a forked process declares a larger region (or its first
 ///   thread a larger stack) than the parent that forks it; a fork copies the parent's
 ///   layout, so touches the loader accepted may be cut at run time.
+/// - `recv-deadlock` (warning): threads whose first channel op is a recv, from channels
+///   only such threads send to (two threads each receiving first from the other's
+///   channel): none ever sends, a certain deadlock.
 /// - `barrier-parties` (warning): more parties than thread instances that use the barrier,
 ///   so it can never open.
 std::vector<Diagnostic> check_topology(const Scenario& s);

@@ -8,13 +8,20 @@ namespace CLI {
 class App;
 }
 
+#include <string>
+
 namespace ostwin {
 struct LoadLimits;
+struct Scenario;
 }
 
 namespace ostwin::cli {
 
 using Action = std::function<int()>;
+
+/// Exit code of a run cut before its end by --until or --max-events: its expectations
+/// were not judged (README, "Exit codes").
+inline constexpr int kExitCut = 5;
 
 void add_run_command(CLI::App& app, Action& action);
 void add_check_command(CLI::App& app, Action& action);
@@ -27,5 +34,9 @@ void add_generate_command(CLI::App& app, Action& action);
 /// The loader's limits as options (--max-threads N, ...), shared by every subcommand
 /// that loads a scenario: the loader's limit errors name these flags.
 void add_load_limit_options(CLI::App& sub, LoadLimits& limits);
+
+/// `--costs PROFILE`: replaces the scenario's costs with a built-in profile (default,
+/// zero) or a profile file as `ostwin calibrate -o` writes it; UsageError otherwise.
+void apply_costs_option(Scenario& s, const std::string& costs);
 
 }  // namespace ostwin::cli

@@ -5,15 +5,14 @@
 
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "sim/cli/Commands.hpp"
 #include "sim/core/Error.hpp"
+#include "sim/core/Files.hpp"
 
 #ifdef OSTWIN_HAVE_NATIVE
 #include "native/calibrate/Calibration.hpp"
@@ -29,20 +28,18 @@ struct CalibrateArgs {
     bool no_perf = false;
 };
 
-/// Refuses an -o whose directory cannot take the file, before any measuring.
-void check_output_writable(const std::string& path) {
+/// Opens -o before any measuring: a name `costs:` accepts, a path that can be written
+/// (not a link, not a device: sim/core/Files.hpp), its temporary already created.
+std::optional<OutputFile> open_output(const std::string& path) {
+    if (path.empty()) return std::nullopt;
     // The loader reads cost profiles only from *.yaml / *.yml files (docs/security.md).
     if (!path.ends_with(".yaml") && !path.ends_with(".yml"))
         throw UsageError("-o " + path + ": a cost profile must be named *.yaml or *.yml, so that `costs:` can load it");
-    const std::filesystem::path dir = std::filesystem::path{path}.parent_path();
-    const std::string d = dir.empty() ? std::string{"."} : dir.string();
-    if (::access(d.c_str(), W_OK) != 0)
-        throw UsageError("cannot write " + path + ": directory " + d + ": " + std::strerror(errno));
-    if (std::filesystem::is_directory(path)) throw UsageError("cannot write " + path + ": it is a directory");
+    return std::optional<OutputFile>{std::in_place, path, "cost profile"};
 }
 
 int run_calibrate(const CalibrateArgs& a) {
-    if (!a.output.empty()) check_output_writable(a.output);
+    std::optional<OutputFile> out = open_output(a.output);
 #ifdef OSTWIN_HAVE_NATIVE
     calib::CalibrateOptions o;
     o.quick = a.quick;
@@ -51,8 +48,8 @@ int run_calibrate(const CalibrateArgs& a) {
     o.progress = ::isatty(STDERR_FILENO) != 0 ? &std::cerr : nullptr;
     const calib::Calibration c = calib::calibrate(o);
     calib::print_table(std::cout, c);
-    if (!a.output.empty()) {
-        calib::write_profile(c, a.output);
+    if (out) {
+        calib::write_profile(c, *out);
         std::cout << "\nwrote " << a.output << " (use it with `costs: " << a.output << "`)\n";
     }
     return 0;

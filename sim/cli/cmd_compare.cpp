@@ -7,10 +7,13 @@
 #include <CLI/CLI.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <set>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +21,7 @@
 #include "sim/compare/Compare.hpp"
 #include "sim/core/Engine.hpp"
 #include "sim/core/Error.hpp"
+#include "sim/core/Files.hpp"
 #include "sim/scenario/Loader.hpp"
 #include "sim/trace/Summary.hpp"
 
@@ -44,24 +48,13 @@ struct CompareArgs {
 };
 
 #if OSTWIN_HAVE_NATIVE
-/// --costs: a built-in profile name, else a profile file as `ostwin calibrate` writes it.
-void apply_costs(Scenario& s, const std::string& costs) {
-    if (costs.empty()) return;
-    if (auto p = CostProfile::builtin(costs)) {
-        s.costs = *p;
-    } else if (std::filesystem::is_regular_file(costs)) {
-        s.costs = load_cost_profile_file(costs);
-    } else {
-        throw UsageError("--costs " + costs + ": neither a built-in profile (default, zero) nor a profile file");
-    }
-    s.costs_name = costs;
-}
-
 int run_compare(const CompareArgs& a) {
     if (a.runs < 1) throw UsageError("--runs must be at least 1");
-    if (!(a.tolerance >= 0)) throw UsageError("--tolerance must be a non-negative fraction, e.g. 0.05 for 5%");
+    // NaN fails the comparison; infinity would make 0 * inf = NaN margins (docs/compare.md).
+    if (!(a.tolerance >= 0) || !std::isfinite(a.tolerance))
+        throw UsageError("--tolerance must be a finite non-negative fraction, e.g. 0.05 for 5%");
     Scenario s = load_scenario_file(a.file, a.limits);
-    apply_costs(s, a.costs);
+    apply_costs_option(s, a.costs);
     std::filesystem::path dir;
     if (!a.trace_dir.empty()) {
         dir = a.trace_dir;
@@ -76,10 +69,22 @@ int run_compare(const CompareArgs& a) {
     no.measure_ipc_cpu = a.ipc_cpu;
     native::check_supported(s, no);  // exit 3 before anything runs
 
+    // Every trace file is opened (checked, its temporary created) before anything runs:
+    // sim.jsonl twice, as the speed-matched simulation's trace replaces the first one's.
+    std::optional<OutputFile> sim_trace, judged_trace;
+    std::vector<std::unique_ptr<OutputFile>> native_traces;
+    if (!dir.empty()) {
+        sim_trace.emplace((dir / "sim.jsonl").string(), "trace", s.inputs);
+        judged_trace.emplace((dir / "sim.jsonl").string(), "trace", s.inputs);
+        for (int k = 1; k <= a.runs; ++k)
+            native_traces.push_back(std::make_unique<OutputFile>(
+                (dir / ("native-" + std::to_string(k) + ".jsonl")).string(), "trace", s.inputs));
+    }
+
     // Simulated before the native runs, so a scenario the simulator stops on is said first;
     // simulated again below with the costs matched to the native runs' host speed.
     EngineOptions eo;
-    if (!dir.empty()) eo.trace_path = (dir / "sim.jsonl").string();
+    if (sim_trace) eo.trace_file = &*sim_trace;
     RunResult sim = simulate(s, eo);
     if (!sim.stop_message.empty()) std::cerr << "ostwin compare: simulation: " << sim.stop_message << '\n';
     std::vector<HostSpeedFigures> speeds;
@@ -87,6 +92,7 @@ int run_compare(const CompareArgs& a) {
     std::vector<Summary> natives;
     compare::NativeFacts facts;
     std::string tick_note;
+    std::set<std::string> capacity_notes;  // channels whose declared capacity the runner could not give exactly
     using Clock = std::chrono::steady_clock;
     const auto t_start = Clock::now();
     for (int k = 1; k <= a.runs; ++k) {
@@ -94,7 +100,7 @@ int run_compare(const CompareArgs& a) {
             std::fprintf(stderr, "ostwin compare: %s: native run %d/%d ...", s.name.c_str(), k, a.runs);
             std::fflush(stderr);
         }
-        if (!dir.empty()) no.trace_path = (dir / ("native-" + std::to_string(k) + ".jsonl")).string();
+        if (!native_traces.empty()) no.trace_file = native_traces[static_cast<std::size_t>(k - 1)].get();
         const auto t0 = Clock::now();
         native::Result r = native::run_scenario(s, no);
         const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -125,6 +131,15 @@ int run_compare(const CompareArgs& a) {
                                  ? "; the simulator does too (sched.tick " + format_time(s.costs.sched_tick) + ")"
                                  : "; the simulator used exact quanta (sched.tick 0; a calibrated profile sets it)");
         }
+        // The runner keeps each channel's declared capacity (docs/native.md, "Channels");
+        // where the kernel's buffer could still block first, the report says so.
+        if (src.contains("channels") && src["channels"].is_array())
+            for (const auto& g : src["channels"])
+                if (g.is_object() && !g.value("exact", true))
+                    capacity_notes.insert("channel " + g.value("name", std::string{"?"}) + ": natively the declared capacity " +
+                                          "is not exact: " + g.value("why", std::string{"the kernel buffer is smaller"}) +
+                                          " (kernel " + g.value("kernel", nlohmann::json{}).dump() + " bytes, needed " +
+                                          g.value("kernel_needed", nlohmann::json{}).dump() + ")");
         const native::HostSpeed h = native::HostSpeed::from_json(src.value("host_speed", nlohmann::json{}));
         speeds.push_back({h.switch_rtt_ns, h.syscall_ns});
         natives.push_back(std::move(r.summary));
@@ -137,6 +152,7 @@ int run_compare(const CompareArgs& a) {
         Scenario judged = s;
         judged.costs = compare::scale_to_speed(s.costs, match);
         const std::string before = sim.stop_message;
+        if (judged_trace) eo.trace_file = &*judged_trace;
         sim = simulate(judged, eo);
         if (!sim.stop_message.empty() && sim.stop_message != before)
             std::cerr << "ostwin compare: simulation matched to the host speed: " << sim.stop_message << '\n';
@@ -149,6 +165,7 @@ int run_compare(const CompareArgs& a) {
     rep.costs = s.costs_name;
     rep.speed = match;
     if (!tick_note.empty()) rep.notes.push_back(tick_note);
+    for (const std::string& n : capacity_notes) rep.notes.push_back(n);
     if (!a.quiet)
         std::fprintf(stderr, "ostwin compare: %d native runs in %.1fs\n", a.runs,
                      std::chrono::duration<double>(Clock::now() - t_start).count());

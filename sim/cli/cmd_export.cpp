@@ -4,8 +4,6 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -14,6 +12,7 @@
 #include "sim/core/Overload.hpp"
 #include "sim/cli/Commands.hpp"
 #include "sim/core/Error.hpp"
+#include "sim/core/Files.hpp"
 #include "sim/trace/TraceReader.hpp"
 
 namespace ostwin::cli {
@@ -178,32 +177,25 @@ void add_export_command(CLI::App& app, Action& action) {
     auto trace_path = std::make_shared<std::string>();
     auto format = std::make_shared<std::string>();
     auto out_path = std::make_shared<std::string>();
+    auto max_bytes = std::make_shared<std::uint64_t>(kMaxTraceBytes);
     sub->add_option("TRACE", *trace_path, "trace file (ostwin run/native --trace)")->required();
     sub->add_option("--format", *format, "output format: perfetto (Chrome trace-event JSON)")->required();
     sub->add_option("-o,--output", *out_path, "output file")->required();
-    sub->callback([&action, trace_path, format, out_path] {
-        action = [trace_path, format, out_path]() -> int {
+    sub->add_option("--max-trace-bytes", *max_bytes, "largest trace file read (default 1 GiB)")->capture_default_str();
+    sub->callback([&action, trace_path, format, out_path, max_bytes] {
+        action = [trace_path, format, out_path, max_bytes]() -> int {
             if (*format != "perfetto")
                 throw UsageError("unknown export format `" + *format + "` (known: perfetto)");
-            const Trace tr = read_trace(*trace_path);
-            // Write beside the target and rename, so a failed export never leaves half a file.
-            const std::string tmp = *out_path + ".tmp";
-            {
-                std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-                if (!out) throw EnvironmentError("cannot write " + tmp);
-                export_perfetto(tr, out);
-                out.flush();
-                if (!out) {
-                    std::filesystem::remove(tmp);
-                    throw EnvironmentError("cannot write " + tmp);
-                }
-            }
-            std::error_code ec;
-            std::filesystem::rename(tmp, *out_path, ec);
-            if (ec) {
-                std::filesystem::remove(tmp);
-                throw EnvironmentError("cannot rename " + tmp + " to " + *out_path + ": " + ec.message());
-            }
+            // The output is checked (and refused if it is the trace) before the trace is read;
+            // it is written beside the target and renamed, never half a file (Files.hpp).
+            std::vector<InputRef> inputs;
+            if (auto in = input_ref(*trace_path)) inputs.push_back(*in);
+            OutputFile out{*out_path, "output", inputs};
+            const Trace tr = read_trace(*trace_path, *max_bytes);
+            OutputStream os{out};
+            export_perfetto(tr, os);
+            os.flush();
+            out.commit();
             return 0;
         };
     });

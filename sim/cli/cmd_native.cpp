@@ -1,4 +1,4 @@
-// `ostwin native FILE [--trace OUT] [--json] [--ipc-cpu]`: execute a scenario for real on Linux
+// `ostwin native FILE [--trace OUT] [--json] [--ipc-cpu] [--costs PROFILE]`: execute a scenario for real on Linux
 // (docs/native.md). Exit codes as for `run`; 3 when the host cannot do it; 1 when the
 // watchdog ended the run; 128+N when signal N (SIGINT, SIGTERM) interrupted it.
 #include <CLI/CLI.hpp>
@@ -30,6 +30,7 @@ struct NativeArgs {
     bool no_sched_switch = false;
     bool ipc_cpu = false;
     std::string watchdog = "60s";
+    std::string costs;
     LoadLimits limits;
 };
 
@@ -47,7 +48,8 @@ int run_native(const NativeArgs& a) {
     if (ns <= 0) throw UsageError("--watchdog must be positive");
     o.watchdog = Time{ns};
 
-    const Scenario s = load_scenario_file(a.file, a.limits);
+    Scenario s = load_scenario_file(a.file, a.limits);
+    apply_costs_option(s, a.costs);
     native::Result r = native::run_scenario(s, o);
 
     for (const std::string& n : r.notes) std::cerr << "ostwin native: note: " << n << '\n';
@@ -82,6 +84,10 @@ void add_native_command(CLI::App& app, Action& action) {
                   "Run every thread as SCHED_OTHER without touching sysctls (no root needed)");
     sub->add_option("--watchdog", args->watchdog, "End a run that takes longer than this (default 60s)");
     sub->add_flag("--allow-large", args->allow_large, "Lift the limits on processes, threads and mapped memory");
+    sub->add_option("--costs", args->costs,
+                    "The cost profile the trace header names (a built-in name or a calibrate profile file), as "
+                    "`run --costs` would simulate with; natively Linux pays the costs, the profile changes nothing "
+                    "in the run");
     add_load_limit_options(*sub, args->limits);
     sub->add_flag("--no-sched-switch", args->no_sched_switch, "Do not record the kernel's sched_switch events");
     sub->add_flag("--ipc-cpu", args->ipc_cpu,

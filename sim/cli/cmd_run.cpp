@@ -1,7 +1,8 @@
-// `ostwin run [FILE] [--trace OUT.jsonl] [--json] [--seed N] [--max-events N] [--until T]`:
-// simulate a scenario (the built-in demo without FILE), print the summary as tables or
-// JSON, check the scenario's expectations. Exit 0 when everything held, 1 when an
-// expectation failed, the run deadlocked unexpectedly or hit a limit.
+// `ostwin run [FILE] [--trace OUT.jsonl] [--json] [--seed N] [--costs PROFILE] [--max-events N]
+// [--until T]`: simulate a scenario (the built-in demo without FILE), print the summary as
+// tables or JSON, check the scenario's expectations. Exit 0 when everything held, 1 when an
+// expectation failed or the run deadlocked unexpectedly, 5 when --until or --max-events
+// cut the run before its end (nothing judged).
 #include <CLI/CLI.hpp>
 
 #include <chrono>
@@ -31,6 +32,7 @@ struct RunArgs {
     std::optional<std::uint64_t> seed;
     std::uint64_t max_events = 0;
     std::string until;
+    std::string costs;
     LoadLimits limits;
 };
 
@@ -70,12 +72,13 @@ private:
 int run(const RunArgs& a) {
     if (a.file.empty()) {
         // The demo is four runs side by side; the per-run options name one scenario.
-        if (!a.trace.empty() || a.seed || a.max_events || !a.until.empty())
+        if (!a.trace.empty() || a.seed || a.max_events || !a.until.empty() || !a.costs.empty())
             throw UsageError("the built-in demo takes only --json; to trace or limit one of its runs, name its file, "
                              "e.g. `ostwin run scenarios/demo/threads.yaml --trace t.jsonl`");
         return run_builtin_demo(std::cout, a.json);
     }
     Scenario s = load_scenario_file(a.file, a.limits);
+    apply_costs_option(s, a.costs);
     EngineOptions o;
     o.trace_path = a.trace;
     o.seed = a.seed;
@@ -100,6 +103,11 @@ int run(const RunArgs& a) {
     else print_summary_tables(r.summary, std::cout);
     std::cout.flush();
 
+    if (!r.summary.cut.empty()) {
+        // Cut short: the figures so far judge nothing (README, "Exit codes").
+        std::cerr << "ostwin: " << r.stop_message << "; expectations not judged\n";
+        return kExitCut;
+    }
     int rc = 0;
     if (!r.stop_message.empty()) {
         std::cerr << "ostwin: " << r.stop_message << '\n';
@@ -122,9 +130,13 @@ void add_run_command(CLI::App& app, Action& action) {
     sub->add_option("--trace", args->trace, "Write the trace (JSON Lines) to this file");
     sub->add_flag("--json", args->json, "Print the summary as one JSON object instead of tables");
     sub->add_option("--seed", args->seed, "Override the scenario's seed");
-    sub->add_option("--max-events", args->max_events, "Stop after this many events (default: no limit)")
+    sub->add_option("--max-events", args->max_events,
+                    "Stop after this many events (default: no limit); a cut run exits 5, its expectations not judged")
         ->check(CLI::PositiveNumber);
     sub->add_option("--until", args->until, "Stop at this simulated time, e.g. 2s");
+    sub->add_option("--costs", args->costs,
+                    "Simulate with this cost profile instead of the scenario's: a built-in name (default, zero) or "
+                    "a profile file written by `ostwin calibrate -o`");
     add_load_limit_options(*sub, args->limits);
     sub->callback([&action, args] { action = [args] { return run(*args); }; });
 }

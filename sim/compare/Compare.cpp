@@ -52,7 +52,9 @@ double relative_error(double sim, double median) {
 }
 
 double margin_for(Unit unit, const Spread& native, const Tolerance& tol, double floor_ns) {
-    const double rel = tol.relative * std::fabs(native.median);
+    // A native median of 0 leaves the spread and the floor: the tolerance cannot widen it
+    // (and an infinite one must not make 0 * inf = NaN, which fails every comparison).
+    const double rel = native.median == 0 ? 0.0 : tol.relative * std::fabs(native.median);
     const double spread = std::max(native.median - native.min, native.max - native.median);
     double floor = 0;
     switch (unit) {
@@ -277,8 +279,8 @@ Report compare_summaries(const Summary& sim, const std::vector<Summary>& native,
 bool scales_with_speed(std::string_view key) {
     if (key.starts_with("context_switch.") || key == "syscall" || key.starts_with("lock.") || key == "create.thread")
         return true;
-    // ipc.KIND.send, recv and wake; not per_byte (a copy, memory-bound).
-    return key.starts_with("ipc.") && !key.ends_with(".per_byte");
+    // ipc.KIND.send, recv and wake; not the per-byte copy rates (memory-bound).
+    return key.starts_with("ipc.") && key.find(".per_byte") == std::string_view::npos;
 }
 
 SpeedMatch match_speed(const CostProfile& profile, const std::vector<HostSpeedFigures>& native_runs) {

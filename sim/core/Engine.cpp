@@ -86,19 +86,23 @@ Engine::Engine(const Scenario& s, const EngineOptions& o)
     for (std::uint32_t c = 0; c < s.cpus; ++c) idle_words_[c / 64] |= std::uint64_t{1} << (c % 64);
     sched_ = make_scheduler(s.scheduler, *this);
     // A calibrated profile (sched.tick > 0) models Linux's accounting of switches in the
-    // threads' CPU time, and its per-CPU RT run queues.
+    // threads' CPU time.
     switch_in_thread_cpu_ = s.costs.sched_tick > Time{0};
+    per_cpu_ = sched_->per_cpu();
+    // A calibrated profile (sched.tick > 0) models Linux's per-CPU RT run queues.
     local_queues_ = s.costs.sched_tick > Time{0} &&
                     (s.scheduler.policy == Policy::fcfs || s.scheduler.policy == Policy::rr ||
                      s.scheduler.policy == Policy::priority);
+    remote_wake_rules_ = s.costs.wake_ipi > Time{0} || s.costs.idle_wake > Time{0};
     if (s.scheduler.policy == Policy::rr && s.costs.sched_tick > Time{0}) {
         const Time q = sched_->slice(0);
         const std::int64_t tick = s.costs.sched_tick.ns();
         rr_full_ticks_ = static_cast<std::uint32_t>(std::max<std::int64_t>(1, (q.ns() + tick - 1) / tick));
         rr_ticks_.assign(inst_.thread_count(), rr_full_ticks_);
     }
-    if (!opt_.trace_path.empty()) {
-        tw_ = std::make_unique<TraceWriter>(opt_.trace_path);
+    if (opt_.trace_file != nullptr || !opt_.trace_path.empty()) {
+        tw_ = opt_.trace_file != nullptr ? std::make_unique<TraceWriter>(*opt_.trace_file)
+                                         : std::make_unique<TraceWriter>(opt_.trace_path, s.inputs);
         // Streamed, no JSON tree; --seed overrides the scenario's seed.
         write_trace_header(*tw_, s, inst_, obj_, "sim", opt_.seed.value_or(s.seed));
     }
@@ -170,15 +174,18 @@ RunResult Engine::run() {
             case EventKind::wake:
                 if (e.gen != th_[e.target].gen) continue;
                 begin_event(e);
+                waker_cpu_ = kNone32;
                 on_wake(e.target);
                 break;
             case EventKind::arrive:
                 if (e.gen != th_[e.target].gen) continue;
                 begin_event(e);
+                waker_cpu_ = kNone32;
                 arrive(e.target);
                 break;
             case EventKind::proc_start:
                 begin_event(e);
+                waker_cpu_ = kNone32;
                 start_process(e.target);
                 break;
             case EventKind::boost:
@@ -218,6 +225,9 @@ void Engine::trace_state(ThreadIdx t, ThreadState s, std::string_view why, std::
 }
 
 void Engine::make_ready(ThreadIdx t, ReadyReason reason, std::string_view why) {
+    // Per-CPU queues place a thread by the running threads' vruntimes: bring them up to now.
+    if (per_cpu_)
+        for (std::uint32_t c = 0; c < cpu_.size(); ++c) settle(c);
     set_state(t, ThreadState::ready, why);
     sched_->add(t, reason, now_);
     newcomers_.push_back(t);
@@ -282,9 +292,23 @@ bool Engine::allowed_on_idle(ThreadIdx t) const {
 
 void Engine::dispatch_pass() {
     dispatch_pending_ = false;
+    if (per_cpu_)  // a pull weighs the lag of a thread on a busy CPU: bring vruntimes up to now
+        for (std::uint32_t c = 0; c < cpu_.size(); ++c) settle(c);
     // 1. Idle CPUs take the best ready threads. The thread chooses the CPU: the one it
-    //    last ran on if idle, else the lowest-numbered idle CPU it may use.
-    while (idle_count_ > 0 && !sched_->empty()) {
+    //    last ran on if idle, else the lowest-numbered idle CPU it may use. With per-CPU
+    //    queues each idle CPU, lowest index first, takes the policy's pick for it.
+    for (std::uint32_t c = 0; per_cpu_ && c < cpu_.size() && idle_count_ > 0 && !sched_->empty(); ++c) {
+        if (cpu_[c].mode != Cpu::Mode::idle) continue;
+        const ThreadIdx t = sched_->pick(c, on_cpu(c));
+        if (t == kNoThread) continue;
+        ++decisions_;
+        const std::string_view why = tw_ ? sched_->pick_reason(t) : std::string_view{};
+        sched_->take(t);
+        const Cpu& k = cpu_[c];
+        start_switch(c, t, k.freed_at == now_ ? k.prev : kNoThread, why,
+                     remote_wakes_.empty() ? Time{0} : idle_wake_delay(t, c));
+    }
+    while (!per_cpu_ && idle_count_ > 0 && !sched_->empty()) {
         // Without any affinity every thread may use an idle CPU: no predicate to call.
         const Eligible ok = !any_affinity_ ? Eligible{}
                                            : Eligible{this, [](const void* e, ThreadIdx t) {
@@ -315,14 +339,20 @@ void Engine::dispatch_pass() {
         sched_->take(t);
         const Cpu& k = cpu_[c];
         const ThreadIdx from = k.freed_at == now_ ? k.prev : kNoThread;
-        start_switch(c, t, from, why);
+        start_switch(c, t, from, why, remote_wakes_.empty() ? Time{0} : idle_wake_delay(t, c));
     }
     // 2. Threads that became ready in this instant may preempt (best first).
+    //    With per-CPU queues, in the order they became ready, each on its own queue's CPU.
     if (sched_->preemptive() && !newcomers_.empty()) {
-        std::stable_sort(newcomers_.begin(), newcomers_.end(),
-                         [this](ThreadIdx a, ThreadIdx b) { return sched_->ranks_before(a, b); });
+        if (!per_cpu_)
+            std::stable_sort(newcomers_.begin(), newcomers_.end(),
+                             [this](ThreadIdx a, ThreadIdx b) { return sched_->ranks_before(a, b); });
         for (const ThreadIdx t : newcomers_) {
             if (th_[t].state != ThreadState::ready || th_[t].cpu >= 0) continue;
+            if (per_cpu_) {
+                preempt_local(t);
+                continue;
+            }
             std::uint32_t victim = kNone32;
             for (std::uint32_t c = 0; c < cpu_.size(); ++c) {
                 Cpu& k = cpu_[c];
@@ -356,6 +386,8 @@ void Engine::dispatch_pass() {
         }
     }
     newcomers_.clear();
+    remote_wakes_.clear();
+    idle_promised_ = 0;
     // 3. CPUs still idle say so once.
     for (std::uint32_t c = 0; c < cpu_.size(); ++c) {
         Cpu& k = cpu_[c];
@@ -366,10 +398,75 @@ void Engine::dispatch_pass() {
     }
 }
 
-void Engine::start_switch(std::uint32_t c, ThreadIdx t, ThreadIdx from, std::string_view why) {
+void Engine::preempt_local(ThreadIdx t) {
+    const std::uint32_t c = sched_->queue_of(t);
     Cpu& k = cpu_[c];
-    Tcb& th = th_[t];
+    if (k.mode == Cpu::Mode::idle || k.resched) return;  // an idle CPU has just picked
+    if (k.mode == Cpu::Mode::switching) {
+        // The thread switching in is the queue's current one: when it would be
+        // preempted, the switch ends with the CPU picking again.
+        if (sched_->preempts(t, k.thread)) {
+            ++decisions_;
+            k.resched = true;
+        }
+        return;
+    }
+    settle(c);
+    const ThreadIdx v = k.thread;
+    if (!sched_->preempts(t, v)) return;
+    // The CPU picks again (the kernel's resched): the running thread goes back to its
+    // queue, and keeps the CPU without a switch when the pick is still itself.
+    ++decisions_;
+    sched_->stopped(v, c);
+    sched_->add(v, ReadyReason::preempted, now_);
+    const ThreadIdx next = sched_->pick(c, on_cpu(c));
+    if (next == v || next == kNoThread) {
+        sched_->take(v);
+        sched_->started(v, c, now_);
+        k.slice_left = slice_from_now(v);
+        ++k.gen;  // its pending cpu_done or quantum event is for the old slice
+        advance(c);
+        return;
+    }
+    const std::string_view why = tw_ ? sched_->preempt_reason(next, v) : std::string_view{};
+    std::string pick;
+    if (tw_) pick.append("preempts ").append(inst_.thread_id(v)).append(": ").append(sched_->pick_reason(next));
+    keep_rr_ticks(v, k);
+    k.prev = v;
+    k.freed_at = now_;
+    k.thread = kNone32;
+    k.mode = Cpu::Mode::idle;
+    ++k.gen;
+    set_idle_bit(c, true);
+    th_[v].cpu = -1;
+    th_[v].preemptions++;
+    set_state(v, ThreadState::ready, why);
+    sched_->take(next);
+    start_switch(c, next, v, pick);
+}
+
+void Engine::start_switch(std::uint32_t c, ThreadIdx t, ThreadIdx from, std::string_view why, Time delay) {
+    Cpu& k = cpu_[c];
     if (k.mode == Cpu::Mode::idle) set_idle_bit(c, false);
+    k.mode = Cpu::Mode::switching;
+    k.thread = t;
+    ++k.gen;
+    th_[t].cpu = static_cast<std::int32_t>(c);
+    if (tw_) k.why.assign(why);  // reuses the CPU's buffer: no allocation per switch once warm
+    if (delay > Time{0}) {
+        // sched.idle_wake: the CPU is this thread's now, but it wakes up first; the switch
+        // (its record, cost and counts) starts when the wake-up is over (on_switch_done).
+        k.waking = true;
+        q_.push(now_ + delay, EventKind::switch_done, c, k.gen);
+        return;
+    }
+    begin_switch(c, from);
+}
+
+void Engine::begin_switch(std::uint32_t c, ThreadIdx from) {
+    Cpu& k = cpu_[c];
+    const ThreadIdx t = k.thread;
+    Tcb& th = th_[t];
     const std::uint32_t as = pr_[th.process].address_space;
     // No address space loaded yet counts as another one: Linux switches from the idle
     // task's borrowed mm into the process's (switch_mm), a process switch.
@@ -386,9 +483,10 @@ void Engine::start_switch(std::uint32_t c, ThreadIdx t, ThreadIdx from, std::str
     const bool resumes_compute = th.phase == 1 && th.pc < prog.code.size() && prog.code[th.pc].op == Opcode::compute;
     k.switch_in_cpu = switch_in_thread_cpu_ && th.first_run >= Time{0} && !resumes_compute ? cost : Time{0};
     if (migr) cost += s_.costs.cs_migration;
-    // The thread leaving this CPU ended its process just now: the kernel tears that
-    // process down here before the next thread runs (exit.process, docs/cost-model.md).
-    if (from != kNone32 && from != t && pr_[th_[from].process].end == now_) cost += exit_cost_of(th_[from].process);
+    // The thread leaving this CPU ended its process just now: its own exit path holds the
+    // CPU before the next thread runs (exit.cpu); the rest of the teardown only delays the
+    // process's joiners (exit.process, docs/cost-model.md).
+    if (from != kNone32 && from != t && pr_[th_[from].process].end == now_) cost += s_.costs.exit_cpu;
     if (same_as) ++totals_.thread; else ++totals_.process;
     if (migr) { ++totals_.migrations; ++th.migrations; }
     totals_.cost_ns += cost.ns();
@@ -396,11 +494,7 @@ void Engine::start_switch(std::uint32_t c, ThreadIdx t, ThreadIdx from, std::str
     k.switching += cost;
     ++th.switches;
     k.as = as;
-    k.mode = Cpu::Mode::switching;
-    k.thread = t;
     k.idle_traced = false;
-    ++k.gen;
-    th.cpu = static_cast<std::int32_t>(c);
     if (tw_) {
         tw_->record(now_, "switch")
             .field("cpu", c)
@@ -410,7 +504,6 @@ void Engine::start_switch(std::uint32_t c, ThreadIdx t, ThreadIdx from, std::str
             .field("cost", cost.ns())
             .field("migr", migr)
             .end();
-        k.why.assign(why);  // reuses the CPU's buffer: no allocation per switch once warm
     }
     q_.push(now_ + cost, EventKind::switch_done, c, k.gen);
 }
@@ -434,6 +527,13 @@ void Engine::on_switch_done(std::uint32_t c) {
     Cpu& k = cpu_[c];
     const ThreadIdx t = k.thread;
     Tcb& th = th_[t];
+    if (k.waking && !k.resched) {
+        // The CPU's wake-up (sched.idle_wake) is over: the switch itself starts now.
+        k.waking = false;
+        begin_switch(c, kNoThread);
+        return;
+    }
+    k.waking = false;
     if (k.resched) {
         // A better thread came during the switch: the incoming one goes back, unrun.
         k.resched = false;
@@ -501,6 +601,8 @@ void Engine::keep_rr_ticks(ThreadIdx t, const Cpu& k) {
 
 void Engine::on_quantum(std::uint32_t c) {
     settle(c);
+    if (per_cpu_)  // the tick's balancing may pull from a busy CPU's queue
+        for (std::uint32_t o = 0; o < cpu_.size(); ++o) settle(o);
     Cpu& k = cpu_[c];
     const ThreadIdx t = k.thread;
     if (th_[t].work <= Time{0}) {  // finished its work exactly as the slice ended
@@ -518,8 +620,11 @@ void Engine::on_quantum(std::uint32_t c) {
     // anyone. rr only: mlfq's levels must still see every waiting thread.
     const bool rotate_local = s_.costs.sched_tick > Time{0} && s_.scheduler.policy == Policy::rr;
     const Eligible ok = rotate_local ? on_cpu_rotating(c, t) : on_cpu(c);
-    const ThreadIdx next = sched_->best(ok);
+    const ThreadIdx next = per_cpu_ ? sched_->pick(c, ok) : sched_->best(ok);
     ++decisions_;
+    // Per-CPU queues: an idle CPU balances at the busy CPU's tick (the kernel's nohz
+    // idle balance kick), so the dispatch pass runs.
+    if (per_cpu_ && idle_count_ > 0) request_dispatch();
     if (next == t) {
         // Nobody else may run here: keep the CPU, no switch, a fresh slice.
         sched_->take(t);
@@ -577,6 +682,7 @@ void Engine::leave_cpu(ThreadIdx t) {
         k.thread = kNone32;
         k.mode = Cpu::Mode::idle;
         k.resched = false;
+        k.waking = false;
         ++k.gen;
         set_idle_bit(cu, true);
         th_[t].cpu = -1;
@@ -595,12 +701,46 @@ void Engine::block(ThreadIdx t, ThreadState s, WaitCause cause, std::uint32_t ob
     set_state(t, s, why, on);
 }
 
-void Engine::wake(ThreadIdx t, std::string_view why) {
+void Engine::wake(ThreadIdx t, std::string_view why, std::uint32_t waker_cpu) {
     Tcb& th = th_[t];
     th.cause = WaitCause::none;
     th.wait_obj = kNone32;
     ++th.gen;
     make_ready(t, ReadyReason::woke, why);
+    if (remote_wake_rules_) note_wake(t, waker_cpu == kActingCpu ? acting_cpu_ : waker_cpu);
+}
+
+void Engine::note_wake(ThreadIdx t, std::uint32_t w) {
+    // sched.wake_ipi: a waker running on CPU w pays an interrupt when the woken thread
+    // will run on another CPU: a free one (the dispatch pass puts it there in this
+    // instant), or one whose thread it preempts. Each idle CPU is counted once per
+    // instant, so a broadcast that wakes more threads than there are idle CPUs pays only
+    // for those that get one.
+    if (w != kNone32 && s_.costs.wake_ipi > Time{0} && cpu_.size() > 1) {
+        bool remote = idle_count_ > idle_promised_ && (!any_affinity_ || allowed_on_idle(t));
+        if (remote) {
+            ++idle_promised_;
+        } else if (sched_->preemptive()) {
+            for (std::uint32_t c = 0; c < cpu_.size() && !remote; ++c) {
+                Cpu& k = cpu_[c];
+                if (c == w || k.mode == Cpu::Mode::idle || k.resched || !allowed(t, c)) continue;
+                settle(c);
+                remote = sched_->preempts(t, k.thread);
+            }
+        }
+        if (remote) wake_charge_ += s_.costs.wake_ipi;
+    }
+    // sched.idle_wake is decided at dispatch, where the CPU is chosen.
+    if (s_.costs.idle_wake > Time{0}) remote_wakes_.push_back({t, w});
+}
+
+Time Engine::idle_wake_delay(ThreadIdx t, std::uint32_t c) const {
+    // Only a CPU that was already idle before this instant is asleep; one that a thread
+    // left just now is still awake. The waker's own CPU needs no wake-up either.
+    if (cpu_[c].freed_at == now_) return Time{0};
+    for (const RemoteWake& w : remote_wakes_)
+        if (w.thread == t) return w.waker_cpu != c ? s_.costs.idle_wake : Time{0};
+    return Time{0};
 }
 
 void Engine::sleep_until(ThreadIdx t, Time until, ThreadState s, WaitCause cause, std::string_view why) {
@@ -612,6 +752,7 @@ void Engine::on_wake(ThreadIdx t) {
     Tcb& th = th_[t];
     const Program& p = programs_[th.program];
     std::string_view why = "sleep over";
+    std::uint32_t from = kNone32;  // a timer: on the thread's own CPU
     switch (th.cause) {
         case WaitCause::sleep:
             trace_op_end(t, p.code[th.pc]);
@@ -632,12 +773,13 @@ void Engine::on_wake(ThreadIdx t) {
         case WaitCause::join_process:  // woken after the target's teardown (exit.process)
             if (th.state != ThreadState::blocked) return;
             why = "joined target ended";
+            from = pr_[th.wait_obj].end_cpu;  // the teardown ran there: that CPU is awake
             break;
         default:
             assert(false && "timed wake-up of a thread not in a timed wait");
             return;
     }
-    wake(t, why);
+    wake(t, why, from);
 }
 
 void Engine::on_boost() {
@@ -662,6 +804,7 @@ bool Engine::any_runnable() const {
 // Running a thread's program
 
 void Engine::advance(std::uint32_t c) {
+    waker_cpu_ = c;
     Cpu& k = cpu_[c];
     const ThreadIdx t = k.thread;
     Tcb& th = th_[t];
@@ -677,7 +820,19 @@ void Engine::advance(std::uint32_t c) {
             }
             return;
         }
-        if (!step(c, t)) return;
+        acting_cpu_ = c;
+        const bool on = step(c, t);
+        acting_cpu_ = kNone32;
+        if (wake_charge_ > Time{0}) {
+            // sched.wake_ipi: the op that woke threads onto other CPUs pays their
+            // interrupts as kernel time before it ends (lost if the thread left its CPU).
+            if (on) {
+                th.work += wake_charge_;
+                th.sys = true;
+            }
+            wake_charge_ = Time{0};
+        }
+        if (!on) return;
     }
 }
 
@@ -804,7 +959,7 @@ bool Engine::do_yield(std::uint32_t c, ThreadIdx t) {
     Cpu& k = cpu_[c];
     sched_->stopped(t, c);
     sched_->add(t, ReadyReason::yielded, now_);
-    const ThreadIdx next = sched_->best(on_cpu(c));
+    const ThreadIdx next = per_cpu_ ? sched_->pick(c, on_cpu(c)) : sched_->best(on_cpu(c));
     ++decisions_;
     if (next == t) {
         sched_->take(t);
@@ -834,7 +989,7 @@ void Engine::end_thread(ThreadIdx t, ThreadState final_state, std::string_view w
     } else if (th.state == ThreadState::ready) {
         sched_->take(t);
     }
-    sched_->left(t);
+    sched_->ended(t);
     ++th.gen;
     th.cause = WaitCause::none;
     set_state(t, final_state, why);
@@ -845,6 +1000,7 @@ void Engine::end_thread(ThreadIdx t, ThreadState final_state, std::string_view w
     thread_ended(t, final_state == ThreadState::crashed);
     Pcb& pc = pr_[th.process];
     assert(pc.live_threads > 0);
+    if (th.last_cpu >= 0) pc.end_cpu = static_cast<std::uint32_t>(th.last_cpu);
     if (--pc.live_threads == 0 && pc.state == ProcState::running) process_ended(th.process, pc.crashed);
 }
 
@@ -903,6 +1059,8 @@ RunResult Engine::finish(StopReason stop) {
     sm.seed = opt_.seed.value_or(s_.seed);
     sm.policy = std::string{to_string(s_.scheduler.policy)};
     sm.cpus = s_.cpus;
+    if (s_.scheduler.policy == Policy::rr && s_.scheduler.quantum)
+        sm.quantum_ns = sm.quantum_used_ns = s_.scheduler.quantum->ns();
     sm.makespan_ns = makespan.ns();
     sm.context_switches = totals_;
     sm.events = events_;
@@ -958,11 +1116,13 @@ RunResult Engine::finish(StopReason stop) {
 
     switch (stop) {
         case StopReason::max_events:
+            sm.cut = format_time(now_) + " by --max-events " + std::to_string(opt_.max_events);
             rr.stop_message = "stopped after " + std::to_string(events_) + " events at " + format_time(now_) +
                               " (limit --max-events " + std::to_string(opt_.max_events) +
                               "); raise it with --max-events N";
             break;
         case StopReason::until:
+            sm.cut = format_time(*opt_.until) + " by --until";
             rr.stop_message = "stopped at --until " + format_time(*opt_.until) +
                               " before the scenario finished; raise it with --until DURATION";
             break;

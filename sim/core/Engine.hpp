@@ -13,8 +13,13 @@
 
 namespace ostwin {
 
+class OutputFile;
+
 struct EngineOptions {
-    std::string trace_path;               ///< empty: no trace
+    std::string trace_path;               ///< empty: no trace (refused if one of Scenario::inputs)
+    /// Write the trace here instead (opened by the caller before anything ran); committed
+    /// when the run ends.
+    OutputFile* trace_file = nullptr;
     std::uint64_t max_events = 0;         ///< 0: no limit
     std::optional<Time> until;            ///< stop before any event later than this
     std::optional<std::uint64_t> seed;    ///< overrides Scenario::seed

@@ -41,6 +41,10 @@ public:
     std::string thread_name(ThreadIdx t) const override;
     std::uint32_t cpu_count() const override { return static_cast<std::uint32_t>(cpu_.size()); }
     std::uint32_t thread_count() const override { return static_cast<std::uint32_t>(th_.size()); }
+    Time sched_tick() const override { return s_.costs.sched_tick; }
+    Time now() const override { return now_; }
+    bool may_run(ThreadIdx t, std::uint32_t cpu) const override { return allowed(t, cpu); }
+    std::uint32_t waker_cpu() const override { return waker_cpu_; }
 
 private:
     // loop
@@ -70,8 +74,20 @@ private:
     /// on_cpu, less the ready threads that last ran on another CPU (sched.tick rotation).
     Eligible on_cpu_rotating(std::uint32_t cpu, ThreadIdx self_thread);
     void dispatch_pass();
+    /// Per-CPU queues: a thread that became ready may make the CPU whose queue it joined
+    /// pick again (docs/engine.md "Per-CPU run queues").
+    void preempt_local(ThreadIdx t);
     /// `why` is copied (traced runs only) before anything else asks the policy for a reason.
-    void start_switch(std::uint32_t cpu, ThreadIdx t, ThreadIdx from, std::string_view why);
+    /// `delay` > 0 (sched.idle_wake): the CPU is claimed now and the switch starts then.
+    void start_switch(std::uint32_t cpu, ThreadIdx t, ThreadIdx from, std::string_view why, Time delay = Time{0});
+    /// The switch proper on a claimed CPU: its cost, counts, trace record and end event.
+    void begin_switch(std::uint32_t cpu, ThreadIdx from);
+    /// A thread woken now by `waker_cpu`'s thread (kNone32: a timer or an exit): the
+    /// remote-wake rules (sched.wake_ipi, sched.idle_wake; docs/engine.md "Wake-ups on
+    /// another CPU").
+    void note_wake(ThreadIdx t, std::uint32_t waker_cpu);
+    /// The sched.idle_wake delay for t dispatched now on idle CPU c (0: none).
+    Time idle_wake_delay(ThreadIdx t, std::uint32_t c) const;
     void stop_running(std::uint32_t cpu);
     void on_switch_done(std::uint32_t cpu);
     void on_cpu_done(std::uint32_t cpu);
@@ -86,7 +102,10 @@ private:
     void leave_cpu(ThreadIdx t);
     void block(ThreadIdx t, ThreadState s, WaitCause cause, std::uint32_t obj, std::string_view why,
                std::string_view on);
-    void wake(ThreadIdx t, std::string_view why);
+    /// `waker_cpu`: the CPU the wake-up comes from, for the remote-wake rules; by default
+    /// the acting CPU (kNone32 outside a thread's op: a timer).
+    void wake(ThreadIdx t, std::string_view why, std::uint32_t waker_cpu = kActingCpu);
+    static constexpr std::uint32_t kActingCpu = kNone32 - 1;
     void sleep_until(ThreadIdx t, Time until, ThreadState s, WaitCause cause, std::string_view why);
     void on_wake(ThreadIdx t);
 
@@ -129,6 +148,9 @@ private:
     void complete_sends(std::uint32_t ch, const std::vector<CompletedSend>& done);
     void trace_lock(ThreadIdx t, std::uint32_t lock, std::string_view ph);
     void mutex_handoff(std::uint32_t lock, ThreadIdx to, ThreadIdx from);
+    /// `t` acquired mutex `lock`: if its owner had died holding it, record the program
+    /// error a robust mutex's EOWNERDEAD is natively.
+    void took_dead_owners_mutex(ThreadIdx t, std::uint32_t lock);
     void cond_reacquire(ThreadIdx w, std::uint32_t cond, ThreadIdx by);
     bool skip_error(ThreadIdx t, const Instr& in, std::string msg);
     bool step_spawn(ThreadIdx t, const Instr& in);
@@ -174,8 +196,30 @@ private:
     /// sched.tick > 0: a switch counts in the CPU time of the thread it puts on the CPU,
     /// as Linux accounts it (docs/engine.md "Context switches").
     bool switch_in_thread_cpu_ = false;
+    /// The policy keeps a run queue per CPU (fair with sched.tick > 0): each CPU takes
+    /// the policy's pick for it, and a newcomer preempts only its own queue's CPU.
+    bool per_cpu_ = false;
+    /// The CPU whose thread is running its ops now (a thread it makes ready was woken
+    /// from there), kNone32 while a timer or an arrival is handled.
+    std::uint32_t waker_cpu_ = kNone32;
     /// t stops running on CPU c now (after settle): keep the ticks its slice has left.
     void keep_rr_ticks(ThreadIdx t, const Cpu& k);
+    /// The CPU whose running thread is executing its program now (advance), kNone32 when
+    /// a timer, an arrival or the end of a switch acts: the waker of any wake-up meanwhile.
+    std::uint32_t acting_cpu_ = kNone32;
+    /// sched.wake_ipi owed by the acting thread for the wake-ups its current op made onto
+    /// other CPUs; added to that op's CPU work when step() returns (advance).
+    Time wake_charge_{0};
+    /// Threads woken in this instant by a thread on another CPU (or a timer: kNone32), for
+    /// sched.idle_wake at dispatch; cleared by the dispatch pass.
+    struct RemoteWake {
+        ThreadIdx thread;
+        std::uint32_t waker_cpu;
+    };
+    std::vector<RemoteWake> remote_wakes_;
+    std::uint32_t idle_promised_ = 0;  ///< idle CPUs this instant's remote wake-ups were charged for
+    /// Either remote-wake key is set: only then does wake() look at placement.
+    bool remote_wake_rules_ = false;
     SwitchTotals totals_;
     std::unique_ptr<ModelState> model_;
 };

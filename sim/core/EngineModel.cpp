@@ -58,6 +58,7 @@ void Engine::model_init() {
             case LockKind::cond: m.locks.emplace_back(std::in_place_type<CondVar>); break;
         }
     }
+    m.owner_died.assign(m.locks.size(), 0);
     for (std::uint32_t b = 0; b < obj_.barrier_count(); ++b)
         m.barriers.emplace_back(std::max<std::uint32_t>(1, s_.barriers[obj_.barrier(b).decl].parties));
     // Which channels each program sends to and receives from, for EOF and deadlock reports.
@@ -239,7 +240,14 @@ void Engine::trace_lock(ThreadIdx t, std::uint32_t lock, std::string_view ph) {
     if (tw_) tw_->record(now_, "lock").field("tid", t + 1).field("lock", lock).field("ph", ph).end();
 }
 
+void Engine::took_dead_owners_mutex(ThreadIdx t, std::uint32_t lock) {
+    if (!model_->owner_died[lock]) return;
+    model_->owner_died[lock] = 0;
+    runtime_error(t, "mutex owner died holding it (robust mutex recovered)");
+}
+
 void Engine::mutex_handoff(std::uint32_t lock, ThreadIdx to, ThreadIdx from) {
+    took_dead_owners_mutex(to, lock);
     trace_lock(to, lock, "acquire");
     std::string why = tw_ ? "got lock " + obj_.lock_name(lock) +
                                 (from == kNoThread ? std::string{" (owner died)"} : " from " + inst_.thread_id(from))
@@ -253,6 +261,7 @@ void Engine::cond_reacquire(ThreadIdx w, std::uint32_t cond, ThreadIdx by) {
     auto* m = std::get_if<Mutex>(&model_->locks[mutex]);
     assert(m != nullptr);
     if (m->lock(w, now_) == AcquireOutcome::acquired) {
+        took_dead_owners_mutex(w, mutex);
         trace_lock(w, mutex, "acquire");
         wake_done(w, tw_ ? "signalled on " + obj_.lock_name(cond) + " by " + inst_.thread_id(by) : std::string{});
         return;
@@ -361,6 +370,7 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
             trace_op_begin(t, in);
             if (mx == nullptr) return skip_error(t, in, "lock of " + obj_.lock_name(id) + ", which is not a mutex");
             if (mx->lock(t, now_) == AcquireOutcome::acquired) {
+                took_dead_owners_mutex(t, id);
                 trace_lock(t, id, "acquire");
                 charge_sys(t, cost.lock_uncontended);
                 th.phase = 1;
@@ -510,9 +520,13 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
                 runtime_error(t, "touch of " + std::string{to_string(static_cast<Region>(in.a))} +
                                      " goes past the end of the region; cut at its end");
             if (r.faults + r.cow_faults > 0) trace_mem(proc);
+            // A forking parent's copy of a page it made costs memory.cow_fault_parent (0:
+            // the same as a child's copy of what it inherited, memory.cow_fault).
+            const Time parent_cow = cost.cow_fault_parent > Time{0} ? cost.cow_fault_parent : cost.cow_fault;
+            const auto maker_cows = static_cast<std::int64_t>(r.maker_cow_faults);
             charge_sys(t, cost.page_fault * static_cast<std::int64_t>(r.faults) +
-                              cost.cow_fault * static_cast<std::int64_t>(r.cow_faults) +
-                              cost.wp_fault * static_cast<std::int64_t>(r.wp_faults));
+                              cost.cow_fault * (static_cast<std::int64_t>(r.cow_faults) - maker_cows) +
+                              parent_cow * maker_cows + cost.wp_fault * static_cast<std::int64_t>(r.wp_faults));
             th.phase = 1;
             return true;
         }
@@ -744,6 +758,7 @@ void Engine::crash_process(std::uint32_t p, ThreadIdx culprit) {
         if (mx == nullptr || !mx->owner() || !dead.count(*mx->owner())) continue;
         const ThreadIdx owner = *mx->owner();
         const UnlockResult r = mx->owner_died(owner, now_);
+        m.owner_died[id] = 1;  // whoever takes it next is told (EOWNERDEAD)
         trace_lock(owner, id, "release");
         if (r.woken) mutex_handoff(id, *r.woken, kNoThread);
     }
@@ -906,6 +921,7 @@ void Engine::report_deadlock(Summary& sm) {
     }
     const WaitForResult r = find_cycle(g);
     sm.deadlock = r.report();
+    sm.deadlock_cycle = !r.cycle.empty();
     if (tw_) {
         nlohmann::json cyc = *sm.deadlock;
         tw_->record(now_, "deadlock").raw_field("cycle", cyc.dump()).end();
@@ -943,6 +959,8 @@ void Engine::fill_model_summary(Summary& sm) {
         cs.recv_blocked_ns = st.recv_blocked.ns();
         cs.ipc_cpu_ns = m.channel_cpu[c].ns();
         cs.max_queued_bytes = st.max_queued_bytes;
+        cs.eof_recvs = st.eof_recvs;
+        cs.unread = m.channels[c].queued_messages();
         sm.channels.push_back(std::move(cs));
     }
     auto lock_summary = [](std::string name, std::string kind, const ContentionStats& st) {

@@ -47,9 +47,9 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-/// The closest candidate to `word` by edit distance (Damerau-Levenshtein), or "" if
-/// nothing is close enough to be a plausible typo. Candidates are tried in order, so
-/// ties go to the earlier one.
+/// The candidate equal to `word` but for case, else the closest by edit distance
+/// (Damerau-Levenshtein), or "" if nothing is close enough to be a plausible typo.
+/// Candidates are tried in order, so ties go to the earlier one.
 template <typename Range>
 std::string did_you_mean(const std::string& word, const Range& candidates);
 
@@ -60,6 +60,15 @@ std::string quoted(std::string_view text);
 
 template <typename Range>
 std::string did_you_mean(const std::string& word, const Range& candidates) {
+    // The same word in another case (`RR` for `rr`) is the likeliest miss of all.
+    const auto lower = [](std::string_view w) {
+        std::string l{w};
+        for (char& ch : l)
+            if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+        return l;
+    };
+    for (const auto& c : candidates)
+        if (std::string_view{c} != word && lower(std::string_view{c}) == lower(word)) return std::string{c};
     std::string best;
     std::size_t best_d = static_cast<std::size_t>(-1);
     for (const auto& c : candidates) {

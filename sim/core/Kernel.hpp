@@ -61,6 +61,9 @@ struct Pcb {
     std::uint32_t live_threads = 0;  ///< threads created and not yet ended
     std::uint32_t address_space = kNone32;
     Time start{-1}, end{-1};
+    /// The CPU its last thread ended on (kNone32: none yet): its teardown wakes the
+    /// joiners from there (sched.idle_wake).
+    std::uint32_t end_cpu = kNone32;
     bool crashed = false;
 };
 
@@ -70,6 +73,9 @@ struct Cpu {
     Mode mode = Mode::idle;
     bool resched = false;              ///< a better thread became ready while switching
     bool idle_traced = false;          ///< an `idle` record was written for this idle period
+    /// Claimed for `thread` but still waking (sched.idle_wake): the switch starts at the
+    /// pending switch_done; until then the CPU is idle in the trace and the accounting.
+    bool waking = false;
     std::uint32_t thread = kNone32;    ///< switching-in or running thread
     std::uint32_t prev = kNone32;      ///< thread that last left this CPU
     std::uint32_t as = kNone32;        ///< address space loaded (lazy TLB: kept while idle)

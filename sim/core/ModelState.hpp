@@ -24,6 +24,10 @@ struct ModelState {
     std::vector<Channel> channels;             ///< by channel instance id
     std::vector<Time> channel_cpu;             ///< CPU time of sends and receives, per channel
     std::vector<LockObject> locks;             ///< by lock instance id
+    /// Per lock: a mutex whose owner died holding it and nobody has taken since. The next
+    /// thread to acquire it records the robust mutex's EOWNERDEAD as a program error, as
+    /// the native runner does (docs/model.md, "Synchronization").
+    std::vector<std::uint8_t> owner_died;
     std::vector<Barrier> barriers;             ///< by barrier instance id
     /// Channel declarations each program sends to / receives from (deduplicated).
     std::vector<std::vector<std::uint32_t>> sends_of, recvs_of;

@@ -28,6 +28,7 @@ constexpr std::array<TagInfo, kTagCount> kTags{{
     {"touch", "memory touches: first-touch faults on private regions (stack, data) and on a heap its process's threads share"},
     {"ipc-small", "messages of 1 B to 4 KiB (one page, PIPE_BUF)"},
     {"ipc-large", "messages above 4 KiB, up to the channel's capacity"},
+    {"ipc-huge", "messages above 64 KiB (socket, queue): the copy cost's largest size class"},
     {"pipe", "a pipe channel"},
     {"socket", "a socket channel"},
     {"mqueue", "a message-queue channel"},
@@ -39,14 +40,18 @@ constexpr std::array<TagInfo, kTagCount> kTags{{
     {"cond", "condition variables: cond_wait with cond_signal or cond_broadcast"},
     {"barrier", "barriers with uneven work between rounds"},
     {"fork-cow", "fork of a process whose heap is written; children (and the parent) write it again: copy-on-write faults; join"},
+    {"cow-parent", "the forking parent writes heap it still shares with its children: the parent's own copy-on-write faults"},
     {"spawn", "threads created by spawn and joined"},
     {"processes", "a motif on two or more processes: process switches, IPC or locks across address spaces"},
     {"threads", "a motif on two or more threads of one process: thread switches, in-process sharing"},
+    {"remote-wake", "2 CPUs and threads that wait for one another (channels, locks, semaphores, condition variables, "
+                    "barriers, joins): wake-ups onto the other CPU, idle or busy"},
 }};
 
 constexpr std::int64_t kMaxOpUs = 10'000;  // the longest compute, sleep or period
 constexpr std::int64_t kMinOpUs = 10;
 constexpr std::uint64_t kSmallMessage = 4096;
+constexpr std::uint64_t kHugeMessage = 64 * 1024;  // above: the copy cost's third size class
 constexpr std::array<ChannelKind, 5> kKinds{ChannelKind::pipe, ChannelKind::socket, ChannelKind::mqueue,
                                             ChannelKind::shm, ChannelKind::queue};
 
@@ -172,7 +177,9 @@ std::uint64_t message(Ctx& c, const Chan& ch) {
         return c.d.log_uniform(1, std::min(kSmallMessage, ch.max_message));
     }
     c.tag(Tag::ipc_large);
-    return c.d.log_uniform(kSmallMessage + 1, ch.max_message);
+    const std::uint64_t bytes = c.d.log_uniform(kSmallMessage + 1, ch.max_message);
+    if (bytes > kHugeMessage) c.tag(Tag::ipc_huge);
+    return bytes;
 }
 
 /// A rough CPU cost of one message, send and recv, for the budget (us).
@@ -445,6 +452,7 @@ void fork_cow(Ctx& c, std::int64_t budget) {
     for (int k = 0; k < kids; ++k) main.program.push_back("fork: " + c.p + "child" + std::to_string(k));
     const bool parent_writes = c.d.chance(50);
     if (parent_writes) {
+        c.tag(Tag::cow_parent);
         const std::uint64_t bytes = c.d.log_uniform(1, heap);
         main.program.push_back("touch: {region: heap, bytes: " + size(bytes) + ", offset: " +
                                size(c.d.below(heap - bytes + 1)) + ", write: true}");
@@ -579,6 +587,13 @@ Draft draw(Draw& d, std::uint32_t max_cpus) {
         Ctx c{d, dr, "m" + std::to_string(i) + "-", "m" + std::to_string(i) + ": "};
         kMotifs[d.below(kMotifs.size())](c, total / motifs);
     }
+    // Threads that wait for one another on more than one CPU: a wake-up may go to the
+    // other CPU. A tag only: no draw, so the scenario is the same with or without it.
+    constexpr std::array<Tag, 11> waits{Tag::pipe, Tag::socket, Tag::mqueue, Tag::shm, Tag::queue, Tag::lock,
+                                        Tag::sem, Tag::cond, Tag::barrier, Tag::fork_cow, Tag::spawn};
+    if (dr.cpus > 1)
+        for (const Tag t : waits)
+            if (dr.tags[static_cast<std::size_t>(t)]) dr.tags[static_cast<std::size_t>(Tag::remote_wake)] = true;
     return dr;
 }
 

@@ -49,10 +49,12 @@ MemorySystem::FrameId MemorySystem::frame_id(AsId owner) {
         f = static_cast<FrameId>(refcount_.size());
         refcount_.push_back(0);
         owners_xor_.push_back(0);
+        maker_.push_back(0);
         wp_.push_back(0);
     }
     refcount_[f] = 1;
     owners_xor_[f] = owner;
+    maker_[f] = owner;
     wp_[f] = 0;
     return f;
 }
@@ -164,6 +166,7 @@ TouchResult MemorySystem::touch(AsId as, Region region, std::uint32_t stack_owne
             f = new_frame(as);
             ++r.faults;
         } else if (write && refcount_[f] > 1) {
+            if (maker_[f] == as) ++r.maker_cow_faults;
             unmap(as, f);
             f = new_frame(as);
             ++r.cow_faults;

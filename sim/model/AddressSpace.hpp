@@ -34,6 +34,9 @@ struct TouchResult {
     std::uint64_t pages_touched = 0;  ///< pages in [offset, offset + bytes) after clamping
     std::uint64_t faults = 0;         ///< pages made resident by this touch (new frames)
     std::uint64_t cow_faults = 0;     ///< shared pages copied because this touch wrote them
+    /// Of cow_faults, the pages whose frame this address space made (a forking parent
+    /// copying a page it still shares with a child); the rest were inherited.
+    std::uint64_t maker_cow_faults = 0;
     /// Pages mapped only here but still write-protected by a fork, written: no copy.
     std::uint64_t wp_faults = 0;
     /// The range went past the end of the region and was cut at its end; the loader
@@ -195,6 +198,9 @@ private:
     // so when its refcount falls to 1 this is the one remaining owner, whose shared count
     // must drop: O(1) per unmap without a reverse map.
     std::vector<AsId> owners_xor_;
+    // The address space that made each frame (first touch, or its copy on write): a copy
+    // by its maker is a forking parent's, charged apart (memory.cow_fault_parent).
+    std::vector<AsId> maker_;
     // 1 while a frame is write-protected by a fork (set when it is first shared, cleared by
     // the write-protect fault of its last owner). A frame is mapped once per address space,
     // so the frame's bit is each mapping's bit; one byte per frame, none per thread.

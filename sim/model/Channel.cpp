@@ -86,6 +86,7 @@ RecvResult Channel::recv(std::uint32_t thread, Time now) {
     }
     if (senders_alive_ == 0) {
         r.outcome = RecvResult::Outcome::eof;
+        ++stats_.eof_recvs;
         return r;
     }
     r.outcome = RecvResult::Outcome::blocked;
@@ -99,6 +100,7 @@ std::vector<WokenReceiver> Channel::sender_ended(std::uint32_t /*thread*/, Time 
     if (senders_alive_ == 0 && queue_.empty()) {
         for (const WaitingRecv& w : blocked_receivers_) {
             stats_.recv_blocked += now - w.since;
+            ++stats_.eof_recvs;
             out.push_back({w.thread, std::nullopt});
         }
         blocked_receivers_.clear();

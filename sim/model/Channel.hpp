@@ -82,6 +82,7 @@ struct ChannelStats {
     Time recv_blocked;                   ///< summed over receivers, block to wake
     std::uint64_t max_queued_bytes = 0;  ///< high-water mark of buffered bytes
     std::uint64_t max_queued_messages = 0;
+    std::uint64_t eof_recvs = 0;         ///< recvs answered with end-of-file
 };
 
 /// One channel instance. Threads are thread instance indices (sim/model/Instances.hpp).

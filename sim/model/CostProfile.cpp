@@ -1,5 +1,6 @@
 #include "sim/model/CostProfile.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <vector>
 
@@ -8,8 +9,17 @@ namespace ostwin {
 using namespace literals;
 
 Time IpcCost::copy(std::uint64_t bytes) const {
-    // bytes * ps / 1000, rounded half up; 128-bit so a large message cannot overflow.
-    const unsigned __int128 ps = static_cast<unsigned __int128>(bytes) * static_cast<std::uint64_t>(per_byte_ps);
+    // Piecewise linear: each size class's bytes at its rate, a rate of 0 meaning the class
+    // below's (so a profile with per_byte alone is linear). Sum in ps, then rounded half
+    // up to ns; 128-bit so a large message cannot overflow.
+    const auto ps1 = static_cast<std::uint64_t>(per_byte_ps);
+    const std::uint64_t ps2 = per_byte_4k_ps > 0 ? static_cast<std::uint64_t>(per_byte_4k_ps) : ps1;
+    const std::uint64_t ps3 = per_byte_64k_ps > 0 ? static_cast<std::uint64_t>(per_byte_64k_ps) : ps2;
+    const std::uint64_t b1 = std::min(bytes, kClass1);
+    const std::uint64_t b2 = std::min(bytes, kClass2) - b1;
+    const std::uint64_t b3 = bytes - b1 - b2;
+    __extension__ using U128 = unsigned __int128;  // a GNU extension: say so to -Wpedantic
+    const U128 ps = static_cast<U128>(b1) * ps1 + static_cast<U128>(b2) * ps2 + static_cast<U128>(b3) * ps3;
     return Time{static_cast<std::int64_t>((ps + 500) / 1000)};
 }
 
@@ -38,15 +48,23 @@ CostProfile CostProfile::builtin_default() {
     p.wp_fault = 0_ns;
     p.fork_child_start = 0_ns;  // a forked child's threads arrive at the fork's end
     p.exit_per_page = 0_ns;     // exit.process alone, whatever the process's size
-    p.spawn_thread_start = 0_ns;  // a spawned thread arrives at the spawn's end
+    p.exit_cpu = 0_ns;          // the next thread runs at once on a CPU where a process ended
+    // Off as well (curated figures leave them out): a wake-up onto another CPU costs what
+    // one on the same CPU does and starts at once; a parent's copy-on-write fault costs a
+    // child's. `ostwin calibrate` measures all three through the runner.
+    p.wake_ipi = 0_ns;
+    p.idle_wake = 0_ns;
+    p.cow_fault_parent = 0_ns;
+    p.spawn_thread_start = 0_ns;    // a spawned thread arrives at the spawn's end
     p.create_thread_remote = 0_ns;  // a spawn costs the same wherever the thread starts
     p.sleep_timer = 0_ns;           // a timed wait costs one syscall
     // ipc.KIND.wake stays 0 here (the curated bounds leave it out); calibrate measures it.
-    p.ipc_of(ChannelKind::pipe) = {700_ns, 700_ns, 300, 0_ns};
-    p.ipc_of(ChannelKind::socket) = {1200_ns, 1200_ns, 300, 0_ns};
-    p.ipc_of(ChannelKind::mqueue) = {900_ns, 900_ns, 300, 0_ns};
-    p.ipc_of(ChannelKind::shm) = {100_ns, 100_ns, 100, 0_ns};
-    p.ipc_of(ChannelKind::queue) = {60_ns, 60_ns, 100, 0_ns};
+    // One copy rate per kind (per_byte_4k and per_byte_64k 0: the same rate at any size).
+    p.ipc_of(ChannelKind::pipe) = {700_ns, 700_ns, 300, 0_ns, 0, 0};
+    p.ipc_of(ChannelKind::socket) = {1200_ns, 1200_ns, 300, 0_ns, 0, 0};
+    p.ipc_of(ChannelKind::mqueue) = {900_ns, 900_ns, 300, 0_ns, 0, 0};
+    p.ipc_of(ChannelKind::shm) = {100_ns, 100_ns, 100, 0_ns, 0, 0};
+    p.ipc_of(ChannelKind::queue) = {60_ns, 60_ns, 100, 0_ns, 0, 0};
     return p;
 }
 
@@ -64,7 +82,7 @@ std::optional<CostProfile> CostProfile::builtin(std::string_view name) {
 
 namespace {
 
-constexpr std::size_t kIpcFields = 4;  // send, recv, per_byte, wake
+constexpr std::size_t kIpcFields = 6;  // send, recv, per_byte, wake, per_byte_4k, per_byte_64k
 
 struct KeyTable {
     std::vector<CostKey> keys;
@@ -73,7 +91,7 @@ struct KeyTable {
     KeyTable() {
         storage.reserve(kIpcFields * kChannelKindCount);
         for (auto kind : kChannelKindNames)
-            for (const char* field : {"send", "recv", "per_byte", "wake"})
+            for (const char* field : {"send", "recv", "per_byte", "wake", "per_byte_4k", "per_byte_64k"})
                 storage.push_back("ipc." + std::string{kind} + "." + field);
         keys = {
             {"context_switch.thread", CostUnit::duration},
@@ -93,13 +111,18 @@ struct KeyTable {
             {"memory.wp_fault", CostUnit::duration},
             {"fork.child_start", CostUnit::duration},
             {"exit.per_page", CostUnit::duration},
+            {"exit.cpu", CostUnit::duration},
+            {"sched.wake_ipi", CostUnit::duration},
+            {"sched.idle_wake", CostUnit::duration},
+            {"memory.cow_fault_parent", CostUnit::duration},
+            {"spawn.thread_start", CostUnit::duration},
+            {"create.thread_remote", CostUnit::duration},
+            {"sleep.timer", CostUnit::duration},
         };
-        for (std::size_t i = 0; i < storage.size(); ++i)
-            keys.push_back({storage[i], i % kIpcFields == 2 ? CostUnit::per_byte : CostUnit::duration});
-        // Keys added after the ipc.* block (extra_field), in this order.
-        keys.push_back({"spawn.thread_start", CostUnit::duration});
-        keys.push_back({"create.thread_remote", CostUnit::duration});
-        keys.push_back({"sleep.timer", CostUnit::duration});
+        for (std::size_t i = 0; i < storage.size(); ++i) {
+            const std::size_t f = i % kIpcFields;
+            keys.push_back({storage[i], f == 2 || f >= 4 ? CostUnit::per_byte : CostUnit::duration});
+        }
     }
 };
 
@@ -108,8 +131,7 @@ const KeyTable& table() {
     return t;
 }
 
-constexpr std::size_t kFixedKeys = 17;
-constexpr std::size_t kExtraKeys = kFixedKeys + kIpcFields * kChannelKindCount;  // first key after ipc.*
+constexpr std::size_t kFixedKeys = 24;
 
 Time* fixed_field(CostProfile& p, std::size_t i) {
     switch (i) {
@@ -129,16 +151,13 @@ Time* fixed_field(CostProfile& p, std::size_t i) {
         case 14: return &p.wp_fault;
         case 15: return &p.fork_child_start;
         case 16: return &p.exit_per_page;
-        default: return nullptr;
-    }
-}
-
-/// The keys after the ipc.* block (index i - kExtraKeys).
-Time* extra_field(CostProfile& p, std::size_t i) {
-    switch (i) {
-        case 0: return &p.spawn_thread_start;
-        case 1: return &p.create_thread_remote;
-        case 2: return &p.sleep_timer;
+        case 17: return &p.exit_cpu;
+        case 18: return &p.wake_ipi;
+        case 19: return &p.idle_wake;
+        case 20: return &p.cow_fault_parent;
+        case 21: return &p.spawn_thread_start;
+        case 22: return &p.create_thread_remote;
+        case 23: return &p.sleep_timer;
         default: return nullptr;
     }
 }
@@ -152,14 +171,15 @@ std::int64_t cost_value(const CostProfile& p, std::size_t i) {
     auto& q = const_cast<CostProfile&>(p);  // read-only use of the shared accessor
     if (i == 7) return static_cast<std::int64_t>(p.page_size);
     if (i < kFixedKeys) return fixed_field(q, i)->ns();
-    if (i >= kExtraKeys) return extra_field(q, i - kExtraKeys)->ns();
     const std::size_t j = i - kFixedKeys;
     const IpcCost& c = p.ipc[j / kIpcFields];
     switch (j % kIpcFields) {
         case 0: return c.send.ns();
         case 1: return c.recv.ns();
         case 2: return c.per_byte_ps;
-        default: return c.wake.ns();
+        case 3: return c.wake.ns();
+        case 4: return c.per_byte_4k_ps;
+        default: return c.per_byte_64k_ps;
     }
 }
 
@@ -167,14 +187,15 @@ void set_cost_value(CostProfile& p, std::size_t i, std::int64_t v) {
     assert(i < cost_keys().size());
     if (i == 7) { p.page_size = static_cast<std::uint64_t>(v); return; }
     if (i < kFixedKeys) { *fixed_field(p, i) = Time{v}; return; }
-    if (i >= kExtraKeys) { *extra_field(p, i - kExtraKeys) = Time{v}; return; }
     const std::size_t j = i - kFixedKeys;
     IpcCost& c = p.ipc[j / kIpcFields];
     switch (j % kIpcFields) {
         case 0: c.send = Time{v}; break;
         case 1: c.recv = Time{v}; break;
         case 2: c.per_byte_ps = v; break;
-        default: c.wake = Time{v}; break;
+        case 3: c.wake = Time{v}; break;
+        case 4: c.per_byte_4k_ps = v; break;
+        default: c.per_byte_64k_ps = v; break;
     }
 }
 

@@ -13,13 +13,21 @@
 namespace ostwin {
 
 struct IpcCost {
+    /// Size classes of the copy cost: a message's first 4 KiB, the bytes from 4 KiB to
+    /// 64 KiB, the bytes beyond 64 KiB (docs/cost-model.md).
+    static constexpr std::uint64_t kClass1 = 4096, kClass2 = 65536;
     Time send;                   ///< fixed CPU cost of one send, paid by the sender
     Time recv;                   ///< fixed CPU cost of one recv, paid by the receiver
-    std::int64_t per_byte_ps = 0;  ///< copy cost per byte in picoseconds, paid by both sides
+    std::int64_t per_byte_ps = 0;  ///< copy cost per byte (of the first 4 KiB) in picoseconds, paid by both sides
     /// ipc.KIND.wake: extra CPU paid by a send that wakes a blocked receiver (or a recv that
     /// wakes a blocked sender): the kernel's wake-up of the peer (docs/cost-model.md).
     Time wake;
-    /// Copy time for `bytes` (rounded to the nearest ns; exact integer arithmetic).
+    /// ipc.KIND.per_byte_4k: per byte from 4 KiB to 64 KiB of a message (ps); 0: per_byte.
+    std::int64_t per_byte_4k_ps = 0;
+    /// ipc.KIND.per_byte_64k: per byte beyond 64 KiB (ps); 0: the class below's.
+    std::int64_t per_byte_64k_ps = 0;
+    /// Copy time for `bytes`: piecewise linear over the size classes (rounded to the
+    /// nearest ns; exact integer arithmetic).
     [[nodiscard]] Time copy(std::uint64_t bytes) const;
 };
 
@@ -47,7 +55,8 @@ struct CostProfile {
     Time lock_uncontended;  ///< lock.uncontended: acquire or release with nobody waiting
     Time lock_wake;         ///< lock.wake: the futex wake paid by a releaser that wakes a waiter
     /// exit.process: tearing a process down when its last thread ends (address space,
-    /// files, notifying the parent); the CPU it ended on pays it before its next switch.
+    /// files, notifying the parent): how long after that end a thread joining the process
+    /// wakes. A delay, not CPU time: the CPU pays only exit.cpu.
     Time exit_process;
     /// sched.tick: the scheduler tick (1/HZ). 0: an rr or mlfq slice ends exactly one
     /// quantum after dispatch. > 0: it ends on a tick of a grid from time 0, the quantum
@@ -64,6 +73,21 @@ struct CostProfile {
     /// exit.per_page: added to exit.process for each page resident in the process when it
     /// ends (unmapping and freeing them is the bulk of a larger process's exit).
     Time exit_per_page;
+    /// exit.cpu: what a process's exit takes from the CPU its last thread ended on before
+    /// the next thread runs there (the exiting thread's own exit path); the rest of the
+    /// teardown (exit.process) runs beside the scenario. Charged as switch overhead.
+    Time exit_cpu;
+    /// sched.wake_ipi: extra CPU paid by an op that wakes a thread onto another CPU (idle,
+    /// or running a thread the woken one preempts): the inter-processor interrupt. 0: off.
+    Time wake_ipi;
+    /// sched.idle_wake: a CPU idle before the instant a thread is woken onto it (by a
+    /// thread on another CPU, or by its timer) starts switching to it this much later:
+    /// the idle CPU's wake-up (a halted vCPU resumed by the hypervisor). 0: at once.
+    Time idle_wake;
+    /// memory.cow_fault_parent: a copy-on-write fault taken by the address space that
+    /// made the page (a forking parent writing a page it still shares with a child). 0:
+    /// memory.cow_fault, as for a child copying what it inherited.
+    Time cow_fault_parent;
     std::array<IpcCost, kChannelKindCount> ipc{};
     /// spawn.thread_start: from a spawn's end until the new thread arrives (its start-up
     /// before its first op: the clone's return, the thread library's and, natively, the

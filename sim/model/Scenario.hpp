@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "sim/core/Error.hpp"
+#include "sim/core/Files.hpp"
 #include "sim/core/Time.hpp"
 #include "sim/model/CostProfile.hpp"
 #include "sim/model/Kinds.hpp"
@@ -174,6 +175,8 @@ struct Scenario {
     SchedulerSpec scheduler;
     CostProfile costs = CostProfile::builtin_default();
     std::string costs_name = "default";  ///< "default", "zero", a path, or "default+overrides"
+    /// The files the loader read (the scenario, a `costs:` profile): no output may replace them.
+    std::vector<InputRef> inputs;
     std::vector<ProcessDecl> processes;
     std::vector<ChannelDecl> channels;
     std::vector<LockDecl> locks;

@@ -16,13 +16,14 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 #include <map>
 #include <set>
 
+#include "sim/core/Files.hpp"
 #include "sim/model/Instances.hpp"
 #include "sim/scenario/TextChecks.hpp"
 #include "sim/scenario/Values.hpp"
@@ -280,9 +281,10 @@ std::pair<CostProfile, std::string> cost_base(const Reader& r, const MapView& m)
 }
 
 std::string read_text_file(const std::string& path, std::uint64_t max_bytes, const Reader& r, SourceLoc at,
-                           std::string_view what);
+                           std::string_view what, InputRef* ref = nullptr, bool follow_link = true,
+                           const std::string& shown = {});
 
-CostProfile load_cost_profile_impl(const std::string& path, const Reader* referrer, SourceLoc at);
+CostProfile load_cost_profile_impl(const std::string& path, const Reader* referrer, SourceLoc at, InputRef* ref);
 
 void Builder::read_costs(const Field& f) {
     if (f.value.IsMap()) {
@@ -307,9 +309,14 @@ void Builder::read_costs(const Field& f) {
         s_.costs_name = v;
         return;
     }
+    // Tab and line feed pass the loader's check on every value (TextChecks.hpp); not in a path.
+    if (std::any_of(v.begin(), v.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; }))
+        r_.fail(f.loc(), "a `costs:` path cannot contain control characters");
     const fs::path resolved = fs::path{v}.is_absolute() ? fs::path{v} : fs::path{base_dir_} / v;
-    s_.costs = load_cost_profile_impl(resolved.string(), &r_, f.loc());
+    InputRef ref;
+    s_.costs = load_cost_profile_impl(resolved.string(), &r_, f.loc(), &ref);
     s_.costs_name = v;
+    s_.inputs.push_back(std::move(ref));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -638,6 +645,10 @@ Op Builder::read_op(const YAML::Node& item, const ProgramContext& ctx, std::uint
         if (word == "exit") return {op::Exit{}, loc};
         if (word == "crash") return {op::Crash{}, loc};
         if (known(word)) r_.fail(loc, "op " + q(word) + " needs an argument (`" + word + ": ...`)");
+        // `- compute 1ms`: an op and its argument without the colon, one plain word to YAML.
+        if (const auto sp = word.find(' '); sp != std::string::npos && known(word.substr(0, sp)))
+            r_.fail(loc, "op " + q(word.substr(0, sp)) + " and its argument need a colon between them",
+                    word.substr(0, sp) + ": " + word.substr(word.find_first_not_of(' ', sp)));
         r_.fail(loc, "unknown op " + q(word), did_you_mean(word, kOpNames));
     }
     if (!item.IsMap()) {
@@ -653,6 +664,7 @@ Op Builder::read_op(const YAML::Node& item, const ProgramContext& ctx, std::uint
                                " (start each op with its own `-`)");
     }
     const Field& f = m.fields()[0];
+    if (f.key == "<<") r_.fail(f.key_loc, std::string{kMergeKeyMessage});
     if (!known(f.key)) r_.fail(f.key_loc, "unknown op " + q(f.key), did_you_mean(f.key, kOpNames));
     return {read_op_body(f.key, f, loc, ctx, depth), loc};
 }
@@ -863,6 +875,9 @@ op::Fork Builder::fork_ref(const Field& f, const ProgramContext& ctx) {
         lookup_replica(r_, f, n, processes_, [&](DeclIndex i) { return s_.processes[i].count; }, "process");
     if (!look.index) r_.fail(f.loc(), "undefined process " + q(look.base) + " to fork", did_you_mean(look.base, processes_.names()));
     const ProcessDecl& p = s_.processes[*look.index];
+    if (*look.index == ctx.process && p.start)
+        r_.fail(f.loc(), "`fork: " + n + "` names the forking process itself: `fork` creates another process, "
+                         "declared with `start: forked` and its own threads, as a copy-on-write child of this one");
     if (*look.index == ctx.process && p.count == 1) r_.fail(f.loc(), "process " + q(p.name) + " cannot fork itself");
     if (p.start)
         r_.fail(f.loc(), "process " + q(p.name) + " is not declared `start: forked`, so no op can fork it");
@@ -925,6 +940,9 @@ std::vector<std::string> thread_candidates(const ProcessDecl& p) {
 enum class MetricUnit { duration, count, size };
 
 Range read_range(const Reader& r, const Field& f, MetricUnit unit, const std::string& what) {
+    if (f.value.IsScalar())
+        r.fail(f.loc(), what + " takes a range, `{min: ..., max: ...}` (either or both), not a single value",
+               "{max: " + f.value.Scalar() + "}");
     const MapView m(r, f, what);
     m.allow({"min", "max"});
     Range range;
@@ -1040,32 +1058,12 @@ void Builder::read_expect(const Field& f) {
 // Files and text
 
 std::string read_text_file(const std::string& path, std::uint64_t max_bytes, const Reader& r, SourceLoc at,
-                           std::string_view what) {
-    std::error_code ec;
-    const fs::file_status st = fs::status(path, ec);
-    if (ec && ec != std::errc::no_such_file_or_directory)
-        r.fail(at, "cannot open " + std::string{what} + " " + q(path) + ": " + ec.message());
-    if (!fs::exists(st)) r.fail(at, "cannot open " + std::string{what} + " " + q(path) + ": no such file");
-    if (fs::is_directory(st)) r.fail(at, "cannot read " + std::string{what} + " " + q(path) + ": it is a directory");
-    if (fs::is_regular_file(st)) {
-        const auto size = fs::file_size(path, ec);
-        if (!ec && size > max_bytes)
-            r.fail(at, with_flag(std::string{what} + " " + q(path) + " is " + std::to_string(size) + " bytes, too large",
-                                 max_bytes, "--max-file-bytes"));
-    }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) r.fail(at, "cannot open " + std::string{what} + " " + q(path) + ": " + std::strerror(errno));
-    // Read at most one byte past the limit, so a endless special file cannot exhaust memory.
-    std::string text;
-    std::array<char, 65536> buf{};
-    while (in) {
-        in.read(buf.data(), buf.size());
-        text.append(buf.data(), static_cast<std::size_t>(in.gcount()));
-        if (text.size() > max_bytes)
-            r.fail(at, with_flag(std::string{what} + " " + q(path) + " is too large", max_bytes, "--max-file-bytes"));
-    }
-    if (in.bad()) r.fail(at, "cannot read " + std::string{what} + " " + q(path) + ": " + std::strerror(errno));
-    return text;
+                           std::string_view what, InputRef* ref, bool follow_link, const std::string& shown) {
+    // Regular files only, checked on the open descriptor; a FIFO never blocks (Files.hpp).
+    InputText in = read_input(path, max_bytes, what, "--max-file-bytes", follow_link, shown);
+    if (!in.problem.empty()) r.fail(at, in.problem);
+    if (ref != nullptr) *ref = InputRef{shown.empty() ? path : shown, in.id};
+    return std::move(in.text);
 }
 
 /// Checks the raw text, parses it into one YAML document and bounds its depth
@@ -1083,26 +1081,37 @@ YAML::Node parse_yaml(std::string_view text, const Reader& r, std::uint64_t max_
         // yaml-cpp's own guard (500 levels of block nesting) trips before ours can.
         r.fail(loc_of(e.mark), "YAML nested deeper than " + std::to_string(max_depth) + " levels");
     } catch (const YAML::Exception& e) {
-        r.fail(loc_of(e.mark), "invalid YAML: " + e.msg);
+        fail_invalid_yaml(text, r, loc_of(e.mark), e.msg);
     }
     // YAML::Load reads the first document and ignores the rest; the rest must be empty.
     check_single_document(text, r);
-    check_tree_depth(root, r, max_depth);
+    check_tree(root, r, max_depth);
     return root;
 }
 
-CostProfile load_cost_profile_impl(const std::string& path, const Reader* referrer, SourceLoc at) {
+CostProfile load_cost_profile_impl(const std::string& path, const Reader* referrer, SourceLoc at, InputRef* ref) {
     const LoadLimits limits;
     const Reader pr(path);
+    const Reader& rr = referrer != nullptr ? *referrer : pr;
     // A scenario names this file, and error messages quote what they cannot read: only
     // YAML files are read, so `costs: /etc/shadow` under `sudo ostwin native` cannot show
     // a line of it (docs/security.md).
-    if (!path.ends_with(".yaml") && !path.ends_with(".yml"))
-        (referrer != nullptr ? *referrer : pr)
-            .fail(at, "a cost profile file must be named *.yaml or *.yml: " + q(path) +
-                          " (`ostwin calibrate -o host.yaml` writes one)");
+    auto yaml_name = [](std::string_view p) { return p.ends_with(".yaml") || p.ends_with(".yml"); };
+    if (!yaml_name(path))
+        rr.fail(at, "a cost profile file must be named *.yaml or *.yml: " + q(path) +
+                        " (`ostwin calibrate -o host.yaml` writes one)");
+    // The same rule for the file a link leads to (`x.yaml -> /etc/shadow`): the name
+    // checked is the resolved one, opened without following a link swapped in meanwhile.
+    char* real = ::realpath(path.c_str(), nullptr);
+    if (real == nullptr)
+        rr.fail(at, "cannot open cost profile " + q(path) + ": " + (errno == ENOENT ? "no such file" : std::strerror(errno)));
+    const std::string resolved{real};
+    std::free(real);
+    if (!yaml_name(resolved))
+        rr.fail(at, "cost profile " + q(path) + " is a link to a file not named *.yaml or *.yml; " +
+                        "a cost profile file must be named *.yaml or *.yml");
     const std::string text =
-        read_text_file(path, limits.max_file_bytes, referrer != nullptr ? *referrer : pr, at, "cost profile");
+        read_text_file(resolved, limits.max_file_bytes, rr, at, "cost profile", ref, false, path);
     const YAML::Node root = parse_yaml(text, pr, limits.max_file_bytes, kMaxYamlDepth);
     if (!root.IsDefined() || root.IsNull()) pr.fail({1, 1}, "empty cost profile: expected a map of cost keys");
     const MapView top(pr, root, {1, 1}, "the cost profile");
@@ -1148,12 +1157,15 @@ Scenario load_scenario_string(std::string_view yaml, const std::string& file, co
 
 Scenario load_scenario_file(const std::string& path, const LoadLimits& limits) {
     const Reader r(path);
-    const std::string text = read_text_file(path, limits.max_file_bytes, r, {}, "scenario file");
+    InputRef ref;
+    const std::string text = read_text_file(path, limits.max_file_bytes, r, {}, "scenario file", &ref);
     if (text.empty()) r.fail({1, 1}, "empty scenario file");
     fs::path dir = fs::path{path}.parent_path();
-    return load_scenario_string(text, path, dir.empty() ? std::string{"."} : dir.string(), limits);
+    Scenario s = load_scenario_string(text, path, dir.empty() ? std::string{"."} : dir.string(), limits);
+    s.inputs.insert(s.inputs.begin(), std::move(ref));
+    return s;
 }
 
-CostProfile load_cost_profile_file(const std::string& path) { return load_cost_profile_impl(path, nullptr, {}); }
+CostProfile load_cost_profile_file(const std::string& path) { return load_cost_profile_impl(path, nullptr, {}, nullptr); }
 
 }  // namespace ostwin

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <sstream>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "sim/scenario/YamlReader.hpp"
@@ -48,6 +49,33 @@ std::optional<TextProblem> find_bad_text(std::string_view text) {
         ++col;
     }
     return std::nullopt;
+}
+
+std::optional<SourceLoc> find_indent_tab(std::string_view text, std::uint32_t from_line, std::uint32_t up_to_line) {
+    std::uint32_t line = 1, col = 1;
+    bool indent = true;  // still in the line's leading whitespace
+    for (const char c : text) {
+        if (line > up_to_line) break;
+        if (c == '\n') {
+            ++line;
+            col = 1;
+            indent = true;
+            continue;
+        }
+        if (indent && c == '\t' && line >= from_line) return SourceLoc{line, col};
+        if (c != ' ') indent = false;
+        ++col;
+    }
+    return std::nullopt;
+}
+
+void fail_invalid_yaml(std::string_view text, const Reader& r, SourceLoc at, const std::string& msg) {
+    // A tab in the indentation makes yaml-cpp fail on its line or soon after; a tab far
+    // from the error (or after it) is not its cause.
+    const std::uint32_t to = at.line == 0 ? UINT32_MAX : at.line;
+    if (const auto tab = find_indent_tab(text, to > 2 ? to - 2 : 1, to))
+        r.fail(*tab, "a tab indents this line: YAML indents with spaces only (the YAML parser says: " + msg + ")");
+    r.fail(at, "invalid YAML: " + msg);
 }
 
 std::optional<TextProblem> find_deep_flow(std::string_view text, int max_depth) {
@@ -126,13 +154,59 @@ void check_single_document(std::string_view text, const Reader& r) {
                    "a scenario file holds one YAML document; found more after the first (a `---`, or text "
                    "that cannot continue it)");
     } catch (const YAML::Exception& e) {
-        r.fail(loc_of(e.mark), "invalid YAML: " + e.msg);
+        fail_invalid_yaml(text, r, loc_of(e.mark), e.msg);
     }
 }
 
-void check_tree_depth(const YAML::Node& root, const Reader& r, int max_depth) {
+std::optional<std::string> find_bad_value(std::string_view v) {
+    auto problem = [](const char* what, std::uint32_t cp) {
+        char code[16];
+        std::snprintf(code, sizeof code, "U+%04X", static_cast<unsigned>(cp));
+        return std::string{what} + " " + code +
+               "; keys and values may hold tab and line feed, no other control character";
+    };
+    for (std::size_t i = 0; i < v.size();) {
+        const auto c = static_cast<unsigned char>(v[i]);
+        if (c < 0x80) {
+            if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7F) return problem("control character", c);
+            ++i;
+            continue;
+        }
+        std::size_t len = 0;
+        std::uint32_t cp = 0;
+        if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
+        else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
+        else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
+        else return "invalid UTF-8 in a key or value";
+        if (i + len > v.size()) return "invalid UTF-8 in a key or value";
+        for (std::size_t k = 1; k < len; ++k) {
+            const auto cc = static_cast<unsigned char>(v[i + k]);
+            if ((cc & 0xC0) != 0x80) return "invalid UTF-8 in a key or value";
+            cp = (cp << 6) | (cc & 0x3F);
+        }
+        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
+            return "invalid UTF-8 in a key or value";
+        if (cp >= 0x80 && cp <= 0x9F) return problem("control character", cp);
+        i += len;
+    }
+    return std::nullopt;
+}
+
+void check_tree(const YAML::Node& root, const Reader& r, int max_depth) {
     auto is_collection = [](const YAML::Node& n) { return n.IsMap() || n.IsSequence(); };
-    if (!is_collection(root)) return;
+    // Escapes (`"\0"`, `"\x85"`) get past the raw-text check: every scalar is checked as
+    // parsed. A long one is checked once however many aliases name it.
+    std::unordered_set<std::size_t> long_checked;
+    auto check_scalar = [&](const YAML::Node& n) {
+        if (!n.IsScalar()) return;
+        const std::string& v = n.Scalar();
+        if (v.size() > 64 && !long_checked.insert(static_cast<std::size_t>(n.Mark().pos)).second) return;
+        if (auto bad = find_bad_value(v)) r.fail(loc_of(n), *bad);
+    };
+    if (!is_collection(root)) {
+        check_scalar(root);
+        return;
+    }
     // yaml-cpp exposes no node identity; a collection's start position and type serve,
     // since an alias is the very node it names.
     auto key = [](const YAML::Node& n) {
@@ -174,7 +248,10 @@ void check_tree_depth(const YAML::Node& root, const Reader& r, int max_depth) {
             continue;
         }
         const YAML::Node child = f.children[f.next++];
-        if (!is_collection(child)) continue;
+        if (!is_collection(child)) {
+            check_scalar(child);
+            continue;
+        }
         const int depth = static_cast<int>(stack.size()) + 1;
         if (auto it = height.find(key(child)); it != height.end()) {
             if (it->second < 0) r.fail(loc_of(child), "a YAML alias makes a collection contain itself");

@@ -77,6 +77,42 @@ std::optional<ValueProblem> parse_quantity(std::string_view text, std::span<cons
         if (frac.empty())
             return ValueProblem{"expected digits after the decimal point in " + quoted(text), {}};
     }
+    if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+        // `1e3us` would otherwise read as the unit `e3us`, and a near-miss unit hint
+        // (`1us`) would be off by the exponent: say what it is, and offer the value.
+        std::size_t j = i + 1;
+        bool neg = false;
+        if (j < text.size() && (text[j] == '-' || text[j] == '+')) neg = text[j++] == '-';
+        const std::size_t exp_start = j;
+        while (j < text.size() && is_digit(text[j])) ++j;
+        if (j > exp_start) {
+            std::string problem = "scientific notation is not accepted: " + quoted(text) + "; write the " +
+                                  std::string{kind} + " out in digits";
+            std::string hint;
+            if (j - exp_start <= 2) {
+                const int e = std::stoi(std::string{text.substr(exp_start, j - exp_start)});
+                // Shift the decimal point of whole.frac by e places.
+                std::string digits = std::string{text.substr(0, whole_digits)} + std::string{frac};
+                long point = static_cast<long>(whole_digits) + (neg ? -e : e);
+                if (point < 0) {
+                    digits.insert(0, static_cast<std::size_t>(-point), '0');
+                    point = 0;
+                }
+                if (point > static_cast<long>(digits.size())) digits.append(static_cast<std::size_t>(point) - digits.size(), '0');
+                std::string w = digits.substr(0, static_cast<std::size_t>(point));
+                std::string f = digits.substr(static_cast<std::size_t>(point));
+                while (w.size() > 1 && w.front() == '0') w.erase(0, 1);
+                if (w.empty()) w = "0";
+                while (!f.empty() && f.back() == '0') f.pop_back();
+                std::size_t u = j;
+                while (u < text.size() && text[u] == ' ') ++u;
+                const std::string candidate = w + (f.empty() ? "" : "." + f) + std::string{text.substr(u)};
+                u128 check = 0;
+                if (!parse_quantity(candidate, units, kind, unit_list, example_unit, base_unit, max, check)) hint = candidate;
+            }
+            return ValueProblem{std::move(problem), std::move(hint)};
+        }
+    }
     while (i < text.size() && text[i] == ' ') ++i;
     const std::string_view unit_text = text.substr(i);
     if (unit_text.empty())

@@ -129,7 +129,7 @@ MapView::MapView(const Reader& r, const Field& f, std::string what)
 void MapView::allow(std::initializer_list<std::string_view> allowed) const {
     for (const Field& f : fields_) {
         if (f.key == "<<")
-            r_->fail(f.key_loc, "YAML merge keys (`<<`) are not supported; alias a whole map or write the keys out");
+            r_->fail(f.key_loc, std::string{kMergeKeyMessage});
         bool ok = false;
         for (std::string_view a : allowed) ok = ok || a == f.key;
         if (!ok) r_->fail(f.key_loc, "unknown key " + q(f.key) + " in " + what_, did_you_mean(f.key, allowed));
@@ -139,7 +139,7 @@ void MapView::allow(std::initializer_list<std::string_view> allowed) const {
 void MapView::allow(const std::vector<std::string>& allowed) const {
     for (const Field& f : fields_) {
         if (f.key == "<<")
-            r_->fail(f.key_loc, "YAML merge keys (`<<`) are not supported; alias a whole map or write the keys out");
+            r_->fail(f.key_loc, std::string{kMergeKeyMessage});
         bool ok = false;
         for (const std::string& a : allowed) ok = ok || a == f.key;
         if (!ok) r_->fail(f.key_loc, "unknown key " + q(f.key) + " in " + what_, did_you_mean(f.key, allowed));

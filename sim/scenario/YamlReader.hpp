@@ -58,6 +58,10 @@ private:
     std::string file_;
 };
 
+/// The error for a YAML merge key (`<<`), wherever a map has one.
+inline constexpr std::string_view kMergeKeyMessage =
+    "YAML merge keys (`<<`) are not supported; alias a whole map or write the keys out";
+
 /// A YAML map read strictly: keys are scalars, none repeats, and only allowed keys appear.
 class MapView {
 public:

@@ -7,6 +7,7 @@
 // add/take O(log n); slice O(1).
 #include <algorithm>
 
+#include "sim/sched/FairWeights.hpp"
 #include "sim/sched/KeyedQueue.hpp"
 
 namespace ostwin {
@@ -14,13 +15,6 @@ namespace ostwin {
 namespace {
 
 __extension__ typedef __int128 Wide;  // ran * 1024 and period * weight need more than 64 bits
-
-// kernel/sched/core.c: sched_prio_to_weight[], nice -20 .. 19.
-constexpr std::int64_t kWeights[40] = {
-    88761, 71755, 56483, 46273, 36291, 29154, 23254, 18705, 14949, 11916,
-    9548,  7620,  6100,  4904,  3906,  3121,  2501,  1991,  1586,  1277,
-    1024,  820,   655,   526,   423,   335,   272,   215,   172,   137,
-    110,   87,    70,    56,    45,    36,    29,    23,    18,    15};
 
 constexpr std::int64_t kLatency = 6'000'000;         // sysctl_sched_latency
 constexpr std::int64_t kMinGranularity = 750'000;    // sysctl_sched_min_granularity
@@ -86,10 +80,7 @@ public:
     }
 
 private:
-    std::int64_t weight(ThreadIdx t) const {
-        const int n = std::clamp(ctx_.nice(t), -20, 19);
-        return kWeights[n + 20];
-    }
+    std::int64_t weight(ThreadIdx t) const { return nice_weight(ctx_.nice(t)); }
     /// min_vruntime never decreases: the smallest vruntime among runnable threads.
     void update_min() {
         std::int64_t m = INT64_MAX;
@@ -111,7 +102,10 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Scheduler> make_fair(const SchedulerSpec&, const SchedContext& ctx) {
+std::unique_ptr<Scheduler> make_fair(const SchedulerSpec& spec, const SchedContext& ctx) {
+    // A calibrated profile (a scheduler tick) models Linux's per-CPU EEVDF queues; the
+    // default and zero profiles keep this one global queue (docs/policies.md).
+    if (ctx.sched_tick() > Time{0}) return make_fair_per_cpu(spec, ctx);
     return std::make_unique<Fair>(ctx);
 }
 

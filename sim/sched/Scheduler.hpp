@@ -31,6 +31,16 @@ public:
     [[nodiscard]] virtual std::string thread_name(ThreadIdx t) const = 0;
     [[nodiscard]] virtual std::uint32_t cpu_count() const = 0;
     [[nodiscard]] virtual std::uint32_t thread_count() const = 0;
+    // For policies with per-CPU run queues (Scheduler::per_cpu):
+    /// The cost profile's sched.tick (0: none).
+    [[nodiscard]] virtual Time sched_tick() const { return Time{0}; }
+    /// The simulated time now.
+    [[nodiscard]] virtual Time now() const { return Time{0}; }
+    /// May t run on `cpu` (its affinity)?
+    [[nodiscard]] virtual bool may_run(ThreadIdx t, std::uint32_t cpu) const { return true; }
+    /// The CPU whose running thread's op is making threads ready now (the waker's CPU), or
+    /// UINT32_MAX when no thread is (a timer, an arrival).
+    [[nodiscard]] virtual std::uint32_t waker_cpu() const { return UINT32_MAX; }
 };
 
 /// Why a thread is (re)entering the ready set.
@@ -75,6 +85,19 @@ public:
     [[nodiscard]] virtual Time slice(ThreadIdx t) const = 0;
     /// t used its whole slice; called before add(t, quantum). mlfq demotes here.
     virtual void slice_expired(ThreadIdx t) {}
+    /// t ended (exit or crash), after stopped or take; default: as left.
+    virtual void ended(ThreadIdx t) { left(t); }
+
+    /// Per-CPU run queues (fair under a calibrated profile, docs/policies.md): `add` puts a
+    /// thread in one CPU's queue, a CPU takes the thread `pick` names for it, and a newly
+    /// ready thread can preempt only the CPU whose queue it joined (`queue_of`).
+    [[nodiscard]] virtual bool per_cpu() const { return false; }
+    /// The CPU whose queue holds ready thread t (per_cpu policies).
+    [[nodiscard]] virtual std::uint32_t queue_of(ThreadIdx t) const { return 0; }
+    /// The thread `cpu` runs next (its queue's choice, or one pulled from another queue),
+    /// or kNoThread; not removed (take follows). It may change the policy's queues as the
+    /// kernel's pick and balancing do. Default: best(ok).
+    virtual ThreadIdx pick(std::uint32_t cpu, Eligible ok) { return best(ok); }
 
     /// Does the policy ever take a CPU from a running thread for a newly ready one?
     [[nodiscard]] virtual bool preemptive() const { return false; }
@@ -114,6 +137,8 @@ std::unique_ptr<Scheduler> make_sjf(const SchedulerSpec& spec, const SchedContex
 std::unique_ptr<Scheduler> make_srtf(const SchedulerSpec& spec, const SchedContext& ctx);
 std::unique_ptr<Scheduler> make_mlfq(const SchedulerSpec& spec, const SchedContext& ctx);
 std::unique_ptr<Scheduler> make_fair(const SchedulerSpec& spec, const SchedContext& ctx);
+/// fair with per-CPU EEVDF run queues (Eevdf.cpp); make_fair's choice when sched.tick > 0.
+std::unique_ptr<Scheduler> make_fair_per_cpu(const SchedulerSpec& spec, const SchedContext& ctx);
 
 /// Default quantum where a policy needs one and the scenario gave none (mlfq).
 inline constexpr Time kDefaultQuantum{10'000'000};

@@ -88,22 +88,34 @@ std::optional<Metric> process_metric(const ProcessSummary& p, std::string_view n
     return std::nullopt;
 }
 
-std::string deadlock_text(const std::vector<std::string>& cycle) {
-    std::string s;
-    for (std::size_t i = 0; i < cycle.size(); ++i) {
-        if (i) s += " -> ";
-        s += cycle[i];
-    }
-    if (!cycle.empty()) s += " -> " + cycle.front();
-    return s;
-}
-
 }  // namespace
+
+std::string deadlock_text(const Summary& sm) {
+    if (!sm.deadlock) return {};
+    const std::vector<std::string>& d = *sm.deadlock;
+    std::string s;
+    if (sm.deadlock_cycle) {
+        for (std::size_t i = 0; i < d.size(); ++i) {
+            if (i) s += " -> ";
+            s += d[i];
+        }
+        if (!d.empty()) s += " -> " + d.front();
+        return s;
+    }
+    // Waiting threads and what each waits for; nothing left can give it.
+    for (std::size_t i = 0; i + 1 < d.size(); i += 2) {
+        if (i) s += "; ";
+        s += d[i] + " waits for " + d[i + 1];
+    }
+    return s.empty() ? "no thread can go on" : s + " (no cycle: nothing left can wake them)";
+}
 
 bool check_expectations(const Scenario& s, Summary& sm) {
     const Expectations& e = s.expect;
     auto add = [&](std::string what, bool ok, std::string detail) {
-        sm.expectations.push_back({std::move(what), ok, std::move(detail)});
+        // A cut run stopped before its end: what it shows so far decides nothing.
+        if (!sm.cut.empty()) sm.expectations.push_back({std::move(what), false, "not judged: the run was cut at " + sm.cut, false});
+        else sm.expectations.push_back({std::move(what), ok, std::move(detail)});
     };
     if (e.makespan)
         add(range_text("makespan", *e.makespan, Unit::time), in_range(sm.makespan_ns, *e.makespan),
@@ -111,9 +123,9 @@ bool check_expectations(const Scenario& s, Summary& sm) {
     if (e.deadlock) {
         const bool had = sm.deadlock.has_value();
         add(std::string{"deadlock: "} + (*e.deadlock ? "true" : "false"), had == *e.deadlock,
-            had ? "deadlock: " + deadlock_text(*sm.deadlock) : "no deadlock");
+            had ? "deadlock: " + deadlock_text(sm) : "no deadlock");
     } else if (sm.deadlock) {
-        add("no deadlock", false, "deadlock: " + deadlock_text(*sm.deadlock));
+        add("no deadlock", false, "deadlock: " + deadlock_text(sm));
     }
     if (e.crashed) {
         std::set<std::string> want(e.crashed->begin(), e.crashed->end());
@@ -222,7 +234,13 @@ std::string summary_to_json(const Summary& s) {
     JsonOut j(out);
     j.begin_object();
     j.kv("scenario", s.scenario).kv("source", s.source).kv("seed", s.seed).kv("policy", s.policy);
-    j.kv("cpus", s.cpus).kv("makespan_ns", s.makespan_ns).kv("events", s.events);
+    j.kv("cpus", s.cpus);
+    if (s.quantum_ns > 0) j.kv("quantum_ns", s.quantum_ns).kv("quantum_used_ns", s.quantum_used_ns);
+    j.kv("makespan_ns", s.makespan_ns);
+    if (s.events_counted) j.kv("events", s.events);
+    else j.null("events");
+    if (s.cut.empty()) j.null("cut");
+    else j.kv("cut", s.cut);
     j.begin_object("context_switches")
         .kv("thread", s.context_switches.thread)
         .kv("process", s.context_switches.process)
@@ -280,17 +298,18 @@ std::string summary_to_json(const Summary& s) {
             .end_object();
     j.end_array();
     j.begin_array("channels");
-    for (const ChannelSummary& c : s.channels)
+    for (const ChannelSummary& c : s.channels) {
         j.begin_object()
             .kv("name", c.name)
             .kv("kind", c.kind)
             .kv("messages", c.messages)
             .kv("bytes", c.bytes)
             .kv("send_blocked_ns", c.send_blocked_ns)
-            .kv("recv_blocked_ns", c.recv_blocked_ns)
-            .kv("ipc_cpu_ns", c.ipc_cpu_ns)
-            .kv("max_queued_bytes", c.max_queued_bytes)
-            .end_object();
+            .kv("recv_blocked_ns", c.recv_blocked_ns);
+        if (s.ipc_cpu_measured) j.kv("ipc_cpu_ns", c.ipc_cpu_ns);
+        else j.null("ipc_cpu_ns");
+        j.kv("max_queued_bytes", c.max_queued_bytes).kv("eof_recvs", c.eof_recvs).kv("unread", c.unread).end_object();
+    }
     j.end_array();
     j.begin_array("locks");
     for (const LockSummary& l : s.locks)
@@ -308,12 +327,14 @@ std::string summary_to_json(const Summary& s) {
         j.begin_array("deadlock");
         for (const std::string& x : *s.deadlock) j.str(x);
         j.end_array();
+        j.kv("deadlock_cycle", s.deadlock_cycle);
     } else {
         j.null("deadlock");
+        j.kv("deadlock_cycle", false);
     }
     j.begin_array("expectations");
     for (const ExpectationResult& e : s.expectations)
-        j.begin_object().kv("what", e.what).kv("ok", e.ok).kv("detail", e.detail).end_object();
+        j.begin_object().kv("what", e.what).kv("ok", e.ok).kv("judged", e.judged).kv("detail", e.detail).end_object();
     j.end_array();
     j.begin_array("errors");
     for (const RuntimeErrorRecord& e : s.errors)
@@ -363,8 +384,17 @@ std::string percent(double x) {
 }  // namespace
 
 void print_summary_tables(const Summary& s, std::ostream& out) {
-    out << "scenario " << s.scenario << ": policy " << s.policy << ", " << s.cpus << " CPU"
-        << (s.cpus == 1 ? "" : "s") << ", seed " << s.seed << "\n\n";
+    out << "scenario " << s.scenario << ": policy " << s.policy;
+    if (s.quantum_ns > 0) {
+        out << " (quantum " << format_time(Time{s.quantum_ns});
+        if (s.quantum_used_ns != s.quantum_ns)
+            out << "; ran with " << (s.quantum_used_ns > 0 ? format_time(Time{s.quantum_used_ns}) : std::string{"an unknown"})
+                << (s.source == "native" ? ", the kernel's SCHED_RR timeslice in whole jiffies" : "");
+        out << ")";
+    }
+    out << ", " << s.cpus << " CPU" << (s.cpus == 1 ? "" : "s") << ", seed " << s.seed << "\n";
+    if (!s.cut.empty()) out << "cut at " << s.cut << ": the scenario had not finished; the figures are up to there\n";
+    out << "\n";
 
     out << "threads\n";
     Table tt({"thread", "arrival", "first run", "finish", "turnaround", "response", "ready wait", "blocked",
@@ -414,8 +444,17 @@ void print_summary_tables(const Summary& s, std::ostream& out) {
         for (const ChannelSummary& c : s.channels)
             cht.row({c.name, c.kind, std::to_string(c.messages), format_bytes(c.bytes),
                      format_time(Time{c.send_blocked_ns}), format_time(Time{c.recv_blocked_ns}),
-                     format_time(Time{c.ipc_cpu_ns}), format_bytes(c.max_queued_bytes)});
+                     s.ipc_cpu_measured ? format_time(Time{c.ipc_cpu_ns}) : std::string{"not measured"},
+                     format_bytes(c.max_queued_bytes)});
         cht.print(out, 2);
+        for (const ChannelSummary& c : s.channels) {
+            if (c.eof_recvs > 0)
+                out << "  " << c.name << ": " << c.eof_recvs << (c.eof_recvs == 1 ? " recv" : " recvs")
+                    << " returned end-of-file (no sender left)\n";
+            if (c.unread > 0)
+                out << "  " << c.name << ": " << c.unread << (c.unread == 1 ? " message" : " messages")
+                    << " left unread\n";
+        }
     }
     if (!s.locks.empty()) {
         out << "\nlocks\n";
@@ -436,21 +475,25 @@ void print_summary_tables(const Summary& s, std::ostream& out) {
     tot.row({"  of which migrations", std::to_string(c.migrations)});
     tot.row({"switch overhead", format_time(Time{c.cost_ns})});
     if (s.unique_peak_bytes > 0) tot.row({"peak memory (unique)", format_bytes(s.unique_peak_bytes)});
-    tot.row({"events", std::to_string(s.events)});
+    tot.row({"events", s.events_counted ? std::to_string(s.events) : std::string{"not measured"}});
     tot.print(out);
 
-    if (s.deadlock) out << "\ndeadlock: " << deadlock_text(*s.deadlock) << '\n';
+    if (s.deadlock) out << "\ndeadlock: " << deadlock_text(s) << '\n';
     if (!s.errors.empty()) {
         out << "\nprogram errors\n";
         for (const RuntimeErrorRecord& e : s.errors)
             out << "  " << format_time(Time{e.t_ns}) << "  " << e.thread << ": " << e.message << '\n';
     }
     if (!s.expectations.empty()) {
-        std::size_t failed = 0;
-        for (const ExpectationResult& e : s.expectations) failed += e.ok ? 0 : 1;
-        out << "\nexpectations: " << (s.expectations.size() - failed) << " of " << s.expectations.size() << " hold\n";
+        std::size_t failed = 0, unjudged = 0;
+        for (const ExpectationResult& e : s.expectations) {
+            unjudged += e.judged ? 0 : 1;
+            failed += e.ok || !e.judged ? 0 : 1;
+        }
+        if (unjudged > 0) out << "\nexpectations: not judged (the run was cut at " << s.cut << ")\n";
+        else out << "\nexpectations: " << (s.expectations.size() - failed) << " of " << s.expectations.size() << " hold\n";
         for (const ExpectationResult& e : s.expectations)
-            out << "  " << (e.ok ? "ok      " : "FAILED  ") << e.what << " (" << e.detail << ")\n";
+            out << "  " << (!e.judged ? "--      " + e.what + "\n" : (e.ok ? "ok      " : "FAILED  ") + e.what + " (" + e.detail + ")\n");
     }
 }
 

@@ -62,8 +62,10 @@ struct ChannelSummary {
     std::uint64_t bytes = 0;
     std::int64_t send_blocked_ns = 0;
     std::int64_t recv_blocked_ns = 0;
-    std::int64_t ipc_cpu_ns = 0;  ///< CPU time spent in send and recv
+    std::int64_t ipc_cpu_ns = 0;  ///< CPU time spent in send and recv (see Summary::ipc_cpu_measured)
     std::uint64_t max_queued_bytes = 0;
+    std::uint64_t eof_recvs = 0;  ///< recvs that returned end-of-file (every sender had ended)
+    std::uint64_t unread = 0;     ///< messages sent and never received: still queued at the end
 };
 
 struct LockSummary {
@@ -86,6 +88,7 @@ struct ExpectationResult {
     std::string what;  ///< "makespan <= 120ms", "worker.0/main finish <= 50ms"
     bool ok = false;
     std::string detail;  ///< "was 131.2ms"
+    bool judged = true;  ///< false: the run was cut (Summary::cut), so nothing was judged; ok is false
 };
 
 struct RuntimeErrorRecord {
@@ -100,7 +103,14 @@ struct Summary {
     std::uint64_t seed = 1;
     std::string policy;
     std::uint32_t cpus = 1;
+    /// rr: the scenario's quantum, and the one the run used (the simulator: the same;
+    /// natively the kernel's SCHED_RR timeslice, whole jiffies; -1 when not known). 0: no quantum.
+    std::int64_t quantum_ns = 0;
+    std::int64_t quantum_used_ns = 0;
     std::int64_t makespan_ns = 0;
+    /// Non-empty: the run was cut before its end, where and by which limit (`10ms by
+    /// --until`, `4.2ms by --max-events 5`); its expectations are not judged.
+    std::string cut;
     SwitchTotals context_switches;
     std::vector<ThreadSummary> threads;
     std::vector<CpuSummary> cpu;
@@ -110,17 +120,29 @@ struct Summary {
     std::uint64_t unique_peak_bytes = 0;  ///< system-wide unique resident memory, peak
     /// Empty: no deadlock. Else the wait-for cycle: thread ids and resource names alternating.
     std::optional<std::vector<std::string>> deadlock;
+    /// With a deadlock: true when it is a wait-for cycle (the last resource is held by
+    /// the first thread); false when it lists the waiting threads and what each waits for,
+    /// which nothing left can give (a barrier short of parties, a channel nobody serves).
+    bool deadlock_cycle = false;
     std::vector<ExpectationResult> expectations;
     std::vector<RuntimeErrorRecord> errors;
-    std::uint64_t events = 0;  ///< simulator events processed (0 for native)
+    std::uint64_t events = 0;  ///< simulator events processed
+    bool events_counted = true;    ///< false natively: `events` is not measured
+    bool ipc_cpu_measured = true;  ///< false natively without --ipc-cpu: channels' ipc_cpu_ns not measured
 };
 
 /// Checks the scenario's `expect:` against a summary and fills summary.expectations.
-/// Returns true when all hold (an unexpected deadlock counts as a failure).
+/// Returns true when all hold (an unexpected deadlock counts as a failure). A cut run
+/// (summary.cut) judges nothing: every expectation is listed as not judged, and the
+/// result is false.
 bool check_expectations(const Scenario& s, Summary& summary);
 
 /// The contract's summary JSON, one object, no trailing newline.
 std::string summary_to_json(const Summary& s);
+
+/// The deadlock list as text: `a -> m1 -> b -> m2 -> a` for a cycle, else
+/// `a waits for recv:jobs; b waits for barrier:phase`.
+std::string deadlock_text(const Summary& s);
 
 /// Human tables: per thread, per CPU, per process, channels, locks, totals, expectations.
 void print_summary_tables(const Summary& s, std::ostream& out);

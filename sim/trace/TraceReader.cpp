@@ -4,11 +4,11 @@
 #include <array>
 #include <cstring>
 #include <deque>
-#include <fstream>
 #include <sstream>
 #include <unordered_map>
 
 #include "sim/core/Error.hpp"
+#include "sim/core/Files.hpp"
 
 namespace ostwin::trace {
 
@@ -34,6 +34,8 @@ int index_in(std::string_view s, const std::array<std::string_view, N>& names) {
 // Nesting limit for values of unknown keys: deep enough for any sane writer, shallow
 // enough that a fuzzed "[[[[..." cannot exhaust the stack.
 constexpr int kMaxDepth = 32;
+/// No record line is shorter: `{"t":0,"k":"idle","cpu":0}` and its newline are 27 bytes.
+constexpr std::size_t kShortestRecordBytes = 24;
 constexpr std::int64_t kMaxTime = std::int64_t{1} << 62;
 
 /// One value of a flat record object. Strings point into the line or into the line's
@@ -677,8 +679,6 @@ Trace parse_trace(std::string_view text, const std::string& name) {
         builder.fail(1, "not a trace: a trace is JSON Lines whose first line is its header object (docs/trace-format.md), "
                         "as `ostwin run SCENARIO --trace t.jsonl` writes it");
     }
-    // A rough record count (one per newline) avoids regrowing a 1M-record vector.
-    trace.records.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')));
 
     std::vector<Field> fields;
     std::deque<std::string> scratch;
@@ -704,6 +704,13 @@ Trace parse_trace(std::string_view text, const std::string& name) {
             builder.fail(line, e.message);
         }
         builder.record(fields, line);
+        if (line == 2) {
+            // A rough record count (one per newline) avoids regrowing a 1M-record vector.
+            // Made once the first record parsed, and at most one per shortest record's
+            // bytes: 100 MiB of newlines must not reserve gigabytes before line 1 fails.
+            const auto newlines = static_cast<std::size_t>(std::count(text.begin() + static_cast<std::ptrdiff_t>(pos), text.end(), '\n'));
+            trace.records.reserve(1 + std::min(newlines, (text.size() - pos) / kShortestRecordBytes));
+        }
         if (std::holds_alternative<EndRec>(trace.records.back())) ended = true;
     }
     if (line <= 1 && !ended) builder.fail(line + 1, "trace ends before its end record (no records after the header)");
@@ -711,17 +718,8 @@ Trace parse_trace(std::string_view text, const std::string& name) {
     return trace;
 }
 
-Trace read_trace(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw ScenarioError(path, SourceLoc{}, "cannot open trace file");
-    std::string text;
-    in.seekg(0, std::ios::end);
-    const auto size = in.tellg();
-    if (size < 0) throw ScenarioError(path, SourceLoc{}, "cannot read trace file");
-    text.resize(static_cast<std::size_t>(size));
-    in.seekg(0, std::ios::beg);
-    in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    if (!in) throw ScenarioError(path, SourceLoc{}, "cannot read trace file");
+Trace read_trace(const std::string& path, std::uint64_t max_bytes) {
+    const std::string text = read_input_file(path, max_bytes, "trace file", "--max-trace-bytes");
     return parse_trace(text, path);
 }
 

@@ -92,9 +92,14 @@ struct Trace {
     const BarrierInfo* barrier(int id) const;
 };
 
-/// Reads and validates a trace file. Throws ScenarioError "path:line: error: ..." on any
-/// malformed, inconsistent or truncated input; never reads past the text, never loops forever.
-Trace read_trace(const std::string& path);
+/// Largest trace file read by default (`--max-trace-bytes` raises it): 1 GiB, about
+/// 13 million records; parsed, such a trace takes about 1.5 GiB of memory.
+inline constexpr std::uint64_t kMaxTraceBytes = std::uint64_t{1} << 30;
+
+/// Reads and validates a trace file: a regular file of at most `max_bytes` (Files.hpp).
+/// Throws ScenarioError "path:line: error: ..." on any unreadable, malformed,
+/// inconsistent or truncated input; never reads past the text, never loops forever.
+Trace read_trace(const std::string& path, std::uint64_t max_bytes = kMaxTraceBytes);
 
 /// The same, from text already in memory; `name` is used in error messages.
 Trace parse_trace(std::string_view text, const std::string& name);

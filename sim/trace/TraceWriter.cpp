@@ -1,7 +1,6 @@
 #include "sim/trace/TraceWriter.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
 #include <cstring>
 
@@ -51,9 +50,14 @@ void append_json_string(std::string& out, std::string_view s) {
     out.push_back('"');
 }
 
-TraceWriter::TraceWriter(std::string path) : path_(std::move(path)), tmp_path_(path_ + ".tmp") {
-    file_ = std::fopen(tmp_path_.c_str(), "wb");
-    if (!file_) throw UsageError("cannot write trace `" + path_ + "`: " + std::strerror(errno));
+TraceWriter::TraceWriter(const std::string& path, std::span<const InputRef> inputs)
+    : own_(std::make_unique<OutputFile>(path, "trace", inputs)), out_(own_.get()) {
+    init_buffer();
+}
+
+TraceWriter::TraceWriter(OutputFile& out) : out_(&out) { init_buffer(); }
+
+void TraceWriter::init_buffer() {
     // Not value-initialized: pages become resident only as records fill them.
     buf_.reset(new char[kFlushAt + kSlack]);
     pos_ = buf_.get();
@@ -62,10 +66,7 @@ TraceWriter::TraceWriter(std::string path) : path_(std::move(path)), tmp_path_(p
     make_prefix(0);
 }
 
-TraceWriter::~TraceWriter() {
-    if (file_) std::fclose(file_);
-    if (!finished_) std::remove(tmp_path_.c_str());
-}
+TraceWriter::~TraceWriter() = default;
 
 void TraceWriter::make_room(std::size_t n) {
     flush();
@@ -185,20 +186,14 @@ TraceWriter& TraceWriter::raw_field(std::string_view k, std::string_view json) {
 
 void TraceWriter::flush() {
     const auto n = static_cast<std::size_t>(pos_ - buf_.get());
-    if (n != 0 && std::fwrite(buf_.get(), 1, n, file_) != n)
-        throw UsageError("cannot write trace `" + path_ + "`: " + std::strerror(errno));
     pos_ = buf_.get();
+    out_->write(std::string_view{buf_.get(), n});
 }
 
 void TraceWriter::finish(Time makespan, std::uint64_t events) {
     record(makespan, "end").field("events", events).end();
     flush();
-    const bool ok = std::fflush(file_) == 0;
-    std::fclose(file_);
-    file_ = nullptr;
-    if (!ok || std::rename(tmp_path_.c_str(), path_.c_str()) != 0)
-        throw UsageError("cannot write trace `" + path_ + "`: " + std::strerror(errno));
-    finished_ = true;
+    out_->commit();
 }
 
 }  // namespace ostwin

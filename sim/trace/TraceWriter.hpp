@@ -1,26 +1,29 @@
 #pragma once
 /// Writes a trace in the JSON Lines format of docs/trace-format.md, for the simulator
 /// and the native runner alike. Records are formatted straight into a buffer (no
-/// allocation per record once warm) and written in large blocks. The file is written
-/// under a temporary name and renamed by finish(), so an interrupted run never leaves a
-/// half file that looks whole.
+/// allocation per record once warm) and written in large blocks, into an OutputFile
+/// (sim/core/Files.hpp) that finish() commits: an interrupted run never leaves a half
+/// file that looks whole, and nothing is written through a link or into a device.
 #include <charconv>
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
+#include "sim/core/Files.hpp"
 #include "sim/core/Time.hpp"
 
 namespace ostwin {
 
 class TraceWriter {
 public:
-    /// Opens `path`.tmp for writing; throws UsageError when it cannot.
-    explicit TraceWriter(std::string path);
-    /// Without finish(), removes the temporary file: no half trace is left behind.
+    /// Opens an OutputFile for `path` (refused: a link, a device, one of `inputs`...;
+    /// UsageError, exit 2), discarded unless finish() is reached.
+    explicit TraceWriter(const std::string& path, std::span<const InputRef> inputs = {});
+    /// Writes into `out`, opened by the caller (before anything else ran); finish() commits it.
+    explicit TraceWriter(OutputFile& out);
     ~TraceWriter();
     TraceWriter(const TraceWriter&) = delete;
     TraceWriter& operator=(const TraceWriter&) = delete;
@@ -75,10 +78,10 @@ public:
         if (pos_ >= flush_at_) flush();
     }
 
-    /// Writes the end record, flushes, closes and renames the file into place.
+    /// Writes the end record, flushes and commits the file (puts it in place).
     void finish(Time makespan, std::uint64_t events);
 
-    [[nodiscard]] const std::string& path() const { return path_; }
+    [[nodiscard]] const std::string& path() const { return out_->path(); }
     [[nodiscard]] std::uint64_t records() const { return records_; }
 
 private:
@@ -161,16 +164,15 @@ private:
         put_lit("\":");
     }
     void flush();
+    void init_buffer();
 
-    std::string path_;
-    std::string tmp_path_;
-    std::FILE* file_ = nullptr;
+    std::unique_ptr<OutputFile> own_;  ///< opened by the path constructor
+    OutputFile* out_ = nullptr;
     std::unique_ptr<char[]> buf_;
     char* pos_ = nullptr;       ///< next free byte of buf_
     char* flush_at_ = nullptr;  ///< a finished record at or past this writes the buffer out
     char* end_ = nullptr;       ///< end of buf_
     std::uint64_t records_ = 0;
-    bool finished_ = false;
     std::int64_t prefix_t_ = 0;   ///< the time of prefix_ (made for 0 by the constructor)
     std::size_t prefix_len_ = 0;
     char prefix_[40] = {};        ///< `{"t":T,"k":"` for prefix_t_

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -168,6 +169,39 @@ TEST_CASE("compare matches the profile's host speed to the native runs' probes, 
     CHECK(jo.at("metrics").at(0).at("sim").get<double>() == jo.at("host_speed").at("unmatched_makespan_ns").get<double>());
 }
 
+TEST_CASE("compare names a channel whose declared capacity the native runner cannot give exactly") {
+    // 70000 one-byte messages queued at once in a 1 MiB channel: the runner sizes its
+    // buffers for at most 65536 queued messages with their headers (native/Channels.hpp),
+    // so the capacity is not exact, and compare says so. The pipe beside it is exact.
+    const std::string f = temp_path("tiny-messages.yaml");
+    std::ofstream(f) << R"(ostwin: 1
+name: tiny-messages
+machine: {cpus: 1}
+scheduler: {policy: fcfs}
+channels:
+  - {name: tiny, kind: shm, capacity: 1MiB}
+  - {name: plain, kind: pipe}
+processes:
+  - name: p
+    threads:
+      - name: main
+        program:
+          - repeat: {count: 70000, do: [{send: {to: tiny, bytes: 1B}}]}
+          - repeat: {count: 70000, do: [{recv: {from: tiny}}]}
+          - {send: {to: plain, bytes: 1B}}
+          - {recv: {from: plain}}
+)";
+    const Out o = run("compare " + f + " --runs 1 --tolerance 10 -q --json");
+    std::filesystem::remove(f);
+    INFO(o.stdout_text << o.stderr_text);
+    const auto j = nlohmann::json::parse(o.stdout_text);
+    std::string notes;
+    for (const auto& n : j.at("notes")) notes += n.get<std::string>() + "\n";
+    CHECK(notes.find("channel tiny: natively the declared capacity is not exact: more than 65536 messages") !=
+          std::string::npos);
+    CHECK(notes.find("channel plain") == std::string::npos);
+}
+
 TEST_CASE("compare keeps the sim and every native trace with --trace-dir") {
     const std::string dir = temp_path("traces");
     const Out o = run("compare " + kValidation + "priority-preempt.yaml --runs 2 --tolerance 0.5 -q --trace-dir " + dir);
@@ -181,6 +215,30 @@ TEST_CASE("compare keeps the sim and every native trace with --trace-dir") {
     CHECK(std::filesystem::file_size(dir + "/native-2.jsonl") > 0);
     CHECK_FALSE(std::filesystem::exists(dir + "/native-3.jsonl"));
     CHECK(o.stderr_text.find("native run") == std::string::npos);  // -q: no progress
+    // Nothing else: the unused second sim.jsonl and every temporary are gone.
+    std::set<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) names.insert(e.path().filename().string());
+    CHECK(names == std::set<std::string>{"sim.jsonl", "native-1.jsonl", "native-2.jsonl"});
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("compare checks every --trace-dir file before anything runs (exit 2)") {
+    const std::string dir = temp_path("bad-traces");
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    { std::ofstream(dir + "/victim") << "secret"; }
+    // The last native run's trace is a planted link: refused before the first run.
+    std::filesystem::create_symlink(dir + "/victim", dir + "/native-3.jsonl");
+    const Out o = run("compare " + kValidation + "fcfs-batch.yaml --runs 3 --trace-dir " + dir);
+    INFO(o.stdout_text << o.stderr_text);
+    CHECK(o.rc == 2);
+    CHECK(o.stderr_text.find("native-3.jsonl`: it is a symbolic link") != std::string::npos);
+    CHECK(o.stderr_text.find("native run 1") == std::string::npos);
+    std::ifstream in(dir + "/victim");
+    std::string victim;
+    std::getline(in, victim);
+    CHECK(victim == "secret");
+    CHECK_FALSE(std::filesystem::exists(dir + "/sim.jsonl"));
     std::filesystem::remove_all(dir);
 }
 
@@ -189,6 +247,12 @@ TEST_CASE("compare refuses bad input with exit 2 and what the host cannot run wi
     CHECK(run("compare " + f + " --costs no-such-profile").rc == 2);
     CHECK(run("compare " + f + " --runs 0").rc == 2);
     CHECK(run("compare " + f + " --tolerance -1").rc == 2);
+    for (const char* bad : {"inf", "nan", "-inf"}) {
+        const Out o = run("compare " + f + " --tolerance " + bad);
+        INFO("--tolerance " << bad << ": " << o.stderr_text);
+        CHECK(o.rc == 2);
+        CHECK(o.stderr_text.find("native run") == std::string::npos);  // refused before any run
+    }
     CHECK(run("compare /nonexistent.yaml").rc == 2);
     // sjf has no Linux counterpart: refused before anything runs.
     const Out sjf = run("compare " + std::string{OSTWIN_SOURCE_DIR} + "/scenarios/convoy-sjf.yaml");

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 
@@ -111,6 +112,37 @@ TEST_CASE("judge passes inside the margin and fails outside it") {
     m.sim = 124e6;
     judge(m, t, 50e3);
     CHECK(m.verdict == Verdict::pass);
+}
+
+TEST_CASE("a metric whose native median is 0 is judged by the spread and the floor, whatever the tolerance") {
+    for (const double p : {0.0, 0.05, 1e300, std::numeric_limits<double>::infinity()}) {
+        INFO("tolerance " << p);
+        Tolerance t;
+        t.relative = p;
+        Metric m;
+        m.name = "worker/main ready";
+        m.unit = Unit::ns;
+        m.native = {0, 0, 0};
+        m.sim = 40e3;  // within the 50 us duration floor
+        judge(m, t, 50e3);
+        CHECK(m.verdict == Verdict::pass);
+        CHECK(m.margin == Approx(50e3));
+        CHECK(std::isinf(m.error));
+        m.sim = 60e3;  // past it: no tolerance widens a margin around 0
+        judge(m, t, 50e3);
+        CHECK(m.verdict == Verdict::fail);
+        m.native = {0, 0, 80e3};  // the median is 0, the farthest run 80 us away
+        judge(m, t, 50e3);
+        CHECK(m.verdict == Verdict::pass);
+        m.unit = Unit::count;
+        m.native = {0, 0, 0};
+        m.sim = 2;
+        judge(m, t, 50e3);
+        CHECK(m.verdict == Verdict::pass);
+        m.sim = 3;
+        judge(m, t, 50e3);
+        CHECK(m.verdict == Verdict::fail);
+    }
 }
 
 TEST_CASE("compare_summaries lists every metric and judges the right ones") {

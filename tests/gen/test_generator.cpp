@@ -27,6 +27,8 @@ struct Holds {
     std::int64_t min_duration = INT64_MAX, max_duration = 0;  ///< compute, sleep, io, periods
     std::uint64_t min_message = UINT64_MAX, max_message = 0;
     bool small_message = false, large_message = false;  ///< <= 4 KiB, > 4 KiB
+    bool huge_message = false;                          ///< > 64 KiB
+    bool heap_write_after_fork = false;                 ///< a thread writes heap after its own fork op
     bool message_at_half_capacity = false;              ///< a send of at least half what its channel takes
     std::set<std::string> kinds;
     bool period = false;
@@ -34,8 +36,9 @@ struct Holds {
 };
 
 void walk(const Scenario& s, const std::vector<Op>& ops, Holds& h, std::set<std::string>& heap_writers,
-          const std::string& who) {
+          const std::string& who, bool& forked) {
     for (const Op& o : ops) {
+        if (std::holds_alternative<op::Fork>(o.v)) forked = true;
         h.ops.insert(std::string{op_name(o.v)});
         auto duration = [&](Time t) {
             h.min_duration = std::min(h.min_duration, t.ns());
@@ -50,16 +53,19 @@ void walk(const Scenario& s, const std::vector<Op>& ops, Holds& h, std::set<std:
             h.min_message = std::min(h.min_message, send->bytes);
             h.max_message = std::max(h.max_message, send->bytes);
             (send->bytes <= 4096 ? h.small_message : h.large_message) = true;
+            h.huge_message = h.huge_message || send->bytes > 65536;
             h.message_at_half_capacity = h.message_at_half_capacity || send->bytes * 2 >= takes;
         }
-        if (const auto* t = std::get_if<op::Touch>(&o.v); t && t->region == Region::heap && t->write)
+        if (const auto* t = std::get_if<op::Touch>(&o.v); t && t->region == Region::heap && t->write) {
             heap_writers.insert(who);
+            h.heap_write_after_fork = h.heap_write_after_fork || forked;
+        }
         if (const auto* r = std::get_if<op::Repeat>(&o.v)) {
             if (r->period) {
                 h.period = true;
                 duration(*r->period);
             }
-            walk(s, r->body, h, heap_writers, who);
+            walk(s, r->body, h, heap_writers, who, forked);
         }
     }
 }
@@ -72,7 +78,8 @@ Holds holds(const Scenario& s) {
         std::uint32_t writer_instances = 0;
         for (const ThreadDecl& t : p.threads) {
             std::set<std::string> mine;
-            walk(s, t.program, h, mine, t.name);
+            bool forked = false;
+            walk(s, t.program, h, mine, t.name, forked);
             if (!mine.empty()) writer_instances += t.count;
         }
         h.heap_touch_by_two_threads = h.heap_touch_by_two_threads || writer_instances > 1;
@@ -182,6 +189,11 @@ TEST_CASE("every tag is given by some seed, and a file's tags say what it holds"
         CHECK(has(g.tags, "queue") == (h.kinds.count("queue") == 1));
         CHECK(has(g.tags, "ipc-small") == h.small_message);
         CHECK(has(g.tags, "ipc-large") == h.large_message);
+        CHECK(has(g.tags, "ipc-huge") == h.huge_message);
+        CHECK(has(g.tags, "cow-parent") == h.heap_write_after_fork);
+        const bool waits = !h.kinds.empty() || op("lock") || op("sem_wait") || op("cond_wait") || op("barrier") ||
+                           op("join");
+        CHECK(has(g.tags, "remote-wake") == (s.cpus > 1 && waits));
         CHECK(has(g.tags, "lock") == op("lock"));
         CHECK(has(g.tags, "sem") == op("sem_wait"));
         CHECK(has(g.tags, "cond") == op("cond_wait"));

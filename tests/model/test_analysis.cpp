@@ -408,3 +408,49 @@ TEST_CASE("fork-layout: a child whose first thread declares a larger stack than 
     CHECK_THAT(ds[0].message, Catch::Contains("stack of `child/main` 64KiB > 16KiB") &&
                                   Catch::Contains("`parent/main`"));
 }
+
+TEST_CASE("repeated-create: a fork or spawn that can run more often than its target has instances is warned about",
+          "[analysis]") {
+    Scenario s;
+    s.file = "r.yaml";
+    auto fork_in_repeat = [](std::uint64_t count, Replica r) {
+        return at(op::Repeat{count, std::nullopt, {at(op::Fork{1, r}, 6)}}, 5);
+    };
+    ProcessDecl parent = process("parent", {thread("main", {fork_in_repeat(1, 0u)})});
+    ProcessDecl kid = process("kid", {thread("main", {at(op::Compute{1_ms}, 9)})}, 2);
+    kid.start = std::nullopt;
+    s.processes = {parent, kid};
+    CHECK(of_kind(check_topology(s), "repeated-create").empty());  // once: fine
+
+    // In a repeat with count > 1: the second fork of kid.0 is an error.
+    s.processes[0].threads[0].program = {fork_in_repeat(600, 0u)};
+    auto ds = of_kind(check_topology(s), "repeated-create");
+    REQUIRE(ds.size() == 1);
+    CHECK(ds[0].loc.line == 6);
+    CHECK_THAT(ds[0].message, Catch::Contains("`fork: kid.0` can run 600 times") && Catch::Contains("created once"));
+
+    // Run by two replicas of the forking thread: twice.
+    s.processes[0].threads[0] = thread("main", {at(op::Fork{1, 0u}, 6)}, 2);
+    ds = of_kind(check_topology(s), "repeated-create");
+    REQUIRE(ds.size() == 1);
+    CHECK_THAT(ds[0].message, Catch::Contains("can run 2 times"));
+
+    // Plain names: two replicas take two forks; a third is an error.
+    s.processes[0].threads[0] = thread("main", {fork_in_repeat(2, std::nullopt)});
+    CHECK(of_kind(check_topology(s), "repeated-create").empty());
+    s.processes[0].threads[0] = thread("main", {fork_in_repeat(3, std::nullopt)});
+    ds = of_kind(check_topology(s), "repeated-create");
+    REQUIRE(ds.size() == 1);
+    CHECK_THAT(ds[0].message, Catch::Contains("`fork: kid` can run 3 times but `kid` has 2 instances"));
+
+    // Spawns count per process instance: a replicated process spawning helper.0 once each is fine.
+    ThreadDecl helper = thread("helper", {at(op::Compute{1_ms}, 12)});
+    helper.start = std::nullopt;
+    s.processes = {process("app", {thread("main", {at(op::Spawn{1, 0u}, 11)}), helper}, 3)};
+    CHECK(of_kind(check_topology(s), "repeated-create").empty());
+    s.processes[0].threads[0].program.push_back(at(op::Spawn{1, 0u}, 13));
+    ds = of_kind(check_topology(s), "repeated-create");
+    REQUIRE(ds.size() == 1);
+    CHECK(ds[0].loc.line == 11);
+    CHECK_THAT(ds[0].message, Catch::Contains("`spawn: helper.0` can run 2 times"));
+}

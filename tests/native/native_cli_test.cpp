@@ -199,8 +199,68 @@ processes:
     CHECK(entries("/sys/kernel/debug/tracing/instances", "ostwin").empty());
     CHECK(read_line("/proc/sys/kernel/sched_rt_runtime_us") == rt_before);
     CHECK(read_line("/proc/sys/kernel/sched_rr_timeslice_ms") == rr_before);
-    // No half trace either.
+    // No half trace either, nor its temporary (`.NAME.RANDOM.tmp`, or the old `NAME.tmp`).
     CHECK(access(trace.c_str(), F_OK) != 0);
-    CHECK(access((trace + ".tmp").c_str(), F_OK) != 0);
+    const std::string base = trace.substr(trace.rfind('/') + 1);
+    CHECK(entries("/tmp", "." + base).empty());
+    CHECK(entries("/tmp", base + ".").empty());
     std::remove(file.c_str());
+}
+
+TEST_CASE("Ctrl-Z (SIGTSTP) mid-run is refused: the runner and its watchdog are never stopped, the run ends normally",
+          "[native][cli]") {
+    // Issue 22, item 5: the scenario's processes are in their own process group, so a
+    // terminal's SIGTSTP stopped the runner (and its watchdog) while RT threads spun on.
+    const auto file = write_temp("tstp.yaml", R"(ostwin: 1
+name: tstp
+machine: {cpus: 1}
+scheduler: {policy: fcfs}
+processes:
+  - {name: a, threads: [{name: main, program: [{compute: 300ms}]}]}
+  - {name: b, threads: [{name: main, program: [{compute: 300ms}]}]}
+)");
+    const std::string err = "/tmp/ostwin-native-cli-" + std::to_string(getpid()) + "-tstp.err";
+    const pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        setpgid(0, 0);  // a job of its own, as a shell makes it: the terminal signals the group
+        freopen("/dev/null", "w", stdout);
+        freopen(err.c_str(), "w", stderr);
+        execl(kOstwin.c_str(), kOstwin.c_str(), "native", file.c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    setpgid(pid, pid);
+    // Mid-run: the scenario's processes exist (runner, guardian, a, b).
+    for (int i = 0; i < 200 && ostwin_processes().size() < 4; ++i) usleep(10'000);
+    usleep(100'000);
+    kill(-pid, SIGTSTP);
+    usleep(20'000);
+    kill(-pid, SIGTTOU);
+    // Never stopped ('T' in /proc/PID/stat) while it runs.
+    bool stopped = false;
+    int st = 0;
+    pid_t done = 0;
+    for (int i = 0; i < 1000 && done == 0; ++i) {
+        const std::string stat = read_line("/proc/" + std::to_string(pid) + "/stat");
+        const auto close = stat.rfind(')');
+        if (close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'T') stopped = true;
+        done = waitpid(pid, &st, WNOHANG);
+        if (done == 0) usleep(10'000);
+    }
+    if (done == 0) {  // stopped for good: let it go so the host is cleaned up
+        kill(pid, SIGCONT);
+        kill(pid, SIGINT);
+        waitpid(pid, &st, 0);
+    }
+    CHECK_FALSE(stopped);
+    REQUIRE(done == pid);
+    CHECK(WIFEXITED(st));
+    CHECK(WEXITSTATUS(st) == 0);
+    std::ifstream in(err);
+    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    INFO("stderr: " << text);
+    CHECK(text.find("SIGTSTP ignored: a native run cannot be suspended") != std::string::npos);
+    CHECK(ostwin_processes().empty());
+    std::remove(file.c_str());
+    std::remove(err.c_str());
 }

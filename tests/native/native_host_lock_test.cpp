@@ -1,10 +1,13 @@
 // One native run at a time (the host lock): concurrent `ostwin native` runs wait for each
-// other and never leave a changed RT sysctl behind; a SIGKILLed runner's changes are put
-// back by the next run from the record in the lock file.
+// other and never leave a changed RT sysctl behind; only root can take the lock; a
+// SIGKILLed runner's changes are put back at once by its guardian, and by the next run
+// from the record in the lock file when the guardian died too.
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "native/Containment.hpp"
 #include "native/HostLock.hpp"
 #include "native/NativeRunner.hpp"
 #include "sim/core/Error.hpp"
@@ -59,8 +63,8 @@ std::string rr_scenario(const std::string& rr_before, const std::string& hold) {
     return path;
 }
 
-/// Starts `ostwin native FILE --trace TRACE` with stdout and stderr to files.
-pid_t start(const std::string& file, const std::string& trace, const std::string& err) {
+/// Starts `ostwin native FILE --trace TRACE [EXTRA]` with stdout and stderr to files.
+pid_t start(const std::string& file, const std::string& trace, const std::string& err, const char* extra = nullptr) {
     const pid_t pid = fork();
     REQUIRE(pid >= 0);
     if (pid == 0) {
@@ -68,10 +72,29 @@ pid_t start(const std::string& file, const std::string& trace, const std::string
         const int n = open("/dev/null", O_WRONLY);
         dup2(n, 1);
         dup2(e, 2);
-        execl(kOstwin.c_str(), kOstwin.c_str(), "native", file.c_str(), "--trace", trace.c_str(), static_cast<char*>(nullptr));
+        execl(kOstwin.c_str(), kOstwin.c_str(), "native", file.c_str(), "--trace", trace.c_str(), extra,
+              static_cast<char*>(nullptr));
         _exit(127);
     }
     return pid;
+}
+
+/// The pid the lock file's record names on its `KEY PID` line (`guardian`), 0 if none.
+pid_t recorded(const std::string& key) {
+    const std::string text = read_text(native::host_lock_path());
+    const auto at = text.find("\n" + key + " ");
+    return at == std::string::npos ? 0 : static_cast<pid_t>(std::atoi(text.c_str() + at + key.size() + 2));
+}
+
+/// Every cgroup directory and tracefs instance of runner `pid` that still exists.
+std::vector<std::string> leftovers_of(pid_t pid) {
+    std::vector<std::string> out;
+    for (const std::string& dir : native::run_cgroup_dirs(pid))
+        if (access(dir.c_str(), F_OK) == 0) out.push_back(dir);
+    for (const char* root : {"/sys/kernel/tracing/instances/", "/sys/kernel/debug/tracing/instances/"})
+        if (access((std::string{root} + "ostwin-" + std::to_string(pid)).c_str(), F_OK) == 0)
+            out.push_back(std::string{root} + "ostwin-" + std::to_string(pid));
+    return out;
 }
 
 /// Exit status of `pid` within 20 s; -1 (killed) when it did not end.
@@ -229,7 +252,8 @@ TEST_CASE("the host lock: a run waits while it is held, refuses with no wait, an
     for (const std::string& f : {file, ta, ea}) std::remove(f.c_str());
 }
 
-TEST_CASE("a SIGKILLed runner's sysctl changes are restored by the next run from the lock file's record",
+TEST_CASE("a SIGKILLed runner and guardian: the next run restores the sysctls and removes the cgroups and tracefs "
+          "instance from the lock file's record, with --no-sched-switch too",
           "[native][cli][lock]") {
     const auto [rt_before, rr_before] = host_values();
     const std::string file = rr_scenario(rr_before, "2s");
@@ -246,11 +270,19 @@ TEST_CASE("a SIGKILLed runner's sysctl changes are restored by the next run from
     REQUIRE(changed);
     const std::string instance = "/sys/kernel/tracing/instances/ostwin-" + std::to_string(a);
     const bool had_instance = access(instance.c_str(), F_OK) == 0;  // tracefs may be unavailable
+    const bool had_cgroup = !native::run_cgroup_dirs(a).empty() && access(native::run_cgroup_dirs(a)[0].c_str(), F_OK) == 0;
+    const pid_t guardian = recorded("guardian");
+    REQUIRE(guardian > 0);
+    // The runner and its guardian at once: nothing of either runs after SIGKILL, so the
+    // machine stays changed until the next run takes the lock (once the killed run's
+    // processes, which share it, are gone).
+    kill(guardian, SIGKILL);
     kill(a, SIGKILL);
     waitpid(a, nullptr, 0);
-    // No restore can run in a SIGKILLed process: the machine stays changed until the next
-    // run takes the lock (once the killed run's processes, which share it, are gone).
-    const pid_t b = start(rr_scenario(rr_before, "10ms"), tb, eb);
+    CHECK(!leftovers_of(a).empty() == (had_instance || had_cgroup));
+    // --no-sched-switch: the next run removes a dead run's tracefs instance whether or not
+    // it records sched_switch itself (issue 22, item 10).
+    const pid_t b = start(rr_scenario(rr_before, "10ms"), tb, eb, "--no-sched-switch");
     CHECK(finish(b) == 0);
     // b restored them and said so, unless another session's run took the lock first (then
     // that run restored them: b's "before" below still tells).
@@ -269,10 +301,133 @@ TEST_CASE("a SIGKILLed runner's sysctl changes are restored by the next run from
     CHECK(std::to_string(rt["before"]["sched_rt_runtime_us"].get<long>()) == rt_before);
     CHECK(std::to_string(rt["before"]["sched_rr_timeslice_ms"].get<long>()) == rr_before);
     CHECK(host_values() == std::pair{rt_before, rr_before});
-    // The killed run's tracefs instance went too (b removes those of runners that are gone).
-    if (had_instance) CHECK(access(instance.c_str(), F_OK) != 0);
+    // The killed run's tracefs instance and cgroups went too, each named on b's stderr.
+    if (had_instance) {
+        CHECK(access(instance.c_str(), F_OK) != 0);
+        CHECK(err.find("removed tracefs " + instance) != std::string::npos);
+    }
+    if (had_cgroup) CHECK(err.find("removed cgroup ") != std::string::npos);
+    CHECK(leftovers_of(a).empty());
     undo(rt_before, rr_before);
     for (const char* root : {"/sys/kernel/tracing/instances/", "/sys/kernel/debug/tracing/instances/"})
         rmdir((std::string{root} + "ostwin-" + std::to_string(a)).c_str());
     for (const std::string& f : {file, ta, tb, ea, eb}) std::remove(f.c_str());
+}
+
+TEST_CASE("a SIGKILLed runner's guardian restores the sysctls at once and removes the run", "[native][cli][lock]") {
+    const auto [rt_before, rr_before] = host_values();
+    const std::string file = rr_scenario(rr_before, "5s");
+    const std::string ta = temp("g.jsonl"), ea = temp("g.err");
+    const pid_t a = start(file, ta, ea);
+    REQUIRE(holds_lock(a));
+    bool changed = false;
+    for (int i = 0; i < 500 && !changed; ++i) {
+        changed = read_line(kRt) == "-1" && read_line(kRr) != rr_before;
+        if (!changed) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    REQUIRE(changed);
+    const pid_t guardian = recorded("guardian");
+    CHECK(guardian > 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // mid-run
+    kill(a, SIGKILL);
+    waitpid(a, nullptr, 0);
+    const auto killed = std::chrono::steady_clock::now();
+    // The guardian holds the lock until it is done: the sysctls are read without it.
+    bool back = false;
+    while (!back && std::chrono::steady_clock::now() - killed < std::chrono::seconds(2)) {
+        back = read_line(kRt) == rt_before && read_line(kRr) == rr_before;
+        if (!back) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    CHECK(back);
+    INFO("restored after " << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - killed).count() << " ms");
+    // It exits once done, releasing the lock; nothing of the run is left.
+    bool gone = false;
+    for (int i = 0; i < 300 && !gone; ++i) {
+        gone = guardian <= 0 || kill(guardian, 0) != 0 || read_text("/proc/" + std::to_string(guardian) + "/stat").find(") Z") != std::string::npos;
+        if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    CHECK(gone);
+    CHECK(leftovers_of(a).empty());
+    const std::string err = read_text(ea);
+    INFO("stderr: " << err);
+    CHECK(err.find("its guardian (pid " + std::to_string(guardian) + ")") != std::string::npos);
+    CHECK(host_values() == std::pair{rt_before, rr_before});
+    undo(rt_before, rr_before);
+    for (const std::string& f : {file, ta, ea}) std::remove(f.c_str());
+}
+
+TEST_CASE("only root can take the host lock: another user can neither hold it nor make root wait", "[native][lock]") {
+    // Made by a run as root (as the first run on a host would).
+    { const native::HostLock first{"lock test", std::chrono::seconds(60)}; }
+    const std::string path = native::host_lock_path();
+    struct stat sb{};
+    REQUIRE(lstat(native::host_lock_dir().c_str(), &sb) == 0);
+    CHECK(S_ISDIR(sb.st_mode));
+    CHECK(sb.st_uid == 0);
+    CHECK((sb.st_mode & 07777) == 0700);
+    REQUIRE(lstat(path.c_str(), &sb) == 0);
+    CHECK(S_ISREG(sb.st_mode));
+    CHECK((sb.st_mode & 077) == 0);
+
+    // `nobody` tries what `flock /run/ostwin-native.lock sleep 600` did to the old lock:
+    // open it (read-only is enough for flock) and hold it; and to make the directory.
+    int report[2];
+    REQUIRE(pipe(report) == 0);
+    const pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        close(report[0]);
+        if (setgroups(0, nullptr) != 0 || setgid(65534) != 0 || setuid(65534) != 0) _exit(2);
+        int got = 0;  // bit 0: opened the lock; bit 1: held it; bit 2: made something in the directory
+        const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            got |= 1;
+            if (flock(fd, LOCK_EX | LOCK_NB) == 0) got |= 2;
+        }
+        if (mkdir((native::host_lock_dir() + "/x").c_str(), 0700) == 0) got |= 4;
+        (void)!write(report[1], &got, sizeof got);
+        sleep(30);  // holding whatever it got
+        _exit(0);
+    }
+    close(report[1]);
+    int got = -1;
+    REQUIRE(read(report[0], &got, sizeof got) == static_cast<ssize_t>(sizeof got));
+    close(report[0]);
+    CHECK(got == 0);
+    // Root takes it at once (no wait allowed).
+    CHECK_NOTHROW(native::HostLock{"lock test", std::chrono::milliseconds(0)});
+    kill(child, SIGKILL);
+    waitpid(child, nullptr, 0);
+    rmdir((native::host_lock_dir() + "/x").c_str());
+}
+
+TEST_CASE("the host lock's directory: a link, another owner or a loose mode is refused or tightened", "[native][lock]") {
+    const std::string base = temp("dir");
+    REQUIRE(mkdir(base.c_str(), 0755) == 0);
+    const std::string mine = base + "/mine", theirs = base + "/theirs", link = base + "/link";
+    // Made here: root's, 0700.
+    const int fd = native::open_private_dir(mine);
+    close(fd);
+    struct stat sb{};
+    REQUIRE(stat(mine.c_str(), &sb) == 0);
+    CHECK((sb.st_mode & 07777) == 0700);
+    // Root's own with a loose mode: tightened.
+    chmod(mine.c_str(), 0755);
+    close(native::open_private_dir(mine));
+    REQUIRE(stat(mine.c_str(), &sb) == 0);
+    CHECK((sb.st_mode & 07777) == 0700);
+    // Another user's: refused (a planted directory would let that user hold the lock).
+    REQUIRE(mkdir(theirs.c_str(), 0700) == 0);
+    REQUIRE(chown(theirs.c_str(), 65534, 65534) == 0);
+    CHECK_THROWS_AS(native::open_private_dir(theirs), EnvironmentError);
+    // A link to root's directory: not followed.
+    REQUIRE(symlink(mine.c_str(), link.c_str()) == 0);
+    CHECK_THROWS_AS(native::open_private_dir(link), EnvironmentError);
+    // In a directory another user can change: refused.
+    const std::string open_parent = base + "/open";
+    REQUIRE(mkdir(open_parent.c_str(), 0777) == 0);
+    chmod(open_parent.c_str(), 0777);
+    CHECK_THROWS_AS(native::open_private_dir(open_parent + "/d"), EnvironmentError);
+    for (const std::string& d : {link}) unlink(d.c_str());
+    for (const std::string& d : {mine, theirs, open_parent, base}) rmdir(d.c_str());
 }

@@ -4,7 +4,13 @@
 // marks the upper bounds that depend on the runner's speed (NativeSupport.hpp).
 #include <catch2/catch.hpp>
 
+#include <dirent.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
 
 #include <cstdio>
 #include <fstream>
@@ -15,7 +21,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "native/Containment.hpp"
 #include "native/NativeRunner.hpp"
+#include "sim/core/Engine.hpp"
 #include "tests/native/NativeSupport.hpp"
 #include "sim/core/Error.hpp"
 #include "sim/scenario/Loader.hpp"
@@ -28,6 +36,62 @@ using namespace ostwin::native_test;
 namespace {
 
 Scenario load(const std::string& yaml) { return load_scenario_string(yaml, "<test>"); }
+
+/// Live descendants of this process in its own session (scenario processes; not the
+/// runner's guardian, which has a session of its own), sampled every millisecond from
+/// another thread while it lives: the most seen at once.
+class DescendantCounter {
+public:
+    DescendantCounter() : thread_([this] {
+        while (!stop_.load()) {
+            max_ = std::max(max_.load(), count());
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+    }) {}
+    ~DescendantCounter() { stop(); }
+    DescendantCounter(const DescendantCounter&) = delete;
+    DescendantCounter& operator=(const DescendantCounter&) = delete;
+    int stop() {
+        stop_.store(true);
+        if (thread_.joinable()) thread_.join();
+        return max_.load();
+    }
+
+private:
+    static int count() {
+        std::map<int, int> parent;
+        std::set<int> live;
+        const int sid = getsid(0);
+        if (DIR* d = opendir("/proc")) {
+            while (dirent* e = readdir(d)) {
+                const int pid = std::atoi(e->d_name);
+                if (pid <= 0) continue;
+                std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+                std::string stat;
+                std::getline(in, stat);
+                const auto close = stat.rfind(')');
+                if (close == std::string::npos) continue;
+                char state = 0;
+                int ppid = 0, pgrp = 0, session = 0;
+                if (std::sscanf(stat.c_str() + close + 1, " %c %d %d %d", &state, &ppid, &pgrp, &session) != 4) continue;
+                parent[pid] = ppid;
+                if (state != 'Z' && session == sid) live.insert(pid);
+            }
+            closedir(d);
+        }
+        int n = 0;
+        for (int pid : live)
+            for (int p = parent[pid]; p > 1; p = parent.count(p) ? parent[p] : 0)
+                if (p == getpid()) {
+                    ++n;
+                    break;
+                }
+        return n;
+    }
+    std::atomic<bool> stop_{false};
+    std::atomic<int> max_{0};
+    std::thread thread_;
+};
 
 }  // namespace
 
@@ -402,4 +466,194 @@ processes:
         CHECK(a.preemptions + b.preemptions >= 6);
         CHECK(r.header["native"]["rt"]["during"]["sched_rr_timeslice_ms"] == 5);
     }
+}
+
+TEST_CASE("repeated fork and spawn of one replica: each instance is created once, simulated and natively alike",
+          "[native][twin]") {
+    // docs/model.md, "Creating processes and threads". The issue's case: 600 forks of
+    // kid.0 in a repeat made 600 real processes natively and one in the simulator.
+    const Scenario s = load(R"(
+ostwin: 1
+name: repeat-fork
+machine: {cpus: 2}
+scheduler: {policy: fair}
+processes:
+  - name: parent
+    threads:
+      - name: main
+        program:
+          - repeat: {count: 600, do: [{fork: kid.0}]}
+          - repeat: {count: 3, do: [{fork: pool}]}
+          - repeat: {count: 3, do: [{spawn: helper.1}]}
+          - repeat: {count: 3, do: [{spawn: helper}]}
+          - join: kid.0
+          - join: pool
+          - join: helper
+      - {name: helper, count: 2, start: spawned, program: [{compute: 1ms}]}
+  - name: kid
+    count: 2
+    start: forked
+    threads: [{name: main, program: [{sleep: 300ms}]}]
+  - name: pool
+    count: 2
+    start: forked
+    threads: [{name: main, program: [{compute: 1ms}]}]
+)");
+    const RunResult sim = simulate(s);
+    DescendantCounter live;
+    const native::Result nat = native::run_scenario(s, opts());
+    const int most_at_once = live.stop();
+    auto created = [](const Summary& sum) {
+        std::pair<int, int> n{0, 0};
+        for (const auto& p : sum.processes) n.first += p.start_ns >= 0 ? 1 : 0;
+        for (const auto& t : sum.threads) n.second += t.arrival_ns >= 0 ? 1 : 0;
+        return n;
+    };
+    auto errors = [](const Summary& sum) {
+        std::multiset<std::string> out;
+        for (const auto& e : sum.errors) out.insert(e.thread + ": " + e.message);
+        return out;
+    };
+    // parent, kid.0, pool.0, pool.1; parent/main, helper.0, helper.1 and the three children's main.
+    CHECK(created(sim.summary) == std::pair{4, 6});
+    CHECK(created(nat.summary) == std::pair{4, 6});
+    // Real processes at once: parent, kid.0 (asleep 300 ms), pool.0 and pool.1 at most.
+    CHECK(most_at_once <= 4);
+    CHECK(most_at_once >= 2);  // the counter does see the run's processes
+    const auto es = errors(sim.summary);
+    CHECK(es.count("parent/main: fork of kid.0, which already exists") == 599);
+    CHECK(es.count("parent/main: fork of pool: every replica already exists") == 1);
+    CHECK(es.count("parent/main: spawn of parent/helper.1, which already exists") == 2);
+    CHECK(es.count("parent/main: spawn of helper: every replica already exists") == 2);
+    CHECK(es.size() == 604);
+    CHECK(errors(nat.summary) == es);
+    CHECK(process(nat.summary, "kid.1").start_ns == -1);
+    CHECK_FALSE(sim.summary.deadlock.has_value());
+    CHECK_FALSE(nat.watchdog_fired);
+}
+
+TEST_CASE("the native limits count the worst case: instances, stacks, thread buffers and channel buffers",
+          "[native][limits]") {
+    auto refused = [](const std::string& yaml) -> std::string {
+        try {
+            native::check_supported(load(yaml), opts());
+        } catch (const EnvironmentError& e) {
+            return e.what();
+        }
+        return {};
+    };
+    const std::string head = "ostwin: 1\nname: big\nmachine: {cpus: 1}\nscheduler: {policy: fair}\n";
+    // Issue 22, item 2: none of these was counted.
+    const std::string shm = refused(head + "channels:\n  - {name: c, kind: shm, capacity: 5GiB}\n"
+                                           "processes:\n  - {name: p, threads: [{name: m, program: [{send: {to: c, bytes: 1KiB}}, {recv: {from: c}}]}]}\n");
+    CHECK_THAT(shm, Catch::Contains("can map") && Catch::Contains("the runner's shared memory 5GiB") &&
+                        Catch::Contains("limit is 4GiB") && Catch::Contains("--allow-large"));
+    const std::string pipe = refused(head + "channels:\n  - {name: c, kind: pipe, capacity: 2GiB}\n"
+                                            "processes:\n  - {name: p, count: 3, threads: [{name: m, program: [{send: {to: c, bytes: 1GiB}}, {recv: {from: c}}]}]}\n");
+    // Each thread's message buffer holds a whole message: 3 x 1 GiB; the pipe's buffer is
+    // asked for at most 1 GiB (create_channels).
+    CHECK_THAT(pipe, Catch::Contains("channel buffers 1GiB") && Catch::Contains("thread stacks and message buffers 3GiB"));
+    const std::string mq = refused(head + "channels:\n  - {name: c, kind: mqueue, capacity: 100000, message_size: 64KiB}\n"
+                                          "processes:\n  - {name: p, threads: [{name: m, program: [{send: {to: c, bytes: 1KiB}}]}]}\n");
+    CHECK_THAT(mq, Catch::Contains("channel buffers"));
+    // Stacks of every instance; a repeat of spawns cannot add any (instances are created once).
+    const std::string stacks = refused(head + "processes:\n  - name: p\n    threads:\n"
+                                              "      - {name: m, program: [{repeat: {count: 1000, do: [{spawn: w}]}}]}\n"
+                                              "      - {name: w, count: 8, start: spawned, stack: 600MiB, program: [{compute: 1ms}]}\n");
+    CHECK_THAT(stacks, Catch::Contains("stacks 4.687GiB"));
+    // Within the limit: accepted, and the budget says what it counted.
+    const Scenario ok = load(head + "channels:\n  - {name: c, kind: pipe, capacity: 100KiB}\n"
+                                    "processes:\n  - {name: p, count: 3, threads: [{name: m, count: 2, program: [{send: {to: c, bytes: 1KiB}}, {recv: {from: c}}]}]}\n");
+    CHECK_NOTHROW(native::check_supported(ok, opts()));
+    const native::Budget b = native::count_budget(ok);
+    CHECK(b.processes == 3);
+    CHECK(b.threads == 6);
+    // The pipe is sized for the gate (GatedBuffer::pipe_bytes): 100 one-KiB messages with
+    // their headers in 38 pages, rounded up to a power-of-two number of pages.
+    CHECK(b.channels == 256 * 1024);
+    CHECK(b.thread_buffers == 6 * (256 * 1024 + 48 + 1024));
+}
+
+TEST_CASE("the run's cgroup: every scenario process is in it, pids.max is the declared tasks, and it goes afterwards",
+          "[native][limits]") {
+    const std::vector<std::string> dirs = native::run_cgroup_dirs(getpid());
+    if (dirs.empty()) {
+        WARN("no cgroup hierarchy with pids or memory here: skipped");
+        return;
+    }
+    const Scenario s = load(R"(
+ostwin: 1
+name: cg
+machine: {cpus: 1}
+scheduler: {policy: fair}
+processes:
+  - name: a
+    threads:
+      - {name: main, program: [{fork: kid}, {sleep: 300ms}]}
+      - {name: t, count: 2, program: [{sleep: 300ms}]}
+  - name: kid
+    start: forked
+    threads: [{name: main, program: [{sleep: 250ms}]}]
+)");
+    std::atomic<bool> stop{false};
+    std::string pids_max;
+    std::set<int> members;  // processes seen in the cgroup
+    std::set<int> tasks_seen;
+    std::thread watch([&] {
+        while (!stop.load()) {
+            for (const std::string& d : dirs) {
+                if (access((d + "/pids.max").c_str(), F_OK) == 0) {
+                    std::ifstream in(d + "/pids.max");
+                    std::string v;
+                    if (std::getline(in, v) && !v.empty()) pids_max = v;
+                }
+                std::ifstream procs(d + "/cgroup.procs");
+                for (int pid; procs >> pid;) members.insert(pid);
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    });
+    const native::Result r = native::run_scenario(s, opts());
+    stop.store(true);
+    watch.join();
+    // 2 processes (a, kid) and 4 threads, plus a controller per process (and, in a
+    // sanitizer build, one runtime thread per process).
+    const std::uint64_t want = 6 + 2 * native::kRuntimeTasksPerProcess;
+    CHECK(pids_max == std::to_string(want));
+    CHECK(r.header["native"]["containment"]["cgroup"]["pids_max"] == want);
+    // a and kid were seen in it (the runner and its guardian never are).
+    CHECK(members.size() == 2);
+    CHECK(members.count(getpid()) == 0);
+    for (const std::string& d : dirs) CHECK(access(d.c_str(), F_OK) != 0);
+}
+
+TEST_CASE("the run's cgroup memory limit is enforced by the kernel", "[native][limits]") {
+    if (native::run_cgroup_dirs(getpid()).empty()) {
+        WARN("no cgroup hierarchy here: skipped");
+        return;
+    }
+    const Scenario s = load(R"(
+ostwin: 1
+name: oom
+machine: {cpus: 1}
+scheduler: {policy: fair}
+processes:
+  - name: hog
+    memory: {heap: 96MiB}
+    threads: [{name: main, program: [{touch: {region: heap, bytes: 96MiB, write: true}}, {sleep: 10ms}]}]
+  - {name: calm, threads: [{name: main, program: [{sleep: 50ms}]}]}
+)");
+    native::Options o = opts();
+    o.cgroup_memory_limit = std::uint64_t{32} << 20;  // below what the hog writes
+    const native::Result r = native::run_scenario(s, o);
+    CHECK(process(r.summary, "hog").crashed);
+    CHECK_FALSE(process(r.summary, "calm").crashed);
+    CHECK(r.header["native"]["containment"]["cgroup"]["oom_kills"].get<int>() >= 1);
+    bool said = false;
+    for (const auto& n : r.notes) said = said || n.find("memory limit") != std::string::npos;
+    CHECK(said);
+    // With the counted budget (the default), the same run fits.
+    const native::Result fine = native::run_scenario(s, opts());
+    CHECK_FALSE(process(fine.summary, "hog").crashed);
+    CHECK(fine.header["native"]["containment"]["cgroup"]["oom_kills"] == 0);
 }

@@ -5,9 +5,11 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
+#include "sim/core/Files.hpp"
 #include "sim/model/Instances.hpp"
 #include "sim/scenario/Loader.hpp"
 
@@ -362,4 +364,40 @@ TEST_CASE("files: missing, directory, empty") {
     } catch (const ScenarioError& e) {
         CHECK(e.file() == kData + "no-such-file.yaml");
     }
+}
+
+TEST_CASE("values may hold tab and line feed, no other control character, raw or escaped") {
+    // Block scalars and escapes keep tabs and line feeds; a CRLF file's block scalar has no CR.
+    Scenario s = load_scenario_string(minimal("description: |\n  one\ttab\n  two\n"), "t.yaml");
+    CHECK(s.description == "one\ttab\ntwo\n");
+    s = load_scenario_string(minimal("description: \"a\\tb\\nc\"\n"), "t.yaml");
+    CHECK(s.description == "a\tb\nc");
+    std::string crlf = minimal("description: |\n  one\n  two\n");
+    for (std::size_t i = 0; (i = crlf.find('\n', i)) != std::string::npos; i += 2) crlf.insert(i, "\r");
+    s = load_scenario_string(crlf, "t.yaml");
+    CHECK(s.description == "one\ntwo\n");
+    for (const char* bad : {"\"\\0\"", "\"\\r\"", "\"\\e\"", "\"\\x7f\"", "\"\\x9b\""}) {
+        INFO("description: " << bad);
+        CHECK_THROWS_WITH(load_scenario_string(minimal(std::string{"description: "} + bad + "\n"), "t.yaml"),
+                          Catch::Contains("control character U+"));
+    }
+    // yaml-cpp decodes `\N` (next line, U+0085) to a lone byte 0x85: refused all the same.
+    CHECK_THROWS_WITH(load_scenario_string(minimal("description: \"\\N\"\n"), "t.yaml"),
+                      Catch::Contains("invalid UTF-8 in a key or value"));
+    // A path holds no control character at all.
+    CHECK_THROWS_WITH(load_scenario_string(minimal("costs: \"host\\t.yaml\"\n"), "t.yaml"),
+                      Catch::Contains("`costs:` path cannot contain control characters"));
+}
+
+TEST_CASE("files: the loader records its inputs' identities") {
+    const std::string dir = "/tmp/ostwin-loader-inputs-" + std::to_string(::getpid());
+    std::filesystem::create_directories(dir);
+    { std::ofstream(dir + "/host.yaml") << "base: zero\n"; }
+    { std::ofstream(dir + "/s.yaml") << minimal("costs: host.yaml\n"); }
+    const Scenario s = load_scenario_file(dir + "/s.yaml");
+    REQUIRE(s.inputs.size() == 2);
+    CHECK(s.inputs[0].path == dir + "/s.yaml");
+    CHECK(s.inputs[0].id == *file_id(dir + "/s.yaml"));
+    CHECK(s.inputs[1].id == *file_id(dir + "/host.yaml"));
+    std::filesystem::remove_all(dir);
 }

@@ -175,3 +175,23 @@ TEST_CASE("names and replica references") {
     CHECK(r.replica == 3u);
     CHECK_FALSE(split_replica_ref("w.99999999999999999999999").replica);
 }
+
+TEST_CASE("scientific notation is refused, with the same value in digits as the hint") {
+    auto problem = [](std::string_view s) {
+        std::int64_t v = 0;
+        const auto p = parse_duration(s, v);
+        REQUIRE(p.has_value());
+        return *p;
+    };
+    CHECK_THAT(problem("1e3us").message, Catch::Contains("scientific notation is not accepted"));
+    CHECK(problem("1e3us").hint == "1000us");  // never `1us`: that is 1000 times less
+    CHECK(problem("1.5E2 ms").hint == "150ms");
+    CHECK(problem("2e-3s").hint == "0.002s");
+    CHECK(problem("25e-1ms").hint == "2.5ms");
+    CHECK(problem("1e-10s").hint.empty());  // not a whole number of nanoseconds: no hint
+    CHECK(problem("1e3").hint.empty());     // no unit: no valid hint
+    std::uint64_t b = 0;
+    const auto sz = parse_size("4e3B", b);
+    REQUIRE(sz.has_value());
+    CHECK(sz->hint == "4000B");
+}

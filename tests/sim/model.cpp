@@ -165,6 +165,10 @@ TEST_CASE("barrier short of parties is a deadlock without a cycle") {
     REQUIRE(sm.deadlock);
     CHECK(sm.deadlock->size() == 4);
     CHECK((*sm.deadlock)[1] == "barrier:phase");
+    // Not a cycle, and not printed as one: each waiting thread and what it waits for.
+    CHECK_FALSE(sm.deadlock_cycle);
+    CHECK(deadlock_text(sm) ==
+          "a/main waits for barrier:phase; b/main waits for barrier:phase (no cycle: nothing left can wake them)");
 }
 
 TEST_CASE("lock-order deadlock is detected with its cycle, in the summary and the trace") {
@@ -176,6 +180,8 @@ TEST_CASE("lock-order deadlock is detected with its cycle, in the summary and th
     Summary sm = run(s, StopReason::deadlock);
     REQUIRE(sm.deadlock);
     CHECK(*sm.deadlock == std::vector<std::string>{"a/main", "lock:m2", "b/main", "lock:m1"});
+    CHECK(sm.deadlock_cycle);
+    CHECK(deadlock_text(sm) == "a/main -> lock:m2 -> b/main -> lock:m1 -> a/main");
     CHECK(sm.makespan_ns == (1_ms).ns());
     CHECK(th(sm, "a/main").end_state == "blocked");
     CHECK(!check_expectations(s, sm));  // unexpected
@@ -219,7 +225,11 @@ TEST_CASE("crash releases the dead owner's mutex to the next waiter (robust mute
     const Summary sm = run(s);
     CHECK(!sm.deadlock);
     CHECK(th(sm, "waits/main").finish_ns == (3_ms).ns());
-    CHECK(sm.errors.empty());
+    // The new owner is told, as EOWNERDEAD tells it natively: one program error.
+    REQUIRE(sm.errors.size() == 1);
+    CHECK(sm.errors[0].thread == "waits/main");
+    CHECK(sm.errors[0].t_ns == (2_ms).ns());
+    CHECK(sm.errors[0].message == "mutex owner died holding it (robust mutex recovered)");
 }
 
 TEST_CASE("touch: first touch faults, fork shares copy-on-write, writes copy exactly the written pages") {

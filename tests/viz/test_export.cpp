@@ -101,11 +101,14 @@ TEST_CASE("export: IPC is a flow from the send to the matching recv") {
 }
 
 TEST_CASE("export: bad input and unknown formats exit 2 without output") {
-    const std::string out = std::string{OSTWIN_BINARY_DIR} + "/test_export_bad.json";
-    std::filesystem::remove(out);
+    // A directory of its own: after a failed export it must still be empty (no temporary).
+    const std::string dir = std::string{OSTWIN_BINARY_DIR} + "/test_export_bad." + std::to_string(getpid());
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    const std::string out = dir + "/bad.json";
     CHECK(run(ostwin_bin() + " export " + fixture("bad/no_end.jsonl") + " --format perfetto -o " + out) == 2);
-    CHECK_FALSE(std::filesystem::exists(out));
-    CHECK_FALSE(std::filesystem::exists(out + ".tmp"));
+    CHECK(std::filesystem::is_empty(dir));
     CHECK(run(ostwin_bin() + " export " + fixture("basic.jsonl") + " --format svg -o " + out) == 2);
-    CHECK_FALSE(std::filesystem::exists(out));
+    CHECK(std::filesystem::is_empty(dir));
+    std::filesystem::remove_all(dir);
 }

@@ -9,13 +9,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <limits>
 #include <memory>
 #include <set>
+#include <optional>
 
 #include "sim/core/Error.hpp"
+#include "sim/core/Files.hpp"
 #include "sim/trace/TraceReader.hpp"
 #include "viz/app/Renderer.hpp"
 #include "viz/model/Layout.hpp"
@@ -29,7 +30,7 @@ using namespace ostwin::viz;
 
 /// The font: $OSTWIN_FONT, else DejaVu Sans from fonts-dejavu-core, else a few common fallbacks.
 std::string find_font() {
-    if (const char* env = std::getenv("OSTWIN_FONT"); env && std::filesystem::exists(env)) return env;
+    if (const char* env = std::getenv("OSTWIN_FONT"); env && std::filesystem::is_regular_file(env)) return env;
     for (const char* p : {"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
                           "/usr/share/fonts/dejavu/DejaVuSans.ttf",
                           "/usr/share/fonts/TTF/DejaVuSans.ttf",
@@ -66,6 +67,7 @@ struct Options {
     std::string filter;
     std::string fold;
     std::string scroll;
+    std::uint64_t max_trace_bytes = trace::kMaxTraceBytes;
     bool timing = false;
     bool show_help = false;
 };
@@ -115,9 +117,25 @@ int run(const Options& o) {
     if (!o.at.empty()) at = parse_at(o.at);
     if (!o.range.empty()) range = parse_range(o.range);
 
+    // Outputs are opened (checked, temporaries created) before anything is read or drawn:
+    // never a link, a device or one of the traces (sim/core/Files.hpp).
+    std::vector<InputRef> inputs;
+    for (const auto& path : o.traces)
+        if (auto in = input_ref(path)) inputs.push_back(*in);
+    std::optional<OutputFile> shot_out, layout_out, state_file;
+    if (!o.screenshot.empty()) {
+        shot_out.emplace(o.screenshot, "screenshot", inputs);
+        if (!o.layout_out.empty()) {
+            layout_out.emplace(o.layout_out, "layout file", inputs);
+            if (layout_out->same_target(*shot_out)) throw UsageError("--layout-out and --screenshot name the same file");
+        }
+    } else if (!o.state_out.empty()) {
+        state_file.emplace(o.state_out, "state file", inputs);
+    }
+
     const auto load_start = std::chrono::steady_clock::now();
     std::vector<std::unique_ptr<Model>> models;
-    for (const auto& path : o.traces) models.push_back(std::make_unique<Model>(trace::read_trace(path)));
+    for (const auto& path : o.traces) models.push_back(std::make_unique<Model>(trace::read_trace(path, o.max_trace_bytes)));
     const auto load_end = std::chrono::steady_clock::now();
     if (o.timing)
         std::fprintf(stderr, "ostwin-view: loaded %zu trace(s) in %.3f s\n", models.size(),
@@ -152,7 +170,7 @@ int run(const Options& o) {
     vs.cursor = at.value_or(0);
     vs.show_help = o.show_help;
 
-    if (!o.screenshot.empty()) {
+    if (shot_out) {
         sf::RenderTexture rt;
         if (!rt.create(w, h)) throw EnvironmentError("cannot create an off-screen buffer (no display? run under xvfb-run -a)");
         const Layout layout = make_layout(ptrs, static_cast<float>(w), static_cast<float>(h), tv.t0, tv.t1, renderer.diffs(), lanes);
@@ -166,26 +184,32 @@ int run(const Options& o) {
         renderer.draw(rt, layout, vs);
         rt.display();
         const sf::Image img = rt.getTexture().copyToImage();
-        if (!img.saveToFile(o.screenshot)) throw EnvironmentError("cannot write " + o.screenshot);
-        if (!o.layout_out.empty()) {
-            std::ofstream out(o.layout_out);
+        {
+            // SFML saves only to a path (it would follow a link there): it saves into a
+            // private directory, and the bytes are copied into the checked output.
+            const PrivateDir dir{"view"};
+            const std::string tmp = dir.file("shot" + std::filesystem::path{o.screenshot}.extension().string());
+            if (!img.saveToFile(tmp)) throw EnvironmentError("cannot write " + o.screenshot);
+            shot_out->write(read_input_file(tmp, std::uint64_t{1} << 30, "screenshot", ""));
+        }
+        if (layout_out) {
             nlohmann::json j = layout_json(layout, ptrs);
             j["cursor"] = vs.cursor;
             j["warning"] = renderer.mismatch();
+            OutputStream out{*layout_out};
             out << j.dump(1) << '\n';
-            if (!out) throw EnvironmentError("cannot write " + o.layout_out);
+            out.flush();
+            layout_out->commit();
         }
+        shot_out->commit();
         return 0;
     }
 
     sf::RenderWindow window(sf::VideoMode(w, h), "ostwin-view");
     if (!window.isOpen()) throw EnvironmentError("cannot open a window (is DISPLAY set?)");
     window.setFramerateLimit(60);
-    std::ofstream state_out;
-    if (!o.state_out.empty()) {
-        state_out.open(o.state_out, std::ios::trunc);
-        if (!state_out) throw EnvironmentError("cannot write " + o.state_out);
-    }
+    std::optional<OutputStream> state_out;
+    if (state_file) state_out.emplace(*state_file);
     // Playback: by default the whole trace plays in 20 s; +/- double or halve that.
     double speed = 1.0;
     const double base_ns_per_s = static_cast<double>(end) / 20.0;
@@ -235,7 +259,7 @@ int run(const Options& o) {
     // --state-out (for the window test): the window id after the first frame, then one JSON
     // line of view state per F12 press and one on quit.
     auto write_state = [&] {
-        if (!state_out.is_open()) return;
+        if (!state_out) return;
         const Layout& l = current_layout();
         nlohmann::json j = {{"t0", tv.t0}, {"t1", tv.t1}, {"end", end}, {"cursor", static_cast<std::int64_t>(cursor)},
                             {"playing", playing}, {"speed", speed}, {"help", help}, {"width", l.width}, {"height", l.height},
@@ -249,7 +273,7 @@ int run(const Options& o) {
         for (const Row& r : l.rows)
             rows.push_back({{"kind", to_string(r.kind)}, {"pane", r.pane}, {"id", r.id}, {"y0", r.y0}, {"y1", r.y1}, {"label", r.label}});
         j["row_list"] = rows;
-        state_out << j.dump() << std::endl;
+        *state_out << j.dump() << std::endl;
     };
     bool first_frame = true;
 
@@ -381,7 +405,19 @@ int run(const Options& o) {
                     }
                     break;
                 }
-                case sf::Event::MouseButtonReleased: drag = Drag::none; break;
+                case sf::Event::MouseButtonReleased: {
+                    // The release's own position ends a scrollbar drag: X may deliver the last
+                    // motion of a fast drag only with the release.
+                    if (drag == Drag::scrollbar && ev.mouseButton.button == sf::Mouse::Left) {
+                        const Layout& layout = current_layout();
+                        if (const int first = layout.scroll_for_thumb_at(static_cast<float>(ev.mouseButton.y)); first != layout.scroll_first) {
+                            lanes.scroll = first;
+                            lanes_changed();
+                        }
+                    }
+                    if (ev.mouseButton.button == sf::Mouse::Left) drag = Drag::none;
+                    break;
+                }
                 case sf::Event::MouseMoved: {
                     mouse = sf::Vector2f(static_cast<float>(ev.mouseMove.x), static_cast<float>(ev.mouseMove.y));
                     const Layout& layout = current_layout();
@@ -420,11 +456,17 @@ int run(const Options& o) {
         vs.mouse = mouse.x >= 0 ? std::optional<sf::Vector2f>(mouse) : std::nullopt;
         renderer.draw(window, current_layout(), vs);
         window.display();
-        if (first_frame && state_out.is_open()) {
+        if (first_frame && state_out) {
             // The first line names the window, so a test can find it among others on the display.
-            state_out << nlohmann::json{{"window", static_cast<std::uint64_t>(window.getSystemHandle())}}.dump() << std::endl;
+            // Then the file is put in place, and the later lines go on growing it there.
+            *state_out << nlohmann::json{{"window", static_cast<std::uint64_t>(window.getSystemHandle())}}.dump() << std::endl;
+            state_file->commit();
         }
         first_frame = false;
+    }
+    if (state_out) {
+        state_out->flush();
+        state_file->commit();
     }
     return 0;
 }
@@ -449,6 +491,8 @@ int main(int argc, char** argv) {
     app.add_option("--filter", o.filter, "show only the threads whose id contains TEXT (any case), as `/` does");
     app.add_option("--fold", o.fold, "fold these processes' thread lanes: NAME[,NAME...] or `all`");
     app.add_option("--scroll", o.scroll, "when the rows scroll: the first scrolled row shown, a number or `end`");
+    app.add_option("--max-trace-bytes", o.max_trace_bytes, "largest trace file read (default 1 GiB)")
+        ->capture_default_str();
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
