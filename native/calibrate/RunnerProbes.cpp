@@ -236,6 +236,7 @@ RunnerSamples runner_sleep(int cycles, int runs) {
     }
     if (out.ns.empty()) throw EnvironmentError("calibrate: the runner's sleep probe measured no CPU time");
     return out;
+}
 
 RunnerSamples runner_exit_cpu(int processes, int runs) {
     std::string yaml = "ostwin: 1\nname: calibrate-exit-cpu\nmachine: {cpus: 1}\nscheduler: {policy: fcfs}\nprocesses:\n";
