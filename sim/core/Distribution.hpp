@@ -89,7 +89,7 @@ struct Distribution {
     /// The value drawn at `k`, in ns or bytes, within [min, max].
     [[nodiscard]] std::int64_t draw(const DrawKey& k) const;
     /// The distribution's mean as written (before clamping): what static consumers (the
-    /// sjf/srtf oracle, estimates) take for a value not drawn yet.
+    /// sjf/srtf oracle) take for a value not drawn yet.
     [[nodiscard]] double expected() const;
     /// The smallest and largest value a draw can give (after clamping).
     [[nodiscard]] std::int64_t smallest() const;
