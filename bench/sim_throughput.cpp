@@ -97,6 +97,18 @@ std::string gen_timers_rounds(std::uint64_t n, int rounds) {
 
 std::string gen_timers(std::uint64_t n) { return gen_timers_rounds(n, 20); }
 
+/// `timers` with every burst and sleep drawn (docs/scenario-format.md, "Distributions")
+/// from a uniform of one value: the very same events as `timers`, plus a draw per op.
+std::string gen_timers_drawn(std::uint64_t n) {
+    const std::uint64_t sleep_us = std::max<std::uint64_t>(1000, n * 10);
+    const std::string sleep = std::to_string(sleep_us) + "us";
+    return header("bench-timers-drawn", 4, "{policy: rr, quantum: 1ms}") +
+           "processes:\n  - name: p\n    threads:\n      - name: w\n        count: " + std::to_string(n) +
+           "\n        program:\n          - repeat:\n              count: 20\n              do:\n"
+           "                - compute: {uniform: [10us, 10us]}\n                - sleep: {uniform: [" + sleep + ", " + sleep +
+           "]}\n";
+}
+
 /// Three-stage pipelines over two pipes: n/3 producers, n/3 filters, n/3 consumers, 20
 /// messages each (blocking sends and receives, wake-ups across processes).
 std::string gen_pipeline(std::uint64_t n) {
@@ -170,6 +182,8 @@ const std::vector<Workload>& workloads() {
         {"pipeline", "3-stage pipelines over 2 pipes, 20 messages per thread", 9'999, gen_pipeline},
         {"locks", "8 mutexes, 20 critical sections per thread", 10'000, gen_locks},
         {"fork", "parents fork 4 CoW children each", 10'000, gen_fork},
+        {"timers-drawn", "`timers` with each burst and sleep drawn (a uniform of one value): the same events", 10'000,
+         gen_timers_drawn},
     };
     return w;
 }

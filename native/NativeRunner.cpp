@@ -32,6 +32,7 @@
 #include <thread>
 
 #include "native/Channels.hpp"
+#include "sim/core/Program.hpp"
 #include "native/Containment.hpp"
 #include "native/Host.hpp"
 #include "native/HostSpeed.hpp"
@@ -830,6 +831,14 @@ Result run_scenario(const Scenario& s, const Options& o) {
     rt.inst = &inst;
     rt.obj = &obj;
     rt.privileged = !o.unprivileged;
+    rt.seed = s.seed;
+    if (!s.distributions.empty())
+        for (const ProcessDecl& pd : s.processes)
+            for (const ThreadDecl& td : pd.threads) {
+                const Program p = compile_program(td.program);
+                for (std::uint32_t pc = 0; pc < p.code.size(); ++pc)
+                    if (p.code[pc].op != Opcode::loop_end) rt.op_pos.emplace(p.origin[pc], pc);
+            }
     const std::vector<int> allowed = allowed_cpus();
     rt.used_cpus.assign(allowed.begin(), allowed.begin() + s.cpus);
 

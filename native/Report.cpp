@@ -199,10 +199,10 @@ void write_op_args(TraceWriter& w, const Runtime& rt, const Event& e, std::uint3
         [&](const auto& x) {
             using T = std::decay_t<decltype(x)>;
             if constexpr (std::is_same_v<T, op::Compute> || std::is_same_v<T, op::Sleep> || std::is_same_v<T, op::Io>) {
-                if (begin) w.field("d", x.duration.ns());
+                if (begin) w.field("d", e.b);  // as drawn (Worker.cpp)
             } else if constexpr (std::is_same_v<T, op::Send>) {
                 w.field("ch", e.a);
-                if (begin) w.field("bytes", x.bytes);
+                if (begin) w.field("bytes", e.b);
             } else if constexpr (std::is_same_v<T, op::Recv>) {
                 w.field("ch", e.a);
                 if (!begin && e.b == 1) w.field("eof", true);
@@ -218,7 +218,7 @@ void write_op_args(TraceWriter& w, const Runtime& rt, const Event& e, std::uint3
             } else if constexpr (std::is_same_v<T, op::Touch>) {
                 if (begin) {
                     w.field("region", to_string(x.region));
-                    w.field("bytes", x.bytes);
+                    w.field("bytes", e.b);
                     w.field("write", x.write);
                 } else {
                     w.field("faults", e.b);
@@ -385,10 +385,14 @@ void build_report(const ReportInput& in, const Options& /*o*/, Result& result) {
                     break;
                 }
                 case ev_send: {
-                    push({e.t, 0, OutKind::event, t + 1, pi + 1, &e});
+                    // The bytes as drawn: the send's begin event, still open (Worker.cpp).
+                    const std::int64_t bytes = !stack.empty() && stack.back().begin->op == e.op
+                                                   ? stack.back().begin->b
+                                                   : static_cast<std::int64_t>(std::get<op::Send>(e.op->v).bytes);
+                    push({e.t, 0, OutKind::event, t + 1, pi + 1, &e, {}, {}, {}, bytes});
                     ChannelSummary& c = chans[e.a];
                     ++c.messages;
-                    c.bytes += std::get<op::Send>(e.op->v).bytes;
+                    c.bytes += static_cast<std::uint64_t>(bytes);
                     break;
                 }
                 case ev_recv:
@@ -752,7 +756,7 @@ void build_report(const ReportInput& in, const Options& /*o*/, Result& result) {
                         break;
                     case ev_send:
                         w.record(Time{r.t}, "send").field("tid", r.tid).field("ch", e.a).field("msg", e.b)
-                            .field("bytes", std::get<op::Send>(e.op->v).bytes).end();
+                            .field("bytes", r.x).end();
                         break;
                     case ev_recv:
                         w.record(Time{r.t}, "recv").field("tid", r.tid).field("ch", e.a).field("msg", e.b);

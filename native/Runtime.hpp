@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "native/Layout.hpp"
@@ -64,6 +65,10 @@ struct Runtime {
     std::vector<int> used_cpus;                 ///< host CPU numbers, machine.cpus of them
     std::vector<std::uint64_t> thread_msgbuf;   ///< per thread: largest payload it sends/receives
     std::vector<std::vector<std::uint32_t>> senders;  ///< per channel id: sender thread instances
+    /// Random values (docs/scenario-format.md, "Distributions"): the seed every draw is
+    /// keyed by, and each random op's position, its pc in the simulator's compiled program.
+    std::uint64_t seed = 0;
+    std::unordered_map<const Op*, std::uint32_t> op_pos;
 
     // The shared mapping.
     void* base = nullptr;

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "sim/core/Overload.hpp"
+#include "sim/core/Program.hpp"
 #include "native/Channels.hpp"
 #include "native/Containment.hpp"
 #include "native/Runtime.hpp"
@@ -138,6 +139,16 @@ struct ThreadCtx {
     char* stack = nullptr;         ///< the `stack` region touched by `touch: {region: stack}`
     std::uint64_t stack_bytes = 0;
     std::vector<std::uint32_t> sends_on;  ///< channel ids this thread sends on (EOF bookkeeping)
+    /// The innermost repeat's iteration, counted through every enclosing repeat: the
+    /// simulator's LoopFrame::iter (draw keys, sim/core/Distribution.hpp).
+    std::uint64_t iter = 0;
+
+    /// The op's argument for this execution: drawn as the simulator draws it (same seed,
+    /// thread instance, position and iteration) when `d` names a distribution, else `constant`.
+    [[nodiscard]] std::int64_t value(const Op& o, DistRef d, std::int64_t constant) const {
+        if (d == 0) return constant;
+        return rt->s->dist(d).draw({rt->seed, ti, rt->op_pos.at(&o), iter});
+    }
 
     [[nodiscard]] std::int64_t now() const { return mono_ns() - rt->ctl->t0; }
     [[nodiscard]] char* payload() { return buf.data() + sizeof(MsgHeader); }
@@ -350,16 +361,18 @@ Flow run_op(ThreadCtx& c, const Op& o) {
     c.slot->cur_op.store(&o, std::memory_order_relaxed);  // cur_since: set by the op's ev_op_begin
     const bool ipc_cpu = rt.ctl->measure_ipc_cpu != 0;
 
-    auto timed_block = [&](Time d) {
-        c.record(ev_op_begin, &o, 0, d.ns());
-        sleep_until(mono_ns() + d.ns());
+    auto timed_block = [&](Time written, DistRef dist) {
+        const std::int64_t d = c.value(o, dist, written.ns());
+        c.record(ev_op_begin, &o, 0, d);
+        sleep_until(mono_ns() + d);
         c.record(ev_op_end, &o, 0, 0);
     };
 
     const Flow flow = std::visit(
         Overload{
             [&](const op::Compute& x) {
-                c.record(ev_op_begin, &o, 0, x.duration.ns());
+                const std::int64_t duration = c.value(o, x.dist, x.duration.ns());
+                c.record(ev_op_begin, &o, 0, duration);
                 // Burn the thread's own CPU time: time spent preempted does not count. The
                 // CPU clock is a system call here (~0.5 us), so spin on the cheap wall clock
                 // for what is left less one read, then check the CPU clock again (a
@@ -368,7 +381,7 @@ Flow run_op(ThreadCtx& c, const Op& o) {
                 // leaves out the halves of the first and last read that fall outside the
                 // clock's samples, so the op as a whole burns `duration`.
                 const std::int64_t read = rt.ctl->cpu_clock_read_ns;
-                const std::int64_t target = thread_cpu_ns() + x.duration.ns() - read;
+                const std::int64_t target = thread_cpu_ns() + duration - read;
                 for (std::int64_t left = target - thread_cpu_ns(); left > read / 2; left = target - thread_cpu_ns()) {
                     const std::int64_t until = mono_ns() + left - read;
                     while (mono_ns() < until) {
@@ -377,13 +390,14 @@ Flow run_op(ThreadCtx& c, const Op& o) {
                 c.record(ev_op_end, &o, 0, 0);
                 return Flow::next;
             },
-            [&](const op::Sleep& x) { timed_block(x.duration); return Flow::next; },
-            [&](const op::Io& x) { timed_block(x.duration); return Flow::next; },
+            [&](const op::Sleep& x) { timed_block(x.duration, x.dist); return Flow::next; },
+            [&](const op::Io& x) { timed_block(x.duration, x.dist); return Flow::next; },
             [&](const op::Send& x) {
                 const std::uint32_t id = rt.obj->channel_id(x.channel, pi);
-                c.record(ev_op_begin, &o, id, static_cast<std::int64_t>(x.bytes));
+                const auto bytes = static_cast<std::uint64_t>(c.value(o, x.dist, static_cast<std::int64_t>(x.bytes)));
+                c.record(ev_op_begin, &o, id, static_cast<std::int64_t>(bytes));
                 const std::uint64_t msg = rt.ch[id].shm->next_msg.fetch_add(1, std::memory_order_relaxed);
-                const MsgHeader h{msg, x.bytes, 0, kMsgMagic};
+                const MsgHeader h{msg, bytes, 0, kMsgMagic};
                 ChannelShm& cs = *rt.ch[id].shm;
                 // Opt-in (--ipc-cpu): each CPU-clock read is a system call that lengthens the send.
                 const std::int64_t cpu0 = ipc_cpu ? thread_cpu_ns() : 0;
@@ -393,8 +407,8 @@ Flow run_op(ThreadCtx& c, const Op& o) {
                     c.record(ev_error, &o, st.code, st.err);
                 } else {
                     c.record(ev_send, &o, id, static_cast<std::int64_t>(msg));
-                    const std::int64_t q = cs.queued.fetch_add(static_cast<std::int64_t>(x.bytes), std::memory_order_relaxed) +
-                                        static_cast<std::int64_t>(x.bytes);
+                    const std::int64_t q = cs.queued.fetch_add(static_cast<std::int64_t>(bytes), std::memory_order_relaxed) +
+                                        static_cast<std::int64_t>(bytes);
                     // A gated channel's gate keeps the high-water mark (Channels.cpp).
                     std::uint64_t seen = cs.max_queued.load(std::memory_order_relaxed);
                     while (cs.gate.capacity == 0 && q > 0 && static_cast<std::uint64_t>(q) > seen &&
@@ -517,7 +531,8 @@ Flow run_op(ThreadCtx& c, const Op& o) {
                 return Flow::next;
             },
             [&](const op::Touch& x) {
-                c.record(ev_op_begin, &o, 0, static_cast<std::int64_t>(x.bytes));
+                const auto bytes = static_cast<std::uint64_t>(c.value(o, x.dist, static_cast<std::int64_t>(x.bytes)));
+                c.record(ev_op_begin, &o, 0, static_cast<std::int64_t>(bytes));
                 char* base = nullptr;
                 std::uint64_t size = 0;
                 if (x.region == Region::stack) {
@@ -529,7 +544,7 @@ Flow run_op(ThreadCtx& c, const Op& o) {
                     size = pr.region_size[r];
                 }
                 const std::uint64_t from = std::min(x.offset, size);
-                const std::uint64_t to = std::min(size, from + x.bytes);
+                const std::uint64_t to = std::min(size, from + bytes);
                 const std::uint64_t ps = page_size();
                 // Copy-on-write: the pages this write will copy, counted just before it.
                 const std::uint64_t cow = x.write && base ? shared_pages(pr, base + from, to - from) : 0;
@@ -695,14 +710,23 @@ Flow run_op(ThreadCtx& c, const Op& o) {
             [&](const op::Repeat& x) {
                 c.record(ev_op_begin, &o, 0, static_cast<std::int64_t>(x.count));
                 const std::int64_t first = mono_ns();
+                std::int64_t release = first;
+                const Distribution* period = x.period_dist ? &rt.s->dist(x.period_dist) : nullptr;
+                const std::uint32_t pos = period ? rt.op_pos.at(&o) : 0;
+                const std::uint64_t outer = c.iter;
                 for (std::uint64_t k = 0; k < x.count; ++k) {
+                    c.iter = outer * x.count + k;
                     if (x.period && k > 0) {
-                        // Absolute deadlines from the first iteration: no drift.
-                        const std::int64_t deadline = first + static_cast<std::int64_t>(k) * x.period->ns();
-                        if (mono_ns() < deadline) sleep_until(deadline);
+                        // Releases as the simulator computes them: from the first iteration
+                        // for a constant period (no drift), the last release plus a draw
+                        // for a random one.
+                        release = next_release(period, x.period->ns(), first, release, k,
+                                               {rt.seed, c.ti, pos, c.iter}, mono_ns());
+                        if (mono_ns() < release) sleep_until(release);
                     }
                     if (run_ops(c, x.body) == Flow::exit) return Flow::exit;
                 }
+                c.iter = outer;
                 c.record(ev_op_end, &o, 0, 0);
                 return Flow::next;
             },

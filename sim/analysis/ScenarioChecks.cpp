@@ -46,14 +46,17 @@ std::uint64_t sat_add(std::uint64_t a, std::uint64_t b) { return b > UINT64_MAX 
 
 /// Adds `factor` x the sends and recvs of `ops` (repeat counts multiplied in). Returns false
 /// when the program contains exit or crash: then how many of its ops run is not known.
-bool count_traffic(const std::vector<Op>& ops, std::uint64_t factor, std::vector<ChannelTraffic>& t,
+bool count_traffic(const Scenario& s, const std::vector<Op>& ops, std::uint64_t factor, std::vector<ChannelTraffic>& t,
                    std::vector<bool>& touched) {
     bool runs_to_end = true;
     for (const Op& o : ops) {
         std::visit(Overload{
                        [&](const op::Send& x) {
                            t[x.channel].sent = sat_add(t[x.channel].sent, factor);
-                           t[x.channel].min_bytes = std::min(t[x.channel].min_bytes, x.bytes);
+                           // A random size's smallest draw (its `bytes` is the largest).
+                           const std::uint64_t b =
+                               x.dist ? static_cast<std::uint64_t>(s.dist(x.dist).smallest()) : x.bytes;
+                           t[x.channel].min_bytes = std::min(t[x.channel].min_bytes, b);
                            touched[x.channel] = true;
                        },
                        [&](const op::Recv& x) {
@@ -61,7 +64,7 @@ bool count_traffic(const std::vector<Op>& ops, std::uint64_t factor, std::vector
                            touched[x.channel] = true;
                        },
                        [&](const op::Repeat& r) {
-                           if (!count_traffic(r.body, sat_mul(factor, r.count), t, touched)) runs_to_end = false;
+                           if (!count_traffic(s, r.body, sat_mul(factor, r.count), t, touched)) runs_to_end = false;
                        },
                        [&](const op::Exit&) { runs_to_end = false; },
                        [&](const op::Crash&) { runs_to_end = false; },
@@ -80,7 +83,7 @@ std::vector<ChannelTraffic> channel_traffic(const Scenario& s) {
         for (const ThreadDecl& td : p.threads) {
             std::vector<bool> touched(s.channels.size(), false);
             std::vector<ChannelTraffic> mine(s.channels.size());
-            const bool to_end = count_traffic(td.program, 1, mine, touched);
+            const bool to_end = count_traffic(s, td.program, 1, mine, touched);
             // Spawned threads and forked processes may be created fewer times than declared.
             const bool certain = to_end && td.start.has_value() && p.start.has_value();
             for (std::size_t c = 0; c < s.channels.size(); ++c) {

@@ -44,6 +44,7 @@ struct CompareArgs {
     bool quiet = false;
     bool ipc_cpu = false;
     bool no_speed_match = false;
+    std::optional<std::uint64_t> seed;
     LoadLimits limits;
 };
 
@@ -54,6 +55,7 @@ int run_compare(const CompareArgs& a) {
     if (!(a.tolerance >= 0) || !std::isfinite(a.tolerance))
         throw UsageError("--tolerance must be a finite non-negative fraction, e.g. 0.05 for 5%");
     Scenario s = load_scenario_file(a.file, a.limits);
+    if (a.seed) s.seed = *a.seed;  // the simulation and every native run draw with it
     apply_costs_option(s, a.costs);
     std::filesystem::path dir;
     if (!a.trace_dir.empty()) {
@@ -196,6 +198,7 @@ void add_compare_command(CLI::App& app, Action& action) {
     sub->add_option("--tolerance", args->tolerance, "Relative tolerance P as a fraction (default 0.05 = 5%)")
         ->capture_default_str();
     sub->add_flag("--json", args->json, "Print the whole report as one JSON object");
+    sub->add_option("--seed", args->seed, "Override the scenario's seed (the draws of its distributions)");
     sub->add_option("--trace-dir", args->trace_dir, "Keep the traces here: sim.jsonl and native-K.jsonl (K = 1..N)");
     sub->add_flag("-q,--quiet", args->quiet, "No progress lines on stderr");
     sub->add_flag("--ipc-cpu", args->ipc_cpu,

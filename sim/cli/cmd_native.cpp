@@ -5,6 +5,7 @@
 
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "sim/cli/Commands.hpp"
@@ -31,6 +32,7 @@ struct NativeArgs {
     bool ipc_cpu = false;
     std::string watchdog = "60s";
     std::string costs;
+    std::optional<std::uint64_t> seed;
     LoadLimits limits;
 };
 
@@ -49,6 +51,7 @@ int run_native(const NativeArgs& a) {
     o.watchdog = Time{ns};
 
     Scenario s = load_scenario_file(a.file, a.limits);
+    if (a.seed) s.seed = *a.seed;
     apply_costs_option(s, a.costs);
     native::Result r = native::run_scenario(s, o);
 
@@ -80,6 +83,7 @@ void add_native_command(CLI::App& app, Action& action) {
     sub->add_option("FILE", args->file, "Scenario file (YAML)")->required();
     sub->add_option("--trace", args->trace, "Write the trace (JSON Lines) to this file");
     sub->add_flag("--json", args->json, "Print the summary as one JSON object");
+    sub->add_option("--seed", args->seed, "Override the scenario's seed (the draws of its distributions)");
     sub->add_flag("--unprivileged", args->unprivileged,
                   "Run every thread as SCHED_OTHER without touching sysctls (no root needed)");
     sub->add_option("--watchdog", args->watchdog, "End a run that takes longer than this (default 60s)");

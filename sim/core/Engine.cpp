@@ -36,7 +36,7 @@ RunResult simulate(const Scenario& s, const EngineOptions& options) {
 // Setup
 
 Engine::Engine(const Scenario& s, const EngineOptions& o)
-    : s_(s), opt_(o), inst_(s), obj_(s, inst_), rng_(o.seed.value_or(s.seed)) {
+    : s_(s), opt_(o), inst_(s), obj_(s, inst_), rng_(o.seed.value_or(s.seed)), seed_(o.seed.value_or(s.seed)) {
     // Programs: one per thread declaration, shared by every replica.
     for (const ProcessDecl& p : s.processes) {
         prog_base_.push_back(static_cast<std::uint32_t>(programs_.size()));
@@ -856,6 +856,25 @@ void Engine::trace_op_begin(ThreadIdx t, const Instr& in) {
     r.end();
 }
 
+std::int64_t Engine::op_value(ThreadIdx t, const Instr& in, std::int64_t constant) const {
+    if (in.b == 0) return constant;
+    const Tcb& th = th_[t];
+    return s_.dist(in.b).draw({seed_, t, th.pc, th.loops.empty() ? 0 : th.loops.back().iter});
+}
+
+Instr Engine::with_value(const Instr& in, std::int64_t v) {
+    Instr shown = in;
+    if (in.op == Opcode::touch) shown.y = v;
+    else shown.x = v;
+    return shown;
+}
+
+void Engine::next_iteration(ThreadIdx t, LoopFrame& f, std::uint32_t begin_pc) {
+    const Instr& b = programs_[th_[t].program].code[begin_pc];
+    f.release_ns = next_release(b.b ? &s_.dist(b.b) : nullptr, b.y, f.start_ns, f.release_ns, f.k,
+                                {seed_, t, begin_pc, f.iter}, now_.ns());
+}
+
 void Engine::trace_op_end(ThreadIdx t, const Instr& in) {
     if (!tw_) return;
     auto& r = tw_->record(now_, "op").field("tid", t + 1).field("op", opcode_name(in.op)).field("ph", "E");
@@ -874,8 +893,10 @@ bool Engine::step(std::uint32_t c, ThreadIdx t) {
     switch (in.op) {
         case Opcode::compute:
             if (th.phase == 0) {
-                trace_op_begin(t, in);
-                th.work = Time{in.x};
+                th.val = op_value(t, in, in.x);
+                if (in.b) trace_op_begin(t, with_value(in, th.val));
+                else trace_op_begin(t, in);
+                th.work = Time{th.val};
                 th.sys = false;
                 th.phase = 1;
                 return true;
@@ -887,14 +908,17 @@ bool Engine::step(std::uint32_t c, ThreadIdx t) {
         case Opcode::sleep:
         case Opcode::io:
             // A timed wait: the system call and the timer's kernel work (sleep.timer).
-            if (th.phase == 0) return enter_syscall(t, in, s_.costs.sleep_timer);
+            if (th.phase == 0) {
+                th.val = op_value(t, in, in.x);
+                return enter_syscall(t, in.b ? with_value(in, th.val) : in, s_.costs.sleep_timer);
+            }
             th.phase = 2;
             if (in.op == Opcode::sleep) {
-                std::string why = tw_ ? "sleeping until " + format_time(now_ + Time{in.x}) : std::string{};
-                sleep_until(t, now_ + Time{in.x}, ThreadState::sleeping, WaitCause::sleep, why);
+                std::string why = tw_ ? "sleeping until " + format_time(now_ + Time{th.val}) : std::string{};
+                sleep_until(t, now_ + Time{th.val}, ThreadState::sleeping, WaitCause::sleep, why);
             } else {
-                std::string why = tw_ ? "I/O for " + format_time(Time{in.x}) : std::string{};
-                sleep_until(t, now_ + Time{in.x}, ThreadState::io, WaitCause::io, why);
+                std::string why = tw_ ? "I/O for " + format_time(Time{th.val}) : std::string{};
+                sleep_until(t, now_ + Time{th.val}, ThreadState::io, WaitCause::io, why);
             }
             return false;
         case Opcode::yield:
@@ -914,7 +938,14 @@ bool Engine::step(std::uint32_t c, ThreadIdx t) {
                 return true;
             }
             trace_op_begin(t, in);
-            th.loops.push_back({static_cast<std::uint64_t>(in.x) - 1, 0, now_.ns()});
+            {
+                // The body's iterations are counted through every enclosing repeat (draw keys).
+                const std::uint64_t outer = th.loops.empty() ? 0 : th.loops.back().iter;
+                LoopFrame& f = th.loops.emplace_back();
+                f.left = static_cast<std::uint64_t>(in.x) - 1;
+                f.start_ns = f.release_ns = now_.ns();
+                f.iter = outer * static_cast<std::uint64_t>(in.x);
+            }
             ++th.pc;
             return true;
         case Opcode::loop_end: {
@@ -929,7 +960,9 @@ bool Engine::step(std::uint32_t c, ThreadIdx t) {
                 }
                 --f.left;
                 ++f.k;
-                if (b.y < 0 || now_.ns() >= f.start_ns + static_cast<std::int64_t>(f.k) * b.y) {
+                ++f.iter;
+                next_iteration(t, f, in.a);
+                if (now_.ns() >= f.release_ns) {
                     th.pc = in.a + 1;
                     return true;
                 }
@@ -939,7 +972,7 @@ bool Engine::step(std::uint32_t c, ThreadIdx t) {
                 th.phase = 1;
                 return true;
             }
-            const Time deadline{f.start_ns + static_cast<std::int64_t>(f.k) * b.y};
+            const Time deadline{f.release_ns};
             if (now_ >= deadline) {
                 th.phase = 0;
                 th.pc = in.a + 1;

@@ -119,6 +119,13 @@ private:
     bool enter_syscall(ThreadIdx t, const Instr& in, Time extra = Time{0});
     void end_thread(ThreadIdx t, ThreadState final_state, std::string_view why);
     void trace_op_begin(ThreadIdx t, const Instr& in);
+    /// The op's argument for this execution: drawn when `in.b` names a distribution (key:
+    /// the seed, t, its pc, the iteration), else `constant`.
+    std::int64_t op_value(ThreadIdx t, const Instr& in, std::int64_t constant) const;
+    /// `in` as its B record shows it: the value used in place of the written one.
+    static Instr with_value(const Instr& in, std::int64_t v);
+    /// Iteration f.k (> 0) of the repeat at `begin_pc` is next: its release (next_release).
+    void next_iteration(ThreadIdx t, LoopFrame& f, std::uint32_t begin_pc);
     void trace_op_end(ThreadIdx t, const Instr& in);
     std::uint32_t live_threads() const;
     bool any_waiting() const;
@@ -164,7 +171,8 @@ private:
     EngineOptions opt_;
     Instances inst_;
     ObjectInstances obj_;
-    Random rng_;  // the one random source; no op draws from it yet (docs/engine.md)
+    Random rng_;  // the engine's stream source; ops draw from counters instead (op_value)
+    std::uint64_t seed_;  ///< --seed, else the scenario's: the key of every draw
     std::vector<Program> programs_;
     std::vector<std::uint32_t> prog_base_;
     std::vector<const ThreadDecl*> decl_of_program_;  ///< the declaration each program came from

@@ -296,9 +296,10 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
         case Opcode::send: {
             const std::uint32_t ch = obj_.channel_id(in.a, proc);
             const IpcCost& ic = cost.ipc_of(m.channels[ch].kind());
-            const auto bytes = static_cast<std::uint64_t>(in.x);
+            if (th.phase == 0) th.val = op_value(t, in, in.x);
+            const auto bytes = static_cast<std::uint64_t>(th.val);
             if (th.phase == 0) {  // copy into the channel first: the sender pays
-                trace_op_begin(t, in);
+                trace_op_begin(t, in.b ? with_value(in, th.val) : in);
                 const Time c = ic.send + ic.copy(bytes);
                 m.channel_cpu[ch] += c;
                 charge_sys(t, c);
@@ -506,9 +507,10 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
             return true;
         }
         case Opcode::touch: {
-            trace_op_begin(t, in);
+            th.val = op_value(t, in, in.y);
+            trace_op_begin(t, in.b ? with_value(in, th.val) : in);
             const TouchResult r = m.mem.touch(pr_[proc].address_space, static_cast<Region>(in.a), t,
-                                              static_cast<std::uint64_t>(in.x), static_cast<std::uint64_t>(in.y),
+                                              static_cast<std::uint64_t>(in.x), static_cast<std::uint64_t>(th.val),
                                               in.flag != 0);
             // A write-protect fault counts with the faults, as the native runner counts it
             // (a minor fault that copies nothing, docs/native.md "Memory figures"), when it

@@ -46,6 +46,9 @@ struct Tcb {
     std::uint32_t wait_obj = kNone32;  ///< object waited on (lock, channel, thread, process)
     std::int64_t aux = 0;        ///< result of the op in progress (message number, faults, target)
     std::uint64_t aux2 = 0;      ///< second result (message bytes, cow faults)
+    /// The op's argument as drawn (docs/scenario-format.md, "Distributions") or written:
+    /// ns for compute, sleep, io; bytes for send, touch.
+    std::int64_t val = 0;
     std::vector<LoopFrame> loops;
     Time arrival{-1}, finish{-1};
     Time sys_time, blocked_time, io_time;

@@ -23,10 +23,10 @@ Instr lower(const OpVariant& v) {
         [](const auto& o) -> Instr {
             using T = std::decay_t<decltype(o)>;
             Instr in{Opcode::compute};
-            if constexpr (std::is_same_v<T, op::Compute>) { in.op = Opcode::compute; in.x = o.duration.ns(); }
-            else if constexpr (std::is_same_v<T, op::Sleep>) { in.op = Opcode::sleep; in.x = o.duration.ns(); }
-            else if constexpr (std::is_same_v<T, op::Io>) { in.op = Opcode::io; in.x = o.duration.ns(); }
-            else if constexpr (std::is_same_v<T, op::Send>) { in.op = Opcode::send; in.a = o.channel; in.x = static_cast<std::int64_t>(o.bytes); }
+            if constexpr (std::is_same_v<T, op::Compute>) { in.op = Opcode::compute; in.x = o.duration.ns(); in.b = o.dist; }
+            else if constexpr (std::is_same_v<T, op::Sleep>) { in.op = Opcode::sleep; in.x = o.duration.ns(); in.b = o.dist; }
+            else if constexpr (std::is_same_v<T, op::Io>) { in.op = Opcode::io; in.x = o.duration.ns(); in.b = o.dist; }
+            else if constexpr (std::is_same_v<T, op::Send>) { in.op = Opcode::send; in.a = o.channel; in.x = static_cast<std::int64_t>(o.bytes); in.b = o.dist; }
             else if constexpr (std::is_same_v<T, op::Recv>) { in.op = Opcode::recv; in.a = o.channel; }
             else if constexpr (std::is_same_v<T, op::Lock>) { in.op = Opcode::lock; in.a = o.lock; }
             else if constexpr (std::is_same_v<T, op::Unlock>) { in.op = Opcode::unlock; in.a = o.lock; }
@@ -38,7 +38,7 @@ Instr lower(const OpVariant& v) {
             else if constexpr (std::is_same_v<T, op::Barrier>) { in.op = Opcode::barrier; in.a = o.barrier; }
             else if constexpr (std::is_same_v<T, op::Touch>) {
                 in.op = Opcode::touch; in.a = static_cast<std::uint32_t>(o.region); in.flag = o.write ? 1 : 0;
-                in.x = static_cast<std::int64_t>(o.offset); in.y = static_cast<std::int64_t>(o.bytes);
+                in.x = static_cast<std::int64_t>(o.offset); in.y = static_cast<std::int64_t>(o.bytes); in.b = o.dist;
             }
             else if constexpr (std::is_same_v<T, op::Spawn>) { in.op = Opcode::spawn; in.a = o.thread; in.b = o.replica ? *o.replica + 1 : 0; }
             else if constexpr (std::is_same_v<T, op::Fork>) { in.op = Opcode::fork; in.a = o.process; in.b = o.replica ? *o.replica + 1 : 0; }
@@ -63,18 +63,21 @@ Program compile_program(const std::vector<Op>& ops) {
         const std::vector<Op>* ops;
         std::size_t i;
         std::uint32_t begin_pc;  // loop_begin of this body, or UINT32_MAX for the top level
+        const Op* repeat;        // the repeat whose body this is (nullptr: the top level)
     };
-    std::vector<Frame> stack{{&ops, 0, UINT32_MAX}};
+    std::vector<Frame> stack{{&ops, 0, UINT32_MAX, nullptr}};
     while (!stack.empty()) {
         Frame& f = stack.back();
         if (f.i == f.ops->size()) {
             const std::uint32_t begin = f.begin_pc;
+            const Op* rep_op = f.repeat;
             stack.pop_back();
             if (begin == UINT32_MAX) continue;
             const auto end_pc = static_cast<std::uint32_t>(p.code.size());
             Instr e{Opcode::loop_end};
             e.a = begin;
             p.code.push_back(e);
+            p.origin.push_back(rep_op);
             Instr& b = p.code[begin];
             b.a = end_pc;
             // Pure-compute body: only compute and pure loops without period inside.
@@ -96,15 +99,25 @@ Program compile_program(const std::vector<Op>& ops) {
         if (const auto* r = std::get_if<op::Repeat>(&o.v)) {
             in.x = static_cast<std::int64_t>(r->count);
             in.y = r->period ? r->period->ns() : -1;
+            in.b = r->period_dist;
             const auto begin = static_cast<std::uint32_t>(p.code.size());
             p.code.push_back(in);
-            stack.push_back({&r->body, 0, begin});
+            p.origin.push_back(&o);
+            stack.push_back({&r->body, 0, begin, &o});
             p.max_depth = std::max<std::uint32_t>(p.max_depth, static_cast<std::uint32_t>(stack.size() - 1));
             continue;
         }
         p.code.push_back(in);
+        p.origin.push_back(&o);
     }
     return p;
+}
+
+std::int64_t next_release(const Distribution* period_dist, std::int64_t period_ns, std::int64_t start,
+                          std::int64_t release, std::uint64_t k_next, const DrawKey& key_next, std::int64_t now) {
+    if (period_dist != nullptr) return sat_add(release, period_dist->draw(key_next));
+    if (period_ns >= 0) return sat_add(start, sat_mul(period_ns, k_next));
+    return now;
 }
 
 Time lookahead_burst(const Program& p, std::uint32_t pc, const LoopFrame* loops, std::size_t depth) {

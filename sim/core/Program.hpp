@@ -13,14 +13,14 @@ namespace ostwin {
 enum class Opcode : std::uint8_t {
     compute, sleep, io, send, recv, lock, unlock, sem_wait, sem_post, cond_wait, cond_signal,
     cond_broadcast, barrier, touch, spawn, fork, join, yield, exit, crash,
-    loop_begin,  ///< a = pc of its loop_end, x = count, y = period ns (-1: none), z = pure-compute body ns (-1: not pure)
+    loop_begin,  ///< a = pc of its loop_end, b = period dist, x = count, y = period ns (-1: none; random: the mean), z = pure-compute body ns (-1: not pure)
     loop_end,    ///< a = pc of its loop_begin
 };
 
-/// One instruction: a small POD. Field use by opcode:
-/// compute/sleep/io: x = duration ns. send: a = channel decl, x = bytes. recv: a = channel.
+/// One instruction: a small POD. Field use by opcode (b = a DistRef, 0: the constant):
+/// compute/sleep/io: x = duration ns (random: the mean), b. send: a = channel decl, x = bytes (random: the largest), b. recv: a = channel.
 /// lock/unlock/sem_*/cond_signal/cond_broadcast: a = lock decl. cond_wait: a = cond, b = mutex.
-/// barrier: a = barrier decl. touch: a = region, flag = write, x = offset, y = bytes.
+/// barrier: a = barrier decl. touch: a = region, flag = write, x = offset, y = bytes (random: the largest), b.
 /// spawn: a = thread decl, b = replica + 1 (0: next). fork: a = process decl, b = replica + 1.
 /// join: a = decl, b = replica + 1 (0: every replica), flag = 1 for a process.
 struct Instr {
@@ -35,6 +35,9 @@ struct Instr {
 
 struct Program {
     std::vector<Instr> code;
+    /// The op each instruction came from (a loop_end: its repeat). An op's pc is its
+    /// position in draw keys (sim/core/Distribution.hpp): the native runner finds it here.
+    std::vector<const Op*> origin;
     /// Deepest nesting of repeat: the most loop frames a thread running it can hold.
     std::uint32_t max_depth = 0;
 };
@@ -47,7 +50,18 @@ struct LoopFrame {
     std::uint64_t left = 0;   ///< iterations still to start after the current one
     std::uint64_t k = 0;      ///< index of the current iteration
     std::int64_t start_ns = 0;  ///< when iteration 0 started (period deadlines)
+    /// The current iteration's execution count (draw keys): the enclosing iteration's
+    /// times this repeat's count, plus k.
+    std::uint64_t iter = 0;
+    std::int64_t release_ns = 0;  ///< the current iteration's release (next_release)
 };
+
+/// The release of iteration k + 1 of a repeat whose iteration k was released at `release`
+/// (`start` for k = 0): start + (k+1)*period for a constant period (no drift), release
+/// plus a draw at (pos, iter_next) for a random one, and `now` without a period. The
+/// simulator and the native runner both call it (docs/scenario-format.md, "Distributions").
+std::int64_t next_release(const Distribution* period_dist, std::int64_t period_ns, std::int64_t start,
+                          std::int64_t release, std::uint64_t k_next, const DrawKey& key_next, std::int64_t now);
 
 /// CPU time of consecutive compute ops starting at `pc` (the textbook's "next CPU burst"
 /// oracle used by sjf and srtf): compute ops add their duration; a repeat whose body is

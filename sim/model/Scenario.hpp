@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "sim/core/Distribution.hpp"
 #include "sim/core/Error.hpp"
 #include "sim/core/Files.hpp"
 #include "sim/core/Time.hpp"
@@ -27,11 +28,17 @@ using DeclIndex = std::uint32_t;
 /// (spawn, fork).
 using Replica = std::optional<std::uint32_t>;
 
+/// A value drawn at run time (docs/scenario-format.md, "Distributions"): 1 + its index in
+/// Scenario::distributions; 0 means the op's constant. Where an op is random its constant
+/// field still holds a value for static consumers: a duration or a period its mean
+/// (rounded), a size the largest value a draw can give (so buffers sized from it fit).
+using DistRef = std::uint32_t;
+
 namespace op {
-struct Compute { Time duration; };
-struct Sleep { Time duration; };
-struct Io { Time duration; };
-struct Send { DeclIndex channel; std::uint64_t bytes; };
+struct Compute { Time duration; DistRef dist = 0; };
+struct Sleep { Time duration; DistRef dist = 0; };
+struct Io { Time duration; DistRef dist = 0; };
+struct Send { DeclIndex channel; std::uint64_t bytes; DistRef dist = 0; };
 struct Recv { DeclIndex channel; };
 struct Lock { DeclIndex lock; };          ///< mutex
 struct Unlock { DeclIndex lock; };        ///< mutex
@@ -41,7 +48,7 @@ struct CondWait { DeclIndex cond; DeclIndex mutex; };
 struct CondSignal { DeclIndex cond; };
 struct CondBroadcast { DeclIndex cond; };
 struct Barrier { DeclIndex barrier; };
-struct Touch { Region region; std::uint64_t offset = 0; std::uint64_t bytes; bool write = false; };
+struct Touch { Region region; std::uint64_t offset = 0; std::uint64_t bytes; bool write = false; DistRef dist = 0; };
 struct Spawn { DeclIndex thread; Replica replica; };    ///< thread decl of the same process
 struct Fork { DeclIndex process; Replica replica; };    ///< process decl with start: forked
 struct Join {
@@ -58,10 +65,13 @@ struct Repeat;
 struct Op;
 
 namespace op {
+/// Iteration k of a repeat is released at start + k*period (a random period: the previous
+/// release plus a draw) and starts no earlier.
 struct Repeat {
     std::uint64_t count;
-    std::optional<Time> period;  ///< iteration k starts no earlier than k*period after the first
+    std::optional<Time> period;  ///< iteration k starts no earlier than its release
     std::vector<Op> body;
+    DistRef period_dist = 0;         ///< a random period (inter-arrival time); `period` is its mean
 };
 }  // namespace op
 
@@ -182,6 +192,10 @@ struct Scenario {
     std::vector<LockDecl> locks;
     std::vector<BarrierDecl> barriers;
     Expectations expect;
+    /// Every random value of the ops, referred to by DistRef (index + 1).
+    std::vector<Distribution> distributions;
+
+    [[nodiscard]] const Distribution& dist(DistRef r) const { return distributions[r - 1]; }
 };
 
 }  // namespace ostwin

@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -25,6 +26,7 @@
 
 #include "sim/core/Files.hpp"
 #include "sim/model/Instances.hpp"
+#include "sim/scenario/Distributions.hpp"
 #include "sim/scenario/TextChecks.hpp"
 #include "sim/scenario/Values.hpp"
 #include "sim/scenario/YamlReader.hpp"
@@ -115,7 +117,13 @@ private:
     /// Gives each forked process declaration its forker's layout, then checks the touches
     /// of forked processes against it.
     void check_forked_layouts();
-    void check_touch(const op::Touch& t, const MemorySpec& mem, std::uint64_t stack, SourceLoc loc) const;
+    void check_touch(const op::Touch& t, const MemorySpec& mem, std::uint64_t stack, SourceLoc loc);
+    /// A duration (compute, sleep, io) that may be random: the op's constant (a random
+    /// one's mean) and its DistRef.
+    std::pair<Time, DistRef> random_duration(const Field& f);
+    DistRef add_dist(Distribution d);
+    /// Random touches: their `bytes` become the largest draw, now that every region is known.
+    void settle_random_touches(std::vector<Op>& ops);
 
     // Name resolution inside programs.
     DeclIndex channel_ref(const Field& f, const ProgramContext& ctx);
@@ -173,6 +181,9 @@ Scenario Builder::build(const YAML::Node& root) {
     if (const Field* b = top.get("barriers")) read_barriers(*b);
     read_programs();
     check_forked_layouts();
+    if (!s_.distributions.empty())
+        for (ProcessDecl& p : s_.processes)
+            for (ThreadDecl& t : p.threads) settle_random_touches(t.program);
     if (const Field* e = top.get("expect")) read_expect(*e);
     return std::move(s_);
 }
@@ -558,13 +569,52 @@ void Builder::read_barriers(const Field& f) {
 // ---------------------------------------------------------------------------------------
 // Programs
 
-void Builder::check_touch(const op::Touch& t, const MemorySpec& mem, std::uint64_t stack, SourceLoc loc) const {
+DistRef Builder::add_dist(Distribution d) {
+    s_.distributions.push_back(std::move(d));
+    return static_cast<DistRef>(s_.distributions.size());
+}
+
+std::pair<Time, DistRef> Builder::random_duration(const Field& f) {
+    MaybeRandom v = read_maybe_random(r_, f, DistUnit::duration);
+    if (!v.dist) return {Time{v.constant}, 0};
+    const auto mean = static_cast<std::int64_t>(std::min(std::llround(v.dist->expected()), std::numeric_limits<long long>::max()));
+    return {Time{mean}, add_dist(std::move(*v.dist))};
+}
+
+void Builder::settle_random_touches(std::vector<Op>& ops) {
+    std::vector<std::vector<Op>*> stack{&ops};
+    while (!stack.empty()) {
+        std::vector<Op>* l = stack.back();
+        stack.pop_back();
+        for (Op& o : *l) {
+            if (auto* t = std::get_if<op::Touch>(&o.v); t && t->dist)
+                t->bytes = static_cast<std::uint64_t>(s_.dist(t->dist).largest());
+            else if (auto* rep = std::get_if<op::Repeat>(&o.v)) stack.push_back(&rep->body);
+        }
+    }
+}
+
+void Builder::check_touch(const op::Touch& t, const MemorySpec& mem, std::uint64_t stack, SourceLoc loc) {
     std::uint64_t region_size = 0;
     switch (t.region) {
         case Region::code: region_size = mem.code; break;
         case Region::data: region_size = mem.data; break;
         case Region::heap: region_size = mem.heap; break;
         case Region::stack: region_size = stack; break;
+    }
+    if (t.dist) {
+        // A random size: every draw must fit (a bounded form is checked; exp, normal and
+        // lognormal are clamped to what fits).
+        Distribution& d = s_.distributions[t.dist - 1];
+        if (t.offset >= region_size)
+            r_.fail(loc, "`touch` at offset " + format_bytes(t.offset) + " is past the end of the " +
+                             std::string{to_string(t.region)} + " region (" + format_bytes(region_size) + ")");
+        d.max = static_cast<std::int64_t>(std::min<std::uint64_t>(region_size - t.offset, INT64_MAX));
+        if (d.bounded() && d.form_largest() > d.max)
+            r_.fail(loc, "`touch` of up to " + format_bytes(static_cast<std::uint64_t>(d.form_largest())) +
+                             " at offset " + format_bytes(t.offset) + " goes past the end of the " +
+                             std::string{to_string(t.region)} + " region (" + format_bytes(region_size) + ")");
+        return;
     }
     if (t.offset > region_size || t.bytes > region_size - t.offset)
         r_.fail(loc, "`touch` of " + format_bytes(t.bytes) + " at offset " + format_bytes(t.offset) +
@@ -678,9 +728,9 @@ OpVariant Builder::read_op_body(const std::string& name, const Field& arg, Sourc
         if (!arg.value.IsNull() && !empty_map)
             r_.fail(arg.loc(), "op " + q(name) + " takes no arguments (write `- " + name + "` or `" + name + ": {}`)");
     };
-    if (name == "compute") return op::Compute{r_.duration(arg)};
-    if (name == "sleep") return op::Sleep{r_.duration(arg)};
-    if (name == "io") return op::Io{r_.duration(arg)};
+    if (name == "compute") { const auto [d, ref] = random_duration(arg); return op::Compute{d, ref}; }
+    if (name == "sleep") { const auto [d, ref] = random_duration(arg); return op::Sleep{d, ref}; }
+    if (name == "io") { const auto [d, ref] = random_duration(arg); return op::Io{d, ref}; }
     if (name == "yield") { no_args(); return op::Yield{}; }
     if (name == "exit") { no_args(); return op::Exit{}; }
     if (name == "crash") { no_args(); return op::Crash{}; }
@@ -689,9 +739,27 @@ OpVariant Builder::read_op_body(const std::string& name, const Field& arg, Sourc
         m.allow({"to", "bytes"});
         const DeclIndex ch = channel_ref(m.require("to"), ctx);
         const Field& bf = m.require("bytes");
-        const std::uint64_t bytes = r_.size(bf);
-        if (bytes == 0) r_.fail(bf.loc(), "`bytes` must be at least 1B");
+        MaybeRandom mr = read_maybe_random(r_, bf, DistUnit::size);
         const ChannelDecl& c = s_.channels[ch];
+        if (mr.dist) {
+            // Every draw must fit: a bounded form is checked, exp, normal and lognormal are
+            // clamped to what the channel takes (docs/scenario-format.md, "Distributions").
+            Distribution& d = *mr.dist;
+            d.min = 1;
+            d.max = static_cast<std::int64_t>(std::min<std::uint64_t>(
+                c.kind == ChannelKind::mqueue ? c.message_size : c.capacity, INT64_MAX));
+            if (d.kind == DistKind::uniform && d.low == 0) r_.fail(bf.loc(), "`bytes`: LOW must be at least 1B");
+            if (d.kind == DistKind::choice && d.smallest() < 1) r_.fail(bf.loc(), "`bytes`: every choice must be at least 1B");
+            if (d.max < 1 || (d.bounded() && d.form_largest() > d.max))
+                r_.fail(bf.loc(), "a message of up to " + format_bytes(static_cast<std::uint64_t>(d.form_largest())) +
+                                      " can never fit in " + std::string{to_string(c.kind)} + " " + q(c.name) +
+                                      (c.kind == ChannelKind::mqueue ? ", whose message_size is " + format_bytes(c.message_size)
+                                                                     : ", whose capacity is " + format_bytes(c.capacity)));
+            const auto largest = static_cast<std::uint64_t>(d.largest());
+            return op::Send{ch, largest, add_dist(std::move(d))};
+        }
+        const auto bytes = static_cast<std::uint64_t>(mr.constant);
+        if (bytes == 0) r_.fail(bf.loc(), "`bytes` must be at least 1B");
         if (c.kind == ChannelKind::mqueue && bytes > c.message_size)
             r_.fail(bf.loc(), "a message of " + format_bytes(bytes) + " can never fit in mqueue " + q(c.name) +
                                   ", whose message_size is " + format_bytes(c.message_size));
@@ -731,8 +799,18 @@ OpVariant Builder::read_op_body(const std::string& name, const Field& arg, Sourc
             r_.fail(rf.loc(), "unknown region " + q(rn) + " (code, data, heap or stack)", did_you_mean(rn, kRegionNames));
         t.region = *region;
         const Field& bf = m.require("bytes");
-        t.bytes = r_.size(bf);
-        if (t.bytes == 0) r_.fail(bf.loc(), "`bytes` must be at least 1B");
+        MaybeRandom mr = read_maybe_random(r_, bf, DistUnit::size);
+        if (mr.dist) {
+            Distribution& d = *mr.dist;
+            d.min = 1;
+            if ((d.kind == DistKind::uniform && d.low == 0) || (d.kind == DistKind::choice && d.smallest() < 1))
+                r_.fail(bf.loc(), "`bytes` must be at least 1B");
+            t.bytes = static_cast<std::uint64_t>(std::max<std::int64_t>(1, d.form_largest()));
+            t.dist = add_dist(std::move(d));
+        } else {
+            t.bytes = static_cast<std::uint64_t>(mr.constant);
+            if (t.bytes == 0) r_.fail(bf.loc(), "`bytes` must be at least 1B");
+        }
         if (const Field* o = m.get("offset")) t.offset = r_.size(*o);
         if (const Field* w = m.get("write")) t.write = r_.boolean(*w);
         // A forked process's code, data and heap sizes are its parent's, known only once
@@ -756,7 +834,17 @@ OpVariant Builder::read_op_body(const std::string& name, const Field& arg, Sourc
     if (rep.count > limits_.max_repeat)
         r_.fail(cf.loc(), with_flag("`count` " + std::to_string(rep.count) + " of a `repeat` is too large",
                                     limits_.max_repeat, "--max-repeat"));
-    if (const Field* p = m.get("period")) rep.period = r_.positive_duration(*p);
+    if (const Field* p = m.get("period")) {
+        MaybeRandom mr = read_maybe_random(r_, *p, DistUnit::duration);
+        if (mr.dist) {
+            // A random period is an inter-arrival time: 0 (two releases at once) is allowed.
+            rep.period = Time{static_cast<std::int64_t>(std::llround(mr.dist->expected()))};
+            rep.period_dist = add_dist(std::move(*mr.dist));
+        } else {
+            if (mr.constant <= 0) r_.fail(p->loc(), "`period` must be greater than 0");
+            rep.period = Time{mr.constant};
+        }
+    }
     const Field& body = m.require("do");
     rep.body = read_ops(body, ctx, depth + 1);
     if (rep.body.empty()) r_.fail(body.loc(), "`do` of a repeat needs at least one op");

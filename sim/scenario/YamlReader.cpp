@@ -39,6 +39,14 @@ std::string type_name(const YAML::Node& n) {
 
 std::string Reader::scalar(const Field& f) const {
     if (!f.value.IsDefined() || f.value.IsNull()) fail(f.key_loc, q(f.key) + " needs a value");
+    if (f.value.IsMap() && f.value.size() >= 1) {
+        // A distribution where only a constant can go (docs/scenario-format.md, "Distributions").
+        const YAML::Node k = f.value.begin()->first;
+        if (k.IsScalar() && (k.Scalar() == "exp" || k.Scalar() == "uniform" || k.Scalar() == "normal" ||
+                             k.Scalar() == "lognormal" || k.Scalar() == "choice"))
+            fail(f.loc(), q(f.key) + " takes a constant, not a distribution (distributions go in compute, sleep, io, "
+                                     "send and touch `bytes`, and a repeat's `period`)");
+    }
     if (!f.value.IsScalar()) fail(f.loc(), q(f.key) + " takes a single value, not " + type_name(f.value));
     return f.value.Scalar();
 }

@@ -376,6 +376,14 @@ TEST_CASE("channel traffic: leftovers that cannot fit block a sender, extra recv
     CHECK(of_kind(balanced, "channel-eof").empty());
     // An `exit` makes the count uncertain: no finding.
     CHECK(of_kind(check_topology(make(16384, 5, true)), "channel-imbalance").empty());
+    // Random sizes (docs/scenario-format.md, "Distributions"): the op's `bytes` is the
+    // largest draw; the smallest is what decides whether the leftovers can fit.
+    Scenario r = make(16384, 5, false);
+    r.distributions.push_back(Distribution::uniform(DistUnit::size, 1024, 4096));
+    std::get<op::Send>(std::get<op::Repeat>(r.processes[0].threads[0].program[0].v).body[0].v).dist = 1;
+    CHECK(of_kind(check_topology(r), "channel-imbalance").empty());  // 5 x 1 KiB can fit 16 KiB
+    r.distributions[0] = Distribution::uniform(DistUnit::size, 4000, 4096);
+    CHECK(of_kind(check_topology(r), "channel-imbalance").size() == 1);  // 5 x 4000 B cannot
 }
 
 TEST_CASE("lock order: two locks on one line are told apart by column", "[analysis]") {
