@@ -1,6 +1,7 @@
 #include "sim/rtapp/Import.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -169,6 +170,7 @@ public:
         for (Task& t : tasks_) build_thread(t);
         ImportResult r;
         r.yaml = emit();
+        for (const Task& t : tasks_) r.threads.emplace_back(t.name, t.id);
         r.warnings = std::move(warnings_);
         return r;
     }
@@ -937,7 +939,121 @@ private:
     std::map<std::string, Barrier> barriers_;
 };
 
+void write_string(std::string& out, std::string_view s) {
+    out += '"';
+    for (char c : s) {
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                if (static_cast<unsigned char>(c) < 0x20) {
+                    char buf[8];
+                    std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+                    out += buf;
+                } else {
+                    out += c;
+                }
+        }
+    }
+    out += '"';
+}
+
+/// Strict JSON; `task` is the task whose object (or phase) is being written, for bare suspends.
+void write_value(std::string& out, const JsonValue& v, const std::string& task, int depth) {
+    switch (v.kind) {
+        case JsonKind::null: out += "null"; return;
+        case JsonKind::boolean: out += v.boolean ? "true" : "false"; return;
+        case JsonKind::integer:
+        case JsonKind::real: out += v.text; return;
+        case JsonKind::string: write_string(out, v.text); return;
+        case JsonKind::array: {
+            out += '[';
+            for (std::size_t i = 0; i < v.items.size(); ++i) {
+                if (i) out += ", ";
+                write_value(out, v.items[i], task, depth + 1);
+            }
+            out += ']';
+            return;
+        }
+        case JsonKind::object: {
+            // rt-app 1.0 loops a task without `phases` forever whatever its `loop` (later
+            // versions run it once): such a task is written as one phase, run once.
+            if (depth == 2 && v.find("loop") && !v.find("phases")) {
+                static const std::set<std::string> task_keys = {
+                    "instance", "policy", "priority", "cpus", "delay", "dl-runtime", "dl-period", "dl-deadline",
+                    "nodes_membind", "util_min", "util_max", "taskgroup"};
+                JsonValue task_obj, phase;
+                task_obj.kind = phase.kind = JsonKind::object;
+                for (const JsonMember& m : v.members)
+                    (task_keys.count(m.key) ? task_obj : phase).members.push_back(m);
+                JsonMember loop1;
+                loop1.key = "loop";
+                loop1.value.kind = JsonKind::integer;
+                loop1.value.text = "1";
+                task_obj.members.push_back(loop1);
+                JsonMember phases;
+                phases.key = "phases";
+                phases.value.kind = JsonKind::object;
+                JsonMember p0;
+                p0.key = "p0";
+                p0.value = std::move(phase);
+                phases.value.members.push_back(std::move(p0));
+                task_obj.members.push_back(std::move(phases));
+                write_value(out, task_obj, task, depth);
+                return;
+            }
+            out += '{';
+            std::map<std::string, int> seen;
+            bool first = true;
+            for (const JsonMember& m : v.members) {
+                out += first ? "" : ", ";
+                first = false;
+                const int n = ++seen[m.key];
+                write_string(out, n == 1 ? m.key : m.key + "_" + std::to_string(n));
+                out += ": ";
+                // Under `tasks`, each member's key is a task name.
+                const std::string& in_task = depth == 1 ? m.key : task;
+                if (m.bare) write_string(out, task);
+                else write_value(out, m.value, in_task, depth + 1);
+            }
+            out += '}';
+            return;
+        }
+    }
+}
+
 }  // namespace
+
+std::string rtapp_json_for_run(std::string_view text, const std::string& file, const RunSettings& settings) {
+    const JsonValue root = parse_json(text, file);
+    if (root.kind != JsonKind::object) throw ScenarioError(file, root.loc, "an rt-app file is a JSON object with `tasks`");
+    const JsonMember* tasks = root.find("tasks");
+    if (!tasks) throw ScenarioError(file, root.loc, "no `tasks` object");
+    std::string out = "{\"tasks\": ";
+    write_value(out, tasks->value, "", 1);
+    std::int64_t duration = -1;
+    std::string policy = "SCHED_OTHER";
+    bool pi = false;
+    std::int64_t mem = 4 * 1024 * 1024;
+    if (const JsonMember* g = root.find("global"); g && g->value.kind == JsonKind::object) {
+        if (const JsonMember* d = g->value.find("duration"); d && d->value.kind == JsonKind::integer) duration = d->value.integer;
+        if (const JsonMember* p = g->value.find("default_policy"); p && p->value.kind == JsonKind::string) policy = p->value.text;
+        if (const JsonMember* p = g->value.find("pi_enabled"); p && p->value.kind == JsonKind::boolean) pi = p->value.boolean;
+        if (const JsonMember* m = g->value.find("mem_buffer_size"); m && m->value.kind == JsonKind::integer) mem = m->value.integer;
+    }
+    if (settings.duration_s) duration = *settings.duration_s;
+    out += ", \"global\": {\"duration\": " + std::to_string(duration) + ", \"default_policy\": ";
+    write_string(out, policy);
+    out += ", \"calibration\": " + std::to_string(settings.ns_per_loop) + ", \"pi_enabled\": " + (pi ? "true" : "false") +
+           ", \"lock_pages\": false, \"ftrace\": false, \"gnuplot\": false, \"logdir\": ";
+    write_string(out, settings.logdir);
+    out += ", \"log_basename\": ";
+    write_string(out, settings.log_basename);
+    out += ", \"io_device\": \"/dev/null\", \"mem_buffer_size\": " + std::to_string(mem) + "}}\n";
+    return out;
+}
 
 ImportResult import_rtapp(std::string_view text, const ImportOptions& options) {
     return Importer{text, options}.run();

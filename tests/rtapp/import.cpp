@@ -377,3 +377,36 @@ TEST_CASE("every example the Debian rt-app package ships imports into a scenario
         }
     }
 }
+
+TEST_CASE("the JSON written for rt-app 1.0 keeps the workload: repeats renamed, bare suspends named, one-phase tasks") {
+    const std::string src = R"({"tasks": {
+        "t": {"loop": 3, "priority": -5, "run": 1000, "sleep": 2000, "run": 3000, "suspend",},
+        "p": {"loop": 1, "phases": {"a": {"run": 10, "run": 20}}}},
+        "global": {"duration": 4, "default_policy": "SCHED_OTHER", "logdir": "/etc", "io_device": "/etc/passwd"}})";
+    RunSettings rs;
+    rs.logdir = "/tmp/x";
+    rs.ns_per_loop = 19;
+    const std::string out = rtapp_json_for_run(src, "t.json", rs);
+    // Strict JSON: no comment, no trailing comma, no repeated key, no bare key.
+    CHECK(out == "{\"tasks\": {\"t\": {\"priority\": -5, \"loop\": 1, \"phases\": {\"p0\": {\"loop\": 3, \"run\": 1000, "
+                 "\"sleep\": 2000, \"run_2\": 3000, \"suspend\": \"t\"}}}, \"p\": {\"loop\": 1, \"phases\": {\"a\": "
+                 "{\"run\": 10, \"run_2\": 20}}}}, \"global\": {\"duration\": 4, \"default_policy\": \"SCHED_OTHER\", "
+                 "\"calibration\": 19, \"pi_enabled\": false, \"lock_pages\": false, \"ftrace\": false, \"gnuplot\": "
+                 "false, \"logdir\": \"/tmp/x\", \"log_basename\": \"rtapp\", \"io_device\": \"/dev/null\", "
+                 "\"mem_buffer_size\": 4194304}}\n");
+    // The same workload: importing the rewritten file gives the same programs.
+    const auto strip = [](const std::string& yaml) {
+        std::string s;
+        for (std::size_t i = 0; i < yaml.size();) {
+            const auto nl = yaml.find('\n', i);
+            std::string line = yaml.substr(i, nl - i);
+            if (const auto c = line.find("  #"); c != std::string::npos) line.resize(c);
+            if (!line.empty() && line[0] != '#' && line.rfind("name:", 0) != 0) s += line + "\n";
+            i = nl == std::string::npos ? yaml.size() : nl + 1;
+        }
+        return s;
+    };
+    CHECK(strip(imp(src).yaml) == strip(imp(out).yaml));
+    rs.duration_s = 1;
+    CHECK(has(rtapp_json_for_run(src, "t.json", rs), "\"duration\": 1,"));
+}
