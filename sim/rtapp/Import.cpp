@@ -13,6 +13,15 @@ namespace {
 
 /// The loader's default bound on one repeat's count (LoadLimits::max_repeat).
 constexpr std::int64_t kMaxRepeat = 1'000'000'000;
+/// Longest duration written (about 35 years, in microseconds): far inside the loader's
+/// 2^63 ns, so sums and products below cannot overflow.
+constexpr std::int64_t kMaxUs = std::int64_t{1} << 50;
+
+/// a * b for non-negative a, b, saturated at kMaxUs + 1 (so "too long" stays detectable).
+std::int64_t mul_sat(std::int64_t a, std::int64_t b) {
+    if (a == 0 || b == 0) return 0;
+    return a > (kMaxUs + 1) / b ? kMaxUs + 1 : std::min(a * b, kMaxUs + 1);
+}
 
 enum class Ev {
     run, runtime, sleep, timer, lock, unlock, wait, signal, broad, sync, barrier,
@@ -623,11 +632,11 @@ private:
         std::int64_t s = 0;
         for (const Op& o : ops) {
             if (o.repeat) {
-                s += o.count * std::max(o.period_us, min_time(o.body));
+                s += mul_sat(o.count, std::max(o.period_us, min_time(o.body)));
             } else if (o.text.rfind("compute: ", 0) == 0 || o.text.rfind("sleep: ", 0) == 0) {
                 s += parse_us(o.text.substr(o.text.find(' ') + 1));
             }
-            s = std::min(s, std::int64_t{1} << 50);
+            s = std::min(s, kMaxUs + 1);
         }
         return s;
     }
@@ -675,7 +684,7 @@ private:
     static std::int64_t trailing_period(const Phase& p) {
         std::size_t k = p.events.size();
         std::int64_t sum = 0;
-        while (k > 0 && p.events[k - 1].kind == Ev::timer) sum += p.events[--k].n;
+        while (k > 0 && p.events[k - 1].kind == Ev::timer) sum = std::min(sum + p.events[--k].n, kMaxUs + 1);
         for (std::size_t i = 0; i < k; ++i)
             if (p.events[i].kind == Ev::timer) return -1;
         return sum;
@@ -778,12 +787,14 @@ private:
             if (p.loop == -1 && t.phases.size() > 1)
                 approx(p.loop_loc, phase_label(t, p) + ": loop -1 in one of several phases",
                        "counted as one iteration");
-            if (timer_only(p) && i < body_at && !timer_only(t.phases[body_at])) lead += loops * per;
-            period += loops * per;
+            if (timer_only(p) && i < body_at && !timer_only(t.phases[body_at])) lead += mul_sat(loops, per);
+            period += mul_sat(loops, per);
+            if (period > kMaxUs || lead > kMaxUs) fail(p.loc, phase_label(t, p) + ": its timer periods add up to more than 2^50 us");
         }
         const Phase& b = t.phases[body_at];
         std::vector<Op> body = body_ops(b, t, false);
-        if (lead > 0) t.delay += lead;
+        if (lead > 0) t.delay += lead;  // both at most 2^50: no overflow
+        if (t.delay > kMaxUs) fail(t.loc, "task " + quoted(t.name) + ": its start comes after more than 2^50 us");
         lead_[t.name] = lead;
         if (t.phases.size() == 1 && b.loop != 1) {
             // One phase looping N times inside a task looping L times: L*N periods.
@@ -807,6 +818,8 @@ private:
             const std::int64_t per = trailing_period(p);
             std::vector<Op> body = body_ops(p, t, false);
             const std::int64_t n = p.loop == -1 ? forever(body, per, p.loop_loc, phase_label(t, p)) : p.loop;
+            if (per > kMaxUs || (timer_only(p) && mul_sat(n, per) > kMaxUs))
+                fail(p.loc, phase_label(t, p) + ": its timer periods add up to more than 2^50 us");
             if (timer_only(p)) {
                 all.push_back(line("sleep: " + dur(n * per), phase_label(t, p) + ": its timers as a sleep (approximated)"));
                 continue;

@@ -274,6 +274,10 @@ TEST_CASE("malformed JSON is one located error") {
     CHECK(has(err("{\"tasks\": {\"t\": {\"wait\": {\"ref\": \"c\"}}}}"), "event `wait` needs `mutex`"));
     CHECK(has(err("{\"tasks\": {}}"), "`tasks` must be an object with at least one task"));
     CHECK(has(err("{\"tasks\": {\"t\": {\"loop\": 1}}}"), "task `t` has no events"));
+    // Periods whose sum would overflow a duration: refused, never wrapped around.
+    CHECK(has(err(R"({"tasks": {"t": {"loop": 1, "phases": {"a": {"loop": 1000000000,
+        "timer": {"ref": "x", "period": 1099511627776}}, "b": {"run": 1}}}}})"),
+              "t.json:1:40: error: task `t`, phase `a`: its timer periods add up to more than 2^50 us"));
 }
 
 TEST_CASE("keys rt-app would silently ignore are errors with a hint, and old formats are named") {
@@ -409,4 +413,38 @@ TEST_CASE("the JSON written for rt-app 1.0 keeps the workload: repeats renamed, 
     CHECK(strip(imp(src).yaml) == strip(imp(out).yaml));
     rs.duration_s = 1;
     CHECK(has(rtapp_json_for_run(src, "t.json", rs), "\"duration\": 1,"));
+}
+
+TEST_CASE("mangled examples never crash the import, and every import that succeeds loads") {
+    // Truncations and byte changes of a real example: each is a located ScenarioError or a
+    // scenario the loader accepts (the importer writes only valid names and values).
+    const std::string path = "/usr/share/doc/rt-app/examples/browser-short.json";
+    INFO("the examples come with the Debian package rt-app (scripts/setup.sh installs it)");
+    REQUIRE(std::filesystem::exists(path));
+    const std::string text = read_input_file(path, 1 << 20, "rt-app file", "");
+    std::size_t imported = 0, refused = 0;
+    const char replacements[] = {'"', '{', '}', ',', ':', '-', '0', '\n', '/', '*', '\\', 'x', '\x01', '\xff'};
+    for (std::size_t i = 0; i < text.size(); i += 7) {
+        for (int variant = 0; variant < 3; ++variant) {
+            std::string t = text;
+            if (variant == 0) t.resize(i);
+            else if (variant == 1) t[i] = replacements[(i / 7) % std::size(replacements)];
+            else t.erase(i, 1);
+            for (bool approximate : {false, true}) {
+                try {
+                    ImportOptions o;
+                    o.file = "m.json";
+                    o.approximate = approximate;
+                    const ImportResult r = import_rtapp(t, o);
+                    CHECK_NOTHROW(load_scenario_string(r.yaml, "m.yaml"));
+                    ++imported;
+                } catch (const ScenarioError& e) {
+                    CHECK(std::string{e.what()}.rfind("m.json:", 0) == 0);
+                    ++refused;
+                }
+            }
+        }
+    }
+    CHECK(imported > 0);
+    CHECK(refused > 0);
 }
