@@ -176,6 +176,7 @@ public:
                                        ": read in order, as workgen reads them (rt-app alone keeps one of each)");
         check_policies();
         check_timers_shared();
+        check_wakers();
         for (Task& t : tasks_) build_thread(t);
         ImportResult r;
         r.yaml = emit();
@@ -542,6 +543,33 @@ private:
                         approx(e.loc, ctx + ": timer " + quoted(e.ref) + " is also used by task " +
                                           quoted(it->second.first->name) + " (rt-app moves it at every use by either)",
                                "one timer per task");
+                }
+    }
+
+    /// A wait that nothing can end is a reference to nothing: a condition variable no
+    /// event signals, a suspend no task resumes, a semaphore no task posts.
+    void check_wakers() {
+        std::set<std::string> woken_conds, resumed, posted;
+        for (const Task& t : tasks_)
+            for (const Phase& p : t.phases)
+                for (const Event& e : p.events) {
+                    if (e.kind == Ev::signal || e.kind == Ev::broad || e.kind == Ev::sync) woken_conds.insert(e.ref);
+                    if (e.kind == Ev::resume) resumed.insert(e.ref);
+                    if (e.kind == Ev::sem_post) posted.insert(e.ref);
+                }
+        for (const Task& t : tasks_)
+            for (const Phase& p : t.phases)
+                for (const Event& e : p.events) {
+                    const std::string ctx = (p.name.empty() ? "task " + quoted(t.name)
+                                                            : "task " + quoted(t.name) + ", phase " + quoted(p.name)) +
+                                            ", event " + quoted(e.key);
+                    if (e.kind == Ev::wait && !woken_conds.count(e.ref))
+                        fail(e.loc, ctx + ": no event signals, broadcasts or syncs " + quoted(e.ref) +
+                                        ", so this wait never ends");
+                    if (e.kind == Ev::suspend && !resumed.count(e.ref))
+                        fail(e.loc, ctx + ": no task resumes " + quoted(e.ref) + ", so this suspend never ends");
+                    if (e.kind == Ev::sem_wait && !posted.count(e.ref))
+                        fail(e.loc, ctx + ": no task posts " + quoted(e.ref) + ", so this sem_wait never ends");
                 }
     }
 

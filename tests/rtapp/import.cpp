@@ -236,7 +236,8 @@ TEST_CASE("loop -1 is bounded by global.duration, which ends the process, withou
     CHECK(has(err(R"({"global": {"duration": 1}, "tasks": {"t": {"resume": "x"}}})"),
               "loop -1 over events that neither wait nor take time would spin"));
     // A loop that waits for another thread is bounded by that thread, and by the duration.
-    CHECK(has(imp(R"({"global": {"duration": 1}, "tasks": {"t": {"suspend": "x"}}})").yaml, "count: 1000000000"));
+    CHECK(has(imp(R"({"global": {"duration": 1}, "tasks": {"t": {"suspend": "x"},
+        "r": {"run": 1000, "sleep": 9000, "resume": "x"}}})").yaml, "count: 1000000000"));
     CHECK(has(err(R"({"tasks": {"t": {"loop": 0, "run": 1}}})"), "loop 0 runs nothing"));
 }
 
@@ -278,6 +279,15 @@ TEST_CASE("malformed JSON is one located error") {
     CHECK(has(err(R"({"tasks": {"t": {"loop": 1, "phases": {"a": {"loop": 1000000000,
         "timer": {"ref": "x", "period": 1099511627776}}, "b": {"run": 1}}}}})"),
               "t.json:1:40: error: task `t`, phase `a`: its timer periods add up to more than 2^50 us"));
+}
+
+TEST_CASE("a wait that nothing ends is a reference to nothing: a located error") {
+    CHECK(has(err(R"({"tasks": {"t": {"loop": 1, "suspend": "nobody"}}})"),
+              "t.json:1:29: error: task `t`, event `suspend`: no task resumes `nobody`, so this suspend never ends"));
+    CHECK(has(err(R"({"tasks": {"t": {"loop": 1, "lock": "m", "wait": {"ref": "c", "mutex": "m"}, "unlock": "m"}}})"),
+              "event `wait`: no event signals, broadcasts or syncs `c`, so this wait never ends"));
+    CHECK(has(err(R"({"tasks": {"t": {"loop": 1, "phases": {"p": {"sem_wait": "s"}}}}})"),
+              "task `t`, phase `p`, event `sem_wait`: no task posts `s`"));
 }
 
 TEST_CASE("keys rt-app would silently ignore are errors with a hint, and old formats are named") {
@@ -385,7 +395,7 @@ TEST_CASE("every example the Debian rt-app package ships imports into a scenario
 TEST_CASE("the JSON written for rt-app 1.0 keeps the workload: repeats renamed, bare suspends named, one-phase tasks") {
     const std::string src = R"({"tasks": {
         "t": {"loop": 3, "priority": -5, "run": 1000, "sleep": 2000, "run": 3000, "suspend",},
-        "p": {"loop": 1, "phases": {"a": {"run": 10, "run": 20}}}},
+        "p": {"loop": 1, "phases": {"a": {"run": 10, "run": 20, "resume": "t"}}}},
         "global": {"duration": 4, "default_policy": "SCHED_OTHER", "logdir": "/etc", "io_device": "/etc/passwd"}})";
     RunSettings rs;
     rs.logdir = "/tmp/x";
@@ -394,7 +404,7 @@ TEST_CASE("the JSON written for rt-app 1.0 keeps the workload: repeats renamed, 
     // Strict JSON: no comment, no trailing comma, no repeated key, no bare key.
     CHECK(out == "{\"tasks\": {\"t\": {\"priority\": -5, \"loop\": 1, \"phases\": {\"p0\": {\"loop\": 3, \"run\": 1000, "
                  "\"sleep\": 2000, \"run_2\": 3000, \"suspend\": \"t\"}}}, \"p\": {\"loop\": 1, \"phases\": {\"a\": "
-                 "{\"run\": 10, \"run_2\": 20}}}}, \"global\": {\"duration\": 4, \"default_policy\": \"SCHED_OTHER\", "
+                 "{\"run\": 10, \"run_2\": 20, \"resume\": \"t\"}}}}, \"global\": {\"duration\": 4, \"default_policy\": \"SCHED_OTHER\", "
                  "\"calibration\": 19, \"pi_enabled\": false, \"lock_pages\": false, \"ftrace\": false, \"gnuplot\": "
                  "false, \"logdir\": \"/tmp/x\", \"log_basename\": \"rtapp\", \"io_device\": \"/dev/null\", "
                  "\"mem_buffer_size\": 4194304}}\n");
