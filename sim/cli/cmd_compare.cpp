@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <algorithm>
 #include <set>
 #include <optional>
 #include <string>
@@ -28,7 +29,11 @@
 #if OSTWIN_HAVE_NATIVE
 #include "native/HostSpeed.hpp"
 #include "native/NativeRunner.hpp"
+#include "native/RtApp.hpp"
 #endif
+#include <unistd.h>
+
+#include "sim/rtapp/Import.hpp"
 
 namespace ostwin::cli {
 
@@ -45,16 +50,217 @@ struct CompareArgs {
     bool ipc_cpu = false;
     bool no_speed_match = false;
     std::optional<std::uint64_t> seed;
+    bool rtapp = false;          ///< FILE is an rt-app workload: import it, and run rt-app too
+    bool approximate = false;    ///< import --approximate
+    std::optional<std::uint32_t> cpus;
+    std::optional<std::int64_t> duration;
     LoadLimits limits;
 };
 
 #if OSTWIN_HAVE_NATIVE
+double percentile(std::vector<double> v, double q) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    return v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1) + 0.5)];
+}
+
+struct RtAppSide {
+    std::int64_t ns_per_loop = 0;
+    int runs_asked = 0;
+    std::vector<std::string> errors;  ///< one per failed rt-app run
+    std::vector<compare::Metric> metrics;
+    std::vector<std::string> failed;  ///< failed metrics and runs
+};
+
+/// rt-app itself on the same workload (docs/rtapp.md, "rt-app as an executor"): `runs`
+/// runs under a hard deadline, judged against the simulation with compare's tolerance
+/// rule where rt-app measures the same thing.
+RtAppSide compare_rtapp(const CompareArgs& a, const std::string& text, const rtapp::ImportResult& imp,
+                        const Summary& sim, const compare::Tolerance& tol) {
+    RtAppSide side;
+    side.runs_asked = a.runs;
+    PrivateDir tmp("rtapp");
+    const std::int64_t ns_per_loop = native::measure_ns_per_loop(tmp.path());
+    rtapp::RunSettings rs;
+    rs.logdir = tmp.path();
+    rs.ns_per_loop = ns_per_loop;
+    rs.duration_s = a.duration;
+    const std::string json_path = tmp.file("workload.json");
+    {
+        OutputFile f{json_path, "rt-app workload"};
+        f.write(rtapp::rtapp_json_for_run(text, a.file, rs));
+        f.commit();
+    }
+    // rt-app stops at global.duration; a workload without one ends by itself. Either way
+    // it gets three times the simulated makespan and 10 s more, then SIGKILL.
+    const double deadline_s = 3.0 * static_cast<double>(sim.makespan_ns) / 1e9 + 10.0;
+    side.ns_per_loop = ns_per_loop;
+    std::vector<native::RtAppRun> runs;
+    for (int k = 1; k <= a.runs; ++k) {
+        if (!a.quiet) std::fprintf(stderr, "ostwin compare: rt-app run %d/%d ...", k, a.runs);
+        for (const auto& e : std::filesystem::directory_iterator(tmp.path()))
+            if (e.path().extension() == ".log") std::filesystem::remove(e.path());
+        native::RtAppRun r = native::run_rtapp(json_path, tmp.path(), rs.log_basename, deadline_s);
+        if (!a.quiet) std::fprintf(stderr, " %s\n", r.ok ? format_time(Time{r.wall_ns}).c_str() : "failed");
+        if (!r.ok) {
+            std::cerr << "ostwin compare: rt-app run " << k << ": " << r.why << '\n';
+            side.errors.push_back("run " + std::to_string(k) + ": " + r.why);
+            side.failed.push_back("rt-app run " + std::to_string(k));
+            continue;
+        }
+        runs.push_back(std::move(r));
+    }
+    if (runs.empty()) return side;
+
+    const double floor_ns = [&] {
+        std::vector<double> ms;
+        for (const auto& r : runs) ms.push_back(static_cast<double>(r.wall_ns));
+        return std::max(static_cast<double>(tol.floor_ns_min), tol.floor_makespan_share * compare::spread_of(ms).median);
+    }();
+    std::vector<compare::Metric>& metrics = side.metrics;
+    const auto add = [&](std::string name, compare::Unit unit, double simv, std::vector<double> vals, bool judged,
+                         std::string note) {
+        compare::Metric m;
+        m.name = std::move(name);
+        m.unit = unit;
+        m.sim = simv;
+        m.native = std::move(vals);
+        if (judged) {
+            compare::judge(m, tol, floor_ns);
+        } else {
+            m.stats = compare::spread_of(m.native);
+            m.error = compare::relative_error(m.sim, m.stats.median);
+            m.note = std::move(note);
+        }
+        metrics.push_back(std::move(m));
+    };
+    {
+        std::vector<double> wall, cpu;
+        for (const auto& r : runs) {
+            wall.push_back(static_cast<double>(r.wall_ns));
+            cpu.push_back(static_cast<double>(r.cpu_ns));
+        }
+        add("makespan", compare::Unit::ns, static_cast<double>(sim.makespan_ns), wall, true, "");
+        double sim_cpu = 0;
+        for (const ThreadSummary& t : sim.threads) sim_cpu += static_cast<double>(t.cpu_ns);
+        add("cpu, all threads", compare::Unit::ns, sim_cpu, cpu, false,
+            "rt-app's CPU time is its whole process's (wait4): its start-up, JSON parsing and logging included");
+    }
+    for (const auto& [task, thread] : imp.threads) {
+        // The simulated user CPU of the task's threads (all its instances) against rt-app's
+        // `run` column: wall time inside run events, so preemption counts there.
+        double sim_run = 0;
+        const std::string id = "rtapp/" + thread;
+        for (const ThreadSummary& t : sim.threads)
+            if (t.id == id || t.id.rfind(id + ".", 0) == 0) sim_run += static_cast<double>(t.cpu_ns - t.sys_ns);
+        std::vector<double> run, iters, period50, period95, slack50, wu50;
+        for (const auto& r : runs) {
+            double sum = 0, n = 0;
+            std::vector<double> per, sl, wu;
+            for (const auto& th : r.threads) {
+                if (th.task != task) continue;
+                for (const auto& row : th.rows) {
+                    sum += static_cast<double>(row.run) * 1000.0;
+                    n += 1;
+                    per.push_back(static_cast<double>(row.period) * 1000.0);
+                    sl.push_back(static_cast<double>(row.slack) * 1000.0);
+                    wu.push_back(static_cast<double>(row.wu_lat) * 1000.0);
+                }
+            }
+            run.push_back(sum);
+            iters.push_back(n);
+            period50.push_back(percentile(per, 0.5));
+            period95.push_back(percentile(per, 0.95));
+            slack50.push_back(percentile(sl, 0.5));
+            wu50.push_back(percentile(wu, 0.5));
+        }
+        const std::string note = "rt-app measures it, the simulation's summary has no per-iteration figures";
+        add(task + " run", compare::Unit::ns, sim_run, run, false,
+            "rt-app's `run` column is wall time inside run events (preemption included); sim: user CPU time");
+        add(task + " iterations", compare::Unit::count, 0, iters, false, note);
+        add(task + " period p50", compare::Unit::ns, 0, period50, false, note);
+        add(task + " period p95", compare::Unit::ns, 0, period95, false, note);
+        add(task + " slack p50", compare::Unit::ns, 0, slack50, false, note);
+        add(task + " wake-up latency p50", compare::Unit::ns, 0, wu50, false, note);
+    }
+    for (const auto& m : metrics)
+        if (m.verdict == compare::Verdict::fail) side.failed.push_back("rt-app " + m.name);
+    return side;
+}
+
+void print_rtapp(const RtAppSide& side) {
+    const auto& metrics = side.metrics;
+    std::cout << "\nrt-app " << native::kRtAppPath << " on the same workload, "
+              << side.runs_asked - static_cast<int>(side.errors.size()) << " of " << side.runs_asked
+              << " runs completed, calibration " << side.ns_per_loop << " ns per loop (measured)\n";
+    for (const auto& e : side.errors) std::cout << "rt-app error: " << e << '\n';
+    std::size_t w = 6;
+    for (const auto& m : metrics) w = std::max(w, m.name.size());
+    const auto val = [](compare::Unit u, double v) {
+        if (u == compare::Unit::count) return std::to_string(static_cast<long long>(v));
+        return (v < 0 ? "-" : "") + format_time(Time{static_cast<std::int64_t>(std::abs(v))});
+    };
+    char line[512];
+    std::snprintf(line, sizeof line, "  %-*s %11s %11s %23s %9s %10s  %s\n", static_cast<int>(w), "metric", "sim",
+                  "rt-app", "(min .. max)", "error", "margin", "verdict");
+    std::cout << line;
+    std::set<std::string> notes;
+    for (const auto& m : metrics) {
+        const bool info = m.verdict == compare::Verdict::info;
+        const std::string range = val(m.unit, m.stats.min) + " .. " + val(m.unit, m.stats.max);
+        char err[32];
+        std::snprintf(err, sizeof err, "%+.1f%%", std::isfinite(m.error) ? m.error * 100 : 0.0);
+        std::snprintf(line, sizeof line, "  %-*s %11s %11s %23s %9s %10s  %s\n", static_cast<int>(w), m.name.c_str(),
+                      (info && m.sim == 0 ? std::string{"-"} : val(m.unit, m.sim)).c_str(),
+                      val(m.unit, m.stats.median).c_str(), range.c_str(), info && m.sim == 0 ? "-" : err,
+                      info ? "-" : val(m.unit, m.margin).c_str(), std::string{compare::to_string(m.verdict)}.c_str());
+        std::cout << line;
+        if (info) notes.insert(m.note);
+    }
+    for (const auto& n : notes) std::cout << "info: " << n << '\n';
+    std::cout << (side.failed.empty() ? "rt-app: PASS\n" : "rt-app: FAIL\n") << std::flush;
+}
+
+nlohmann::json rtapp_json(const RtAppSide& side) {
+    nlohmann::json j = {{"executable", native::kRtAppPath}, {"runs", side.runs_asked},
+                        {"ns_per_loop", side.ns_per_loop}, {"errors", side.errors}, {"passed", side.failed.empty()}};
+    j["metrics"] = nlohmann::json::array();
+    for (const auto& m : side.metrics)
+        j["metrics"].push_back({{"name", m.name}, {"unit", compare::to_string(m.unit)}, {"sim", m.sim},
+                                {"rtapp", m.native}, {"median", m.stats.median}, {"error", std::isfinite(m.error) ? nlohmann::json(m.error) : nlohmann::json()},
+                                {"margin", m.margin}, {"verdict", compare::to_string(m.verdict)}, {"note", m.note}});
+    return j;
+}
+
 int run_compare(const CompareArgs& a) {
     if (a.runs < 1) throw UsageError("--runs must be at least 1");
     // NaN fails the comparison; infinity would make 0 * inf = NaN margins (docs/compare.md).
     if (!(a.tolerance >= 0) || !std::isfinite(a.tolerance))
         throw UsageError("--tolerance must be a finite non-negative fraction, e.g. 0.05 for 5%");
-    Scenario s = load_scenario_file(a.file, a.limits);
+    if (!a.rtapp && (a.approximate || a.cpus || a.duration))
+        throw UsageError("--approximate, --cpus and --duration apply to --rt-app only");
+    std::string rtapp_text;
+    rtapp::ImportResult imported;
+    Scenario s;
+    if (a.rtapp) {
+        rtapp::ImportOptions io;
+        io.file = a.file;
+        io.approximate = a.approximate;
+        io.duration_s = a.duration;
+        const long n = ::sysconf(_SC_NPROCESSORS_ONLN);
+        io.cpus = a.cpus ? *a.cpus : static_cast<std::uint32_t>(n > 0 && n <= 4096 ? n : 1);
+        rtapp_text = read_input_file(a.file, a.limits.max_file_bytes, "rt-app file", "--max-file-bytes");
+        imported = rtapp::import_rtapp(rtapp_text, io);
+        for (const auto& w : imported.warnings) std::cerr << w << '\n';
+        const auto slash = a.file.rfind('/');
+        s = load_scenario_string(imported.yaml, a.file + " (imported)",
+                                 slash == std::string::npos ? "." : a.file.substr(0, slash), a.limits);
+        if (::access(native::kRtAppPath, X_OK) != 0)
+            throw EnvironmentError(std::string{"--rt-app: rt-app is not installed ("} + native::kRtAppPath +
+                                   "; Debian package rt-app)");
+    } else {
+        s = load_scenario_file(a.file, a.limits);
+    }
     if (a.seed) s.seed = *a.seed;  // the simulation and every native run draw with it
     apply_costs_option(s, a.costs);
     std::filesystem::path dir;
@@ -171,11 +377,20 @@ int run_compare(const CompareArgs& a) {
     if (!a.quiet)
         std::fprintf(stderr, "ostwin compare: %d native runs in %.1fs\n", a.runs,
                      std::chrono::duration<double>(Clock::now() - t_start).count());
-    if (a.json) std::cout << compare::report_json(rep).dump() << '\n';
-    else compare::print_report(rep, std::cout);
+    std::optional<RtAppSide> side;
+    if (a.rtapp) side = compare_rtapp(a, rtapp_text, imported, sim.summary, rep.tolerance);
+    if (a.json) {
+        nlohmann::json j = compare::report_json(rep);
+        if (side) j["rtapp"] = rtapp_json(*side);
+        std::cout << j.dump() << '\n';
+    } else {
+        compare::print_report(rep, std::cout);
+        if (side) print_rtapp(*side);
+    }
     std::cout.flush();
     if (!dir.empty()) std::cerr << "ostwin compare: traces in " << dir.string() << " (sim.jsonl, native-K.jsonl)\n";
-    const auto failed = rep.failed();
+    auto failed = rep.failed();
+    if (side) failed.insert(failed.end(), side->failed.begin(), side->failed.end());
     if (failed.empty()) return 0;
     std::cerr << "ostwin compare: out of tolerance:";
     for (std::size_t i = 0; i < failed.size(); ++i) std::cerr << (i == 0 ? " " : ", ") << failed[i];
@@ -207,6 +422,14 @@ void add_compare_command(CLI::App& app, Action& action) {
     sub->add_flag("--no-speed-match", args->no_speed_match,
                   "Simulate with the profile's costs as written, not scaled to the host speed the native runs "
                   "met (docs/compare.md, \"Host speed\")");
+    sub->add_flag("--rt-app", args->rtapp,
+                  "FILE is an rt-app JSON workload: import it (docs/rtapp.md), and also run rt-app itself on it "
+                  "--runs times and judge the simulation against rt-app's own measurements");
+    sub->add_flag("--approximate", args->approximate, "with --rt-app: import with --approximate");
+    sub->add_option("--cpus", args->cpus, "with --rt-app: machine.cpus of the imported scenario")
+        ->check(CLI::Range(1, 4096));
+    sub->add_option("--duration", args->duration, "with --rt-app: replaces global.duration (seconds)")
+        ->check(CLI::Range(-1, 1'000'000'000));
     add_load_limit_options(*sub, args->limits);
     sub->callback([&action, args] {
 #if OSTWIN_HAVE_NATIVE

@@ -13,6 +13,8 @@
 #include "sim/cli/Commands.hpp"
 #include "sim/core/Error.hpp"
 #include "sim/core/Files.hpp"
+#include "sim/rtapp/Export.hpp"
+#include "sim/scenario/Loader.hpp"
 #include "sim/trace/TraceReader.hpp"
 
 namespace ostwin::cli {
@@ -178,14 +180,25 @@ void add_export_command(CLI::App& app, Action& action) {
     auto format = std::make_shared<std::string>();
     auto out_path = std::make_shared<std::string>();
     auto max_bytes = std::make_shared<std::uint64_t>(kMaxTraceBytes);
-    sub->add_option("TRACE", *trace_path, "trace file (ostwin run/native --trace)")->required();
-    sub->add_option("--format", *format, "output format: perfetto (Chrome trace-event JSON)")->required();
+    sub->add_option("TRACE", *trace_path, "trace file (ostwin run/native --trace); with --format rt-app, a scenario")
+        ->required();
+    sub->add_option("--format", *format,
+                    "output format: perfetto (Chrome trace-event JSON) for a trace; rt-app (an rt-app workload, "
+                    "docs/rtapp.md) for a scenario")
+        ->required();
     sub->add_option("-o,--output", *out_path, "output file")->required();
     sub->add_option("--max-trace-bytes", *max_bytes, "largest trace file read (default 1 GiB)")->capture_default_str();
     sub->callback([&action, trace_path, format, out_path, max_bytes] {
         action = [trace_path, format, out_path, max_bytes]() -> int {
+            if (*format == "rt-app") {
+                const Scenario s = load_scenario_file(*trace_path);
+                OutputFile out{*out_path, "output", s.inputs};
+                out.write(rtapp::export_rtapp(s));
+                out.commit();
+                return 0;
+            }
             if (*format != "perfetto")
-                throw UsageError("unknown export format `" + *format + "` (known: perfetto)");
+                throw UsageError("unknown export format `" + *format + "` (known: perfetto, rt-app)");
             // The output is checked (and refused if it is the trace) before the trace is read;
             // it is written beside the target and renamed, never half a file (Files.hpp).
             std::vector<InputRef> inputs;

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <string>
 
@@ -293,6 +294,48 @@ TEST_CASE("compare interrupted by SIGINT mid-run kills the scenario and exits 13
     CHECK(text.find("native run 2/3") == std::string::npos);  // no further run started
     std::filesystem::remove(file);
     std::filesystem::remove(out);
+}
+
+TEST_CASE("compare --rt-app runs the real rt-app on the imported workload and reads its logs") {
+    // Five iterations of a task without phases: rt-app 1.0 would loop it forever, so this
+    // also checks that the workload is rewritten as one phase run once (docs/rtapp.md).
+    if (access("/usr/bin/rt-app", X_OK) != 0) FAIL("rt-app is not installed (scripts/setup.sh installs it)");
+    const std::string json = temp_path("w.json");
+    std::ofstream(json) << "{\"tasks\": {\"a\": {\"loop\": 5, \"run\": 2000, \"sleep\": 2000},\n"
+                           "  \"b\": {\"instance\": 2, \"loop\": 3, \"run\": 1000, \"sleep\": 1000,}},\n"
+                           "  \"global\": {\"duration\": 1, /* ended by the duration */}}\n";
+    const Out o = run("compare --rt-app " + json + " --runs 1 --cpus 2 --tolerance 0.5 --json");
+    std::filesystem::remove(json);
+    INFO(o.stdout_text << o.stderr_text);
+    REQUIRE((o.rc == 0 || o.rc == 1));
+    const auto j = nlohmann::json::parse(o.stdout_text);
+    const auto& r = j.at("rtapp");
+    CHECK(r.at("runs") == 1);
+    CHECK(r.at("errors").empty());
+    CHECK(r.at("ns_per_loop").get<int>() > 0);
+    std::map<std::string, nlohmann::json> m;
+    for (const auto& x : r.at("metrics")) m[x.at("name").get<std::string>()] = x;
+    // rt-app ran until global.duration, as the simulation's duration thread does.
+    CHECK(m.at("makespan").at("sim").get<double>() >= 1e9);
+    CHECK(m.at("makespan").at("median").get<double>() >= 1e9);
+    CHECK(m.at("makespan").at("median").get<double>() < 3e9);
+    // Its per-thread logs: 5 rows for a, 3 for each of b's two instances.
+    CHECK(m.at("a iterations").at("median") == 5);
+    CHECK(m.at("b iterations").at("median") == 6);
+    CHECK(m.at("a run").at("sim").get<double>() == 10e6);
+    CHECK(o.stderr_text.find("rt-app run 1/1") != std::string::npos);  // progress on stderr
+}
+
+TEST_CASE("compare --rt-app refuses what it cannot import (exit 2) and options that need it") {
+    const std::string json = temp_path("bad.json");
+    std::ofstream(json) << "{\"tasks\": {\"a\": {\"loop\": 1, \"fork\": \"b\"}}}\n";
+    Out o = run("compare --rt-app " + json + " --runs 1");
+    std::filesystem::remove(json);
+    CHECK(o.rc == 2);
+    CHECK(o.stderr_text.find("`fork` has no ostwin equivalent") != std::string::npos);
+    o = run("compare " + kValidation + "fcfs-batch.yaml --runs 1 --duration 2");
+    CHECK(o.rc == 2);
+    CHECK(o.stderr_text.find("apply to --rt-app only") != std::string::npos);
 }
 
 #endif

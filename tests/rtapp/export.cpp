@@ -1,0 +1,115 @@
+// `ostwin export --format rt-app`: a scenario as an rt-app workload where that is faithful;
+// round trips (export, then import) simulate the same, and everything else is refused at
+// the first key or op rt-app cannot express (docs/rtapp.md, "Export").
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <string>
+
+#include "sim/core/Engine.hpp"
+#include "sim/core/Error.hpp"
+#include "sim/rtapp/Export.hpp"
+#include "sim/rtapp/Import.hpp"
+#include "sim/scenario/Loader.hpp"
+
+using namespace ostwin;
+
+namespace {
+
+/// thread name (without its process) -> "finish cpu switches" of a zero-cost simulation.
+std::map<std::string, std::string> by_thread(const Scenario& s) {
+    std::map<std::string, std::string> out;
+    for (const auto& t : simulate(s).summary.threads)
+        out[t.id.substr(t.id.find('/') + 1)] =
+            std::to_string(t.finish_ns) + " " + std::to_string(t.cpu_ns) + " " + std::to_string(t.switches);
+    return out;
+}
+
+std::string export_err(const std::string& yaml) {
+    try {
+        rtapp::export_rtapp(load_scenario_string(yaml, "x.yaml"));
+    } catch (const ScenarioError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+bool has_error(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+const std::string kHead = "ostwin: 1\nname: x\nmachine: {cpus: 2}\ncosts: zero\n";
+
+}  // namespace
+
+TEST_CASE("export then import simulates the same, thread by thread") {
+    const std::string fair = kHead + R"(scheduler: {policy: fair}
+processes:
+  - name: app
+    threads:
+      - name: ctl
+        program:
+          - repeat: {count: 5, period: 10ms, do: [compute: 2ms, lock: m, compute: 1ms, unlock: m]}
+      - name: w
+        count: 2
+        nice: 3
+        start: 500us
+        program:
+          - repeat:
+              count: 3
+              do:
+                - compute: 1ms
+                - repeat: {count: 2, do: [lock: m, compute: 500us, unlock: m, sleep: 1ms]}
+                - barrier: b
+      - name: cw
+        affinity: [1]
+        program: [lock: m, cond_wait: {cond: c, mutex: m}, unlock: m, compute: 1ms, yield]
+      - name: cs
+        program: [sleep: 7ms, lock: m, cond_signal: c, cond_broadcast: c, unlock: m, sem_post: s, sem_wait: s]
+locks:
+  - {name: m, kind: mutex, process: app}
+  - {name: c, kind: cond, process: app}
+  - {name: s, kind: semaphore, process: app}
+barriers:
+  - {name: b, parties: 2, process: app}
+)";
+    const std::string fifo = kHead + R"(scheduler: {policy: priority}
+processes:
+  - name: app
+    threads:
+      - {name: hi, priority: 50, start: 1ms, program: [compute: 2ms, sleep: 1ms, compute: 2ms]}
+      - {name: lo, priority: 20, program: [repeat: {count: 4, do: [compute: 3ms]}]}
+      - {name: lo2, priority: 20, program: [compute: 5ms]}
+)";
+    for (const std::string& yaml : {fair, fifo}) {
+        const Scenario s = load_scenario_string(yaml, "x.yaml");
+        const std::string json = rtapp::export_rtapp(s);
+        INFO(json);
+        rtapp::ImportOptions o;
+        o.file = "x.json";
+        o.cpus = 2;
+        const rtapp::ImportResult back = rtapp::import_rtapp(json, o);
+        INFO(back.yaml);
+        CHECK(back.warnings.empty());
+        const Scenario again = load_scenario_string(back.yaml + "costs: zero\n", "back.yaml");
+        CHECK(by_thread(again) == by_thread(s));
+    }
+}
+
+TEST_CASE("export names the first key or op rt-app cannot express") {
+    const std::string p = "scheduler: {policy: fair}\nprocesses:\n  - name: app\n    threads:\n";
+    CHECK(has_error(export_err(kHead + p + "      - {name: t, program: [io: 1ms]}\n"),
+                    "x.yaml:9:29: error: thread `t`: `io` has no rt-app equivalent"));
+    CHECK(has_error(export_err(kHead + p + "      - {name: t, program: [compute: 1500ns]}\n"),
+                    "compute 1.5us is not a whole number of microseconds"));
+    CHECK(has_error(export_err(kHead + p + "      - {name: t, program: [compute: 1ms, repeat: {count: 2, period: 1ms, do: [compute: 1us]}]}\n"),
+                    "a periodic `repeat` exports exactly only as a thread's whole program"));
+    CHECK(has_error(export_err(kHead + p + "      - {name: t, program: [repeat: {count: 2, do: [compute: 1us, repeat: {count: 2, do: [repeat: {count: 2, do: [compute: 1us]}]}]}]}\n"),
+                    "a `repeat` nested this deep has no rt-app equivalent"));
+    CHECK(has_error(export_err(kHead + p + "      - {name: t, start: spawned, program: [compute: 1us]}\n      - {name: u, program: [spawn: t]}\n"),
+                    "thread `t` is spawned"));
+    CHECK(has_error(export_err(kHead + p + "      - {name: t, program: [compute: 1us]}\n  - {name: b, threads: [{name: t, program: [compute: 1us]}]}\n"),
+                    "rt-app runs the threads of one process; this scenario declares 2 processes"));
+    CHECK(has_error(export_err(kHead + "scheduler: {policy: fcfs}\nprocesses:\n  - {name: a, threads: [{name: t, program: [compute: 1us]}]}\n"),
+                    "policy `fcfs` has no Linux scheduling class rt-app can set"));
+    CHECK(has_error(export_err(kHead + p + "      - {name: t, count: 2, program: [barrier: b]}\nbarriers:\n  - {name: b, parties: 3}\n"),
+                    "barrier `b` has 3 parties; rt-app would count 2"));
+}
