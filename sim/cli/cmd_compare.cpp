@@ -45,6 +45,7 @@ struct CompareArgs {
     bool ipc_cpu = false;
     bool no_speed_match = false;
     LoadLimits limits;
+    std::vector<std::string> sets;
 };
 
 #if OSTWIN_HAVE_NATIVE
@@ -53,7 +54,7 @@ int run_compare(const CompareArgs& a) {
     // NaN fails the comparison; infinity would make 0 * inf = NaN margins (docs/compare.md).
     if (!(a.tolerance >= 0) || !std::isfinite(a.tolerance))
         throw UsageError("--tolerance must be a finite non-negative fraction, e.g. 0.05 for 5%");
-    Scenario s = load_scenario_file(a.file, a.limits);
+    Scenario s = load_scenario_file(a.file, a.limits, parse_set_options(a.sets));
     apply_costs_option(s, a.costs);
     std::filesystem::path dir;
     if (!a.trace_dir.empty()) {
@@ -204,6 +205,7 @@ void add_compare_command(CLI::App& app, Action& action) {
     sub->add_flag("--no-speed-match", args->no_speed_match,
                   "Simulate with the profile's costs as written, not scaled to the host speed the native runs "
                   "met (docs/compare.md, \"Host speed\")");
+    add_set_option(*sub, args->sets);
     add_load_limit_options(*sub, args->limits);
     sub->callback([&action, args] {
 #if OSTWIN_HAVE_NATIVE
