@@ -15,13 +15,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "sim/cli/Commands.hpp"
@@ -155,9 +155,12 @@ struct Task {
 /// Every number of the summary JSON under a flat name: `makespan_ns`,
 /// `context_switches.thread`, and an array's elements by their name (`threads.app/w0.cpu_ns`,
 /// `channels.jobs.messages`, `cpu.0.busy_ns`). Strings, booleans and nulls are left out.
+/// `out` is an array of [name, value] pairs in the summary's order (a run may have
+/// thousands: an array keeps appending and reading linear, where ordered_json's object
+/// searches its keys on every insertion).
 void flatten(const ordered_json& j, const std::string& prefix, ordered_json& out) {
     if (j.is_number()) {
-        out[prefix] = j;
+        out.push_back(ordered_json::array({prefix, j}));
     } else if (j.is_object()) {
         for (auto it = j.begin(); it != j.end(); ++it) {
             if (it.key() == "expectations" || it.key() == "errors") continue;
@@ -213,13 +216,13 @@ ordered_json run_point(const std::string& file, const Task& t) {
         }
         r["status"] = status;
         r["message"] = message;
-        ordered_json figures = ordered_json::object();
+        ordered_json figures = ordered_json::array();
         flatten(ordered_json::parse(summary_to_json(res.summary)), "", figures);
         r["figures"] = figures;
     } catch (const ScenarioError& e) {
         r["status"] = "bad-input";
         r["message"] = e.what();
-        r["figures"] = ordered_json::object();
+        r["figures"] = ordered_json::array();
     }
     return r;
 }
@@ -417,7 +420,7 @@ int run_sweep(const SweepArgs& a) {
                 idx[i] = rest % axes[i].values.size();
                 rest /= axes[i].values.size();
             }
-            std::string key_text = "ostwin-sweep-point-1\n" + a.files[f] + "\n";
+            std::string key_text = "ostwin-sweep-point-2\n" + a.files[f] + "\n";
             for (std::size_t i = 0; i < axes.size(); ++i) {
                 const std::string& v = axes[i].values[idx[i]];
                 t.settings.push_back({axes[i].name, v, "`--set " + axes[i].name + "=" + v + "` (sweep)"});
@@ -497,18 +500,18 @@ int run_sweep(const SweepArgs& a) {
     auto read_point = [&](const Task& t) {
         const std::string p = point_path(t);
         const ordered_json j = ordered_json::parse(read_input_file(p, 64u << 20, "sweep point file", ""), nullptr, false);
-        if (j.is_discarded() || !j.is_object() || !j.contains("figures") || !j.contains("status"))
+        if (j.is_discarded() || !j.is_object() || !j.contains("figures") || !j["figures"].is_array() ||
+            !j.contains("status"))
             throw UsageError("sweep: " + p + " is not a sweep point file; remove it and run the sweep again");
         return j;
     };
     std::vector<std::string> columns;
-    {
-        std::map<std::string, bool> seen;
-        for (const Task& t : tasks) {
-            const ordered_json j = read_point(t);
-            for (auto it = j["figures"].begin(); it != j["figures"].end(); ++it)
-                if (seen.emplace(it.key(), true).second) columns.push_back(it.key());
-        }
+    std::unordered_map<std::string, std::size_t> column_index;
+    for (const Task& t : tasks) {
+        const ordered_json j = read_point(t);
+        for (const ordered_json& f : j["figures"])
+            if (column_index.emplace(f.at(0).get<std::string>(), columns.size()).second)
+                columns.push_back(f.at(0).get<std::string>());
     }
     const std::optional<std::string> metric = metric_column(a.metric, columns);
     if (!metric && !columns.empty())
@@ -531,20 +534,33 @@ int run_sweep(const SweepArgs& a) {
     std::vector<std::string> line_order;
     for (std::size_t i = 0; i < tasks.size(); ++i) {
         const Task& t = tasks[i];
-        const ordered_json j = read_point(t);
+        ordered_json j = read_point(t);
+        std::vector<const ordered_json*> cells(columns.size(), nullptr);
+        for (const ordered_json& f : j["figures"]) cells[column_index.at(f.at(0).get<std::string>())] = &f.at(1);
         csv << csv_field(a.files[t.series]) << "," << std::to_string(t.point) << ",sim";
         for (const ParamSetting& s : t.settings) csv << "," << csv_field(s.value);
         const std::string status = j["status"].get<std::string>();
         csv << "," << csv_field(status) << "," << csv_field(j.value("message", ""));
-        for (const std::string& c : columns)
-            csv << "," << (j["figures"].contains(c) ? number_text(j["figures"][c]) : std::string{});
+        for (const ordered_json* c : cells) csv << "," << (c ? number_text(*c) : std::string{});
         csv << "\n";
-        json << j.dump() << (i + 1 < tasks.size() ? ",\n" : "\n");
+        // The row with its figures as an object, in their order.
+        ordered_json head = j;
+        head.erase("figures");
+        std::string text = head.dump();
+        text.pop_back();
+        json << text << ",\"figures\":{";
+        bool first = true;
+        for (const ordered_json& f : j["figures"]) {
+            json << (first ? "" : ",") << f.at(0).dump() << ":" << f.at(1).dump();
+            first = false;
+        }
+        json << "}}" << (i + 1 < tasks.size() ? ",\n" : "\n");
         if (status != "ok") {
             ++bad;
             continue;
         }
-        if (!metric || !j["figures"].contains(*metric)) continue;
+        const ordered_json* y = metric ? cells[column_index.at(*metric)] : nullptr;
+        if (y == nullptr) continue;
         std::string line = labels[t.series];
         std::size_t x_index = 0;
         for (std::size_t k = 0; k < axes.size(); ++k) {
@@ -556,7 +572,7 @@ int run_sweep(const SweepArgs& a) {
             line += " " + axes[k].name + "=" + t.settings[k].value;
         }
         if (std::find(line_order.begin(), line_order.end(), line) == line_order.end()) line_order.push_back(line);
-        if (!axes.empty()) plot_points.push_back({line, t.series, x_index, j["figures"][*metric].get<double>()});
+        if (!axes.empty()) plot_points.push_back({line, t.series, x_index, y->get<double>()});
     }
     json << "]\n";
     csv.flush();
