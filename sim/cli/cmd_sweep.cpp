@@ -21,6 +21,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -42,23 +43,6 @@ using nlohmann::ordered_json;
 /// error, not a week of simulation.
 constexpr std::size_t kMaxPoints = 1'000'000;
 
-struct SweepArgs {
-    std::vector<std::string> files;
-    std::vector<std::string> sets;
-    std::string out;
-    unsigned jobs = 0;
-    std::string metric = "makespan";
-    std::string x;
-};
-
-/// One swept parameter: its name and values, and the multiplier of a `:xK` range (for a
-/// log-scaled x axis), 0 when none.
-struct Axis {
-    std::string name;
-    std::vector<std::string> values;
-    std::uint64_t log_base = 0;
-};
-
 std::optional<std::uint64_t> parse_count(std::string_view s) {
     if (s.empty() || s.size() > 18) return std::nullopt;
     std::uint64_t v = 0;
@@ -68,6 +52,64 @@ std::optional<std::uint64_t> parse_count(std::string_view s) {
     }
     return v;
 }
+
+struct SweepArgs {
+    std::vector<std::string> files;
+    std::vector<std::string> sets;
+    std::string out;
+    unsigned jobs = 0;
+    std::string metric = "makespan";
+    std::string x;
+    std::string plan;                ///< --plan DIR
+    std::vector<std::string> shard;  ///< --shard K/N DIR
+    std::string merge;               ///< --merge DIR
+};
+
+/// `K/N` of --shard: 1 <= K <= N.
+std::pair<std::size_t, std::size_t> parse_shard(const std::string& text) {
+    const auto slash = text.find('/');
+    const auto k = slash == std::string::npos ? std::nullopt : parse_count(text.substr(0, slash));
+    const auto n = slash == std::string::npos ? std::nullopt : parse_count(text.substr(slash + 1));
+    if (!k || !n || *k < 1 || *k > *n || *n > kMaxPoints)
+        throw UsageError("--shard " + text + ": expected K/N with 1 <= K <= N, e.g. `--shard 2/4 DIR`");
+    return {*k, *n};
+}
+
+/// Fills FILEs, --sets, --metric and --x from DIR/plan.json (written by --plan).
+void read_plan(SweepArgs& a, const std::string& dir, const std::string& flag) {
+    if (!a.files.empty() || !a.sets.empty() || !a.out.empty())
+        throw UsageError(flag + " DIR takes the FILEs and --sets from DIR/plan.json: give neither, nor -o");
+    const std::string path = dir + "/plan.json";
+    const nlohmann::json j = nlohmann::json::parse(read_input_file(path, 16u << 20, "sweep plan", ""), nullptr, false);
+    auto strings = [&](const char* key) {
+        std::vector<std::string> v;
+        if (!j.is_object() || !j.contains(key) || !j[key].is_array()) return std::optional<std::vector<std::string>>{};
+        for (const auto& e : j[key]) {
+            if (!e.is_string()) return std::optional<std::vector<std::string>>{};
+            v.push_back(e.get<std::string>());
+        }
+        return std::optional{v};
+    };
+    const auto files = strings("files");
+    const auto sets = strings("sets");
+    if (j.is_discarded() || !j.is_object() || j.value("format", "") != "ostwin-sweep-plan" || !files || !sets ||
+        !j.contains("metric") || !j["metric"].is_string() || !j.contains("x") || !j["x"].is_string())
+        throw UsageError(flag + " " + dir + ": " + path + " is not a plan written by `ostwin sweep --plan`");
+    a.files = *files;
+    a.sets = *sets;
+    a.metric = j["metric"].get<std::string>();
+    a.x = j["x"].get<std::string>();
+    a.out = dir;
+}
+
+/// One swept parameter: its name and values, and the multiplier of a `:xK` range (for a
+/// log-scaled x axis), 0 when none.
+struct Axis {
+    std::string name;
+    std::vector<std::string> values;
+    std::uint64_t log_base = 0;
+};
+
 
 /// VALUES of `--set NAME=VALUES`: a comma list whose items are values or inclusive count
 /// ranges `A..B` (step 1) and `A..B:xK` (A, A*K, A*K^2, ... up to B).
@@ -360,7 +402,19 @@ void write_plot(const std::string& dir, const std::vector<Axis>& axes, std::size
         throw EnvironmentError("sweep: gnuplot failed on " + dir + "/plot.gp (its messages are above)");
 }
 
-int run_sweep(const SweepArgs& a) {
+int run_sweep(SweepArgs a) {
+    if (!a.plan.empty() + !a.shard.empty() + !a.merge.empty() > 1)
+        throw UsageError("sweep: --plan, --shard and --merge are separate steps: give one of them");
+    std::size_t shard_k = 0, shard_n = 0;
+    if (!a.shard.empty()) {
+        std::tie(shard_k, shard_n) = parse_shard(a.shard.at(0));
+        read_plan(a, a.shard.at(1), "--shard " + a.shard[0]);
+    }
+    if (!a.merge.empty()) read_plan(a, a.merge, "--merge");
+    if (!a.plan.empty()) {
+        if (!a.out.empty()) throw UsageError("sweep: --plan DIR is instead of -o DIR: give one");
+        a.out = a.plan;
+    }
     if (a.files.empty()) throw UsageError("sweep: name at least one scenario FILE");
     if (a.out.empty()) throw UsageError("sweep: -o DIR is required (where results and plots go)");
     std::vector<Axis> axes;
@@ -431,11 +485,39 @@ int run_sweep(const SweepArgs& a) {
         }
     auto point_path = [&](const Task& t) { return a.out + "/points/" + t.key + ".json"; };
 
+    if (!a.plan.empty()) {
+        nlohmann::json plan{{"format", "ostwin-sweep-plan"}, {"version", 1},     {"files", a.files},
+                            {"sets", a.sets},                {"metric", a.metric}, {"x", a.x},
+                            {"runs", tasks.size()}};
+        write_atomically(a.out + "/plan.json", "sweep plan", plan.dump(1) + "\n");
+        std::cerr << "sweep: planned " << tasks.size() << " runs in " << a.out
+                  << "; run `ostwin sweep --shard K/N " << a.out << "` for K = 1..N, then `ostwin sweep --merge "
+                  << a.out << "`\n";
+        return 0;
+    }
+
+    // The runs of this invocation: all, or the K-th of N slices (every N-th run from K-1).
     std::vector<std::size_t> todo;
-    for (std::size_t i = 0; i < tasks.size(); ++i)
+    std::size_t mine = 0;
+    for (std::size_t i = 0; i < tasks.size(); ++i) {
+        if (shard_n != 0 && i % shard_n != shard_k - 1) continue;
+        ++mine;
         if (!fs::exists(point_path(tasks[i]))) todo.push_back(i);
-    if (todo.size() < tasks.size())
-        std::cerr << "sweep: " << tasks.size() - todo.size() << " of " << tasks.size() << " runs already in " << a.out
+    }
+    if (!a.merge.empty() && !todo.empty()) {
+        std::cerr << "sweep: --merge " << a.out << ": " << todo.size() << " of " << tasks.size()
+                  << " runs are missing (run their shards again; nothing merged):\n";
+        for (std::size_t k = 0; k < todo.size() && k < 20; ++k) {
+            const Task& t = tasks[todo[k]];
+            std::cerr << "  run " << todo[k] << " (of 0.." << tasks.size() - 1 << " in grid order): " << a.files[t.series];
+            for (const ParamSetting& st : t.settings) std::cerr << ' ' << st.name << '=' << st.value;
+            std::cerr << '\n';
+        }
+        if (todo.size() > 20) std::cerr << "  ... and " << todo.size() - 20 << " more\n";
+        return 1;
+    }
+    if (todo.size() < mine)
+        std::cerr << "sweep: " << mine - todo.size() << " of " << mine << " runs already in " << a.out
                   << "/points, running " << todo.size() << '\n';
 
     // Run what is missing on -j threads; each result is in place (atomically) as it ends.
@@ -494,7 +576,15 @@ int run_sweep(const SweepArgs& a) {
         std::snprintf(buf, sizeof buf, "%.6f", secs);
         tcsv += csv_field(a.files[tasks[i].series]) + "," + std::to_string(tasks[i].point) + "," + buf + "\n";
     }
-    write_atomically(a.out + "/timings.csv", "sweep timings", tcsv);
+    if (shard_n != 0) {
+        // A shard's runs only: the tables and plots are --merge's.
+        write_atomically(a.out + "/timings-" + std::to_string(shard_k) + "-of-" + std::to_string(shard_n) + ".csv",
+                         "sweep timings", tcsv);
+        std::cerr << "sweep: shard " << shard_k << "/" << shard_n << ": " << mine << " runs, " << failed
+                  << " failed this time\n";
+        return failed == 0 ? 0 : 1;
+    }
+    if (a.merge.empty()) write_atomically(a.out + "/timings.csv", "sweep timings", tcsv);
 
     // Two passes over the point files, in grid order: the figure columns, then the rows.
     auto read_point = [&](const Task& t) {
@@ -591,14 +681,17 @@ void add_sweep_command(CLI::App& app, Action& action) {
     auto args = std::make_shared<SweepArgs>();
     auto* sub = app.add_subcommand("sweep", "Simulate a grid of parameter values for each FILE; table and plot "
                                             "(docs/sweep.md)");
-    sub->add_option("FILE", args->files, "Scenario files with `params:` (YAML); each is a series")->required();
+    sub->add_option("FILE", args->files, "Scenario files with `params:` (YAML); each is a series");
     sub->add_option("--set", args->sets,
                     "NAME=VALUES: a comma list (pipe,socket) or count range (1..16, 1..64:x2); repeatable, the grid "
                     "is their product")
         ->expected(1)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-    sub->add_option("-o,--output", args->out, "Directory for points/, results.csv, results.json, plot.png, plot.svg")
-        ->required();
+    sub->add_option("-o,--output", args->out, "Directory for points/, results.csv, results.json, plot.png, plot.svg");
+    sub->add_option("--plan", args->plan, "Write the grid to DIR/plan.json for --shard and --merge; run nothing");
+    sub->add_option("--shard", args->shard, "K/N DIR: run the K-th of N slices of DIR's plan (every N-th run)")
+        ->expected(2);
+    sub->add_option("--merge", args->merge, "DIR: write DIR's tables and plots once every shard is done");
     sub->add_option("-j,--jobs", args->jobs, "Simulations at once (default: all cores); the output never depends on it")
         ->check(CLI::PositiveNumber);
     sub->add_option("--metric", args->metric,

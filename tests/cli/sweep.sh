@@ -64,5 +64,24 @@ done
 grep -q -- '--metric nosuch: no such summary figure' "$out/e.err" || fail "--metric message"
 "$ostwin" sweep $P --set workers=1 > /dev/null 2>&1
 [ $? -eq 2 ] || fail "missing -o"
+# --plan, --shard K/N, --merge: the merged tables are the local run's bytes; a missing
+# shard is named and nothing is merged.
+"$ostwin" sweep $P $T --set workers=1..4 --set msg=64B,4KiB --plan "$out/p" 2> /dev/null || fail "plan"
+[ ! -e "$out/p/results.csv" ] && [ -z "$(ls "$out/p/points")" ] || fail "--plan ran something"
+for k in 1 2 3; do "$ostwin" sweep --shard $k/4 "$out/p" -j 1 2> /dev/null || fail "shard $k"; done
+"$ostwin" sweep --merge "$out/p" > /dev/null 2> "$out/m.err"
+[ $? -eq 1 ] || fail "merge with a shard missing should exit 1"
+grep -q -- '--merge .*: 4 of 16 runs are missing' "$out/m.err" && grep -q "^  run 3 (of 0..15 in grid order): $P workers=2 msg=4KiB" "$out/m.err" || fail "missing runs: $(cat "$out/m.err")"
+[ ! -e "$out/p/results.csv" ] || fail "merged with a shard missing"
+"$ostwin" sweep --shard 4/4 "$out/p" 2> /dev/null || fail "shard 4"
+"$ostwin" sweep --merge "$out/p" 2> /dev/null || fail "merge"
+for f in results.csv results.json plot.gp; do cmp "$out/a/$f" "$out/p/$f" || fail "merged $f differs from the local run's"; done
+for args in "--shard 5/4 $out/p" "--shard 0/4 $out/p" "--shard 1-4 $out/p" "--merge $out/a" "--merge $out/p -o $out/q" \
+            "$P --set workers=1 --merge $out/p" "$P --set workers=1 --plan $out/q -o $out/q" "--plan $out/q --merge $out/p"; do
+  "$ostwin" sweep $args > /dev/null 2> "$out/e.err"
+  rc=$?
+  [ $rc -eq 2 ] || fail "sweep $args: exit $rc, expected 2: $(cat "$out/e.err")"
+done
+
 echo "$fails failed"
 [ $fails -eq 0 ]
