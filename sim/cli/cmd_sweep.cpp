@@ -32,6 +32,10 @@
 #include "sim/scenario/Loader.hpp"
 #include "sim/trace/Summary.hpp"
 
+#if OSTWIN_HAVE_NATIVE
+#include "native/NativeRunner.hpp"
+#endif
+
 namespace ostwin::cli {
 
 namespace {
@@ -63,6 +67,7 @@ struct SweepArgs {
     std::string plan;                ///< --plan DIR
     std::vector<std::string> shard;  ///< --shard K/N DIR
     std::string merge;               ///< --merge DIR
+    bool native = false;             ///< --native: each point also run for real
 };
 
 /// `K/N` of --shard: 1 <= K <= N.
@@ -77,7 +82,7 @@ std::pair<std::size_t, std::size_t> parse_shard(const std::string& text) {
 
 /// Fills FILEs, --sets, --metric and --x from DIR/plan.json (written by --plan).
 void read_plan(SweepArgs& a, const std::string& dir, const std::string& flag) {
-    if (!a.files.empty() || !a.sets.empty() || !a.out.empty())
+    if (!a.files.empty() || !a.sets.empty() || !a.out.empty() || a.native)
         throw UsageError(flag + " DIR takes the FILEs and --sets from DIR/plan.json: give neither, nor -o");
     const std::string path = dir + "/plan.json";
     const nlohmann::json j = nlohmann::json::parse(read_input_file(path, 16u << 20, "sweep plan", ""), nullptr, false);
@@ -99,6 +104,7 @@ void read_plan(SweepArgs& a, const std::string& dir, const std::string& flag) {
     a.sets = *sets;
     a.metric = j["metric"].get<std::string>();
     a.x = j["x"].get<std::string>();
+    a.native = j.value("native", false);
     a.out = dir;
 }
 
@@ -192,6 +198,7 @@ struct Task {
     std::size_t point;
     ParamSettings settings;
     std::string key;  ///< the point file's name: a hash of the scenario text and the settings
+    bool native = false;  ///< a run of the native runner (else the simulator)
 };
 
 /// Every number of the summary JSON under a flat name: `makespan_ns`,
@@ -231,21 +238,50 @@ void flatten(const ordered_json& j, const std::string& prefix, ordered_json& out
 }
 
 /// Runs one point: the result object kept in its point file.
-ordered_json run_point(const std::string& file, const Task& t) {
+ordered_json run_point(const std::string& file, const Task& t, const std::string& trace_dir) {
     ordered_json r;
     r["series"] = file;
     r["point"] = t.point;
-    r["source"] = "sim";
+    r["source"] = t.native ? "native" : "sim";
     ordered_json params = ordered_json::object();
     for (const ParamSetting& s : t.settings) params[s.name] = s.value;
     r["params"] = params;
     try {
         const Scenario s = load_scenario_file(file, {}, t.settings);
-        RunResult res = simulate(s, EngineOptions{});
-        const bool ok = check_expectations(s, res.summary);
+        RunResult res;
         std::string status = "ok";
         std::string message;
-        if (!res.summary.cut.empty()) {
+        if (t.native) {
+#if OSTWIN_HAVE_NATIVE
+            native::Options o;
+            o.trace_path = trace_dir + "/" + t.key + ".jsonl";
+            try {
+                native::check_supported(s, o);
+            } catch (const EnvironmentError& e) {  // this host cannot run this point: a row saying why
+                r["status"] = "host-cannot";
+                r["message"] = e.what();
+                r["figures"] = ordered_json::array();
+                return r;
+            }
+            native::Result n = native::run_scenario(s, o);
+            if (n.interrupted)
+                throw EnvironmentError("sweep: interrupted by signal " + std::to_string(n.signal) +
+                                       " during a native run; finished runs are kept, rerun to resume");
+            res.summary = std::move(n.summary);
+            if (n.watchdog_fired) {
+                status = "watchdog";
+                message = "the native run did not end within " + format_time(o.watchdog) + "; it was killed";
+            }
+#else
+            (void)trace_dir;
+            throw EnvironmentError("this build of ostwin has no native runner (OSTWIN_NATIVE=OFF)");
+#endif
+        } else {
+            res = simulate(s, EngineOptions{});
+        }
+        const bool ok = check_expectations(s, res.summary);
+        if (status != "ok") {
+        } else if (!res.summary.cut.empty()) {
             status = "cut";
             message = res.stop_message;
         } else if (!res.stop_message.empty()) {
@@ -324,6 +360,7 @@ std::optional<std::string> metric_column(const std::string& metric, const std::v
 struct PlotPoint {
     std::string line;
     std::size_t series;
+    bool native;
     std::size_t x_index;
     double y;
 };
@@ -349,7 +386,7 @@ void write_plot(const std::string& dir, const std::vector<Axis>& axes, std::size
     gp << "set grid\n";
     gp << "set xlabel " << gp_quote(xa.name) << " noenhanced\n";
     gp << "set ylabel " << gp_quote(ylabel) << " noenhanced\n";
-    gp << "set title " << gp_quote("simulated " + ylabel + " against " + xa.name) << " noenhanced\n";
+    gp << "set title " << gp_quote(ylabel + " against " + xa.name) << " noenhanced\n";
     gp << "set yrange [0:*]\n";
     if (numeric && xa.log_base != 0) gp << "set logscale x " << xa.log_base << "\n";
     if (!numeric) gp << "set xrange [-0.5:" << xa.values.size() - 0.5 << "]\n";
@@ -372,12 +409,17 @@ void write_plot(const std::string& dir, const std::vector<Axis>& axes, std::size
     for (std::size_t li = 0; li < line_order.size(); ++li) {
         if (li) plot += ", \\\n     ";
         // A series (FILE) per dash type and point type; colours for the other parameters.
+        // Simulated lines solid, native ones dashed; a point type per series (FILE).
         std::size_t series = 0;
+        bool native = false;
         for (const PlotPoint& p : pts)
-            if (p.line == line_order[li]) series = p.series;
+            if (p.line == line_order[li]) {
+                series = p.series;
+                native = p.native;
+            }
         plot += "$line" + std::to_string(li) + (numeric ? " using 1:2" : " using 1:2:xtic(3)") +
-                " with linespoints lw 2 dt " + std::to_string(series % 5 + 1) + " pt " +
-                std::to_string(series % 7 + 5) + " title " + gp_quote(line_order[li]);
+                " with linespoints lw 2 dt " + (native ? "2" : "1") + " pt " + std::to_string(series % 7 + 5) +
+                " title " + gp_quote(line_order[li]);
     }
     if (line_order.empty()) plot = "set label 'no point succeeded' at graph 0.5,0.5 center\nplot 0 notitle";
     gp << "set terminal pngcairo size 1000,600 noenhanced\nset output 'plot.png'\n" << plot << "\n";
@@ -464,7 +506,7 @@ int run_sweep(SweepArgs a) {
 
     // The grid in its fixed order: series, then points with the last --set varying fastest.
     std::vector<Task> tasks;
-    tasks.reserve(points * a.files.size());
+    tasks.reserve(points * a.files.size() * (a.native ? 2 : 1));
     for (std::size_t f = 0; f < a.files.size(); ++f)
         for (std::size_t p = 0; p < points; ++p) {
             Task t{f, p, {}, {}};
@@ -481,14 +523,19 @@ int run_sweep(SweepArgs a) {
                 key_text += axes[i].name + "=" + v + "\n";
             }
             t.key = hex64(fnv1a(texts[f], fnv1a(key_text)));
-            tasks.push_back(std::move(t));
+            tasks.push_back(t);
+            if (a.native) {  // the same point run for real, right after its simulated row
+                t.native = true;
+                t.key += "-native";
+                tasks.push_back(std::move(t));
+            }
         }
     auto point_path = [&](const Task& t) { return a.out + "/points/" + t.key + ".json"; };
 
     if (!a.plan.empty()) {
         nlohmann::json plan{{"format", "ostwin-sweep-plan"}, {"version", 1},     {"files", a.files},
                             {"sets", a.sets},                {"metric", a.metric}, {"x", a.x},
-                            {"runs", tasks.size()}};
+                            {"runs", tasks.size()}, {"native", a.native}};
         write_atomically(a.out + "/plan.json", "sweep plan", plan.dump(1) + "\n");
         std::cerr << "sweep: planned " << tasks.size() << " runs in " << a.out
                   << "; run `ostwin sweep --shard K/N " << a.out << "` for K = 1..N, then `ostwin sweep --merge "
@@ -530,20 +577,26 @@ int run_sweep(SweepArgs a) {
     const auto t0 = std::chrono::steady_clock::now();
     auto last_shown = t0;
     std::exception_ptr error;
-    auto worker = [&] {
-        while (true) {
-            const std::size_t k = next.fetch_add(1);
-            if (k >= todo.size()) return;
-            const Task& t = tasks[todo[k]];
-            try {
+    // Simulations on the pool, then native runs one at a time on this thread (each takes
+    // the host lock and the whole machine).
+    std::vector<std::size_t> sim_todo, native_todo;
+    for (std::size_t i : todo) (tasks[i].native ? native_todo : sim_todo).push_back(i);
+    const std::string trace_dir = a.out + "/traces";
+    if (!native_todo.empty()) {
+        fs::create_directories(trace_dir, ec);
+        if (ec || !fs::is_directory(trace_dir)) throw UsageError("sweep: cannot create " + trace_dir);
+    }
+    auto run_one = [&](std::size_t i) {
+        const Task& t = tasks[i];
+        {
                 const auto s0 = std::chrono::steady_clock::now();
-                const ordered_json r = run_point(a.files[t.series], t);
+                const ordered_json r = run_point(a.files[t.series], t, trace_dir);
                 write_atomically(point_path(t), "sweep point", r.dump() + "\n");
                 const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count();
                 const std::lock_guard<std::mutex> g(mu);
                 ++done;
                 if (r["status"] != "ok") ++failed;
-                timings.emplace_back(todo[k], secs);
+                timings.emplace_back(i, secs);
                 const auto now = std::chrono::steady_clock::now();
                 if (now - last_shown >= std::chrono::milliseconds(tty ? 200 : 5000) || done == todo.size()) {
                     last_shown = now;
@@ -552,29 +605,42 @@ int run_sweep(SweepArgs a) {
                     std::cerr << (tty ? "\r" : "") << "sweep: " << done << "/" << todo.size() << " runs done, "
                               << failed << " failed, ETA " << format_eta(eta) << (tty ? "   " : "\n");
                 }
+        }
+    };
+    auto worker = [&] {
+        while (true) {
+            const std::size_t k = next.fetch_add(1);
+            if (k >= sim_todo.size()) return;
+            try {
+                run_one(sim_todo[k]);
             } catch (...) {
                 const std::lock_guard<std::mutex> g(mu);
                 if (!error) error = std::current_exception();
-                next = todo.size();  // stop the others after their current run
+                next = sim_todo.size();  // stop the others after their current run
                 return;
             }
         }
     };
     {
         std::vector<std::thread> pool;
-        for (unsigned i = 0; i < std::min<std::size_t>(jobs, todo.size()); ++i) pool.emplace_back(worker);
+        for (unsigned i = 0; i < std::min<std::size_t>(jobs, sim_todo.size()); ++i) pool.emplace_back(worker);
         for (std::thread& th : pool) th.join();
     }
+    if (error) {
+        if (tty) std::cerr << '\n';
+        std::rethrow_exception(error);
+    }
+    for (std::size_t i : native_todo) run_one(i);
     if (tty && !todo.empty()) std::cerr << '\n';
-    if (error) std::rethrow_exception(error);
 
     // Wall-clock times of the runs of this invocation: apart, as they differ run to run.
     std::sort(timings.begin(), timings.end());
-    std::string tcsv = "series,point,wall_s\n";
+    std::string tcsv = "series,point,source,wall_s\n";
     for (const auto& [i, secs] : timings) {
         char buf[32];
         std::snprintf(buf, sizeof buf, "%.6f", secs);
-        tcsv += csv_field(a.files[tasks[i].series]) + "," + std::to_string(tasks[i].point) + "," + buf + "\n";
+        tcsv += csv_field(a.files[tasks[i].series]) + "," + std::to_string(tasks[i].point) + "," +
+                (tasks[i].native ? "native," : "sim,") + buf + "\n";
     }
     if (shard_n != 0) {
         // A shard's runs only: the tables and plots are --merge's.
@@ -627,7 +693,7 @@ int run_sweep(SweepArgs a) {
         ordered_json j = read_point(t);
         std::vector<const ordered_json*> cells(columns.size(), nullptr);
         for (const ordered_json& f : j["figures"]) cells[column_index.at(f.at(0).get<std::string>())] = &f.at(1);
-        csv << csv_field(a.files[t.series]) << "," << std::to_string(t.point) << ",sim";
+        csv << csv_field(a.files[t.series]) << "," << std::to_string(t.point) << (t.native ? ",native" : ",sim");
         for (const ParamSetting& s : t.settings) csv << "," << csv_field(s.value);
         const std::string status = j["status"].get<std::string>();
         csv << "," << csv_field(status) << "," << csv_field(j.value("message", ""));
@@ -651,7 +717,7 @@ int run_sweep(SweepArgs a) {
         }
         const ordered_json* y = metric ? cells[column_index.at(*metric)] : nullptr;
         if (y == nullptr) continue;
-        std::string line = labels[t.series];
+        std::string line = labels[t.series] + (t.native ? " native" : "");
         std::size_t x_index = 0;
         for (std::size_t k = 0; k < axes.size(); ++k) {
             if (k == x_axis) {
@@ -662,7 +728,7 @@ int run_sweep(SweepArgs a) {
             line += " " + axes[k].name + "=" + t.settings[k].value;
         }
         if (std::find(line_order.begin(), line_order.end(), line) == line_order.end()) line_order.push_back(line);
-        if (!axes.empty()) plot_points.push_back({line, t.series, x_index, y->get<double>()});
+        if (!axes.empty()) plot_points.push_back({line, t.series, t.native, x_index, y->get<double>()});
     }
     json << "]\n";
     csv.flush();
@@ -691,6 +757,8 @@ void add_sweep_command(CLI::App& app, Action& action) {
     sub->add_option("--plan", args->plan, "Write the grid to DIR/plan.json for --shard and --merge; run nothing");
     sub->add_option("--shard", args->shard, "K/N DIR: run the K-th of N slices of DIR's plan (every N-th run)")
         ->expected(2);
+    sub->add_flag("--native", args->native,
+                  "Also run each point for real (root), one at a time after the simulations; traces in DIR/traces");
     sub->add_option("--merge", args->merge, "DIR: write DIR's tables and plots once every shard is done");
     sub->add_option("-j,--jobs", args->jobs, "Simulations at once (default: all cores); the output never depends on it")
         ->check(CLI::PositiveNumber);
