@@ -13,6 +13,8 @@ OSTWIN_PACKAGES=(
   ccache
   # `ostwin sweep` draws its plots with gnuplot (docs/sweep.md).
   gnuplot-nox
+  # The Slurm test (tests/slurm/slurm_sweep.sh) starts its own single-node cluster.
+  slurmctld slurmd slurm-client munge
   # Sanitizer and fuzz stages of scripts/test (docs/security.md): clang-14 and its
   # compiler-rt (libclang_rt.fuzzer, asan, ubsan for clang). GCC's own ASan/UBSan/TSan
   # runtimes come with g++ (libasan8, libubsan1, libtsan2).
