@@ -68,7 +68,62 @@ struct SweepArgs {
     std::vector<std::string> shard;  ///< --shard K/N DIR
     std::string merge;               ///< --merge DIR
     bool native = false;             ///< --native: each point also run for real
+    bool slurm = false;              ///< --slurm: plan, then submit shards and merge
+    std::string partition, time_limit;
+    std::size_t array_size = 0;
 };
+
+/// A word for `sbatch --wrap`'s shell: single-quoted.
+std::string sh_quote(const std::string& s) {
+    std::string o = "'";
+    for (char c : s) {
+        if (c == '\'') o += "'\\''";
+        else o += c;
+    }
+    return o + "'";
+}
+
+/// Runs `argv` (found on PATH) and returns its stdout; EnvironmentError (exit 3) when it
+/// cannot start or fails, with its stderr passed through.
+std::string run_capture(const std::vector<std::string>& argv) {
+    int fds[2];
+    if (pipe(fds) != 0) throw EnvironmentError("sweep: cannot create a pipe for " + argv[0]);
+    const pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        throw EnvironmentError("sweep: cannot start " + argv[0] + " (fork failed)");
+    }
+    if (pid == 0) {
+        dup2(fds[1], STDOUT_FILENO);
+        close(fds[0]);
+        close(fds[1]);
+        std::vector<char*> args;
+        for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        execvp(args[0], args.data());
+        _exit(127);
+    }
+    close(fds[1]);
+    std::string out;
+    char buf[4096];
+    for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) != 0;) {
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        out.append(buf, static_cast<std::size_t>(n));
+    }
+    close(fds[0]);
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR) throw EnvironmentError("sweep: lost the " + argv[0] + " process");
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+        throw EnvironmentError("sweep: " + argv[0] + " not found (is this a Slurm submit host?)");
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        throw EnvironmentError("sweep: " + argv[0] + " failed (its message is above)");
+    return out;
+}
 
 /// `K/N` of --shard: 1 <= K <= N.
 std::pair<std::size_t, std::size_t> parse_shard(const std::string& text) {
@@ -457,6 +512,13 @@ int run_sweep(SweepArgs a) {
         if (!a.out.empty()) throw UsageError("sweep: --plan DIR is instead of -o DIR: give one");
         a.out = a.plan;
     }
+    if (a.slurm) {
+        if (!a.shard.empty() || !a.merge.empty()) throw UsageError("sweep: --slurm plans and submits: not with --shard or --merge");
+        if (a.out.empty()) throw UsageError("sweep: --slurm needs -o DIR (or --plan DIR), a directory every node sees");
+        a.plan = a.out;
+    } else if (!a.partition.empty() || !a.time_limit.empty() || a.array_size != 0) {
+        throw UsageError("sweep: --partition, --time and --array-size go with --slurm");
+    }
     if (a.files.empty()) throw UsageError("sweep: name at least one scenario FILE");
     if (a.out.empty()) throw UsageError("sweep: -o DIR is required (where results and plots go)");
     std::vector<Axis> axes;
@@ -537,6 +599,36 @@ int run_sweep(SweepArgs a) {
                             {"sets", a.sets},                {"metric", a.metric}, {"x", a.x},
                             {"runs", tasks.size()}, {"native", a.native}};
         write_atomically(a.out + "/plan.json", "sweep plan", plan.dump(1) + "\n");
+        if (a.slurm) {
+            // The shards as one array job, the merge as a job that waits for all of them.
+            const std::size_t n = std::min(tasks.size(), a.array_size ? a.array_size : std::size_t{8});
+            std::error_code e2;
+            const std::string exe = fs::read_symlink("/proc/self/exe", e2).string();
+            const std::string dir = fs::absolute(a.out, e2).string();
+            const std::string cwd = fs::current_path(e2).string();
+            std::vector<std::string> common{"sbatch", "--parsable", "--chdir=" + cwd};
+            if (!a.partition.empty()) common.push_back("--partition=" + a.partition);
+            if (!a.time_limit.empty()) common.push_back("--time=" + a.time_limit);
+            std::vector<std::string> shards = common;
+            shards.insert(shards.end(), {"--job-name=ostwin-sweep", "--array=1-" + std::to_string(n),
+                                         "--output=" + dir + "/slurm-shard-%a.out"});
+            if (a.native) shards.push_back("--exclusive");  // native runs need the whole node
+            shards.insert(shards.end(), {"--wrap", sh_quote(exe) + " sweep --shard $SLURM_ARRAY_TASK_ID/" +
+                                                       std::to_string(n) + " " + sh_quote(dir)});
+            std::string id = run_capture(shards);
+            id = id.substr(0, id.find_first_of(";\n"));
+            std::vector<std::string> merge = common;
+            merge.insert(merge.end(), {"--job-name=ostwin-sweep-merge", "--dependency=afterany:" + id,
+                                       "--output=" + dir + "/slurm-merge.out", "--wrap",
+                                       sh_quote(exe) + " sweep --merge " + sh_quote(dir)});
+            std::string mid = run_capture(merge);
+            mid = mid.substr(0, mid.find_first_of(";\n"));
+            std::cerr << "sweep: planned " << tasks.size() << " runs in " << a.out << "; submitted " << n
+                      << " shards as Slurm array job " << id << " and the merge as job " << mid
+                      << " (results in " << a.out << "/results.csv when it ends)\n";
+            std::cout << id << ' ' << mid << '\n';
+            return 0;
+        }
         std::cerr << "sweep: planned " << tasks.size() << " runs in " << a.out
                   << "; run `ostwin sweep --shard K/N " << a.out << "` for K = 1..N, then `ostwin sweep --merge "
                   << a.out << "`\n";
@@ -757,6 +849,12 @@ void add_sweep_command(CLI::App& app, Action& action) {
     sub->add_option("--plan", args->plan, "Write the grid to DIR/plan.json for --shard and --merge; run nothing");
     sub->add_option("--shard", args->shard, "K/N DIR: run the K-th of N slices of DIR's plan (every N-th run)")
         ->expected(2);
+    sub->add_flag("--slurm", args->slurm,
+                  "Plan into -o DIR and submit the shards as one sbatch --array job and the merge as a dependent job");
+    sub->add_option("--partition", args->partition, "With --slurm: the Slurm partition");
+    sub->add_option("--time", args->time_limit, "With --slurm: each job's time limit, as sbatch --time takes it");
+    sub->add_option("--array-size", args->array_size, "With --slurm: the number of shards (default: 8, at most the runs)")
+        ->check(CLI::PositiveNumber);
     sub->add_flag("--native", args->native,
                   "Also run each point for real (root), one at a time after the simulations; traces in DIR/traces");
     sub->add_option("--merge", args->merge, "DIR: write DIR's tables and plots once every shard is done");

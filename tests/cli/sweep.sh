@@ -76,7 +76,8 @@ grep -q -- '--merge .*: 4 of 16 runs are missing' "$out/m.err" && grep -q "^  ru
 "$ostwin" sweep --shard 4/4 "$out/p" 2> /dev/null || fail "shard 4"
 "$ostwin" sweep --merge "$out/p" 2> /dev/null || fail "merge"
 for f in results.csv results.json plot.gp; do cmp "$out/a/$f" "$out/p/$f" || fail "merged $f differs from the local run's"; done
-for args in "--shard 5/4 $out/p" "--shard 0/4 $out/p" "--shard 1-4 $out/p" "--merge $out/a" "--merge $out/p -o $out/q" \
+for args in "--shard 5/4 $out/p" "--shard 0/4 $out/p" "--shard 1-4 $out/p" "$P --set workers=1 -o $out/q --partition x" \
+            "--slurm --merge $out/p" "$P --set workers=1 --slurm" "$P --set workers=1 -o $out/q --slurm --array-size 0" "--merge $out/a" "--merge $out/p -o $out/q" \
             "$P --set workers=1 --merge $out/p" "$P --set workers=1 --plan $out/q -o $out/q" "--plan $out/q --merge $out/p"; do
   "$ostwin" sweep $args > /dev/null 2> "$out/e.err"
   rc=$?
