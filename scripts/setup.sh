@@ -13,6 +13,10 @@ OSTWIN_PACKAGES=(
   ccache
   # rt-app: its examples are imported by the tests (docs/rtapp.md); bench_native_rtapp runs it.
   rt-app
+  # `ostwin sweep` draws its plots with gnuplot (docs/sweep.md).
+  gnuplot-nox
+  # The Slurm test (tests/slurm/slurm_sweep.sh) starts its own single-node cluster.
+  slurmctld slurmd slurm-client munge
   # Sanitizer and fuzz stages of scripts/test (docs/security.md): clang-14 and its
   # compiler-rt (libclang_rt.fuzzer, asan, ubsan for clang). GCC's own ASan/UBSan/TSan
   # runtimes come with g++ (libasan8, libubsan1, libtsan2).

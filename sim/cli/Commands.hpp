@@ -9,6 +9,9 @@ class App;
 }
 
 #include <string>
+#include <vector>
+
+#include "sim/scenario/Params.hpp"
 
 namespace ostwin {
 struct LoadLimits;
@@ -31,10 +34,17 @@ void add_calibrate_command(CLI::App& app, Action& action);
 void add_compare_command(CLI::App& app, Action& action);
 void add_generate_command(CLI::App& app, Action& action);
 void add_import_command(CLI::App& app, Action& action);
+void add_sweep_command(CLI::App& app, Action& action);
 
 /// The loader's limits as options (--max-threads N, ...), shared by every subcommand
 /// that loads a scenario: the loader's limit errors name these flags.
 void add_load_limit_options(CLI::App& sub, LoadLimits& limits);
+
+/// `--set NAME=VALUE` (repeatable), shared by every subcommand that loads a scenario:
+/// overrides a default of the scenario's `params:` (docs/scenario-format.md, "Parameters").
+void add_set_option(CLI::App& sub, std::vector<std::string>& sets);
+/// The --set values as the loader takes them; a malformed one is a UsageError.
+ParamSettings parse_set_options(const std::vector<std::string>& sets);
 
 /// `--costs PROFILE`: replaces the scenario's costs with a built-in profile (default,
 /// zero) or a profile file as `ostwin calibrate -o` writes it; UsageError otherwise.

@@ -29,6 +29,7 @@ struct CheckOptions {
     bool json = false;
     bool strict = false;
     LoadLimits limits;
+    std::vector<std::string> sets;
 };
 
 std::string plural(std::size_t n, const char* one, const char* many = nullptr) {
@@ -50,7 +51,7 @@ nlohmann::json to_json(const Diagnostic& d) {
 }
 
 int run_check(const CheckOptions& o) {
-    const Scenario s = load_scenario_file(o.file, o.limits);
+    const Scenario s = load_scenario_file(o.file, o.limits, parse_set_options(o.sets));
     // A path that cannot be written is a bad command line (exit 2), as for `run --trace`;
     // never a device, a link or the scenario itself (Files.hpp).
     std::optional<OutputFile> dot;
@@ -107,6 +108,7 @@ void add_check_command(CLI::App& app, Action& action) {
     sub->add_option("--dot", opts->dot, "write the topology as Graphviz DOT to this file");
     sub->add_flag("--json", opts->json, "print the result as one JSON object");
     sub->add_flag("--strict", opts->strict, "exit 1 when there is a warning (for CI); notes never fail");
+    add_set_option(*sub, opts->sets);
     add_load_limit_options(*sub, opts->limits);
     sub->callback([&action, opts] { action = [opts]() -> int { return run_check(*opts); }; });
 }

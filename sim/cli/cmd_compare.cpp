@@ -55,6 +55,7 @@ struct CompareArgs {
     std::optional<std::uint32_t> cpus;
     std::optional<std::int64_t> duration;
     LoadLimits limits;
+    std::vector<std::string> sets;
 };
 
 #if OSTWIN_HAVE_NATIVE
@@ -237,6 +238,7 @@ int run_compare(const CompareArgs& a) {
     // NaN fails the comparison; infinity would make 0 * inf = NaN margins (docs/compare.md).
     if (!(a.tolerance >= 0) || !std::isfinite(a.tolerance))
         throw UsageError("--tolerance must be a finite non-negative fraction, e.g. 0.05 for 5%");
+    if (a.rtapp && !a.sets.empty()) throw UsageError("--set applies to a scenario, not to an --rt-app workload");
     if (!a.rtapp && (a.approximate || a.cpus || a.duration))
         throw UsageError("--approximate, --cpus and --duration apply to --rt-app only");
     std::string rtapp_text;
@@ -259,7 +261,7 @@ int run_compare(const CompareArgs& a) {
             throw EnvironmentError(std::string{"--rt-app: rt-app is not installed ("} + native::kRtAppPath +
                                    "; Debian package rt-app)");
     } else {
-        s = load_scenario_file(a.file, a.limits);
+        s = load_scenario_file(a.file, a.limits, parse_set_options(a.sets));
     }
     if (a.seed) s.seed = *a.seed;  // the simulation and every native run draw with it
     apply_costs_option(s, a.costs);
@@ -430,6 +432,7 @@ void add_compare_command(CLI::App& app, Action& action) {
         ->check(CLI::Range(1, 4096));
     sub->add_option("--duration", args->duration, "with --rt-app: replaces global.duration (seconds)")
         ->check(CLI::Range(-1, 1'000'000'000));
+    add_set_option(*sub, args->sets);
     add_load_limit_options(*sub, args->limits);
     sub->callback([&action, args] {
 #if OSTWIN_HAVE_NATIVE

@@ -34,6 +34,7 @@ struct NativeArgs {
     std::string costs;
     std::optional<std::uint64_t> seed;
     LoadLimits limits;
+    std::vector<std::string> sets;
 };
 
 #if OSTWIN_HAVE_NATIVE
@@ -50,7 +51,7 @@ int run_native(const NativeArgs& a) {
     if (ns <= 0) throw UsageError("--watchdog must be positive");
     o.watchdog = Time{ns};
 
-    Scenario s = load_scenario_file(a.file, a.limits);
+    Scenario s = load_scenario_file(a.file, a.limits, parse_set_options(a.sets));
     if (a.seed) s.seed = *a.seed;
     apply_costs_option(s, a.costs);
     native::Result r = native::run_scenario(s, o);
@@ -92,6 +93,7 @@ void add_native_command(CLI::App& app, Action& action) {
                     "The cost profile the trace header names (a built-in name or a calibrate profile file), as "
                     "`run --costs` would simulate with; natively Linux pays the costs, the profile changes nothing "
                     "in the run");
+    add_set_option(*sub, args->sets);
     add_load_limit_options(*sub, args->limits);
     sub->add_flag("--no-sched-switch", args->no_sched_switch, "Do not record the kernel's sched_switch events");
     sub->add_flag("--ipc-cpu", args->ipc_cpu,

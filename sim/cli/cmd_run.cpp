@@ -34,6 +34,7 @@ struct RunArgs {
     std::string until;
     std::string costs;
     LoadLimits limits;
+    std::vector<std::string> sets;
 };
 
 /// A progress line on stderr for runs longer than about a second, only on a terminal.
@@ -72,12 +73,13 @@ private:
 int run(const RunArgs& a) {
     if (a.file.empty()) {
         // The demo is four runs side by side; the per-run options name one scenario.
-        if (!a.trace.empty() || a.seed || a.max_events || !a.until.empty() || !a.costs.empty())
+        if (!a.trace.empty() || a.seed || a.max_events || !a.until.empty() || !a.costs.empty() ||
+            !a.sets.empty())
             throw UsageError("the built-in demo takes only --json; to trace or limit one of its runs, name its file, "
                              "e.g. `ostwin run scenarios/demo/threads.yaml --trace t.jsonl`");
         return run_builtin_demo(std::cout, a.json);
     }
-    Scenario s = load_scenario_file(a.file, a.limits);
+    Scenario s = load_scenario_file(a.file, a.limits, parse_set_options(a.sets));
     apply_costs_option(s, a.costs);
     EngineOptions o;
     o.trace_path = a.trace;
@@ -137,6 +139,7 @@ void add_run_command(CLI::App& app, Action& action) {
     sub->add_option("--costs", args->costs,
                     "Simulate with this cost profile instead of the scenario's: a built-in name (default, zero) or "
                     "a profile file written by `ostwin calibrate -o`");
+    add_set_option(*sub, args->sets);
     add_load_limit_options(*sub, args->limits);
     sub->callback([&action, args] { action = [args] { return run(*args); }; });
 }

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
     ostwin::cli::add_compare_command(app, action);
     ostwin::cli::add_generate_command(app, action);
     ostwin::cli::add_import_command(app, action);
+    ostwin::cli::add_sweep_command(app, action);
 
     try {
         app.parse(argc, argv);

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -187,6 +188,9 @@ struct Scenario {
     std::string costs_name = "default";  ///< "default", "zero", a path, or "default+overrides"
     /// The files the loader read (the scenario, a `costs:` profile): no output may replace them.
     std::vector<InputRef> inputs;
+    /// The `params:` in force, name -> value as substituted (defaults and --set), sorted by
+    /// name; empty for a file without `params:`.
+    std::vector<std::pair<std::string, std::string>> params;
     std::vector<ProcessDecl> processes;
     std::vector<ChannelDecl> channels;
     std::vector<LockDecl> locks;

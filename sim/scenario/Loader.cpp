@@ -27,6 +27,7 @@
 #include "sim/core/Files.hpp"
 #include "sim/model/Instances.hpp"
 #include "sim/scenario/Distributions.hpp"
+#include "sim/scenario/ParamSubstitution.hpp"
 #include "sim/scenario/TextChecks.hpp"
 #include "sim/scenario/Values.hpp"
 #include "sim/scenario/YamlReader.hpp"
@@ -160,8 +161,8 @@ Scenario Builder::build(const YAML::Node& root) {
     if (!root.IsDefined() || root.IsNull()) r_.fail({1, 1}, "empty scenario: expected a map starting with `ostwin: 1`");
     const MapView top(r_, root, {1, 1}, "the scenario");
     read_version(top);
-    top.allow({"ostwin", "name", "description", "seed", "machine", "scheduler", "costs", "processes", "channels",
-               "locks", "barriers", "expect"});
+    top.allow({"ostwin", "name", "description", "seed", "params", "machine", "scheduler", "costs", "processes",
+               "channels", "locks", "barriers", "expect"});
     s_.file = r_.file();
 
     const Field& name = top.require("name");
@@ -1236,20 +1237,34 @@ CostProfile load_cost_profile_impl(const std::string& path, const Reader* referr
 }  // namespace
 
 Scenario load_scenario_string(std::string_view yaml, const std::string& file, const std::string& base_dir,
-                              const LoadLimits& limits) {
-    const Reader r(file);
-    const YAML::Node root = parse_yaml(yaml, r, limits.max_file_bytes, yaml_depth_for(limits.max_nesting));
+                              const LoadLimits& limits, const ParamSettings& params) {
+    Reader r(file);
+    YAML::Node root = parse_yaml(yaml, r, limits.max_file_bytes, yaml_depth_for(limits.max_nesting));
+    // Parameters are substituted on the tree before any value is read; an error about a
+    // substituted value then ends with where its parameters came from (LocNotes).
+    LocNotes notes;
+    const std::vector<ParamDecl> decls = read_params(root, r);
+    auto values = substitute_params(root, r, decls, params, notes);
+    r.set_notes(&notes);
     Builder b(r, limits, base_dir);
-    return b.build(root);
+    Scenario s = b.build(root);
+    s.params = std::move(values);
+    return s;
 }
 
-Scenario load_scenario_file(const std::string& path, const LoadLimits& limits) {
+std::vector<ParamDecl> declared_params(std::string_view yaml, const std::string& file, const LoadLimits& limits) {
+    const Reader r(file);
+    const YAML::Node root = parse_yaml(yaml, r, limits.max_file_bytes, yaml_depth_for(limits.max_nesting));
+    return read_params(root, r);
+}
+
+Scenario load_scenario_file(const std::string& path, const LoadLimits& limits, const ParamSettings& params) {
     const Reader r(path);
     InputRef ref;
     const std::string text = read_text_file(path, limits.max_file_bytes, r, {}, "scenario file", &ref);
     if (text.empty()) r.fail({1, 1}, "empty scenario file");
     fs::path dir = fs::path{path}.parent_path();
-    Scenario s = load_scenario_string(text, path, dir.empty() ? std::string{"."} : dir.string(), limits);
+    Scenario s = load_scenario_string(text, path, dir.empty() ? std::string{"."} : dir.string(), limits, params);
     s.inputs.insert(s.inputs.begin(), std::move(ref));
     return s;
 }

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "sim/model/Scenario.hpp"
+#include "sim/scenario/Params.hpp"
 
 namespace ostwin {
 
@@ -22,12 +23,20 @@ struct LoadLimits {
 };
 
 /// Loads and validates a scenario file. Relative `costs:` paths resolve against the
-/// file's directory.
-Scenario load_scenario_file(const std::string& path, const LoadLimits& limits = {});
+/// file's directory. `params` override the defaults of the file's `params:` (Params.hpp);
+/// one it does not declare is a ScenarioError naming the setting's origin.
+Scenario load_scenario_file(const std::string& path, const LoadLimits& limits = {},
+                            const ParamSettings& params = {});
 
 /// Loads from text; `file` is the name used in messages, `base_dir` resolves `costs:` paths.
 Scenario load_scenario_string(std::string_view yaml, const std::string& file,
-                              const std::string& base_dir = ".", const LoadLimits& limits = {});
+                              const std::string& base_dir = ".", const LoadLimits& limits = {},
+                              const ParamSettings& params = {});
+
+/// The `params:` a scenario text declares, in the file's order, without loading the rest
+/// (an invalid file or `params:` map is a ScenarioError); empty when there is none.
+std::vector<ParamDecl> declared_params(std::string_view yaml, const std::string& file,
+                                       const LoadLimits& limits = {});
 
 /// Loads a cost profile file (the format `ostwin calibrate` writes): a map of cost keys,
 /// optionally under `costs:`, starting from the default profile.

@@ -23,6 +23,8 @@ SourceLoc Field::loc() const {
 }
 
 void Reader::fail(SourceLoc loc, std::string message, std::string hint) const {
+    if (notes_ != nullptr)
+        if (auto it = notes_->find({loc.line, loc.column}); it != notes_->end()) message += it->second;
     throw ScenarioError(file_, loc, std::move(message), std::move(hint));
 }
 

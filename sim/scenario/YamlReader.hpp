@@ -6,8 +6,10 @@
 #include <cstdint>
 #include <initializer_list>
 #include <limits>
+#include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "sim/core/Error.hpp"
@@ -30,11 +32,17 @@ struct Field {
     [[nodiscard]] SourceLoc loc() const;
 };
 
+/// Text an error at a location gets appended: where a `${name}` there took its value
+/// (ParamSubstitution.hpp). Keyed by (line, column).
+using LocNotes = std::map<std::pair<std::uint32_t, std::uint32_t>, std::string>;
+
 /// The error context of one file: throws ScenarioErrors naming it.
 class Reader {
 public:
     explicit Reader(std::string file) : file_(std::move(file)) {}
     [[nodiscard]] const std::string& file() const { return file_; }
+    /// Errors at a location in `notes` end with its note; `notes` must outlive the Reader.
+    void set_notes(const LocNotes* notes) { notes_ = notes; }
 
     [[noreturn]] void fail(SourceLoc loc, std::string message, std::string hint = {}) const;
 
@@ -56,6 +64,7 @@ public:
 
 private:
     std::string file_;
+    const LocNotes* notes_ = nullptr;
 };
 
 /// The error for a YAML merge key (`<<`), wherever a map has one.

@@ -159,8 +159,19 @@ void write_header(HeaderOut& o, const Scenario& s, const Instances& inst, const 
     }
     o.lit("],\"machine\":{\"cpus\":");
     o.unum(s.cpus);
+    o.lit("}");
+    // Only a scenario with `params:` has the key, so other traces stay as they were.
+    if (!s.params.empty()) {
+        o.lit(",\"params\":{");
+        for (std::size_t i = 0; i < s.params.size(); ++i) {
+            if (i) o.comma();
+            o.key(s.params[i].first);
+            o.str(s.params[i].second);
+        }
+        o.lit("}");
+    }
     const SchedulerSpec& sp = s.scheduler;
-    o.lit("},\"policy\":{\"boost_ns\":");
+    o.lit(",\"policy\":{\"boost_ns\":");
     o.opt_ns(sp.boost);
     o.lit(",\"levels\":");
     o.unum(sp.levels);

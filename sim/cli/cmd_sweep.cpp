@@ -1,0 +1,870 @@
+// `ostwin sweep FILE... --set NAME=VALUES ... -o DIR [-j N] [--metric NAME] [--x NAME]`:
+// simulate every point of the grid of --set values for every FILE (a series each), keep
+// each point's result in DIR/points/ as it finishes (a rerun runs only what is missing),
+// then write DIR/results.csv, results.json and plot.png/plot.svg (gnuplot). docs/sweep.md.
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
+
+#include "sim/cli/Commands.hpp"
+#include "sim/core/Engine.hpp"
+#include "sim/core/Error.hpp"
+#include "sim/core/Files.hpp"
+#include "sim/scenario/Loader.hpp"
+#include "sim/trace/Summary.hpp"
+
+#if OSTWIN_HAVE_NATIVE
+#include "native/NativeRunner.hpp"
+#endif
+
+namespace ostwin::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::ordered_json;
+
+/// The largest grid one sweep runs (points x files): a typo such as 1..10000000 is an
+/// error, not a week of simulation.
+constexpr std::size_t kMaxPoints = 1'000'000;
+
+std::optional<std::uint64_t> parse_count(std::string_view s) {
+    if (s.empty() || s.size() > 18) return std::nullopt;
+    std::uint64_t v = 0;
+    for (char c : s) {
+        if (c < '0' || c > '9') return std::nullopt;
+        v = v * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    return v;
+}
+
+struct SweepArgs {
+    std::vector<std::string> files;
+    std::vector<std::string> sets;
+    std::string out;
+    unsigned jobs = 0;
+    std::string metric = "makespan";
+    std::string x;
+    std::string plan;                ///< --plan DIR
+    std::vector<std::string> shard;  ///< --shard K/N DIR
+    std::string merge;               ///< --merge DIR
+    bool native = false;             ///< --native: each point also run for real
+    bool slurm = false;              ///< --slurm: plan, then submit shards and merge
+    std::string partition, time_limit;
+    std::size_t array_size = 0;
+};
+
+/// A word for `sbatch --wrap`'s shell: single-quoted.
+std::string sh_quote(const std::string& s) {
+    std::string o = "'";
+    for (char c : s) {
+        if (c == '\'') o += "'\\''";
+        else o += c;
+    }
+    return o + "'";
+}
+
+/// Runs `argv` (found on PATH) and returns its stdout; EnvironmentError (exit 3) when it
+/// cannot start or fails, with its stderr passed through.
+std::string run_capture(const std::vector<std::string>& argv) {
+    int fds[2];
+    if (pipe(fds) != 0) throw EnvironmentError("sweep: cannot create a pipe for " + argv[0]);
+    const pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        throw EnvironmentError("sweep: cannot start " + argv[0] + " (fork failed)");
+    }
+    if (pid == 0) {
+        dup2(fds[1], STDOUT_FILENO);
+        close(fds[0]);
+        close(fds[1]);
+        std::vector<char*> args;
+        for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        execvp(args[0], args.data());
+        _exit(127);
+    }
+    close(fds[1]);
+    std::string out;
+    char buf[4096];
+    for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) != 0;) {
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        out.append(buf, static_cast<std::size_t>(n));
+    }
+    close(fds[0]);
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR) throw EnvironmentError("sweep: lost the " + argv[0] + " process");
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+        throw EnvironmentError("sweep: " + argv[0] + " not found (is this a Slurm submit host?)");
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        throw EnvironmentError("sweep: " + argv[0] + " failed (its message is above)");
+    return out;
+}
+
+/// `K/N` of --shard: 1 <= K <= N.
+std::pair<std::size_t, std::size_t> parse_shard(const std::string& text) {
+    const auto slash = text.find('/');
+    const auto k = slash == std::string::npos ? std::nullopt : parse_count(text.substr(0, slash));
+    const auto n = slash == std::string::npos ? std::nullopt : parse_count(text.substr(slash + 1));
+    if (!k || !n || *k < 1 || *k > *n || *n > kMaxPoints)
+        throw UsageError("--shard " + text + ": expected K/N with 1 <= K <= N, e.g. `--shard 2/4 DIR`");
+    return {*k, *n};
+}
+
+/// Fills FILEs, --sets, --metric and --x from DIR/plan.json (written by --plan).
+void read_plan(SweepArgs& a, const std::string& dir, const std::string& flag) {
+    if (!a.files.empty() || !a.sets.empty() || !a.out.empty() || a.native)
+        throw UsageError(flag + " DIR takes the FILEs and --sets from DIR/plan.json: give neither, nor -o");
+    const std::string path = dir + "/plan.json";
+    const nlohmann::json j = nlohmann::json::parse(read_input_file(path, 16u << 20, "sweep plan", ""), nullptr, false);
+    auto strings = [&](const char* key) {
+        std::vector<std::string> v;
+        if (!j.is_object() || !j.contains(key) || !j[key].is_array()) return std::optional<std::vector<std::string>>{};
+        for (const auto& e : j[key]) {
+            if (!e.is_string()) return std::optional<std::vector<std::string>>{};
+            v.push_back(e.get<std::string>());
+        }
+        return std::optional{v};
+    };
+    const auto files = strings("files");
+    const auto sets = strings("sets");
+    if (j.is_discarded() || !j.is_object() || j.value("format", "") != "ostwin-sweep-plan" || !files || !sets ||
+        !j.contains("metric") || !j["metric"].is_string() || !j.contains("x") || !j["x"].is_string())
+        throw UsageError(flag + " " + dir + ": " + path + " is not a plan written by `ostwin sweep --plan`");
+    a.files = *files;
+    a.sets = *sets;
+    a.metric = j["metric"].get<std::string>();
+    a.x = j["x"].get<std::string>();
+    a.native = j.value("native", false);
+    a.out = dir;
+}
+
+/// One swept parameter: its name and values, and the multiplier of a `:xK` range (for a
+/// log-scaled x axis), 0 when none.
+struct Axis {
+    std::string name;
+    std::vector<std::string> values;
+    std::uint64_t log_base = 0;
+};
+
+
+/// VALUES of `--set NAME=VALUES`: a comma list whose items are values or inclusive count
+/// ranges `A..B` (step 1) and `A..B:xK` (A, A*K, A*K^2, ... up to B).
+Axis parse_axis(const std::string& text) {
+    const std::string shown = "`--set " + text + "`";
+    const auto eq = text.find('=');
+    if (eq == std::string::npos) throw UsageError(shown + ": expected NAME=VALUES, e.g. `--set workers=1..16`");
+    // The name and the characters of the values are checked as --set checks them.
+    (void)scenario::parse_param_setting(text);
+    Axis a;
+    a.name = text.substr(0, eq);
+    const std::string list = text.substr(eq + 1);
+    std::size_t start = 0;
+    while (true) {
+        const auto comma = list.find(',', start);
+        const std::string item = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        if (item.empty()) throw UsageError(shown + ": an empty value in the list");
+        const auto dots = item.find("..");
+        if (dots == std::string::npos) {
+            a.values.push_back(item);
+        } else {
+            const std::string from_s = item.substr(0, dots);
+            std::string to_s = item.substr(dots + 2);
+            std::uint64_t mult = 0;
+            if (const auto colon = to_s.find(':'); colon != std::string::npos) {
+                const std::string step = to_s.substr(colon + 1);
+                to_s.resize(colon);
+                const auto k = step.size() > 1 && step[0] == 'x' ? parse_count(step.substr(1)) : std::nullopt;
+                if (!k || *k < 2)
+                    throw UsageError(shown + ": range step `" + step + "` must be `xK` with K >= 2, e.g. `1..64:x2`");
+                mult = *k;
+            }
+            const auto from = parse_count(from_s);
+            const auto to = parse_count(to_s);
+            if (!from || !to)
+                throw UsageError(shown + ": `" + item + "` is no range of counts (write `1..16` or `1..64:x2`)");
+            if (*from > *to) throw UsageError(shown + ": range `" + item + "` runs backwards");
+            if (mult != 0 && *from == 0) throw UsageError(shown + ": a doubling range cannot start at 0");
+            if (mult == 0 && *to - *from >= kMaxPoints)
+                throw UsageError(shown + ": range `" + item + "` has more than " + std::to_string(kMaxPoints) +
+                                 " values");
+            for (std::uint64_t v = *from; v <= *to;) {
+                a.values.push_back(std::to_string(v));
+                if (mult == 0) {
+                    ++v;
+                } else {
+                    if (v > *to / mult) break;
+                    v *= mult;
+                }
+            }
+            if (mult != 0) a.log_base = mult;
+        }
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
+    for (std::size_t i = 0; i < a.values.size(); ++i)
+        for (std::size_t j = 0; j < i; ++j)
+            if (a.values[i] == a.values[j]) throw UsageError(shown + ": value `" + a.values[i] + "` is listed twice");
+    return a;
+}
+
+/// FNV-1a, 64 bits: a stable name for a point's result file.
+std::uint64_t fnv1a(std::string_view s, std::uint64_t h = 1469598103934665603ULL) {
+    for (unsigned char c : s) {
+        h ^= c;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+std::string hex64(std::uint64_t v) {
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+    return buf;
+}
+
+/// One run of the sweep: a file and a point of the grid.
+struct Task {
+    std::size_t series;
+    std::size_t point;
+    ParamSettings settings;
+    std::string key;  ///< the point file's name: a hash of the scenario text and the settings
+    bool native = false;  ///< a run of the native runner (else the simulator)
+};
+
+/// Every number of the summary JSON under a flat name: `makespan_ns`,
+/// `context_switches.thread`, and an array's elements by their name (`threads.app/w0.cpu_ns`,
+/// `channels.jobs.messages`, `cpu.0.busy_ns`). Strings, booleans and nulls are left out.
+/// `out` is an array of [name, value] pairs in the summary's order (a run may have
+/// thousands: an array keeps appending and reading linear, where ordered_json's object
+/// searches its keys on every insertion).
+void flatten(const ordered_json& j, const std::string& prefix, ordered_json& out) {
+    if (j.is_number()) {
+        out.push_back(ordered_json::array({prefix, j}));
+    } else if (j.is_object()) {
+        for (auto it = j.begin(); it != j.end(); ++it) {
+            if (it.key() == "expectations" || it.key() == "errors") continue;
+            flatten(it.value(), prefix.empty() ? it.key() : prefix + "." + it.key(), out);
+        }
+    } else if (j.is_array()) {
+        for (std::size_t i = 0; i < j.size(); ++i) {
+            const ordered_json& e = j[i];
+            std::string id = std::to_string(i);
+            if (e.is_object()) {
+                for (const char* k : {"id", "name", "cpu"})
+                    if (e.contains(k)) {
+                        id = e[k].is_string() ? e[k].get<std::string>() : e[k].dump();
+                        break;
+                    }
+            }
+            if (e.is_object()) {
+                for (auto it = e.begin(); it != e.end(); ++it)
+                    if (it.key() != "id" && it.key() != "name" && it.key() != "cpu")
+                        flatten(it.value(), prefix + "." + id + "." + it.key(), out);
+            } else {
+                flatten(e, prefix + "." + id, out);
+            }
+        }
+    }
+}
+
+/// Runs one point: the result object kept in its point file.
+ordered_json run_point(const std::string& file, const Task& t, const std::string& trace_dir) {
+    ordered_json r;
+    r["series"] = file;
+    r["point"] = t.point;
+    r["source"] = t.native ? "native" : "sim";
+    ordered_json params = ordered_json::object();
+    for (const ParamSetting& s : t.settings) params[s.name] = s.value;
+    r["params"] = params;
+    try {
+        const Scenario s = load_scenario_file(file, {}, t.settings);
+        RunResult res;
+        std::string status = "ok";
+        std::string message;
+        if (t.native) {
+#if OSTWIN_HAVE_NATIVE
+            native::Options o;
+            o.trace_path = trace_dir + "/" + t.key + ".jsonl";
+            try {
+                native::check_supported(s, o);
+            } catch (const EnvironmentError& e) {  // this host cannot run this point: a row saying why
+                r["status"] = "host-cannot";
+                r["message"] = e.what();
+                r["figures"] = ordered_json::array();
+                return r;
+            }
+            native::Result n = native::run_scenario(s, o);
+            if (n.interrupted)
+                throw EnvironmentError("sweep: interrupted by signal " + std::to_string(n.signal) +
+                                       " during a native run; finished runs are kept, rerun to resume");
+            res.summary = std::move(n.summary);
+            if (n.watchdog_fired) {
+                status = "watchdog";
+                message = "the native run did not end within " + format_time(o.watchdog) + "; it was killed";
+            }
+#else
+            (void)trace_dir;
+            throw EnvironmentError("this build of ostwin has no native runner (OSTWIN_NATIVE=OFF)");
+#endif
+        } else {
+            res = simulate(s, EngineOptions{});
+        }
+        const bool ok = check_expectations(s, res.summary);
+        if (status != "ok") {
+        } else if (!res.summary.cut.empty()) {
+            status = "cut";
+            message = res.stop_message;
+        } else if (!res.stop_message.empty()) {
+            status = "deadlock";
+            message = res.stop_message;
+        } else if (!ok) {
+            status = "expectation-failed";
+            for (const ExpectationResult& e : res.summary.expectations)
+                if (!e.ok) message += (message.empty() ? "" : "; ") + e.what + " (" + e.detail + ")";
+        }
+        r["status"] = status;
+        r["message"] = message;
+        ordered_json figures = ordered_json::array();
+        flatten(ordered_json::parse(summary_to_json(res.summary)), "", figures);
+        r["figures"] = figures;
+    } catch (const ScenarioError& e) {
+        r["status"] = "bad-input";
+        r["message"] = e.what();
+        r["figures"] = ordered_json::array();
+    }
+    return r;
+}
+
+void write_atomically(const std::string& path, std::string_view what, const std::string& text) {
+    OutputFile f(path, what);
+    f.write(text);
+    f.commit();
+}
+
+std::string csv_field(const std::string& s) {
+    if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+    std::string o = "\"";
+    for (char c : s) {
+        if (c == '"') o += '"';
+        o += c;
+    }
+    return o + "\"";
+}
+
+std::string number_text(const ordered_json& v) {
+    if (v.is_number_float()) {
+        char buf[40];
+        std::snprintf(buf, sizeof buf, "%.17g", v.get<double>());
+        return buf;
+    }
+    return v.dump();
+}
+
+/// A string as a single-quoted gnuplot string.
+std::string gp_quote(const std::string& s) {
+    std::string o = "'";
+    for (char c : s) {
+        if (c == '\'') o += '\'';
+        if (c == '\n' || c == '\r') c = ' ';
+        o += c;
+    }
+    return o + "'";
+}
+
+std::string format_eta(double secs) {
+    char buf[32];
+    if (secs < 60) std::snprintf(buf, sizeof buf, "%.0fs", secs);
+    else if (secs < 3600) std::snprintf(buf, sizeof buf, "%.0fm%02.0fs", std::floor(secs / 60), std::fmod(secs, 60));
+    else std::snprintf(buf, sizeof buf, "%.0fh%02.0fm", std::floor(secs / 3600), std::fmod(secs / 60, 60));
+    return buf;
+}
+
+/// The metric's column among `columns`: the name itself, else with `_ns` or `_bytes`.
+std::optional<std::string> metric_column(const std::string& metric, const std::vector<std::string>& columns) {
+    for (const std::string& c : {metric, metric + "_ns", metric + "_bytes"})
+        if (std::find(columns.begin(), columns.end(), c) != columns.end()) return c;
+    return std::nullopt;
+}
+
+/// A point on the plot: x (index in its axis), the metric, and its line's label.
+struct PlotPoint {
+    std::string line;
+    std::size_t series;
+    bool native;
+    std::size_t x_index;
+    double y;
+};
+
+void write_plot(const std::string& dir, const std::vector<Axis>& axes, std::size_t x_axis, const std::string& column,
+                const std::vector<std::string>& line_order, const std::vector<PlotPoint>& pts) {
+    const Axis& xa = axes[x_axis];
+    bool numeric = true;
+    for (const std::string& v : xa.values) numeric = numeric && parse_count(v).has_value();
+    double scale = 1;
+    std::string ylabel = column;
+    if (column.ends_with("_ns")) {
+        scale = 1e6;
+        ylabel = column.substr(0, column.size() - 3) + " (ms)";
+    } else if (column.ends_with("_bytes")) {
+        scale = 1024.0 * 1024.0;
+        ylabel = column.substr(0, column.size() - 6) + " (MiB)";
+    }
+    std::ostringstream gp;
+    gp << "# Written by `ostwin sweep` (docs/sweep.md): gnuplot plot.gp redraws plot.png and plot.svg.\n";
+    gp << "set datafile separator '\\t'\n";
+    gp << "set key outside right top noenhanced\n";
+    gp << "set grid\n";
+    gp << "set xlabel " << gp_quote(xa.name) << " noenhanced\n";
+    gp << "set ylabel " << gp_quote(ylabel) << " noenhanced\n";
+    gp << "set title " << gp_quote(ylabel + " against " + xa.name) << " noenhanced\n";
+    gp << "set yrange [0:*]\n";
+    if (numeric && xa.log_base != 0) gp << "set logscale x " << xa.log_base << "\n";
+    if (!numeric) gp << "set xrange [-0.5:" << xa.values.size() - 0.5 << "]\n";
+    for (std::size_t li = 0; li < line_order.size(); ++li) {
+        gp << "$line" << li << " << EOD\n";
+        std::vector<const PlotPoint*> mine;
+        for (const PlotPoint& p : pts)
+            if (p.line == line_order[li]) mine.push_back(&p);
+        std::stable_sort(mine.begin(), mine.end(),
+                         [](const PlotPoint* a, const PlotPoint* b) { return a->x_index < b->x_index; });
+        for (const PlotPoint* p : mine) {
+            const std::string& xv = xa.values[p->x_index];
+            char y[40];
+            std::snprintf(y, sizeof y, "%.9g", p->y / scale);
+            gp << (numeric ? xv : std::to_string(p->x_index)) << '\t' << y << '\t' << xv << '\n';
+        }
+        gp << "EOD\n";
+    }
+    std::string plot = "plot ";
+    for (std::size_t li = 0; li < line_order.size(); ++li) {
+        if (li) plot += ", \\\n     ";
+        // A series (FILE) per dash type and point type; colours for the other parameters.
+        // Simulated lines solid, native ones dashed; a point type per series (FILE).
+        std::size_t series = 0;
+        bool native = false;
+        for (const PlotPoint& p : pts)
+            if (p.line == line_order[li]) {
+                series = p.series;
+                native = p.native;
+            }
+        plot += "$line" + std::to_string(li) + (numeric ? " using 1:2" : " using 1:2:xtic(3)") +
+                " with linespoints lw 2 dt " + (native ? "2" : "1") + " pt " + std::to_string(series % 7 + 5) +
+                " title " + gp_quote(line_order[li]);
+    }
+    if (line_order.empty()) plot = "set label 'no point succeeded' at graph 0.5,0.5 center\nplot 0 notitle";
+    gp << "set terminal pngcairo size 1000,600 noenhanced\nset output 'plot.png'\n" << plot << "\n";
+    gp << "set terminal svg size 1000,600 noenhanced\nset output 'plot.svg'\nreplot\nset output\n";
+    write_atomically(dir + "/plot.gp", "gnuplot script", gp.str());
+
+    // gnuplot writes plot.png and plot.svg in DIR; its own messages go to our stderr.
+    const pid_t pid = fork();
+    if (pid < 0) throw EnvironmentError("sweep: cannot start gnuplot (fork failed)");
+    if (pid == 0) {
+        if (chdir(dir.c_str()) != 0) _exit(126);
+        execlp("gnuplot", "gnuplot", "plot.gp", static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR) throw EnvironmentError("sweep: lost the gnuplot process");
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+        throw EnvironmentError("sweep: gnuplot not found (install Debian's gnuplot-nox); results.csv and "
+                               "results.json are written, " + dir + "/plot.gp draws the plot");
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        throw EnvironmentError("sweep: gnuplot failed on " + dir + "/plot.gp (its messages are above)");
+}
+
+int run_sweep(SweepArgs a) {
+    if (!a.plan.empty() + !a.shard.empty() + !a.merge.empty() > 1)
+        throw UsageError("sweep: --plan, --shard and --merge are separate steps: give one of them");
+    std::size_t shard_k = 0, shard_n = 0;
+    if (!a.shard.empty()) {
+        std::tie(shard_k, shard_n) = parse_shard(a.shard.at(0));
+        read_plan(a, a.shard.at(1), "--shard " + a.shard[0]);
+    }
+    if (!a.merge.empty()) read_plan(a, a.merge, "--merge");
+    if (!a.plan.empty()) {
+        if (!a.out.empty()) throw UsageError("sweep: --plan DIR is instead of -o DIR: give one");
+        a.out = a.plan;
+    }
+    if (a.slurm) {
+        if (!a.shard.empty() || !a.merge.empty()) throw UsageError("sweep: --slurm plans and submits: not with --shard or --merge");
+        if (a.out.empty()) throw UsageError("sweep: --slurm needs -o DIR (or --plan DIR), a directory every node sees");
+        a.plan = a.out;
+    } else if (!a.partition.empty() || !a.time_limit.empty() || a.array_size != 0) {
+        throw UsageError("sweep: --partition, --time and --array-size go with --slurm");
+    }
+    if (a.files.empty()) throw UsageError("sweep: name at least one scenario FILE");
+    if (a.out.empty()) throw UsageError("sweep: -o DIR is required (where results and plots go)");
+    std::vector<Axis> axes;
+    for (const std::string& s : a.sets) {
+        Axis ax = parse_axis(s);
+        for (const Axis& o : axes)
+            if (o.name == ax.name) throw UsageError("`--set " + s + "`: parameter `" + ax.name + "` is set twice");
+        axes.push_back(std::move(ax));
+    }
+    // Each series' name on the plot: the file's stem, or its path when two stems agree.
+    std::vector<std::string> labels;
+    for (std::size_t f = 0; f < a.files.size(); ++f) {
+        for (std::size_t g = 0; g < f; ++g)
+            if (a.files[g] == a.files[f]) throw UsageError("sweep: " + a.files[f] + " is named twice");
+        labels.push_back(fs::path{a.files[f]}.stem().string());
+    }
+    const std::vector<std::string> stems = labels;
+    for (std::size_t f = 0; f < a.files.size(); ++f)
+        if (std::count(stems.begin(), stems.end(), stems[f]) > 1) labels[f] = a.files[f];
+    // Every FILE must declare every swept name: checked on the declarations before anything runs.
+    std::vector<std::string> texts;
+    for (const std::string& f : a.files) {
+        texts.push_back(read_input_file(f, LoadLimits{}.max_file_bytes, "scenario file", ""));
+        const std::vector<ParamDecl> decls = declared_params(texts.back(), f);
+        for (const Axis& ax : axes)
+            if (std::none_of(decls.begin(), decls.end(), [&](const ParamDecl& d) { return d.name == ax.name; }))
+                throw UsageError("`--set " + ax.name + "=...`: " + f + " declares no parameter `" + ax.name +
+                                 "` in its `params:`");
+    }
+    std::size_t x_axis = 0;
+    if (!a.x.empty()) {
+        const auto it = std::find_if(axes.begin(), axes.end(), [&](const Axis& ax) { return ax.name == a.x; });
+        if (it == axes.end()) throw UsageError("--x " + a.x + ": not a swept parameter (name it in a --set)");
+        x_axis = static_cast<std::size_t>(it - axes.begin());
+    }
+    std::size_t points = 1;
+    for (const Axis& ax : axes) {
+        points *= ax.values.size();
+        if (points * a.files.size() > kMaxPoints)
+            throw UsageError("sweep: the grid has more than " + std::to_string(kMaxPoints) + " runs");
+    }
+
+    std::error_code ec;
+    fs::create_directories(fs::path{a.out} / "points", ec);
+    if (ec || !fs::is_directory(fs::path{a.out} / "points"))
+        throw UsageError("-o " + a.out + ": cannot create the directory");
+
+    // The grid in its fixed order: series, then points with the last --set varying fastest.
+    std::vector<Task> tasks;
+    tasks.reserve(points * a.files.size() * (a.native ? 2 : 1));
+    for (std::size_t f = 0; f < a.files.size(); ++f)
+        for (std::size_t p = 0; p < points; ++p) {
+            Task t{f, p, {}, {}};
+            std::size_t rest = p;
+            std::vector<std::size_t> idx(axes.size());
+            for (std::size_t i = axes.size(); i-- > 0;) {
+                idx[i] = rest % axes[i].values.size();
+                rest /= axes[i].values.size();
+            }
+            std::string key_text = "ostwin-sweep-point-2\n" + a.files[f] + "\n";
+            for (std::size_t i = 0; i < axes.size(); ++i) {
+                const std::string& v = axes[i].values[idx[i]];
+                t.settings.push_back({axes[i].name, v, "`--set " + axes[i].name + "=" + v + "` (sweep)"});
+                key_text += axes[i].name + "=" + v + "\n";
+            }
+            t.key = hex64(fnv1a(texts[f], fnv1a(key_text)));
+            tasks.push_back(t);
+            if (a.native) {  // the same point run for real, right after its simulated row
+                t.native = true;
+                t.key += "-native";
+                tasks.push_back(std::move(t));
+            }
+        }
+    auto point_path = [&](const Task& t) { return a.out + "/points/" + t.key + ".json"; };
+
+    if (!a.plan.empty()) {
+        nlohmann::json plan{{"format", "ostwin-sweep-plan"}, {"version", 1},     {"files", a.files},
+                            {"sets", a.sets},                {"metric", a.metric}, {"x", a.x},
+                            {"runs", tasks.size()}, {"native", a.native}};
+        write_atomically(a.out + "/plan.json", "sweep plan", plan.dump(1) + "\n");
+        if (a.slurm) {
+            // The shards as one array job, the merge as a job that waits for all of them.
+            const std::size_t n = std::min(tasks.size(), a.array_size ? a.array_size : std::size_t{8});
+            std::error_code e2;
+            const std::string exe = fs::read_symlink("/proc/self/exe", e2).string();
+            const std::string dir = fs::absolute(a.out, e2).string();
+            const std::string cwd = fs::current_path(e2).string();
+            std::vector<std::string> common{"sbatch", "--parsable", "--chdir=" + cwd};
+            if (!a.partition.empty()) common.push_back("--partition=" + a.partition);
+            if (!a.time_limit.empty()) common.push_back("--time=" + a.time_limit);
+            std::vector<std::string> shards = common;
+            shards.insert(shards.end(), {"--job-name=ostwin-sweep", "--array=1-" + std::to_string(n),
+                                         "--output=" + dir + "/slurm-shard-%a.out"});
+            if (a.native) shards.push_back("--exclusive");  // native runs need the whole node
+            shards.insert(shards.end(), {"--wrap", sh_quote(exe) + " sweep --shard $SLURM_ARRAY_TASK_ID/" +
+                                                       std::to_string(n) + " " + sh_quote(dir)});
+            std::string id = run_capture(shards);
+            id = id.substr(0, id.find_first_of(";\n"));
+            std::vector<std::string> merge = common;
+            merge.insert(merge.end(), {"--job-name=ostwin-sweep-merge", "--dependency=afterany:" + id,
+                                       "--output=" + dir + "/slurm-merge.out", "--wrap",
+                                       sh_quote(exe) + " sweep --merge " + sh_quote(dir)});
+            std::string mid = run_capture(merge);
+            mid = mid.substr(0, mid.find_first_of(";\n"));
+            std::cerr << "sweep: planned " << tasks.size() << " runs in " << a.out << "; submitted " << n
+                      << " shards as Slurm array job " << id << " and the merge as job " << mid
+                      << " (results in " << a.out << "/results.csv when it ends)\n";
+            std::cout << id << ' ' << mid << '\n';
+            return 0;
+        }
+        std::cerr << "sweep: planned " << tasks.size() << " runs in " << a.out
+                  << "; run `ostwin sweep --shard K/N " << a.out << "` for K = 1..N, then `ostwin sweep --merge "
+                  << a.out << "`\n";
+        return 0;
+    }
+
+    // The runs of this invocation: all, or the K-th of N slices (every N-th run from K-1).
+    std::vector<std::size_t> todo;
+    std::size_t mine = 0;
+    for (std::size_t i = 0; i < tasks.size(); ++i) {
+        if (shard_n != 0 && i % shard_n != shard_k - 1) continue;
+        ++mine;
+        if (!fs::exists(point_path(tasks[i]))) todo.push_back(i);
+    }
+    if (!a.merge.empty() && !todo.empty()) {
+        std::cerr << "sweep: --merge " << a.out << ": " << todo.size() << " of " << tasks.size()
+                  << " runs are missing (run their shards again; nothing merged):\n";
+        for (std::size_t k = 0; k < todo.size() && k < 20; ++k) {
+            const Task& t = tasks[todo[k]];
+            std::cerr << "  run " << todo[k] << " (of 0.." << tasks.size() - 1 << " in grid order): " << a.files[t.series];
+            for (const ParamSetting& st : t.settings) std::cerr << ' ' << st.name << '=' << st.value;
+            std::cerr << '\n';
+        }
+        if (todo.size() > 20) std::cerr << "  ... and " << todo.size() - 20 << " more\n";
+        return 1;
+    }
+    if (todo.size() < mine)
+        std::cerr << "sweep: " << mine - todo.size() << " of " << mine << " runs already in " << a.out
+                  << "/points, running " << todo.size() << '\n';
+
+    // Run what is missing on -j threads; each result is in place (atomically) as it ends.
+    const unsigned jobs = a.jobs ? a.jobs : std::max(1U, std::thread::hardware_concurrency());
+    std::atomic<std::size_t> next{0};
+    std::mutex mu;
+    std::size_t done = 0, failed = 0;
+    std::vector<std::pair<std::size_t, double>> timings;
+    const bool tty = isatty(STDERR_FILENO) != 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    auto last_shown = t0;
+    std::exception_ptr error;
+    // Simulations on the pool, then native runs one at a time on this thread (each takes
+    // the host lock and the whole machine).
+    std::vector<std::size_t> sim_todo, native_todo;
+    for (std::size_t i : todo) (tasks[i].native ? native_todo : sim_todo).push_back(i);
+    const std::string trace_dir = a.out + "/traces";
+    if (!native_todo.empty()) {
+        fs::create_directories(trace_dir, ec);
+        if (ec || !fs::is_directory(trace_dir)) throw UsageError("sweep: cannot create " + trace_dir);
+    }
+    auto run_one = [&](std::size_t i) {
+        const Task& t = tasks[i];
+        {
+                const auto s0 = std::chrono::steady_clock::now();
+                const ordered_json r = run_point(a.files[t.series], t, trace_dir);
+                write_atomically(point_path(t), "sweep point", r.dump() + "\n");
+                const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count();
+                const std::lock_guard<std::mutex> g(mu);
+                ++done;
+                if (r["status"] != "ok") ++failed;
+                timings.emplace_back(i, secs);
+                const auto now = std::chrono::steady_clock::now();
+                if (now - last_shown >= std::chrono::milliseconds(tty ? 200 : 5000) || done == todo.size()) {
+                    last_shown = now;
+                    const double el = std::chrono::duration<double>(now - t0).count();
+                    const double eta = el / static_cast<double>(done) * static_cast<double>(todo.size() - done);
+                    std::cerr << (tty ? "\r" : "") << "sweep: " << done << "/" << todo.size() << " runs done, "
+                              << failed << " failed, ETA " << format_eta(eta) << (tty ? "   " : "\n");
+                }
+        }
+    };
+    auto worker = [&] {
+        while (true) {
+            const std::size_t k = next.fetch_add(1);
+            if (k >= sim_todo.size()) return;
+            try {
+                run_one(sim_todo[k]);
+            } catch (...) {
+                const std::lock_guard<std::mutex> g(mu);
+                if (!error) error = std::current_exception();
+                next = sim_todo.size();  // stop the others after their current run
+                return;
+            }
+        }
+    };
+    {
+        std::vector<std::thread> pool;
+        for (unsigned i = 0; i < std::min<std::size_t>(jobs, sim_todo.size()); ++i) pool.emplace_back(worker);
+        for (std::thread& th : pool) th.join();
+    }
+    if (error) {
+        if (tty) std::cerr << '\n';
+        std::rethrow_exception(error);
+    }
+    for (std::size_t i : native_todo) run_one(i);
+    if (tty && !todo.empty()) std::cerr << '\n';
+
+    // Wall-clock times of the runs of this invocation: apart, as they differ run to run.
+    std::sort(timings.begin(), timings.end());
+    std::string tcsv = "series,point,source,wall_s\n";
+    for (const auto& [i, secs] : timings) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.6f", secs);
+        tcsv += csv_field(a.files[tasks[i].series]) + "," + std::to_string(tasks[i].point) + "," +
+                (tasks[i].native ? "native," : "sim,") + buf + "\n";
+    }
+    if (shard_n != 0) {
+        // A shard's runs only: the tables and plots are --merge's.
+        write_atomically(a.out + "/timings-" + std::to_string(shard_k) + "-of-" + std::to_string(shard_n) + ".csv",
+                         "sweep timings", tcsv);
+        std::cerr << "sweep: shard " << shard_k << "/" << shard_n << ": " << mine << " runs, " << failed
+                  << " failed this time\n";
+        return failed == 0 ? 0 : 1;
+    }
+    if (a.merge.empty()) write_atomically(a.out + "/timings.csv", "sweep timings", tcsv);
+
+    // Two passes over the point files, in grid order: the figure columns, then the rows.
+    auto read_point = [&](const Task& t) {
+        const std::string p = point_path(t);
+        const ordered_json j = ordered_json::parse(read_input_file(p, 64u << 20, "sweep point file", ""), nullptr, false);
+        if (j.is_discarded() || !j.is_object() || !j.contains("figures") || !j["figures"].is_array() ||
+            !j.contains("status"))
+            throw UsageError("sweep: " + p + " is not a sweep point file; remove it and run the sweep again");
+        return j;
+    };
+    std::vector<std::string> columns;
+    std::unordered_map<std::string, std::size_t> column_index;
+    for (const Task& t : tasks) {
+        const ordered_json j = read_point(t);
+        for (const ordered_json& f : j["figures"])
+            if (column_index.emplace(f.at(0).get<std::string>(), columns.size()).second)
+                columns.push_back(f.at(0).get<std::string>());
+    }
+    const std::optional<std::string> metric = metric_column(a.metric, columns);
+    if (!metric && !columns.empty())
+        throw UsageError("--metric " + a.metric + ": no such summary figure (results.csv's columns after `message` "
+                         "are the figures, e.g. makespan_ns, unique_peak_bytes, context_switches.thread)");
+
+    OutputFile csv_file(a.out + "/results.csv", "sweep results");
+    OutputFile json_file(a.out + "/results.json", "sweep results");
+    // Streamed: memory does not grow with the number of runs.
+    OutputStream csv(csv_file);
+    OutputStream json(json_file);
+    csv << "series,point,source";
+    for (const Axis& ax : axes) csv << "," << csv_field(ax.name);
+    csv << ",status,message";
+    for (const std::string& c : columns) csv << "," << csv_field(c);
+    csv << "\n";
+    json << "[\n";
+    std::size_t bad = 0;
+    std::vector<PlotPoint> plot_points;
+    std::vector<std::string> line_order;
+    for (std::size_t i = 0; i < tasks.size(); ++i) {
+        const Task& t = tasks[i];
+        ordered_json j = read_point(t);
+        std::vector<const ordered_json*> cells(columns.size(), nullptr);
+        for (const ordered_json& f : j["figures"]) cells[column_index.at(f.at(0).get<std::string>())] = &f.at(1);
+        csv << csv_field(a.files[t.series]) << "," << std::to_string(t.point) << (t.native ? ",native" : ",sim");
+        for (const ParamSetting& s : t.settings) csv << "," << csv_field(s.value);
+        const std::string status = j["status"].get<std::string>();
+        csv << "," << csv_field(status) << "," << csv_field(j.value("message", ""));
+        for (const ordered_json* c : cells) csv << "," << (c ? number_text(*c) : std::string{});
+        csv << "\n";
+        // The row with its figures as an object, in their order.
+        ordered_json head = j;
+        head.erase("figures");
+        std::string text = head.dump();
+        text.pop_back();
+        json << text << ",\"figures\":{";
+        bool first = true;
+        for (const ordered_json& f : j["figures"]) {
+            json << (first ? "" : ",") << f.at(0).dump() << ":" << f.at(1).dump();
+            first = false;
+        }
+        json << "}}" << (i + 1 < tasks.size() ? ",\n" : "\n");
+        if (status != "ok") {
+            ++bad;
+            continue;
+        }
+        const ordered_json* y = metric ? cells[column_index.at(*metric)] : nullptr;
+        if (y == nullptr) continue;
+        std::string line = labels[t.series] + (t.native ? " native" : "");
+        std::size_t x_index = 0;
+        for (std::size_t k = 0; k < axes.size(); ++k) {
+            if (k == x_axis) {
+                x_index = static_cast<std::size_t>(
+                    std::find(axes[k].values.begin(), axes[k].values.end(), t.settings[k].value) - axes[k].values.begin());
+                continue;
+            }
+            line += " " + axes[k].name + "=" + t.settings[k].value;
+        }
+        if (std::find(line_order.begin(), line_order.end(), line) == line_order.end()) line_order.push_back(line);
+        if (!axes.empty()) plot_points.push_back({line, t.series, t.native, x_index, y->get<double>()});
+    }
+    json << "]\n";
+    csv.flush();
+    json.flush();
+    csv_file.commit();
+    json_file.commit();
+    if (!axes.empty() && metric) write_plot(a.out, axes, x_axis, *metric, line_order, plot_points);
+    std::cerr << "sweep: " << tasks.size() << " runs, " << bad << " failed; " << a.out << "/results.csv"
+              << (axes.empty() || !metric ? "" : ", plot.png, plot.svg") << '\n';
+    return bad == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+void add_sweep_command(CLI::App& app, Action& action) {
+    auto args = std::make_shared<SweepArgs>();
+    auto* sub = app.add_subcommand("sweep", "Simulate a grid of parameter values for each FILE; table and plot "
+                                            "(docs/sweep.md)");
+    sub->add_option("FILE", args->files, "Scenario files with `params:` (YAML); each is a series");
+    sub->add_option("--set", args->sets,
+                    "NAME=VALUES: a comma list (pipe,socket) or count range (1..16, 1..64:x2); repeatable, the grid "
+                    "is their product")
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    sub->add_option("-o,--output", args->out, "Directory for points/, results.csv, results.json, plot.png, plot.svg");
+    sub->add_option("--plan", args->plan, "Write the grid to DIR/plan.json for --shard and --merge; run nothing");
+    sub->add_option("--shard", args->shard, "K/N DIR: run the K-th of N slices of DIR's plan (every N-th run)")
+        ->expected(2);
+    sub->add_flag("--slurm", args->slurm,
+                  "Plan into -o DIR and submit the shards as one sbatch --array job and the merge as a dependent job");
+    sub->add_option("--partition", args->partition, "With --slurm: the Slurm partition");
+    sub->add_option("--time", args->time_limit, "With --slurm: each job's time limit, as sbatch --time takes it");
+    sub->add_option("--array-size", args->array_size, "With --slurm: the number of shards (default: 8, at most the runs)")
+        ->check(CLI::PositiveNumber);
+    sub->add_flag("--native", args->native,
+                  "Also run each point for real (root), one at a time after the simulations; traces in DIR/traces");
+    sub->add_option("--merge", args->merge, "DIR: write DIR's tables and plots once every shard is done");
+    sub->add_option("-j,--jobs", args->jobs, "Simulations at once (default: all cores); the output never depends on it")
+        ->check(CLI::PositiveNumber);
+    sub->add_option("--metric", args->metric,
+                    "Summary figure to plot (default makespan): a results.csv column, `_ns`/`_bytes` may be left off")
+        ->capture_default_str();
+    sub->add_option("--x", args->x, "Parameter on the x axis (default: the first --set); the others split the lines");
+    sub->callback([&action, args] { action = [args] { return run_sweep(*args); }; });
+}
+
+}  // namespace ostwin::cli
