@@ -75,6 +75,9 @@ struct Viewer {
         // X reports it viewable, then give it the keyboard.
         window = std::to_string(next_state().at("window").get<std::uint64_t>());
         run("xdotool search --sync --onlyvisible --name '^ostwin-view$' >/dev/null");
+        // Wholly on screen: X clamps the pointer to the screen, and SFML may place the
+        // window partly below its edge (seen at y 660 of a 1080-row Xvfb screen).
+        run("xdotool windowmove --sync " + window + " 0 0");
         run("xdotool windowfocus --sync " + window);
     }
     ~Viewer() {
