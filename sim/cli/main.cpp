@@ -9,13 +9,16 @@
 
 #include "sim/cli/Commands.hpp"
 #include "sim/core/Error.hpp"
+#include "ostwin_version.hpp"
 
 int main(int argc, char** argv) {
+    // Named, not argv[0]: the help and the man pages made from it say `ostwin`.
     CLI::App app{"ostwin: an operating-system simulator with a real twin.\n"
                  "Simulate a scenario, run it for real on Linux, calibrate and replay.\n"
-                 "Scenario format: docs/scenario-format.md"};
+                 "Scenario format: docs/scenario-format.md",
+                 "ostwin"};
     app.require_subcommand(0, 1);
-    app.set_version_flag("--version", "ostwin 0.1.0");
+    app.set_version_flag("--version", "ostwin " OSTWIN_VERSION " (git " OSTWIN_GIT_COMMIT ")");
 
     ostwin::cli::Action action;
     ostwin::cli::add_run_command(app, action);
