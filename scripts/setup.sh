@@ -11,6 +11,8 @@ OSTWIN_PACKAGES=(
   libyaml-cpp-dev libboost-graph-dev catch2 libcli11-dev nlohmann-json3-dev
   libsfml-dev fonts-dejavu-core xvfb xauth xdotool python3-simpy
   ccache
+  # The man pages (help2man at build time) and the install test (man -w, bash completion).
+  help2man man-db bash-completion
   # Sanitizer and fuzz stages of scripts/test (docs/security.md): clang-14 and its
   # compiler-rt (libclang_rt.fuzzer, asan, ubsan for clang). GCC's own ASan/UBSan/TSan
   # runtimes come with g++ (libasan8, libubsan1, libtsan2).

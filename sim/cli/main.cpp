@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "sim/cli/Commands.hpp"
+#include "sim/cli/Installed.hpp"
 #include "sim/core/Error.hpp"
 #include "ostwin_version.hpp"
 
@@ -15,7 +16,7 @@ int main(int argc, char** argv) {
     // Named, not argv[0]: the help and the man pages made from it say `ostwin`.
     CLI::App app{"ostwin: an operating-system simulator with a real twin.\n"
                  "Simulate a scenario, run it for real on Linux, calibrate and replay.\n"
-                 "Scenario format: docs/scenario-format.md",
+                 "Scenario format: " + ostwin::cli::shipped_path("docs/scenario-format.md"),
                  "ostwin"};
     app.require_subcommand(0, 1);
     app.set_version_flag("--version", "ostwin " OSTWIN_VERSION " (git " OSTWIN_GIT_COMMIT ")");
