@@ -2,6 +2,7 @@
 # (cmake/Package.cmake) put
 #   P/bin/ostwin, P/bin/ostwin-view
 #   P/share/ostwin/scenarios/          curated scenarios, demo/, validation/
+#   P/share/ostwin/scenario.schema.json  the JSON Schema for editors (docs/authoring.md)
 #   P/share/doc/ostwin/                README.md and docs/, as in the source tree
 #   P/share/man/man1/                  ostwin.1, ostwin-SUB.1, ostwin-view.1 (help2man)
 #   P/share/bash-completion/completions/ostwin, ostwin-view
@@ -21,6 +22,7 @@ if(TARGET ostwin-view)
 endif()
 
 install(DIRECTORY ${OSTWIN_ROOT}/scenarios/ DESTINATION ${OSTWIN_DATA_SUBDIR}/scenarios)
+install(FILES ${OSTWIN_ROOT}/docs/scenario.schema.json DESTINATION ${OSTWIN_DATA_SUBDIR})
 install(FILES ${OSTWIN_ROOT}/README.md DESTINATION ${OSTWIN_DOC_SUBDIR})
 install(DIRECTORY ${OSTWIN_ROOT}/docs/ DESTINATION ${OSTWIN_DOC_SUBDIR}/docs)
 

@@ -13,6 +13,8 @@ OSTWIN_PACKAGES=(
   ccache
   # The man pages (help2man at build time) and the install test (man -w, bash completion).
   help2man man-db bash-completion
+  # The scenario schema's test (tests/schema/schema_test.py).
+  python3-jsonschema python3-yaml
   # Sanitizer and fuzz stages of scripts/test (docs/security.md): clang-14 and its
   # compiler-rt (libclang_rt.fuzzer, asan, ubsan for clang). GCC's own ASan/UBSan/TSan
   # runtimes come with g++ (libasan8, libubsan1, libtsan2).

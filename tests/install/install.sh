@@ -24,6 +24,7 @@ expect_files=(bin/ostwin share/ostwin/scenarios/README.md share/doc/ostwin/READM
               share/man/man1/ostwin-run.1.gz share/bash-completion/completions/ostwin)
 [ "$viewer" = 1 ] && expect_files+=(bin/ostwin-view share/man/man1/ostwin-view.1.gz share/bash-completion/completions/ostwin-view)
 for f in "${expect_files[@]}"; do [ -f "$p/$f" ] || fail "$f not installed"; done
+cmp -s "$src/docs/scenario.schema.json" "$data/scenario.schema.json" || fail "scenario.schema.json not installed in share/ostwin"
 # The scenarios as in the source tree, every one of them.
 for f in $(cd "$src" && find scenarios -type f | sort); do
   cmp -s "$src/$f" "$data/$f" || fail "$f not installed as share/ostwin/$f"
