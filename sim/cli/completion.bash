@@ -4,11 +4,11 @@
 # The subcommands and options are read from the program's own --help each time, so the
 # completion cannot drift from the command line. Not read from --help: the built-in cost
 # profile names (`--costs`), and which files a positional takes (scenarios: *.yaml,
-# traces: *.jsonl).
+# traces: *.jsonl). `ostwin new` completes the kinds `ostwin new --list` prints.
 
-# The option names of `PROGRAM [SUB] --help`, and those that take a value (a type follows
-# the name: "--trace TEXT"), with their choices when the help lists them ("TEXT:{a,b}").
-# Prints one line per name: NAME [TYPE]; "-o,--output TEXT" gives "-o TEXT" and "--output TEXT".
+# The option names of `PROGRAM [SUB] --help`, with the type of those that take a value
+# ("--trace TEXT"): one line per name, NAME [TYPE]; "-o,--output TEXT" gives "-o TEXT"
+# and "--output TEXT".
 _ostwin_help_options() {  # _ostwin_help_options PROGRAM [SUB]
     "$@" --help 2>/dev/null | awk '
         /^  -/ {
@@ -28,6 +28,7 @@ _ostwin_value() {  # _ostwin_value OPTION POSITIONAL_KIND
         --format) COMPREPLY=($(compgen -W "perfetto" -- "$cur")) ;;
         "") case $2 in
                 trace) _filedir jsonl ;;
+                template) COMPREPLY=($(compgen -W "$("$program" new --list 2>/dev/null | awk '{print $1}')" -- "$cur")) ;;
                 *) _filedir 'y?(a)ml' ;;
             esac ;;
         *) ;;  # a number, a time or a name: nothing to offer
@@ -73,6 +74,7 @@ _ostwin() {
     fi
     local kind=scenario
     [ "$sub" = export ] && kind=trace
+    [ "$sub" = new ] && kind=template
     _ostwin_complete "${words[0]}" "$sub" "$i" "$kind"
 }
 

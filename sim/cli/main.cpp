@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
     ostwin::cli::add_calibrate_command(app, action);
     ostwin::cli::add_compare_command(app, action);
     ostwin::cli::add_generate_command(app, action);
+    ostwin::cli::add_new_command(app, action);
 
     try {
         app.parse(argc, argv);

@@ -51,7 +51,7 @@ done
 
 # man(1) finds the pages under the prefix, and they hold the help's options.
 MANPATH=$p/share/man man -w ostwin > man.txt 2>&1 && grep -qx "$p/share/man/man1/ostwin.1.gz" man.txt || { cat man.txt; fail "man -w ostwin"; }
-for sub in run check native export calibrate compare generate; do
+for sub in run check native export calibrate compare generate new; do
   [ -f "$p/share/man/man1/ostwin-$sub.1.gz" ] || fail "no man page ostwin-$sub"
 done
 zcat "$p/share/man/man1/ostwin-run.1.gz" | grep -q 'max\\-events' || fail "ostwin-run.1 lacks --max-events"
@@ -84,6 +84,7 @@ check_comp "trace.jsonl " ostwin export ""
 check_comp "perfetto " ostwin export t.jsonl --format ""
 check_comp "notes.txt rr-quantum.yaml trace.jsonl " ostwin run x.yaml --trace ""
 check_comp "--version " ostwin --v
+check_comp "pipeline-processes pipeline-threads " ostwin new pip
 [ "$viewer" = 1 ] && check_comp "--screenshot --scroll --show-help --size --state-out " ostwin-view --s
 # The built-in profile names the completion offers are the ones --costs accepts (exit 2:
 # refused; a profile other than the scenario's may fail its expectations, exit 1).

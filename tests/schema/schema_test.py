@@ -2,7 +2,8 @@
 """docs/scenario.schema.json against the loader (docs/authoring.md, "Tests").
 
 1. The schema is a valid draft 2020-12 schema.
-2. Every scenario under scenarios/ validates, and so do the files `ostwin generate` writes.
+2. Every scenario under scenarios/ validates, and so do the files `ostwin generate` and
+   `ostwin new` write.
 3. Every bad-corpus file (tests/bad/MANIFEST.tsv) is classified below: those whose error is
    a schema matter (unknown key, wrong type, missing key, a value outside its enum, pattern
    or range) fail validation; the others (YAML that Python cannot read, cross-references,
@@ -50,6 +51,13 @@ gen = work / "generated"
 subprocess.run([ostwin, "generate", "--seed", "1", "--count", "40", "-o", str(gen)], check=True,
                stdout=subprocess.DEVNULL)
 files += sorted(gen.glob("*.yaml"))
+# The starting scenarios of `ostwin new`.
+kinds = subprocess.run([ostwin, "new", "--list"], check=True, capture_output=True, text=True).stdout.split("\n")
+for kind in [k.split()[0] for k in kinds if k.strip()]:
+    f = work / f"new-{kind}.yaml"
+    f.unlink(missing_ok=True)
+    subprocess.run([ostwin, "new", kind, "-o", str(f)], check=True, stderr=subprocess.DEVNULL)
+    files.append(f)
 for f in files:
     for e in errors(yaml.safe_load(f.read_text()))[:3]:
         fail(f"{f}: {'/'.join(map(str, e.absolute_path))}: {e.message[:200]}")
