@@ -17,6 +17,10 @@ OSTWIN_PACKAGES=(
   gnuplot-nox
   # The Slurm test (tests/slurm/slurm_sweep.sh) starts its own single-node cluster.
   slurmctld slurmd slurm-client munge
+  # The man pages (help2man at build time) and the install test (man -w, bash completion).
+  help2man man-db bash-completion
+  # The scenario schema's test (tests/schema/schema_test.py).
+  python3-jsonschema python3-yaml
   # Sanitizer and fuzz stages of scripts/test (docs/security.md): clang-14 and its
   # compiler-rt (libclang_rt.fuzzer, asan, ubsan for clang). GCC's own ASan/UBSan/TSan
   # runtimes come with g++ (libasan8, libubsan1, libtsan2).

@@ -35,6 +35,7 @@ void add_compare_command(CLI::App& app, Action& action);
 void add_generate_command(CLI::App& app, Action& action);
 void add_import_command(CLI::App& app, Action& action);
 void add_sweep_command(CLI::App& app, Action& action);
+void add_new_command(CLI::App& app, Action& action);
 
 /// The loader's limits as options (--max-threads N, ...), shared by every subcommand
 /// that loads a scenario: the loader's limit errors name these flags.

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/cli/Installed.hpp"
 #include "sim/cli/demo_scenarios.hpp"
 #include "sim/core/Engine.hpp"
 #include "sim/core/Time.hpp"
@@ -26,7 +27,7 @@ namespace {
 
 struct DemoPart {
     const char* label;  ///< column heading and JSON key
-    const char* path;   ///< where the user finds the file to edit and rerun
+    const char* path;   ///< the file in the source tree (shipped_path: where the user finds it)
     const char* yaml;
 };
 
@@ -298,8 +299,11 @@ int run_builtin_demo(std::ostream& out, bool json) {
         << ", default costs, simulated.\n\n";
     print_table(out, f, expected_results);
     print_conclusions(out, f, expected_results);
-    out << "\nThe scenarios (in the ostwin source tree) - edit and rerun them, e.g.\n";
-    for (const DemoPart& part : kParts) out << "  ostwin run " << part.path << " --trace " << part.label << ".jsonl\n";
+    // The files beside an installed ostwin (read-only there), else the source tree's.
+    out << (is_installed() ? "\nThe scenarios (installed with ostwin) - run them, or copy one, edit it and run it, e.g.\n"
+                           : "\nThe scenarios (in the ostwin source tree) - edit and rerun them, e.g.\n");
+    for (const DemoPart& part : kParts)
+        out << "  ostwin run " << shipped_path(part.path) << " --trace " << part.label << ".jsonl\n";
     if (!all_ok) {
         out << "\nSome runs did not meet their scenario's expect: (run each file for details):";
         for (std::size_t i = 0; i < f.size(); ++i)

@@ -15,6 +15,7 @@
 
 #include "sim/cli/Commands.hpp"
 #include "sim/cli/Demo.hpp"
+#include "sim/cli/Installed.hpp"
 #include "sim/core/Engine.hpp"
 #include "sim/core/Error.hpp"
 #include "sim/scenario/Loader.hpp"
@@ -76,7 +77,7 @@ int run(const RunArgs& a) {
         if (!a.trace.empty() || a.seed || a.max_events || !a.until.empty() || !a.costs.empty() ||
             !a.sets.empty())
             throw UsageError("the built-in demo takes only --json; to trace or limit one of its runs, name its file, "
-                             "e.g. `ostwin run scenarios/demo/threads.yaml --trace t.jsonl`");
+                             "e.g. `ostwin run " + shipped_path("scenarios/demo/threads.yaml") + " --trace t.jsonl`");
         return run_builtin_demo(std::cout, a.json);
     }
     Scenario s = load_scenario_file(a.file, a.limits, parse_set_options(a.sets));

@@ -8,14 +8,18 @@
 #include <iostream>
 
 #include "sim/cli/Commands.hpp"
+#include "sim/cli/Installed.hpp"
 #include "sim/core/Error.hpp"
+#include "ostwin_version.hpp"
 
 int main(int argc, char** argv) {
+    // Named, not argv[0]: the help and the man pages made from it say `ostwin`.
     CLI::App app{"ostwin: an operating-system simulator with a real twin.\n"
                  "Simulate a scenario, run it for real on Linux, calibrate and replay.\n"
-                 "Scenario format: docs/scenario-format.md"};
+                 "Scenario format: " + ostwin::cli::shipped_path("docs/scenario-format.md"),
+                 "ostwin"};
     app.require_subcommand(0, 1);
-    app.set_version_flag("--version", "ostwin 0.1.0");
+    app.set_version_flag("--version", "ostwin " OSTWIN_VERSION " (git " OSTWIN_GIT_COMMIT ")");
 
     ostwin::cli::Action action;
     ostwin::cli::add_run_command(app, action);
@@ -27,6 +31,7 @@ int main(int argc, char** argv) {
     ostwin::cli::add_generate_command(app, action);
     ostwin::cli::add_import_command(app, action);
     ostwin::cli::add_sweep_command(app, action);
+    ostwin::cli::add_new_command(app, action);
 
     try {
         app.parse(argc, argv);

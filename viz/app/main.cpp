@@ -22,6 +22,7 @@
 #include "viz/model/Layout.hpp"
 #include "viz/model/Model.hpp"
 #include "viz/model/TimeView.hpp"
+#include "ostwin_version.hpp"
 
 namespace {
 
@@ -475,7 +476,9 @@ int run(const Options& o) {
 
 int main(int argc, char** argv) {
     CLI::App app{"ostwin-view: replay ostwin traces (docs/viewer.md).\n"
-                 "One trace, or two stacked on one time axis with differing threads marked."};
+                 "One trace, or two stacked on one time axis with differing threads marked.",
+                 "ostwin-view"};
+    app.set_version_flag("--version", "ostwin-view " OSTWIN_VERSION " (git " OSTWIN_GIT_COMMIT ")");
     Options o;
     app.add_option("traces", o.traces, "trace file(s) written by `ostwin run/native --trace`")->required()->expected(1, 2);
     app.add_option("--screenshot", o.screenshot, "render off-screen to this PNG and exit");
