@@ -6,7 +6,7 @@
 #   P/share/doc/ostwin/                README.md and docs/, as in the source tree
 #   P/share/man/man1/                  ostwin.1, ostwin-SUB.1, ostwin-view.1 (help2man)
 #   P/share/bash-completion/completions/ostwin, ostwin-view
-# The installed ostwin finds its data from its own location (sim/cli/Installed.cpp): it is
+# The installed ostwin finds its data from its own location (cli/Installed.cpp): it is
 # given the data and doc directories relative to the bin directory, never absolute.
 include(GNUInstallDirs)
 
@@ -26,10 +26,10 @@ install(FILES ${OSTWIN_ROOT}/docs/scenario.schema.json DESTINATION ${OSTWIN_DATA
 install(FILES ${OSTWIN_ROOT}/README.md DESTINATION ${OSTWIN_DOC_SUBDIR})
 install(DIRECTORY ${OSTWIN_ROOT}/docs/ DESTINATION ${OSTWIN_DOC_SUBDIR}/docs)
 
-install(FILES ${OSTWIN_ROOT}/sim/cli/completion.bash
+install(FILES ${OSTWIN_ROOT}/cli/completion.bash
         DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME ostwin)
 if(TARGET ostwin-view)
-  install(FILES ${OSTWIN_ROOT}/sim/cli/completion.bash
+  install(FILES ${OSTWIN_ROOT}/cli/completion.bash
           DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME ostwin-view)
 endif()
 

@@ -12,7 +12,7 @@ struct Output {
 };
 
 Output run(const std::string& args) {
-    const std::string cmd = std::string{OSTWIN_BINARY_DIR} + "/sim/cli/ostwin " + args + " 2>/dev/null";
+    const std::string cmd = std::string{OSTWIN_BINARY_DIR} + "/cli/ostwin " + args + " 2>/dev/null";
     FILE* p = popen(cmd.c_str(), "r");
     REQUIRE(p != nullptr);
     Output o;

@@ -23,7 +23,7 @@
 
 namespace {
 
-const std::string kOstwin = std::string{OSTWIN_BINARY_DIR} + "/sim/cli/ostwin";
+const std::string kOstwin = std::string{OSTWIN_BINARY_DIR} + "/cli/ostwin";
 const std::string kValidation = std::string{OSTWIN_SOURCE_DIR} + "/scenarios/validation/";
 
 struct Out {

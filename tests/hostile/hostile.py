@@ -13,7 +13,7 @@ A case is a function registered with @case: it gets a Case (sandbox, runner star
 expectations) and raises nothing; every failed expectation is collected. Add one by
 writing a function below. Needs root (as CI runs it).
 
-  tests/hostile/hostile.py --ostwin build/sim/cli/ostwin        # every case
+  tests/hostile/hostile.py --ostwin build/cli/ostwin        # every case
   tests/hostile/hostile.py --list
   tests/hostile/hostile.py --cases repeat-fork,sigtstp
   OSTWIN_HOSTILE_SEED=N tests/hostile/hostile.py ...             # replay the random moments

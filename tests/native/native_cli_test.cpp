@@ -17,7 +17,7 @@
 
 namespace {
 
-const std::string kOstwin = std::string{OSTWIN_BINARY_DIR} + "/sim/cli/ostwin";
+const std::string kOstwin = std::string{OSTWIN_BINARY_DIR} + "/cli/ostwin";
 
 std::string write_temp(const std::string& name, const std::string& text) {
     const std::string path = "/tmp/ostwin-native-cli-" + std::to_string(getpid()) + "-" + name;

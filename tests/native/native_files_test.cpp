@@ -20,7 +20,7 @@
 
 namespace {
 
-const std::string kOstwin = std::string{OSTWIN_BINARY_DIR} + "/sim/cli/ostwin";
+const std::string kOstwin = std::string{OSTWIN_BINARY_DIR} + "/cli/ostwin";
 
 struct TempDir {
     std::string path;

@@ -32,7 +32,7 @@ using nlohmann::json;
 
 namespace {
 
-const std::string kOstwin = std::string{OSTWIN_BINARY_DIR} + "/sim/cli/ostwin";
+const std::string kOstwin = std::string{OSTWIN_BINARY_DIR} + "/cli/ostwin";
 constexpr const char* kRt = "/proc/sys/kernel/sched_rt_runtime_us";
 constexpr const char* kRr = "/proc/sys/kernel/sched_rr_timeslice_ms";
 

@@ -36,7 +36,7 @@
 
 namespace {
 
-const std::string kOstwin = std::string{OSTWIN_BINARY_DIR} + "/sim/cli/ostwin";
+const std::string kOstwin = std::string{OSTWIN_BINARY_DIR} + "/cli/ostwin";
 
 std::string read_first_line(const std::string& path) {
     std::ifstream in(path);

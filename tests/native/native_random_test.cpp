@@ -108,7 +108,7 @@ TEST_CASE("random: the native runner draws the very values the simulator draws",
 }
 
 TEST_CASE("random: --seed on run and native gives the same draws, other than the file's seed", "[native][random]") {
-    const std::string ostwin = std::string{OSTWIN_BINARY_DIR} + "/sim/cli/ostwin";
+    const std::string ostwin = std::string{OSTWIN_BINARY_DIR} + "/cli/ostwin";
     const std::string file = "/tmp/ostwin-native-random-" + std::to_string(getpid()) + ".yaml";
     std::ofstream(file) << kYaml;
     const std::string st = temp_trace("random", "cli-sim");

@@ -14,7 +14,7 @@
 
 namespace {
 
-std::string ostwin_bin() { return std::string{OSTWIN_BINARY_DIR} + "/sim/cli/ostwin"; }
+std::string ostwin_bin() { return std::string{OSTWIN_BINARY_DIR} + "/cli/ostwin"; }
 std::string fixture(const char* name) { return std::string{OSTWIN_SOURCE_DIR} + "/tests/viz/fixtures/" + name; }
 
 int run(const std::string& cmd) {

@@ -19,7 +19,7 @@ using namespace ostwin::viz;
 namespace {
 
 std::string src(const std::string& rel) { return std::string{OSTWIN_SOURCE_DIR} + "/" + rel; }
-std::string ostwin_bin() { return std::string{OSTWIN_BINARY_DIR} + "/sim/cli/ostwin"; }
+std::string ostwin_bin() { return std::string{OSTWIN_BINARY_DIR} + "/cli/ostwin"; }
 
 int run(const std::string& cmd) {
     const int rc = std::system((cmd + " >/dev/null 2>&1").c_str());

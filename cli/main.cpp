@@ -7,8 +7,8 @@
 #include <exception>
 #include <iostream>
 
-#include "sim/cli/Commands.hpp"
-#include "sim/cli/Installed.hpp"
+#include "cli/Commands.hpp"
+#include "cli/Installed.hpp"
 #include "sim/core/Error.hpp"
 #include "ostwin_version.hpp"
 

@@ -10,7 +10,7 @@
 #include <variant>
 
 #include "sim/core/Overload.hpp"
-#include "sim/cli/Commands.hpp"
+#include "cli/Commands.hpp"
 #include "sim/core/Error.hpp"
 #include "sim/core/Files.hpp"
 #include "sim/rtapp/Export.hpp"

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/cli/Commands.hpp"
+#include "cli/Commands.hpp"
 #include "sim/compare/Compare.hpp"
 #include "sim/core/Engine.hpp"
 #include "sim/core/Error.hpp"

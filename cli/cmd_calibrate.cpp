@@ -10,7 +10,7 @@
 #include <optional>
 #include <string>
 
-#include "sim/cli/Commands.hpp"
+#include "cli/Commands.hpp"
 #include "sim/core/Error.hpp"
 #include "sim/core/Files.hpp"
 

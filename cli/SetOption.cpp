@@ -2,7 +2,7 @@
 // scenario's `params:` (docs/scenario-format.md, "Parameters").
 #include <CLI/CLI.hpp>
 
-#include "sim/cli/Commands.hpp"
+#include "cli/Commands.hpp"
 #include "sim/scenario/Params.hpp"
 
 namespace ostwin::cli {

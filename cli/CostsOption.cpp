@@ -2,7 +2,7 @@
 // scenario's `costs:` key, given on the command line instead.
 #include <filesystem>
 
-#include "sim/cli/Commands.hpp"
+#include "cli/Commands.hpp"
 #include "sim/core/Error.hpp"
 #include "sim/core/Files.hpp"
 #include "sim/model/Scenario.hpp"

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "sim/cli/Commands.hpp"
+#include "cli/Commands.hpp"
 #include "sim/core/Error.hpp"
 #include "sim/scenario/Loader.hpp"  // LoadLimits, a member of NativeArgs in both builds
 

@@ -1,6 +1,6 @@
 #include <CLI/CLI.hpp>
 
-#include "sim/cli/Commands.hpp"
+#include "cli/Commands.hpp"
 #include "sim/scenario/Loader.hpp"
 
 namespace ostwin::cli {

@@ -1,7 +1,7 @@
 // Finding the installed data from the executable's location (Installed.hpp). The relative
 // paths from the bin directory come from the install rules (cmake/Install.cmake), so a
 // different --prefix or a relocated tree works without rebuilding.
-#include "sim/cli/Installed.hpp"
+#include "cli/Installed.hpp"
 
 #include <filesystem>
 #include <optional>

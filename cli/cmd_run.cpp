@@ -13,9 +13,9 @@
 #include <string>
 #include <unistd.h>
 
-#include "sim/cli/Commands.hpp"
-#include "sim/cli/Demo.hpp"
-#include "sim/cli/Installed.hpp"
+#include "cli/Commands.hpp"
+#include "cli/Demo.hpp"
+#include "cli/Installed.hpp"
 #include "sim/core/Engine.hpp"
 #include "sim/core/Error.hpp"
 #include "sim/scenario/Loader.hpp"

@@ -7,7 +7,7 @@
 #include <memory>
 #include <optional>
 
-#include "sim/cli/Commands.hpp"
+#include "cli/Commands.hpp"
 #include "sim/core/Error.hpp"
 #include "sim/core/Files.hpp"
 #include "sim/rtapp/Import.hpp"

@@ -25,7 +25,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "sim/cli/Commands.hpp"
+#include "cli/Commands.hpp"
 #include "sim/core/Engine.hpp"
 #include "sim/core/Error.hpp"
 #include "sim/core/Files.hpp"

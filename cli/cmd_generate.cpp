@@ -12,7 +12,7 @@
 #include <memory>
 #include <string>
 
-#include "sim/cli/Commands.hpp"
+#include "cli/Commands.hpp"
 #include "sim/core/Error.hpp"
 #include "sim/core/Time.hpp"
 #include "sim/gen/Generator.hpp"

@@ -1,7 +1,7 @@
 // The built-in demo: the same job by processes and by threads, with and without a crash,
 // simulated and compared side by side. Every number and every conclusion printed here is
 // computed from the four runs; nothing is canned (docs/demo.md).
-#include "sim/cli/Demo.hpp"
+#include "cli/Demo.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "sim/cli/Installed.hpp"
-#include "sim/cli/demo_scenarios.hpp"
+#include "cli/Installed.hpp"
+#include "cli/demo_scenarios.hpp"
 #include "sim/core/Engine.hpp"
 #include "sim/core/Time.hpp"
 #include "sim/scenario/Loader.hpp"

@@ -13,7 +13,7 @@
 #include "sim/analysis/Diagnostic.hpp"
 #include "sim/analysis/ScenarioChecks.hpp"
 #include "sim/analysis/TopologyDot.hpp"
-#include "sim/cli/Commands.hpp"
+#include "cli/Commands.hpp"
 #include "sim/core/Error.hpp"
 #include "sim/core/Files.hpp"
 #include "sim/model/Instances.hpp"

@@ -1,6 +1,6 @@
 // `ostwin new KIND [-o FILE] [--force]`, `ostwin new --list`: a commented starting
 // scenario of a common shape (docs/authoring.md, "Starting scenarios"). The templates are
-// sim/cli/templates/*.yaml, compiled in; each is valid, checks clean and meets its own
+// cli/templates/*.yaml, compiled in; each is valid, checks clean and meets its own
 // `expect:` (tests/cli/new.sh).
 #include <CLI/CLI.hpp>
 
@@ -12,8 +12,8 @@
 #include <system_error>
 #include <vector>
 
-#include "sim/cli/Commands.hpp"
-#include "sim/cli/templates.hpp"
+#include "cli/Commands.hpp"
+#include "cli/templates.hpp"
 #include "sim/core/Error.hpp"
 #include "sim/core/Files.hpp"
 
