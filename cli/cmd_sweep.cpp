@@ -85,7 +85,7 @@ std::string sh_quote(const std::string& s) {
 
 /// Runs `argv` (found on PATH) and returns its stdout; EnvironmentError (exit 3) when it
 /// cannot start or fails, with its stderr passed through.
-std::string run_capture(const std::vector<std::string>& argv) {
+std::string run_capture(const std::vector<std::string>& argv, std::string_view missing = "is this a Slurm submit host?") {
     int fds[2];
     if (pipe(fds) != 0) throw EnvironmentError("sweep: cannot create a pipe for " + argv[0]);
     const pid_t pid = fork();
@@ -119,7 +119,7 @@ std::string run_capture(const std::vector<std::string>& argv) {
     while (waitpid(pid, &st, 0) < 0)
         if (errno != EINTR) throw EnvironmentError("sweep: lost the " + argv[0] + " process");
     if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
-        throw EnvironmentError("sweep: " + argv[0] + " not found (is this a Slurm submit host?)");
+        throw EnvironmentError("sweep: " + argv[0] + " not found (" + std::string{missing} + ")");
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
         throw EnvironmentError("sweep: " + argv[0] + " failed (its message is above)");
     return out;
@@ -477,26 +477,25 @@ void write_plot(const std::string& dir, const std::vector<Axis>& axes, std::size
                 " title " + gp_quote(line_order[li]);
     }
     if (line_order.empty()) plot = "set label 'no point succeeded' at graph 0.5,0.5 center\nplot 0 notitle";
-    gp << "set terminal pngcairo size 1000,600 noenhanced\nset output 'plot.png'\n" << plot << "\n";
-    gp << "set terminal svg size 1000,600 noenhanced\nset output 'plot.svg'\nreplot\nset output\n";
+    // `gnuplot plot.gp` in DIR draws plot.png and plot.svg itself. ostwin renders each to
+    // gnuplot's stdout instead (ostwin_render set) and writes it through OutputFile: gnuplot's
+    // own `set output` would follow a link planted in DIR (docs/security.md, "Files").
+    gp << "if (!exists(\"ostwin_render\")) set terminal pngcairo size 1000,600 noenhanced; set output 'plot.png'\n";
+    gp << plot << "\n";
+    gp << "if (!exists(\"ostwin_render\")) set terminal svg size 1000,600 noenhanced; set output 'plot.svg'; replot; "
+          "set output\n";
     write_atomically(dir + "/plot.gp", "gnuplot script", gp.str());
-
-    // gnuplot writes plot.png and plot.svg in DIR; its own messages go to our stderr.
-    const pid_t pid = fork();
-    if (pid < 0) throw EnvironmentError("sweep: cannot start gnuplot (fork failed)");
-    if (pid == 0) {
-        if (chdir(dir.c_str()) != 0) _exit(126);
-        execlp("gnuplot", "gnuplot", "plot.gp", static_cast<char*>(nullptr));
-        _exit(127);
+    const std::string script = dir + "/plot.gp";
+    const char* missing = "install Debian's gnuplot-nox; results.csv and results.json are written, plot.gp draws the plot";
+    // gnuplot's own messages go to our stderr.
+    for (const auto& [terminal, name] : {std::pair{"pngcairo", "plot.png"}, std::pair{"svg", "plot.svg"}}) {
+        const std::string image = run_capture(
+            {"gnuplot", "-e", std::string{"ostwin_render = 1; set terminal "} + terminal + " size 1000,600 noenhanced; set output",
+             script},
+            missing);
+        if (image.empty()) throw EnvironmentError("sweep: gnuplot drew nothing from " + script + " (its messages are above)");
+        write_atomically(dir + "/" + name, "sweep plot", image);
     }
-    int st = 0;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR) throw EnvironmentError("sweep: lost the gnuplot process");
-    if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
-        throw EnvironmentError("sweep: gnuplot not found (install Debian's gnuplot-nox); results.csv and "
-                               "results.json are written, " + dir + "/plot.gp draws the plot");
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        throw EnvironmentError("sweep: gnuplot failed on " + dir + "/plot.gp (its messages are above)");
 }
 
 int run_sweep(SweepArgs a) {

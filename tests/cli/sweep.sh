@@ -30,6 +30,16 @@ grep -q "title 'threads msg=4KiB'" "$out/a/plot.gp" || fail "line per series and
 [ "$(grep -c . "$out/a/timings.csv")" -eq 17 ] || fail "timings.csv"
 grep -q 'sweep: 16 runs, 0 failed' "$out/a.err" || fail "final line"
 
+# A link planted at a plot's name in DIR: refused (exit 2, as every output of ostwin),
+# never written through (gnuplot's own `set output` followed it).
+mkdir -p "$out/l"
+echo keep > "$out/l-target"
+ln -s "$out/l-target" "$out/l/plot.svg"
+"$ostwin" sweep $T --set workers=1,2 -o "$out/l" 2> "$out/l.err"; rc=$?
+[ $rc -eq 2 ] || fail "a planted plot.svg link: exit $rc, expected 2 ($(cat "$out/l.err"))"
+grep -q 'link' "$out/l.err" || fail "the refusal should name the link: $(cat "$out/l.err")"
+[ "$(cat "$out/l-target")" = keep ] || fail "a planted plot.svg link was written through"
+
 # -j 2 writes the same bytes.
 "$ostwin" sweep $P $T --set workers=1..4 --set msg=64B,4KiB -o "$out/b" -j 2 2> /dev/null || fail "sweep b"
 for f in results.csv results.json plot.gp; do cmp "$out/a/$f" "$out/b/$f" || fail "$f differs between -j 1 and -j 2"; done
