@@ -9,8 +9,9 @@
    or range) fail validation; the others (YAML that Python cannot read, cross-references,
    limits, what only the loader can judge) pass it. A new corpus file must be classified.
 4. The schema and the loader keep the same keys: every key list the loader allows
-   (`allow({...})` in sim/scenario/Loader.cpp) is the property set of a closed object of
-   the schema and the other way round; the op names are kOpNames, the cost keys are the
+   (`allow({...})` in sim/scenario/Loader.cpp; the distribution forms and `{mean, sd}` in
+   sim/scenario/Distributions.cpp) is the property set of a closed object of the schema
+   and the other way round; the op names are kOpNames, the cost keys are the
    loader's (sim/model/CostProfile.cpp), the enums are sim/model/Kinds.hpp's names.
 
 Usage: schema_test.py SOURCE_ROOT OSTWIN WORK_DIR
@@ -78,6 +79,12 @@ SCHEMA_REJECTS = {
     "costs-missing-unit.yaml", "forked-memory.yaml", "costs-not-yaml.yaml", "costs-nul-path.yaml",
     "scientific-duration.yaml", "policy-capitals.yaml", "expect-scalar-range.yaml", "op-missing-colon.yaml",
     "value-escape-control.yaml", "value-c1-control.yaml",
+    # distributions: a wrong unit, a bad value, a missing or extra key, a form where only a
+    # constant goes, weights that are negative or all 0
+    "dist-duration-as-size.yaml", "dist-negative-mean.yaml", "dist-normal-no-sd.yaml", "dist-two-forms.yaml",
+    "dist-unknown-form.yaml", "dist-weight-negative.yaml", "dist-weights-zero.yaml", "dist-where-constant.yaml",
+    # parameters: `${...}` in a key, or in a file without `params:`
+    "param-in-key.yaml", "param-no-params.yaml",
 }
 # Python's YAML reader refuses these before any schema sees them (the loader's own errors).
 YAML_ERRORS = {
@@ -91,6 +98,10 @@ LOADER_ONLY = {
     "half-nanosecond.yaml", "duration-overflow.yaml", "size-overflow.yaml", "send-zero-bytes.yaml",
     "touch-out-of-range.yaml", "forked-touch-past-parent.yaml", "message-too-big.yaml",
     "mqueue-message-too-big.yaml", "expect-min-over-max.yaml", "repeat-count-too-big.yaml",
+    "dist-bytes-zero.yaml", "dist-zero-mean.yaml", "dist-uniform-reversed.yaml", "dist-weights-mismatch.yaml",
+    "dist-send-too-large.yaml", "dist-touch-past-end.yaml",
+    # parameters: what `${name}` names and the value that lands there
+    "param-undeclared.yaml", "param-bad-default.yaml",
     # YAML 1.1 (Python) reads `yes` as true, keeps the last of two duplicate keys, and
     # merges `<<:`; YAML 1.2 readers (the language server, yaml-cpp) do not
     "bool-yes.yaml", "duplicate-key.yaml", "op-merge-key.yaml",
@@ -149,7 +160,12 @@ for body in re.findall(r"\.allow\(\{(.*?)\}\)", loader, re.S):
     if "generated_by" in keys or "switch_rtt_ns" in keys:
         continue
     loader_lists.append(keys)
-if len(loader_lists) < 15:
+# Distributions (sim/scenario/Distributions.cpp): the forms and `weights` in one map, and
+# `{mean, sd}` of normal and lognormal.
+dists = (root / "sim/scenario/Distributions.cpp").read_text()
+loader_lists.append(frozenset(quoted(re.search(r"kForms\{(.*?)\}", dists, re.S).group(1))) | {"weights"})
+loader_lists += [frozenset(quoted(body)) for body in re.findall(r"\.allow\(\{(.*?)\}\)", dists, re.S)]
+if len(loader_lists) < 17:
     fail(f"found only {len(loader_lists)} allow() lists in Loader.cpp: has its form changed?")
 
 defs = schema["$defs"]
@@ -185,13 +201,18 @@ ops = re.search(r"kOpNames\{(.*?)\};", loader, re.S)
 if set(op_object["properties"]) != set(quoted(ops.group(1))):
     fail(f"ops: schema {sorted(op_object['properties'])} != loader {sorted(quoted(ops.group(1)))}")
 
+def enum_of(node):
+    """The enum of a property, which may also take a parameter reference (anyOf)."""
+    return node["enum"] if "enum" in node else next(a["enum"] for a in node["anyOf"] if "enum" in a)
+
+
 kinds_hpp = (root / "sim/model/Kinds.hpp").read_text()
 names = lambda var: quoted(re.search(var + r"\{(.*?)\};", kinds_hpp, re.S).group(1))
 enum_checks = [
-    ("policy", schema["properties"]["scheduler"]["properties"]["policy"]["enum"], names("kPolicyNames")),
-    ("channel kind", defs["channel"]["properties"]["kind"]["enum"], names("kChannelKindNames")),
-    ("lock kind", defs["lock"]["properties"]["kind"]["enum"], names("kLockKindNames")),
-    ("touch region", op_object["properties"]["touch"]["properties"]["region"]["enum"], names("kRegionNames")),
+    ("policy", enum_of(schema["properties"]["scheduler"]["properties"]["policy"]), names("kPolicyNames")),
+    ("channel kind", enum_of(defs["channel"]["properties"]["kind"]), names("kChannelKindNames")),
+    ("lock kind", enum_of(defs["lock"]["properties"]["kind"]), names("kLockKindNames")),
+    ("touch region", enum_of(op_object["properties"]["touch"]["properties"]["region"]), names("kRegionNames")),
 ]
 for what, in_schema, in_code in enum_checks:
     if in_schema != in_code:
