@@ -331,7 +331,7 @@ TEST_CASE("write_profile into a missing directory is refused (exit 2) and leaves
 }
 
 TEST_CASE("ostwin calibrate refuses an unwritable -o before measuring (exit 2)") {
-    const fs::path exe = fs::path{OSTWIN_BINARY_DIR} / "sim" / "cli" / "ostwin";
+    const fs::path exe = fs::path{OSTWIN_BINARY_DIR} / "cli" / "ostwin";
     if (!fs::exists(exe)) {
         FAIL("build the `ostwin` target first: " << exe);
     }
@@ -409,7 +409,7 @@ TEST_CASE("the runner probes keep their traces in a private directory: no plante
 }
 
 TEST_CASE("ostwin calibrate --quick -o prints the table and writes a loadable profile") {
-    const fs::path exe = fs::path{OSTWIN_BINARY_DIR} / "sim" / "cli" / "ostwin";
+    const fs::path exe = fs::path{OSTWIN_BINARY_DIR} / "cli" / "ostwin";
     if (!fs::exists(exe)) {
         FAIL("build the `ostwin` target first: " << exe);
     }

@@ -691,7 +691,7 @@ def _(c):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--ostwin", default=os.path.join(ROOT, "build", "sim", "cli", "ostwin"))
+    ap.add_argument("--ostwin", default=os.path.join(ROOT, "build", "cli", "ostwin"))
     ap.add_argument("--cases", help="comma-separated case names (default: all)")
     ap.add_argument("--list", action="store_true")
     a = ap.parse_args()
