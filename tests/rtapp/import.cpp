@@ -88,7 +88,8 @@ TEST_CASE("json: comments, trailing commas, repeated keys in order and a bare su
 TEST_CASE("run, runtime and sleep map to compute and sleep, numbered suffixes keep their order") {
     const auto r = imp(R"({"tasks": {"t": {"loop": 2, "run0": 1000, "sleep1": 2000, "runtime2": 500}}})");
     CHECK(has(r.yaml, "count: 2"));
-    const auto& t = thread(run_zero(r), "rtapp/t");
+    const Summary sum1 = run_zero(r);
+    const auto& t = thread(sum1, "rtapp/t");
     CHECK(t.cpu_ns == 3 * ms);
     CHECK(t.finish_ns == 7 * ms);
 }
@@ -96,7 +97,8 @@ TEST_CASE("run, runtime and sleep map to compute and sleep, numbered suffixes ke
 TEST_CASE("a timer ending the only phase is a periodic repeat on rt-app's grid") {
     const auto r = imp(R"({"tasks": {"t": {"loop": 3, "run": 2000, "timer": {"ref": "unique", "period": 10000}}}})");
     CHECK(has(r.yaml, "period: 10ms"));
-    const auto& t = thread(run_zero(r), "rtapp/t");
+    const Summary sum2 = run_zero(r);
+    const auto& t = thread(sum2, "rtapp/t");
     CHECK(t.cpu_ns == 6 * ms);
     // Bodies at 0, 10 and 20 ms; the thread ends with its last body (no wait after it).
     CHECK(t.finish_ns == 22 * ms);
@@ -109,7 +111,8 @@ TEST_CASE("timer-only phases before the body delay the start and all of them mak
         "running": {"run": 900}}}}})");
     CHECK(has(r.yaml, "start: 1200us"));
     CHECK(has(r.yaml, "period: 1200us"));
-    const auto& t = thread(run_zero(r), "rtapp/t");
+    const Summary sum3 = run_zero(r);
+    const auto& t = thread(sum3, "rtapp/t");
     CHECK(t.first_run_ns == 1200 * us);
     CHECK(t.finish_ns == 4500 * us);
     // mp3's AudioTick: a body phase then 4 timer-only periods: one period of 5 ticks.
