@@ -550,10 +550,12 @@ Flow run_op(ThreadCtx& c, const Op& o) {
                 const std::uint64_t cow = x.write && base ? shared_pages(pr, base + from, to - from) : 0;
                 c.slot->cow_faults += cow;
                 const std::uint64_t f0 = thread_faults();
+                // Relaxed atomic accesses (a plain mov on x86): threads of one process may
+                // touch the same bytes at once by design, and a scenario's touch is no race.
                 for (std::uint64_t off = from; off < to; off += ps) {
-                    volatile char* p = base + off;
-                    if (x.write) *p = static_cast<char>(off);
-                    else (void)*p;
+                    char* p = base + off;
+                    if (x.write) __atomic_store_n(p, static_cast<char>(off), __ATOMIC_RELAXED);
+                    else (void)__atomic_load_n(p, __ATOMIC_RELAXED);
                 }
                 // `faults` excludes the copy-on-write ones, as in the simulator; `a` carries those.
                 const std::uint64_t faults = thread_faults() - f0;
