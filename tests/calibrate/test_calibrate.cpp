@@ -1,5 +1,7 @@
 // `ostwin calibrate --quick` on this host: plausible figures, a profile that the loader
 // reads back key for key, and nothing left behind.
+#include <cstdlib>
+#include <string_view>
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -165,7 +167,12 @@ TEST_CASE("calibrate --quick measures plausible figures, round-trips its profile
                 CHECK(value_of(c, key) > 50);
                 CHECK(value_of(c, key) < 1'000'000);
             }
-            CHECK(value_of(c, "memory.cow_fault") > value_of(c, "memory.wp_fault"));
+            // A comparison of two timings: under a sanitizer (OSTWIN_TEST_TIMING=relaxed,
+            // scripts/test's asan stage) both are dominated by its own fault handling.
+            if (const char* t = std::getenv("OSTWIN_TEST_TIMING"); t && std::string_view{t} == "relaxed")
+                CHECK_NOFAIL(value_of(c, "memory.cow_fault") > value_of(c, "memory.wp_fault"));
+            else
+                CHECK(value_of(c, "memory.cow_fault") > value_of(c, "memory.wp_fault"));
             // exit.per_page from two runner exits: a child holding its copied 4 MiB heap
             // (about 1024 pages more than a bare one) against a bare child.
             CHECK(c.keys.at(*find_cost_key("exit.per_page")).how.rfind("runner exits", 0) == 0);
