@@ -2,6 +2,8 @@
 // trace record shows the value drawn, which is Distribution::draw at (seed, thread,
 // the op's pc, its iteration); the same file and seed give a byte-identical trace; a
 // random period releases each iteration at the previous release plus a draw.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include <cstdio>
@@ -51,7 +53,8 @@ processes:
 )";
 
 std::string traced(const Scenario& s, std::optional<std::uint64_t> seed) {
-    const std::string path = temp_path("draws.jsonl");
+    // One name per process: ctest runs this file's test cases in parallel.
+    const std::string path = temp_path("draws-" + std::to_string(::getpid()) + ".jsonl");
     EngineOptions o;
     o.trace_path = path;
     o.seed = seed;
