@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <array>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -46,20 +45,17 @@ struct TempDir {
 struct Out {
     int rc;
     std::string text;  ///< stdout and stderr
-    double seconds;
 };
 
 /// Runs `ostwin ARGS` killed after 10 s (a hang shows as exit 137, never as a stuck test).
 Out ostwin(const std::string& args) {
-    const auto t0 = std::chrono::steady_clock::now();
     FILE* p = ::popen(("timeout -s KILL 10 " + kOstwin + " " + args + " 2>&1").c_str(), "r");
     REQUIRE(p != nullptr);
     std::string text;
     std::array<char, 4096> buf{};
     while (std::fgets(buf.data(), buf.size(), p)) text += buf.data();
     const int st = ::pclose(p);
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, text, s};
+    return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, text};
 }
 
 void spit(const std::string& path, const std::string& text) {
@@ -197,26 +193,25 @@ TEST_CASE("export -o refuses its trace, a link and a device, and follows no plan
     CHECK(slurp(d / "p.json").rfind("{\"displayTimeUnit\"", 0) == 0);
 }
 
-TEST_CASE("a FIFO as scenario, as `costs:` or as trace is refused within a second (exit 2)") {
+TEST_CASE("a FIFO as scenario, as `costs:` or as trace is refused, never waited on (exit 2)") {
+    // A wait on the FIFO would be killed by ostwin()'s 10 s timeout and read as exit 137:
+    // no wall-clock bound here (a start-up under ASan on a busy host took 1.2 s).
     TempDir d;
     REQUIRE(::mkfifo((d / "fifo.yaml").c_str(), 0600) == 0);
     Out o = ostwin("run " + d / "fifo.yaml");
     INFO(o.text);
     CHECK(o.rc == 2);
-    CHECK(o.seconds < 1.0);
     CHECK(o.text.find("is a FIFO") != std::string::npos);
 
     spit(d / "s.yaml", std::string{kScenario} + "costs: fifo.yaml\n");
     o = ostwin("check " + d / "s.yaml");
     INFO(o.text);
     CHECK(o.rc == 2);
-    CHECK(o.seconds < 1.0);
     CHECK(o.text.find("s.yaml:9:8: error: cannot read cost profile") != std::string::npos);
 
     o = ostwin("export " + d / "fifo.yaml" + " --format perfetto -o " + d / "p.json");
     INFO(o.text);
     CHECK(o.rc == 2);
-    CHECK(o.seconds < 1.0);
     CHECK(d.entries() == std::set<std::string>{"fifo.yaml", "s.yaml"});
 }
 

@@ -9,7 +9,6 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -245,9 +244,7 @@ TEST_CASE("read_input reads regular files only, bounded, and a FIFO never blocks
     CHECK(r.text.empty());
 
     REQUIRE(::mkfifo((d / "fifo").c_str(), 0600) == 0);
-    const auto t0 = std::chrono::steady_clock::now();
-    r = read_input(d / "fifo", 100, "trace file", "");
-    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(1));
+    r = read_input(d / "fifo", 100, "trace file", "");  // a blocking open would hang here
     CHECK_THAT(r.problem, Catch::Contains("is a FIFO (named pipe); ostwin reads only regular files"));
 
     r = read_input(d.path, 100, "trace file", "");

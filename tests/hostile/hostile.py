@@ -684,7 +684,7 @@ def _(c):
     c.freeze_sandbox()
     rc, out, secs, most = c.run(["native", f, "--trace", os.path.join(c.sandbox, "missing", "x.jsonl")])
     c.expect(rc == 2, "exit %s" % rc)
-    c.expect(secs < 1.5, "it ran the 2 s scenario first (%.1f s)" % secs)
+    c.expect(secs < 2.0, "it ran the 2 s scenario first (%.1f s)" % secs)  # a run takes 2 s at least
 
 
 # ---- main ---------------------------------------------------------------------------

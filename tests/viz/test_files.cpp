@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include <array>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -45,20 +44,17 @@ struct TempDir {
 struct Out {
     int rc;
     std::string text;
-    double seconds;
 };
 
-/// `ostwin-view ARGS`, killed after 20 s.
+/// `ostwin-view ARGS`, killed after 20 s (a hang reads as exit 137, never as a stuck test).
 Out view(const std::string& args) {
-    const auto t0 = std::chrono::steady_clock::now();
     FILE* p = ::popen(("timeout -s KILL 20 " + kView + " " + args + " 2>&1").c_str(), "r");
     REQUIRE(p != nullptr);
     std::string text;
     std::array<char, 4096> buf{};
     while (std::fgets(buf.data(), buf.size(), p)) text += buf.data();
     const int st = ::pclose(p);
-    return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, text,
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()};
+    return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, text};
 }
 
 std::string slurp(const std::string& path) {
@@ -138,7 +134,6 @@ TEST_CASE("viewer: a trace that is a FIFO, a directory or over --max-trace-bytes
     Out o = view(d / "fifo.jsonl" + " --screenshot " + d / "s.png");
     INFO(o.text);
     CHECK(o.rc == 2);
-    CHECK(o.seconds < 2.0);
     o = view(d.path + " --screenshot " + d / "s.png");
     CHECK(o.rc == 2);
     CHECK(o.text.find("is a directory") != std::string::npos);
