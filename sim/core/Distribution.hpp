@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "sim/core/Error.hpp"
+#include "sim/core/Time.hpp"
 
 namespace ostwin {
 
@@ -73,9 +74,10 @@ struct Distribution {
     /// running sums of the weights.
     double mu = 0, sigma = 0;
     std::vector<double> cumulative;
-    /// The op's bounds: 0 .. 2^63-1 ns for durations, 1 B .. what the channel or region
-    /// takes for sizes. A draw outside is clamped (only exp, normal and lognormal can be).
-    std::int64_t min = 0, max = INT64_MAX;
+    /// The op's bounds: 0 .. 2^60 ns for durations (kMaxDurationNs, the longest a
+    /// scenario may write), 1 B .. what the channel or region takes for sizes. A draw
+    /// outside is clamped (only exp, normal and lognormal can be).
+    std::int64_t min = 0, max = kMaxDurationNs;
     SourceLoc loc;
 
     static Distribution exponential(DistUnit u, double mean);

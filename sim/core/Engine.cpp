@@ -162,6 +162,11 @@ RunResult Engine::run() {
             stop = StopReason::max_events;
             break;
         }
+        if (top->t > kHorizon) [[unlikely]]
+            throw ScenarioError(s_.file, {},
+                                "the simulation would pass " + format_time(kHorizon) +
+                                    " of simulated time (about 146 years), the longest it can represent: the next "
+                                    "event is due at " + format_time(top->t) + " or later (docs/model.md, \"Time\")");
         const Event e = q_.pop(*top);
         // One switch on the kind: a stale event (its target's generation moved on) is
         // dropped uncounted, any other becomes the current instant and is handled.

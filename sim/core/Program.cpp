@@ -8,13 +8,15 @@ namespace ostwin {
 
 namespace {
 
-std::int64_t sat_add(std::int64_t a, std::int64_t b) {
-    return a > std::numeric_limits<std::int64_t>::max() - b ? std::numeric_limits<std::int64_t>::max() : a + b;
-}
+// Sums of durations saturate just past the horizon (sim/core/Time.hpp): a burst or a
+// release that far is never reached (the engine stops with an error when an event passes
+// the horizon), and the clock plus such a value still fits 64 bits.
+constexpr std::int64_t kBeyond = kHorizon.ns() + 1;
+
+std::int64_t sat_add(std::int64_t a, std::int64_t b) { return a > kBeyond - b ? kBeyond : a + b; }
 std::int64_t sat_mul(std::int64_t a, std::uint64_t k) {
     if (a == 0 || k == 0) return 0;
-    if (static_cast<std::uint64_t>(a) > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) / k)
-        return std::numeric_limits<std::int64_t>::max();
+    if (static_cast<std::uint64_t>(a) > static_cast<std::uint64_t>(kBeyond) / k) return kBeyond;
     return a * static_cast<std::int64_t>(k);
 }
 

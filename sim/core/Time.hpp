@@ -32,6 +32,12 @@ private:
     std::int64_t ns_ = 0;
 };
 
+/// The longest duration a scenario or cost profile may give (2^60 ns, about 36.5 years),
+/// and the simulated time no event may pass (2^62 ns, about 146 years): the clock plus a
+/// few durations always fits 64 bits (docs/model.md, "Time").
+inline constexpr std::int64_t kMaxDurationNs = std::int64_t{1} << 60;
+inline constexpr Time kHorizon{std::int64_t{1} << 62};
+
 namespace literals {
 constexpr Time operator""_ns(unsigned long long v) { return Time{static_cast<std::int64_t>(v)}; }
 constexpr Time operator""_us(unsigned long long v) { return Time{static_cast<std::int64_t>(v) * 1'000}; }

@@ -6,6 +6,7 @@
 #include <span>
 
 #include "sim/core/Error.hpp"
+#include "sim/core/Time.hpp"
 
 namespace ostwin::scenario {
 
@@ -162,8 +163,11 @@ std::optional<ValueProblem> parse_quantity(std::string_view text, std::span<cons
 
 std::optional<ValueProblem> parse_duration(std::string_view text, std::int64_t& ns) {
     u128 v = 0;
-    if (auto p = parse_quantity(text, kDurationUnits, "duration", "ns, us, ms or s", "ms", "nanoseconds", kInt64Max, v))
+    if (auto p = parse_quantity(text, kDurationUnits, "duration", "ns, us, ms or s", "ms", "nanoseconds",
+                                static_cast<u128>(kMaxDurationNs), v)) {
+        if (p->message.ends_with(" is too large")) p->message += " (at most 1152921504.606846976s, about 36 years)";
         return p;
+    }
     ns = static_cast<std::int64_t>(v);
     return std::nullopt;
 }

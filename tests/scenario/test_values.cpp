@@ -46,7 +46,11 @@ TEST_CASE("durations: units, decimals and exactness") {
     CHECK(dur("0.000000001s") == 1);
     CHECK(dur("10 ms") == 10'000'000);
     CHECK(dur("007ms") == 7'000'000);
-    CHECK(dur("9223372036854775807ns") == std::numeric_limits<std::int64_t>::max());
+    // The longest duration is 2^60 ns (sim/core/Time.hpp): the clock plus a few of them fits 64 bits.
+    CHECK(dur("1152921504606846976ns") == std::int64_t{1} << 60);
+    CHECK(dur("1152921504.606846976s") == std::int64_t{1} << 60);
+    CHECK_THAT(dur_error("1152921504606846977ns"), Catch::Contains("too large (at most 1152921504.606846976s"));
+    CHECK_THAT(dur_error("9223372036s"), Catch::Contains("too large"));
     CHECK_THAT(dur_error("0.5ns"), Catch::Contains("not a whole number of nanoseconds"));
     CHECK_THAT(dur_error("1.0000000001s"), Catch::Contains("not a whole number"));
     CHECK_THAT(dur_error("5"), Catch::Contains("missing unit"));

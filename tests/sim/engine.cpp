@@ -360,3 +360,16 @@ TEST_CASE("priority: the newcomer preempts the lowest-priority running thread") 
     CHECK(th(sm, "eq/main").finish_ns == (3_ms).ns());
     CHECK(th(sm, "b/main").finish_ns == (6_ms).ns());
 }
+
+TEST_CASE("simulated time: a run that would pass 2^62 ns is bad input, never a wrapped clock") {
+    // Each duration is at most 2^60 ns (the loader's limit); five of them in a row pass the
+    // horizon. Before the limit, two computes of 2^62 ns wrapped the clock: a negative CPU
+    // time and makespan 0, exit 0.
+    Scenario s = scenario(Policy::fcfs);
+    process(s, "app", 0_ms, {repeat(5, std::nullopt, {compute(Time{kMaxDurationNs})})});
+    CHECK_THROWS_WITH(run(s), Catch::Contains("would pass 4611686018.427s of simulated time"));
+    // Four fit: 2^62 ns exactly is the last instant an event may have.
+    Scenario ok = scenario(Policy::fcfs);
+    process(ok, "app", 0_ms, {repeat(4, std::nullopt, {compute(Time{kMaxDurationNs})})});
+    CHECK(run(ok).makespan_ns == kHorizon.ns());
+}
