@@ -303,6 +303,7 @@ int run_compare(const CompareArgs& a) {
     compare::NativeFacts facts;
     std::string tick_note;
     std::set<std::string> capacity_notes;  // channels whose declared capacity the runner could not give exactly
+    std::vector<double> other_work;        // per run: the share of CPU time other tasks took (docs/compare.md)
     using Clock = std::chrono::steady_clock;
     const auto t_start = Clock::now();
     for (int k = 1; k <= a.runs; ++k) {
@@ -352,6 +353,8 @@ int run_compare(const CompareArgs& a) {
                                           g.value("kernel_needed", nlohmann::json{}).dump() + ")");
         const native::HostSpeed h = native::HostSpeed::from_json(src.value("host_speed", nlohmann::json{}));
         speeds.push_back({h.switch_rtt_ns, h.syscall_ns});
+        if (src.contains("other_work") && src["other_work"].is_object())
+            other_work.push_back(src["other_work"].value("share", 0.0));
         natives.push_back(std::move(r.summary));
     }
     compare::SpeedMatch match;
@@ -374,6 +377,15 @@ int run_compare(const CompareArgs& a) {
     }(), facts);
     rep.costs = s.costs_name;
     rep.speed = match;
+    rep.other_work_share = other_work;
+    if (!other_work.empty()) {
+        std::vector<double> v = other_work;
+        std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+        if (const double m = v[v.size() / 2]; m >= 0.02)
+            rep.notes.push_back("other tasks preempted the scenario for " + std::to_string(std::lround(100 * m)) +
+                                "% of its CPU time (median run): the native figures include those waits, the simulator "
+                                "models no other work; judge the model on a quiet host");
+    }
     if (!tick_note.empty()) rep.notes.push_back(tick_note);
     for (const std::string& n : capacity_notes) rep.notes.push_back(n);
     if (!a.quiet)

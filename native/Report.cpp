@@ -499,6 +499,10 @@ void build_report(const ReportInput& in, const Options& /*o*/, Result& result) {
     for (std::uint32_t t = 0; t < T; ++t)
         if (rt.threads[t].os_tid.load() > 0) tid_of[rt.threads[t].os_tid.load()] = t;
     std::size_t inferred_switches = 0;  // switch-ins put back (below)
+    struct {
+        std::int64_t tasks_ns = 0, kernel_threads_ns = 0;
+        std::size_t task_preemptions = 0, kernel_preemptions = 0;
+    } other;  // other work that preempted scenario threads (below)
     if (!in.switches.empty()) {
         // The op-derived states of each thread, by time: a kernel preemption is shown as
         // `ready` only while the ops say the thread could run (not sleeping, blocked, ...).
@@ -599,6 +603,21 @@ void build_report(const ReportInput& in, const Options& /*o*/, Result& result) {
             std::stable_sort(switches.begin(), switches.end(),
                              [](const SwitchEvent& a, const SwitchEvent& b) { return a.t_ns < b.t_ns; });
         }
+        // Other work: a scenario thread the kernel switched out runnable (prev_state R) for
+        // a task that is not the run's and not the idle task waits while that task has its
+        // CPU, until the CPU's next recorded event or the thread runs again anywhere. The
+        // simulator has no such tasks; the native figures include the wait.
+        struct Taken {
+            std::int64_t since;
+            std::uint32_t th;
+            bool kernel;
+        };
+        std::map<int, Taken> taken;  // cpu -> the open wait
+        auto close_taken = [&](std::map<int, Taken>::iterator it, std::int64_t t) {
+            const std::int64_t d = std::max<std::int64_t>(0, t - it->second.since);
+            (it->second.kernel ? other.kernel_threads_ns : other.tasks_ns) += d;
+            taken.erase(it);
+        };
         for (const SwitchEvent& e : switches) {
             const std::int64_t t = e.t_ns - rt.ctl->t0;
             if (t < 0 || t > makespan) continue;
@@ -607,6 +626,19 @@ void build_report(const ReportInput& in, const Options& /*o*/, Result& result) {
             const auto next = tid_of.find(e.next_pid);
             const bool prev_ours = prev != tid_of.end();
             const bool next_ours = next != tid_of.end() && !finished_by(next->second, t);
+            if (auto it = taken.find(e.cpu); it != taken.end()) close_taken(it, t);
+            if (next_ours)
+                for (auto it = taken.begin(); it != taken.end(); ++it)
+                    if (it->second.th == next->second) {
+                        close_taken(it, t);
+                        break;
+                    }
+            if (prev_ours && !next_ours && e.prev_state == 'R' && e.next_pid != 0 && !finished_by(prev->second, t)) {
+                auto [k, fresh] = kthread.try_emplace(e.next_pid, false);
+                if (fresh) k->second = is_kernel_thread(e.next_pid);
+                taken[e.cpu] = {t, prev->second, k->second};
+                ++(k->second ? other.kernel_preemptions : other.task_preemptions);
+            }
             if (!prev_ours && !next_ours) continue;
             CpuSummary& cs = cpus[e.cpu];
             cs.cpu = static_cast<std::uint32_t>(e.cpu);
@@ -659,6 +691,7 @@ void build_report(const ReportInput& in, const Options& /*o*/, Result& result) {
             }
         }
         end_lanes_until(makespan);
+        while (!taken.empty()) close_taken(taken.begin(), makespan);
         for (auto& [cpu, r] : running) cpus[cpu].busy_ns += makespan - r.first;
         for (int cpu : rt.used_cpus) {
             CpuSummary cs = cpus.count(cpu) ? cpus[cpu] : CpuSummary{static_cast<std::uint32_t>(cpu)};
@@ -694,8 +727,15 @@ void build_report(const ReportInput& in, const Options& /*o*/, Result& result) {
     for (std::uint32_t p = 0; p < P && p < header["processes"].size(); ++p) header["processes"][p]["parent"] = rt.procs[p].parent;
     nlohmann::json facts = in.facts;
     facts["events_dropped"] = total_dropped;
-    if (facts.contains("sources") && facts["sources"].value("sched_switch", false))
+    if (facts.contains("sources") && facts["sources"].value("sched_switch", false)) {
         facts["sources"]["sched_switch_inferred"] = inferred_switches;
+        const double cpu_ns = static_cast<double>(makespan) * static_cast<double>(rt.used_cpus.size());
+        facts["other_work"] = {{"tasks_ns", other.tasks_ns},
+                               {"task_preemptions", other.task_preemptions},
+                               {"kernel_threads_ns", other.kernel_threads_ns},
+                               {"kernel_preemptions", other.kernel_preemptions},
+                               {"share", cpu_ns > 0 ? static_cast<double>(other.tasks_ns + other.kernel_threads_ns) / cpu_ns : 0.0}};
+    }
     header["native"] = facts;
     result.header = header;
     if (in.trace == nullptr) return;

@@ -336,6 +336,20 @@ nlohmann::json speed_json(const HostSpeedFigures& h) {
     return {{"switch_rtt_ns", h.switch_rtt_ns}, {"syscall_ns", h.syscall_ns}};
 }
 
+/// The median (the mean of the middle two for an even count) and the largest of `v`.
+std::pair<double, double> median_and_max(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    const double median = n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    return {median, v.back()};
+}
+
+nlohmann::json other_work_json(const std::vector<double>& share) {
+    if (share.empty()) return nullptr;
+    const auto [median, max] = median_and_max(share);
+    return {{"runs_measured", share.size()}, {"median_share", median}, {"max_share", max}};
+}
+
 }  // namespace
 
 nlohmann::json report_json(const Report& r) {
@@ -375,7 +389,8 @@ nlohmann::json report_json(const Report& r) {
               {"runs_with_probe", r.speed.runs_with_probe},
               {"syscall_ratio", r.speed.syscall_ratio},
               {"switch_ratio", r.speed.switch_ratio},
-              {"unmatched_makespan_ns", r.speed.unmatched_makespan_ns}}}};
+              {"unmatched_makespan_ns", r.speed.unmatched_makespan_ns}}},
+            {"other_work", other_work_json(r.other_work_share)}};
 }
 
 void print_report(const Report& r, std::ostream& out) {
@@ -394,6 +409,14 @@ void print_report(const Report& r, std::ostream& out) {
         out << line;
     } else if (!r.speed.why_not.empty()) {
         out << "host speed: not matched: " << r.speed.why_not << '\n';
+    }
+    if (!r.other_work_share.empty()) {
+        const auto [median, max] = median_and_max(r.other_work_share);
+        std::snprintf(line, sizeof line,
+                      "other work: tasks not of the run held CPUs it was preempted from for %.1f%% of its CPU time "
+                      "(median of %zu run%s, max %.1f%%)\n",
+                      100 * median, r.other_work_share.size(), r.other_work_share.size() == 1 ? "" : "s", 100 * max);
+        out << line;
     }
     out << '\n';
     std::size_t w = 6;

@@ -124,6 +124,10 @@ struct Report {
     std::vector<Metric> metrics;
     std::vector<std::string> notes;
     SpeedMatch speed;       ///< host-speed matching: applied or why not
+    /// Per native run with the kernel's sched_switch: the share of the run's CPU time
+    /// (makespan x CPUs) in which tasks not of the run held a CPU that a scenario thread
+    /// was preempted from (docs/compare.md, "Other work").
+    std::vector<double> other_work_share;
 
     [[nodiscard]] bool passed() const;
     /// Names of the judged metrics that failed, in report order.

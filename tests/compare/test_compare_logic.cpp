@@ -362,3 +362,24 @@ TEST_CASE("host-speed matching: ratios, which keys scale, and when it does not a
         CHECK(out.str().find("host speed: calibrated at a 3000 ns round trip") != std::string::npos);
     }
 }
+
+TEST_CASE("other work: the runs' shares are printed and in the JSON as median and max") {
+    const Summary one = summary(10'000'000, 1, 4);
+    Report r = compare_summaries(one, {one, one, one}, Tolerance{});
+    CHECK(report_json(r).at("other_work").is_null());  // no run measured it (no sched_switch)
+    std::ostringstream none;
+    print_report(r, none);
+    CHECK(none.str().find("other work") == std::string::npos);
+
+    r.other_work_share = {0.30, 0.02, 0.10};
+    const nlohmann::json j = report_json(r).at("other_work");
+    CHECK(j.at("runs_measured") == 3);
+    CHECK(j.at("median_share") == Approx(0.10));
+    CHECK(j.at("max_share") == Approx(0.30));
+    r.other_work_share = {0.30, 0.02, 0.10, 0.20};  // an even count: the mean of the middle two
+    CHECK(report_json(r).at("other_work").at("median_share") == Approx(0.15));
+    std::ostringstream out;
+    print_report(r, out);
+    CHECK_THAT(out.str(), Catch::Contains("other work: tasks not of the run held CPUs it was preempted from for 15.0% "
+                                          "of its CPU time (median of 4 runs, max 30.0%)"));
+}

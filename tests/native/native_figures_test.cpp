@@ -6,12 +6,18 @@
 // and tick alignment are TIMING_CHECKs (NativeSupport.hpp): warnings only in the tsan stage.
 #include <catch2/catch.hpp>
 
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -447,7 +453,9 @@ processes:
   - {name: b, threads: [{name: main, program: [compute: 6ms]}]}
 )",
                                             "<test>");
-    int spread_runs = 0;
+    // Runs in which other tasks took more than 5 % of the CPU time (native.other_work,
+    // docs/native.md) say nothing about placement: a busy host stretched one to 16.8 ms.
+    int spread_runs = 0, quiet_runs = 0;
     std::string seen;
     for (int run = 0; run < 7; ++run) {
         const native::Result r = native::run_scenario(s, opts());
@@ -457,9 +465,82 @@ processes:
         CHECK(start[0].get<int>() >= 0);
         CHECK(start[1].get<int>() >= 0);
         const double ms = static_cast<double>(r.summary.makespan_ns) / 1e6;
-        seen += " " + std::to_string(ms).substr(0, 5);
+        const double other = r.header["native"].contains("other_work") ? r.header["native"]["other_work"].value("share", 0.0) : 0.0;
+        seen += " " + std::to_string(ms).substr(0, 5) + " (other " + std::to_string(std::lround(100 * other)) + "%)";
+        if (other > 0.05) continue;
+        ++quiet_runs;
         if (ms < 7.0) ++spread_runs;
     }
     INFO("makespans (ms):" << seen);
-    TIMING_CHECK(spread_runs >= 4);
+    TIMING_CHECK(spread_runs * 2 > quiet_runs);
+}
+
+TEST_CASE("other work: the CPU time other tasks took from a run is measured from the kernel's switches", "[native]") {
+    // Two compute-only threads under SCHED_OTHER share one CPU with a hog of the test's own
+    // on every allowed CPU (also SCHED_OTHER): the kernel switches the scenario's threads out
+    // runnable for the hogs, and the report counts that time (docs/native.md, "Other work").
+    // Without the hogs the same run loses less. The simulator has no other tasks.
+    const Scenario s = load_scenario_string(R"(
+ostwin: 1
+name: other-work
+machine: {cpus: 1}
+scheduler: {policy: fair}
+processes:
+  - {name: a, threads: [{name: w, count: 2, program: [compute: 30ms]}]}
+)",
+                                            "<test>");
+    auto share_of = [](const native::Result& r) {
+        const json& n = r.header["native"];
+        REQUIRE(n.contains("other_work"));
+        const json& o = n["other_work"];
+        INFO(o.dump());
+        CHECK(o["tasks_ns"].get<std::int64_t>() >= 0);
+        CHECK(o["kernel_threads_ns"].get<std::int64_t>() >= 0);
+        return o["share"].get<double>();
+    };
+    const native::Result alone = native::run_scenario(s, opts());
+    if (alone.header["native"]["sources"].value("sched_switch", false) != true) {
+        WARN("no sched_switch view here: skipped");
+        return;
+    }
+    const double quiet = share_of(alone);
+    // One busy loop per allowed CPU, killed when this scope ends however it ends (and with
+    // the test process: parent-death signal).
+    struct Hogs {
+        std::vector<pid_t> pids;
+        ~Hogs() {
+            for (const pid_t p : pids) {
+                ::kill(p, SIGKILL);
+                ::waitpid(p, nullptr, 0);
+            }
+        }
+    };
+    std::optional<native::Result> loaded_run;
+    {
+        Hogs hogs;
+        for (const int cpu : native::allowed_cpus()) {
+            const pid_t p = ::fork();
+            REQUIRE(p >= 0);
+            if (p == 0) {
+                ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+                cpu_set_t set;
+                CPU_ZERO(&set);
+                CPU_SET(cpu, &set);
+                ::sched_setaffinity(0, sizeof set, &set);
+                for (volatile unsigned spin = 0;; spin = spin + 1) {
+                }
+            }
+            hogs.pids.push_back(p);
+        }
+        loaded_run = native::run_scenario(s, opts());
+    }
+    const double loaded = share_of(*loaded_run);
+    INFO("other work: " << 100 * quiet << "% alone, " << 100 * loaded << "% beside the hogs");
+    const json& o = loaded_run->header["native"]["other_work"];
+    CHECK(o["task_preemptions"].get<std::int64_t>() > 0);
+    // A fair share with one hog on the run's CPU is about half; the bound leaves room for
+    // the kernel's own placement and a slow host.
+    CHECK(loaded > 0.15);
+    CHECK(loaded < 1.0);
+    TIMING_CHECK(loaded > quiet);  // alone can lose much too on a busy host (57 % here while builds ran)
 }
