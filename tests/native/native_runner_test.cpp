@@ -694,4 +694,25 @@ TEST_CASE("mutex protocols: inheritance and a ceiling bound high's wait natively
         TIMING_CHECK(high.blocked_ns < 1 * ms);
         TIMING_CHECK(high.finish_ns < 8 * ms);
     }
+    SECTION("process-shared: the same across three processes, for both protocols") {
+        for (const std::string protocol : {"inherit", "{ceiling: 20}"}) {
+            const Scenario s = load(R"(
+ostwin: 1
+name: shared-protocol
+machine: {cpus: 1}
+scheduler: {policy: priority}
+processes:
+  - {name: low, threads: [{name: main, priority: 1, program: [lock: m, compute: 4ms, unlock: m, compute: 1ms]}]}
+  - {name: high, threads: [{name: main, priority: 20, start: 1ms, program: [lock: m, compute: 1ms, unlock: m]}]}
+  - {name: medium, threads: [{name: main, priority: 10, start: 2ms, program: [compute: 10ms]}]}
+locks:
+  - {name: m, kind: mutex, shared: true, protocol: )" + protocol + "}\n");
+            const native::Result r = native::run_scenario(s, opts());
+            const auto& high = thread(r.summary, "high/main");
+            INFO(protocol << ": high blocked " << high.blocked_ns << " ns, finished at " << high.finish_ns);
+            CHECK(high.finish_ns < thread(r.summary, "medium/main").finish_ns);
+            TIMING_CHECK(high.blocked_ns < 6 * ms);
+            TIMING_CHECK(high.finish_ns < 8 * ms);
+        }
+    }
 }
