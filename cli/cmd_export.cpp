@@ -155,6 +155,11 @@ void export_perfetto(const Trace& tr, std::ostream& out) {
                        {"ts", us(r.t.ns())}, {"args", {{"cycle", r.cycle}}}});
             },
             [&](const EndRec&) {},
+            [&](const PrioRec& r) {
+                w.add({{"ph", "i"}, {"s", "t"}, {"cat", "priority"},
+                       {"name", "priority " + std::to_string(r.prio) + " (base " + std::to_string(r.base) + ")"},
+                       {"pid", pid_of(r.tid)}, {"tid", r.tid}, {"ts", us(r.t.ns())}});
+            },
         }, rec);
     }
     const std::int64_t end = tr.end.ns();

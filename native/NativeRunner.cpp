@@ -452,6 +452,28 @@ void init_shared_objects(Runtime& rt) {
         pthread_mutex_init(m, &a);
         pthread_mutexattr_destroy(&a);
     };
+    // A mutex protocol (docs/native.md, "Mutex protocols"): glibc's PTHREAD_PRIO_INHERIT
+    // mutex is a PI futex (the kernel's rt_mutex boosts the owner, chains included);
+    // PTHREAD_PRIO_PROTECT raises the locker to the ceiling with sched_setscheduler. glibc
+    // has no robust PTHREAD_PRIO_PROTECT mutex, so a shared ceiling mutex is not robust.
+    auto protocol_mutex = [](pthread_mutex_t* m, bool shared, const LockDecl& d) {
+        pthread_mutexattr_t a;
+        pthread_mutexattr_init(&a);
+        pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ERRORCHECK);
+        const bool inherit = d.protocol == MutexProtocol::inherit;
+        pthread_mutexattr_setprotocol(&a, inherit ? PTHREAD_PRIO_INHERIT : PTHREAD_PRIO_PROTECT);
+        // Scenario priorities run at RT 1..kMaxScenarioPriority natively: so does a ceiling.
+        if (!inherit) pthread_mutexattr_setprioceiling(&a, std::clamp(d.ceiling, 1, kMaxScenarioPriority));
+        if (shared) {
+            pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+            if (inherit) pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+        }
+        const int rc = pthread_mutex_init(m, &a);
+        pthread_mutexattr_destroy(&a);
+        if (rc != 0)
+            throw EnvironmentError("this host cannot make a " + std::string{to_string(d.protocol)} + " mutex for " +
+                                   d.name + ": pthread_mutex_init: " + std::strerror(rc));
+    };
     auto pshared_cond = [](pthread_cond_t* c, bool shared) {
         pthread_condattr_t a;
         pthread_condattr_init(&a);
@@ -463,7 +485,8 @@ void init_shared_objects(Runtime& rt) {
         const LockDecl& d = s.locks[obj.lock(l).decl];
         const bool shared = !obj.lock(l).process.has_value();
         LockShm& L = rt.locks[l];
-        pshared_mutex(&L.mutex, shared);
+        if (d.protocol == MutexProtocol::none) pshared_mutex(&L.mutex, shared);
+        else protocol_mutex(&L.mutex, shared, d);
         sem_init(&L.sem, shared ? 1 : 0, static_cast<unsigned>(std::min<std::uint64_t>(d.initial, SEM_VALUE_MAX)));
         pshared_cond(&L.cond, shared);
     }

@@ -76,6 +76,7 @@ Engine::Engine(const Scenario& s, const EngineOptions& o)
                 tcb.process = p;
                 tcb.program = prog_base_[ref.decl] + d;
                 tcb.priority = static_cast<std::uint8_t>(std::clamp(td.priority, 1, 99));
+                tcb.base_priority = tcb.priority;
                 tcb.nice = static_cast<std::int8_t>(std::clamp(td.nice, -20, 19));
             }
         }
@@ -1131,6 +1132,7 @@ RunResult Engine::finish(StopReason stop) {
         ts.voluntary = th.voluntary;
         ts.preemptions = th.preemptions;
         ts.migrations = th.migrations;
+        ts.boosts = th.boosts;
         ts.end_state = to_string(th.state);
         if (th.state == ThreadState::created && th.arrival < Time{0}) ts.end_state = "never started";
         // Give summarized Tcbs back as the rows grow: peak memory is the larger of the two

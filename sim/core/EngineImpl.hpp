@@ -159,6 +159,24 @@ private:
     /// error a robust mutex's EOWNERDEAD is natively.
     void took_dead_owners_mutex(ThreadIdx t, std::uint32_t lock);
     void cond_reacquire(ThreadIdx w, std::uint32_t cond, ThreadIdx by);
+    // Mutex protocols (docs/model.md "Mutex protocols"); each does nothing for a mutex
+    // without one.
+    /// t holds mutex `lock` now.
+    void protocol_acquired(ThreadIdx t, std::uint32_t lock);
+    /// `from` (kNoThread: a dead owner) released `lock`, handing it to `woken` if any.
+    void protocol_released(ThreadIdx from, std::uint32_t lock, std::optional<ThreadIdx> woken);
+    /// A thread started or stopped waiting for `lock`: its owner's priority may change.
+    void protocol_waiters_changed(std::uint32_t lock);
+    /// Before an unlock of `lock`: the waiter to hand it to is the highest-priority one.
+    void protocol_pick_waiter(std::uint32_t lock);
+    /// t's effective priority: its base raised to the ceilings of the protocol mutexes it
+    /// holds and, for the inherit ones, to their waiters' effective priorities.
+    int protocol_priority(ThreadIdx t, bool ceilings_only = false) const;
+    /// Recomputes t's effective priority and follows the chain of inherit mutexes it waits on.
+    void reprioritize(ThreadIdx t);
+    /// Sets t's effective priority and requeues it (ready) or lets a better thread preempt
+    /// it (running, lowered).
+    void set_priority(ThreadIdx t, int p);
     bool skip_error(ThreadIdx t, const Instr& in, std::string msg);
     bool step_spawn(ThreadIdx t, const Instr& in);
     bool step_fork(ThreadIdx t, const Instr& in);

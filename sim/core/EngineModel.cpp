@@ -59,6 +59,16 @@ void Engine::model_init() {
         }
     }
     m.owner_died.assign(m.locks.size(), 0);
+    m.protocol.assign(m.locks.size(), MutexProtocol::none);
+    m.ceiling.assign(m.locks.size(), 0);
+    bool any_protocol = false;
+    for (std::uint32_t l = 0; l < obj_.lock_count(); ++l) {
+        const LockDecl& d = s_.locks[obj_.lock(l).decl];
+        m.protocol[l] = d.protocol;
+        m.ceiling[l] = static_cast<std::uint8_t>(d.ceiling);
+        any_protocol = any_protocol || d.protocol != MutexProtocol::none;
+    }
+    if (any_protocol) m.held.resize(th_.size());
     for (std::uint32_t b = 0; b < obj_.barrier_count(); ++b)
         m.barriers.emplace_back(std::max<std::uint32_t>(1, s_.barriers[obj_.barrier(b).decl].parties));
     // Which channels each program sends to and receives from, for EOF and deadlock reports.
@@ -263,6 +273,7 @@ void Engine::cond_reacquire(ThreadIdx w, std::uint32_t cond, ThreadIdx by) {
     if (m->lock(w, now_) == AcquireOutcome::acquired) {
         took_dead_owners_mutex(w, mutex);
         trace_lock(w, mutex, "acquire");
+        protocol_acquired(w, mutex);
         wake_done(w, tw_ ? "signalled on " + obj_.lock_name(cond) + " by " + inst_.thread_id(by) : std::string{});
         return;
     }
@@ -273,6 +284,101 @@ void Engine::cond_reacquire(ThreadIdx w, std::uint32_t cond, ThreadIdx by) {
     set_state(w, ThreadState::blocked,
               tw_ ? "signalled on " + obj_.lock_name(cond) + "; waiting for its mutex" : std::string{},
               tw_ ? "lock:" + obj_.lock_name(mutex) : std::string{});
+    protocol_waiters_changed(mutex);
+}
+
+// ---------------------------------------------------------------------------------------
+// Mutex protocols (docs/model.md "Mutex protocols")
+
+int Engine::protocol_priority(ThreadIdx t, bool ceilings_only) const {
+    const ModelState& m = *model_;
+    int p = th_[t].base_priority;
+    for (const std::uint32_t id : m.held[t]) {
+        if (m.protocol[id] == MutexProtocol::ceiling) p = std::max<int>(p, m.ceiling[id]);
+        else if (!ceilings_only)
+            std::get<Mutex>(m.locks[id]).each_waiter([&](std::uint32_t w) { p = std::max<int>(p, th_[w].priority); });
+    }
+    return p;
+}
+
+void Engine::set_priority(ThreadIdx t, int p) {
+    Tcb& th = th_[t];
+    const bool up = p > th.priority;
+    if (up) ++th.boosts;
+    if (th.state == ThreadState::ready && th.cpu < 0) {
+        // Requeued at its new level: at the tail when raised, at the head when lowered, as
+        // Linux's rt_mutex_setprio does (ENQUEUE_HEAD for a lowered RT task).
+        sched_->take(t);
+        th.priority = static_cast<std::uint8_t>(p);
+        sched_->add(t, up ? ReadyReason::woke : ReadyReason::preempted, now_);
+        if (up) newcomers_.push_back(t);  // it may now preempt a running thread
+        request_dispatch();
+    } else {
+        th.priority = static_cast<std::uint8_t>(p);
+        if (!up && th.cpu >= 0) {
+            // Lowered on a CPU: the best ready thread may now preempt it.
+            if (const ThreadIdx b = sched_->best(Eligible{}); b != kNoThread) {
+                newcomers_.push_back(b);
+                request_dispatch();
+            }
+        }
+    }
+    if (tw_) tw_->record(now_, "prio").field("tid", t + 1).field("prio", p).field("base", th.base_priority).end();
+}
+
+void Engine::reprioritize(ThreadIdx t) {
+    const ModelState& m = *model_;
+    // A chain is at most every thread long; a cycle (a deadlock) stops there too.
+    for (std::size_t hops = 0; t != kNoThread && hops <= th_.size(); ++hops) {
+        const Tcb& th = th_[t];
+        if (th.state == ThreadState::terminated || th.state == ThreadState::crashed) return;
+        const int p = protocol_priority(t);
+        if (p == th.priority) return;
+        set_priority(t, p);
+        // Waiting for an inherit mutex: its owner inherits the new priority.
+        if (th.state != ThreadState::blocked || th.cause != WaitCause::lock ||
+            m.protocol[th.wait_obj] != MutexProtocol::inherit)
+            return;
+        const auto owner = std::get<Mutex>(m.locks[th.wait_obj]).owner();
+        t = owner ? *owner : kNoThread;
+    }
+}
+
+void Engine::protocol_acquired(ThreadIdx t, std::uint32_t lock) {
+    ModelState& m = *model_;
+    if (m.protocol.empty() || m.protocol[lock] == MutexProtocol::none) return;
+    m.held[t].push_back(lock);
+    reprioritize(t);
+}
+
+void Engine::protocol_released(ThreadIdx from, std::uint32_t lock, std::optional<ThreadIdx> woken) {
+    ModelState& m = *model_;
+    if (m.protocol.empty() || m.protocol[lock] == MutexProtocol::none) return;
+    if (from != kNoThread) {
+        auto& h = m.held[from];
+        if (auto it = std::find(h.begin(), h.end(), lock); it != h.end()) h.erase(it);
+    }
+    if (woken) protocol_acquired(*woken, lock);
+    if (from != kNoThread) reprioritize(from);
+}
+
+void Engine::protocol_waiters_changed(std::uint32_t lock) {
+    const ModelState& m = *model_;
+    if (m.protocol.empty() || m.protocol[lock] != MutexProtocol::inherit) return;
+    if (const auto owner = std::get<Mutex>(m.locks[lock]).owner()) reprioritize(*owner);
+}
+
+void Engine::protocol_pick_waiter(std::uint32_t lock) {
+    ModelState& m = *model_;
+    if (m.protocol.empty() || m.protocol[lock] == MutexProtocol::none) return;
+    // POSIX: under a priority policy the highest-priority waiter gets the mutex; FIFO
+    // among equals (as an rt_mutex orders its waiters).
+    auto& mx = std::get<Mutex>(m.locks[lock]);
+    ThreadIdx best = kNoThread;
+    mx.each_waiter([&](std::uint32_t w) {
+        if (best == kNoThread || th_[w].priority > th_[best].priority) best = w;
+    });
+    if (best != kNoThread) mx.wake_next(best);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -370,9 +476,15 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
             auto* mx = std::get_if<Mutex>(&m.locks[id]);
             trace_op_begin(t, in);
             if (mx == nullptr) return skip_error(t, in, "lock of " + obj_.lock_name(id) + ", which is not a mutex");
+            if (!m.protocol.empty() && m.protocol[id] == MutexProtocol::ceiling &&
+                protocol_priority(t, true) > m.ceiling[id])
+                return skip_error(t, in, "lock of mutex " + obj_.lock_name(id) + " (ceiling " +
+                                             std::to_string(m.ceiling[id]) + ") by a thread at priority " +
+                                             std::to_string(protocol_priority(t, true)) + ": EINVAL, not locked");
             if (mx->lock(t, now_) == AcquireOutcome::acquired) {
                 took_dead_owners_mutex(t, id);
                 trace_lock(t, id, "acquire");
+                protocol_acquired(t, id);
                 charge_sys(t, cost.lock_uncontended);
                 th.phase = 1;
                 return true;
@@ -383,6 +495,7 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
                                         (mx->owner() ? " (held by " + inst_.thread_id(*mx->owner()) + ")" : std::string{})
                                   : std::string{};
             block(t, ThreadState::blocked, WaitCause::lock, id, why, tw_ ? "lock:" + obj_.lock_name(id) : std::string{});
+            protocol_waiters_changed(id);
             return false;
         }
         case Opcode::unlock: {
@@ -390,11 +503,13 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
             auto* mx = std::get_if<Mutex>(&m.locks[id]);
             trace_op_begin(t, in);
             if (mx == nullptr) return skip_error(t, in, "unlock of " + obj_.lock_name(id) + ", which is not a mutex");
+            if (mx->owner() == t) protocol_pick_waiter(id);
             const UnlockResult r = mx->unlock(t, now_);
             if (r.outcome == UnlockResult::Outcome::not_owner)
                 return skip_error(t, in, "unlock of mutex " + obj_.lock_name(id) + " by a thread that does not hold it");
             trace_lock(t, id, "release");
             if (r.woken) mutex_handoff(id, *r.woken, t);
+            protocol_released(t, id, r.woken);
             charge_sys(t, r.woken ? cost.lock_wake : cost.lock_uncontended);
             th.phase = 1;
             return true;
@@ -450,6 +565,7 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
                 return true;
             }
             // phase 4: release the mutex and wait, atomically.
+            if (mx->owner() == t) protocol_pick_waiter(mid);
             const CondWaitResult r = ostwin::cond_wait(*cv, *mx, t, now_);
             if (!r.ok)
                 return skip_error(t, in, "cond_wait on " + obj_.lock_name(cid) + " without holding mutex " +
@@ -461,6 +577,7 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
             block(t, ThreadState::blocked, WaitCause::cond, cid,
                   tw_ ? "waiting on condition " + obj_.lock_name(cid) : std::string{},
                   tw_ ? "cond:" + obj_.lock_name(cid) : std::string{});
+            protocol_released(t, mid, r.mutex_woken);
             return false;
         }
         case Opcode::cond_signal:
@@ -741,6 +858,7 @@ void Engine::crash_process(std::uint32_t p, ThreadIdx culprit) {
             case WaitCause::sem:
             case WaitCause::cond:
                 std::visit([&](auto& o) { o.remove_waiter(v); }, m.locks[th.wait_obj]);
+                if (th.cause == WaitCause::lock) protocol_waiters_changed(th.wait_obj);
                 break;
             case WaitCause::barrier: m.barriers[th.wait_obj].remove_waiter(v); break;
             case WaitCause::join_thread:
@@ -759,10 +877,13 @@ void Engine::crash_process(std::uint32_t p, ThreadIdx culprit) {
         auto* mx = std::get_if<Mutex>(&m.locks[id]);
         if (mx == nullptr || !mx->owner() || !dead.count(*mx->owner())) continue;
         const ThreadIdx owner = *mx->owner();
+        protocol_pick_waiter(id);
         const UnlockResult r = mx->owner_died(owner, now_);
         m.owner_died[id] = 1;  // whoever takes it next is told (EOWNERDEAD)
         trace_lock(owner, id, "release");
         if (r.woken) mutex_handoff(id, *r.woken, kNoThread);
+        if (!m.held.empty()) m.held[owner].clear();
+        protocol_released(kNoThread, id, r.woken);
     }
     // Every thread ends as crashed; the last one ends the process. One that had not yet
     // arrived never did (its planned arrival is no arrival).

@@ -33,7 +33,8 @@ struct Tcb {
     std::uint8_t phase = 0;      ///< step within the op at pc (syscall first, then block, ...)
     bool sys = false;            ///< the CPU work in progress is kernel time (syscall, ipc)
     std::int8_t nice = 0;
-    std::uint8_t priority = 10;
+    std::uint8_t priority = 10;  ///< effective: the base raised by mutex protocols
+    std::uint8_t base_priority = 10;  ///< the scenario's
     std::int32_t cpu = -1;       ///< CPU it is switching to or running on
     std::int32_t last_cpu = -1;  ///< CPU it last ran on
     std::uint32_t gen = 0;       ///< bumped to cancel its pending wake-up
@@ -53,6 +54,7 @@ struct Tcb {
     Time arrival{-1}, finish{-1};
     Time sys_time, blocked_time, io_time;
     std::uint32_t voluntary = 0, migrations = 0;
+    std::uint32_t boosts = 0;    ///< times a mutex protocol raised its effective priority
 };
 
 enum class ProcState : std::uint8_t { created, running, zombie, reaped, crashed };

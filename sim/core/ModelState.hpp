@@ -10,6 +10,7 @@
 #include "sim/core/Time.hpp"
 #include "sim/model/AddressSpace.hpp"
 #include "sim/model/Channel.hpp"
+#include "sim/model/Kinds.hpp"
 #include "sim/model/Sync.hpp"
 #include "sim/trace/Summary.hpp"
 
@@ -28,6 +29,11 @@ struct ModelState {
     /// thread to acquire it records the robust mutex's EOWNERDEAD as a program error, as
     /// the native runner does (docs/model.md, "Synchronization").
     std::vector<std::uint8_t> owner_died;
+    /// Mutex protocols (docs/model.md "Mutex protocols"), per lock instance; `held` is
+    /// per thread (the protocol mutexes it holds) and empty when no mutex has a protocol.
+    std::vector<MutexProtocol> protocol;
+    std::vector<std::uint8_t> ceiling;
+    std::vector<std::vector<std::uint32_t>> held;
     std::vector<Barrier> barriers;             ///< by barrier instance id
     /// Channel declarations each program sends to / receives from (deduplicated).
     std::vector<std::vector<std::uint32_t>> sends_of, recvs_of;

@@ -19,6 +19,11 @@ inline constexpr std::array<std::string_view, kChannelKindCount> kChannelKindNam
 enum class LockKind : std::uint8_t { mutex, semaphore, cond };
 inline constexpr std::array<std::string_view, 3> kLockKindNames{"mutex", "semaphore", "cond"};
 
+/// A mutex's priority protocol (POSIX pthread_mutexattr_setprotocol): none, inheritance
+/// (PTHREAD_PRIO_INHERIT) or immediate priority ceiling (PTHREAD_PRIO_PROTECT).
+enum class MutexProtocol : std::uint8_t { none, inherit, ceiling };
+inline constexpr std::array<std::string_view, 3> kMutexProtocolNames{"none", "inherit", "ceiling"};
+
 enum class Region : std::uint8_t { code, data, heap, stack };
 inline constexpr std::array<std::string_view, 4> kRegionNames{"code", "data", "heap", "stack"};
 
@@ -29,6 +34,7 @@ constexpr std::string_view name_of(E e, const std::array<std::string_view, N>& n
 inline constexpr std::string_view to_string(Policy p) { return name_of(p, kPolicyNames); }
 inline constexpr std::string_view to_string(ChannelKind k) { return name_of(k, kChannelKindNames); }
 inline constexpr std::string_view to_string(LockKind k) { return name_of(k, kLockKindNames); }
+inline constexpr std::string_view to_string(MutexProtocol p) { return name_of(p, kMutexProtocolNames); }
 inline constexpr std::string_view to_string(Region r) { return name_of(r, kRegionNames); }
 
 template <typename E, std::size_t N>

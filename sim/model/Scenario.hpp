@@ -133,6 +133,8 @@ struct LockDecl {
     bool shared = false;               ///< process-shared, lives in shared memory
     std::uint64_t initial = 0;         ///< semaphore's initial count
     SourceLoc loc;
+    MutexProtocol protocol = MutexProtocol::none;  ///< mutex only
+    int ceiling = 0;                   ///< protocol ceiling: the priority ceiling, 1..99
 };
 
 struct BarrierDecl {

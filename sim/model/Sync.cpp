@@ -28,6 +28,15 @@ bool WaitQueue::remove(std::uint32_t thread) {
     return true;
 }
 
+bool WaitQueue::to_front(std::uint32_t thread) {
+    auto it = std::find_if(q_.begin(), q_.end(), [&](const Waiter& w) { return w.thread == thread; });
+    if (it == q_.end()) return false;
+    const Waiter w = *it;
+    q_.erase(it);
+    q_.push_front(w);
+    return true;
+}
+
 bool WaitQueue::contains(std::uint32_t thread) const {
     return std::any_of(q_.begin(), q_.end(), [&](const Waiter& w) { return w.thread == thread; });
 }

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "sim/core/Time.hpp"
@@ -44,6 +45,13 @@ public:
     [[nodiscard]] bool contains(std::uint32_t thread) const;
     /// The waiting threads, first to be woken first.
     [[nodiscard]] std::vector<std::uint32_t> threads() const;
+    /// Calls f(thread) for each waiter, first first (no allocation).
+    template <typename F>
+    void each(F&& f) const {
+        for (const Waiter& w : q_) f(w.thread);
+    }
+    /// Moves waiting `thread` to the head of the queue (it is woken next); false if absent.
+    bool to_front(std::uint32_t thread);
 
 private:
     std::deque<Waiter> q_;
@@ -84,6 +92,11 @@ public:
 
     [[nodiscard]] std::optional<std::uint32_t> owner() const { return owner_; }
     [[nodiscard]] std::vector<std::uint32_t> waiters() const { return waiters_.threads(); }
+    /// Calls f(thread) for each waiter, first first (no allocation).
+    template <typename F>
+    void each_waiter(F&& f) const { waiters_.each(std::forward<F>(f)); }
+    /// The next unlock hands the mutex to waiting `thread` (a priority protocol's choice).
+    bool wake_next(std::uint32_t thread) { return waiters_.to_front(thread); }
     [[nodiscard]] const ContentionStats& stats() const { return stats_; }
 
 private:

@@ -108,6 +108,7 @@ private:
     std::optional<Time> read_start(const Field& f, std::string_view word, std::string_view other_word);
     void read_channels(const Field& f);
     void read_locks(const Field& f);
+    void read_protocol(const Field& f, LockDecl& l);
     void read_barriers(const Field& f);
     void read_programs();
     std::vector<Op> read_ops(const Field& list_field, const ProgramContext& ctx, std::uint32_t depth);
@@ -507,7 +508,7 @@ void Builder::read_locks(const Field& f) {
     const YAML::Node& list = r_.list(f);
     for (const YAML::Node& item : list) {
         const MapView m(r_, item, f.loc(), "a lock");
-        m.allow({"name", "kind", "initial", "process", "shared"});
+        m.allow({"name", "kind", "initial", "process", "shared", "protocol"});
         LockDecl l;
         l.loc = m.loc();
         const Field& nf = m.require("name");
@@ -526,6 +527,7 @@ void Builder::read_locks(const Field& f) {
                                          std::string{to_string(l.kind)});
             l.initial = r_.count(*in, 0, kMaxSemInitial);
         }
+        if (const Field* pr = m.get("protocol")) read_protocol(*pr, l);
         const Field* pf = m.get("process");
         const Field* sf = m.get("shared");
         if (sf != nullptr) l.shared = r_.boolean(*sf);
@@ -544,6 +546,32 @@ void Builder::read_locks(const Field& f) {
         }
         s_.locks.push_back(std::move(l));
     }
+}
+
+void Builder::read_protocol(const Field& f, LockDecl& l) {
+    if (l.kind != LockKind::mutex)
+        r_.fail(f.key_loc, "`protocol` applies only to mutexes, and " + q(l.name) + " is a " +
+                               std::string{to_string(l.kind)});
+    if (f.value.IsMap()) {
+        const MapView m(r_, f, "`protocol`");
+        m.allow({"ceiling"});
+        l.protocol = MutexProtocol::ceiling;
+        l.ceiling = static_cast<int>(r_.integer(m.require("ceiling"), 1, 99));
+    } else {
+        const std::string p = r_.scalar(f);
+        if (p == "none") l.protocol = MutexProtocol::none;
+        else if (p == "inherit") l.protocol = MutexProtocol::inherit;
+        else if (p == "ceiling")
+            r_.fail(f.loc(), "a priority ceiling needs its priority: `protocol: {ceiling: N}`, N in 1..99");
+        else
+            r_.fail(f.loc(), "unknown protocol " + q(p) + " (none, inherit or {ceiling: N})",
+                    did_you_mean(p, kMutexProtocolNames));
+    }
+    // Only the priority policy schedules by priority (docs/model.md "Mutex protocols").
+    if (l.protocol != MutexProtocol::none && s_.scheduler.policy != Policy::priority)
+        r_.fail(f.key_loc, "mutex protocol " + std::string{to_string(l.protocol)} + " on " + q(l.name) +
+                               " needs `scheduler: {policy: priority}`: it changes thread priorities, which policy " +
+                               std::string{to_string(s_.scheduler.policy)} + " does not use");
 }
 
 void Builder::read_barriers(const Field& f) {
@@ -897,6 +925,16 @@ DeclIndex Builder::lock_ref(const Field& f, LockKind want, std::string_view op, 
         r_.fail(f.loc(), std::string{to_string(l.kind)} + " " + q(n) + " belongs to " + process_label(*l.process) +
                              " and cannot be used by " + process_label(ctx.process) +
                              " (declare it `shared: true` to share it between processes)");
+    if (l.protocol == MutexProtocol::ceiling) {
+        // POSIX: locking a PTHREAD_PRIO_PROTECT mutex whose ceiling is below the caller's
+        // priority fails with EINVAL; here every thread's priority is known, so say it now.
+        const ThreadDecl& td = s_.processes[ctx.process].threads[ctx.thread];
+        if (td.priority > l.ceiling)
+            r_.fail(f.loc(), "thread " + q(td.name) + " has priority " + std::to_string(td.priority) +
+                                 ", above the ceiling " + std::to_string(l.ceiling) + " of mutex " + q(n) +
+                                 " (POSIX pthread_mutex_lock fails with EINVAL): raise the ceiling to at least " +
+                                 std::to_string(td.priority));
+    }
     return *li;
 }
 

@@ -266,9 +266,9 @@ std::string summary_to_json(const Summary& s) {
             .kv("switches", t.switches)
             .kv("voluntary", t.voluntary)
             .kv("preemptions", t.preemptions)
-            .kv("migrations", t.migrations)
-            .kv("end_state", t.end_state)
-            .end_object();
+            .kv("migrations", t.migrations);
+        if (t.boosts > 0) j.kv("boosts", t.boosts);  // mutex protocols only: absent elsewhere
+        j.kv("end_state", t.end_state).end_object();
     }
     j.end_array();
     j.begin_array("cpu");
@@ -413,6 +413,12 @@ void print_summary_tables(const Summary& s, std::ostream& out) {
                 t.end_state});
     }
     tt.print(out, 1, true);
+    // Mutex protocols (docs/model.md "Mutex protocols"): who was boosted, how often.
+    std::string boosted;
+    for (const ThreadSummary& t : s.threads)
+        if (t.boosts > 0)
+            boosted.append(boosted.empty() ? "" : ", ").append(t.id).append(" ").append(std::to_string(t.boosts));
+    if (!boosted.empty()) out << "  priority boosts (mutex protocols): " << boosted << "\n";
     if (s.threads.size() > kMaxRows)
         out << "  ... and " << (s.threads.size() - kMaxRows) << " more threads (--json lists every one)\n";
 

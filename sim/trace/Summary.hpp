@@ -30,6 +30,7 @@ struct ThreadSummary {
     std::uint64_t voluntary = 0;     ///< switched out because it blocked, yielded or ended
     std::uint64_t preemptions = 0;   ///< switched out while still runnable
     std::uint64_t migrations = 0;
+    std::uint64_t boosts = 0;        ///< times a mutex protocol raised its priority (simulator only)
     std::string end_state;           ///< terminated | crashed | blocked | ready | ...
 };
 

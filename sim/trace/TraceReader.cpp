@@ -20,9 +20,9 @@ constexpr std::array<std::string_view, 2> kSwitchKindNames{"thread", "process"};
 constexpr std::array<std::string_view, 6> kLockPhaseNames{"acquire", "wait", "release", "post",
                                                           "signal", "broadcast"};
 constexpr std::array<std::string_view, 5> kProcStateNames{"start", "exit", "crash", "zombie", "reaped"};
-constexpr std::array<std::string_view, 13> kKindNames{"state", "switch", "run", "idle", "op",
+constexpr std::array<std::string_view, 14> kKindNames{"state", "switch", "run", "idle", "op",
                                                       "send", "recv", "lock", "mem", "proc",
-                                                      "error", "deadlock", "end"};
+                                                      "error", "deadlock", "end", "prio"};
 
 template <std::size_t N>
 int index_in(std::string_view s, const std::array<std::string_view, N>& names) {
@@ -608,6 +608,12 @@ void TraceBuilder::record(const std::vector<Field>& f, std::uint32_t line) {
             EndRec r{t, need_int(f, "events", 0, kBig)};
             trace_.end = t;
             trace_.events = r.events;
+            out.emplace_back(r);
+            break;
+        }
+        case 13: {  // prio
+            PrioRec r{t, need_tid(f, "tid", false), static_cast<int>(need_int(f, "prio", 1, 99)),
+                      static_cast<int>(need_int(f, "base", 1, 99))};
             out.emplace_back(r);
             break;
         }

@@ -43,10 +43,12 @@ struct ProcRec { Time t; int pid = 0; ProcState s{}; int parent = -1; StrId why 
 struct ErrorRec { Time t; int tid = 0; StrId msg = 0; };
 struct DeadlockRec { Time t; std::vector<std::string> cycle; };
 struct EndRec { Time t; std::int64_t events = 0; };
+/// A mutex protocol changed a thread's effective priority (`base`: its own).
+struct PrioRec { Time t; int tid = 0; int prio = 0; int base = 0; };
 
 /// A trace record: a closed set, handled with std::visit.
 using Record = std::variant<StateRec, SwitchRec, RunRec, IdleRec, OpRec, SendRec, RecvRec, LockRec,
-                            MemRec, ProcRec, ErrorRec, DeadlockRec, EndRec>;
+                            MemRec, ProcRec, ErrorRec, DeadlockRec, EndRec, PrioRec>;
 
 /// The time of any record.
 Time time_of(const Record& r);

@@ -657,3 +657,62 @@ processes:
     CHECK_FALSE(process(fine.summary, "hog").crashed);
     CHECK(fine.header["native"]["containment"]["cgroup"]["oom_kills"] == 0);
 }
+
+TEST_CASE("mutex protocols: inheritance and a ceiling bound high's wait natively, no protocol does not",
+          "[native]") {
+    // The curated scenarios (one CPU, SCHED_FIFO): low (1) holds m for 4ms from 0, high
+    // (20) wants it at 1ms, medium (10) computes 10ms from 2ms. Simulated: high blocked
+    // 13ms without a protocol, 3ms with inherit, 0 with ceiling 20 (docs/model.md).
+    auto run_file = [](const std::string& f) {
+        const Scenario s = load_scenario_file("scenarios/" + f);
+        return native::run_scenario(s, opts());
+    };
+    SECTION("none: medium keeps high waiting") {
+        const native::Result r = run_file("priority-inversion.yaml");
+        const auto& high = thread(r.summary, "app/high");
+        INFO("high blocked " << high.blocked_ns << " ns, finished at " << high.finish_ns);
+        // A lower bound that a slowdown only lengthens: medium's 10ms are in it.
+        CHECK(high.blocked_ns >= 10 * ms);
+        CHECK(high.finish_ns > thread(r.summary, "app/medium").finish_ns);
+    }
+    SECTION("inherit: low runs at high's priority, high waits for the rest of its section") {
+        const native::Result r = run_file("priority-inversion-fixed.yaml");
+        const auto& high = thread(r.summary, "app/high");
+        INFO("high blocked " << high.blocked_ns << " ns, finished at " << high.finish_ns);
+        // Order, not timing: the boosted low keeps medium off the CPU until high is done.
+        CHECK(high.finish_ns < thread(r.summary, "app/medium").finish_ns);
+        // Bounded by low's 4ms critical section (3ms of it left at 1ms), with room.
+        TIMING_CHECK(high.blocked_ns < 6 * ms);
+        TIMING_CHECK(high.finish_ns < 8 * ms);
+    }
+    SECTION("ceiling: low runs at 20 while it holds m, high never blocks on it") {
+        const native::Result r = run_file("priority-ceiling.yaml");
+        const auto& high = thread(r.summary, "app/high");
+        INFO("high blocked " << high.blocked_ns << " ns, ready " << high.ready_ns << " ns, finished at "
+                             << high.finish_ns);
+        CHECK(high.finish_ns < thread(r.summary, "app/medium").finish_ns);
+        TIMING_CHECK(high.blocked_ns < 1 * ms);
+        TIMING_CHECK(high.finish_ns < 8 * ms);
+    }
+    SECTION("process-shared: the same across three processes, for both protocols") {
+        for (const std::string protocol : {"inherit", "{ceiling: 20}"}) {
+            const Scenario s = load(R"(
+ostwin: 1
+name: shared-protocol
+machine: {cpus: 1}
+scheduler: {policy: priority}
+processes:
+  - {name: low, threads: [{name: main, priority: 1, program: [lock: m, compute: 4ms, unlock: m, compute: 1ms]}]}
+  - {name: high, threads: [{name: main, priority: 20, start: 1ms, program: [lock: m, compute: 1ms, unlock: m]}]}
+  - {name: medium, threads: [{name: main, priority: 10, start: 2ms, program: [compute: 10ms]}]}
+locks:
+  - {name: m, kind: mutex, shared: true, protocol: )" + protocol + "}\n");
+            const native::Result r = native::run_scenario(s, opts());
+            const auto& high = thread(r.summary, "high/main");
+            INFO(protocol << ": high blocked " << high.blocked_ns << " ns, finished at " << high.finish_ns);
+            CHECK(high.finish_ns < thread(r.summary, "medium/main").finish_ns);
+            TIMING_CHECK(high.blocked_ns < 6 * ms);
+            TIMING_CHECK(high.finish_ns < 8 * ms);
+        }
+    }
+}

@@ -85,6 +85,8 @@ SCHEMA_REJECTS = {
     "dist-unknown-form.yaml", "dist-weight-negative.yaml", "dist-weights-zero.yaml", "dist-where-constant.yaml",
     # parameters: `${...}` in a key, or in a file without `params:`
     "param-in-key.yaml", "param-no-params.yaml",
+    # mutex protocols: an unknown one, a ceiling out of range or without its value, on a semaphore
+    "protocol-unknown.yaml", "protocol-ceiling-range.yaml", "protocol-ceiling-bare.yaml", "protocol-not-mutex.yaml",
 }
 # Python's YAML reader refuses these before any schema sees them (the loader's own errors).
 YAML_ERRORS = {
@@ -112,6 +114,8 @@ LOADER_ONLY = {
     "queue-across-processes.yaml", "join-yourself.yaml", "spawn-yourself.yaml", "spawn-not-spawned.yaml",
     "spawn-replica-out-of-range.yaml", "fork-yourself.yaml", "fork-not-forked.yaml", "fork-self-not-forked.yaml",
     "affinity-outside-machine.yaml", "lock-wrong-kind.yaml", "lock-other-process.yaml",
+    # mutex protocols against the policy and the priorities of the threads that lock
+    "protocol-wrong-policy.yaml", "protocol-ceiling-below-thread.yaml",
     # the file system
     "costs-missing-file.yaml",
 }

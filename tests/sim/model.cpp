@@ -320,3 +320,116 @@ TEST_CASE("recv after every sender ended gets EOF at once, a blocked receiver ge
     CHECK(th(sm, "r/main").finish_ns == (4_ms).ns());
     CHECK(sm.channels[0].messages == 2);
 }
+
+// ---------------------------------------------------------------------------------------
+// Mutex protocols (docs/model.md "Mutex protocols"): one CPU, preemptive priority, zero
+// costs; every time below is hand-computed.
+
+namespace {
+/// low (1) holds m for 4ms from 0, high (20) wants it at 1ms, medium (10) computes 10ms
+/// from 2ms: scenarios/priority-inversion.yaml with m's protocol given.
+Scenario inversion(MutexProtocol p, int ceiling = 0) {
+    Scenario s = scenario(Policy::priority);
+    const DeclIndex m = shared_lock(s, "m", LockKind::mutex);
+    s.locks[m].protocol = p;
+    s.locks[m].ceiling = ceiling;
+    process(s, "low", 0_ms, {lock_op(m), compute(4_ms), unlock_op(m), compute(1_ms)}, 1);
+    process(s, "high", 1_ms, {lock_op(m), compute(1_ms), unlock_op(m)}, 20);
+    process(s, "medium", 2_ms, {compute(10_ms)}, 10);
+    return s;
+}
+}  // namespace
+
+TEST_CASE("mutex protocol none: medium keeps high waiting (priority inversion)") {
+    const Summary sm = run(inversion(MutexProtocol::none));
+    // 0-1 low, 1 high blocks, 1-2 low, 2-12 medium, 12-14 low ends its section, 14-15 high.
+    CHECK(th(sm, "high/main").blocked_ns == (13_ms).ns());
+    CHECK(th(sm, "high/main").finish_ns == (15_ms).ns());
+    CHECK(th(sm, "low/main").boosts == 0);
+}
+
+TEST_CASE("mutex protocol inherit: the holder runs at its waiter's priority, restored on unlock") {
+    const Scenario s = inversion(MutexProtocol::inherit);
+    const Summary sm = run(s);
+    // 1: high blocks, low inherits 20; 1-4 low ends its section (medium, 10, waits from 2);
+    // 4: unlock hands m to high and low drops to 1 (restored), so high preempts it: 4-5
+    // high; 5-15 medium; 15-16 low. Without the restore, low at 20 would keep the CPU.
+    CHECK(th(sm, "high/main").blocked_ns == (3_ms).ns());
+    CHECK(th(sm, "high/main").finish_ns == (5_ms).ns());
+    CHECK(th(sm, "medium/main").finish_ns == (15_ms).ns());
+    CHECK(th(sm, "low/main").finish_ns == (16_ms).ns());
+    CHECK(th(sm, "low/main").preemptions == 2);
+    CHECK(th(sm, "low/main").boosts == 1);
+    CHECK(th(sm, "high/main").boosts == 0);
+    // The trace records the boost at 1ms and the restore at 4ms, and reads back.
+    const std::string t = trace_of(s, "pi.jsonl");
+    CHECK(t.find(R"({"t":1000000,"k":"prio","tid":1,"prio":20,"base":1})") != std::string::npos);
+    CHECK(t.find(R"({"t":4000000,"k":"prio","tid":1,"prio":1,"base":1})") != std::string::npos);
+}
+
+TEST_CASE("mutex protocol inherit: a chain of two passes the top waiter's priority on") {
+    Scenario s = scenario(Policy::priority);
+    const DeclIndex m1 = shared_lock(s, "m1", LockKind::mutex);
+    const DeclIndex m2 = shared_lock(s, "m2", LockKind::mutex);
+    s.locks[m1].protocol = MutexProtocol::inherit;
+    s.locks[m2].protocol = MutexProtocol::inherit;
+    process(s, "c", 0_ms, {lock_op(m2), compute(4_ms), unlock_op(m2), compute(1_ms)}, 1);
+    process(s, "b", 1_ms, {lock_op(m1), lock_op(m2), compute(1_ms), unlock_op(m2), unlock_op(m1), compute(1_ms)}, 5);
+    process(s, "a", 2_ms, {lock_op(m1), compute(1_ms), unlock_op(m1)}, 20);
+    process(s, "m", 3_ms, {compute(10_ms)}, 10);
+    const Summary sm = run(s);
+    // 0-1 c holds m2. 1: b preempts, takes m1, blocks on m2: c runs at 5. 2: a preempts,
+    // blocks on m1 held by b, which waits on m2: b and c run at 20. 3: m (10) waits.
+    // 4: c ends its section, m2 goes to b (20 through a), c drops to 1; 4-5 b; 5: b
+    // unlocks m1 to a and drops to 5: 5-6 a; 6-16 m; 16-17 b; 17-18 c.
+    CHECK(th(sm, "a/main").blocked_ns == (3_ms).ns());
+    CHECK(th(sm, "a/main").finish_ns == (6_ms).ns());
+    CHECK(th(sm, "m/main").finish_ns == (16_ms).ns());
+    CHECK(th(sm, "b/main").finish_ns == (17_ms).ns());
+    CHECK(th(sm, "c/main").finish_ns == (18_ms).ns());
+    CHECK(th(sm, "c/main").boosts == 2);  // 1 -> 5 -> 20
+    CHECK(th(sm, "b/main").boosts == 1);
+}
+
+TEST_CASE("mutex protocol ceiling: the holder runs at the ceiling from the lock on") {
+    const Summary sm = run(inversion(MutexProtocol::ceiling, 20));
+    // 0: low locks m and runs at 20; high (20) at 1 and medium (10) at 2 do not preempt.
+    // 4: low unlocks and drops to 1: 4-5 high (m uncontended); 5-15 medium; 15-16 low.
+    CHECK(th(sm, "high/main").blocked_ns == 0);
+    CHECK(th(sm, "high/main").ready_ns == (3_ms).ns());
+    CHECK(th(sm, "high/main").finish_ns == (5_ms).ns());
+    CHECK(th(sm, "medium/main").finish_ns == (15_ms).ns());
+    CHECK(th(sm, "low/main").finish_ns == (16_ms).ns());
+    CHECK(th(sm, "low/main").preemptions == 1);
+    CHECK(th(sm, "low/main").boosts == 1);
+}
+
+TEST_CASE("mutex protocol ceiling: a thread raised above a ceiling gets EINVAL and does not lock") {
+    Scenario s = scenario(Policy::priority);
+    const DeclIndex hi = shared_lock(s, "hi", LockKind::mutex);
+    const DeclIndex lo = shared_lock(s, "lo", LockKind::mutex);
+    s.locks[hi].protocol = MutexProtocol::ceiling;
+    s.locks[hi].ceiling = 30;
+    s.locks[lo].protocol = MutexProtocol::ceiling;
+    s.locks[lo].ceiling = 10;
+    process(s, "t", 0_ms, {lock_op(hi), lock_op(lo), compute(1_ms), unlock_op(hi)}, 5);
+    const Summary sm = run(s);
+    REQUIRE(sm.errors.size() == 1);
+    CHECK(sm.errors[0].message.find("EINVAL") != std::string::npos);
+    CHECK(th(sm, "t/main").finish_ns == (1_ms).ns());
+}
+
+TEST_CASE("mutex protocol inherit: the highest-priority waiter gets the mutex, not the first") {
+    Scenario s = scenario(Policy::priority);
+    const DeclIndex m = shared_lock(s, "m", LockKind::mutex);
+    s.locks[m].protocol = MutexProtocol::inherit;
+    process(s, "low", 0_ms, {lock_op(m), compute(4_ms), unlock_op(m)}, 1);
+    process(s, "mid", 1_ms, {lock_op(m), compute(1_ms), unlock_op(m)}, 10);
+    process(s, "top", 2_ms, {lock_op(m), compute(1_ms), unlock_op(m)}, 20);
+    const Summary sm = run(s);
+    // mid blocks first (1ms), top second (2ms); at 4ms top gets m (priority order, not
+    // FIFO): 4-5 top, 5-6 mid (low's section took 0-1, 1-2 at 10, 2-4 at 20).
+    CHECK(th(sm, "top/main").finish_ns == (5_ms).ns());
+    CHECK(th(sm, "mid/main").finish_ns == (6_ms).ns());
+    CHECK(th(sm, "low/main").boosts == 2);
+}

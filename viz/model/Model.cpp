@@ -381,6 +381,7 @@ void Model::build() {
             [&](const trace::ErrorRec&) {},
             [&](const trace::DeadlockRec&) {},
             [&](const trace::EndRec&) {},
+            [&](const trace::PrioRec&) {},
         }, rec);
     }
     // Close everything still open at the end of the trace.
