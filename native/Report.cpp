@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <csignal>
 #include <map>
-#include <optional>
 #include <string>
 
 #include "native/Host.hpp"
@@ -311,8 +310,11 @@ void build_report(const ReportInput& in, const Options& /*o*/, Result& result) {
     std::map<std::uint32_t, ChannelSummary> chans;
     std::map<std::uint32_t, std::uint64_t> received;  // messages taken per channel (unread = sent - taken)
     std::map<std::uint32_t, LockSummary> locks;
-    for (std::uint32_t id = 0; id < obj.channel_count(); ++id)
-        chans[id] = ChannelSummary{obj.channel_name(id), std::string{to_string(s.channels[obj.channel(id).decl].kind)}};
+    for (std::uint32_t id = 0; id < obj.channel_count(); ++id) {
+        ChannelSummary& c = chans[id];
+        c.name = obj.channel_name(id);
+        c.kind = std::string{to_string(s.channels[obj.channel(id).decl].kind)};
+    }
     for (std::uint32_t id = 0; id < obj.lock_count(); ++id)
         locks[id] = LockSummary{obj.lock_name(id), std::string{to_string(s.locks[obj.lock(id).decl].kind)}};
     std::map<std::uint32_t, LockSummary> barriers;
@@ -358,7 +360,8 @@ void build_report(const ReportInput& in, const Options& /*o*/, Result& result) {
         std::vector<Open> stack;
         std::map<std::uint32_t, std::int64_t> lock_wait_start;
         JobLog jobs;
-        std::optional<std::pair<std::uint32_t, std::uint64_t>> got;  // the message of the recv in progress
+        std::int64_t got_msg = -1;  // the message of the recv in progress (-1: none), on channel got_ch
+        std::uint32_t got_ch = 0;
         for (std::uint64_t i = 0; i < n; ++i) {
             const Event& e = ev[i];
             switch (e.kind) {
@@ -405,8 +408,9 @@ void build_report(const ReportInput& in, const Options& /*o*/, Result& result) {
                         }
                         if (std::holds_alternative<op::Send>(e.op->v)) chans[e.a].send_blocked_ns += d > kBlockedThresholdNs ? d : 0;
                         if (std::holds_alternative<op::Recv>(e.op->v)) chans[e.a].recv_blocked_ns += d > kBlockedThresholdNs ? d : 0;
-                        if (std::holds_alternative<op::Recv>(e.op->v) && got) taken.push_back({e.t, got->first, got->second});
-                        got.reset();
+                        if (std::holds_alternative<op::Recv>(e.op->v) && got_msg >= 0)
+                            taken.push_back({e.t, got_ch, static_cast<std::uint64_t>(got_msg)});
+                        got_msg = -1;
                     }
                     push({e.t, 0, OutKind::event, t + 1, pi + 1, &e});
                     break;
@@ -430,7 +434,8 @@ void build_report(const ReportInput& in, const Options& /*o*/, Result& result) {
                     if (e.b < 0) ++chans[e.a].eof_recvs;
                     else {
                         ++received[e.a];
-                        got = std::make_pair(e.a, static_cast<std::uint64_t>(e.b));
+                        got_ch = e.a;
+                        got_msg = e.b;
                     }
                     break;
                 case ev_lock: {
@@ -523,9 +528,7 @@ void build_report(const ReportInput& in, const Options& /*o*/, Result& result) {
         sum.threads.push_back(std::move(ts));
         if (!jobs.empty()) sum.jobs.push_back({t, jobs.take()});
     }
-    // Latencies in the order the receives ended (a message whose send was not recorded,
-    // dropped events, has none).
-    std::stable_sort(taken.begin(), taken.end(), [](const Taken& a, const Taken& b) { return a.end < b.end; });
+    // A message whose send was not recorded (dropped events) has no latency.
     for (const Taken& k : taken)
         if (const auto it = sent_at.find({k.ch, k.msg}); it != sent_at.end()) chans[k.ch].latencies.push_back(k.end - it->second);
     for (std::uint32_t p = 0; p < P; ++p) makespan = std::max(makespan, proc_end[p] >= 0 && crashed[p] ? proc_end[p] : 0);
@@ -715,10 +718,7 @@ void build_report(const ReportInput& in, const Options& /*o*/, Result& result) {
         c.unread = c.messages > received[id] ? c.messages - received[id] : 0;
         c.ipc_cpu_ns = cs.ipc_cpu_ns.load();
         c.max_queued_bytes = cs.max_queued.load();
-        if (!c.latencies.empty()) {
-            std::vector<std::int64_t> sorted = c.latencies;
-            c.latency_ns = quantiles_of(sorted);
-        }
+        if (!c.latencies.empty()) c.latency_ns = quantiles_of(c.latencies);
         sum.channels.push_back(c);
     }
     for (auto& [id, l] : locks) sum.locks.push_back(l);

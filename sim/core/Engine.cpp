@@ -1167,8 +1167,7 @@ RunResult Engine::finish(StopReason stop) {
         ChannelSummary& cs = sm.channels[c];
         if (latencies_[c].empty()) continue;
         cs.latencies = std::move(latencies_[c]);
-        std::vector<std::int64_t> sorted = cs.latencies;
-        cs.latency_ns = quantiles_of(sorted);
+        cs.latency_ns = quantiles_of(cs.latencies);
     }
     if (tw_) tw_->finish(makespan, events_);
 

@@ -8,6 +8,7 @@
 
 #include "sim/analysis/WaitForGraph.hpp"
 #include "sim/core/EngineImpl.hpp"
+#include "sim/core/ReleasableArray.hpp"
 
 namespace ostwin {
 
@@ -287,7 +288,14 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
 
     // Phase 1 of every op below: its CPU cost has been paid; the op ends here.
     if (th.phase == 1 && in.op != Opcode::spawn && in.op != Opcode::fork) {
-        if (in.op == Opcode::recv && th.aux >= 0) latencies_[obj_.channel_id(in.a, proc)].push_back(now_.ns() - th.val);
+        if (in.op == Opcode::recv && th.aux >= 0) {
+            std::vector<std::int64_t>& l = latencies_[obj_.channel_id(in.a, proc)];
+            if (l.size() == l.capacity()) {  // grow by doubling, the new pages mapped in one call
+                l.reserve(std::max<std::size_t>(1024, 2 * l.capacity()));
+                prefault_for_write(l.data() + l.size(), l.data() + l.capacity());
+            }
+            l.push_back(now_.ns() - th.val);
+        }
         trace_op_end(t, in);
         ++th.pc;
         th.phase = 0;

@@ -7,6 +7,8 @@
 #include <optional>
 #include <vector>
 
+#include "sim/core/ReleasableArray.hpp"
+
 namespace ostwin {
 
 /// p50, p90, p99 and max of a sample, nearest rank.
@@ -19,7 +21,8 @@ struct Quantiles {
 /// rank ceil(q * n / 100).
 std::int64_t percentile(const std::vector<std::int64_t>& sorted, unsigned q);
 
-/// Quantiles of `values` (sorted in place). Empty: all 0.
+/// Quantiles of `values` (nearest rank, as `percentile`), in linear time; `values` is
+/// reordered. Empty: all 0.
 Quantiles quantiles_of(std::vector<std::int64_t>& values);
 
 /// A thread's jobs as the summary reports them.
@@ -30,7 +33,7 @@ struct JobsSummary {
     /// Largest end - deadline over the jobs that have a deadline (negative: every job was
     /// early by at least that much); none when no job has one.
     std::optional<std::int64_t> max_lateness_ns;
-    /// Every job's response in job order (for pooling across runs). Not in the JSON.
+    /// Every job's response, in no particular order (for pooling across runs). Not in the JSON.
     std::vector<std::int64_t> responses;
 };
 
@@ -46,7 +49,11 @@ public:
         if (!max_late_ || late > *max_late_) max_late_ = late;
     }
     [[nodiscard]] bool empty() const { return responses_.empty(); }
-    void reserve(std::uint64_t n) { responses_.reserve(n); }
+    /// Room for n jobs, its pages mapped now in one call (page faults cost dearly on a VM).
+    void reserve(std::uint64_t n) {
+        responses_.reserve(n);
+        prefault_for_write(responses_.data(), responses_.data() + responses_.capacity());
+    }
     /// The summary; the log is left empty.
     JobsSummary take();
 

@@ -71,7 +71,7 @@ struct ChannelSummary {
     /// Message latency: from the start of a message's `send` to the end of the `recv` that
     /// takes it (docs/summary-format.md); none when no message was received.
     std::optional<Quantiles> latency_ns;
-    /// Every received message's latency, in the order the receives ended. Not in the JSON.
+    /// Every received message's latency, in no particular order. Not in the JSON.
     std::vector<std::int64_t> latencies;
 };
 
