@@ -29,7 +29,9 @@ struct Event {
 };
 static_assert(sizeof(Event) == 32, "events are packed into fixed 32-byte cells");
 
-enum EventKind : std::uint8_t { ev_op_begin, ev_op_end, ev_send, ev_recv, ev_lock, ev_error, ev_arrive };
+/// ev_job: an iteration of a top-level repeat ended (t); `op` the repeat, `a` the
+/// iteration k, `b` its release (relative to t0).
+enum EventKind : std::uint8_t { ev_op_begin, ev_op_end, ev_send, ev_recv, ev_lock, ev_error, ev_arrive, ev_job };
 enum LockPhase : std::uint8_t { ph_acquire, ph_wait, ph_release, ph_post, ph_signal, ph_broadcast, ph_arrive, ph_leave };
 inline constexpr std::uint16_t kEventBarrier = 1;
 inline constexpr std::uint16_t kEventBlocked = 2;  ///< the op really waited (trylock failed, ...)

@@ -86,11 +86,13 @@ std::uint64_t sat_mul(std::uint64_t a, std::uint64_t b) {
     return (b != 0 && a > UINT64_MAX / b) ? UINT64_MAX : a * b;
 }
 
-/// Upper bound of the events a program records (begin, end and up to two facts per op).
+/// Upper bound of the events a program records (begin, end and up to two facts per op;
+/// an iteration of a repeat one more, its job end).
 std::uint64_t estimate_events(const std::vector<Op>& ops) {
     std::uint64_t n = 0;
     for (const Op& o : ops) {
-        if (const auto* r = std::get_if<op::Repeat>(&o.v)) n = sat_add(n, sat_add(2, sat_mul(r->count, estimate_events(r->body))));
+        if (const auto* r = std::get_if<op::Repeat>(&o.v))
+            n = sat_add(n, sat_add(2, sat_mul(r->count, sat_add(1, estimate_events(r->body)))));
         else n = sat_add(n, 5);
     }
     return n;

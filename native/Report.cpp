@@ -10,6 +10,7 @@
 #include <string>
 
 #include "native/Host.hpp"
+#include "sim/core/Program.hpp"
 #include "sim/trace/TraceHeader.hpp"
 #include "sim/trace/TraceWriter.hpp"
 
@@ -309,12 +310,25 @@ void build_report(const ReportInput& in, const Options& /*o*/, Result& result) {
     std::map<std::uint32_t, ChannelSummary> chans;
     std::map<std::uint32_t, std::uint64_t> received;  // messages taken per channel (unread = sent - taken)
     std::map<std::uint32_t, LockSummary> locks;
-    for (std::uint32_t id = 0; id < obj.channel_count(); ++id)
-        chans[id] = ChannelSummary{obj.channel_name(id), std::string{to_string(s.channels[obj.channel(id).decl].kind)}};
+    for (std::uint32_t id = 0; id < obj.channel_count(); ++id) {
+        ChannelSummary& c = chans[id];
+        c.name = obj.channel_name(id);
+        c.kind = std::string{to_string(s.channels[obj.channel(id).decl].kind)};
+    }
     for (std::uint32_t id = 0; id < obj.lock_count(); ++id)
         locks[id] = LockSummary{obj.lock_name(id), std::string{to_string(s.locks[obj.lock(id).decl].kind)}};
     std::map<std::uint32_t, LockSummary> barriers;
     for (std::uint32_t id = 0; id < obj.barrier_count(); ++id) barriers[id] = LockSummary{obj.barrier_name(id), "barrier"};
+
+    // Message latency from the records (docs/summary-format.md): each message's send begin,
+    // by (channel, message number), and each receive's end.
+    std::map<std::pair<std::uint32_t, std::uint64_t>, std::int64_t> sent_at;
+    struct Taken {
+        std::int64_t end;
+        std::uint32_t ch;
+        std::uint64_t msg;
+    };
+    std::vector<Taken> taken;
 
     std::int64_t makespan = 0;
     std::uint64_t total_dropped = 0;
@@ -345,12 +359,26 @@ void build_report(const ReportInput& in, const Options& /*o*/, Result& result) {
         };
         std::vector<Open> stack;
         std::map<std::uint32_t, std::int64_t> lock_wait_start;
+        JobLog jobs;
+        std::int64_t got_msg = -1;  // the message of the recv in progress (-1: none), on channel got_ch
+        std::uint32_t got_ch = 0;
         for (std::uint64_t i = 0; i < n; ++i) {
             const Event& e = ev[i];
             switch (e.kind) {
                 case ev_arrive:
                     ts.first_run_ns = e.t;
                     break;
+                case ev_job: {
+                    // A job ended: the deadline as the simulator computes it (job_deadline).
+                    const auto& rep = std::get<op::Repeat>(e.op->v);
+                    const Distribution* period = rep.period_dist ? &s.dist(rep.period_dist) : nullptr;
+                    const std::uint32_t pos = period ? rt.op_pos.at(e.op) : 0;
+                    jobs.add(e.b, e.t,
+                             job_deadline(rep.deadline ? rep.deadline->ns() : -1, period,
+                                          rep.period ? rep.period->ns() : -1, e.b,
+                                          {rt.seed, t, pos, static_cast<std::uint64_t>(e.a) + 1}));
+                    break;
+                }
                 case ev_op_begin: {
                     push({e.t, 0, OutKind::event, t + 1, pi + 1, &e});
                     stack.push_back({&e, false});
@@ -380,6 +408,9 @@ void build_report(const ReportInput& in, const Options& /*o*/, Result& result) {
                         }
                         if (std::holds_alternative<op::Send>(e.op->v)) chans[e.a].send_blocked_ns += d > kBlockedThresholdNs ? d : 0;
                         if (std::holds_alternative<op::Recv>(e.op->v)) chans[e.a].recv_blocked_ns += d > kBlockedThresholdNs ? d : 0;
+                        if (std::holds_alternative<op::Recv>(e.op->v) && got_msg >= 0)
+                            taken.push_back({e.t, got_ch, static_cast<std::uint64_t>(got_msg)});
+                        got_msg = -1;
                     }
                     push({e.t, 0, OutKind::event, t + 1, pi + 1, &e});
                     break;
@@ -390,6 +421,8 @@ void build_report(const ReportInput& in, const Options& /*o*/, Result& result) {
                                                    ? stack.back().begin->b
                                                    : static_cast<std::int64_t>(std::get<op::Send>(e.op->v).bytes);
                     push({e.t, 0, OutKind::event, t + 1, pi + 1, &e, {}, {}, {}, bytes});
+                    if (!stack.empty() && stack.back().begin->op == e.op)
+                        sent_at[{e.a, static_cast<std::uint64_t>(e.b)}] = stack.back().begin->t;
                     ChannelSummary& c = chans[e.a];
                     ++c.messages;
                     c.bytes += static_cast<std::uint64_t>(bytes);
@@ -399,7 +432,11 @@ void build_report(const ReportInput& in, const Options& /*o*/, Result& result) {
                     push({e.t, 0, OutKind::event, t + 1, pi + 1, &e});
                     // b < 0: the end marker (Worker.cpp); else a message taken.
                     if (e.b < 0) ++chans[e.a].eof_recvs;
-                    else ++received[e.a];
+                    else {
+                        ++received[e.a];
+                        got_ch = e.a;
+                        got_msg = e.b;
+                    }
                     break;
                 case ev_lock: {
                     push({e.t, 0, OutKind::event, t + 1, pi + 1, &e});
@@ -489,7 +526,11 @@ void build_report(const ReportInput& in, const Options& /*o*/, Result& result) {
                 if (ev[i].kind == ev_op_begin && std::holds_alternative<op::Compute>(ev[i].op->v)) ts.cpu_ns += ev[i].b;
         }
         sum.threads.push_back(std::move(ts));
+        if (!jobs.empty()) sum.jobs.push_back({t, jobs.take()});
     }
+    // A message whose send was not recorded (dropped events) has no latency.
+    for (const Taken& k : taken)
+        if (const auto it = sent_at.find({k.ch, k.msg}); it != sent_at.end()) chans[k.ch].latencies.push_back(k.end - it->second);
     for (std::uint32_t p = 0; p < P; ++p) makespan = std::max(makespan, proc_end[p] >= 0 && crashed[p] ? proc_end[p] : 0);
     if (in.watchdog || in.interrupted) makespan = std::max(makespan, in.end_ns);
     sum.makespan_ns = makespan;
@@ -710,6 +751,7 @@ void build_report(const ReportInput& in, const Options& /*o*/, Result& result) {
         c.unread = c.messages > received[id] ? c.messages - received[id] : 0;
         c.ipc_cpu_ns = cs.ipc_cpu_ns.load();
         c.max_queued_bytes = cs.max_queued.load();
+        if (!c.latencies.empty()) c.latency_ns = quantiles_of(c.latencies);
         sum.channels.push_back(c);
     }
     for (auto& [id, l] : locks) sum.locks.push_back(l);

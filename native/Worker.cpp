@@ -142,6 +142,7 @@ struct ThreadCtx {
     /// The innermost repeat's iteration, counted through every enclosing repeat: the
     /// simulator's LoopFrame::iter (draw keys, sim/core/Distribution.hpp).
     std::uint64_t iter = 0;
+    std::uint32_t depth = 0;  ///< repeats entered and not left: 0 at the top of the program
 
     /// The op's argument for this execution: drawn as the simulator draws it (same seed,
     /// thread instance, position and iteration) when `d` names a distribution, else `constant`.
@@ -716,6 +717,10 @@ Flow run_op(ThreadCtx& c, const Op& o) {
                 const Distribution* period = x.period_dist ? &rt.s->dist(x.period_dist) : nullptr;
                 const std::uint32_t pos = period ? rt.op_pos.at(&o) : 0;
                 const std::uint64_t outer = c.iter;
+                // Each iteration of a repeat at the top of the program is a job: its end is
+                // recorded with its release (Report.cpp, docs/engine.md "Jobs").
+                const bool jobs = c.depth == 0;
+                ++c.depth;
                 for (std::uint64_t k = 0; k < x.count; ++k) {
                     c.iter = outer * x.count + k;
                     if (x.period && k > 0) {
@@ -725,9 +730,15 @@ Flow run_op(ThreadCtx& c, const Op& o) {
                         release = next_release(period, x.period->ns(), first, release, k,
                                                {rt.seed, c.ti, pos, c.iter}, mono_ns());
                         if (mono_ns() < release) sleep_until(release);
+                    } else if (k > 0) {
+                        release = mono_ns();  // no period: released when it starts
                     }
                     if (run_ops(c, x.body) == Flow::exit) return Flow::exit;
+                    if (jobs)
+                        c.record(ev_job, &o, static_cast<std::uint32_t>(std::min<std::uint64_t>(k, UINT32_MAX)),
+                                 release - rt.ctl->t0);
                 }
+                --c.depth;
                 c.iter = outer;
                 c.record(ev_op_end, &o, 0, 0);
                 return Flow::next;

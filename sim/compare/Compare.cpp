@@ -209,6 +209,21 @@ Report compare_summaries(const Summary& sim, const std::vector<Summary>& native,
         Metric ready = field("ready", &ThreadSummary::ready_ns);
         judge(ready, tol, floor_ns);
         r.metrics.push_back(std::move(ready));
+
+        // Job response p50 and p99 (docs/summary-format.md, "Jobs"), shown beside the rest
+        // when both sides ran jobs; info only for now.
+        const JobsSummary* sj = sim.jobs_of(static_cast<std::size_t>(&st - sim.threads.data()));
+        std::vector<const JobsSummary*> nj;
+        for (std::size_t i = 0; i < native.size(); ++i)
+            nj.push_back(native[i].jobs_of(static_cast<std::size_t>(nt[i] - native[i].threads.data())));
+        if (sj != nullptr && std::all_of(nj.begin(), nj.end(), [](const JobsSummary* j) { return j != nullptr; })) {
+            for (const auto& [what, f] : {std::pair{"job p50", &Quantiles::p50}, std::pair{"job p99", &Quantiles::p99}}) {
+                Metric m = metric(st.id + " " + what, Unit::ns, static_cast<double>(sj->response_ns.*f));
+                for (const JobsSummary* j : nj) m.native.push_back(static_cast<double>(j->response_ns.*f));
+                info(m, "job response percentile (nearest rank); not judged");
+                r.metrics.push_back(std::move(m));
+            }
+        }
     }
 
     // Context switches by kind; the total is judged even when the kinds cannot be told apart.

@@ -61,6 +61,11 @@ Engine::Engine(const Scenario& s, const EngineOptions& o)
         }
     }
     th_.assign(inst_.thread_count());
+    // Job logs only when some program has a repeat at its top (docs/engine.md, "Jobs").
+    for (const Program& p : programs_) prog_jobs_.push_back(job_count(p));
+    if (std::any_of(prog_jobs_.begin(), prog_jobs_.end(), [](std::uint64_t n) { return n > 0; }))
+        jobs_.resize(inst_.thread_count());
+    latencies_.resize(obj_.channel_count());
     pr_.resize(inst_.process_count());
     for (const ProcessDecl& pd : s.processes)
         for (const ThreadDecl& td : pd.threads) decl_of_program_.push_back(&td);
@@ -881,6 +886,15 @@ void Engine::next_iteration(ThreadIdx t, LoopFrame& f, std::uint32_t begin_pc) {
                                 {seed_, t, begin_pc, f.iter}, now_.ns());
 }
 
+void Engine::job_ended(ThreadIdx t, const LoopFrame& f, const Instr& end) {
+    const Instr& b = programs_[th_[t].program].code[end.a];
+    JobLog& log = jobs_[t];
+    // The first job reserves room for all (capped): no allocation per job after it.
+    if (log.empty()) log.reserve(std::min<std::uint64_t>(prog_jobs_[th_[t].program], std::uint64_t{1} << 20));
+    log.add(f.release_ns, now_.ns(),
+            job_deadline(end.x, b.b ? &s_.dist(b.b) : nullptr, b.y, f.release_ns, {seed_, t, end.a, f.iter + 1}));
+}
+
 void Engine::trace_op_end(ThreadIdx t, const Instr& in) {
     if (!tw_) return;
     auto& r = tw_->record(now_, "op").field("tid", t + 1).field("op", opcode_name(in.op)).field("ph", "E");
@@ -958,6 +972,7 @@ bool Engine::step(std::uint32_t c, ThreadIdx t) {
             LoopFrame& f = th.loops.back();
             const Instr& b = p.code[in.a];
             if (th.phase == 0) {
+                if (in.flag && !jobs_.empty()) job_ended(t, f, in);
                 if (f.left == 0) {
                     th.loops.pop_back();
                     trace_op_end(t, b);
@@ -1152,6 +1167,15 @@ RunResult Engine::finish(StopReason stop) {
         sm.cpu.push_back(cs);
     }
     fill_model_summary(sm);
+    for (ThreadIdx t = 0; t < jobs_.size(); ++t)
+        if (!jobs_[t].empty()) sm.jobs.push_back({t, jobs_[t].take()});
+    jobs_.clear();
+    for (std::uint32_t c = 0; c < latencies_.size() && c < sm.channels.size(); ++c) {
+        ChannelSummary& cs = sm.channels[c];
+        if (latencies_[c].empty()) continue;
+        cs.latencies = std::move(latencies_[c]);
+        cs.latency_ns = quantiles_of(cs.latencies);
+    }
     if (tw_) tw_->finish(makespan, events_);
 
     switch (stop) {

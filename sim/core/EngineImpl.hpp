@@ -126,6 +126,8 @@ private:
     static Instr with_value(const Instr& in, std::int64_t v);
     /// Iteration f.k (> 0) of the repeat at `begin_pc` is next: its release (next_release).
     void next_iteration(ThreadIdx t, LoopFrame& f, std::uint32_t begin_pc);
+    /// The current iteration of a top-level repeat (its loop_end `end`) ends now: a job.
+    void job_ended(ThreadIdx t, const LoopFrame& f, const Instr& end);
     void trace_op_end(ThreadIdx t, const Instr& in);
     std::uint32_t live_threads() const;
     bool any_waiting() const;
@@ -191,6 +193,12 @@ private:
     ObjectInstances obj_;
     Random rng_;  // the engine's stream source; ops draw from counters instead (op_value)
     std::uint64_t seed_;  ///< --seed, else the scenario's: the key of every draw
+    /// Per thread instance, the jobs it ended (docs/engine.md, "Jobs"); empty when no
+    /// program has a repeat at its top.
+    std::vector<JobLog> jobs_;
+    std::vector<std::uint64_t> prog_jobs_;  ///< per program: job_count (what a JobLog reserves)
+    /// Per channel instance, the latency of every message received, in receive order.
+    std::vector<std::vector<std::int64_t>> latencies_;
     std::vector<Program> programs_;
     std::vector<std::uint32_t> prog_base_;
     std::vector<const ThreadDecl*> decl_of_program_;  ///< the declaration each program came from

@@ -8,6 +8,7 @@
 
 #include "sim/analysis/WaitForGraph.hpp"
 #include "sim/core/EngineImpl.hpp"
+#include "sim/core/ReleasableArray.hpp"
 
 namespace ostwin {
 
@@ -221,6 +222,7 @@ void Engine::deliver_recv(ThreadIdx r, std::uint32_t ch, const std::optional<Mes
     Tcb& th = th_[r];
     th.aux = msg ? static_cast<std::int64_t>(msg->seq) : -1;
     th.aux2 = msg ? msg->bytes : 0;
+    th.val = msg ? msg->sent_at.ns() : 0;  // its send began then (message latency)
     if (tw_) {
         auto& rec = tw_->record(now_, "recv").field("tid", r + 1).field("ch", ch).field("msg", th.aux);
         if (!msg) rec.field("eof", true);
@@ -392,6 +394,14 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
 
     // Phase 1 of every op below: its CPU cost has been paid; the op ends here.
     if (th.phase == 1 && in.op != Opcode::spawn && in.op != Opcode::fork) {
+        if (in.op == Opcode::recv && th.aux >= 0) {
+            std::vector<std::int64_t>& l = latencies_[obj_.channel_id(in.a, proc)];
+            if (l.size() == l.capacity()) {  // grow by doubling, the new pages mapped in one call
+                l.reserve(std::max<std::size_t>(1024, 2 * l.capacity()));
+                prefault_for_write(l.data() + l.size(), l.data() + l.capacity());
+            }
+            l.push_back(now_.ns() - th.val);
+        }
         trace_op_end(t, in);
         ++th.pc;
         th.phase = 0;
@@ -402,7 +412,10 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
         case Opcode::send: {
             const std::uint32_t ch = obj_.channel_id(in.a, proc);
             const IpcCost& ic = cost.ipc_of(m.channels[ch].kind());
-            if (th.phase == 0) th.val = op_value(t, in, in.x);
+            if (th.phase == 0) {
+                th.val = op_value(t, in, in.x);
+                th.aux = now_.ns();  // the send begins: its message's latency counts from here
+            }
             const auto bytes = static_cast<std::uint64_t>(th.val);
             if (th.phase == 0) {  // copy into the channel first: the sender pays
                 trace_op_begin(t, in.b ? with_value(in, th.val) : in);
@@ -413,7 +426,7 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
                 return true;
             }
             // phase 4: the copy is paid, put the message on the channel.
-            const SendResult r = m.channels[ch].send(t, bytes, now_);
+            const SendResult r = m.channels[ch].send(t, bytes, now_, Time{th.aux});
             if (r.outcome == SendResult::Outcome::blocked) {
                 th.phase = 2;
                 block(t, ThreadState::blocked, WaitCause::send, ch,
@@ -456,6 +469,7 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
                 const bool eof = r.outcome == RecvResult::Outcome::eof;
                 th.aux = eof ? -1 : static_cast<std::int64_t>(r.msg.seq);
                 th.aux2 = eof ? 0 : r.msg.bytes;
+                th.val = eof ? 0 : r.msg.sent_at.ns();
                 if (tw_) {
                     auto& rec = tw_->record(now_, "recv").field("tid", t + 1).field("ch", ch).field("msg", th.aux);
                     if (eof) rec.field("eof", true);

@@ -78,6 +78,11 @@ Program compile_program(const std::vector<Op>& ops) {
             const auto end_pc = static_cast<std::uint32_t>(p.code.size());
             Instr e{Opcode::loop_end};
             e.a = begin;
+            if (stack.size() == 1) {  // a repeat at the top of the program: its iterations are jobs
+                e.flag = 1;
+                const auto& rep = std::get<op::Repeat>(rep_op->v);
+                e.x = rep.deadline ? rep.deadline->ns() : -1;
+            }
             p.code.push_back(e);
             p.origin.push_back(rep_op);
             Instr& b = p.code[begin];
@@ -120,6 +125,24 @@ std::int64_t next_release(const Distribution* period_dist, std::int64_t period_n
     if (period_dist != nullptr) return sat_add(release, period_dist->draw(key_next));
     if (period_ns >= 0) return sat_add(start, sat_mul(period_ns, k_next));
     return now;
+}
+
+std::int64_t job_deadline(std::int64_t deadline_ns, const Distribution* period_dist, std::int64_t period_ns,
+                          std::int64_t release, const DrawKey& key_next) {
+    if (deadline_ns >= 0) return sat_add(release, deadline_ns);
+    if (period_dist != nullptr) return sat_add(release, period_dist->draw(key_next));
+    if (period_ns >= 0) return sat_add(release, period_ns);
+    return -1;
+}
+
+std::uint64_t job_count(const Program& p) {
+    std::uint64_t n = 0;
+    for (const Instr& in : p.code)
+        if (in.op == Opcode::loop_end && in.flag) {
+            const std::int64_t c = p.code[in.a].x;
+            n = n > UINT64_MAX - static_cast<std::uint64_t>(c) ? UINT64_MAX : n + static_cast<std::uint64_t>(c);
+        }
+    return n;
 }
 
 Time lookahead_burst(const Program& p, std::uint32_t pc, const LoopFrame* loops, std::size_t depth) {

@@ -14,7 +14,7 @@ enum class Opcode : std::uint8_t {
     compute, sleep, io, send, recv, lock, unlock, sem_wait, sem_post, cond_wait, cond_signal,
     cond_broadcast, barrier, touch, spawn, fork, join, yield, exit, crash,
     loop_begin,  ///< a = pc of its loop_end, b = period dist, x = count, y = period ns (-1: none; random: the mean), z = pure-compute body ns (-1: not pure)
-    loop_end,    ///< a = pc of its loop_begin
+    loop_end,    ///< a = pc of its loop_begin, flag = 1 at the top of the program (its iterations are jobs), x = deadline ns (-1: none)
 };
 
 /// One instruction: a small POD. Field use by opcode (b = a DistRef, 0: the constant):
@@ -62,6 +62,17 @@ struct LoopFrame {
 /// simulator and the native runner both call it (docs/scenario-format.md, "Distributions").
 std::int64_t next_release(const Distribution* period_dist, std::int64_t period_ns, std::int64_t start,
                           std::int64_t release, std::uint64_t k_next, const DrawKey& key_next, std::int64_t now);
+
+/// A job's absolute deadline (docs/scenario-format.md, "Jobs"): release + `deadline_ns`
+/// when the repeat gives one (>= 0), else the next release: release + the period, or for
+/// a random period release + the draw at `key_next` (the next iteration's); -1 without a
+/// period.
+/// The simulator and the native runner both call it.
+std::int64_t job_deadline(std::int64_t deadline_ns, const Distribution* period_dist, std::int64_t period_ns,
+                          std::int64_t release, const DrawKey& key_next);
+
+/// How many jobs a program runs at most: the counts of its top-level repeats, added.
+std::uint64_t job_count(const Program& p);
 
 /// CPU time of consecutive compute ops starting at `pc` (the textbook's "next CPU burst"
 /// oracle used by sjf and srtf): compute ops add their duration; a repeat whose body is

@@ -12,10 +12,10 @@ bool Channel::fits(std::uint64_t bytes) const {
     return bytes <= capacity_ && queued_bytes_ <= capacity_ - bytes;
 }
 
-Message Channel::complete(std::uint32_t sender, std::uint64_t bytes) {
+Message Channel::complete(std::uint32_t sender, std::uint64_t bytes, Time sent_at) {
     ++stats_.messages;
     stats_.bytes += bytes;
-    return Message{next_seq_++, sender, bytes};
+    return Message{next_seq_++, sender, bytes, sent_at};
 }
 
 void Channel::enqueue(const Message& m) {
@@ -30,14 +30,14 @@ void Channel::admit_blocked(Time now, std::vector<CompletedSend>& out) {
     while (!blocked_senders_.empty() && fits(blocked_senders_.front().bytes)) {
         const PendingSend p = blocked_senders_.front();
         blocked_senders_.pop_front();
-        const Message m = complete(p.thread, p.bytes);
+        const Message m = complete(p.thread, p.bytes, p.sent_at);
         enqueue(m);
         stats_.send_blocked += now - p.since;
         out.push_back({p.thread, m});
     }
 }
 
-SendResult Channel::send(std::uint32_t thread, std::uint64_t bytes, Time now) {
+SendResult Channel::send(std::uint32_t thread, std::uint64_t bytes, Time now, Time sent_at) {
     SendResult r;
     if (!blocked_receivers_.empty()) {
         // A receiver only waits on an empty channel with no blocked sender.
@@ -46,19 +46,19 @@ SendResult Channel::send(std::uint32_t thread, std::uint64_t bytes, Time now) {
         blocked_receivers_.pop_front();
         stats_.recv_blocked += now - w.since;
         r.outcome = SendResult::Outcome::delivered;
-        r.msg = complete(thread, bytes);
+        r.msg = complete(thread, bytes, sent_at);
         r.receiver = w.thread;
         return r;
     }
     if (blocked_senders_.empty() && fits(bytes)) {
         r.outcome = SendResult::Outcome::queued;
-        r.msg = complete(thread, bytes);
+        r.msg = complete(thread, bytes, sent_at);
         enqueue(r.msg);
         return r;
     }
     r.outcome = SendResult::Outcome::blocked;
-    r.msg = Message{0, thread, bytes};
-    blocked_senders_.push_back({thread, bytes, now});
+    r.msg = Message{0, thread, bytes, sent_at};
+    blocked_senders_.push_back({thread, bytes, now, sent_at});
     return r;
 }
 
@@ -78,7 +78,7 @@ RecvResult Channel::recv(std::uint32_t thread, Time now) {
         const PendingSend p = blocked_senders_.front();
         blocked_senders_.pop_front();
         r.outcome = RecvResult::Outcome::received;
-        r.msg = complete(p.thread, p.bytes);
+        r.msg = complete(p.thread, p.bytes, p.sent_at);
         stats_.send_blocked += now - p.since;
         r.completed.push_back({p.thread, r.msg});
         admit_blocked(now, r.completed);

@@ -37,6 +37,7 @@ struct Message {
     std::uint64_t seq = 0;     ///< per-channel sequence number, in send-completion order
     std::uint32_t sender = 0;  ///< sending thread instance index
     std::uint64_t bytes = 0;
+    Time sent_at;              ///< when its `send` op began (message latency)
 };
 
 /// A blocked sender whose send has now completed: wake it; its message got `msg.seq`.
@@ -101,7 +102,9 @@ public:
 
     /// `thread` sends `bytes` at `now` (see the rules above). When blocked, the channel
     /// remembers the message and `now`; a later recv returns it in `completed`.
-    SendResult send(std::uint32_t thread, std::uint64_t bytes, Time now);
+    /// `sent_at` (<= now): when the send op began; the message carries it.
+    SendResult send(std::uint32_t thread, std::uint64_t bytes, Time now, Time sent_at);
+    SendResult send(std::uint32_t thread, std::uint64_t bytes, Time now) { return send(thread, bytes, now, now); }
 
     /// `thread` receives at `now`. When blocked, a later send or sender_ended returns the
     /// thread as a WokenReceiver.
@@ -136,6 +139,7 @@ private:
         std::uint32_t thread;
         std::uint64_t bytes;
         Time since;
+        Time sent_at;
     };
     struct WaitingRecv {
         std::uint32_t thread;
@@ -143,7 +147,7 @@ private:
     };
 
     [[nodiscard]] bool fits(std::uint64_t bytes) const;
-    Message complete(std::uint32_t sender, std::uint64_t bytes);
+    Message complete(std::uint32_t sender, std::uint64_t bytes, Time sent_at);
     void enqueue(const Message& m);
     void admit_blocked(Time now, std::vector<CompletedSend>& out);
 

@@ -67,12 +67,15 @@ struct Op;
 
 namespace op {
 /// Iteration k of a repeat is released at start + k*period (a random period: the previous
-/// release plus a draw) and starts no earlier.
+/// release plus a draw) and starts no earlier. Each iteration of a repeat at the top of a
+/// program is one of the thread's jobs (docs/engine.md, "Jobs"), due at release +
+/// `deadline` (else at the next release).
 struct Repeat {
     std::uint64_t count;
     std::optional<Time> period;  ///< iteration k starts no earlier than its release
     std::vector<Op> body;
     DistRef period_dist = 0;         ///< a random period (inter-arrival time); `period` is its mean
+    std::optional<Time> deadline = std::nullopt;  ///< relative to each job's release (top-level repeats only)
 };
 }  // namespace op
 

@@ -853,7 +853,7 @@ OpVariant Builder::read_op_body(const std::string& name, const Field& arg, Sourc
     if (name == "join") return join_ref(arg, ctx);
     // repeat
     const MapView m(r_, arg, "`repeat`");
-    m.allow({"count", "period", "do"});
+    m.allow({"count", "period", "deadline", "do"});
     if (depth + 1 > limits_.max_nesting)
         r_.fail(op_loc, with_flag("`repeat` nested deeper than " + std::to_string(limits_.max_nesting) + " levels",
                                   limits_.max_nesting, "--max-nesting"));
@@ -873,6 +873,12 @@ OpVariant Builder::read_op_body(const std::string& name, const Field& arg, Sourc
             if (mr.constant <= 0) r_.fail(p->loc(), "`period` must be greater than 0");
             rep.period = Time{mr.constant};
         }
+    }
+    if (const Field* dl = m.get("deadline")) {
+        if (depth > 0)
+            r_.fail(dl->key_loc, "`deadline` goes on a repeat at the top of a program, whose iterations are the "
+                                 "thread's jobs; this one is inside another repeat");
+        rep.deadline = r_.positive_duration(*dl);
     }
     const Field& body = m.require("do");
     rep.body = read_ops(body, ctx, depth + 1);
@@ -1148,9 +1154,11 @@ void Builder::read_expect(const Field& f) {
             }
             const MapView mm(r_, tf, "expectations of thread " + q(id));
             mm.allow({"finish", "cpu", "ready", "blocked", "response", "turnaround", "arrival", "first_run", "switches",
-                      "preemptions", "migrations"});
+                      "preemptions", "migrations", "jobs", "p50_response", "p90_response", "p99_response",
+                      "max_response", "deadline_misses", "max_lateness"});
             for (const Field& mf : mm.fields()) {
-                const bool counted = mf.key == "switches" || mf.key == "preemptions" || mf.key == "migrations";
+                const bool counted = mf.key == "switches" || mf.key == "preemptions" || mf.key == "migrations" ||
+                                     mf.key == "jobs" || mf.key == "deadline_misses";
                 e.threads.push_back({id, mf.key,
                                      read_range(r_, mf, counted ? MetricUnit::count : MetricUnit::duration,
                                                 q(id + "." + mf.key)),

@@ -77,6 +77,20 @@ std::optional<Metric> thread_metric(const ThreadSummary& t, std::string_view nam
     return std::nullopt;
 }
 
+/// A job metric of a thread (`p99_response`, `deadline_misses`, ...): nullopt for another
+/// name; a time of -1 when it never happened (no job).
+std::optional<Metric> job_metric(const JobsSummary* j, std::string_view m) {
+    if (m == "jobs") return Metric{j ? static_cast<std::int64_t>(j->count) : 0, Unit::count};
+    if (m == "deadline_misses") return Metric{j ? static_cast<std::int64_t>(j->deadline_misses) : 0, Unit::count};
+    if (m == "p50_response") return Metric{j ? j->response_ns.p50 : -1, Unit::time};
+    if (m == "p90_response") return Metric{j ? j->response_ns.p90 : -1, Unit::time};
+    if (m == "p99_response") return Metric{j ? j->response_ns.p99 : -1, Unit::time};
+    if (m == "max_response") return Metric{j ? j->response_ns.max : -1, Unit::time};
+    return std::nullopt;
+}
+
+std::string signed_time(std::int64_t ns) { return ns < 0 ? "-" + format_time(Time{-ns}) : format_time(Time{ns}); }
+
 std::optional<Metric> process_metric(const ProcessSummary& p, std::string_view name) {
     const std::string m = strip_ns(name);
     if (m == "peak_rss") return Metric{static_cast<std::int64_t>(p.peak_rss_bytes), Unit::bytes};
@@ -145,9 +159,18 @@ bool check_expectations(const Scenario& s, Summary& sm) {
                                      [&](const ThreadSummary& t) { return t.id == m.subject; });
         const std::string label = m.subject + " " + strip_ns(m.metric);
         if (it == sm.threads.end()) { add(label, false, "no such thread"); continue; }
-        const auto v = thread_metric(*it, m.metric);
+        const JobsSummary* jobs = sm.jobs_of(static_cast<std::size_t>(it - sm.threads.begin()));
+        if (m.metric == "max_lateness") {
+            // Lateness may be negative (every job early): "never happened" is no job with a deadline.
+            const bool none = jobs == nullptr || !jobs->max_lateness_ns;
+            add(range_text(label, m.range, Unit::time), !none && in_range(*jobs->max_lateness_ns, m.range),
+                none ? "no job with a deadline" : "was " + signed_time(*jobs->max_lateness_ns));
+            continue;
+        }
+        std::optional<Metric> v = thread_metric(*it, m.metric);
+        if (!v) v = job_metric(jobs, m.metric);
         if (!v) { add(label, false, "unknown metric `" + m.metric + "`"); continue; }
-        // A time that never happened (-1: never ran, never finished) meets no range.
+        // A time that never happened (-1: never ran, never finished, no job) meets no range.
         const bool never = v->unit == Unit::time && v->value < 0;
         add(range_text(label, m.range, v->unit), !never && in_range(v->value, m.range),
             never && v->unit == Unit::time ? "never happened" : "was " + format_value(v->value, v->unit));
@@ -174,6 +197,12 @@ bool check_expectations(const Scenario& s, Summary& sm) {
     }
     return std::all_of(sm.expectations.begin(), sm.expectations.end(),
                        [](const ExpectationResult& x) { return x.ok; });
+}
+
+const JobsSummary* Summary::jobs_of(std::size_t i) const {
+    const auto it = std::lower_bound(jobs.begin(), jobs.end(), i,
+                                     [](const ThreadJobs& j, std::size_t x) { return j.thread < x; });
+    return it != jobs.end() && it->thread == i ? &it->jobs : nullptr;
 }
 
 namespace {
@@ -228,6 +257,14 @@ private:
 
 }  // namespace
 
+namespace {
+
+void quantiles_json(JsonOut& j, std::string_view key, const Quantiles& q) {
+    j.begin_object(key).kv("p50", q.p50).kv("p90", q.p90).kv("p99", q.p99).kv("max", q.max).end_object();
+}
+
+}  // namespace
+
 std::string summary_to_json(const Summary& s) {
     std::string out;
     out.reserve(1024 + s.threads.size() * 400);
@@ -248,7 +285,9 @@ std::string summary_to_json(const Summary& s) {
         .kv("cost_ns", s.context_switches.cost_ns)
         .end_object();
     j.begin_array("threads");
-    for (const ThreadSummary& t : s.threads) {
+    auto next_jobs = s.jobs.begin();
+    for (std::size_t ti = 0; ti < s.threads.size(); ++ti) {
+        const ThreadSummary& t = s.threads[ti];
         j.begin_object()
             .kv("id", t.id)
             .kv("tid", t.tid)
@@ -268,7 +307,17 @@ std::string summary_to_json(const Summary& s) {
             .kv("preemptions", t.preemptions)
             .kv("migrations", t.migrations);
         if (t.boosts > 0) j.kv("boosts", t.boosts);  // mutex protocols only: absent elsewhere
-        j.kv("end_state", t.end_state).end_object();
+        j.kv("end_state", t.end_state);
+        if (next_jobs != s.jobs.end() && next_jobs->thread == ti) {  // only a thread with jobs has the key
+            const JobsSummary& jb = (next_jobs++)->jobs;
+            j.begin_object("jobs").kv("count", jb.count);
+            quantiles_json(j, "response_ns", jb.response_ns);
+            j.kv("deadline_misses", jb.deadline_misses);
+            if (jb.max_lateness_ns) j.kv("max_lateness_ns", *jb.max_lateness_ns);
+            else j.null("max_lateness_ns");
+            j.end_object();
+        }
+        j.end_object();
     }
     j.end_array();
     j.begin_array("cpu");
@@ -308,7 +357,10 @@ std::string summary_to_json(const Summary& s) {
             .kv("recv_blocked_ns", c.recv_blocked_ns);
         if (s.ipc_cpu_measured) j.kv("ipc_cpu_ns", c.ipc_cpu_ns);
         else j.null("ipc_cpu_ns");
-        j.kv("max_queued_bytes", c.max_queued_bytes).kv("eof_recvs", c.eof_recvs).kv("unread", c.unread).end_object();
+        j.kv("max_queued_bytes", c.max_queued_bytes).kv("eof_recvs", c.eof_recvs).kv("unread", c.unread);
+        if (c.latency_ns) quantiles_json(j, "latency_ns", *c.latency_ns);
+        else j.null("latency_ns");
+        j.end_object();
     }
     j.end_array();
     j.begin_array("locks");
@@ -422,6 +474,23 @@ void print_summary_tables(const Summary& s, std::ostream& out) {
     if (s.threads.size() > kMaxRows)
         out << "  ... and " << (s.threads.size() - kMaxRows) << " more threads (--json lists every one)\n";
 
+    if (!s.jobs.empty()) {
+        out << "\njobs (each iteration of a top-level repeat; response = end - release)\n";
+        Table jt({"thread", "jobs", "p50", "p90", "p99", "max", "misses", "worst lateness"});
+        std::size_t jshown = 0;
+        for (const ThreadJobs& tj : s.jobs) {
+            if (jshown++ == kMaxRows) break;
+            const JobsSummary& j = tj.jobs;
+            jt.row({s.threads[tj.thread].id, std::to_string(j.count), format_time(Time{j.response_ns.p50}),
+                    format_time(Time{j.response_ns.p90}), format_time(Time{j.response_ns.p99}),
+                    format_time(Time{j.response_ns.max}), std::to_string(j.deadline_misses),
+                    j.max_lateness_ns ? signed_time(*j.max_lateness_ns) : std::string{"no deadline"}});
+        }
+        jt.print(out);
+        if (s.jobs.size() > kMaxRows)
+            out << "  ... and " << (s.jobs.size() - kMaxRows) << " more threads with jobs (--json lists every one)\n";
+    }
+
     out << "\ncpus\n";
     Table ct({"cpu", "busy", "switching", "idle", "utilization", "switches"});
     for (const CpuSummary& c : s.cpu)
@@ -460,6 +529,17 @@ void print_summary_tables(const Summary& s, std::ostream& out) {
             if (c.unread > 0)
                 out << "  " << c.name << ": " << c.unread << (c.unread == 1 ? " message" : " messages")
                     << " left unread\n";
+        }
+        if (std::any_of(s.channels.begin(), s.channels.end(), [](const ChannelSummary& c) { return c.latency_ns.has_value(); })) {
+            out << "\nmessage latency (send begins to recv ends)\n";
+            Table lat({"channel", "received", "p50", "p90", "p99", "max"});
+            for (const ChannelSummary& c : s.channels) {
+                if (!c.latency_ns) continue;
+                const Quantiles& q = *c.latency_ns;
+                lat.row({c.name, std::to_string(c.latencies.size()), format_time(Time{q.p50}), format_time(Time{q.p90}),
+                         format_time(Time{q.p99}), format_time(Time{q.max})});
+            }
+            lat.print(out);
         }
     }
     if (!s.locks.empty()) {

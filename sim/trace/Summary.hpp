@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "sim/trace/Jobs.hpp"
+
 namespace ostwin {
 
 struct Scenario;
@@ -67,6 +69,17 @@ struct ChannelSummary {
     std::uint64_t max_queued_bytes = 0;
     std::uint64_t eof_recvs = 0;  ///< recvs that returned end-of-file (every sender had ended)
     std::uint64_t unread = 0;     ///< messages sent and never received: still queued at the end
+    /// Message latency: from the start of a message's `send` to the end of the `recv` that
+    /// takes it (docs/summary-format.md); none when no message was received.
+    std::optional<Quantiles> latency_ns;
+    /// Every received message's latency, in no particular order. Not in the JSON.
+    std::vector<std::int64_t> latencies;
+};
+
+/// The jobs of one thread (Summary::jobs): `thread` indexes Summary::threads.
+struct ThreadJobs {
+    std::uint32_t thread = 0;
+    JobsSummary jobs;
 };
 
 struct LockSummary {
@@ -118,6 +131,9 @@ struct Summary {
     std::vector<ProcessSummary> processes;
     std::vector<ChannelSummary> channels;
     std::vector<LockSummary> locks;
+    /// Threads that ended at least one job, in thread order (kept apart from `threads` so
+    /// a million threads without jobs cost nothing).
+    std::vector<ThreadJobs> jobs;
     std::uint64_t unique_peak_bytes = 0;  ///< system-wide unique resident memory, peak
     /// Empty: no deadlock. Else the wait-for cycle: thread ids and resource names alternating.
     std::optional<std::vector<std::string>> deadlock;
@@ -130,6 +146,9 @@ struct Summary {
     std::uint64_t events = 0;  ///< simulator events processed
     bool events_counted = true;    ///< false natively: `events` is not measured
     bool ipc_cpu_measured = true;  ///< false natively without --ipc-cpu: channels' ipc_cpu_ns not measured
+
+    /// The jobs of threads[i], or nullptr when it ended none.
+    [[nodiscard]] const JobsSummary* jobs_of(std::size_t i) const;
 };
 
 /// Checks the scenario's `expect:` against a summary and fills summary.expectations.

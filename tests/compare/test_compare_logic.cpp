@@ -383,3 +383,29 @@ TEST_CASE("other work: the runs' shares are printed and in the JSON as median an
     CHECK_THAT(out.str(), Catch::Contains("other work: tasks not of the run held CPUs it was preempted from for 15.0% "
                                           "of its CPU time (median of 4 runs, max 30.0%)"));
 }
+
+TEST_CASE("job response p50 and p99 are shown, info only, when every side ran jobs") {
+    auto with_jobs = [](Summary s, std::int64_t p50, std::int64_t p99) {
+        ThreadJobs tj;
+        tj.thread = 0;
+        tj.jobs.count = 10;
+        tj.jobs.response_ns = {p50, p50, p99, p99};
+        s.jobs.push_back(tj);
+        return s;
+    };
+    const Summary sim = with_jobs(summary(10'000'000, 1, 4), 1'000'000, 3'000'000);
+    std::vector<Summary> native = {with_jobs(summary(10'000'000, 1, 4), 1'100'000, 9'000'000),
+                                   with_jobs(summary(10'000'000, 1, 4), 1'200'000, 8'000'000)};
+    const Report r = compare_summaries(sim, native, Tolerance{});
+    const Metric& p50 = find(r, "A/main job p50");
+    CHECK(p50.sim == 1'000'000);
+    CHECK(p50.native == std::vector<double>{1'100'000, 1'200'000});
+    CHECK(p50.verdict == Verdict::info);
+    const Metric& p99 = find(r, "A/main job p99");
+    CHECK(p99.stats.median == 8'500'000);
+    CHECK(p99.verdict == Verdict::info);  // far off, yet not judged
+    CHECK(r.passed());
+    // A native run without the thread's jobs: no job rows.
+    native[1].jobs.clear();
+    for (const Metric& m : compare_summaries(sim, native, Tolerance{}).metrics) CHECK(m.name.find(" job p") == std::string::npos);
+}

@@ -87,6 +87,8 @@ SCHEMA_REJECTS = {
     "param-in-key.yaml", "param-no-params.yaml",
     # mutex protocols: an unknown one, a ceiling out of range or without its value, on a semaphore
     "protocol-unknown.yaml", "protocol-ceiling-range.yaml", "protocol-ceiling-bare.yaml", "protocol-not-mutex.yaml",
+    # a job deadline: a constant duration with its unit; job metrics by name
+    "deadline-no-unit.yaml", "deadline-random.yaml", "expect-job-metric-typo.yaml",
 }
 # Python's YAML reader refuses these before any schema sees them (the loader's own errors).
 YAML_ERRORS = {
@@ -102,6 +104,8 @@ LOADER_ONLY = {
     "mqueue-message-too-big.yaml", "expect-min-over-max.yaml", "repeat-count-too-big.yaml",
     "dist-bytes-zero.yaml", "dist-zero-mean.yaml", "dist-uniform-reversed.yaml", "dist-weights-mismatch.yaml",
     "dist-send-too-large.yaml", "dist-touch-past-end.yaml",
+    # a deadline > 0, and only where a repeat's iterations are jobs (the top of a program)
+    "deadline-zero.yaml", "deadline-nested.yaml",
     # parameters: what `${name}` names and the value that lands there
     "param-undeclared.yaml", "param-bad-default.yaml",
     # YAML 1.1 (Python) reads `yes` as true, keeps the last of two duplicate keys, and
