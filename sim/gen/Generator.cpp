@@ -36,6 +36,7 @@ constexpr std::array<TagInfo, kTagCount> kTags{{
     {"queue", "an in-process queue channel"},
     {"rpc", "request/reply round trips between a client and a server"},
     {"lock", "mutex critical sections, contended, one global lock order"},
+    {"protocol", "mutexes with a priority protocol (inherit or ceiling) under the priority policy"},
     {"sem", "semaphore hand-offs: bounded buffers, ping-pong, arming a condition wait"},
     {"cond", "condition variables: cond_wait with cond_signal or cond_broadcast"},
     {"barrier", "barriers with uneven work between rounds"},
@@ -46,6 +47,7 @@ constexpr std::array<TagInfo, kTagCount> kTags{{
     {"threads", "a motif on two or more threads of one process: thread switches, in-process sharing"},
     {"remote-wake", "2 CPUs and threads that wait for one another (channels, locks, semaphores, condition variables, "
                     "barriers, joins): wake-ups onto the other CPU, idle or busy"},
+    {"random", "durations, sizes or periods drawn at run time from distributions, the same draws natively"},
 }};
 
 constexpr std::int64_t kMaxOpUs = 10'000;  // the longest compute, sleep or period
@@ -57,14 +59,54 @@ constexpr std::array<ChannelKind, 5> kKinds{ChannelKind::pipe, ChannelKind::sock
 
 std::string str(ChannelKind k) { return std::string{to_string(k)}; }
 
-/// One motif being drawn: the shared stream, the draft it adds to, its name prefix.
+/// The second stream's salt: grammar 3's additions (distributions, mutex protocols) are
+/// drawn from a stream of their own, so a scenario that gets none of them is grammar 2's
+/// text, value for value.
+constexpr std::uint64_t kVarySalt = 0x6a09e667f3bcc909ULL;
+
+/// One motif being drawn: the shared streams, the draft it adds to, its name prefix.
 struct Ctx {
     Draw& d;
+    Draw& v;  ///< the additions' stream: which values become distributions, protocols
     Draft& dr;
     std::string p;      ///< `m0-`: every name the motif declares starts with it
     std::string label;  ///< `m0: `, before the motif's description
+    bool random = false;  ///< this scenario draws some values at run time
 
     void tag(Tag t) { dr.tags[static_cast<std::size_t>(t)] = true; }
+
+    /// A duration of `us` microseconds as written: the constant, or (in a random
+    /// scenario, 40 % of the time) a distribution whose parameters stay within
+    /// 10us .. 10ms and whose mean is about `us`.
+    std::string vdur(std::int64_t us) {
+        if (!random || !v.chance(40)) return dur(us);
+        tag(Tag::random);
+        const std::int64_t a = std::max(kMinOpUs, us / 2);
+        const std::int64_t b = std::max(a, std::min(kMaxOpUs, 2 * us - a));
+        const std::uint64_t form = a == b ? 0 : v.below(5);  // no spread to bound: exp
+        switch (form) {
+        case 0: return "{exp: " + dur(us) + "}";
+        case 1: return "{uniform: [" + dur(a) + ", " + dur(b) + "]}";
+        case 2:
+        case 3: {
+            const std::int64_t sd = std::max(kMinOpUs, v.range(us / 4, us / 2));
+            return std::string{form == 2 ? "{normal" : "{lognormal"} + ": {mean: " + dur(us) + ", sd: " + dur(sd) + "}}";
+        }
+        default: return "{choice: [" + dur(a) + ", " + dur(us) + ", " + dur(b) + "], weights: [1, 2, 1]}";
+        }
+    }
+    /// A size of `bytes` as written: the constant or (as vdur) a distribution, bounded
+    /// (`uniform` or `choice`) within lo .. hi, so a message stays in its size class and
+    /// fits its channel, and a touch stays within what its offset leaves.
+    std::string vsize(std::uint64_t bytes, std::uint64_t lo, std::uint64_t hi) {
+        if (!random || !v.chance(40)) return size(bytes);
+        const std::uint64_t a = std::max(lo, bytes / 2);
+        const std::uint64_t b = std::max(a, std::min(hi, 2 * bytes - a));
+        if (a == b) return size(bytes);  // no spread
+        tag(Tag::random);
+        if (v.chance(50)) return "{uniform: [" + size(a) + ", " + size(b) + "]}";
+        return "{choice: [" + size(a) + ", " + size(bytes) + ", " + size(b) + "], weights: [1, 2, 1]}";
+    }
 
     ThreadDraft thread(std::string name) {
         ThreadDraft t;
@@ -84,7 +126,7 @@ struct Ctx {
     /// budget, and short ops come from motifs with many iterations.
     std::string compute(std::int64_t budget_us) {
         const std::int64_t hi = std::clamp(budget_us, kMinOpUs, kMaxOpUs);
-        return "compute: " + dur(static_cast<std::int64_t>(d.log_uniform(std::max(kMinOpUs, hi / 8), hi)));
+        return "compute: " + vdur(static_cast<std::int64_t>(d.log_uniform(std::max(kMinOpUs, hi / 8), hi)));
     }
     /// Sometimes (30 %) one op that never blocks on another thread: a sleep, an io, a
     /// yield, or a touch of the thread's own stack or its process's data. `reps`: how
@@ -94,24 +136,26 @@ struct Ctx {
         const std::int64_t max_sleep = std::clamp<std::int64_t>(20'000 / std::max<std::int64_t>(reps, 1), kMinOpUs, 2'000);
         switch (d.below(5)) {
         case 0:
-            prog.push_back("sleep: " + dur(static_cast<std::int64_t>(d.log_uniform(kMinOpUs, max_sleep))));
+            prog.push_back("sleep: " + vdur(static_cast<std::int64_t>(d.log_uniform(kMinOpUs, max_sleep))));
             tag(Tag::sleep);
             break;
         case 1:
-            prog.push_back("io: " + dur(static_cast<std::int64_t>(d.log_uniform(kMinOpUs, max_sleep))));
+            prog.push_back("io: " + vdur(static_cast<std::int64_t>(d.log_uniform(kMinOpUs, max_sleep))));
             tag(Tag::sleep);
             break;
         case 2:
             prog.push_back("yield");
             tag(Tag::yield);
             break;
-        case 3:  // the default stack is 16 KiB
-            prog.push_back("touch: {region: stack, bytes: " + size(d.log_uniform(1, 16 * 1024)) + ", write: true}");
+        case 3: {  // the default stack is 16 KiB
+            const std::uint64_t bytes = d.log_uniform(1, 16 * 1024);
+            prog.push_back("touch: {region: stack, bytes: " + vsize(bytes, 1, bytes) + ", write: true}");
             tag(Tag::touch);
             break;
+        }
         default: {  // the default data region is 64 KiB
             const std::uint64_t bytes = d.log_uniform(1, 64 * 1024);
-            prog.push_back("touch: {region: data, bytes: " + size(bytes) + ", offset: " +
+            prog.push_back("touch: {region: data, bytes: " + vsize(bytes, 1, bytes) + ", offset: " +
                            size(d.below(64 * 1024 - bytes + 1)) + "}");
             tag(Tag::touch);
             break;
@@ -185,8 +229,12 @@ std::uint64_t message(Ctx& c, const Chan& ch) {
 /// A rough CPU cost of one message, send and recv, for the budget (us).
 std::int64_t ipc_us(std::uint64_t bytes) { return 5 + static_cast<std::int64_t>(bytes / 400); }
 
-std::string send(const Chan& ch, std::uint64_t bytes) {
-    return "send: {to: " + ch.name + ", bytes: " + size(bytes) + "}";
+std::string send(Ctx& c, const Chan& ch, std::uint64_t bytes) {
+    const std::uint64_t lo = bytes <= kSmallMessage ? 1 : kSmallMessage + 1;
+    const std::uint64_t hi = bytes <= kSmallMessage ? std::min(kSmallMessage, ch.max_message)
+                             : bytes > kHugeMessage ? ch.max_message
+                                                    : std::min(kHugeMessage, ch.max_message);
+    return "send: {to: " + ch.name + ", bytes: " + c.vsize(bytes, bytes > kHugeMessage ? kHugeMessage + 1 : lo, hi) + "}";
 }
 std::string recv(const Chan& ch) { return "recv: {from: " + ch.name + "}"; }
 
@@ -206,11 +254,13 @@ struct Roles {
             ProcessDraft q = c.process(role);
             q.count = count;
             ThreadDraft t = c.thread("main");
+            top_priority = std::max(top_priority, t.priority.value_or(0));
             t.program = std::move(program);
             q.threads.push_back(std::move(t));
             c.dr.processes.push_back(std::move(q));
         } else {
             ThreadDraft t = c.thread(role);
+            top_priority = std::max(top_priority, t.priority.value_or(0));
             t.count = count;
             t.program = std::move(program);
             app.threads.push_back(std::move(t));
@@ -227,6 +277,7 @@ struct Roles {
         }
     }
     std::uint32_t instances = 0;
+    int top_priority = 0;  ///< the highest priority of the roles (priority policy)
 };
 
 void hogs(Ctx& c, std::int64_t budget) {
@@ -268,10 +319,10 @@ void pipeline(Ctx& c, std::int64_t budget) {
                                                   std::max<std::int64_t>(2, budget / (producers * (per_msg + 10 * stages))));
     const std::int64_t each = std::max<std::int64_t>(kMinOpUs, (budget / (m * producers) - per_msg) / stages);
     const std::int64_t total = m * producers;
-    std::vector<std::string> body{c.compute(each), send(ch[0], bytes[0])};
+    std::vector<std::string> body{c.compute(each), send(c, ch[0], bytes[0])};
     c.filler(body, m);
     r.add("prod", producers, {c.repeat(m, body)});
-    if (stages == 3) r.add("mid", 1, {c.repeat(total, {recv(ch[0]), c.compute(each), send(ch[1], bytes[1])})});
+    if (stages == 3) r.add("mid", 1, {c.repeat(total, {recv(ch[0]), c.compute(each), send(c, ch[1], bytes[1])})});
     body = {recv(ch.back()), c.compute(each)};
     c.filler(body, total);
     r.add("cons", 1, {c.repeat(total, body)});
@@ -296,10 +347,10 @@ void rpc(Ctx& c, std::int64_t budget) {
         const std::int64_t per = ipc_us(breq) + ipc_us(brep) + 20;
         const std::int64_t n = std::min<std::int64_t>(c.d.range(2, 40), std::max<std::int64_t>(2, budget / pairs / per));
         const std::int64_t each = std::max<std::int64_t>(kMinOpUs, (budget / pairs / n - per) / 2);
-        std::vector<std::string> body{c.compute(each), send(req, breq), recv(rep)};
+        std::vector<std::string> body{c.compute(each), send(c, req, breq), recv(rep)};
         c.filler(body, n);
         r.add("client" + i, 1, {c.repeat(n, body)});
-        r.add("server" + i, 1, {c.repeat(n, {recv(req), c.compute(each), send(rep, brep)})});
+        r.add("server" + i, 1, {c.repeat(n, {recv(req), c.compute(each), send(c, rep, brep)})});
         what += (k ? "; " : "") + std::to_string(n) + " x " + size(breq) + " / " + size(brep);
     }
     r.done();
@@ -313,6 +364,7 @@ void critical(Ctx& c, std::int64_t budget) {
     const auto nlocks = static_cast<int>(c.d.range(1, 2));
     const std::int64_t rounds = c.d.range(2, 20);
     const bool replicas = c.d.chance(40);
+    const std::size_t first_lock = c.dr.locks.size();
     for (int l = 0; l < nlocks; ++l) c.lock("lock" + std::to_string(l), "mutex", r.scope());
     const std::int64_t share = budget / (w * rounds);
     for (std::uint32_t i = 0; i < (replicas ? 1 : w); ++i) {
@@ -327,7 +379,7 @@ void critical(Ctx& c, std::int64_t budget) {
         body.push_back(c.compute(share / 3));
         if (c.d.chance(30)) {  // inside: write a bit of the heap (shared by the process's threads)
             const std::uint64_t bytes = c.d.log_uniform(1, 64 * 1024);
-            body.push_back("touch: {region: heap, bytes: " + size(bytes) + ", offset: " +
+            body.push_back("touch: {region: heap, bytes: " + c.vsize(bytes, 1, bytes) + ", offset: " +
                            size(c.d.below(1024 * 1024 - bytes + 1)) + ", write: true}");
             c.tag(Tag::touch);
         }
@@ -337,8 +389,34 @@ void critical(Ctx& c, std::int64_t budget) {
     }
     r.done();
     c.tag(Tag::lock);
+    // Under `priority`, 60 % of the time the mutexes get priority protocols (at least
+    // one of them). A ceiling is at least the highest priority of the workers (the loader
+    // refuses less), and lock1's at least lock0's: a thread holding lock0 runs at lock0's
+    // ceiling or at a waiter's priority, never above lock1's ceiling when it locks lock1.
+    std::string protocols;
+    if (c.dr.policy == "priority" && c.v.chance(60)) {
+        c.tag(Tag::protocol);
+        const auto forced = static_cast<int>(c.v.below(static_cast<std::uint64_t>(nlocks)));
+        int floor = std::max(r.top_priority, 1);
+        for (int l = 0; l < nlocks; ++l) {
+            const std::uint64_t pick = l == forced ? 1 + c.v.below(2) : c.v.below(3);  // 0 none, 1 inherit, 2 ceiling
+            std::string& decl = c.dr.locks[first_lock + static_cast<std::size_t>(l)];
+            std::string what = "none";
+            if (pick == 1) {
+                decl.insert(decl.size() - 1, ", protocol: inherit");
+                what = "inherit";
+            } else if (pick == 2) {
+                const int n = c.v.chance(50) ? floor : static_cast<int>(c.v.range(floor, 99));
+                floor = n;
+                decl.insert(decl.size() - 1, ", protocol: {ceiling: " + std::to_string(n) + "}");
+                what = "ceiling " + std::to_string(n);
+            }
+            protocols += (l ? ", " : ", protocols ") + what;
+        }
+    }
     c.dr.motifs.push_back(c.label + "critical sections: " + std::to_string(w) + " workers x " + std::to_string(rounds) +
-                          " rounds, " + std::to_string(nlocks) + " mutex(es)" + (r.procs ? ", processes" : ", threads"));
+                          " rounds, " + std::to_string(nlocks) + " mutex(es)" + protocols +
+                          (r.procs ? ", processes" : ", threads"));
 }
 
 void semaphores(Ctx& c, std::int64_t budget) {
@@ -528,9 +606,13 @@ void periodic(Ctx& c, std::int64_t budget) {
         const std::int64_t work = std::clamp<std::int64_t>(budget / (n * count), kMinOpUs, period / 2);
         std::vector<std::string> prog;
         switch (c.d.below(3)) {
-        case 0: prog.push_back(c.repeat(count, {c.compute(work)}, dur(period))); break;
-        case 1: prog.push_back(c.repeat(count, {c.compute(work), "sleep: " + dur(period - work)})); break;
-        default: prog.push_back(c.repeat(count, {c.compute(work), "io: " + dur(period - work)})); break;
+        case 0: {
+            std::string body = c.compute(work);
+            prog.push_back(c.repeat(count, {body}, c.vdur(period)));
+            break;
+        }
+        case 1: prog.push_back(c.repeat(count, {c.compute(work), "sleep: " + c.vdur(period - work)})); break;
+        default: prog.push_back(c.repeat(count, {c.compute(work), "io: " + c.vdur(period - work)})); break;
         }
         r.add("tick" + std::to_string(i), 1, std::move(prog));
     }
@@ -554,7 +636,8 @@ void memory(Ctx& c, std::int64_t budget) {
         t.program.push_back("touch: {region: heap, bytes: " + size(shared) + ", write: true}");
         const std::uint64_t slice = heap / 2 / n;
         const std::uint64_t own = c.d.log_uniform(1, slice);
-        t.program.push_back("touch: {region: heap, bytes: " + size(own) + ", offset: " + size(heap / 2 + i * slice) +
+        const std::string own_bytes = c.vsize(own, 1, own);
+        t.program.push_back("touch: {region: heap, bytes: " + own_bytes + ", offset: " + size(heap / 2 + i * slice) +
                             ", write: " + (c.d.chance(50) ? "true" : "false") + "}");
         if (c.d.chance(50)) t.program.push_back("touch: {region: code, bytes: " + size(c.d.log_uniform(1, 64 * 1024)) + "}");
         t.program.push_back(c.compute(budget / (2 * n)));
@@ -571,7 +654,7 @@ using Motif = void (*)(Ctx&, std::int64_t);
 constexpr std::array<Motif, 11> kMotifs{hogs, pipeline, rpc, critical, semaphores, barrier, cond,
                                         fork_cow, spawn, periodic, memory};
 
-Draft draw(Draw& d, std::uint32_t max_cpus) {
+Draft draw(Draw& d, Draw& v, std::uint32_t max_cpus) {
     Draft dr;
     dr.cpus = static_cast<std::uint32_t>(1 + d.below(std::max<std::uint32_t>(max_cpus, 1)));
     constexpr std::array<const char*, 4> policies{"fcfs", "rr", "priority", "fair"};
@@ -583,8 +666,10 @@ Draft draw(Draw& d, std::uint32_t max_cpus) {
     // CPU work per CPU, shared out over the motifs.
     const auto total = static_cast<std::int64_t>(d.log_uniform(4'000, 40'000)) * dr.cpus;
     const auto motifs = static_cast<int>(d.range(1, 3));
+    // A third of the scenarios draw some values at run time (vdur, vsize).
+    const bool random = v.chance(33);
     for (int i = 0; i < motifs; ++i) {
-        Ctx c{d, dr, "m" + std::to_string(i) + "-", "m" + std::to_string(i) + ": "};
+        Ctx c{d, v, dr, "m" + std::to_string(i) + "-", "m" + std::to_string(i) + ": ", random};
         kMotifs[d.below(kMotifs.size())](c, total / motifs);
     }
     // Threads that wait for one another on more than one CPU: a wake-up may go to the
@@ -603,7 +688,8 @@ std::span<const TagInfo> all_tags() { return kTags; }
 
 Generated generate(std::uint64_t seed, const Options& o) {
     Draw d(seed);
-    const Draft dr = draw(d, o.max_cpus);
+    Draw v(seed ^ kVarySalt);
+    const Draft dr = draw(d, v, o.max_cpus);
     std::vector<std::string> tags;
     for (std::size_t i = 0; i < kTagCount; ++i)
         if (dr.tags[i]) tags.emplace_back(kTags[i].name);

@@ -1,7 +1,7 @@
 // The scenario generator (sim/gen, docs/generate.md): every drawn scenario loads, passes
 // every static analysis and runs to its end in the simulator; a seed gives the same bytes;
-// the grammar reaches every op, channel kind, policy and tag; a file's tags say what it
-// holds.
+// the grammar reaches every op, channel kind, policy, distribution form, mutex protocol
+// and tag; a file's tags say what it holds.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -33,6 +33,10 @@ struct Holds {
     std::set<std::string> kinds;
     bool period = false;
     bool heap_touch_by_two_threads = false;
+    std::set<std::string> random_ops;  ///< ops with a drawn value: compute, sleep, io, send, touch, period
+    std::set<std::string> dist_forms;  ///< `duration exp`, `size uniform`, ...
+    std::set<std::string> protocols;   ///< the mutexes' protocols other than none
+    bool dist_params_in_range = true;  ///< durations' parameters within 10us .. 10ms, sizes' at least 1 B
 };
 
 void walk(const Scenario& s, const std::vector<Op>& ops, Holds& h, std::set<std::string>& heap_writers,
@@ -44,9 +48,19 @@ void walk(const Scenario& s, const std::vector<Op>& ops, Holds& h, std::set<std:
             h.min_duration = std::min(h.min_duration, t.ns());
             h.max_duration = std::max(h.max_duration, t.ns());
         };
-        if (const auto* c = std::get_if<op::Compute>(&o.v)) duration(c->duration);
-        if (const auto* c = std::get_if<op::Sleep>(&o.v)) duration(c->duration);
-        if (const auto* c = std::get_if<op::Io>(&o.v)) duration(c->duration);
+        if (const auto* c = std::get_if<op::Compute>(&o.v)) {
+            duration(c->duration);
+            if (c->dist) h.random_ops.insert("compute");
+        }
+        if (const auto* c = std::get_if<op::Sleep>(&o.v)) {
+            duration(c->duration);
+            if (c->dist) h.random_ops.insert("sleep");
+        }
+        if (const auto* c = std::get_if<op::Io>(&o.v)) {
+            duration(c->duration);
+            if (c->dist) h.random_ops.insert("io");
+        }
+        if (const auto* t = std::get_if<op::Touch>(&o.v); t && t->dist) h.random_ops.insert("touch");
         if (const auto* send = std::get_if<op::Send>(&o.v)) {
             const ChannelDecl& ch = s.channels[send->channel];
             const std::uint64_t takes = ch.kind == ChannelKind::mqueue ? ch.message_size : ch.capacity;
@@ -55,6 +69,14 @@ void walk(const Scenario& s, const std::vector<Op>& ops, Holds& h, std::set<std:
             (send->bytes <= 4096 ? h.small_message : h.large_message) = true;
             h.huge_message = h.huge_message || send->bytes > 65536;
             h.message_at_half_capacity = h.message_at_half_capacity || send->bytes * 2 >= takes;
+            if (send->dist) {
+                h.random_ops.insert("send");
+                // A random size stays in its class: its smallest value is in the class of
+                // its largest (`bytes`), so the ipc tags below still say what is sent.
+                const std::int64_t least = s.dist(send->dist).smallest();
+                CHECK((send->bytes <= 4096) == (least <= 4096));
+                CHECK((send->bytes > 65536) == (least > 65536));
+            }
         }
         if (const auto* t = std::get_if<op::Touch>(&o.v); t && t->region == Region::heap && t->write) {
             heap_writers.insert(who);
@@ -64,6 +86,7 @@ void walk(const Scenario& s, const std::vector<Op>& ops, Holds& h, std::set<std:
             if (r->period) {
                 h.period = true;
                 duration(*r->period);
+                if (r->period_dist) h.random_ops.insert("period");
             }
             walk(s, r->body, h, heap_writers, who, forked);
         }
@@ -72,6 +95,22 @@ void walk(const Scenario& s, const std::vector<Op>& ops, Holds& h, std::set<std:
 
 Holds holds(const Scenario& s) {
     Holds h;
+    for (const Distribution& d : s.distributions) {
+        const bool dur = d.unit == DistUnit::duration;
+        h.dist_forms.insert(std::string{dur ? "duration " : "size "} + std::string{to_string(d.kind)});
+        // Parameters in the grammar's ranges: 10us .. 10ms for durations, 1 B up for sizes.
+        const double lo = dur ? 10'000 : 1, hi = dur ? 10'000'000 : 1e18;
+        auto in = [&](double x) { h.dist_params_in_range = h.dist_params_in_range && x >= lo && x <= hi; };
+        switch (d.kind) {
+        case DistKind::exp: in(d.mean); break;
+        case DistKind::normal:
+        case DistKind::lognormal: in(d.mean); in(d.sd); break;
+        case DistKind::uniform: in(static_cast<double>(d.low)); in(static_cast<double>(d.high)); break;
+        case DistKind::choice: for (std::int64_t v : d.values) in(static_cast<double>(v)); break;
+        }
+    }
+    for (const LockDecl& l : s.locks)
+        if (l.protocol != MutexProtocol::none) h.protocols.insert(std::string{to_string(l.protocol)});
     for (const ChannelDecl& c : s.channels) h.kinds.insert(std::string{to_string(c.kind)});
     for (const ProcessDecl& p : s.processes) {
         std::set<std::string> writers;
@@ -131,12 +170,13 @@ TEST_CASE("the same seed gives byte-identical text, other seeds and --cpus give 
     CHECK(gen::generate(5).text != gen::generate(5, four).text);
 }
 
-TEST_CASE("the grammar reaches every op, channel kind, policy and CPU count, and the ranges' ends", "[gen]") {
+TEST_CASE("the grammar reaches every op, channel kind, policy and CPU count, distributions and protocols, and the ranges' ends", "[gen]") {
     std::set<std::string> ops, kinds, policies;
     std::set<std::uint32_t> cpus;
     std::int64_t min_d = INT64_MAX, max_d = 0;
     std::uint64_t min_m = UINT64_MAX;
     bool half_capacity = false, period = false, shared_heap = false;
+    std::set<std::string> random_ops, dist_forms, protocols;
     for (std::uint64_t seed = 1; seed <= kSeeds; ++seed) {
         const gen::Generated g = gen::generate(seed);
         const Scenario s = load_scenario_string(g.text, g.name + ".yaml");
@@ -151,8 +191,12 @@ TEST_CASE("the grammar reaches every op, channel kind, policy and CPU count, and
         half_capacity = half_capacity || h.message_at_half_capacity;
         period = period || h.period;
         shared_heap = shared_heap || h.heap_touch_by_two_threads;
-        // Durations stay within 10us .. 10ms.
+        random_ops.insert(h.random_ops.begin(), h.random_ops.end());
+        dist_forms.insert(h.dist_forms.begin(), h.dist_forms.end());
+        protocols.insert(h.protocols.begin(), h.protocols.end());
+        // Durations stay within 10us .. 10ms, a distribution's parameters too.
         INFO("seed " << seed);
+        CHECK(h.dist_params_in_range);
         CHECK(h.min_duration >= 10'000);
         CHECK(h.max_duration <= 10'000'000);
     }
@@ -171,6 +215,11 @@ TEST_CASE("the grammar reaches every op, channel kind, policy and CPU count, and
     CHECK(half_capacity);        // up to the channel's capacity
     CHECK(period);
     CHECK(shared_heap);          // a heap written by two threads of one process
+    // Grammar 3: values drawn at run time, in every form the grammar writes, and mutex protocols.
+    CHECK(random_ops == std::set<std::string>{"compute", "io", "period", "send", "sleep", "touch"});
+    CHECK(dist_forms == std::set<std::string>{"duration choice", "duration exp", "duration lognormal", "duration normal",
+                                              "duration uniform", "size choice", "size uniform"});
+    CHECK(protocols == std::set<std::string>{"ceiling", "inherit"});
 }
 
 TEST_CASE("every tag is given by some seed, and a file's tags say what it holds", "[gen]") {
@@ -195,6 +244,9 @@ TEST_CASE("every tag is given by some seed, and a file's tags say what it holds"
                            op("join");
         CHECK(has(g.tags, "remote-wake") == (s.cpus > 1 && waits));
         CHECK(has(g.tags, "lock") == op("lock"));
+        CHECK(has(g.tags, "protocol") == !h.protocols.empty());
+        CHECK(has(g.tags, "random") == !s.distributions.empty());
+        if (has(g.tags, "protocol")) CHECK(s.scheduler.policy == Policy::priority);
         CHECK(has(g.tags, "sem") == op("sem_wait"));
         CHECK(has(g.tags, "cond") == op("cond_wait"));
         CHECK(has(g.tags, "barrier") == op("barrier"));

@@ -269,6 +269,15 @@ class HeldOutLedger(unittest.TestCase):
             self.assertEqual(acc.read_ledger(path), rows)
             self.assertEqual(acc.next_block(acc.read_ledger(path)), 4_000_000)
 
+    def test_a_block_of_another_grammar_is_never_measured_again_a_fresh_one_is_drawn(self):
+        rows = [(1_000_000, "2026-12-06", "1", "100 scenarios"), (2_000_000, "2026-12-06", "2", "100 scenarios")]
+        self.assertEqual(acc.held_out_block(rows, "2", False), (2_000_000, False))  # the last block, not recorded again
+        self.assertEqual(acc.held_out_block(rows, "3", False), (3_000_000, True))   # grammar 2's block: a new one
+        self.assertEqual(acc.held_out_block(rows, "2", True), (3_000_000, True))    # --fresh
+        self.assertEqual(acc.held_out_block(rows[:1] + [(3_000_000, "2026-12-07", "3", "")] + rows[1:], "3", False),
+                         (4_000_000, True))  # only the last block may be measured, and never one drawn before
+        self.assertEqual(acc.held_out_block([], "3", False), (1_000_000, True))
+
 
 class GeneratedFiles(unittest.TestCase):
     def test_tags_and_grammar_come_from_the_header_comments(self):
