@@ -428,7 +428,7 @@ void print_report(const Report& r, std::ostream& out) {
     if (!r.other_work_share.empty()) {
         const auto [median, max] = median_and_max(r.other_work_share);
         std::snprintf(line, sizeof line,
-                      "other work: tasks not of the run held CPUs it was preempted from for %.1f%% of its CPU time "
+                      "other work: other tasks held CPUs its threads were preempted from for %.1f%% of its CPU time "
                       "(median of %zu run%s, max %.1f%%)\n",
                       100 * median, r.other_work_share.size(), r.other_work_share.size() == 1 ? "" : "s", 100 * max);
         out << line;

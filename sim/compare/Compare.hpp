@@ -125,7 +125,7 @@ struct Report {
     std::vector<std::string> notes;
     SpeedMatch speed;       ///< host-speed matching: applied or why not
     /// Per native run with the kernel's sched_switch: the share of the run's CPU time
-    /// (makespan x CPUs) in which tasks not of the run held a CPU that a scenario thread
+    /// (makespan x CPUs) in which tasks other than its threads held a CPU that a scenario thread
     /// was preempted from (docs/compare.md, "Other work").
     std::vector<double> other_work_share;
 

@@ -380,7 +380,7 @@ TEST_CASE("other work: the runs' shares are printed and in the JSON as median an
     CHECK(report_json(r).at("other_work").at("median_share") == Approx(0.15));
     std::ostringstream out;
     print_report(r, out);
-    CHECK_THAT(out.str(), Catch::Contains("other work: tasks not of the run held CPUs it was preempted from for 15.0% "
+    CHECK_THAT(out.str(), Catch::Contains("other work: other tasks held CPUs its threads were preempted from for 15.0% "
                                           "of its CPU time (median of 4 runs, max 30.0%)"));
 }
 
