@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -63,6 +64,28 @@ int ostwin_process_count() {
             char exe[4096];
             const ssize_t len = readlink(("/proc/" + name + "/exe").c_str(), exe, sizeof exe - 1);
             if (len > 0 && std::string(exe, static_cast<std::size_t>(len)) == want) ++n;
+        }
+        closedir(d);
+    }
+    return n;
+}
+
+/// Children of `parent` named `ostwin` (a scenario process; the runner's guardian is
+/// `ostwin-guardian`, and it exists before the runner blocks SIGINT).
+int scenario_children(pid_t parent) {
+    int n = 0;
+    if (DIR* d = opendir("/proc")) {
+        while (dirent* e = readdir(d)) {
+            const std::string name = e->d_name;
+            if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+            std::ifstream in("/proc/" + name + "/stat");
+            std::string stat;
+            std::getline(in, stat);
+            const auto open = stat.find('('), close = stat.rfind(')');
+            if (open == std::string::npos || close == std::string::npos || close + 4 >= stat.size()) continue;
+            const std::string comm = stat.substr(open + 1, close - open - 1);
+            const long ppid = std::strtol(stat.c_str() + close + 4, nullptr, 10);  // ") S PPID"
+            if (comm == "ostwin" && ppid == parent) ++n;
         }
         closedir(d);
     }
@@ -275,11 +298,13 @@ TEST_CASE("compare interrupted by SIGINT mid-run kills the scenario and exits 13
         execl(kOstwin.c_str(), kOstwin.c_str(), "compare", file.c_str(), "--runs", "3", static_cast<char*>(nullptr));
         _exit(127);
     }
-    // Wait until the first native run has its scenario process (compare + one fork).
+    // Wait until the first native run has its scenario process: a child of compare named
+    // `ostwin`. (Counting compare + one more process was not enough: the guardian is forked
+    // before the runner blocks SIGINT, and under ASan a SIGINT sent then killed compare.)
     bool running = false;
-    for (int i = 0; i < 100 && !running; ++i) {
+    for (int i = 0; i < 200 && !running; ++i) {
         usleep(50'000);
-        running = ostwin_process_count() >= 2;
+        running = scenario_children(pid) >= 1;
     }
     CHECK(running);
     kill(pid, SIGINT);
