@@ -377,15 +377,7 @@ int run_compare(const CompareArgs& a) {
     }(), facts);
     rep.costs = s.costs_name;
     rep.speed = match;
-    rep.other_work_share = other_work;
-    if (!other_work.empty()) {
-        std::vector<double> v = other_work;
-        std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
-        if (const double m = v[v.size() / 2]; m >= 0.02)
-            rep.notes.push_back("other tasks preempted the scenario for " + std::to_string(std::lround(100 * m)) +
-                                "% of its CPU time (median run): the native figures include those waits, the simulator "
-                                "models no other work; judge the model on a quiet host");
-    }
+    compare::set_other_work(rep, std::move(other_work));
     if (!tick_note.empty()) rep.notes.push_back(tick_note);
     for (const std::string& n : capacity_notes) rep.notes.push_back(n);
     if (!a.quiet)

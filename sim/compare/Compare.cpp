@@ -367,6 +367,15 @@ nlohmann::json other_work_json(const std::vector<double>& share) {
 
 }  // namespace
 
+void set_other_work(Report& r, std::vector<double> share) {
+    r.other_work_share = std::move(share);
+    if (r.other_work_share.empty()) return;
+    if (const double m = median_and_max(r.other_work_share).first; m >= 0.02)
+        r.notes.push_back("other tasks preempted the scenario for " + std::to_string(std::lround(100 * m)) +
+                          "% of its CPU time (median run): the native figures include those waits, the simulator "
+                          "models no other work; judge the model on a quiet host");
+}
+
 nlohmann::json report_json(const Report& r) {
     nlohmann::json metrics = nlohmann::json::array();
     for (const Metric& m : r.metrics) {

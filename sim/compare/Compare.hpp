@@ -134,6 +134,10 @@ struct Report {
     [[nodiscard]] std::vector<std::string> failed() const;
 };
 
+/// Sets r.other_work_share and, when the median run lost 2 % or more of its CPU time to
+/// other tasks, adds a note saying that the native figures include those waits.
+void set_other_work(Report& r, std::vector<double> share);
+
 /// Judges one metric: fills stats, error, margin and verdict (pass or fail) from sim and
 /// native. `floor_ns` is the resolved duration floor.
 void judge(Metric& m, const Tolerance& tol, double floor_ns);

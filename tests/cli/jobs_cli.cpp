@@ -10,26 +10,12 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "tests/cli/RunOstwin.hpp"
+
+using ostwin::cli_test::Output;
+using ostwin::cli_test::run_ostwin;
+
 namespace {
-
-struct Output {
-    std::string out;
-    int rc;
-};
-
-/// stdout, and stderr after it when `with_stderr`.
-Output run(const std::string& args, bool with_stderr = true) {
-    const std::string cmd = std::string{OSTWIN_BINARY_DIR} + "/cli/ostwin " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
-    FILE* p = popen(cmd.c_str(), "r");
-    REQUIRE(p != nullptr);
-    Output o;
-    char buf[4096];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) o.out.append(buf, n);
-    const int status = pclose(p);
-    o.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return o;
-}
 
 /// Writes a scenario file of this test process; the caller removes it.
 std::string scenario_file(const std::string& tag, const std::string& text) {
@@ -66,7 +52,7 @@ expect:
 
 TEST_CASE("jobs: expectations on p99_response and deadline_misses decide the exit code") {
     const std::string ok = scenario_file("ok", periodic(", deadline: 8ms", "{p99_response: {max: 7ms}, deadline_misses: {max: 0}}"));
-    const Output a = run("run " + ok);
+    const Output a = run_ostwin("run " + ok, true);
     std::remove(ok.c_str());
     INFO(a.out);
     CHECK(a.rc == 0);
@@ -74,8 +60,8 @@ TEST_CASE("jobs: expectations on p99_response and deadline_misses decide the exi
     CHECK(a.out.find("ok      srv/w p99_response <= 7ms (was 7ms)") != std::string::npos);
 
     const std::string bad = scenario_file("bad", periodic(", deadline: 4ms", "{p99_response: {max: 5ms}, deadline_misses: {max: 0}}"));
-    const Output b = run("run " + bad);
-    const Output bj = run("run " + bad + " --json", false);
+    const Output b = run_ostwin("run " + bad, true);
+    const Output bj = run_ostwin("run " + bad + " --json");
     std::remove(bad.c_str());
     INFO(b.out);
     CHECK(b.rc == 1);
@@ -93,8 +79,8 @@ TEST_CASE("jobs: expectations on p99_response and deadline_misses decide the exi
 
 TEST_CASE("jobs: a bad deadline is bad input, located") {
     const std::string f = scenario_file("neg", periodic(", deadline: -1ms", "{deadline_misses: {max: 0}}"));
-    const Output a = run("run " + f);
-    const Output c = run("check " + f);
+    const Output a = run_ostwin("run " + f, true);
+    const Output c = run_ostwin("check " + f, true);
     std::remove(f.c_str());
     CHECK(a.rc == 2);
     CHECK(c.rc == 2);

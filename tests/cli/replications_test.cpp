@@ -9,26 +9,12 @@
 #include <vector>
 
 #include "sim/trace/Replications.hpp"
+#include "tests/cli/RunOstwin.hpp"
+
+using ostwin::cli_test::Output;
+using ostwin::cli_test::run_ostwin;
 
 namespace {
-
-struct Output {
-    std::string out;
-    int rc;
-};
-
-Output run_ostwin(const std::string& args) {
-    const std::string cmd = std::string{OSTWIN_BINARY_DIR} + "/cli/ostwin " + args + " 2>/dev/null";
-    FILE* p = popen(cmd.c_str(), "r");
-    REQUIRE(p != nullptr);
-    Output o;
-    char buf[4096];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) o.out.append(buf, n);
-    const int status = pclose(p);
-    o.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return o;
-}
 
 const std::string kExpSum = std::string{OSTWIN_SOURCE_DIR} + "/tests/cli/data/exp_sum.yaml";
 

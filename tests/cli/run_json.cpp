@@ -4,25 +4,12 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "tests/cli/RunOstwin.hpp"
+
+using ostwin::cli_test::Output;
+using ostwin::cli_test::run_ostwin;
+
 namespace {
-
-struct Output {
-    std::string out;
-    int rc;
-};
-
-Output run(const std::string& args) {
-    const std::string cmd = std::string{OSTWIN_BINARY_DIR} + "/cli/ostwin " + args + " 2>/dev/null";
-    FILE* p = popen(cmd.c_str(), "r");
-    REQUIRE(p != nullptr);
-    Output o;
-    char buf[4096];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) o.out.append(buf, n);
-    const int status = pclose(p);
-    o.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return o;
-}
 
 void require_keys(const nlohmann::json& j, std::initializer_list<const char*> keys) {
     for (const char* k : keys) {
@@ -34,7 +21,7 @@ void require_keys(const nlohmann::json& j, std::initializer_list<const char*> ke
 }  // namespace
 
 TEST_CASE("run --json has the contract's summary fields") {
-    const Output o = run("run " + std::string{OSTWIN_SOURCE_DIR} + "/scenarios/demo/processes.yaml --json");
+    const Output o = run_ostwin("run " + std::string{OSTWIN_SOURCE_DIR} + "/scenarios/demo/processes.yaml --json");
     REQUIRE(o.rc == 0);
     REQUIRE(!o.out.empty());
     CHECK(o.out.back() == '\n');
@@ -62,7 +49,7 @@ TEST_CASE("run --json has the contract's summary fields") {
 }
 
 TEST_CASE("run --json on a failing scenario still prints the summary and exits 1") {
-    const Output o = run("run " + std::string{OSTWIN_SOURCE_DIR} + "/tests/cli/data/fail_expect.yaml --json");
+    const Output o = run_ostwin("run " + std::string{OSTWIN_SOURCE_DIR} + "/tests/cli/data/fail_expect.yaml --json");
     CHECK(o.rc == 1);
     const auto j = nlohmann::json::parse(o.out);
     bool any_failed = false;

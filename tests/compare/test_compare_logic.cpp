@@ -382,6 +382,16 @@ TEST_CASE("other work: the runs' shares are printed and in the JSON as median an
     print_report(r, out);
     CHECK_THAT(out.str(), Catch::Contains("other work: other tasks held CPUs its threads were preempted from for 15.0% "
                                           "of its CPU time (median of 4 runs, max 30.0%)"));
+
+    // The note: from a median run that lost 2 % (the median the line above prints).
+    Report quiet = compare_summaries(one, {one, one}, Tolerance{});
+    set_other_work(quiet, {0.01, 0.02});
+    CHECK(quiet.notes.empty());
+    Report busy = compare_summaries(one, {one, one}, Tolerance{});
+    set_other_work(busy, {0.01, 0.03});
+    REQUIRE(busy.notes.size() == 1);
+    CHECK_THAT(busy.notes[0], Catch::Contains("other tasks preempted the scenario for 2% of its CPU time (median run)"));
+    CHECK(busy.other_work_share.size() == 2);
 }
 
 TEST_CASE("job response p50 and p99 are shown, info only, when every side ran jobs") {
