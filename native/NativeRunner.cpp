@@ -1365,6 +1365,14 @@ Result run_scenario(const Scenario& s, const Options& o) {
         sources["context_switch_classification"] = "from sched_switch: same tgid -> thread, else process";
         sources["sched_switch_resolution_ns"] = 1000;
     }
+    {
+        const std::uint32_t done = rt.ctl->code_populated.load(), not_done = rt.ctl->code_not_populated.load();
+        sources["code_pages"] = not_done == 0 ? "mapped before time zero in every top-level process (MADV_POPULATE_READ)"
+                                              : "mapped before time zero in " + std::to_string(done) + " of " +
+                                                    std::to_string(done + not_done) +
+                                                    " top-level processes (MADV_POPULATE_READ needs Linux 5.14): "
+                                                    "the others fault theirs in during the run";
+    }
     sources["ipc_cpu"] = o.measure_ipc_cpu;
     if (!o.measure_ipc_cpu)
         sources["ipc_cpu_missing"] = "not measured (--ipc-cpu): the summary's channels[].ipc_cpu_ns is null; the thread CPU clock "

@@ -17,9 +17,12 @@
 #include <climits>
 #include <csignal>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/core/Overload.hpp"
@@ -58,20 +61,46 @@ long futex(void* addr, int op, std::uint32_t val) {
     return syscall(SYS_futex, addr, op, val, nullptr, nullptr, 0);
 }
 
+/// Reads a small /proc file from the start of an open fd into buf (NUL-terminated); a
+/// seq_file regenerates its text on a read at offset 0. No allocation.
+std::size_t read_fd(int fd, char* buf, std::size_t size) {
+    std::size_t n = 0;
+    while (n + 1 < size) {
+        const ssize_t r = ::pread(fd, buf + n, size - 1 - n, static_cast<off_t>(n));
+        if (r <= 0) break;
+        n += static_cast<std::size_t>(r);
+    }
+    buf[n] = '\0';
+    return n;
+}
+
 /// Reads a small /proc file into buf (NUL-terminated); no allocation.
 std::size_t read_proc(const char* path, char* buf, std::size_t size) {
     const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return 0;
-    std::size_t n = 0;
-    while (n + 1 < size) {
-        const ssize_t r = ::read(fd, buf + n, size - 1 - n);
-        if (r <= 0) break;
-        n += static_cast<std::size_t>(r);
-    }
+    const std::size_t n = read_fd(fd, buf, size);
     ::close(fd);
-    buf[n] = '\0';
     return n;
 }
+
+/// A thread's /proc/thread-self files that read_stats reads. A thread created before
+/// time zero opens them then, so its end pays three reads, not three path lookups, opens
+/// and closes on the CPU the next thread waits for (docs/native.md, "Thread end").
+struct StatFiles {
+    static constexpr const char* kPaths[3] = {"/proc/thread-self/schedstat", "/proc/thread-self/status",
+                                              "/proc/thread-self/sched"};
+    int fd[3] = {-1, -1, -1};
+    void open_all() {
+        for (int i = 0; i < 3; ++i) fd[i] = ::open(kPaths[i], O_RDONLY | O_CLOEXEC);
+    }
+    void close_all() {
+        for (int& f : fd)
+            if (f >= 0) ::close(std::exchange(f, -1));
+    }
+    std::size_t read(int i, char* buf, std::size_t size) const {
+        return fd[i] >= 0 ? read_fd(fd[i], buf, size) : read_proc(kPaths[i], buf, size);
+    }
+};
 
 std::uint64_t field_after(const char* text, const char* key) {
     const char* p = std::strstr(text, key);
@@ -81,20 +110,20 @@ std::uint64_t field_after(const char* text, const char* key) {
     return std::strtoull(p, nullptr, 10);
 }
 
-void read_stats(ThreadStats& st) {
+void read_stats(ThreadStats& st, const StatFiles& files) {
     st.cpu_clock_ns = thread_cpu_ns();
-    char buf[8192];
-    if (read_proc("/proc/thread-self/schedstat", buf, sizeof buf) > 0) {
+    char buf[4096];  // status and sched are under 2 KiB; one stack page
+    if (files.read(0, buf, sizeof buf) > 0) {
         char* end = nullptr;
         st.run_ns = std::strtoull(buf, &end, 10);
         st.wait_ns = std::strtoull(end, &end, 10);
         st.slices = std::strtoull(end, &end, 10);
     }
-    if (read_proc("/proc/thread-self/status", buf, sizeof buf) > 0) {
+    if (files.read(1, buf, sizeof buf) > 0) {
         st.voluntary = field_after(buf, "\nvoluntary_ctxt_switches");
         st.involuntary = field_after(buf, "\nnonvoluntary_ctxt_switches");
     }
-    if (read_proc("/proc/thread-self/sched", buf, sizeof buf) > 0) st.migrations = field_after(buf, "se.nr_migrations");
+    if (files.read(2, buf, sizeof buf) > 0) st.migrations = field_after(buf, "se.nr_migrations");
     rusage ru{};
     getrusage(RUSAGE_THREAD, &ru);
     st.minflt = static_cast<std::uint64_t>(ru.ru_minflt);
@@ -173,6 +202,9 @@ struct ThreadCtx {
 /// Per-process state, private to the process (rebuilt after a fork).
 struct ProcRt {
     Runtime* rt = nullptr;
+    int status_fd = -1;  ///< /proc/self/status, opened before time zero (top-level processes)
+    /// Its threads open their StatFiles ahead: they fit well within RLIMIT_NOFILE.
+    bool preopen_stats = false;
     std::uint32_t pi = 0;
     std::uint32_t first = 0;  ///< first thread instance
     std::uint32_t count = 0;
@@ -339,8 +371,8 @@ bool create_thread(ProcRt& pr, std::uint32_t ti, std::int64_t arrival_ns, bool p
 [[noreturn]] void end_process(ProcRt& pr) {
     Runtime& rt = *pr.rt;
     ProcSlot& ps = rt.procs[pr.pi];
-    char buf[8192];
-    if (read_proc("/proc/self/status", buf, sizeof buf) > 0) {
+    char buf[4096];
+    if ((pr.status_fd >= 0 ? read_fd(pr.status_fd, buf, sizeof buf) : read_proc("/proc/self/status", buf, sizeof buf)) > 0) {
         ps.vmhwm_bytes = field_after(buf, "\nVmHWM") * 1024;
         ps.vmrss_bytes = field_after(buf, "\nVmRSS") * 1024;
         ps.stats_ok = 1;
@@ -764,8 +796,10 @@ void* thread_entry(void* arg) {
     const ThreadSched& ts = rt.sched[c->ti];
     if (ts.policy == SCHED_OTHER && ts.nice != 0) setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), ts.nice);
 
+    StatFiles files;
     if (c->parked_start) {
-        read_stats(slot.before);
+        if (c->proc->preopen_stats) files.open_all();
+        read_stats(slot.before, files);
         slot.state.store(static_cast<std::uint32_t>(ThreadState::parked));
         futex(&slot.state, FUTEX_WAKE, INT_MAX);
         rt.ctl->parked.fetch_add(1);
@@ -788,7 +822,8 @@ void* thread_entry(void* arg) {
     run_ops(*c, rt.inst->thread_decl(c->ti).program);
 
     slot.finish_ns = c->now();
-    read_stats(slot.after);
+    read_stats(slot.after, files);
+    files.close_all();
     slot.stats_ok = 1;
     slot.state.store(static_cast<std::uint32_t>(ThreadState::done));
     futex(&slot.state, FUTEX_WAKE, INT_MAX);
@@ -798,6 +833,53 @@ void* thread_entry(void* arg) {
     c.reset();
     signal_process_done(pr);
     return nullptr;
+}
+
+/// Maps the pages of the process's code (every file mapped executable: the runner and its
+/// libraries, with their read-only parts) into its page tables. fork copies no page-table
+/// entries for file mappings, so without this the first run of each code path in a
+/// scenario process (its threads' first ops, a thread's exit path) takes a page fault
+/// during the run: the runner's artifact, not the scenario's work. Called before time
+/// zero, for top-level processes only (a forked child faults its code in as a real one
+/// does). docs/native.md, "Code pages".
+bool populate_code() {
+#ifdef MADV_POPULATE_READ
+    std::string maps;
+    if (const int fd = ::open("/proc/self/maps", O_RDONLY | O_CLOEXEC); fd >= 0) {
+        char chunk[4096];
+        for (ssize_t r; (r = ::read(fd, chunk, sizeof chunk)) > 0;) maps.append(chunk, static_cast<std::size_t>(r));
+        ::close(fd);
+    }
+    struct Mapping {
+        std::uintptr_t begin, end;
+        bool exec;
+        std::string path;
+    };
+    std::vector<Mapping> file_ro;  // readable, not writable, backed by a file
+    std::size_t pos = 0;
+    while (pos < maps.size()) {
+        std::size_t eol = maps.find('\n', pos);
+        if (eol == std::string::npos) eol = maps.size();
+        const std::string line = maps.substr(pos, eol - pos);
+        pos = eol + 1;
+        char perms[5] = {};
+        unsigned long begin = 0, end = 0, inode = 0;
+        int path_at = 0;
+        if (std::sscanf(line.c_str(), "%lx-%lx %4s %*s %*s %lu %n", &begin, &end, perms, &inode, &path_at) < 4) continue;
+        if (inode == 0 || perms[0] != 'r' || perms[1] == 'w') continue;
+        file_ro.push_back({begin, end, perms[2] == 'x', line.substr(static_cast<std::size_t>(path_at))});
+    }
+    bool ok = true;
+    for (const Mapping& m : file_ro) {
+        // A file's read-only data beside its code counts; a data file mapped read-only
+        // (the locale archive) does not.
+        const bool code = std::any_of(file_ro.begin(), file_ro.end(), [&](const Mapping& x) { return x.exec && x.path == m.path; });
+        if (code && madvise(reinterpret_cast<void*>(m.begin), m.end - m.begin, MADV_POPULATE_READ) != 0) ok = false;
+    }
+    return ok && !file_ro.empty();
+#else
+    return false;
+#endif
 }
 
 void map_process_regions(ProcRt& pr, const ProcRt* inherit) {
@@ -871,6 +953,13 @@ void map_process_regions(ProcRt& pr, const ProcRt* inherit) {
     for (std::size_t d = 0; d < pd.threads.size(); ++d) pr->spawn_next[d].store(0);
     map_process_regions(*pr, parent_rt);
     if (rt.ctl->count_cow) open_pagemap(*pr);
+    if (!forked) {
+        // Opened ahead for end_process, as a thread's StatFiles.
+        pr->status_fd = ::open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+        rlimit files{};
+        pr->preopen_stats = getrlimit(RLIMIT_NOFILE, &files) == 0 && 3 * std::uint64_t{pr->count} + 256 <= files.rlim_cur;
+        (populate_code() ? rt.ctl->code_populated : rt.ctl->code_not_populated).fetch_add(1);
+    }
     t_current_proc = pr;
 
     // Create the process's threads in declaration order. Before time zero each one parks

@@ -9,9 +9,11 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -559,4 +561,45 @@ processes:
     CHECK(loaded > 0.15);
     CHECK(loaded < 1.0);
     TIMING_CHECK(loaded > quiet);  // alone can lose much too on a busy host (57 % here while builds ran)
+}
+
+TEST_CASE("a thread's end counters are read whether its /proc files were opened ahead or not", "[native]") {
+    // One CPU, fcfs: `a` computes 2 ms, `b` waits behind it (schedstat's wait), then sleeps
+    // three times (status's voluntary switches). A thread that starts with its process opens
+    // its counter files before time zero when RLIMIT_NOFILE leaves room (docs/native.md,
+    // "Thread end"); with the soft limit lowered it opens them at its end, as spawned
+    // threads do. Both give the same figures.
+    const Scenario s = load_scenario_string(R"(
+ostwin: 1
+name: end-counters
+machine: {cpus: 1}
+scheduler: {policy: fcfs}
+processes:
+  - name: app
+    threads:
+      - {name: a, program: [compute: 2ms]}
+      - {name: b, program: [compute: 100us, repeat: {count: 3, do: [sleep: 200us]}]}
+)",
+                                            "<test>");
+    rlimit saved{};
+    REQUIRE(getrlimit(RLIMIT_NOFILE, &saved) == 0);
+    for (const bool low : {false, true}) {
+        INFO((low ? "RLIMIT_NOFILE 200: opened at the end" : "opened before time zero"));
+        if (low) {
+            rlimit lowered = saved;
+            lowered.rlim_cur = std::min<rlim_t>(saved.rlim_cur, 200);  // 3 x 2 + 256 > 200
+            REQUIRE(setrlimit(RLIMIT_NOFILE, &lowered) == 0);
+        }
+        const native::Result r = native::run_scenario(s, opts());
+        if (low) REQUIRE(setrlimit(RLIMIT_NOFILE, &saved) == 0);
+        REQUIRE(r.summary.threads.size() == 2);
+        const ThreadSummary& a = r.summary.threads[0];
+        const ThreadSummary& b = r.summary.threads[1];
+        CHECK(a.cpu_ns >= 2'000'000);
+        CHECK(b.voluntary >= 3);           // three sleeps: /proc/thread-self/status
+        CHECK(b.ready_ns >= 1'000'000);    // behind a's 2 ms: /proc/thread-self/schedstat
+        CHECK(b.switches >= 4);            // schedstat's slices: a first run and three wake-ups
+        const std::string pages = r.header["native"]["sources"].value("code_pages", "");
+        CHECK(pages.rfind("mapped before time zero", 0) == 0);
+    }
 }
