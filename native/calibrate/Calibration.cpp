@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -450,8 +451,8 @@ Spread record_samples(Calibration& c, const RunnerSamples& rs, std::ostream* pro
 void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, std::ostream* progress) {
     if (::geteuid() != 0) {
         not_measured(c, "fork.child_start", "the runner probes need root (SCHED_FIFO), as `ostwin native` does");
-        for (const char* key : {"exit.cpu", "sched.wake_ipi", "sched.idle_wake", "memory.cow_fault_parent", "spawn.thread_start",
-                                "create.thread_remote", "sleep.timer"})
+        for (const char* key : {"exit.cpu", "exit.thread", "start.process", "start.thread", "sched.wake_ipi", "sched.idle_wake",
+                                "memory.cow_fault_parent", "spawn.thread_start", "create.thread_remote", "sleep.timer"})
             not_measured(c, key, "the runner probes need root (SCHED_FIFO), as `ostwin native` does");
         c.notes.push_back("context_switch.* from the channel ping-pong alone: the runner probes need root");
         return;
@@ -504,14 +505,24 @@ void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, st
         const std::string cs_name = n > 1 ? "thread" : "process";
         set_key(c, "exit.process", exit.median - cs_back, shifted(exit, 1, -cs_back),
                 "runner exit (ostwin native): child's last thread ended to the parent's join end - context_switch." + cs_name);
-        // What of that exit holds the CPU: on one CPU, the next process starts after the
-        // exiting thread's own exit path (the rest of the teardown waits for an idle CPU).
-        const RunnerSamples on_cpu = runner_exit_cpu(quick ? 4 : 8, runs);
-        add_speeds(c, on_cpu.speeds);
-        const Spread ec = record_samples(c, on_cpu, progress);
-        set_key(c, "exit.cpu", std::max(0.0, ec.median - cs_p), shifted(ec, 1, -cs_p),
-                "runner exit on the CPU (ostwin native, one CPU): a process's end to the next process's first op - "
-                "context_switch.process");
+        // What an end holds of its CPU and what a first dispatch takes, on one CPU where
+        // each thread runs when the one before has ended: a process's first thread ending
+        // (its process goes on) and its last (the rest of the teardown waits for an idle
+        // CPU); a process's first thread's first run and its second's. The trace's kernel
+        // switch splits each gap: the end's part before it, the switch and the start after.
+        const auto es = runner_end_start(quick ? 4 : 6, runs);
+        add_speeds(c, es[0].speeds);
+        std::array<Spread, 4> sp4;
+        for (std::size_t i = 0; i < 4; ++i) sp4[i] = record_samples(c, es[i], progress);
+        const double cs_t = static_cast<double>(c.profile.cs_thread.ns());
+        const std::string how = "runner end/start (ostwin native, processes of two threads, one CPU): ";
+        set_key(c, "exit.thread", sp4[0].median, sp4[0],
+                how + "a process's first thread ended to the kernel's switch to its second");
+        set_key(c, "exit.cpu", sp4[1].median, sp4[1], how + "a process's last thread ended to the kernel's switch to the next");
+        set_key(c, "start.process", std::max(0.0, sp4[2].median - cs_p), shifted(sp4[2], 1, -cs_p),
+                how + "the switch to a process's first thread to its first op - context_switch.process");
+        set_key(c, "start.thread", std::max(0.0, sp4[3].median - cs_t), shifted(sp4[3], 1, -cs_t),
+                how + "the switch to its second thread to its first op - context_switch.thread");
 
         // A spawn as a scenario meets it: the spawner pays the runner's pthread_create
         // with the thread's attributes, its 256 KiB pthread stack and its declared stack
@@ -522,7 +533,6 @@ void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, st
         set_key(c, "create.thread", spawn_op.median, spawn_op,
                 "runner spawn (ostwin native, 1 CPU): the spawner's spawn op, the mean of a row of them");
         const Spread started = record_samples(c, sp[1], progress);
-        const double cs_t = static_cast<double>(c.profile.cs_thread.ns());
         set_key(c, "spawn.thread_start", started.median - cs_t, shifted(started, 1, -cs_t),
                 "runner spawn (ostwin native, 1 CPU): spawn end to the new thread's first op, the spawner joining it "
                 "- context_switch.thread");
@@ -615,8 +625,9 @@ void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, st
                 not_measured(c, key, "only one CPU is allowed: no wake-up onto another CPU to time");
         }
     } catch (const std::exception& e) {
-        for (const char* key : {"fork.child_start", "exit.cpu", "sched.wake_ipi", "sched.idle_wake", "memory.cow_fault_parent",
-                                "spawn.thread_start", "create.thread_remote", "sleep.timer"})
+        for (const char* key : {"fork.child_start", "exit.cpu", "exit.thread", "start.process", "start.thread", "sched.wake_ipi",
+                                "sched.idle_wake", "memory.cow_fault_parent", "spawn.thread_start", "create.thread_remote",
+                                "sleep.timer"})
             if (!c.keys[*find_cost_key(key)].measured) not_measured(c, key, std::string{"the runner probes failed: "} + e.what());
         c.notes.push_back(std::string{"runner probes failed ("} + e.what() +
                           "): context_switch.*, memory.*_fault and exit.* from the probes above");

@@ -238,26 +238,41 @@ RunnerSamples runner_sleep(int cycles, int runs) {
     return out;
 }
 
-RunnerSamples runner_exit_cpu(int processes, int runs) {
-    std::string yaml = "ostwin: 1\nname: calibrate-exit-cpu\nmachine: {cpus: 1}\nscheduler: {policy: fcfs}\nprocesses:\n";
+std::vector<RunnerSamples> runner_end_start(int processes, int runs) {
+    // One CPU, fcfs: processes of two threads of 200 us each, every thread running when
+    // the one before has ended, in declaration order.
+    std::string yaml = "ostwin: 1\nname: calibrate-end-start\nmachine: {cpus: 1}\nscheduler: {policy: fcfs}\nprocesses:\n";
     for (int p = 0; p < processes; ++p)
-        yaml += "  - {name: p" + std::to_string(p) + ", threads: [{name: main, program: [compute: 200us]}]}\n";
-    RunnerSamples s{"runner exit on the CPU: a process's end to the next process's first op (one CPU, ostwin native)", {}, {}};
+        yaml += "  - {name: p" + std::to_string(p) + ", threads: [{name: w, count: 2, program: [compute: 200us]}]}\n";
+    const std::string where = " (processes of two threads, one CPU, ostwin native)";
+    std::vector<RunnerSamples> out{
+        {"runner end: a process's first thread ended to the kernel's switch to its second" + where, {}, {}},
+        {"runner end: a process's last thread ended to the kernel's switch to the next process" + where, {}, {}},
+        {"runner start: the kernel's switch to a process's first thread to its first op begin" + where, {}, {}},
+        {"runner start: the kernel's switch to a process's second thread to its first op begin" + where, {}, {}}};
     for (int r = 0; r < runs; ++r) {
-        const auto recs = run_traced(yaml, "exit-cpu", s.speeds);
-        // One thread per process, in declaration order: thread tid k is process pid k.
-        std::map<std::int64_t, std::int64_t> ended, started;
+        const auto recs = run_traced(yaml, "end-start", out[0].speeds);
+        // Thread tids in declaration order: 2p+1 and 2p+2 are process p's.
+        std::map<std::int64_t, std::int64_t> ended, switched_in, first_op;
         for (const json& e : recs) {
             const std::int64_t t = e.value("t", std::int64_t{-1});
-            if (e.value("k", "") == "proc" && e.value("s", "") == "exit") ended[e.value("pid", std::int64_t{0})] = t;
-            if (e.value("k", "") == "op" && e.value("ph", "") == "B") started.emplace(e.value("tid", std::int64_t{0}), t);
+            const std::string k = e.value("k", "");
+            if (k == "state" && e.value("s", "") == "terminated") ended.emplace(e.value("tid", std::int64_t{0}), t);
+            if (k == "switch") switched_in.emplace(e.value("to", std::int64_t{0}), t);
+            if (k == "op" && e.value("ph", "") == "B") first_op.emplace(e.value("tid", std::int64_t{0}), t);
         }
-        for (const auto& [pid, t] : ended)
-            if (const auto next = started.find(pid + 1); next != started.end() && next->second > t)
-                s.ns.push_back(static_cast<double>(next->second - t));
+        for (const auto& [tid, t] : ended) {
+            const auto in = switched_in.find(tid + 1);
+            const auto op = first_op.find(tid + 1);
+            if (in == switched_in.end() || op == first_op.end() || in->second < t || op->second < in->second) continue;
+            const bool first_of_process = tid % 2 == 1;  // tid ended; tid + 1 is its process's second
+            out[first_of_process ? 0 : 1].ns.push_back(static_cast<double>(in->second - t));
+            out[first_of_process ? 3 : 2].ns.push_back(static_cast<double>(op->second - in->second));
+        }
     }
-    if (s.ns.empty()) throw EnvironmentError("calibrate: the runner's exit probe recorded no process end");
-    return s;
+    for (const RunnerSamples& o : out)
+        if (o.ns.empty()) throw EnvironmentError("calibrate: the runner's end/start probe recorded no " + o.what);
+    return out;
 }
 
 RunnerMemory runner_memory(std::size_t region_bytes, int runs, int cpus) {

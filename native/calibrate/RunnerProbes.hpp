@@ -48,10 +48,14 @@ std::vector<RunnerSamples> runner_spawn(int processes, int spawns, int runs, int
 /// Samples: one per run, the thread's CPU time per cycle minus the 20 us compute.
 RunnerSamples runner_sleep(int cycles, int runs);
 
-/// `processes` one-thread processes of a 200 us compute each, fcfs on one CPU, run `runs`
-/// times: each runs when the one before has ended. Samples: a process's end to the next
-/// one's first op begin (its exit path on the CPU, then a process switch).
-RunnerSamples runner_exit_cpu(int processes, int runs);
+/// `processes` processes of two threads of a 200 us compute each, fcfs on one CPU, run
+/// `runs` times: each thread runs when the one before has ended. Samples (from the trace's
+/// state, op and kernel sched_switch records): [0] a process's first thread's end to the
+/// kernel's switch to its second (a thread's exit path on the CPU, its process going on),
+/// [1] its second's end to the switch to the next process (the process's exit on the CPU),
+/// [2] a switch to a process's first thread to its first op begin (the rest of the switch
+/// and the first run), [3] the same for its second thread.
+std::vector<RunnerSamples> runner_end_start(int processes, int runs);
 
 /// Memory as a scenario process meets it: a process with a `region_bytes` heap writes all
 /// of it (first-touch faults), forks a child that writes all of it (copy-on-write faults)

@@ -497,7 +497,19 @@ void Engine::begin_switch(std::uint32_t c, ThreadIdx from) {
     // The thread leaving this CPU ended its process just now: its own exit path holds the
     // CPU before the next thread runs (exit.cpu); the rest of the teardown only delays the
     // process's joiners (exit.process, docs/cost-model.md).
-    if (from != kNone32 && from != t && pr_[th_[from].process].end == now_) cost += s_.costs.exit_cpu;
+    // A thread that ended just now while its process goes on: its own exit holds the CPU
+    // as well (exit.thread).
+    if (from != kNone32 && from != t) {
+        const Tcb& gone = th_[from];
+        if (pr_[gone.process].end == now_) cost += s_.costs.exit_cpu;
+        else if (gone.state == ThreadState::terminated && gone.finish == now_) cost += s_.costs.exit_thread;
+    }
+    // The first dispatch of a thread that exists from its top-level process's start: its
+    // start-up before its first op, dearer for the process's first (start.process, .thread).
+    Pcb& proc = pr_[th.process];
+    if (th.first_run < Time{0} && proc.parent == kNone32 && thread_decl(t).start)
+        cost += proc.dispatched ? s_.costs.start_thread : s_.costs.start_process;
+    proc.dispatched = true;
     if (same_as) ++totals_.thread; else ++totals_.process;
     if (migr) { ++totals_.migrations; ++th.migrations; }
     totals_.cost_ns += cost.ns();

@@ -70,6 +70,7 @@ struct Pcb {
     /// joiners from there (sched.idle_wake).
     std::uint32_t end_cpu = kNone32;
     bool crashed = false;
+    bool dispatched = false;  ///< one of its threads has been switched to (start.process)
 };
 
 /// One CPU of the machine.

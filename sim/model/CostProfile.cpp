@@ -58,6 +58,9 @@ CostProfile CostProfile::builtin_default() {
     p.spawn_thread_start = 0_ns;    // a spawned thread arrives at the spawn's end
     p.create_thread_remote = 0_ns;  // a spawn costs the same wherever the thread starts
     p.sleep_timer = 0_ns;           // a timed wait costs one syscall
+    p.exit_thread = 0_ns;           // a thread's end frees its CPU at once
+    p.start_process = 0_ns;         // a thread's first dispatch costs a switch
+    p.start_thread = 0_ns;
     // ipc.KIND.wake stays 0 here (the curated bounds leave it out); calibrate measures it.
     // One copy rate per kind (per_byte_4k and per_byte_64k 0: the same rate at any size).
     p.ipc_of(ChannelKind::pipe) = {700_ns, 700_ns, 300, 0_ns, 0, 0};
@@ -118,6 +121,9 @@ struct KeyTable {
             {"spawn.thread_start", CostUnit::duration},
             {"create.thread_remote", CostUnit::duration},
             {"sleep.timer", CostUnit::duration},
+            {"exit.thread", CostUnit::duration},
+            {"start.process", CostUnit::duration},
+            {"start.thread", CostUnit::duration},
         };
         for (std::size_t i = 0; i < storage.size(); ++i) {
             const std::size_t f = i % kIpcFields;
@@ -131,7 +137,7 @@ const KeyTable& table() {
     return t;
 }
 
-constexpr std::size_t kFixedKeys = 24;
+constexpr std::size_t kFixedKeys = 27;
 
 Time* fixed_field(CostProfile& p, std::size_t i) {
     switch (i) {
@@ -158,6 +164,9 @@ Time* fixed_field(CostProfile& p, std::size_t i) {
         case 21: return &p.spawn_thread_start;
         case 22: return &p.create_thread_remote;
         case 23: return &p.sleep_timer;
+        case 24: return &p.exit_thread;
+        case 25: return &p.start_process;
+        case 26: return &p.start_thread;
         default: return nullptr;
     }
 }

@@ -99,6 +99,19 @@ struct CostProfile {
     /// sleep.timer: the kernel work of a timed wait (sleep, io, a period's wait) beyond
     /// `syscall`: arming the timer, its expiry and the wake-up (docs/cost-model.md).
     Time sleep_timer;
+    /// exit.thread: what a thread's end takes from the CPU it ended on when its process
+    /// goes on (the thread library's and the kernel's exit path) before the next thread
+    /// runs there. Charged as switch overhead, as exit.cpu is for a process's last thread.
+    Time exit_thread;
+    /// start.process: the CPU the first dispatch of a process's first thread takes before
+    /// its first op (its address space's first run: cold caches and TLB, the return from
+    /// the wait it was created in). Threads that exist from their top-level process's
+    /// start only (a forked child: fork.child_start; a spawned thread: spawn.thread_start).
+    /// Charged as switch overhead. 0: none.
+    Time start_process;
+    /// start.thread: the same for the first dispatch of another such thread of a process
+    /// that has run already. 0: none.
+    Time start_thread;
     /// Read from a profile file's `host.speed`; not a cost key (cost_keys() omits it).
     HostSpeedFigures measured_speed;
 
