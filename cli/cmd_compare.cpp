@@ -374,7 +374,7 @@ int run_compare(const CompareArgs& a) {
         compare::Tolerance t;
         t.relative = a.tolerance;
         return t;
-    }(), facts);
+    }(), facts, !s.distributions.empty());
     rep.costs = s.costs_name;
     rep.speed = match;
     compare::set_other_work(rep, std::move(other_work));

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "sim/core/Time.hpp"
+#include "sim/trace/Replications.hpp"
 #include "sim/trace/Summary.hpp"
 
 namespace ostwin::compare {
@@ -70,6 +71,16 @@ void judge(Metric& m, const Tolerance& tol, double floor_ns) {
     m.error = relative_error(m.sim, m.stats.median);
     m.margin = margin_for(m.unit, m.stats, tol, floor_ns);
     m.verdict = std::fabs(m.sim - m.stats.median) <= m.margin ? Verdict::pass : Verdict::fail;
+}
+
+void judge_pooled(Metric& m, double pooled, const Tolerance& tol, double floor_ns) {
+    m.stats = spread_of(m.native);
+    m.pooled = pooled;
+    Spread around = m.stats;
+    around.median = pooled;  // the rule's centre: the spread is the runs' distance from it
+    m.error = relative_error(m.sim, pooled);
+    m.margin = margin_for(m.unit, around, tol, floor_ns);
+    m.verdict = std::fabs(m.sim - pooled) <= m.margin ? Verdict::pass : Verdict::fail;
 }
 
 bool Report::passed() const {
@@ -143,10 +154,66 @@ std::string value_text(Unit u, double v) {
     return "?";
 }
 
+constexpr std::pair<const char*, std::int64_t Quantiles::*> kQuantileRows[] = {
+    {"p50", &Quantiles::p50}, {"p90", &Quantiles::p90}, {"p99", &Quantiles::p99}};
+
+/// The distribution rows of a random scenario (docs/compare.md, "Random scenarios"): per
+/// thread with jobs and per channel with received messages on every side, p50, p90 and
+/// p99 of the simulation's sample against the native runs' samples pooled. Durations
+/// floor at tol.floor_ns_min: a share of the makespan would swamp latencies.
+void add_distribution_rows(Report& r, const Summary& sim, const std::vector<Summary>& native, const Tolerance& tol) {
+    std::vector<const Summary*> runs;
+    for (const Summary& n : native) runs.push_back(&n);
+    const PooledLatencies pooled = pool_latencies(runs);
+    const auto floor_ns = static_cast<double>(tol.floor_ns_min);
+    for (const ThreadJobs& tj : sim.jobs) {
+        const std::string& id = sim.threads[tj.thread].id;
+        const auto p = std::find_if(pooled.threads.begin(), pooled.threads.end(),
+                                    [&](const PooledJobs& x) { return x.thread == id; });
+        std::vector<const JobsSummary*> per_run;
+        for (const Summary& n : native) {
+            const ThreadSummary* t = find_thread(n, id);
+            per_run.push_back(t ? n.jobs_of(static_cast<std::size_t>(t - n.threads.data())) : nullptr);
+        }
+        if (p == pooled.threads.end() ||
+            std::any_of(per_run.begin(), per_run.end(), [](const JobsSummary* j) { return j == nullptr; })) {
+            r.notes.push_back("thread " + id + " ended no job in some native run; its response distribution not compared");
+            continue;
+        }
+        for (const auto& [q, f] : kQuantileRows) {
+            Metric m = metric(id + " job " + q, Unit::ns, static_cast<double>(tj.jobs.response_ns.*f));
+            for (const JobsSummary* j : per_run) m.native.push_back(static_cast<double>(j->response_ns.*f));
+            judge_pooled(m, static_cast<double>(p->response_ns.*f), tol, floor_ns);
+            r.metrics.push_back(std::move(m));
+        }
+    }
+    for (const ChannelSummary& sc : sim.channels) {
+        if (!sc.latency_ns) continue;
+        const auto p = std::find_if(pooled.channels.begin(), pooled.channels.end(),
+                                    [&](const PooledChannel& x) { return x.channel == sc.name; });
+        std::vector<const Quantiles*> per_run;
+        for (const Summary& n : native) {
+            const ChannelSummary* c = find_channel(n, sc.name);
+            per_run.push_back(c && c->latency_ns ? &*c->latency_ns : nullptr);
+        }
+        if (p == pooled.channels.end() ||
+            std::any_of(per_run.begin(), per_run.end(), [](const Quantiles* q) { return q == nullptr; })) {
+            r.notes.push_back("channel " + sc.name + " received no message in some native run; its latency distribution not compared");
+            continue;
+        }
+        for (const auto& [q, f] : kQuantileRows) {
+            Metric m = metric(sc.name + " latency " + q, Unit::ns, static_cast<double>((*sc.latency_ns).*f));
+            for (const Quantiles* n : per_run) m.native.push_back(static_cast<double>(n->*f));
+            judge_pooled(m, static_cast<double>((*p->latency_ns).*f), tol, floor_ns);
+            r.metrics.push_back(std::move(m));
+        }
+    }
+}
+
 }  // namespace
 
 Report compare_summaries(const Summary& sim, const std::vector<Summary>& native, const Tolerance& tol,
-                         const NativeFacts& facts) {
+                         const NativeFacts& facts, bool random_draws) {
     if (native.empty()) throw std::invalid_argument("compare_summaries: no native run");
     Report r;
     r.scenario = sim.scenario;
@@ -210,13 +277,14 @@ Report compare_summaries(const Summary& sim, const std::vector<Summary>& native,
         judge(ready, tol, floor_ns);
         r.metrics.push_back(std::move(ready));
 
-        // Job response p50 and p99 (docs/summary-format.md, "Jobs"), shown beside the rest
-        // when both sides ran jobs; info only for now.
+        // Job response percentiles (docs/summary-format.md, "Jobs") when both sides ran
+        // jobs: judged against the pooled native samples in a random scenario (below),
+        // else p50 and p99 shown as info.
         const JobsSummary* sj = sim.jobs_of(static_cast<std::size_t>(&st - sim.threads.data()));
         std::vector<const JobsSummary*> nj;
         for (std::size_t i = 0; i < native.size(); ++i)
             nj.push_back(native[i].jobs_of(static_cast<std::size_t>(nt[i] - native[i].threads.data())));
-        if (sj != nullptr && std::all_of(nj.begin(), nj.end(), [](const JobsSummary* j) { return j != nullptr; })) {
+        if (!random_draws && sj != nullptr && std::all_of(nj.begin(), nj.end(), [](const JobsSummary* j) { return j != nullptr; })) {
             for (const auto& [what, f] : {std::pair{"job p50", &Quantiles::p50}, std::pair{"job p99", &Quantiles::p99}}) {
                 Metric m = metric(st.id + " " + what, Unit::ns, static_cast<double>(sj->response_ns.*f));
                 for (const JobsSummary* j : nj) m.native.push_back(static_cast<double>(j->response_ns.*f));
@@ -225,6 +293,8 @@ Report compare_summaries(const Summary& sim, const std::vector<Summary>& native,
             }
         }
     }
+
+    if (random_draws) add_distribution_rows(r, sim, native, tol);
 
     // Context switches by kind; the total is judged even when the kinds cannot be told apart.
     auto switches = [&](const char* name, auto&& get) {
@@ -387,6 +457,7 @@ nlohmann::json report_json(const Report& r) {
                             {"error", std::isfinite(m.error) ? nlohmann::json(m.error) : nlohmann::json(nullptr)},
                             {"margin", m.margin},
                             {"verdict", m.verdict == Verdict::fail ? "fail" : std::string{to_string(m.verdict)}}};
+        if (m.pooled) j["native"]["pooled"] = *m.pooled;
         if (!m.note.empty()) j["note"] = m.note;
         metrics.push_back(std::move(j));
     }
@@ -452,10 +523,13 @@ void print_report(const Report& r, std::ostream& out) {
         const std::string range = value_text(m.unit, m.stats.min) + " .. " + value_text(m.unit, m.stats.max);
         const std::string margin = m.verdict == Verdict::info ? "-" : value_text(m.unit, m.margin);
         std::snprintf(line, sizeof line, "  %-*s %11s %11s %23s %9s %10s  %s", static_cast<int>(w), m.name.c_str(),
-                      value_text(m.unit, m.sim).c_str(), value_text(m.unit, m.stats.median).c_str(), range.c_str(),
+                      value_text(m.unit, m.sim).c_str(), value_text(m.unit, m.centre()).c_str(), range.c_str(),
                       pct(m.error).c_str(), margin.c_str(), std::string{to_string(m.verdict)}.c_str());
         out << line << '\n';
     }
+    if (std::any_of(r.metrics.begin(), r.metrics.end(), [](const Metric& m) { return m.pooled.has_value(); }))
+        out << "distribution rows (job, latency p50/p90/p99): native is the percentile of the " << r.runs
+            << " runs' samples pooled, (min .. max) the runs' own percentiles\n";
     for (const std::string& n : r.notes) out << "note: " << n << '\n';
     std::map<std::string, std::string> info_notes;  // one line per distinct reason
     for (const Metric& m : r.metrics)

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,12 @@ struct Metric {
     double margin = 0;     ///< what the rule allowed (0 for info)
     Verdict verdict = Verdict::info;
     std::string note;      ///< why a metric is info only, or what made it fail
+    /// A distribution row (docs/compare.md, "Random scenarios"): the quantile of every
+    /// native run's samples pooled. It is the centre the rule judges against, in place of
+    /// the median of `native` (the runs' own quantiles, which give the spread).
+    std::optional<double> pooled;
+    /// The centre judged against: `pooled` when set, else the native median.
+    [[nodiscard]] double centre() const { return pooled ? *pooled : stats.median; }
 };
 
 /// Facts about the native runs that decide which metrics can be judged.
@@ -142,11 +149,21 @@ void set_other_work(Report& r, std::vector<double> share);
 /// native. `floor_ns` is the resolved duration floor.
 void judge(Metric& m, const Tolerance& tol, double floor_ns);
 
+/// Judges a distribution row: `m.native` holds each native run's own quantile, `pooled`
+/// the quantile of all native runs' samples together. Passes when
+///   |sim - pooled| <= max(relative * |pooled|, spread, floor_ns)
+/// with spread the farthest run's quantile from `pooled`.
+void judge_pooled(Metric& m, double pooled, const Tolerance& tol, double floor_ns);
+
 /// Builds the whole report: makespan; per thread finish, CPU time and ready wait;
 /// context switches by kind; CPU time in IPC per channel; peak memory per process (info:
-/// docs/compare.md says why). Throws std::invalid_argument when `native` is empty.
+/// docs/compare.md says why). With `random_draws` (the scenario has distributions), also
+/// the distribution rows: p50, p90 and p99 of each thread's job response and each
+/// channel's message latency, judged against the native runs' pooled samples
+/// (judge_pooled, floor tol.floor_ns_min); without, job p50 and p99 are info rows.
+/// Throws std::invalid_argument when `native` is empty.
 Report compare_summaries(const Summary& sim, const std::vector<Summary>& native, const Tolerance& tol,
-                         const NativeFacts& facts = {});
+                         const NativeFacts& facts = {}, bool random_draws = false);
 
 /// The whole report as one JSON object (docs/compare.md lists the fields).
 nlohmann::json report_json(const Report& r);

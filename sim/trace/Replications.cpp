@@ -41,9 +41,86 @@ Stats describe(std::span<const double> v) {
     return s;
 }
 
+PooledLatencies pool_latencies(const std::vector<const Summary*>& runs) {
+    PooledLatencies out;
+    std::map<std::string, std::size_t, std::less<>> thread_at, channel_at;
+    std::vector<std::vector<std::int64_t>> responses, latencies;
+    for (const Summary* s : runs) {
+        for (const ThreadJobs& tj : s->jobs) {
+            const std::string& id = s->threads[tj.thread].id;
+            auto [it, fresh] = thread_at.try_emplace(id, out.threads.size());
+            if (fresh) {
+                out.threads.push_back(PooledJobs{id, 0, {}, 0, std::nullopt});
+                responses.emplace_back();
+            }
+            PooledJobs& p = out.threads[it->second];
+            const JobsSummary& j = tj.jobs;
+            p.count += j.count;
+            p.deadline_misses += j.deadline_misses;
+            if (j.max_lateness_ns && (!p.max_lateness_ns || *j.max_lateness_ns > *p.max_lateness_ns))
+                p.max_lateness_ns = j.max_lateness_ns;
+            std::vector<std::int64_t>& r = responses[it->second];
+            r.insert(r.end(), j.responses.begin(), j.responses.end());
+        }
+        for (const ChannelSummary& c : s->channels) {
+            auto [it, fresh] = channel_at.try_emplace(c.name, out.channels.size());
+            if (fresh) {
+                out.channels.push_back(PooledChannel{c.name, 0, std::nullopt});
+                latencies.emplace_back();
+            }
+            std::vector<std::int64_t>& l = latencies[it->second];
+            l.insert(l.end(), c.latencies.begin(), c.latencies.end());
+        }
+    }
+    // Quantiles of the multiset: the order the samples were pooled in does not matter.
+    for (std::size_t i = 0; i < out.threads.size(); ++i) out.threads[i].response_ns = quantiles_of(responses[i]);
+    for (std::size_t i = 0; i < out.channels.size(); ++i) {
+        out.channels[i].messages = latencies[i].size();
+        if (!latencies[i].empty()) out.channels[i].latency_ns = quantiles_of(latencies[i]);
+    }
+    return out;
+}
+
 namespace {
 
 using J = nlohmann::ordered_json;
+
+std::vector<const Summary*> summaries_of(const std::vector<Replication>& runs) {
+    std::vector<const Summary*> v;
+    v.reserve(runs.size());
+    for (const Replication& r : runs) v.push_back(&r.summary);
+    return v;
+}
+
+J quantiles_j(const Quantiles& q) { return J{{"p50", q.p50}, {"p90", q.p90}, {"p99", q.p99}, {"max", q.max}}; }
+
+/// `threads[].jobs.pooled` and `channels[].pooled` of the aggregated report.
+void add_pooled(J& agg, const PooledLatencies& pooled) {
+    std::map<std::string_view, const PooledJobs*, std::less<>> jobs_of;
+    for (const PooledJobs& p : pooled.threads) jobs_of.emplace(p.thread, &p);
+    std::map<std::string_view, const PooledChannel*, std::less<>> channel_of;
+    for (const PooledChannel& p : pooled.channels) channel_of.emplace(p.channel, &p);
+    if (agg.contains("threads"))
+        for (J& t : agg["threads"]) {
+            if (!t.contains("jobs") || !t["id"].is_string()) continue;
+            if (const auto it = jobs_of.find(t["id"].get<std::string>()); it != jobs_of.end()) {
+                    const PooledJobs& p = *it->second;
+                    t["jobs"]["pooled"] = J{{"count", p.count},
+                                            {"response_ns", quantiles_j(p.response_ns)},
+                                            {"deadline_misses", p.deadline_misses},
+                                            {"max_lateness_ns", p.max_lateness_ns ? J(*p.max_lateness_ns) : J(nullptr)}};
+            }
+        }
+    if (agg.contains("channels"))
+        for (J& c : agg["channels"]) {
+            if (!c["name"].is_string()) continue;
+            if (const auto it = channel_of.find(c["name"].get<std::string>()); it != channel_of.end()) {
+                    const PooledChannel& p = *it->second;
+                    c["pooled"] = J{{"messages", p.messages},
+                                    {"latency_ns", p.latency_ns ? quantiles_j(*p.latency_ns) : J(nullptr)}};
+            }
+        }
+}
 
 /// Keys naming an entity rather than measuring it: copied from the first run.
 bool identity_key(std::string_view k) {
@@ -203,7 +280,9 @@ J aggregate_runs(const std::vector<Replication>& runs, std::vector<std::string>&
     }
     std::vector<const J*> objs;
     for (const J& p : parsed) objs.push_back(&p);
-    return aggregate(objs, runs.size(), true);
+    J agg = aggregate(objs, runs.size(), true);
+    add_pooled(agg, pool_latencies(summaries_of(runs)));
+    return agg;
 }
 
 }  // namespace
@@ -373,6 +452,39 @@ void print_replication_tables(const std::vector<Replication>& runs, std::ostream
     entity_table(out, agg, "locks", "name", "locks", "lock",
                  {{"acquisitions", "acquisitions"}, {"contended", "contended"}, {"wait_ns", "wait"}, {"max_wait_ns", "max wait"}},
                  n);
+
+    const PooledLatencies pooled = pool_latencies(summaries_of(runs));
+    if (!pooled.threads.empty()) {
+        out << "\njobs, pooled over the " << n << " replication" << (n == 1 ? "" : "s")
+            << " (percentiles of every run's job responses together)\n";
+        Table jt({"thread", "jobs", "p50", "p90", "p99", "max", "misses", "worst lateness"});
+        constexpr std::size_t kMaxRows = 200;
+        std::size_t shown = 0;
+        for (const PooledJobs& p : pooled.threads) {
+            if (shown++ == kMaxRows) break;
+            const Quantiles& q = p.response_ns;
+            jt.row({p.thread, std::to_string(p.count), format_time(Time{q.p50}), format_time(Time{q.p90}),
+                    format_time(Time{q.p99}), format_time(Time{q.max}), std::to_string(p.deadline_misses),
+                    p.max_lateness_ns ? (*p.max_lateness_ns < 0 ? "-" + format_time(Time{-*p.max_lateness_ns})
+                                                                : format_time(Time{*p.max_lateness_ns}))
+                                      : std::string{"no deadline"}});
+        }
+        jt.print(out, 1);
+        if (pooled.threads.size() > kMaxRows)
+            out << "  ... and " << (pooled.threads.size() - kMaxRows) << " more threads with jobs (--json lists every one)\n";
+    }
+    if (std::any_of(pooled.channels.begin(), pooled.channels.end(), [](const PooledChannel& c) { return c.latency_ns.has_value(); })) {
+        out << "\nmessage latency, pooled over the " << n << " replication" << (n == 1 ? "" : "s")
+            << " (send begins to recv ends)\n";
+        Table lt({"channel", "received", "p50", "p90", "p99", "max"});
+        for (const PooledChannel& c : pooled.channels) {
+            if (!c.latency_ns) continue;
+            const Quantiles& q = *c.latency_ns;
+            lt.row({c.channel, std::to_string(c.messages), format_time(Time{q.p50}), format_time(Time{q.p90}),
+                    format_time(Time{q.p99}), format_time(Time{q.max})});
+        }
+        lt.print(out, 1);
+    }
 
     out << "\ntotals\n";
     Table tot({"what", "mean", "± 95% CI", "min .. max"});

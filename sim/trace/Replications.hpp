@@ -38,6 +38,32 @@ struct Replication {
     std::string stop_message;
 };
 
+/// One thread's jobs over several runs: every run's job responses pooled into one sample.
+struct PooledJobs {
+    std::string thread;                  ///< the thread's id
+    std::uint64_t count = 0;             ///< jobs over all runs
+    Quantiles response_ns;               ///< of the pooled responses, nearest rank
+    std::uint64_t deadline_misses = 0;   ///< summed over the runs
+    std::optional<std::int64_t> max_lateness_ns;  ///< the largest over the runs; none when no job had a deadline
+};
+
+/// One channel's message latencies over several runs, pooled.
+struct PooledChannel {
+    std::string channel;
+    std::uint64_t messages = 0;           ///< received messages (latency samples) over all runs
+    std::optional<Quantiles> latency_ns;  ///< none when no message was received in any run
+};
+
+struct PooledLatencies {
+    std::vector<PooledJobs> threads;      ///< threads that ended a job in some run, first-seen order
+    std::vector<PooledChannel> channels;  ///< every channel, first-seen order
+};
+
+/// The job responses and message latencies of `runs` pooled per thread id and channel
+/// name (docs/summary-format.md, "Replications"). Depends only on the runs, not on
+/// their order.
+PooledLatencies pool_latencies(const std::vector<const Summary*>& runs);
+
 /// The report's JSON: one object, no trailing newline. Every numeric figure of the
 /// summary (top-level, per thread, cpu, process, channel, lock, and any nested object of
 /// them) becomes {mean, sd, ci95: [low, high], min, max}, entities matched across runs by

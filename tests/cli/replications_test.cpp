@@ -2,6 +2,7 @@
 // the statistics on hand-computed values, the confidence interval's coverage of a known
 // mean, the report's shape, its independence of -j, and the usage errors.
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -176,4 +177,95 @@ TEST_CASE("replications: bad values and options that do not go with them exit 2"
     CHECK(run_ostwin("run " + kExpSum + " --replications 1 --trace " + trace).rc == 0);
     CHECK(std::remove(trace.c_str()) == 0);
     CHECK(std::fopen("/tmp/ostwin-repl-never.jsonl", "r") == nullptr);
+}
+
+TEST_CASE("replications: job responses and message latencies are pooled for the percentiles") {
+    // Run A's 100 jobs respond in 1..100 ms, run B's in 101..200 ms. Pooled: 200 values
+    // 1..200, nearest rank: p50 = rank 100 = 100ms, p90 = rank 180 = 180ms, p99 = rank 198
+    // = 198ms, max 200ms. (The mean of the runs' own p99s, 99 and 199, would be 149ms.)
+    ostwin::Summary a, b;
+    for (ostwin::Summary* s : {&a, &b}) {
+        s->threads.push_back(ostwin::ThreadSummary{});
+        s->threads.back().id = "srv/w";
+        s->channels.push_back(ostwin::ChannelSummary{});
+        s->channels.back().name = "req";
+    }
+    auto fill = [](ostwin::Summary& s, std::int64_t from, std::uint64_t misses, std::int64_t late) {
+        ostwin::JobLog log;
+        for (std::int64_t k = 0; k < 100; ++k) log.add(0, (from + k) * 1'000'000, -1);
+        ostwin::ThreadJobs tj{0, log.take()};
+        tj.jobs.deadline_misses = misses;
+        tj.jobs.max_lateness_ns = late;
+        s.jobs.push_back(std::move(tj));
+    };
+    fill(a, 1, 3, 5'000'000);
+    fill(b, 101, 4, 7'000'000);
+    // Message latencies 10, 20, 30 us in A and 40 us in B: 4 values, p50 = rank 2 = 20us,
+    // p90 = p99 = rank 4 = 40us.
+    a.channels[0].latencies = {30'000, 10'000, 20'000};
+    b.channels[0].latencies = {40'000};
+    const ostwin::PooledLatencies p = ostwin::pool_latencies({&a, &b});
+    REQUIRE(p.threads.size() == 1);
+    CHECK(p.threads[0].thread == "srv/w");
+    CHECK(p.threads[0].count == 200);
+    CHECK(p.threads[0].response_ns.p50 == 100'000'000);
+    CHECK(p.threads[0].response_ns.p90 == 180'000'000);
+    CHECK(p.threads[0].response_ns.p99 == 198'000'000);
+    CHECK(p.threads[0].response_ns.max == 200'000'000);
+    CHECK(p.threads[0].deadline_misses == 7);
+    CHECK(p.threads[0].max_lateness_ns == 7'000'000);
+    REQUIRE(p.channels.size() == 1);
+    CHECK(p.channels[0].messages == 4);
+    REQUIRE(p.channels[0].latency_ns);
+    CHECK(p.channels[0].latency_ns->p50 == 20'000);
+    CHECK(p.channels[0].latency_ns->p90 == 40'000);
+    CHECK(p.channels[0].latency_ns->p99 == 40'000);
+    // The order of the runs does not matter.
+    const ostwin::PooledLatencies q = ostwin::pool_latencies({&b, &a});
+    CHECK(q.threads[0].response_ns.p99 == 198'000'000);
+    CHECK(q.channels[0].latency_ns->p50 == 20'000);
+}
+
+TEST_CASE("replications: the report's pooled percentiles are those of every run's samples together") {
+    // One job and one message per run (tests/cli/data/one_job.yaml): the pooled sample of
+    // 10 seeds is the 10 runs' single values, sorted: p50 = the 5th, p90 = the 9th,
+    // p99 = max = the 10th; the misses add up.
+    const std::string file = std::string{OSTWIN_SOURCE_DIR} + "/tests/cli/data/one_job.yaml";
+    const Output o = run_ostwin("run " + file + " --replications 10 --seed 1 --json");
+    REQUIRE(o.rc == 0);
+    const auto j = nlohmann::json::parse(o.out);
+    std::vector<std::int64_t> resp, lat;
+    std::uint64_t misses = 0;
+    for (const auto& r : j["runs"]) {
+        const auto& jobs = r["threads"][1]["jobs"];
+        REQUIRE(jobs["count"] == 1);
+        resp.push_back(jobs["response_ns"]["max"].get<std::int64_t>());
+        misses += jobs["deadline_misses"].get<std::uint64_t>();
+        lat.push_back(r["channels"][0]["latency_ns"]["max"].get<std::int64_t>());
+    }
+    std::sort(resp.begin(), resp.end());
+    std::sort(lat.begin(), lat.end());
+    REQUIRE(resp.front() != resp.back());  // the seeds differ
+    REQUIRE(lat.front() != lat.back());
+    REQUIRE(j["threads"][1]["id"] == "app/server");
+    const auto& pj = j["threads"][1]["jobs"]["pooled"];
+    CHECK(pj["count"] == 10);
+    CHECK(pj["response_ns"]["p50"] == resp[4]);
+    CHECK(pj["response_ns"]["p90"] == resp[8]);
+    CHECK(pj["response_ns"]["p99"] == resp[9]);
+    CHECK(pj["response_ns"]["max"] == resp[9]);
+    CHECK(pj["deadline_misses"] == misses);
+    CHECK(misses > 0);
+    const auto& pc = j["channels"][0]["pooled"];
+    CHECK(pc["messages"] == 10);
+    CHECK(pc["latency_ns"]["p50"] == lat[4]);
+    CHECK(pc["latency_ns"]["p90"] == lat[8]);
+    CHECK(pc["latency_ns"]["p99"] == lat[9]);
+    // The tables show the same pooled figures, and neither depends on -j.
+    const Output t = run_ostwin("run " + file + " --replications 10 --seed 1 -j 3");
+    REQUIRE(t.rc == 0);
+    CHECK(t.out.find("jobs, pooled over the 10 replications") != std::string::npos);
+    CHECK(t.out.find("message latency, pooled over the 10 replications") != std::string::npos);
+    CHECK(t.out == run_ostwin("run " + file + " --replications 10 --seed 1 -j 1").out);
+    CHECK(o.out == run_ostwin("run " + file + " --replications 10 --seed 1 -j 4 --json").out);
 }

@@ -419,3 +419,73 @@ TEST_CASE("job response p50 and p99 are shown, info only, when every side ran jo
     native[1].jobs.clear();
     for (const Metric& m : compare_summaries(sim, native, Tolerance{}).metrics) CHECK(m.name.find(" job p") == std::string::npos);
 }
+
+TEST_CASE("random scenarios: job response and message latency quantiles judged against the pooled native samples") {
+    // The simulation's 100 jobs respond in k ms (k = 1..100), its messages take 10k us.
+    // Two native runs: the same sample path 0.1 % slower and 0.1 % faster, so the pooled
+    // sorted values pair up (k x 0.999, k x 1.001). Pooled (200 values, nearest rank):
+    // p50 = rank 100 = 50 x 1.001 = 50.05ms, p90 = rank 180 = 90.09ms, p99 = rank 198 =
+    // 99.099ms; the runs' own p50s are 50.05 and 49.95ms.
+    auto with = [](Summary s, double scale, bool heavy_tail) {
+        JobLog log;
+        for (int k = 1; k <= 100; ++k) {
+            const double ms = heavy_tail && k > 98 ? 300.0 : k * scale;
+            log.add(0, std::llround(ms * 1e6), -1);
+        }
+        s.jobs.push_back(ThreadJobs{0, log.take()});
+        std::vector<std::int64_t> lat;
+        for (int k = 1; k <= 100; ++k) lat.push_back(std::llround(k * 10'000 * scale));
+        s.channels[0].latencies = lat;
+        s.channels[0].latency_ns = quantiles_of(lat);
+        return s;
+    };
+    const Summary base = summary(10'000'000, 1, 4);
+    const std::vector<Summary> native = {with(base, 1.001, false), with(base, 0.999, false)};
+    const Report r = compare_summaries(with(base, 1.0, false), native, Tolerance{}, {}, true);
+    const Metric& p50 = find(r, "A/main job p50");
+    CHECK(p50.sim == 50e6);
+    REQUIRE(p50.pooled);
+    CHECK(*p50.pooled == 50.05e6);
+    CHECK(p50.native == std::vector<double>{50.05e6, 49.95e6});
+    CHECK(p50.margin == Approx(0.05 * 50.05e6));  // 5 % of the pooled value beats the 0.1ms spread
+    CHECK(p50.verdict == Verdict::pass);
+    CHECK(*find(r, "A/main job p90").pooled == 90.09e6);
+    CHECK(*find(r, "A/main job p99").pooled == 99.099e6);
+    CHECK(find(r, "A/main job p99").verdict == Verdict::pass);
+    const Metric& l50 = find(r, "jobs latency p50");
+    CHECK(l50.sim == 500e3);
+    CHECK(*l50.pooled == 500.5e3);
+    CHECK(l50.margin == Approx(50e3));  // the 50us floor, never a share of the makespan
+    CHECK(l50.verdict == Verdict::pass);
+    CHECK(find(r, "jobs latency p99").verdict == Verdict::pass);
+    CHECK(r.passed());
+    const auto j = report_json(r);
+    bool seen = false;
+    for (const auto& m : j["metrics"])
+        if (m["name"] == "A/main job p99") {
+            seen = true;
+            CHECK(m["native"]["pooled"] == 99.099e6);
+            CHECK(m["native"]["median"] == Approx((99.099e6 + 98.901e6) / 2));
+        }
+    CHECK(seen);
+    std::ostringstream out;
+    print_report(r, out);
+    CHECK_THAT(out.str(), Catch::Contains("native is the percentile of the 2 runs' samples pooled"));
+
+    // A heavy tail the machine does not have: p50 and p90 still pass, p99 fails.
+    const Report tail = compare_summaries(with(base, 1.0, true), native, Tolerance{}, {}, true);
+    CHECK(find(tail, "A/main job p50").verdict == Verdict::pass);
+    CHECK(find(tail, "A/main job p90").verdict == Verdict::pass);
+    CHECK(find(tail, "A/main job p99").verdict == Verdict::fail);
+    CHECK(tail.failed() == std::vector<std::string>{"A/main job p99"});
+    // Latencies 1.5 times the machine's: every latency row fails, the jobs pass.
+    Summary slow = with(base, 1.0, false);
+    for (std::int64_t& v : slow.channels[0].latencies) v = v * 3 / 2;
+    slow.channels[0].latency_ns = quantiles_of(slow.channels[0].latencies);
+    const Report lat = compare_summaries(slow, native, Tolerance{}, {}, true);
+    CHECK(lat.failed() == std::vector<std::string>{"jobs latency p50", "jobs latency p90", "jobs latency p99"});
+    // Not a random scenario: the job rows are info, no latency rows.
+    const Report fixed = compare_summaries(with(base, 1.0, true), native, Tolerance{});
+    CHECK(find(fixed, "A/main job p99").verdict == Verdict::info);
+    for (const Metric& m : fixed.metrics) CHECK(m.name.find("latency") == std::string::npos);
+}
