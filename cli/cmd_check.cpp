@@ -12,6 +12,7 @@
 
 #include "sim/analysis/Diagnostic.hpp"
 #include "sim/analysis/ScenarioChecks.hpp"
+#include "sim/analysis/Schedulability.hpp"
 #include "sim/analysis/TopologyDot.hpp"
 #include "cli/Commands.hpp"
 #include "sim/core/Error.hpp"
@@ -50,6 +51,47 @@ nlohmann::json to_json(const Diagnostic& d) {
             {"column", d.loc.column}};
 }
 
+nlohmann::json to_json(const SchedulabilityReport& r) {
+    if (!r.applies) return nullptr;
+    nlohmann::json j;
+    j["policy"] = r.policy;
+    j["skipped"] = r.skipped.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.skipped);
+    j["tasks"] = nlohmann::json::array();
+    for (std::size_t i = 0; i < r.tasks.size(); ++i) {
+        const PeriodicTask& t = r.tasks[i];
+        nlohmann::json tj = {{"thread", t.name}, {"c_ns", t.c}, {"t_ns", t.t}, {"d_ns", t.d}};
+        if (r.policy == "priority") tj["priority"] = t.priority;
+        tj["response_ns"] = i < r.response.size() ? nlohmann::json(r.response[i]) : nlohmann::json(nullptr);
+        j["tasks"].push_back(tj);
+    }
+    j["tests"] = nlohmann::json::array();
+    for (const SchedTest& t : r.tests)
+        j["tests"].push_back({{"name", t.name}, {"verdict", std::string{to_string(t.verdict)}}, {"detail", t.detail}});
+    j["utilization"] = r.skipped.empty() ? nlohmann::json(r.utilization) : nlohmann::json(nullptr);
+    j["verdict"] = r.skipped.empty() ? nlohmann::json(std::string{to_string(r.verdict)}) : nlohmann::json(nullptr);
+    j["decided_by"] = r.skipped.empty() ? nlohmann::json(r.decided_by) : nlohmann::json(nullptr);
+    return j;
+}
+
+void print_schedulability(const SchedulabilityReport& r, std::ostream& out) {
+    if (!r.applies) return;
+    if (!r.skipped.empty()) {
+        out << "schedulability: not analysed: " << r.skipped << '\n';
+        return;
+    }
+    out << "schedulability of the periodic threads (policy " << r.policy << ", one CPU; docs/policies.md):\n";
+    for (std::size_t i = 0; i < r.tasks.size(); ++i) {
+        const PeriodicTask& t = r.tasks[i];
+        out << "  " << t.name << ": C = " << format_time(Time{t.c}) << ", T = " << format_time(Time{t.t})
+            << ", D = " << format_time(Time{t.d});
+        if (r.policy == "priority") out << ", priority " << t.priority;
+        if (i < r.response.size()) out << ", R = " << format_time(Time{r.response[i]});
+        out << '\n';
+    }
+    for (const SchedTest& t : r.tests) out << "  " << t.name << ": " << to_string(t.verdict) << ": " << t.detail << '\n';
+    out << "  verdict: " << to_string(r.verdict) << " (" << r.decided_by << ")\n";
+}
+
 int run_check(const CheckOptions& o) {
     const Scenario s = load_scenario_file(o.file, o.limits, parse_set_options(o.sets));
     // A path that cannot be written is a bad command line (exit 2), as for `run --trace`;
@@ -58,6 +100,7 @@ int run_check(const CheckOptions& o) {
     if (!o.dot.empty()) dot.emplace(o.dot, "DOT file", s.inputs);
     const Instances inst(s);
     const std::vector<Diagnostic> ds = analyse_scenario(s);
+    const SchedulabilityReport sched = analyse_schedulability(s);
 
     if (dot) {
         OutputStream out{*dot};
@@ -84,6 +127,7 @@ int run_check(const CheckOptions& o) {
         j["notes"] = nlohmann::json::array();
         for (const Diagnostic& d : ds)
             (d.severity == Diagnostic::Severity::warning ? j["warnings"] : j["notes"]).push_back(to_json(d));
+        j["schedulability"] = to_json(sched);
         j["dot"] = o.dot.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.dot);
         std::cout << j.dump() << '\n';
         return o.strict && warnings > 0 ? 1 : 0;
@@ -94,6 +138,7 @@ int run_check(const CheckOptions& o) {
               << plural(s.barriers.size(), "barrier") << ")\n";
     for (const Diagnostic& d : ds) std::cout << format_diagnostic(d) << '\n';
     std::cout << plural(warnings, "warning") << ", " << plural(notes, "note") << '\n';
+    print_schedulability(sched, std::cout);
     if (!o.dot.empty()) std::cout << "topology written to " << o.dot << '\n';
     return o.strict && warnings > 0 ? 1 : 0;
 }

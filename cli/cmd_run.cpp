@@ -23,6 +23,7 @@
 #include "cli/Commands.hpp"
 #include "cli/Demo.hpp"
 #include "cli/Installed.hpp"
+#include "sim/analysis/Schedulability.hpp"
 #include "sim/core/Engine.hpp"
 #include "sim/core/Error.hpp"
 #include "sim/scenario/Loader.hpp"
@@ -201,7 +202,16 @@ int run(const RunArgs& a) {
     const bool expectations_ok = check_expectations(s, r.summary);
 
     if (a.json) std::cout << summary_to_json(r.summary) << '\n';
-    else print_summary_tables(r.summary, std::cout);
+    else {
+        print_summary_tables(r.summary, std::cout);
+        // The static analysis beside what the run observed (docs/policies.md).
+        if (const SchedulabilityReport an = analyse_schedulability(s); an.applies && an.skipped.empty()) {
+            std::uint64_t misses = 0;
+            for (const ThreadJobs& tj : r.summary.jobs) misses += tj.jobs.deadline_misses;
+            std::cout << "\nanalysis: " << to_string(an.verdict) << " (" << an.decided_by << "); simulated: " << misses
+                      << (misses == 1 ? " deadline miss" : " deadline misses") << '\n';
+        }
+    }
     std::cout.flush();
 
     if (!r.summary.cut.empty()) {

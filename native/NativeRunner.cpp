@@ -290,6 +290,12 @@ void check_supported(const Scenario& s, const Options& o) {
     if (p == Policy::sjf || p == Policy::srtf || p == Policy::mlfq)
         throw EnvironmentError("policy `" + std::string{to_string(p)} +
                                "` is simulator only; `ostwin native` runs fcfs, rr, priority and fair");
+    // Linux's EDF is SCHED_DEADLINE, a constant-bandwidth server with runtimes and
+    // admission control: not the textbook policy, so no faithful mapping yet.
+    if (p == Policy::edf)
+        throw EnvironmentError("policy `edf` is simulator only for now: Linux's EDF (SCHED_DEADLINE) adds runtime "
+                               "budgets and admission control, which this textbook policy does not model; "
+                               "`ostwin native` runs fcfs, rr, priority and fair");
     // Linux has no non-preemptive fixed-priority class: SCHED_FIFO always lets a higher
     // priority thread that wakes take the CPU. Refuse rather than run something else.
     if (p == Policy::priority && !s.scheduler.preemptive)

@@ -65,6 +65,7 @@ Engine::Engine(const Scenario& s, const EngineOptions& o)
     for (const Program& p : programs_) prog_jobs_.push_back(job_count(p));
     if (std::any_of(prog_jobs_.begin(), prog_jobs_.end(), [](std::uint64_t n) { return n > 0; }))
         jobs_.resize(inst_.thread_count());
+    if (s.scheduler.policy == Policy::edf) deadlines_.assign(inst_.thread_count(), INT64_MAX);
     latencies_.resize(obj_.channel_count());
     pr_.resize(inst_.process_count());
     for (const ProcessDecl& pd : s.processes)
@@ -907,6 +908,38 @@ void Engine::job_ended(ThreadIdx t, const LoopFrame& f, const Instr& end) {
             job_deadline(end.x, b.b ? &s_.dist(b.b) : nullptr, b.y, f.release_ns, {seed_, t, end.a, f.iter + 1}));
 }
 
+void Engine::set_job_deadline(ThreadIdx t, const LoopFrame& f, std::uint32_t begin_pc) {
+    const Program& p = programs_[th_[t].program];
+    const Instr& b = p.code[begin_pc];
+    const Instr& end = p.code[b.a];
+    const std::int64_t d =
+        job_deadline(end.x, b.b ? &s_.dist(b.b) : nullptr, b.y, f.release_ns, {seed_, t, begin_pc, f.iter + 1});
+    deadlines_[t] = d < 0 ? INT64_MAX : d;
+}
+
+bool Engine::deadline_moved(std::uint32_t c, ThreadIdx t) {
+    const ThreadIdx next = sched_->best(on_cpu(c));
+    if (next == kNoThread || !sched_->preempts(next, t)) return true;
+    ++decisions_;
+    Cpu& k = cpu_[c];
+    const std::string_view why = tw_ ? sched_->preempt_reason(next, t) : std::string_view{};
+    std::string pick;
+    if (tw_) pick.append("preempts ").append(inst_.thread_id(t)).append(": ").append(sched_->pick_reason(next));
+    sched_->stopped(t, c);
+    k.prev = t;
+    k.freed_at = now_;
+    ++k.gen;
+    th_[t].cpu = -1;
+    th_[t].preemptions++;
+    set_state(t, ThreadState::ready, why);
+    sched_->add(t, ReadyReason::preempted, now_);
+    sched_->take(next);
+    k.mode = Cpu::Mode::idle;
+    set_idle_bit(c, true);
+    start_switch(c, next, t, pick);
+    return false;
+}
+
 void Engine::trace_op_end(ThreadIdx t, const Instr& in) {
     if (!tw_) return;
     auto& r = tw_->record(now_, "op").field("tid", t + 1).field("op", opcode_name(in.op)).field("ph", "E");
@@ -977,6 +1010,7 @@ bool Engine::step(std::uint32_t c, ThreadIdx t) {
                 f.left = static_cast<std::uint64_t>(in.x) - 1;
                 f.start_ns = f.release_ns = now_.ns();
                 f.iter = outer * static_cast<std::uint64_t>(in.x);
+                if (!deadlines_.empty() && p.code[in.a].flag) set_job_deadline(t, f, th.pc);
             }
             ++th.pc;
             return true;
@@ -985,19 +1019,24 @@ bool Engine::step(std::uint32_t c, ThreadIdx t) {
             const Instr& b = p.code[in.a];
             if (th.phase == 0) {
                 if (in.flag && !jobs_.empty()) job_ended(t, f, in);
+                const bool edf_job = in.flag && !deadlines_.empty();
                 if (f.left == 0) {
                     th.loops.pop_back();
                     trace_op_end(t, b);
                     ++th.pc;
-                    return true;
+                    if (!edf_job) return true;
+                    deadlines_[t] = INT64_MAX;  // past its last job: no deadline
+                    // Only the end of the program left: it ends now, nothing to requeue for.
+                    return th.pc >= p.code.size() || deadline_moved(c, t);
                 }
                 --f.left;
                 ++f.k;
                 ++f.iter;
                 next_iteration(t, f, in.a);
+                if (edf_job) set_job_deadline(t, f, in.a);
                 if (now_.ns() >= f.release_ns) {
                     th.pc = in.a + 1;
-                    return true;
+                    return !edf_job || deadline_moved(c, t);
                 }
                 // Wait for the period: a timed sleep (clock_nanosleep), one syscall and
                 // the timer's kernel work.

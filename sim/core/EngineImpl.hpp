@@ -45,6 +45,7 @@ public:
     Time now() const override { return now_; }
     bool may_run(ThreadIdx t, std::uint32_t cpu) const override { return allowed(t, cpu); }
     std::uint32_t waker_cpu() const override { return waker_cpu_; }
+    Time deadline(ThreadIdx t) const override { return deadlines_.empty() ? Time::max() : Time{deadlines_[t]}; }
 
 private:
     // loop
@@ -128,6 +129,13 @@ private:
     void next_iteration(ThreadIdx t, LoopFrame& f, std::uint32_t begin_pc);
     /// The current iteration of a top-level repeat (its loop_end `end`) ends now: a job.
     void job_ended(ThreadIdx t, const LoopFrame& f, const Instr& end);
+    /// edf: t's current job (iteration f of the top-level repeat at `begin_pc`) has begun;
+    /// its absolute deadline is the one job_ended will judge it by.
+    void set_job_deadline(ThreadIdx t, const LoopFrame& f, std::uint32_t begin_pc);
+    /// edf: running t's deadline has just moved later (a new job at once, or none left):
+    /// an earlier-deadline ready thread that may use its CPU takes it. Returns whether t
+    /// still runs.
+    bool deadline_moved(std::uint32_t cpu, ThreadIdx t);
     void trace_op_end(ThreadIdx t, const Instr& in);
     std::uint32_t live_threads() const;
     bool any_waiting() const;
@@ -197,6 +205,9 @@ private:
     /// program has a repeat at its top.
     std::vector<JobLog> jobs_;
     std::vector<std::uint64_t> prog_jobs_;  ///< per program: job_count (what a JobLog reserves)
+    /// edf only (else empty): per thread, its current job's absolute deadline in ns,
+    /// INT64_MAX outside a job with one.
+    std::vector<std::int64_t> deadlines_;
     /// Per channel instance, the latency of every message received, in receive order.
     std::vector<std::vector<std::int64_t>> latencies_;
     std::vector<Program> programs_;

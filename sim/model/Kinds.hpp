@@ -7,9 +7,9 @@
 
 namespace ostwin {
 
-enum class Policy : std::uint8_t { fcfs, rr, priority, sjf, srtf, mlfq, fair };
-inline constexpr std::array<std::string_view, 7> kPolicyNames{"fcfs", "rr", "priority", "sjf",
-                                                              "srtf", "mlfq", "fair"};
+enum class Policy : std::uint8_t { fcfs, rr, priority, sjf, srtf, mlfq, fair, edf };
+inline constexpr std::array<std::string_view, 8> kPolicyNames{"fcfs", "rr", "priority", "sjf",
+                                                              "srtf", "mlfq", "fair", "edf"};
 
 enum class ChannelKind : std::uint8_t { pipe, socket, mqueue, shm, queue };
 inline constexpr std::size_t kChannelKindCount = 5;

@@ -221,7 +221,7 @@ void Builder::read_scheduler(const Field& f) {
     const std::string p = r_.scalar(pf);
     const auto policy = parse_enum<Policy>(p, kPolicyNames);
     if (!policy)
-        r_.fail(pf.loc(), "unknown policy " + q(p) + " (fcfs, rr, priority, sjf, srtf, mlfq or fair)",
+        r_.fail(pf.loc(), "unknown policy " + q(p) + " (fcfs, rr, priority, sjf, srtf, mlfq, fair or edf)",
                 did_you_mean(p, kPolicyNames));
     sc.policy = *policy;
 

@@ -1,7 +1,10 @@
 #pragma once
 /// Ready threads ordered by (key, arrival order): the shared container of sjf, srtf and
-/// fair. A std::set: add/take O(log n), best O(1) plus the threads skipped for affinity.
+/// fair and edf. A std::set: add/take O(log n), best O(1) plus the threads skipped for
+/// affinity. Its nodes come from a pool that keeps freed ones: no allocation once the set
+/// has held its most threads.
 #include <cstdint>
+#include <memory_resource>
 #include <set>
 #include <tuple>
 #include <vector>
@@ -32,7 +35,8 @@ public:
 
 private:
     using Key = std::tuple<std::int64_t, std::int64_t, ThreadIdx>;
-    std::set<Key> set_;
+    std::pmr::unsynchronized_pool_resource pool_;  // before set_: it outlives the nodes
+    std::pmr::set<Key> set_{&pool_};
     std::vector<Key> key_;
 };
 

@@ -17,6 +17,7 @@ std::unique_ptr<Scheduler> make_scheduler(const SchedulerSpec& spec, const Sched
         case Policy::srtf: return make_srtf(spec, ctx);
         case Policy::mlfq: return make_mlfq(spec, ctx);
         case Policy::fair: return make_fair(spec, ctx);
+        case Policy::edf: return make_edf(spec, ctx);
     }
     return make_fcfs(spec, ctx);
 }

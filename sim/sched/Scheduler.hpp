@@ -41,6 +41,9 @@ public:
     /// The CPU whose running thread's op is making threads ready now (the waker's CPU), or
     /// UINT32_MAX when no thread is (a timer, an arrival).
     [[nodiscard]] virtual std::uint32_t waker_cpu() const { return UINT32_MAX; }
+    /// The absolute deadline of t's current job (edf, docs/policies.md); Time::max() when
+    /// t is not inside a job with a deadline.
+    [[nodiscard]] virtual Time deadline(ThreadIdx t) const { return Time::max(); }
 };
 
 /// Why a thread is (re)entering the ready set.
@@ -137,6 +140,7 @@ std::unique_ptr<Scheduler> make_sjf(const SchedulerSpec& spec, const SchedContex
 std::unique_ptr<Scheduler> make_srtf(const SchedulerSpec& spec, const SchedContext& ctx);
 std::unique_ptr<Scheduler> make_mlfq(const SchedulerSpec& spec, const SchedContext& ctx);
 std::unique_ptr<Scheduler> make_fair(const SchedulerSpec& spec, const SchedContext& ctx);
+std::unique_ptr<Scheduler> make_edf(const SchedulerSpec& spec, const SchedContext& ctx);
 /// fair with per-CPU EEVDF run queues (Eevdf.cpp); make_fair's choice when sched.tick > 0.
 std::unique_ptr<Scheduler> make_fair_per_cpu(const SchedulerSpec& spec, const SchedContext& ctx);
 

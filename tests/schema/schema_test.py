@@ -68,7 +68,7 @@ print(f"{len(files)} scenarios validated")
 SCHEMA_REJECTS = {
     "empty.yaml", "comments-only.yaml", "not-a-map.yaml", "missing-version.yaml", "version-2.yaml",
     "version-typo.yaml", "unknown-top-key.yaml", "missing-name.yaml", "machine-not-map.yaml", "cpus-zero.yaml",
-    "empty-processes.yaml", "bad-policy.yaml", "rr-without-quantum.yaml", "quantum-with-fcfs.yaml",
+    "empty-processes.yaml", "bad-policy.yaml", "rr-without-quantum.yaml", "quantum-with-fcfs.yaml", "quantum-with-edf.yaml",
     "preemptive-with-rr.yaml", "mlfq-too-many-levels.yaml", "missing-unit-duration.yaml", "missing-unit-size.yaml",
     "unknown-unit.yaml", "count-overflow.yaml", "negative-count.yaml", "count-zero.yaml", "threads-not-list.yaml",
     "priority-out-of-range.yaml", "nice-out-of-range.yaml", "bad-name.yaml", "name-ends-in-digits.yaml",

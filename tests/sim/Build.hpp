@@ -82,7 +82,7 @@ inline std::string temp_path(const std::string& name) {
 }
 
 inline constexpr Policy kAllPolicies[] = {Policy::fcfs, Policy::rr,   Policy::priority, Policy::sjf,
-                                          Policy::srtf, Policy::mlfq, Policy::fair};
+                                          Policy::srtf, Policy::mlfq, Policy::fair, Policy::edf};
 
 }  // namespace ostwin::test
 
