@@ -451,7 +451,8 @@ Spread record_samples(Calibration& c, const RunnerSamples& rs, std::ostream* pro
 void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, std::ostream* progress) {
     if (::geteuid() != 0) {
         not_measured(c, "fork.child_start", "the runner probes need root (SCHED_FIFO), as `ostwin native` does");
-        for (const char* key : {"exit.cpu", "exit.thread", "start.process", "start.thread", "sched.wake_ipi", "sched.idle_wake",
+        for (const char* key : {"exit.cpu", "exit.thread", "start.process", "start.thread", "first.send", "first.recv", "first.sleep",
+                                "first.touch", "first.yield", "first.sync", "sched.wake_ipi", "sched.idle_wake",
                                 "memory.cow_fault_parent", "spawn.thread_start", "create.thread_remote", "sleep.timer"})
             not_measured(c, key, "the runner probes need root (SCHED_FIFO), as `ostwin native` does");
         c.notes.push_back("context_switch.* from the channel ping-pong alone: the runner probes need root");
@@ -523,6 +524,20 @@ void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, st
                 how + "the switch to a process's first thread to its first op - context_switch.process");
         set_key(c, "start.thread", std::max(0.0, sp4[3].median - cs_t), shifted(sp4[3], 1, -cs_t),
                 how + "the switch to its second thread to its first op - context_switch.thread");
+
+        // A process's first op of a kind, beyond every later one: its code paths run for
+        // the first time in that address space.
+        {
+            const auto fu = runner_first_use(runs);
+            add_speeds(c, fu[0].speeds);
+            const char* keys[] = {"first.send", "first.recv", "first.sleep", "first.touch", "first.yield", "first.sync"};
+            for (std::size_t i = 0; i < 6; ++i) {
+                const Spread sp = record_samples(c, fu[i], progress);
+                set_key(c, keys[i], std::max(0.0, sp.median), sp,
+                        "runner first use (ostwin native, one thread of a fresh process, one CPU): its first op of the kind "
+                        "minus its second");
+            }
+        }
 
         // A spawn as a scenario meets it: the spawner pays the runner's pthread_create
         // with the thread's attributes, its 256 KiB pthread stack and its declared stack
@@ -625,7 +640,8 @@ void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, st
                 not_measured(c, key, "only one CPU is allowed: no wake-up onto another CPU to time");
         }
     } catch (const std::exception& e) {
-        for (const char* key : {"fork.child_start", "exit.cpu", "exit.thread", "start.process", "start.thread", "sched.wake_ipi",
+        for (const char* key : {"fork.child_start", "exit.cpu", "exit.thread", "start.process", "start.thread", "first.send",
+                                "first.recv", "first.sleep", "first.touch", "first.yield", "first.sync", "sched.wake_ipi",
                                 "sched.idle_wake", "memory.cow_fault_parent", "spawn.thread_start", "create.thread_remote",
                                 "sleep.timer"})
             if (!c.keys[*find_cost_key(key)].measured) not_measured(c, key, std::string{"the runner probes failed: "} + e.what());

@@ -275,6 +275,48 @@ std::vector<RunnerSamples> runner_end_start(int processes, int runs) {
     return out;
 }
 
+std::vector<RunnerSamples> runner_first_use(int runs) {
+    const std::string yaml = "ostwin: 1\nname: calibrate-first-use\nmachine: {cpus: 1}\nscheduler: {policy: fcfs}\n"
+                             "processes:\n  - name: app\n    memory: {heap: 64KiB}\n    threads:\n      - name: t\n"
+                             "        program: [compute: 50us, sem_post: s, sem_post: s, sleep: 20us, sleep: 20us, lock: m, "
+                             "unlock: m, lock: m, unlock: m, yield, yield, "
+                             "touch: {region: heap, bytes: 4KiB, write: true}, "
+                             "touch: {region: heap, offset: 8KiB, bytes: 4KiB, write: true}, "
+                             "send: {to: q, bytes: 1KiB}, send: {to: q, bytes: 1KiB}, recv: {from: q}, recv: {from: q}]\n"
+                             "channels:\n  - {name: q, kind: pipe, capacity: 64KiB}\n"
+                             "locks:\n  - {name: s, kind: semaphore, initial: 0, process: app}\n"
+                             "  - {name: m, kind: mutex, process: app}\n";
+    const std::string where = " (one thread of a fresh process, one CPU, ostwin native)";
+    const char* kinds[] = {"send", "recv", "sleep", "touch", "yield", "sync"};
+    std::vector<RunnerSamples> out;
+    for (const char* k : kinds)
+        out.push_back({std::string{"runner first use: a process's first "} + k + " op minus its second" + where, {}, {}});
+    for (int r = 0; r < runs; ++r) {
+        const auto recs = run_traced(yaml, "first-use", out[0].speeds);
+        std::map<std::string, std::vector<double>> took;  // op name -> durations in order
+        std::int64_t begin = -1;
+        for (const json& e : recs) {
+            if (e.value("k", "") != "op" || e.value("op", "") == "repeat") continue;
+            const std::int64_t t = e.value("t", std::int64_t{-1});
+            if (e.value("ph", "") == "B") begin = t;
+            else if (begin >= 0) took[e.value("op", "")].push_back(static_cast<double>(t - begin)), begin = -1;
+        }
+        auto diff = [&](const char* op, std::size_t into) {
+            const auto it = took.find(op);
+            if (it != took.end() && it->second.size() >= 2) out[into].ns.push_back(it->second[0] - it->second[1]);
+        };
+        diff("send", 0);
+        diff("recv", 1);
+        diff("sleep", 2);
+        diff("touch", 3);
+        diff("yield", 4);
+        for (const char* op : {"lock", "unlock", "sem_post"}) diff(op, 5);
+    }
+    for (const RunnerSamples& o : out)
+        if (o.ns.empty()) throw EnvironmentError("calibrate: the runner's first-use probe recorded no " + o.what);
+    return out;
+}
+
 RunnerMemory runner_memory(std::size_t region_bytes, int runs, int cpus) {
     const std::string sz = std::to_string(region_bytes) + "B";
     const std::string touch = "touch: {region: heap, bytes: " + sz + ", write: true}";

@@ -57,6 +57,13 @@ RunnerSamples runner_sleep(int cycles, int runs);
 /// and the first run), [3] the same for its second thread.
 std::vector<RunnerSamples> runner_end_start(int processes, int runs);
 
+/// One thread of a fresh process on one CPU runs each op twice in a row: a compute, two
+/// sem_posts, two 20 us sleeps, two lock/unlock pairs, two yields, two one-page write
+/// touches, two 1 KiB pipe sends to itself and two recvs; run `runs` times. Samples, the
+/// first op's duration (begin to end record) minus the second's, per run: [0] send, [1]
+/// recv, [2] sleep, [3] touch, [4] yield, [5] sync (lock, unlock and sem_post pooled).
+std::vector<RunnerSamples> runner_first_use(int runs);
+
 /// Memory as a scenario process meets it: a process with a `region_bytes` heap writes all
 /// of it (first-touch faults), forks a child that writes all of it (copy-on-write faults)
 /// and joins it, then writes it again (write-protect faults: the pages are its own again),

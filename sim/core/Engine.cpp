@@ -867,6 +867,22 @@ bool Engine::enter_syscall(ThreadIdx t, const Instr& in, Time extra) {
     return true;
 }
 
+Time Engine::first_use(ThreadIdx t, FirstUse k) {
+    Pcb& p = pr_[th_[t].process];
+    const auto bit = static_cast<std::uint16_t>(1u << static_cast<unsigned>(k));
+    if ((p.first_used & bit) != 0) return Time{0};
+    p.first_used = static_cast<std::uint16_t>(p.first_used | bit);
+    const CostProfile& c = s_.costs;
+    switch (k) {
+        case FirstUse::send: return c.first_send;
+        case FirstUse::recv: return c.first_recv;
+        case FirstUse::sleep: return c.first_sleep;
+        case FirstUse::touch: return c.first_touch;
+        case FirstUse::yield: return c.first_yield;
+        default: return c.first_sync;
+    }
+}
+
 void Engine::charge_sys(ThreadIdx t, Time cost) {
     Tcb& th = th_[t];
     th.work = cost;
@@ -975,7 +991,7 @@ bool Engine::step(std::uint32_t c, ThreadIdx t) {
             // A timed wait: the system call and the timer's kernel work (sleep.timer).
             if (th.phase == 0) {
                 th.val = op_value(t, in, in.x);
-                return enter_syscall(t, in.b ? with_value(in, th.val) : in, s_.costs.sleep_timer);
+                return enter_syscall(t, in.b ? with_value(in, th.val) : in, s_.costs.sleep_timer + first_use(t, FirstUse::sleep));
             }
             th.phase = 2;
             if (in.op == Opcode::sleep) {
@@ -987,7 +1003,7 @@ bool Engine::step(std::uint32_t c, ThreadIdx t) {
             }
             return false;
         case Opcode::yield:
-            if (th.phase == 0) return enter_syscall(t, in);
+            if (th.phase == 0) return enter_syscall(t, in, first_use(t, FirstUse::yield));
             trace_op_end(t, in);
             ++th.pc;
             th.phase = 0;
@@ -1040,7 +1056,7 @@ bool Engine::step(std::uint32_t c, ThreadIdx t) {
                 }
                 // Wait for the period: a timed sleep (clock_nanosleep), one syscall and
                 // the timer's kernel work.
-                charge_sys(t, s_.costs.syscall + s_.costs.sleep_timer);
+                charge_sys(t, s_.costs.syscall + s_.costs.sleep_timer + first_use(t, FirstUse::sleep));
                 th.phase = 1;
                 return true;
             }

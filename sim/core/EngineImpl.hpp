@@ -115,6 +115,9 @@ private:
     bool step(std::uint32_t cpu, ThreadIdx t);
     bool do_yield(std::uint32_t cpu, ThreadIdx t);
     void charge_sys(ThreadIdx t, Time cost);
+    /// first.*: the extra cost of the op kind `k` when no thread of t's process has run
+    /// one yet (and marks it run); 0 after.
+    Time first_use(ThreadIdx t, FirstUse k);
     /// Phase 0 of an op that is one system call (sleep, io, yield, exit): trace its
     /// begin, charge `syscall`, move to phase 1. Returns true: the thread runs on.
     bool enter_syscall(ThreadIdx t, const Instr& in, Time extra = Time{0});

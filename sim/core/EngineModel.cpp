@@ -421,7 +421,7 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
                 trace_op_begin(t, in.b ? with_value(in, th.val) : in);
                 const Time c = ic.send + ic.copy(bytes);
                 m.channel_cpu[ch] += c;
-                charge_sys(t, c);
+                charge_sys(t, c + first_use(t, FirstUse::send));
                 th.phase = 4;
                 return true;
             }
@@ -481,7 +481,7 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
             // phase 0 (got it) or 2 (woken with it): copy out, the receiver pays.
             const Time c = ic.recv + ic.copy(th.aux2) + wakes;
             m.channel_cpu[ch] += c;
-            charge_sys(t, c);
+            charge_sys(t, c + first_use(t, FirstUse::recv));
             th.phase = 1;
             return true;
         }
@@ -499,7 +499,7 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
                 took_dead_owners_mutex(t, id);
                 trace_lock(t, id, "acquire");
                 protocol_acquired(t, id);
-                charge_sys(t, cost.lock_uncontended);
+                charge_sys(t, cost.lock_uncontended + first_use(t, FirstUse::lock));
                 th.phase = 1;
                 return true;
             }
@@ -524,7 +524,7 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
             trace_lock(t, id, "release");
             if (r.woken) mutex_handoff(id, *r.woken, t);
             protocol_released(t, id, r.woken);
-            charge_sys(t, r.woken ? cost.lock_wake : cost.lock_uncontended);
+            charge_sys(t, (r.woken ? cost.lock_wake : cost.lock_uncontended) + first_use(t, FirstUse::unlock));
             th.phase = 1;
             return true;
         }
@@ -535,7 +535,7 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
             if (sem == nullptr) return skip_error(t, in, "sem_wait on " + obj_.lock_name(id) + ", which is not a semaphore");
             if (sem->wait(t, now_) == AcquireOutcome::acquired) {
                 trace_lock(t, id, "acquire");
-                charge_sys(t, cost.lock_uncontended);
+                charge_sys(t, cost.lock_uncontended + first_use(t, FirstUse::sem_wait));
                 th.phase = 1;
                 return true;
             }
@@ -557,7 +557,7 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
                 trace_lock(*woken, id, "acquire");
                 wake_done(*woken, tw_ ? "woken by sem_post from " + inst_.thread_id(t) : std::string{});
             }
-            charge_sys(t, woken ? cost.lock_wake : cost.lock_uncontended);
+            charge_sys(t, (woken ? cost.lock_wake : cost.lock_uncontended) + first_use(t, FirstUse::sem_post));
             th.phase = 1;
             return true;
         }
@@ -574,7 +574,8 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
                     return skip_error(t, in, "cond_wait on " + obj_.lock_name(cid) + " without holding mutex " +
                                                  obj_.lock_name(mid));
                 // The implicit unlock: a wake-up if someone waits for the mutex.
-                charge_sys(t, mx->waiters().empty() ? cost.lock_uncontended : cost.lock_wake);
+                charge_sys(t, (mx->waiters().empty() ? cost.lock_uncontended : cost.lock_wake) +
+                                  first_use(t, FirstUse::cond_wait));
                 th.phase = 4;
                 return true;
             }
@@ -611,7 +612,8 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
                 trace_lock(t, id, "broadcast");
             }
             for (const std::uint32_t w : woken) cond_reacquire(w, id, t);
-            charge_sys(t, woken.empty() ? cost.lock_uncontended : cost.lock_wake * static_cast<std::int64_t>(woken.size()));
+            charge_sys(t, (woken.empty() ? cost.lock_uncontended : cost.lock_wake * static_cast<std::int64_t>(woken.size())) +
+                              first_use(t, in.op == Opcode::cond_signal ? FirstUse::cond_signal : FirstUse::cond_broadcast));
             th.phase = 1;
             return true;
         }
@@ -633,7 +635,7 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
             if (tw_) tw_->record(now_, "lock").field("tid", t + 1).field("barrier", id).field("ph", "release").end();
             for (const std::uint32_t w : r.woken)
                 wake_done(w, tw_ ? "barrier " + obj_.barrier_name(id) + " opened by " + inst_.thread_id(t) : std::string{});
-            charge_sys(t, cost.lock_wake * static_cast<std::int64_t>(r.woken.size()));
+            charge_sys(t, cost.lock_wake * static_cast<std::int64_t>(r.woken.size()) + first_use(t, FirstUse::barrier));
             th.phase = 1;
             return true;
         }
@@ -659,7 +661,8 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
             const auto maker_cows = static_cast<std::int64_t>(r.maker_cow_faults);
             charge_sys(t, cost.page_fault * static_cast<std::int64_t>(r.faults) +
                               cost.cow_fault * (static_cast<std::int64_t>(r.cow_faults) - maker_cows) +
-                              parent_cow * maker_cows + cost.wp_fault * static_cast<std::int64_t>(r.wp_faults));
+                              parent_cow * maker_cows + cost.wp_fault * static_cast<std::int64_t>(r.wp_faults) +
+                              first_use(t, FirstUse::touch));
             th.phase = 1;
             return true;
         }

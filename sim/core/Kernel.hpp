@@ -17,6 +17,11 @@ enum class ThreadState : std::uint8_t { created, ready, running, blocked, sleepi
 std::string_view to_string(ThreadState s);
 
 /// What a blocked thread waits for (the trace's `on`, the wait-for graph's edges).
+/// Op kinds whose first run in a process costs extra (first.*, docs/cost-model.md).
+enum class FirstUse : std::uint8_t {
+    send, recv, sleep, touch, yield, lock, unlock, sem_wait, sem_post, cond_wait, cond_signal, cond_broadcast, barrier
+};
+
 enum class WaitCause : std::uint8_t { none, sleep, io, period, lock, sem, cond, send, recv, barrier, join_thread, join_process };
 
 inline constexpr std::uint32_t kNone32 = UINT32_MAX;
@@ -71,6 +76,7 @@ struct Pcb {
     std::uint32_t end_cpu = kNone32;
     bool crashed = false;
     bool dispatched = false;  ///< one of its threads has been switched to (start.process)
+    std::uint16_t first_used = 0;  ///< op kinds (FirstUse bits) a thread of it has run (first.*)
 };
 
 /// One CPU of the machine.

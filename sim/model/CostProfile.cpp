@@ -61,6 +61,8 @@ CostProfile CostProfile::builtin_default() {
     p.exit_thread = 0_ns;           // a thread's end frees its CPU at once
     p.start_process = 0_ns;         // a thread's first dispatch costs a switch
     p.start_thread = 0_ns;
+    // A process's first op of a kind costs what every later one does.
+    p.first_send = p.first_recv = p.first_sleep = p.first_touch = p.first_yield = p.first_sync = 0_ns;
     // ipc.KIND.wake stays 0 here (the curated bounds leave it out); calibrate measures it.
     // One copy rate per kind (per_byte_4k and per_byte_64k 0: the same rate at any size).
     p.ipc_of(ChannelKind::pipe) = {700_ns, 700_ns, 300, 0_ns, 0, 0};
@@ -124,6 +126,12 @@ struct KeyTable {
             {"exit.thread", CostUnit::duration},
             {"start.process", CostUnit::duration},
             {"start.thread", CostUnit::duration},
+            {"first.send", CostUnit::duration},
+            {"first.recv", CostUnit::duration},
+            {"first.sleep", CostUnit::duration},
+            {"first.touch", CostUnit::duration},
+            {"first.yield", CostUnit::duration},
+            {"first.sync", CostUnit::duration},
         };
         for (std::size_t i = 0; i < storage.size(); ++i) {
             const std::size_t f = i % kIpcFields;
@@ -137,7 +145,7 @@ const KeyTable& table() {
     return t;
 }
 
-constexpr std::size_t kFixedKeys = 27;
+constexpr std::size_t kFixedKeys = 33;
 
 Time* fixed_field(CostProfile& p, std::size_t i) {
     switch (i) {
@@ -167,6 +175,12 @@ Time* fixed_field(CostProfile& p, std::size_t i) {
         case 24: return &p.exit_thread;
         case 25: return &p.start_process;
         case 26: return &p.start_thread;
+        case 27: return &p.first_send;
+        case 28: return &p.first_recv;
+        case 29: return &p.first_sleep;
+        case 30: return &p.first_touch;
+        case 31: return &p.first_yield;
+        case 32: return &p.first_sync;
         default: return nullptr;
     }
 }

@@ -112,6 +112,15 @@ struct CostProfile {
     /// start.thread: the same for the first dispatch of another such thread of a process
     /// that has run already. 0: none.
     Time start_thread;
+    /// first.*: what the first op of a kind in a process costs beyond every later one
+    /// (its code paths run for the first time in that address space), kernel time of the
+    /// thread, charged at the op's start. 0: none. docs/cost-model.md "First use".
+    Time first_send;   ///< first.send
+    Time first_recv;   ///< first.recv
+    Time first_sleep;  ///< first.sleep: a sleep, an io or a period's wait
+    Time first_touch;  ///< first.touch
+    Time first_yield;  ///< first.yield
+    Time first_sync;   ///< first.sync: each of lock, unlock, sem_wait, sem_post, cond_*, barrier
     /// Read from a profile file's `host.speed`; not a cost key (cost_keys() omits it).
     HostSpeedFigures measured_speed;
 

@@ -163,6 +163,14 @@ TEST_CASE("calibrate --quick measures plausible figures, round-trips its profile
                 CHECK(value_of(c, key) < 10'000'000);
             }
             CHECK(value_of(c, "exit.thread") > 0);
+            // A fresh process's first op of a kind, minus its second: clamped at 0, never
+            // near 10 ms.
+            for (const char* key : {"first.send", "first.recv", "first.sleep", "first.touch", "first.yield", "first.sync"}) {
+                INFO(key);
+                CHECK(c.keys.at(*find_cost_key(key)).how.rfind("runner first use", 0) == 0);
+                CHECK(value_of(c, key) >= 0);
+                CHECK(value_of(c, key) < 10'000'000);
+            }
             CHECK(value_of(c, "exit.cpu") > 0);
             if (allowed_cpus().size() > 1) {
                 CHECK(c.keys.at(*find_cost_key("create.thread_remote")).how.rfind("runner spawn", 0) == 0);
@@ -238,7 +246,8 @@ TEST_CASE("calibrate --quick measures plausible figures, round-trips its profile
             const bool runner_key = name == "fork.child_start" || name == "sched.wake_ipi" || name == "sched.idle_wake" ||
                                     name == "memory.cow_fault_parent" || name == "spawn.thread_start" ||
                                     name == "create.thread_remote" || name == "sleep.timer" || name == "exit.cpu" ||
-                                    name == "exit.thread" || name == "start.process" || name == "start.thread";
+                                    name == "exit.thread" || name == "start.process" || name == "start.thread" ||
+                                    name.rfind("first.", 0) == 0;
             if (allowed_cpus().size() > 1 && (geteuid() == 0 || !runner_key) && name != "ipc.mqueue.per_byte_64k")
                 CHECK(c.keys[i].measured);
         }
