@@ -57,6 +57,19 @@ std::vector<RtAppRow> parse_rtapp_log(std::string_view text) {
     return rows;
 }
 
+std::vector<std::int64_t> rtapp_job_responses(const std::vector<const RtAppThreadLog*>& logs,
+                                              std::int64_t rows_per_job, std::int64_t body_row) {
+    std::vector<std::int64_t> out;
+    if (rows_per_job < 1 || body_row < 0 || body_row >= rows_per_job) return out;
+    for (const RtAppThreadLog* log : logs)
+        for (std::size_t i = static_cast<std::size_t>(body_row); i < log->rows.size();
+             i += static_cast<std::size_t>(rows_per_job)) {
+            const RtAppRow& r = log->rows[i];
+            if (r.c_period > 0) out.push_back((r.c_period - r.slack) * 1000);
+        }
+    return out;
+}
+
 RtAppRun run_rtapp(const std::string& json_path, const std::string& logdir, const std::string& basename,
                    double deadline_s) {
     RtAppRun out;

@@ -29,6 +29,14 @@ struct RtAppThreadLog {
     std::vector<RtAppRow> rows;
 };
 
+/// The job responses (ns) of a periodic task in rt-app's logs (docs/rtapp.md,
+/// "Per-iteration figures"): of each log's rows, those at `body_row` of every
+/// `rows_per_job` (the phase with the task's events), each giving response = c_period -
+/// slack: the end of the body less the release, the timer's expiry one c_period before.
+/// A row without a timer (c_period 0) gives none.
+std::vector<std::int64_t> rtapp_job_responses(const std::vector<const RtAppThreadLog*>& logs,
+                                              std::int64_t rows_per_job, std::int64_t body_row);
+
 struct RtAppRun {
     bool ok = false;
     std::string why;              ///< when not ok: timeout, exit status, rt-app's last output line

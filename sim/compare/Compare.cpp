@@ -83,6 +83,53 @@ void judge_pooled(Metric& m, double pooled, const Tolerance& tol, double floor_n
     m.verdict = std::fabs(m.sim - pooled) <= m.margin ? Verdict::pass : Verdict::fail;
 }
 
+Metric sample_row(std::string name, const std::vector<std::int64_t>& sim,
+                  const std::vector<std::vector<std::int64_t>>& runs, unsigned q, const Tolerance& tol) {
+    const auto pct_of = [q](std::vector<std::int64_t> v) {
+        std::sort(v.begin(), v.end());
+        return static_cast<double>(percentile(v, q));
+    };
+    Metric m;
+    m.name = std::move(name);
+    m.unit = Unit::ns;
+    std::vector<std::int64_t> pooled;
+    bool all = !sim.empty() && !runs.empty();
+    for (const auto& r : runs) {
+        all = all && !r.empty();
+        m.native.push_back(r.empty() ? 0.0 : pct_of(r));
+        pooled.insert(pooled.end(), r.begin(), r.end());
+    }
+    m.sim = sim.empty() ? 0.0 : pct_of(sim);
+    if (!all) {
+        if (m.native.empty()) m.native.push_back(0.0);
+        m.stats = spread_of(m.native);
+        m.error = relative_error(m.sim, m.stats.median);
+        m.verdict = Verdict::info;
+        m.note = "no job ended in the simulation or in some run; not judged";
+        return m;
+    }
+    judge_pooled(m, pct_of(std::move(pooled)), tol, static_cast<double>(tol.floor_ns_min));
+    return m;
+}
+
+std::vector<Metric> job_rows(const std::string& name, const std::vector<std::int64_t>& sim_responses,
+                             const std::vector<std::vector<std::int64_t>>& run_responses, std::int64_t deadline_ns,
+                             const Tolerance& tol) {
+    const auto slack = [deadline_ns](const std::vector<std::int64_t>& rs) {
+        std::vector<std::int64_t> out;
+        out.reserve(rs.size());
+        for (const std::int64_t r : rs) out.push_back(deadline_ns - r);
+        return out;
+    };
+    std::vector<std::vector<std::int64_t>> run_slack;
+    for (const auto& r : run_responses) run_slack.push_back(slack(r));
+    std::vector<Metric> out;
+    out.push_back(sample_row(name + " job p50", sim_responses, run_responses, 50, tol));
+    out.push_back(sample_row(name + " job p95", sim_responses, run_responses, 95, tol));
+    out.push_back(sample_row(name + " slack p50", slack(sim_responses), run_slack, 50, tol));
+    return out;
+}
+
 bool Report::passed() const {
     return std::none_of(metrics.begin(), metrics.end(), [](const Metric& m) { return m.verdict == Verdict::fail; });
 }
@@ -359,6 +406,29 @@ Report compare_summaries(const Summary& sim, const std::vector<Summary>& native,
         r.metrics.push_back(std::move(m));
     }
     return r;
+}
+
+void add_periodic_job_rows(Report& r, const Summary& sim, const std::vector<Summary>& native,
+                           const std::vector<PeriodicThread>& threads, const Tolerance& tol) {
+    const auto responses_of = [](const Summary& s, const std::string& id) {
+        const ThreadSummary* t = find_thread(s, id);
+        const JobsSummary* j = t ? s.jobs_of(static_cast<std::size_t>(t - s.threads.data())) : nullptr;
+        return j ? j->responses : std::vector<std::int64_t>{};
+    };
+    const auto named = [&](const std::string& n) {
+        return std::find_if(r.metrics.begin(), r.metrics.end(), [&](const Metric& m) { return m.name == n; });
+    };
+    for (const PeriodicThread& pt : threads) {
+        if (!find_thread(sim, pt.thread)) continue;
+        std::vector<std::vector<std::int64_t>> runs;
+        for (const Summary& n : native) runs.push_back(responses_of(n, pt.thread));
+        std::vector<Metric> rows = job_rows(pt.thread, responses_of(sim, pt.thread), runs, pt.deadline_ns, tol);
+        for (const char* old : {" job p50", " job p99"})
+            if (auto it = named(pt.thread + old); it != r.metrics.end() && it->verdict == Verdict::info) r.metrics.erase(it);
+        auto at = named(pt.thread + " ready");
+        at = at == r.metrics.end() ? r.metrics.end() : at + 1;
+        r.metrics.insert(at, std::make_move_iterator(rows.begin()), std::make_move_iterator(rows.end()));
+    }
 }
 
 bool scales_with_speed(std::string_view key) {

@@ -155,6 +155,32 @@ void judge(Metric& m, const Tolerance& tol, double floor_ns);
 /// with spread the farthest run's quantile from `pooled`.
 void judge_pooled(Metric& m, double pooled, const Tolerance& tol, double floor_ns);
 
+/// A distribution row judged on samples: the nearest-rank `q`-th percentile of `sim`
+/// against each run's own (`native`) and all runs' samples pooled (judge_pooled with the
+/// duration floor tol.floor_ns_min). Info, with a note, when the simulation or a run has
+/// no sample.
+Metric sample_row(std::string name, const std::vector<std::int64_t>& sim,
+                  const std::vector<std::vector<std::int64_t>>& runs, unsigned q, const Tolerance& tol);
+
+/// The job rows of one periodic thread or task (docs/rtapp.md, "Per-iteration figures"):
+/// `NAME job p50` and `NAME job p95` of the job responses and `NAME slack p50` of
+/// deadline_ns - response, the simulation's jobs against each run's (sample_row).
+std::vector<Metric> job_rows(const std::string& name, const std::vector<std::int64_t>& sim_responses,
+                             const std::vector<std::vector<std::int64_t>>& run_responses, std::int64_t deadline_ns,
+                             const Tolerance& tol);
+
+/// A periodic thread (by id) and its jobs' relative deadline.
+struct PeriodicThread {
+    std::string thread;
+    std::int64_t deadline_ns = 0;
+};
+
+/// Judges the jobs of `threads` against the native runs' (`ostwin compare --rt-app`):
+/// job_rows for each, in place of compare_summaries' info rows `T job p50` and `T job p99`
+/// (after `T ready` when there were none).
+void add_periodic_job_rows(Report& r, const Summary& sim, const std::vector<Summary>& native,
+                           const std::vector<PeriodicThread>& threads, const Tolerance& tol);
+
 /// Builds the whole report: makespan; per thread finish, CPU time and ready wait;
 /// context switches by kind; CPU time in IPC per channel; peak memory per process (info:
 /// docs/compare.md says why). With `random_draws` (the scenario has distributions), also

@@ -181,6 +181,7 @@ public:
         ImportResult r;
         r.yaml = emit();
         for (const Task& t : tasks_) r.threads.emplace_back(t.name, t.id);
+        r.periodic = std::move(periodic_);
         r.warnings = std::move(warnings_);
         return r;
     }
@@ -538,7 +539,12 @@ private:
                                           " is shared by the task's instances (rt-app moves it at every use by any "
                                           "of them)",
                                "one timer per instance, as with \"unique\"");
+                    if (t.instances > 1) shared_timers_.insert(t.name);
                     auto [it, fresh] = users.try_emplace(e.ref, &t, &e);
+                    if (!fresh && it->second.first != &t) {
+                        shared_timers_.insert(t.name);
+                        shared_timers_.insert(it->second.first->name);
+                    }
                     if (!fresh && it->second.first != &t)
                         approx(e.loc, ctx + ": timer " + quoted(e.ref) + " is also used by task " +
                                           quoted(it->second.first->name) + " (rt-app moves it at every use by either)",
@@ -740,6 +746,8 @@ private:
                     refs.insert(e.ref);
                 }
         std::vector<Op> prog;
+        std::optional<std::size_t> periodic_at;
+        std::size_t periodic_bodies = 0;
         if (!timers) {
             prog = plain_phases(t, false);
         } else {
@@ -764,6 +772,8 @@ private:
                 prog = plain_phases(t, true);
             } else if (t.phases.size() == 1 || (bodies == 1 && t.phases[body_at].loop == 1) || bodies == 0) {
                 prog = single_period(t, body_at);
+                periodic_at = body_at;
+                periodic_bodies = bodies;
             } else {
                 approx(first_timer->loc, tctx + " has " + std::to_string(bodies) +
                                              " timed phases: ostwin's periodic repeat does not wait after its "
@@ -773,7 +783,33 @@ private:
             }
         }
         t.id = thread_names_.take(t.name);
+        if (periodic_at) note_periodic(t, *periodic_at, periodic_bodies);
         programs_.push_back(std::move(prog));
+    }
+
+    /// Records a task that single_period made one periodic repeat whose jobs line up with
+    /// rt-app's rows: one timer of its own, a body phase that ends with it, no phase
+    /// looping forever beside others (docs/rtapp.md, "Per-iteration figures").
+    void note_periodic(const Task& t, std::size_t body_at, std::size_t bodies) {
+        if (bodies != 1 || shared_timers_.count(t.name)) return;
+        const Phase& b = t.phases[body_at];
+        const std::int64_t timer = trailing_period(b);
+        if (timer <= 0) return;
+        PeriodicTask pt;
+        pt.task = t.name;
+        pt.thread = t.id;
+        pt.timer_us = timer;
+        pt.rows_per_job = 0;
+        pt.period_us = 0;
+        for (std::size_t i = 0; i < t.phases.size(); ++i) {
+            const Phase& p = t.phases[i];
+            if (p.loop == -1 && t.phases.size() > 1) return;
+            const std::int64_t loops = t.phases.size() == 1 ? 1 : p.loop;
+            if (i == body_at) pt.body_row = pt.rows_per_job;
+            pt.rows_per_job += loops;
+            pt.period_us += loops * trailing_period(p);
+        }
+        periodic_.push_back(std::move(pt));
     }
 
     std::vector<Op> plain_phases(const Task& t, bool timers_as_sleep) {
@@ -974,6 +1010,8 @@ private:
     std::vector<Task> tasks_;
     std::vector<std::vector<Op>> programs_;
     std::map<std::string, std::int64_t> lead_;
+    std::set<std::string> shared_timers_;   ///< tasks whose timer another thread also moves
+    std::vector<PeriodicTask> periodic_;
     Names thread_names_, lock_names_, barrier_names_;
     std::map<std::pair<std::string, std::string>, std::string> res_names_;
     std::vector<Lock> locks_;

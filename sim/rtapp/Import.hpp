@@ -17,11 +17,27 @@ struct ImportOptions {
     std::optional<std::int64_t> duration_s;  ///< replaces global.duration (seconds)
 };
 
+/// A task that became one periodic repeat: each of its jobs is one task iteration (every
+/// phase once, each `loop` times); in rt-app's log that is `rows_per_job` rows, the
+/// `body_row`-th of them the phase with the task's other events, which ends with timers
+/// of `timer_us` in all.
+struct PeriodicTask {
+    std::string task;              ///< the rt-app task
+    std::string thread;            ///< its scenario thread (replicas `thread.k` for instances)
+    std::int64_t period_us = 0;    ///< the repeat's period: the job's relative deadline
+    std::int64_t timer_us = 0;     ///< the body phase's timer periods (its log row's c_period)
+    std::int64_t rows_per_job = 1;
+    std::int64_t body_row = 0;
+};
+
 struct ImportResult {
     std::string yaml;
     std::vector<std::string> warnings;  ///< located, "file:line:col: warning: ..."
     /// Each rt-app task and the scenario thread (of process `rtapp`) it became, in order.
     std::vector<std::pair<std::string, std::string>> threads;
+    /// The tasks imported exactly as one periodic `repeat` (docs/rtapp.md, "Timers"), whose
+    /// iterations are jobs judged against rt-app's per-iteration rows.
+    std::vector<PeriodicTask> periodic;
 };
 
 /// Converts rt-app JSON `text` into scenario YAML. Throws ScenarioError (exit 2) naming

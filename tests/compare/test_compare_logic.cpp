@@ -2,6 +2,7 @@
 // metric list, info-only metrics and the JSON shape (docs/compare.md).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -488,4 +489,65 @@ TEST_CASE("random scenarios: job response and message latency quantiles judged a
     const Report fixed = compare_summaries(with(base, 1.0, true), native, Tolerance{});
     CHECK(find(fixed, "A/main job p99").verdict == Verdict::info);
     for (const Metric& m : fixed.metrics) CHECK(m.name.find("latency") == std::string::npos);
+}
+
+TEST_CASE("a periodic thread's job rows judge response p50, p95 and slack p50 on the pooled samples") {
+    // Responses 1..100 ms (nearest rank: p50 = 50 ms, p95 = 95 ms), deadline 200 ms.
+    const auto sample = [](double scale, int from = 1) {
+        std::vector<std::int64_t> v;
+        for (int k = from; k < from + 100; ++k) v.push_back(std::llround(k * scale * 1e6));
+        return v;
+    };
+    constexpr std::int64_t D = 200'000'000;
+    const std::vector<std::vector<std::int64_t>> runs = {sample(1.0), sample(1.0, 2)};
+    std::vector<Metric> rows = job_rows("T", sample(1.0), runs, D, Tolerance{});
+    REQUIRE(rows.size() == 3);
+    CHECK(rows[0].name == "T job p50");
+    CHECK(rows[0].sim == 50e6);
+    CHECK(rows[0].native == std::vector<double>{50e6, 51e6});
+    CHECK(rows[0].pooled == 51e6);  // rank 100 of the 200 pooled: 50 ms twice, then 51 ms
+    CHECK(rows[1].name == "T job p95");
+    CHECK(rows[1].sim == 95e6);
+    CHECK(rows[2].name == "T slack p50");
+    CHECK(rows[2].sim == D - 51e6);  // slack = deadline - response, its own p50
+    for (const Metric& m : rows) CHECK(m.verdict == Verdict::pass);
+    // Responses 20 % longer than the runs': every row is out of 5 %, slack included.
+    rows = job_rows("T", sample(1.2), runs, D, Tolerance{});
+    CHECK(rows[0].verdict == Verdict::fail);
+    CHECK(rows[1].verdict == Verdict::fail);
+    CHECK(rows[2].verdict == Verdict::fail);
+    // The same 20 % passes with a 25 % tolerance.
+    Tolerance wide;
+    wide.relative = 0.25;
+    for (const Metric& m : job_rows("T", sample(1.2), runs, D, wide)) CHECK(m.verdict == Verdict::pass);
+    // A run without jobs: info rows, never a verdict.
+    for (const Metric& m : job_rows("T", sample(1.0), {sample(1.0), {}}, D, Tolerance{})) {
+        CHECK(m.verdict == Verdict::info);
+        CHECK_FALSE(m.note.empty());
+    }
+
+    // In a report: the thread's info rows job p50/p99 give way to the judged rows.
+    const auto with_jobs = [&](Summary s, double scale) {
+        JobLog log;
+        for (const std::int64_t r : sample(scale)) log.add(0, r, D);
+        s.jobs.push_back(ThreadJobs{0, log.take()});
+        return s;
+    };
+    const Summary sim = with_jobs(summary(10'000'000, 1, 4), 1.0);
+    const std::vector<Summary> native = {with_jobs(summary(10'000'000, 1, 4), 1.0),
+                                         with_jobs(summary(10'000'000, 1, 4), 1.3)};
+    Report r = compare_summaries(sim, native, Tolerance{});
+    CHECK(find(r, "A/main job p99").verdict == Verdict::info);
+    add_periodic_job_rows(r, sim, native, {{"A/main", D}}, Tolerance{});
+    std::vector<std::string> names;
+    for (const Metric& m : r.metrics) names.push_back(m.name);
+    const auto ready = std::find(names.begin(), names.end(), "A/main ready");
+    REQUIRE(ready + 3 < names.end());
+    CHECK(*(ready + 1) == "A/main job p50");
+    CHECK(*(ready + 2) == "A/main job p95");
+    CHECK(*(ready + 3) == "A/main slack p50");
+    CHECK(std::count(names.begin(), names.end(), "A/main job p99") == 0);
+    // The runs' spread (1.0x and 1.3x) widens the margin to cover run 1, which the simulation equals.
+    CHECK(find(r, "A/main job p95").verdict == Verdict::pass);
+    CHECK(find(r, "A/main job p95").pooled.has_value());
 }

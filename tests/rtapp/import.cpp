@@ -123,6 +123,47 @@ TEST_CASE("timer-only phases before the body delay the start and all of them mak
     CHECK(thread(run_zero(m), "rtapp/t").finish_ns == 30100 * us);
 }
 
+TEST_CASE("the tasks imported as one periodic repeat say where their jobs are in rt-app's log rows") {
+    // One phase: every row is a job, the deadline its timer's period.
+    const auto one = imp(R"({"tasks": {"t": {"loop": 3, "run": 2000, "timer": {"ref": "unique", "period": 10000}},
+        "plain": {"loop": 3, "run": 10, "sleep": 10}}})");
+    REQUIRE(one.periodic.size() == 1);
+    CHECK(one.periodic[0].task == "t");
+    CHECK(one.periodic[0].thread == "t");
+    CHECK(one.periodic[0].period_us == 10000);
+    CHECK(one.periodic[0].timer_us == 10000);
+    CHECK(one.periodic[0].rows_per_job == 1);
+    CHECK(one.periodic[0].body_row == 0);
+    // mp3's AudioTick: a job is one row of p1 then four of p2, the deadline five ticks.
+    const auto mp3 = imp(R"({"tasks": {"t": {"loop": 2, "phases": {
+        "p1": {"loop": 1, "run": 100, "timer": {"ref": "tick", "period": 6000}},
+        "p2": {"loop": 4, "timer": {"ref": "tick", "period": 6000}}}}}})");
+    REQUIRE(mp3.periodic.size() == 1);
+    CHECK(mp3.periodic[0].period_us == 30000);
+    CHECK(mp3.periodic[0].timer_us == 6000);
+    CHECK(mp3.periodic[0].rows_per_job == 5);
+    CHECK(mp3.periodic[0].body_row == 0);
+    // A timer-only phase first: the body is the second row of each job.
+    const auto lead = imp(R"({"tasks": {"t": {"loop": 3, "phases": {
+        "wait": {"loop": 2, "timer": {"ref": "tick", "period": 1000}},
+        "work": {"run": 300, "timer": {"ref": "tick", "period": 1000}}}}}})");
+    REQUIRE(lead.periodic.size() == 1);
+    CHECK(lead.periodic[0].rows_per_job == 3);
+    CHECK(lead.periodic[0].body_row == 2);
+    CHECK(lead.periodic[0].period_us == 3000);
+    // dvfs's shape: the body has no timer of its own, so no row gives its response.
+    CHECK(imp(R"({"tasks": {"t": {"loop": 3, "phases": {
+        "sleeping": {"timer": {"ref": "tick", "period": 1200}}, "running": {"run": 900}}}}})").periodic.empty());
+    // Approximated timers (several timed phases, a timer shared by instances) are not jobs rt-app logs.
+    CHECK(imp(R"({"tasks": {"thread0": {"loop": 1, "phases": {
+        "light": {"loop": 2, "run": 1000, "timer": {"ref": "unique", "period": 10000}},
+        "heavy": {"loop": 2, "run": 9000, "timer": {"ref": "unique", "period": 10000}}}}}})", true).periodic.empty());
+    CHECK(imp(R"({"tasks": {"a": {"instance": 2, "loop": 1, "run": 10,
+        "timer": {"ref": "tick", "period": 1000}}}})", true).periodic.empty());
+    CHECK(imp(R"({"tasks": {"a": {"instance": 2, "loop": 1, "run": 10,
+        "timer": {"ref": "unique", "period": 1000}}}})").periodic.size() == 1);
+}
+
 TEST_CASE("timers the periodic repeat cannot express are refused, or approximated with --approximate") {
     const std::string two_phases = R"({"tasks": {"thread0": {"loop": 1, "phases": {
         "light": {"loop": 2, "run": 1000, "timer": {"ref": "unique", "period": 10000}},

@@ -309,5 +309,67 @@ class GeneratedFiles(unittest.TestCase):
                          "sudo scripts/accuracy --sets held-out --fresh --held-out-count 150")
 
 
+def rtapp_report(file, approx, sim, native, rtapp, job=None, rt_errors=()):
+    """A compare --rt-app report as run_rtapp_examples keeps it: makespans in seconds,
+    `job` (sim, rt-app, verdict) for one periodic task's job p50."""
+    mk = metric("makespan", sim * 1e9, native * 1e9)
+    cpu = metric("rtapp/t cpu", 1e6, 1e6, verdict="fail")
+    rmk = {"name": "makespan", "unit": "ns", "sim": sim * 1e9, "rtapp": [rtapp * 1e9], "median": rtapp * 1e9,
+           "error": (sim - rtapp) / rtapp, "margin": 0.05 * rtapp * 1e9,
+           "verdict": "pass" if abs(sim - rtapp) <= 0.05 * rtapp else "FAIL", "note": ""}
+    side = [rmk, {"name": "t run", "unit": "ns", "sim": 1.0, "rtapp": [2.0], "median": 2.0, "error": -0.5,
+                  "margin": 0, "verdict": "info", "note": "x"}]
+    if job:
+        side.append({"name": "t job p50", "unit": "ns", "sim": job[0], "rtapp": [job[1]], "median": job[1],
+                     "pooled": job[1], "error": (job[0] - job[1]) / job[1], "margin": 0.05 * job[1],
+                     "verdict": job[2], "note": ""})
+    return {"file": file, "approximate": approx, "seconds": 5.0, "policy": "fair", "cpus": 2, "failed": ["rtapp/t cpu"],
+            "metrics": [mk, cpu], "rtapp": {"runs": 1, "errors": list(rt_errors), "passed": True, "metrics": side}}
+
+
+class RtAppSet(unittest.TestCase):
+    def test_each_example_three_ways_and_the_groups_median_errors(self):
+        ex = [rtapp_report("tutorial/example2.json", False, 2.0, 2.02, 2.1, job=(1.0e7, 1.25e7, "FAIL")),
+              rtapp_report("spreading-tasks.json", True, 2.0, 2.0, 2.0 / 0.98, job=(1.0e7, 1.0e7, "pass")),
+              rtapp_report("mp3-short.json", False, 2.0, 2.0 / 1.04, 2.0 / 0.9, rt_errors=["run 1: rt-app exited with status 1: x|y"]),
+              {"file": "browser-short.json", "approximate": False, "error": "exit 3: busy"}]
+        text = acc.render(FACTS, "2026-12-06T00:00Z", ["0.1", "0.1", "0.1"], args(cpus=2), 30.0, ["rtapp"], {}, None,
+                          None, None, None, {"examples": ex, "seconds": 30.0})
+        self.assertIn("## rt-app's examples three ways", text)
+        self.assertIn("sudo scripts/accuracy --sets rtapp", text)
+        self.assertNotIn("## Curated corpus", text)
+        # Per example: makespans three ways, both errors, both verdict counts, what failed.
+        self.assertIn("| tutorial/example2 | 2.000s | 2.020s | 2.100s | -1.0% | -4.8% | 1/2 | 1/2 | rt-app: t job p50 |",
+                      text)
+        self.assertIn("| spreading-tasks (approximated) |", text)
+        self.assertIn("rt-app error: run 1: rt-app exited with status 1: x/y", text)
+        self.assertIn("| browser-short | - | - | - | - | - | - | - | no report: exit 3: busy |", text)
+        # The group: medians of |makespan error| (1, 0, 4 % and 4.8, 2, 10 %) and of the job p50 rows (20, 0 %).
+        self.assertIn("sim vs native 1.0% over 3, sim vs rt-app 4.8% over 3", text)
+        self.assertIn("sim vs rt-app: 10.0% over 2.", text)
+        for block in re.findall(r"((?:^\|.*\n)+)", text, re.M):
+            rows = block.strip("\n").split("\n")
+            cells = [len(re.split(r"(?<!\\)\|", r)) for r in rows]
+            self.assertEqual(len(set(cells)), 1, block)
+
+    def test_without_rt_app_the_set_says_so(self):
+        text = acc.render(FACTS, "2026-12-06T00:00Z", ["0.1", "0.1", "0.1"], args(cpus=2), 1.0, ["rtapp"], {}, None,
+                          None, None, None, {"missing": "/usr/bin/rt-app is not installed (apt-get install rt-app)"})
+        self.assertIn("Not measured: /usr/bin/rt-app is not installed", text)
+
+    def test_the_command_runs_compare_rt_app_bounded_approximating_only_where_needed(self):
+        cmd = acc.rtapp_command("ostwin", "/x/example3.json", True, 2, 0.05)
+        self.assertEqual(cmd[:4], ["ostwin", "compare", "--rt-app", "/x/example3.json"])
+        for flag, value in (("--duration", "2"), ("--runs", "1"), ("--cpus", "2")):
+            self.assertEqual(cmd[cmd.index(flag) + 1], value)
+        self.assertIn("--json", cmd)
+        self.assertIn("--approximate", cmd)
+        self.assertNotIn("--approximate", acc.rtapp_command("ostwin", "/x/example1.json", False, 2, 0.05))
+        self.assertEqual(acc.SETS[-1], "rtapp")  # in the default sets, after curated
+        approx = {f for f, ap in acc.RTAPP_EXAMPLES if ap}
+        self.assertEqual(approx, {"tutorial/example3.json", "tutorial/example5.json", "tutorial/example6.json",
+                                  "spreading-tasks.json"})
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=1)
