@@ -296,6 +296,11 @@ void check_supported(const Scenario& s, const Options& o) {
         throw EnvironmentError("policy `edf` is simulator only for now: Linux's EDF (SCHED_DEADLINE) adds runtime "
                                "budgets and admission control, which this textbook policy does not model; "
                                "`ostwin native` runs fcfs, rr, priority and fair");
+    // Per-thread classes need the runner's own priorities and RT-throttling sysctls
+    // rearranged around them (docs/native.md): not done yet.
+    if (p == Policy::linux)
+        throw EnvironmentError("policy `linux` is simulator only for now: `ostwin native` does not yet give each thread "
+                               "its own class; `ostwin native` runs fcfs, rr, priority and fair");
     // Linux has no non-preemptive fixed-priority class: SCHED_FIFO always lets a higher
     // priority thread that wakes take the CPU. Refuse rather than run something else.
     if (p == Policy::priority && !s.scheduler.preemptive)

@@ -352,7 +352,7 @@ processes:
 }
 
 TEST_CASE("simulator-only policies and too many CPUs are refused as environment errors", "[native]") {
-    for (const std::string policy : {"sjf", "srtf", "mlfq", "edf"}) {
+    for (const std::string policy : {"sjf", "srtf", "mlfq", "edf", "linux"}) {
         const Scenario s = load("ostwin: 1\nname: x\nmachine: {cpus: 1}\nscheduler: {policy: " + policy +
                                 "}\nprocesses:\n  - {name: p, threads: [{name: m, program: [{compute: 1ms}]}]}\n");
         try {
