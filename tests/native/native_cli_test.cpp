@@ -77,13 +77,13 @@ std::vector<int> ostwin_processes() {
 }  // namespace
 
 TEST_CASE("ostwin native refuses simulator-only policies and too many CPUs with exit 3", "[native][cli]") {
-    for (const std::string policy : {"sjf", "srtf", "mlfq", "edf", "linux"}) {
+    for (const std::string policy : {"sjf", "srtf", "mlfq", "edf"}) {
         const auto file = write_temp(policy + ".yaml", "ostwin: 1\nname: x\nmachine: {cpus: 1}\nscheduler: {policy: " + policy +
                                                            "}\nprocesses:\n  - {name: p, threads: [{name: m, program: [{compute: 1ms}]}]}\n");
         const auto [rc, out] = run(kOstwin + " native " + file);
         CHECK(rc == 3);
         CHECK(out.find("policy `" + policy + "` is simulator only") != std::string::npos);
-        if (policy == "edf" || policy == "linux") {  // compare refuses it before running either side
+        if (policy == "edf") {  // compare refuses it before running either side
             const auto [crc, cout_] = run(kOstwin + " compare " + file);
             CHECK(crc == 3);
             CHECK(cout_.find("policy `" + policy + "` is simulator only") != std::string::npos);
