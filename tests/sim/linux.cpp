@@ -116,6 +116,16 @@ TEST_CASE("linux: RT throttling gives the other classes the CPU for rt_period - 
         CHECK(th(sm, "other/main").finish_ns == (300_ms).ns());
         CHECK(th(sm, "rt/main").finish_ns == (350_ms).ns());
         CHECK(th(sm, "rt/main").ready_ns == (150_ms).ns());
+        // At each period's start the waiting fifo thread preempts at once (not at the end
+        // of other's 6ms slice, 104ms): its run records are at 100ms and 200ms.
+        const std::string path = temp_path("linux-throttle.jsonl");
+        EngineOptions o;
+        o.trace_path = path;
+        REQUIRE(simulate(s, o).stop == StopReason::finished);
+        const std::string trace = read_file(path);
+        std::remove(path.c_str());
+        CHECK(trace.find(R"({"t":100000000,"k":"run","cpu":0,"tid":1,)") != std::string::npos);
+        CHECK(trace.find(R"({"t":200000000,"k":"run","cpu":0,"tid":1,)") != std::string::npos);
     }
     SECTION("a throttled CPU idles when nothing else may run") {
         // 0-50, idle 50-100, 100-150, idle, 200-220.
