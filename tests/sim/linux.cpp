@@ -76,6 +76,19 @@ TEST_CASE("linux: rr rotates within a priority at its quantum, fifo does not") {
     }
 }
 
+TEST_CASE("linux: under a scheduler tick an rr slice is whole ticks on the tick grid, as under rr") {
+    // quantum 10ms, tick 4ms: 3 ticks, 12ms. A 0-12, B 12-24, A 24-36, B 36-48, A 48-54
+    // (30ms done), B 54-60. Without ticks A would end at 50.
+    Scenario s = linux_scenario();
+    s.scheduler.quantum = 10_ms;
+    s.costs.sched_tick = 4_ms;
+    cls(process(s, "A", 0_ms, {compute(30_ms)}), SchedClass::rr, 10);
+    cls(process(s, "B", 0_ms, {compute(30_ms)}), SchedClass::rr, 10);
+    const Summary sm = run(s);
+    CHECK(th(sm, "A/main").finish_ns == (54_ms).ns());
+    CHECK(th(sm, "B/main").finish_ns == (60_ms).ns());
+}
+
 TEST_CASE("linux: an idle thread runs only while no other class has a ready thread") {
     // O: 0-2, sleeps 2-5, 5-7. I runs 2-5 and from 7: 10ms done at 14. O preempts I at 5.
     Scenario s = linux_scenario();
