@@ -17,6 +17,8 @@
 #include <sstream>
 #include <string>
 
+#include <zlib.h>
+
 #include "native/Containment.hpp"
 #include "native/HostLock.hpp"
 #include "sim/core/Error.hpp"
@@ -112,6 +114,32 @@ nlohmann::json SysctlGuard::before() const {
     nlohmann::json j = nlohmann::json::object();
     for (const Saved& s : saved_) j[std::strrchr(s.path, '/') + 1] = s.value;
     return j;
+}
+
+/// The kernel's build configuration: /proc/config.gz (CONFIG_IKCONFIG_PROC), else
+/// /boot/config-RELEASE; empty when neither can be read.
+std::string kernel_config() {
+    std::string out;
+    if (gzFile f = gzopen("/proc/config.gz", "rb")) {
+        char buf[65536];
+        int n = 0;
+        while ((n = gzread(f, buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
+        gzclose(f);
+        if (!out.empty()) return out;
+    }
+    utsname u{};
+    if (uname(&u) != 0) return {};
+    return read_text(std::string{"/boot/config-"} + u.release);
+}
+
+bool rt_group_sched() {
+    const std::string config = "\n" + kernel_config();
+    if (config.find("\nCONFIG_RT_GROUP_SCHED=y") == std::string::npos) return false;
+    const std::string cmdline = read_text("/proc/cmdline");
+    if (cmdline.find("rt_group_sched=0") != std::string::npos) return false;
+    if (config.find("\nCONFIG_RT_GROUP_SCHED_DEFAULT_DISABLED=y") != std::string::npos)
+        return cmdline.find("rt_group_sched=1") != std::string::npos;
+    return true;
 }
 
 std::vector<int> allowed_cpus() {

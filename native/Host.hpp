@@ -19,6 +19,8 @@ bool write_sysctl(const char* path, long value);
 
 inline constexpr const char* kRtRuntime = "/proc/sys/kernel/sched_rt_runtime_us";
 inline constexpr const char* kRrTimeslice = "/proc/sys/kernel/sched_rr_timeslice_ms";
+/// RT throttling's period (policy linux sets it with the runtime, docs/native.md).
+inline constexpr const char* kRtPeriod = "/proc/sys/kernel/sched_rt_period_us";
 /// POSIX message queue limits, raised only while a run opens queues larger than them.
 inline constexpr const char* kMqMsgsizeMax = "/proc/sys/fs/mqueue/msgsize_max";
 inline constexpr const char* kMqMsgMax = "/proc/sys/fs/mqueue/msg_max";
@@ -51,6 +53,11 @@ nlohmann::json host_facts(const std::vector<int>& allowed, const std::vector<int
 
 /// The CPUs this process may run on (sched_getaffinity), ascending.
 std::vector<int> allowed_cpus();
+/// Does the kernel schedule RT threads by task group (CONFIG_RT_GROUP_SCHED, not disabled
+/// on the command line)? Then the root group's own RT bandwidth throttles the run's
+/// threads, and sched_rt_runtime_us/sched_rt_period_us only bound it. From
+/// /proc/config.gz or /boot/config-RELEASE; false when neither can be read.
+bool rt_group_sched();
 
 /// Is `pid` a kernel thread (PF_KTHREAD in /proc/PID/stat's flags)? A kernel thread has no
 /// address space of its own: it borrows the one loaded, as the idle task does (lazy TLB),

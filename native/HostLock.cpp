@@ -126,7 +126,7 @@ void write_record(const State& st) {
 
 /// Only the sysctls the runner changes are ever written back from the file.
 const char* known_sysctl(const std::string& path) {
-    for (const char* k : {kRtRuntime, kRrTimeslice, kMqMsgsizeMax, kMqMsgMax})
+    for (const char* k : {kRtRuntime, kRtPeriod, kRrTimeslice, kMqMsgsizeMax, kMqMsgMax})
         if (path == k) return k;
     return nullptr;
 }
@@ -172,7 +172,13 @@ void unlock_byte(int fd, off_t byte) {
 /// changed, then its run's cgroups. Says so on stderr, naming `who`.
 void undo_record(const Record& r, const char* who) {
     if (!r.complete || r.boot != boot_id()) return;
-    for (const auto& [p, v] : r.sysctls) {
+    // The RT period is restored with the runtime unthrottled (-1), so that every write is
+    // valid whatever was left (runtime <= period, and the root group's ratio); the
+    // runtime's own record then puts it back (the runner changes it first: it is restored last).
+    for (const auto& [p, v] : r.sysctls)
+        if (p == kRtPeriod) write_sysctl(kRtRuntime, -1);
+    for (auto it = r.sysctls.rbegin(); it != r.sysctls.rend(); ++it) {
+        const auto& [p, v] = *it;
         const char* known = known_sysctl(p);
         if (!known) continue;
         const auto now_v = read_sysctl(known);
@@ -324,6 +330,8 @@ HostLock::~HostLock() {
         if (st.depth == 0) return;  // constructor threw: nothing held
         if (--st.depth == 0) {
             // Safety net: whatever is still recorded was not restored by its guard.
+            for (const auto& [p, v] : st.saved)  // as undo_record: the period with RT unthrottled
+                if (p == kRtPeriod) write_sysctl(kRtRuntime, -1);
             for (auto it = st.saved.rbegin(); it != st.saved.rend(); ++it)
                 if (const char* k = known_sysctl(it->first)) write_sysctl(k, it->second);
             st.saved.clear();

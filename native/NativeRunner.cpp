@@ -289,13 +289,24 @@ void check_supported(const Scenario& s, const Options& o) {
     const Policy p = s.scheduler.policy;
     if (p == Policy::sjf || p == Policy::srtf || p == Policy::mlfq)
         throw EnvironmentError("policy `" + std::string{to_string(p)} +
-                               "` is simulator only; `ostwin native` runs fcfs, rr, priority and fair");
+                               "` is simulator only; `ostwin native` runs fcfs, rr, priority, fair and linux");
     // Linux's EDF is SCHED_DEADLINE, a constant-bandwidth server with runtimes and
     // admission control: not the textbook policy, so no faithful mapping yet.
     if (p == Policy::edf)
         throw EnvironmentError("policy `edf` is simulator only for now: Linux's EDF (SCHED_DEADLINE) adds runtime "
                                "budgets and admission control, which this textbook policy does not model; "
-                               "`ostwin native` runs fcfs, rr, priority and fair");
+                               "`ostwin native` runs fcfs, rr, priority, fair and linux");
+    // With RT group scheduling the run's RT threads are throttled by the root task group's
+    // bandwidth, set at boot from Linux's defaults (950000us per 1000000us), which the
+    // sysctls do not change (and cgroup v2 does not expose): only those can be run.
+    if (p == Policy::linux && rt_group_sched() &&
+        (s.scheduler.rt_runtime != Time{950'000'000} || s.scheduler.rt_period != Time{1'000'000'000}))
+        throw EnvironmentError("RT throttling of " + format_time(s.scheduler.rt_runtime) + " per " +
+                               format_time(s.scheduler.rt_period) +
+                               " cannot be run on this host: its kernel schedules RT threads by task group "
+                               "(CONFIG_RT_GROUP_SCHED), so the root group's own RT bandwidth, 950ms per 1s, throttles "
+                               "them whatever sched_rt_runtime_us/sched_rt_period_us say; only that (`rt_runtime` and "
+                               "`rt_period` left out) runs natively here");
     // Linux has no non-preemptive fixed-priority class: SCHED_FIFO always lets a higher
     // priority thread that wakes take the CPU. Refuse rather than run something else.
     if (p == Policy::priority && !s.scheduler.preemptive)
@@ -888,6 +899,20 @@ Result run_scenario(const Scenario& s, const Options& o) {
                     ts.policy = SCHED_FIFO;
                     ts.rt_priority = std::clamp(d.priority, 1, kMaxScenarioPriority);
                     break;
+                case Policy::linux:
+                    // Each thread's class; fifo/rr priorities 98 and 99 run at 97, below the
+                    // runner's controllers (98) and watchdog (99).
+                    switch (d.sched_class) {
+                        case SchedClass::fifo:
+                        case SchedClass::rr:
+                            ts.policy = d.sched_class == SchedClass::fifo ? SCHED_FIFO : SCHED_RR;
+                            ts.rt_priority = std::clamp(d.priority, 1, kMaxScenarioPriority);
+                            break;
+                        case SchedClass::batch: ts.own_policy = SCHED_BATCH; ts.nice = d.nice; break;
+                        case SchedClass::idle: ts.own_policy = SCHED_IDLE; break;
+                        case SchedClass::other: ts.nice = d.nice; break;
+                    }
+                    break;
                 default: ts.policy = SCHED_OTHER; ts.nice = d.nice; break;
             }
         } else {
@@ -1042,7 +1067,37 @@ Result run_scenario(const Scenario& s, const Options& o) {
     // ---- host settings ------------------------------------------------------------------
     nlohmann::json rt_before = {{"sched_rt_runtime_us", read_sysctl(kRtRuntime).value_or(-2)},
                                 {"sched_rr_timeslice_ms", read_sysctl(kRrTimeslice).value_or(-2)}};
-    if (rt.privileged) {
+    const bool linux_policy = s.scheduler.policy == Policy::linux;
+    if (rt.privileged && linux_policy) {
+        // The scenario's RT throttling (runtime == period: none, -1). The kernel checks every
+        // write: runtime <= period and, with RT group scheduling, runtime / period at least
+        // the root group's ratio.
+        const long period = static_cast<long>(s.scheduler.rt_period.ns() / 1000);
+        const long runtime = s.scheduler.rt_runtime >= s.scheduler.rt_period
+                                 ? -1
+                                 : static_cast<long>(s.scheduler.rt_runtime.ns() / 1000);
+        try {
+            // Through unthrottled (-1): any period is valid then, and the runtime is set
+            // against the new period. The guard undoes the three writes in reverse order.
+            guard.sysctls.set(kRtRuntime, -1);
+            guard.sysctls.set(kRtPeriod, period);
+            if (runtime != -1) guard.sysctls.set(kRtRuntime, runtime);
+        } catch (const EnvironmentError& e) {
+            // With CONFIG_RT_GROUP_SCHED the root task group keeps its own RT bandwidth
+            // (950000 per 1000000 us unless changed), and the kernel refuses a global limit
+            // below its ratio (tg_rt_schedulable): EINVAL.
+            throw EnvironmentError(std::string{e.what()} + ": the kernel refused RT throttling of " +
+                                   std::to_string(runtime) + "us per " + std::to_string(period) +
+                                   "us (with RT group scheduling, CONFIG_RT_GROUP_SCHED, the global limit cannot go "
+                                   "below the root group's own RT bandwidth, 95% by default); this host cannot run "
+                                   "`rt_runtime`/`rt_period` at that ratio");
+        }
+        const bool any_rr = std::any_of(rt.sched.begin(), rt.sched.end(), [](const ThreadSched& x) { return x.policy == SCHED_RR; });
+        if (any_rr && s.scheduler.quantum) {
+            const long ms = std::max<long>(1, static_cast<long>((s.scheduler.quantum->ns() + 500'000) / 1'000'000));
+            guard.sysctls.set(kRrTimeslice, ms);
+        }
+    } else if (rt.privileged) {
         // Unthrottled RT: a SCHED_FIFO busy loop gets the whole CPU, as the policy says.
         guard.sysctls.set(kRtRuntime, -1);
         if (s.scheduler.policy == Policy::rr && s.scheduler.quantum) {
@@ -1052,6 +1107,10 @@ Result run_scenario(const Scenario& s, const Options& o) {
     }
     nlohmann::json rt_during = {{"sched_rt_runtime_us", read_sysctl(kRtRuntime).value_or(-2)},
                                 {"sched_rr_timeslice_ms", read_sysctl(kRrTimeslice).value_or(-2)}};
+    if (linux_policy) {
+        rt_before["sched_rt_period_us"] = guard.sysctls.before().value("sched_rt_period_us", read_sysctl(kRtPeriod).value_or(-2));
+        rt_during["sched_rt_period_us"] = read_sysctl(kRtPeriod).value_or(-2);
+    }
     if (rt.privileged && s.scheduler.policy == Policy::rr) rt_during["rr_timeslice_effective_ns"] = rr_timeslice_effective_ns();
 
     guard.pidfds.assign(P, -1);
@@ -1313,6 +1372,13 @@ Result run_scenario(const Scenario& s, const Options& o) {
         case Policy::priority:
             mapping = "SCHED_FIFO with each thread's priority (clamped to 1..97)";
             break;
+        case Policy::linux:
+            mapping = "each thread's class: fifo SCHED_FIFO and rr SCHED_RR with its priority (98 and 99 run at 97, "
+                      "below the runner's 98/99), sched_rr_timeslice_ms = " + rt_during["sched_rr_timeslice_ms"].dump() +
+                      "; other SCHED_OTHER and batch SCHED_BATCH with its nice; idle SCHED_IDLE; RT throttling "
+                      "sched_rt_runtime_us = " + rt_during["sched_rt_runtime_us"].dump() + " per sched_rt_period_us = " +
+                      rt_during["sched_rt_period_us"].dump();
+            break;
         default: mapping = "SCHED_OTHER with each thread's nice"; break;
     }
     if (!rt.privileged) mapping = "unprivileged: every thread SCHED_OTHER" + std::string{s.scheduler.policy == Policy::fair ? " with nice" : ""};
@@ -1329,6 +1395,7 @@ Result run_scenario(const Scenario& s, const Options& o) {
     guard.sysctls.restore();
     rt_after["sched_rt_runtime_us"] = read_sysctl(kRtRuntime).value_or(-2);
     rt_after["sched_rr_timeslice_ms"] = read_sysctl(kRrTimeslice).value_or(-2);
+    if (s.scheduler.policy == Policy::linux) rt_after["sched_rt_period_us"] = read_sysctl(kRtPeriod).value_or(-2);
     facts["rt"] = {{"before", rt_before}, {"during", rt_during}, {"after", rt_after}};
     facts["channels"] = granted;
     facts["watchdog_ns"] = o.watchdog.ns();

@@ -18,7 +18,10 @@ namespace ostwin::native {
 
 /// How one thread instance is scheduled natively.
 struct ThreadSched {
-    int policy = SCHED_OTHER;  ///< SCHED_FIFO, SCHED_RR or SCHED_OTHER
+    int policy = SCHED_OTHER;  ///< SCHED_FIFO, SCHED_RR or SCHED_OTHER, as created
+    /// SCHED_BATCH or SCHED_IDLE (policy linux): the thread switches itself to it once it
+    /// runs (pthread attributes take only OTHER/FIFO/RR); SCHED_OTHER: no switch.
+    int own_policy = SCHED_OTHER;
     int rt_priority = 0;       ///< 1..97 for RT policies
     int nice = 0;
     std::vector<int> cpus;     ///< host CPUs the thread may use (mapped affinity)

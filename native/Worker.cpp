@@ -794,6 +794,10 @@ void* thread_entry(void* arg) {
     ThreadSlot& slot = *c->slot;
     slot.os_tid.store(static_cast<std::int32_t>(gettid()));
     const ThreadSched& ts = rt.sched[c->ti];
+    if (ts.own_policy != SCHED_OTHER) {
+        const sched_param none{};
+        sched_setscheduler(static_cast<pid_t>(gettid()), ts.own_policy, &none);
+    }
     if (ts.policy == SCHED_OTHER && ts.nice != 0) setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), ts.nice);
 
     StatFiles files;

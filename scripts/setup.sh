@@ -8,7 +8,7 @@ OSTWIN_BUILD=${OSTWIN_BUILD:-$OSTWIN_ROOT/build}
 # Debian packages ostwin needs to build, test and view (see README "Dependencies").
 OSTWIN_PACKAGES=(
   cmake ninja-build g++ pkg-config
-  libyaml-cpp-dev libboost-graph-dev catch2 libcli11-dev nlohmann-json3-dev
+  libyaml-cpp-dev libboost-graph-dev catch2 libcli11-dev nlohmann-json3-dev zlib1g-dev
   libsfml-dev fonts-dejavu-core xvfb xauth xdotool python3-simpy
   ccache
   # rt-app: its examples are imported by the tests (docs/rtapp.md); bench_native_rtapp runs it.

@@ -84,6 +84,7 @@ Engine::Engine(const Scenario& s, const EngineOptions& o)
                 tcb.priority = static_cast<std::uint8_t>(std::clamp(td.priority, 1, 99));
                 tcb.base_priority = tcb.priority;
                 tcb.nice = static_cast<std::int8_t>(std::clamp(td.nice, -20, 19));
+                tcb.sched_class = td.sched_class;
             }
         }
     }
@@ -96,6 +97,10 @@ Engine::Engine(const Scenario& s, const EngineOptions& o)
     // threads' CPU time.
     switch_in_thread_cpu_ = s.costs.sched_tick > Time{0};
     per_cpu_ = sched_->per_cpu();
+    // A policy that forbids CPUs for a time (linux's RT throttling) is checked as an
+    // affinity is: every CPU check goes through allowed().
+    sched_limits_ = sched_->limits_cpus();
+    any_affinity_ = any_affinity_ || sched_limits_;
     // A calibrated profile (sched.tick > 0) models Linux's per-CPU RT run queues.
     local_queues_ = s.costs.sched_tick > Time{0} &&
                     (s.scheduler.policy == Policy::fcfs || s.scheduler.policy == Policy::rr ||
@@ -290,11 +295,17 @@ void Engine::start_process(std::uint32_t p) {
 
 bool Engine::allowed(ThreadIdx t, std::uint32_t c) const {
     if (!any_affinity_) return true;
+    if (sched_limits_ && !sched_->may_use(t, c)) return false;
     const auto& mask = affinity_[th_[t].program];
     return mask.empty() || ((mask[c / 64] >> (c % 64)) & 1) != 0;
 }
 
 bool Engine::allowed_on_idle(ThreadIdx t) const {
+    if (sched_limits_) {
+        for (std::uint32_t c = 0; c < cpu_.size(); ++c)
+            if (cpu_[c].mode == Cpu::Mode::idle && allowed(t, c)) return true;
+        return false;
+    }
     const auto& mask = affinity_[th_[t].program];
     if (mask.empty()) return true;  // the caller knows some CPU is idle
     for (std::size_t w = 0; w < mask.size(); ++w)
@@ -602,7 +613,8 @@ Time Engine::slice_from_now(ThreadIdx t) const {
     const Time q = sched_->slice(t);
     const Time tick = s_.costs.sched_tick;
     const Policy p = s_.scheduler.policy;
-    if (q == Time::max() || tick <= Time{0} || (p != Policy::rr && p != Policy::mlfq)) return q;
+    if (q == Time::max() || tick <= Time{0}) return q;
+    if (p != Policy::rr && p != Policy::mlfq && !(p == Policy::linux && sched_->slice_in_ticks(t))) return q;
     // Linux counts an RR slice in scheduler ticks (sched.tick, docs/engine.md): the quantum
     // becomes whole ticks, and the slice ends on the n-th tick of the grid from time 0
     // after now, so a slice that starts between ticks is cut short. Under rr, n is what
@@ -649,6 +661,19 @@ void Engine::on_quantum(std::uint32_t c) {
     // Per-CPU queues: an idle CPU balances at the busy CPU's tick (the kernel's nohz
     // idle balance kick), so the dispatch pass runs.
     if (per_cpu_ && idle_count_ > 0) request_dispatch();
+    if (next == kNoThread) {
+        // The policy forbids this CPU to t now and nothing else may run here (linux's RT
+        // throttling): t waits, the CPU goes idle.
+        k.prev = t;
+        k.freed_at = now_;
+        ++k.gen;
+        th_[t].cpu = -1;
+        set_state(t, ThreadState::ready, why);
+        k.mode = Cpu::Mode::idle;
+        set_idle_bit(c, true);
+        request_dispatch();
+        return;
+    }
     if (next == t) {
         // Nobody else may run here: keep the CPU, no switch, a fresh slice.
         sched_->take(t);
@@ -808,10 +833,19 @@ void Engine::on_wake(ThreadIdx t) {
 
 void Engine::on_boost() {
     if (live_threads() == 0) return;
+    const bool reconsider = sched_->timer_preempts();
+    if (reconsider)  // the policy counts the running threads' CPU time up to now
+        for (std::uint32_t c = 0; c < cpu_.size(); ++c) settle(c);
     sched_->on_timer(now_);
-    if (tw_)
+    if (reconsider) {
+        // linux: a CPU whose RT throttling ended lets its waiting fifo/rr threads preempt.
+        for (ThreadIdx t = 0; t < th_.size(); ++t)
+            if (th_[t].state == ThreadState::ready && th_[t].cpu < 0 && is_rt(th_[t].sched_class))
+                newcomers_.push_back(t);
+    } else if (tw_) {
         for (ThreadIdx t = 0; t < th_.size(); ++t)
             if (th_[t].state == ThreadState::ready) set_state(t, ThreadState::ready, "boosted to top level");
+    }
     request_dispatch();
     // Re-arm only while something else can still happen: a lone timer must not keep a
     // deadlocked run going forever.

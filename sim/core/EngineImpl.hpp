@@ -37,6 +37,7 @@ public:
     // SchedContext
     int priority(ThreadIdx t) const override { return th_[t].priority; }
     int nice(ThreadIdx t) const override { return th_[t].nice; }
+    SchedClass sched_class(ThreadIdx t) const override { return th_[t].sched_class; }
     Time remaining_burst(ThreadIdx t) const override;
     std::string thread_name(ThreadIdx t) const override;
     std::uint32_t cpu_count() const override { return static_cast<std::uint32_t>(cpu_.size()); }
@@ -217,6 +218,7 @@ private:
     std::vector<std::uint32_t> prog_base_;
     std::vector<const ThreadDecl*> decl_of_program_;  ///< the declaration each program came from
     std::vector<std::vector<std::uint64_t>> affinity_;
+    bool sched_limits_ = false;  ///< the policy forbids CPUs for a time (Scheduler::limits_cpus)
     bool any_affinity_ = false;  ///< some declaration has an affinity (else no CPU check is needed)
     ReleasableArray<Tcb> th_;  ///< released block by block as finish() summarizes it
     static constexpr ThreadIdx kSummaryBlock = 4096;  ///< finish(): threads per block

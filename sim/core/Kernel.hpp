@@ -40,6 +40,7 @@ struct Tcb {
     std::int8_t nice = 0;
     std::uint8_t priority = 10;  ///< effective: the base raised by mutex protocols
     std::uint8_t base_priority = 10;  ///< the scenario's
+    SchedClass sched_class = SchedClass::other;  ///< policy linux
     std::int32_t cpu = -1;       ///< CPU it is switching to or running on
     std::int32_t last_cpu = -1;  ///< CPU it last ran on
     std::uint32_t gen = 0;       ///< bumped to cancel its pending wake-up

@@ -7,9 +7,17 @@
 
 namespace ostwin {
 
-enum class Policy : std::uint8_t { fcfs, rr, priority, sjf, srtf, mlfq, fair, edf };
-inline constexpr std::array<std::string_view, 8> kPolicyNames{"fcfs", "rr", "priority", "sjf",
-                                                              "srtf", "mlfq", "fair", "edf"};
+enum class Policy : std::uint8_t { fcfs, rr, priority, sjf, srtf, mlfq, fair, edf, linux };
+inline constexpr std::array<std::string_view, 9> kPolicyNames{"fcfs", "rr",   "priority", "sjf",  "srtf",
+                                                              "mlfq", "fair", "edf",      "linux"};
+
+/// A thread's Linux scheduling class under `policy: linux` (docs/policies.md): SCHED_FIFO,
+/// SCHED_RR, SCHED_OTHER, SCHED_BATCH, SCHED_IDLE. Linux's order: fifo/rr above other/batch
+/// above idle. (SCHED_DEADLINE is not supported yet: the loader refuses `deadline`.)
+enum class SchedClass : std::uint8_t { other, batch, idle, fifo, rr };
+inline constexpr std::array<std::string_view, 5> kSchedClassNames{"other", "batch", "idle", "fifo", "rr"};
+/// fifo or rr: a real-time class with a priority 1..99.
+inline constexpr bool is_rt(SchedClass c) { return c == SchedClass::fifo || c == SchedClass::rr; }
 
 enum class ChannelKind : std::uint8_t { pipe, socket, mqueue, shm, queue };
 inline constexpr std::size_t kChannelKindCount = 5;
@@ -32,6 +40,7 @@ constexpr std::string_view name_of(E e, const std::array<std::string_view, N>& n
     return names[static_cast<std::size_t>(e)];
 }
 inline constexpr std::string_view to_string(Policy p) { return name_of(p, kPolicyNames); }
+inline constexpr std::string_view to_string(SchedClass c) { return name_of(c, kSchedClassNames); }
 inline constexpr std::string_view to_string(ChannelKind k) { return name_of(k, kChannelKindNames); }
 inline constexpr std::string_view to_string(LockKind k) { return name_of(k, kLockKindNames); }
 inline constexpr std::string_view to_string(MutexProtocol p) { return name_of(p, kMutexProtocolNames); }

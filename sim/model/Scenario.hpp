@@ -98,6 +98,7 @@ struct ThreadDecl {
     std::optional<Time> start = Time{0};  ///< relative to its process's start; nullopt: spawned
     int priority = 10;                    ///< 1..99, higher runs first
     int nice = 0;                         ///< -20..19
+    SchedClass sched_class = SchedClass::other;  ///< policy linux only
     std::vector<std::uint32_t> affinity;  ///< CPU indices; empty: any CPU
     std::uint64_t stack = 16 * 1024;      ///< resident stack bytes
     std::vector<Op> program;
@@ -153,6 +154,10 @@ struct SchedulerSpec {
     bool preemptive = true;        ///< priority
     std::uint32_t levels = 3;      ///< mlfq
     std::optional<Time> boost;     ///< mlfq periodic priority boost
+    /// linux: RT throttling, RT threads on a CPU run at most rt_runtime per rt_period
+    /// (sched_rt_runtime_us / sched_rt_period_us); rt_runtime == rt_period: no throttling.
+    Time rt_runtime{950'000'000};
+    Time rt_period{1'000'000'000};
     SourceLoc loc;
 };
 

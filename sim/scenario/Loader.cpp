@@ -103,7 +103,10 @@ private:
     void read_costs(const Field& f);
     void read_processes(const Field& f);
     void read_thread(const YAML::Node& node, ProcessDecl& p, DeclIndex pi, int default_priority, int default_nice,
-                     NameTable& names);
+                     SchedClass default_class, bool priority_given, NameTable& names);
+    /// `class` of a process or thread under policy linux, checked against its `priority`
+    /// and `nice`; `dflt` when it gives none.
+    SchedClass read_class(const MapView& m, const std::string& label, SchedClass dflt);
     /// A `start:` value: a duration, or `word` (forked, spawned) for nullopt.
     std::optional<Time> read_start(const Field& f, std::string_view word, std::string_view other_word);
     void read_channels(const Field& f);
@@ -214,14 +217,14 @@ void Builder::read_machine(const Field& f) {
 
 void Builder::read_scheduler(const Field& f) {
     const MapView m(r_, f, "`scheduler`");
-    m.allow({"policy", "quantum", "preemptive", "levels", "boost"});
+    m.allow({"policy", "quantum", "preemptive", "levels", "boost", "rt_runtime", "rt_period"});
     SchedulerSpec& sc = s_.scheduler;
     sc.loc = m.loc();
     const Field& pf = m.require("policy");
     const std::string p = r_.scalar(pf);
     const auto policy = parse_enum<Policy>(p, kPolicyNames);
     if (!policy)
-        r_.fail(pf.loc(), "unknown policy " + q(p) + " (fcfs, rr, priority, sjf, srtf, mlfq, fair or edf)",
+        r_.fail(pf.loc(), "unknown policy " + q(p) + " (fcfs, rr, priority, sjf, srtf, mlfq, fair, edf or linux)",
                 did_you_mean(p, kPolicyNames));
     sc.policy = *policy;
 
@@ -233,13 +236,56 @@ void Builder::read_scheduler(const Field& f) {
             if (x == sc.policy) return k;
         r_.fail(k->key_loc, q(key) + " does not apply to policy " + std::string{to_string(sc.policy)});
     };
-    if (const Field* qf = applies("quantum", {Policy::rr, Policy::mlfq})) sc.quantum = r_.positive_duration(*qf);
+    if (const Field* qf = applies("quantum", {Policy::rr, Policy::mlfq, Policy::linux}))
+        sc.quantum = r_.positive_duration(*qf);
     if (sc.policy == Policy::rr && !sc.quantum) r_.fail(pf.loc(), "policy rr needs `quantum` (e.g. `quantum: 10ms`)");
     if (sc.policy == Policy::mlfq && !sc.quantum) sc.quantum = 10_ms;
     if (const Field* pre = applies("preemptive", {Policy::priority})) sc.preemptive = r_.boolean(*pre);
     if (const Field* lv = applies("levels", {Policy::mlfq}))
         sc.levels = static_cast<std::uint32_t>(r_.count(*lv, 1, kMaxMlfqLevels));
     if (const Field* b = applies("boost", {Policy::mlfq})) sc.boost = r_.positive_duration(*b);
+    // linux: SCHED_RR's slice (Linux's sched_rr_timeslice_ms is 100) and RT throttling.
+    if (sc.policy == Policy::linux && !sc.quantum) sc.quantum = 100_ms;
+    if (const Field* rp = applies("rt_period", {Policy::linux})) sc.rt_period = r_.positive_duration(*rp);
+    if (const Field* rt = applies("rt_runtime", {Policy::linux})) {
+        sc.rt_runtime = r_.positive_duration(*rt);
+        if (sc.rt_runtime > sc.rt_period)
+            r_.fail(rt->loc(), "`rt_runtime` (" + format_time(sc.rt_runtime) + ") is longer than `rt_period` (" +
+                                   format_time(sc.rt_period) + "); use rt_runtime equal to rt_period for no RT throttling");
+    } else if (sc.rt_runtime > sc.rt_period) {
+        sc.rt_runtime = sc.rt_period;  // a short rt_period alone: the default runtime is capped at it
+    }
+}
+
+/// Reads `class` of `m` (a process or a thread, `label`) and checks the keys given beside it
+/// against that class (`dflt`: the class its threads get when the map gives none).
+SchedClass Builder::read_class(const MapView& m, const std::string& label, SchedClass dflt) {
+    const Field* cf = m.get("class");
+    const Field* pf = m.get("priority");
+    const Field* nf = m.get("nice");
+    const bool linux = s_.scheduler.policy == Policy::linux;
+    if (cf != nullptr && !linux)
+        r_.fail(cf->key_loc, "`class` applies to `policy: linux` only (this scenario's policy is " +
+                                 std::string{to_string(s_.scheduler.policy)} + ")");
+    if (!linux) return dflt;
+    SchedClass c = dflt;
+    if (cf != nullptr) {
+        const std::string v = r_.scalar(*cf);
+        if (v == "deadline")
+            r_.fail(cf->loc(), "class `deadline` (SCHED_DEADLINE) is not supported yet; use fifo, rr, other, batch or idle");
+        const auto parsed = parse_enum<SchedClass>(v, kSchedClassNames);
+        if (!parsed)
+            r_.fail(cf->loc(), "unknown class " + q(v) + " (fifo, rr, other, batch or idle)", did_you_mean(v, kSchedClassNames));
+        c = *parsed;
+    }
+    const std::string cname{to_string(c)};
+    if (pf != nullptr && !is_rt(c))
+        r_.fail(pf->key_loc, "`priority` applies to classes fifo and rr; " + label + " is class " + cname +
+                                 (c == SchedClass::idle ? std::string{} : std::string{" (use `nice: -20..19`)"}));
+    if (nf != nullptr && c != SchedClass::other && c != SchedClass::batch)
+        r_.fail(nf->key_loc, "`nice` applies to classes other and batch; " + label + " is class " + cname +
+                                 (is_rt(c) ? std::string{" (use `priority: 1..99`)"} : std::string{}));
+    return c;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -344,7 +390,7 @@ void Builder::read_processes(const Field& f) {
     const std::uint64_t max_threads = std::min<std::uint64_t>(limits_.max_threads, UINT32_MAX);
     for (const YAML::Node& item : list) {
         const MapView m(r_, item, f.loc(), "a process");
-        m.allow({"name", "count", "start", "memory", "priority", "nice", "threads"});
+        m.allow({"name", "count", "start", "memory", "priority", "nice", "class", "threads"});
         ProcessDecl p;
         p.loc = m.loc();
         const Field& nf = m.require("name");
@@ -367,6 +413,8 @@ void Builder::read_processes(const Field& f) {
         int prio = 10, nice = 0;
         if (const Field* x = m.get("priority")) prio = static_cast<int>(r_.integer(*x, 1, 99));
         if (const Field* x = m.get("nice")) nice = static_cast<int>(r_.integer(*x, -20, 19));
+        const SchedClass cls = read_class(m, label, SchedClass::other);
+        const bool prio_given = m.get("priority") != nullptr;
 
         process_instances += p.count;
         if (process_instances > max_processes)
@@ -384,7 +432,7 @@ void Builder::read_processes(const Field& f) {
         if (tl.size() == 0) r_.fail(tf.loc(), label + " needs at least one thread");
         std::uint64_t per_replica = 0;
         for (const YAML::Node& t : tl) {
-            read_thread(t, pd, pi, prio, nice, threads_[pi]);
+            read_thread(t, pd, pi, prio, nice, cls, prio_given, threads_[pi]);
             per_replica += pd.threads.back().count;
             // per_replica < 2^33 and count < 2^32 until this trips: 128 bits hold the product.
             const u128 total = static_cast<u128>(per_replica) * pd.count + thread_instances;
@@ -411,9 +459,9 @@ std::optional<Time> Builder::read_start(const Field& f, std::string_view word, s
 }
 
 void Builder::read_thread(const YAML::Node& node, ProcessDecl& p, DeclIndex pi, int default_priority,
-                          int default_nice, NameTable& names) {
+                          int default_nice, SchedClass default_class, bool priority_given, NameTable& names) {
     const MapView m(r_, node, p.loc, "a thread of process " + q(p.name));
-    m.allow({"name", "count", "start", "priority", "nice", "affinity", "stack", "program"});
+    m.allow({"name", "count", "start", "priority", "nice", "class", "affinity", "stack", "program"});
     ThreadDecl t;
     t.loc = m.loc();
     t.priority = default_priority;
@@ -425,6 +473,18 @@ void Builder::read_thread(const YAML::Node& node, ProcessDecl& p, DeclIndex pi, 
     if (const Field* st = m.get("start")) t.start = read_start(*st, "spawned", "forked");
     if (const Field* x = m.get("priority")) t.priority = static_cast<int>(r_.integer(*x, 1, 99));
     if (const Field* x = m.get("nice")) t.nice = static_cast<int>(r_.integer(*x, -20, 19));
+    const std::string label = "thread " + q(p.name + "/" + t.name);
+    t.sched_class = read_class(m, label, default_class);
+    if (s_.scheduler.policy == Policy::linux) {
+        const bool own_class = m.get("class") != nullptr;
+        // A process's priority or nice is the default of the threads of its own class;
+        // a thread that picks another class drops it.
+        if (is_rt(t.sched_class) && m.get("priority") == nullptr && !(priority_given && is_rt(default_class)))
+            r_.fail(own_class ? m.get("class")->loc() : m.loc(),
+                    label + " is class " + std::string{to_string(t.sched_class)} + ", which needs `priority: 1..99`");
+        if (!is_rt(t.sched_class)) t.priority = 10;
+        if (t.sched_class != SchedClass::other && t.sched_class != SchedClass::batch) t.nice = 0;
+    }
     if (const Field* a = m.get("affinity")) {
         const YAML::Node& l = r_.list(*a);
         if (l.size() == 0) r_.fail(a->loc(), "`affinity` needs at least one CPU index (leave it out for any CPU)");

@@ -109,4 +109,6 @@ std::unique_ptr<Scheduler> make_fair(const SchedulerSpec& spec, const SchedConte
     return std::make_unique<Fair>(ctx);
 }
 
+std::unique_ptr<Scheduler> make_fair_global(const SchedContext& ctx) { return std::make_unique<Fair>(ctx); }
+
 }  // namespace ostwin

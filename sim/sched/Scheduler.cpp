@@ -18,6 +18,7 @@ std::unique_ptr<Scheduler> make_scheduler(const SchedulerSpec& spec, const Sched
         case Policy::mlfq: return make_mlfq(spec, ctx);
         case Policy::fair: return make_fair(spec, ctx);
         case Policy::edf: return make_edf(spec, ctx);
+        case Policy::linux: return make_linux(spec, ctx);
     }
     return make_fcfs(spec, ctx);
 }

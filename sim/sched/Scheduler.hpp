@@ -25,6 +25,8 @@ public:
     virtual ~SchedContext() = default;
     [[nodiscard]] virtual int priority(ThreadIdx t) const = 0;
     [[nodiscard]] virtual int nice(ThreadIdx t) const = 0;
+    /// t's Linux scheduling class (policy linux).
+    [[nodiscard]] virtual SchedClass sched_class(ThreadIdx t) const { return SchedClass::other; }
     /// The rest of the thread's current CPU burst (sjf/srtf oracle, docs/policies.md).
     [[nodiscard]] virtual Time remaining_burst(ThreadIdx t) const = 0;
     /// `process/thread`, for reasons in the trace.
@@ -109,10 +111,22 @@ public:
     /// Total order used to choose a preemption victim: the running thread that ranks last.
     [[nodiscard]] virtual bool ranks_before(ThreadIdx a, ThreadIdx b) const { return a < b; }
 
-    /// Periodic policy timer (mlfq boost), nullopt when none.
+    /// Does the policy forbid some CPUs to some threads for a time (linux's RT throttling)?
+    /// Then the engine asks may_use beside the thread's affinity.
+    [[nodiscard]] virtual bool limits_cpus() const { return false; }
+    /// May t run on `cpu` now (limits_cpus policies)?
+    [[nodiscard]] virtual bool may_use(ThreadIdx t, std::uint32_t cpu) const { return true; }
+    /// The policy's own tick-grid rule (linux): does t's slice count in scheduler ticks as
+    /// rr's does under a calibrated profile?
+    [[nodiscard]] virtual bool slice_in_ticks(ThreadIdx t) const { return false; }
+
+    /// Periodic policy timer (mlfq boost, linux's RT period), nullopt when none.
     [[nodiscard]] virtual std::optional<Time> timer_period() const { return std::nullopt; }
-    /// The periodic timer fired: mlfq moves every thread to the top level.
+    /// The periodic timer fired: mlfq moves every thread to the top level; linux
+    /// replenishes the RT budgets. The engine has accounted every running thread up to now.
     virtual void on_timer(Time now) {}
+    /// After on_timer, may ready threads preempt running ones (linux: an unthrottled CPU)?
+    [[nodiscard]] virtual bool timer_preempts() const { return false; }
 
     // Reasons are asked only when a trace is written. Each returns a view that stays valid
     // until the next call of the same method: a fixed text costs no allocation (a traced run
@@ -143,6 +157,11 @@ std::unique_ptr<Scheduler> make_fair(const SchedulerSpec& spec, const SchedConte
 std::unique_ptr<Scheduler> make_edf(const SchedulerSpec& spec, const SchedContext& ctx);
 /// fair with per-CPU EEVDF run queues (Eevdf.cpp); make_fair's choice when sched.tick > 0.
 std::unique_ptr<Scheduler> make_fair_per_cpu(const SchedulerSpec& spec, const SchedContext& ctx);
+/// fair with one global queue (Fair.cpp) whatever the profile; it counts only the threads
+/// added to it (linux keeps one for other/batch and one for idle).
+std::unique_ptr<Scheduler> make_fair_global(const SchedContext& ctx);
+/// linux: per-thread classes (Linux.cpp).
+std::unique_ptr<Scheduler> make_linux(const SchedulerSpec& spec, const SchedContext& ctx);
 
 /// Default quantum where a policy needs one and the scenario gave none (mlfq).
 inline constexpr Time kDefaultQuantum{10'000'000};

@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "native/Containment.hpp"
+#include "native/Host.hpp"
 #include "native/NativeRunner.hpp"
 #include "sim/core/Engine.hpp"
 #include "tests/native/NativeSupport.hpp"
@@ -717,4 +718,76 @@ locks:
             TIMING_CHECK(high.finish_ns < 8 * ms);
         }
     }
+}
+
+TEST_CASE("policy linux: per-thread classes, and the scenario's RT throttling restored afterwards", "[native]") {
+    const auto runtime_before = native::read_sysctl(native::kRtRuntime);
+    const auto period_before = native::read_sysctl(native::kRtPeriod);
+    REQUIRE(runtime_before);
+    REQUIRE(period_before);
+    SECTION("a fifo periodic thread over an other hog (scenarios/linux/fifo-over-other.yaml)") {
+        const Scenario s = load_scenario_file(std::string{OSTWIN_SOURCE_DIR} + "/scenarios/linux/fifo-over-other.yaml");
+        const native::Result r = native::run_scenario(s, opts());
+        const auto& control = thread(r.summary, "control/main");
+        const auto& hog = thread(r.summary, "hog/main");
+        INFO("control finish " << control.finish_ns << " ready " << control.ready_ns << ", hog finish " << hog.finish_ns);
+        const std::string mapping = r.header["native"]["policy_mapping"];
+        CHECK(mapping.find("fifo SCHED_FIFO") != std::string::npos);
+        CHECK(r.header["native"]["rt"]["during"]["sched_rt_runtime_us"] == *runtime_before);
+        // Exact in the simulator (ready 0, finish 92ms and 64ms): here wake-up latencies.
+        TIMING_CHECK(control.ready_ns < 10 * ms);
+        TIMING_CHECK(control.finish_ns >= 90 * ms);
+        TIMING_CHECK(control.finish_ns < 110 * ms);
+        TIMING_CHECK(hog.finish_ns >= 55 * ms);
+        // The hog is SCHED_OTHER: it shares its CPU with the host's other work (other
+        // builds here, 50ms of work took up to 220ms), so it has no upper bound.
+    }
+    SECTION("scenarios/linux/rt-throttling.yaml (50ms per 100ms): run, or refused where the kernel cannot") {
+        const Scenario s = load_scenario_file(std::string{OSTWIN_SOURCE_DIR} + "/scenarios/linux/rt-throttling.yaml");
+        if (native::rt_group_sched()) {
+            // The root task group's bandwidth throttles the run's RT threads: refused.
+            try {
+                native::run_scenario(s, opts());
+                FAIL("RT throttling was not refused on a CONFIG_RT_GROUP_SCHED kernel");
+            } catch (const EnvironmentError& e) {
+                INFO(e.what());
+                CHECK(std::string{e.what()}.find("RT throttling of 50ms per 100ms cannot be run on this host") !=
+                      std::string::npos);
+            }
+        } else {
+            const native::Result r = native::run_scenario(s, opts());
+            CHECK(r.header["native"]["rt"]["during"]["sched_rt_runtime_us"] == 50000);
+            CHECK(r.header["native"]["rt"]["during"]["sched_rt_period_us"] == 100000);
+            const auto& rt = thread(r.summary, "rt/main");
+            const auto& other = thread(r.summary, "other/main");
+            INFO("rt finish " << rt.finish_ns << ", other first run " << other.first_run_ns << " finish " << other.finish_ns);
+            // Simulated: other runs first at 50ms and ends at 300ms, rt ends at 350ms;
+            // without throttling other would wait for rt's 200ms.
+            TIMING_CHECK(other.first_run_ns < 150 * ms);
+            TIMING_CHECK(other.finish_ns >= 250 * ms);
+            TIMING_CHECK(other.finish_ns < 420 * ms);
+            TIMING_CHECK(rt.finish_ns >= 300 * ms);
+            TIMING_CHECK(rt.finish_ns < 470 * ms);
+        }
+    }
+    SECTION("idle runs after other, batch beside it") {
+        const Scenario s = load(R"(
+ostwin: 1
+name: classes
+machine: {cpus: 1}
+scheduler: {policy: linux}
+processes:
+  - {name: i, threads: [{name: main, class: idle, program: [{compute: 20ms}]}]}
+  - {name: o, threads: [{name: main, program: [{compute: 20ms}]}]}
+)");
+        const native::Result r = native::run_scenario(s, opts());
+        const auto& idle = thread(r.summary, "i/main");
+        const auto& other = thread(r.summary, "o/main");
+        INFO("idle finish " << idle.finish_ns << ", other finish " << other.finish_ns);
+        // SCHED_IDLE has weight 3 against 1024: the other thread ends first, near 20ms.
+        TIMING_CHECK(other.finish_ns < idle.finish_ns);
+        TIMING_CHECK(idle.finish_ns >= 35 * ms);
+    }
+    CHECK(native::read_sysctl(native::kRtRuntime) == runtime_before);
+    CHECK(native::read_sysctl(native::kRtPeriod) == period_before);
 }

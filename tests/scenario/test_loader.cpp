@@ -398,3 +398,46 @@ TEST_CASE("files: the loader records its inputs' identities") {
     CHECK(s.inputs[1].id == *file_id(dir + "/host.yaml"));
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("policy linux: classes, their defaults from the process, quantum and RT throttling") {
+    const std::string text =
+        "ostwin: 1\nname: t\nmachine: {cpus: 1}\nscheduler: {policy: linux, rt_runtime: 30ms, rt_period: 40ms}\n"
+        "processes:\n"
+        "  - name: rt\n    class: fifo\n    priority: 40\n    threads:\n"
+        "      - {name: a, program: [compute: 1ms]}\n"
+        "      - {name: b, class: rr, program: [compute: 1ms]}\n"
+        "      - {name: c, class: batch, nice: 5, program: [compute: 1ms]}\n"
+        "  - name: o\n    nice: -3\n    threads:\n"
+        "      - {name: a, program: [compute: 1ms]}\n"
+        "      - {name: b, class: idle, program: [compute: 1ms]}\n"
+        "      - {name: c, class: fifo, priority: 99, program: [compute: 1ms]}\n";
+    const Scenario s = load_scenario_string(text, "t.yaml");
+    CHECK(s.scheduler.policy == Policy::linux);
+    CHECK(s.scheduler.quantum == 100_ms);
+    CHECK(s.scheduler.rt_runtime == 30_ms);
+    CHECK(s.scheduler.rt_period == 40_ms);
+    const auto& rt = s.processes[0].threads;
+    CHECK(rt[0].sched_class == SchedClass::fifo);
+    CHECK(rt[0].priority == 40);
+    CHECK(rt[1].sched_class == SchedClass::rr);
+    CHECK(rt[1].priority == 40);
+    CHECK(rt[2].sched_class == SchedClass::batch);
+    CHECK(rt[2].nice == 5);
+    const auto& o = s.processes[1].threads;
+    CHECK(o[0].sched_class == SchedClass::other);
+    CHECK(o[0].nice == -3);
+    CHECK(o[1].sched_class == SchedClass::idle);
+    CHECK(o[1].nice == 0);
+    CHECK(o[2].sched_class == SchedClass::fifo);
+    CHECK(o[2].priority == 99);
+    CHECK(o[2].nice == 0);
+
+    const Scenario d = load_scenario_string(
+        "ostwin: 1\nname: t\nmachine: {cpus: 1}\nscheduler: {policy: linux, quantum: 5ms, rt_period: 500ms}\n"
+        "processes:\n  - {name: p, threads: [{name: m, program: [compute: 1ms]}]}\n",
+        "t.yaml");
+    CHECK(d.scheduler.quantum == 5_ms);
+    CHECK(d.scheduler.rt_runtime == 500_ms);  // the default 950ms, capped at a shorter period
+    CHECK(d.scheduler.rt_period == 500_ms);
+    CHECK(d.processes[0].threads[0].sched_class == SchedClass::other);
+}

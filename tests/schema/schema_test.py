@@ -89,6 +89,11 @@ SCHEMA_REJECTS = {
     "protocol-unknown.yaml", "protocol-ceiling-range.yaml", "protocol-ceiling-bare.yaml", "protocol-not-mutex.yaml",
     # a job deadline: a constant duration with its unit; job metrics by name
     "deadline-no-unit.yaml", "deadline-random.yaml", "expect-job-metric-typo.yaml",
+    # policy linux: an unknown or unsupported class, priority/nice beside a class they do not
+    # go with, a priority out of range, RT throttling keys under another policy
+    "linux-class-deadline.yaml", "linux-class-unknown.yaml", "linux-priority-on-other.yaml",
+    "linux-priority-on-idle.yaml", "linux-priority-range.yaml", "linux-nice-on-fifo.yaml", "linux-nice-on-idle.yaml",
+    "linux-rt-runtime-under-fair.yaml",
 }
 # Python's YAML reader refuses these before any schema sees them (the loader's own errors).
 YAML_ERRORS = {
@@ -120,6 +125,9 @@ LOADER_ONLY = {
     "affinity-outside-machine.yaml", "lock-wrong-kind.yaml", "lock-other-process.yaml",
     # mutex protocols against the policy and the priorities of the threads that lock
     "protocol-wrong-policy.yaml", "protocol-ceiling-below-thread.yaml",
+    # policy linux: `class` against the policy, a fifo/rr priority given by the process or
+    # not at all, rt_runtime against rt_period
+    "linux-class-under-fair.yaml", "linux-rr-no-priority.yaml", "linux-rt-runtime-over-period.yaml",
     # the file system
     "costs-missing-file.yaml",
 }
@@ -221,6 +229,7 @@ enum_checks = [
     ("channel kind", enum_of(defs["channel"]["properties"]["kind"]), names("kChannelKindNames")),
     ("lock kind", enum_of(defs["lock"]["properties"]["kind"]), names("kLockKindNames")),
     ("touch region", enum_of(op_object["properties"]["touch"]["properties"]["region"]), names("kRegionNames")),
+    ("scheduling class", enum_of(defs["sched_class"]), names("kSchedClassNames")),
 ]
 for what, in_schema, in_code in enum_checks:
     if in_schema != in_code:

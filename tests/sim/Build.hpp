@@ -32,7 +32,7 @@ inline Scenario scenario(Policy p, std::uint32_t cpus = 1, std::optional<Time> q
     s.cpus = cpus;
     s.scheduler.policy = p;
     s.scheduler.quantum = quantum;
-    if (!quantum && (p == Policy::rr || p == Policy::mlfq)) s.scheduler.quantum = 10_ms;
+    if (!quantum && (p == Policy::rr || p == Policy::mlfq || p == Policy::linux)) s.scheduler.quantum = 10_ms;
     s.costs = CostProfile::zero();
     s.costs_name = "zero";
     return s;
@@ -81,8 +81,8 @@ inline std::string temp_path(const std::string& name) {
     return std::string{OSTWIN_BINARY_DIR} + "/test-tmp-" + name;
 }
 
-inline constexpr Policy kAllPolicies[] = {Policy::fcfs, Policy::rr,   Policy::priority, Policy::sjf,
-                                          Policy::srtf, Policy::mlfq, Policy::fair, Policy::edf};
+inline constexpr Policy kAllPolicies[] = {Policy::fcfs, Policy::rr,   Policy::priority, Policy::sjf,  Policy::srtf,
+                                          Policy::mlfq, Policy::fair, Policy::edf,      Policy::linux};
 
 }  // namespace ostwin::test
 

@@ -31,6 +31,14 @@ Scenario mixed(Policy p) {
     process(s, "cons", 0_ms, {repeat(6, std::nullopt, {recv_op(ch), lock_op(m), compute(300_us), unlock_op(m)})});
     thread(s, "helper", 1_ms, {lock_op(m), compute(2_ms), unlock_op(m), sleep_op(1_ms), compute(1_ms)});
     process(s, "hog", 500_us, {compute(6_ms), io(1_ms), compute(2_ms)}, 5, 4);
+    if (p == Policy::linux) {  // every class, and RT throttling that bites
+        s.scheduler.rt_runtime = 2_ms;
+        s.scheduler.rt_period = 4_ms;
+        s.processes[0].threads[0].sched_class = SchedClass::fifo;
+        s.processes[1].threads[0].sched_class = SchedClass::rr;
+        s.processes[1].threads[1].sched_class = SchedClass::idle;
+        s.processes[2].threads[0].sched_class = SchedClass::batch;
+    }
     return s;
 }
 

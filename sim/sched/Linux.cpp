@@ -1,0 +1,206 @@
+// linux: per-thread scheduling classes in Linux's order (docs/policies.md, "linux").
+// fifo/rr: fixed priorities 1..99, FIFO within a level, a preempted thread back at the
+// head of its level, rr threads rotating to the tail when their `quantum` ends. other/batch:
+// the global fair model (Fair.cpp); batch never preempts on wake-up. idle: a second fair
+// queue that runs only when no fifo/rr/other/batch thread may use the CPU. RT throttling:
+// the fifo/rr threads of a CPU run at most rt_runtime per rt_period on it (the period on a
+// global grid from time 0), then that CPU runs only other/batch/idle threads until the
+// next period. add/take O(1) for fifo/rr, O(log n) for the fair classes; best O(levels/64 + k).
+#include <algorithm>
+#include <bit>
+
+#include "sim/sched/FifoLists.hpp"
+
+namespace ostwin {
+
+namespace {
+
+constexpr int kLevels = 100;  // index = priority, 0 unused
+
+class LinuxScheduler final : public Scheduler {
+public:
+    LinuxScheduler(const SchedulerSpec& spec, const SchedContext& ctx)
+        : ctx_(ctx), rt_(ctx.thread_count(), kLevels), fair_(make_fair_global(ctx)), idle_(make_fair_global(ctx)),
+          cls_(ctx.thread_count()), cpu_of_(ctx.thread_count(), 0), budget_cut_(ctx.thread_count(), 0),
+          quantum_(spec.quantum.value_or(Time{100'000'000})), runtime_(spec.rt_runtime), period_(spec.rt_period),
+          throttling_(spec.rt_runtime < spec.rt_period), used_(ctx.cpu_count(), 0), throttled_(ctx.cpu_count(), 0) {
+        for (ThreadIdx t = 0; t < cls_.size(); ++t) cls_[t] = ctx.sched_class(t);
+        quantum_reason_ = "quantum expired (" + format_time(quantum_) + ")";
+    }
+
+    void add(ThreadIdx t, ReadyReason why, Time now) override {
+        switch (rank(t)) {
+            case 2: {
+                const auto level = static_cast<std::uint32_t>(prio(t));
+                // A fifo thread never loses its place at a slice end (its slice ends only for
+                // the RT budget), nor an rr thread whose slice the budget cut short.
+                const bool front = why == ReadyReason::preempted || why == ReadyReason::displaced ||
+                                   (why == ReadyReason::quantum && (cls_[t] == SchedClass::fifo || budget_cut_[t]));
+                if (front) rt_.push_front(level, t); else rt_.push_back(level, t);
+                mask_[level / 64] |= std::uint64_t{1} << (level % 64);
+                return;
+            }
+            case 1: fair_->add(t, why, now); return;
+            default: idle_->add(t, why, now); return;
+        }
+    }
+    ThreadIdx best(Eligible ok) const override {
+        for (int w = 1; w >= 0; --w) {
+            std::uint64_t m = mask_[w];
+            while (m != 0) {
+                const int bit = 63 - std::countl_zero(m);
+                const auto level = static_cast<std::uint32_t>(w * 64 + bit);
+                if (const ThreadIdx t = rt_.find(level, ok); t != kNoThread) return t;
+                m &= ~(std::uint64_t{1} << bit);
+            }
+        }
+        if (const ThreadIdx t = fair_->best(ok); t != kNoThread) return t;
+        return idle_->best(ok);
+    }
+    void take(ThreadIdx t) override {
+        switch (rank(t)) {
+            case 2: {
+                const std::uint32_t level = rt_.list_of(t);
+                rt_.remove(t);
+                if (rt_.empty(level)) mask_[level / 64] &= ~(std::uint64_t{1} << (level % 64));
+                return;
+            }
+            case 1: fair_->take(t); return;
+            default: idle_->take(t); return;
+        }
+    }
+    bool empty() const override { return rt_.empty() && fair_->empty() && idle_->empty(); }
+
+    void started(ThreadIdx t, std::uint32_t cpu, Time now) override {
+        cpu_of_[t] = cpu;
+        if (Scheduler* f = fair_of(t)) f->started(t, cpu, now);
+    }
+    void stopped(ThreadIdx t, std::uint32_t cpu) override {
+        if (Scheduler* f = fair_of(t)) f->stopped(t, cpu);
+    }
+    void left(ThreadIdx t) override {
+        if (Scheduler* f = fair_of(t)) f->left(t);
+    }
+    void ended(ThreadIdx t) override {
+        if (Scheduler* f = fair_of(t)) f->ended(t);
+    }
+    void charge(ThreadIdx t, Time ran) override {
+        if (Scheduler* f = fair_of(t)) {
+            f->charge(t, ran);
+            return;
+        }
+        if (!throttling_) return;
+        const std::uint32_t c = cpu_of_[t];
+        used_[c] += ran.ns();
+        if (used_[c] >= runtime_.ns()) throttled_[c] = 1;
+    }
+    Time slice(ThreadIdx t) const override {
+        if (const Scheduler* f = fair_of(t)) return f->slice(t);
+        const Time base = cls_[t] == SchedClass::rr ? quantum_ : Time::max();
+        budget_cut_[t] = 0;
+        if (!throttling_) return base;
+        // The budget left on this CPU in this period (at least 1ns: a CPU with none left
+        // is throttled, and no fifo/rr thread is dispatched on it).
+        const Time left{std::max<std::int64_t>(1, runtime_.ns() - used_[cpu_of_[t]])};
+        if (left >= base) return base;
+        budget_cut_[t] = 1;
+        return left;
+    }
+    bool slice_in_ticks(ThreadIdx t) const override { return cls_[t] == SchedClass::rr && !budget_cut_[t]; }
+    void slice_expired(ThreadIdx t) override {
+        if (Scheduler* f = fair_of(t)) f->slice_expired(t);
+    }
+
+    bool limits_cpus() const override { return throttling_; }
+    bool may_use(ThreadIdx t, std::uint32_t cpu) const override { return rank(t) != 2 || !throttled_[cpu]; }
+
+    bool preemptive() const override { return true; }
+    bool preempts(ThreadIdx in, ThreadIdx run) const override {
+        const int a = rank(in), b = rank(run);
+        if (a != b) return a > b;
+        if (a == 2) return prio(in) > prio(run);
+        // SCHED_BATCH and SCHED_IDLE wake-ups never preempt (check_preempt_wakeup_fair).
+        if (a == 0 || cls_[in] == SchedClass::batch) return false;
+        return fair_->preempts(in, run);
+    }
+    bool ranks_before(ThreadIdx a, ThreadIdx b) const override {
+        const int ra = rank(a), rb = rank(b);
+        if (ra != rb) return ra > rb;
+        if (ra == 2) return prio(a) != prio(b) ? prio(a) > prio(b) : a < b;
+        return (ra == 1 ? fair_ : idle_)->ranks_before(a, b);
+    }
+
+    std::optional<Time> timer_period() const override {
+        return throttling_ ? std::optional<Time>{period_} : std::nullopt;
+    }
+    void on_timer(Time) override {
+        // do_sched_rt_period_timer: rt_time -= min(rt_time, rt_runtime), unthrottle.
+        for (std::size_t c = 0; c < used_.size(); ++c) {
+            used_[c] -= std::min(used_[c], runtime_.ns());
+            throttled_[c] = used_[c] >= runtime_.ns() ? 1 : 0;
+        }
+    }
+    bool timer_preempts() const override { return true; }
+
+    std::string_view pick_reason(ThreadIdx t) const override {
+        switch (rank(t)) {
+            case 2:
+                return pick_buf_ = std::string{to_string(cls_[t])} + " priority " + std::to_string(prio(t)) +
+                                   ", first in FIFO order";
+            case 1: return pick_buf_ = std::string{to_string(cls_[t])} + ": " + std::string{fair_->pick_reason(t)};
+            default:
+                return pick_buf_ = "idle class, no other class ready: " + std::string{idle_->pick_reason(t)};
+        }
+    }
+    std::string_view preempt_reason(ThreadIdx in, ThreadIdx victim) const override {
+        if (rank(in) != rank(victim))
+            return preempt_buf_ = "preempted by " + ctx_.thread_name(in) + " (class " + std::string{to_string(cls_[in])} +
+                                  " above " + std::string{to_string(cls_[victim])} + ")";
+        if (rank(in) == 2)
+            return preempt_buf_ = "preempted by " + ctx_.thread_name(in) + " (priority " + std::to_string(prio(in)) +
+                                  " > " + std::to_string(prio(victim)) + ")";
+        return preempt_buf_ = std::string{fair_->preempt_reason(in, victim)};
+    }
+    std::string_view slice_reason(ThreadIdx t) const override {
+        if (const Scheduler* f = fair_of(t)) return slice_buf_ = std::string{f->slice_reason(t)};
+        if (!budget_cut_[t]) return quantum_reason_;
+        const std::uint32_t c = cpu_of_[t];
+        if (used_[c] < runtime_.ns()) return "RT budget replenished";
+        return slice_buf_ = "RT throttled (" + format_time(runtime_) + " per " + format_time(period_) +
+                            " used on cpu " + std::to_string(c) + ")";
+    }
+
+private:
+    /// 2: fifo/rr, 1: other/batch, 0: idle (Linux's class order).
+    int rank(ThreadIdx t) const {
+        const SchedClass c = cls_[t];
+        return is_rt(c) ? 2 : (c == SchedClass::idle ? 0 : 1);
+    }
+    Scheduler* fair_of(ThreadIdx t) const {
+        const int r = rank(t);
+        return r == 2 ? nullptr : (r == 1 ? fair_.get() : idle_.get());
+    }
+    int prio(ThreadIdx t) const { return std::clamp(ctx_.priority(t), 1, 99); }
+
+    const SchedContext& ctx_;
+    FifoLists rt_;
+    std::uint64_t mask_[2] = {0, 0};
+    std::unique_ptr<Scheduler> fair_, idle_;
+    std::vector<SchedClass> cls_;
+    std::vector<std::uint32_t> cpu_of_;          ///< CPU each thread last started on
+    mutable std::vector<std::uint8_t> budget_cut_;  ///< its current slice ends for the RT budget
+    Time quantum_;
+    Time runtime_, period_;
+    bool throttling_;
+    std::vector<std::int64_t> used_;             ///< RT time used on each CPU this period
+    std::vector<std::uint8_t> throttled_;
+    std::string quantum_reason_;
+};
+
+}  // namespace
+
+std::unique_ptr<Scheduler> make_linux(const SchedulerSpec& spec, const SchedContext& ctx) {
+    return std::make_unique<LinuxScheduler>(spec, ctx);
+}
+
+}  // namespace ostwin

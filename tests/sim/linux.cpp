@@ -1,0 +1,207 @@
+// linux (docs/policies.md, "linux"): per-thread classes in Linux's order, fifo/rr above
+// other/batch above idle; RT throttling. Zero costs, one CPU unless said: every time below
+// is hand-computed.
+#include <catch2/catch.hpp>
+
+#include "Build.hpp"
+
+using namespace ostwin;
+using namespace ostwin::test;
+
+namespace {
+
+ThreadDecl& cls(ThreadDecl& t, SchedClass c, int priority = 10) {
+    t.sched_class = c;
+    t.priority = priority;
+    return t;
+}
+
+Scenario linux_scenario(std::uint32_t cpus = 1) { return scenario(Policy::linux, cpus, 100_ms); }
+
+}  // namespace
+
+TEST_CASE("linux: class order fifo/rr, then other/batch, then idle, whatever the arrival order") {
+    Scenario s = linux_scenario();
+    cls(process(s, "I", 0_ms, {compute(5_ms)}), SchedClass::idle);
+    process(s, "O", 0_ms, {compute(5_ms)});
+    cls(process(s, "F", 0_ms, {compute(5_ms)}), SchedClass::fifo, 1);
+    const Summary sm = run(s);
+    CHECK(th(sm, "F/main").finish_ns == (5_ms).ns());
+    CHECK(th(sm, "O/main").finish_ns == (10_ms).ns());
+    CHECK(th(sm, "I/main").finish_ns == (15_ms).ns());
+}
+
+TEST_CASE("linux: a fifo thread preempts an other thread at once, a higher fifo priority preempts a lower") {
+    SECTION("fifo over other") {
+        Scenario s = linux_scenario();
+        process(s, "O", 0_ms, {compute(10_ms)});
+        cls(process(s, "F", 3_ms, {compute(2_ms)}), SchedClass::fifo, 1);
+        const Summary sm = run(s);
+        CHECK(th(sm, "F/main").first_run_ns == (3_ms).ns());
+        CHECK(th(sm, "F/main").finish_ns == (5_ms).ns());
+        CHECK(th(sm, "O/main").finish_ns == (12_ms).ns());
+        CHECK(th(sm, "O/main").preemptions == 1);
+    }
+    SECTION("fifo 20 over rr 10, and an equal priority waits") {
+        Scenario s = linux_scenario();
+        cls(process(s, "R", 0_ms, {compute(10_ms)}), SchedClass::rr, 10);
+        cls(process(s, "E", 1_ms, {compute(1_ms)}), SchedClass::fifo, 10);
+        cls(process(s, "H", 2_ms, {compute(2_ms)}), SchedClass::fifo, 20);
+        const Summary sm = run(s);
+        CHECK(th(sm, "H/main").finish_ns == (4_ms).ns());
+        // R, preempted, goes back to the head of level 10, ahead of E.
+        CHECK(th(sm, "R/main").finish_ns == (12_ms).ns());
+        CHECK(th(sm, "E/main").finish_ns == (13_ms).ns());
+    }
+}
+
+TEST_CASE("linux: rr rotates within a priority at its quantum, fifo does not") {
+    SECTION("rr, quantum 10ms") {
+        Scenario s = linux_scenario();
+        s.scheduler.quantum = 10_ms;
+        cls(process(s, "A", 0_ms, {compute(30_ms)}), SchedClass::rr, 10);
+        cls(process(s, "B", 0_ms, {compute(30_ms)}), SchedClass::rr, 10);
+        const Summary sm = run(s);
+        CHECK(th(sm, "A/main").finish_ns == (50_ms).ns());
+        CHECK(th(sm, "B/main").finish_ns == (60_ms).ns());
+    }
+    SECTION("fifo") {
+        Scenario s = linux_scenario();
+        s.scheduler.quantum = 10_ms;
+        cls(process(s, "A", 0_ms, {compute(30_ms)}), SchedClass::fifo, 10);
+        cls(process(s, "B", 0_ms, {compute(30_ms)}), SchedClass::fifo, 10);
+        const Summary sm = run(s);
+        CHECK(th(sm, "A/main").finish_ns == (30_ms).ns());
+        CHECK(th(sm, "B/main").finish_ns == (60_ms).ns());
+    }
+}
+
+TEST_CASE("linux: under a scheduler tick an rr slice is whole ticks on the tick grid, as under rr") {
+    // quantum 10ms, tick 4ms: 3 ticks, 12ms. A 0-12, B 12-24, A 24-36, B 36-48, A 48-54
+    // (30ms done), B 54-60. Without ticks A would end at 50.
+    Scenario s = linux_scenario();
+    s.scheduler.quantum = 10_ms;
+    s.costs.sched_tick = 4_ms;
+    cls(process(s, "A", 0_ms, {compute(30_ms)}), SchedClass::rr, 10);
+    cls(process(s, "B", 0_ms, {compute(30_ms)}), SchedClass::rr, 10);
+    const Summary sm = run(s);
+    CHECK(th(sm, "A/main").finish_ns == (54_ms).ns());
+    CHECK(th(sm, "B/main").finish_ns == (60_ms).ns());
+}
+
+TEST_CASE("linux: an idle thread runs only while no other class has a ready thread") {
+    // O: 0-2, sleeps 2-5, 5-7. I runs 2-5 and from 7: 10ms done at 14. O preempts I at 5.
+    Scenario s = linux_scenario();
+    process(s, "O", 0_ms, {compute(2_ms), sleep_op(3_ms), compute(2_ms)});
+    cls(process(s, "I", 0_ms, {compute(10_ms)}), SchedClass::idle);
+    const Summary sm = run(s);
+    CHECK(th(sm, "I/main").first_run_ns == (2_ms).ns());
+    CHECK(th(sm, "O/main").finish_ns == (7_ms).ns());
+    CHECK(th(sm, "I/main").finish_ns == (14_ms).ns());
+    CHECK(th(sm, "I/main").preemptions == 1);
+}
+
+TEST_CASE("linux: batch is other without wake-up preemption") {
+    // X (other) runs from 0 with a 6ms slice (alone). Y arrives at 10 with vruntime
+    // 10 - 3 = 7ms < X's 10ms - 1ms: an other Y preempts at once, a batch Y waits for X's
+    // slice to end at 12.
+    for (const SchedClass c : {SchedClass::other, SchedClass::batch}) {
+        INFO("class " << to_string(c));
+        Scenario s = linux_scenario();
+        process(s, "X", 0_ms, {compute(20_ms)});
+        cls(process(s, "Y", 10_ms, {compute(1_ms)}), c);
+        const Summary sm = run(s);
+        CHECK(th(sm, "Y/main").first_run_ns == (c == SchedClass::other ? 10_ms : 12_ms).ns());
+    }
+}
+
+TEST_CASE("linux: RT throttling gives the other classes the CPU for rt_period - rt_runtime") {
+    SECTION("a fifo hog and an other hog, 50ms per 100ms") {
+        // rt 0-50 (throttled), other 50-100, rt 100-150, other 150-200, rt 200-250,
+        // other 250-300 (150ms: done), rt 300-350 (200ms: done).
+        Scenario s = linux_scenario();
+        s.scheduler.rt_runtime = 50_ms;
+        s.scheduler.rt_period = 100_ms;
+        cls(process(s, "rt", 0_ms, {compute(200_ms)}), SchedClass::fifo, 10);
+        process(s, "other", 0_ms, {compute(150_ms)});
+        const Summary sm = run(s);
+        CHECK(th(sm, "other/main").first_run_ns == (50_ms).ns());
+        CHECK(th(sm, "other/main").finish_ns == (300_ms).ns());
+        CHECK(th(sm, "rt/main").finish_ns == (350_ms).ns());
+        CHECK(th(sm, "rt/main").ready_ns == (150_ms).ns());
+        // At each period's start the waiting fifo thread preempts at once (not at the end
+        // of other's 6ms slice, 104ms): its run records are at 100ms and 200ms.
+        const std::string path = temp_path("linux-throttle.jsonl");
+        EngineOptions o;
+        o.trace_path = path;
+        REQUIRE(simulate(s, o).stop == StopReason::finished);
+        const std::string trace = read_file(path);
+        std::remove(path.c_str());
+        CHECK(trace.find(R"({"t":100000000,"k":"run","cpu":0,"tid":1,)") != std::string::npos);
+        CHECK(trace.find(R"({"t":200000000,"k":"run","cpu":0,"tid":1,)") != std::string::npos);
+    }
+    SECTION("a throttled CPU idles when nothing else may run") {
+        // 0-50, idle 50-100, 100-150, idle, 200-220.
+        Scenario s = linux_scenario();
+        s.scheduler.rt_runtime = 50_ms;
+        s.scheduler.rt_period = 100_ms;
+        cls(process(s, "rt", 0_ms, {compute(120_ms)}), SchedClass::rr, 10);
+        const Summary sm = run(s);
+        CHECK(th(sm, "rt/main").finish_ns == (220_ms).ns());
+    }
+    SECTION("runtime equal to the period: no throttling") {
+        Scenario s = linux_scenario();
+        s.scheduler.rt_runtime = 100_ms;
+        s.scheduler.rt_period = 100_ms;
+        cls(process(s, "rt", 0_ms, {compute(200_ms)}), SchedClass::fifo, 10);
+        process(s, "other", 0_ms, {compute(150_ms)});
+        const Summary sm = run(s);
+        CHECK(th(sm, "rt/main").finish_ns == (200_ms).ns());
+        CHECK(th(sm, "other/main").finish_ns == (350_ms).ns());
+    }
+    SECTION("the budget is per CPU: a second CPU keeps running its fifo thread") {
+        // CPU 0: fifo A (affinity 0) 0-50 throttled, other O 50-100, A 100-130.
+        // CPU 1: fifo B (affinity 1) 0-50 throttled, idle, 100-130. O needs 40ms: it runs on
+        // CPU 0 (or 1) from 50 to 90.
+        Scenario s = linux_scenario(2);
+        s.scheduler.rt_runtime = 50_ms;
+        s.scheduler.rt_period = 100_ms;
+        cls(process(s, "A", 0_ms, {compute(80_ms)}), SchedClass::fifo, 10).affinity = {0};
+        cls(process(s, "B", 0_ms, {compute(80_ms)}), SchedClass::fifo, 10).affinity = {1};
+        process(s, "O", 0_ms, {compute(40_ms)});
+        const Summary sm = run(s);
+        CHECK(th(sm, "O/main").first_run_ns == (50_ms).ns());
+        CHECK(th(sm, "O/main").finish_ns == (90_ms).ns());
+        CHECK(th(sm, "A/main").finish_ns == (130_ms).ns());
+        CHECK(th(sm, "B/main").finish_ns == (130_ms).ns());
+    }
+}
+
+TEST_CASE("linux: same scenario, byte-identical trace, with every class and throttling") {
+    auto make = [] {
+        Scenario s = scenario(Policy::linux, 2, 3_ms);
+        s.costs = CostProfile::builtin_default();
+        s.scheduler.rt_runtime = 4_ms;
+        s.scheduler.rt_period = 10_ms;
+        cls(process(s, "f", 0_ms, {repeat(5, 5_ms, {compute(2_ms)})}), SchedClass::fifo, 30);
+        cls(process(s, "r", 0_ms, {compute(12_ms), sleep_op(1_ms), compute(4_ms)}), SchedClass::rr, 10);
+        cls(thread(s, "r2", 1_ms, {compute(9_ms)}), SchedClass::rr, 10);
+        process(s, "o", 0_ms, {compute(10_ms), io(2_ms), compute(3_ms)}, 10, -5);
+        cls(process(s, "b", 0_ms, {compute(8_ms)}), SchedClass::batch);
+        cls(process(s, "i", 0_ms, {compute(6_ms)}), SchedClass::idle);
+        return s;
+    };
+    std::string traces[2];
+    for (int i = 0; i < 2; ++i) {
+        const std::string path = temp_path("linux-det.jsonl");
+        EngineOptions o;
+        o.trace_path = path;
+        const RunResult r = simulate(make(), o);
+        REQUIRE(r.stop == StopReason::finished);
+        traces[i] = read_file(path);
+        std::remove(path.c_str());
+    }
+    CHECK(!traces[0].empty());
+    CHECK(traces[0] == traces[1]);
+    CHECK(traces[0].find("RT throttled") != std::string::npos);
+}
