@@ -1,4 +1,4 @@
-// `ostwin sweep FILE... --set NAME=VALUES ... -o DIR [-j N] [--metric NAME] [--x NAME]`:
+// `ostwin sweep FILE... --set NAME=VALUES ... -o DIR [--replications N] [-j N] [--metric NAME] [--x NAME]`:
 // simulate every point of the grid of --set values for every FILE (a series each), keep
 // each point's result in DIR/points/ as it finishes (a rerun runs only what is missing),
 // then write DIR/results.csv, results.json and plot.png/plot.svg (gnuplot). docs/sweep.md.
@@ -30,6 +30,7 @@
 #include "sim/core/Error.hpp"
 #include "sim/core/Files.hpp"
 #include "sim/scenario/Loader.hpp"
+#include "sim/trace/Replications.hpp"
 #include "sim/trace/Summary.hpp"
 
 #if OSTWIN_HAVE_NATIVE
@@ -46,6 +47,8 @@ using nlohmann::ordered_json;
 /// The largest grid one sweep runs (points x files): a typo such as 1..10000000 is an
 /// error, not a week of simulation.
 constexpr std::size_t kMaxPoints = 1'000'000;
+/// At most this many replications per point (as `ostwin run --replications`).
+constexpr std::size_t kMaxReplications = 100'000;
 
 std::optional<std::uint64_t> parse_count(std::string_view s) {
     if (s.empty() || s.size() > 18) return std::nullopt;
@@ -71,6 +74,7 @@ struct SweepArgs {
     bool slurm = false;              ///< --slurm: plan, then submit shards and merge
     std::string partition, time_limit;
     std::size_t array_size = 0;
+    std::size_t replications = 0;    ///< --replications N (0: not given, one run per point)
 };
 
 /// A word for `sbatch --wrap`'s shell: single-quoted.
@@ -137,8 +141,9 @@ std::pair<std::size_t, std::size_t> parse_shard(const std::string& text) {
 
 /// Fills FILEs, --sets, --metric and --x from DIR/plan.json (written by --plan).
 void read_plan(SweepArgs& a, const std::string& dir, const std::string& flag) {
-    if (!a.files.empty() || !a.sets.empty() || !a.out.empty() || a.native)
-        throw UsageError(flag + " DIR takes the FILEs and --sets from DIR/plan.json: give neither, nor -o");
+    if (!a.files.empty() || !a.sets.empty() || !a.out.empty() || a.native || a.replications != 0)
+        throw UsageError(flag + " DIR takes the FILEs, --sets and --replications from DIR/plan.json: give none, "
+                                "nor -o");
     const std::string path = dir + "/plan.json";
     const nlohmann::json j = nlohmann::json::parse(read_input_file(path, 16u << 20, "sweep plan", ""), nullptr, false);
     auto strings = [&](const char* key) {
@@ -153,13 +158,17 @@ void read_plan(SweepArgs& a, const std::string& dir, const std::string& flag) {
     const auto files = strings("files");
     const auto sets = strings("sets");
     if (j.is_discarded() || !j.is_object() || j.value("format", "") != "ostwin-sweep-plan" || !files || !sets ||
-        !j.contains("metric") || !j["metric"].is_string() || !j.contains("x") || !j["x"].is_string())
+        !j.contains("metric") || !j["metric"].is_string() || !j.contains("x") || !j["x"].is_string() ||
+        (j.contains("replications") && (!j["replications"].is_number_unsigned() ||
+                                        j["replications"].get<std::uint64_t>() < 1 ||
+                                        j["replications"].get<std::uint64_t>() > kMaxReplications)))
         throw UsageError(flag + " " + dir + ": " + path + " is not a plan written by `ostwin sweep --plan`");
     a.files = *files;
     a.sets = *sets;
     a.metric = j["metric"].get<std::string>();
     a.x = j["x"].get<std::string>();
     a.native = j.value("native", false);
+    a.replications = j.value("replications", std::size_t{1});
     a.out = dir;
 }
 
@@ -251,6 +260,7 @@ std::string hex64(std::uint64_t v) {
 struct Task {
     std::size_t series;
     std::size_t point;
+    std::size_t replication = 0;  ///< its seed is the scenario's seed + replication
     ParamSettings settings;
     std::string key;  ///< the point file's name: a hash of the scenario text and the settings
     bool native = false;  ///< a run of the native runner (else the simulator)
@@ -297,12 +307,21 @@ ordered_json run_point(const std::string& file, const Task& t, const std::string
     ordered_json r;
     r["series"] = file;
     r["point"] = t.point;
+    r["replication"] = t.replication;
     r["source"] = t.native ? "native" : "sim";
     ordered_json params = ordered_json::object();
     for (const ParamSetting& s : t.settings) params[s.name] = s.value;
     r["params"] = params;
     try {
-        const Scenario s = load_scenario_file(file, {}, t.settings);
+        Scenario s = load_scenario_file(file, {}, t.settings);
+        if (t.replication > UINT64_MAX - s.seed) {
+            r["status"] = "bad-input";
+            r["message"] = file + ": seed " + std::to_string(s.seed) + " + replication " +
+                           std::to_string(t.replication) + " runs past the largest seed, 2^64-1";
+            r["figures"] = ordered_json::array();
+            return r;
+        }
+        s.seed += t.replication;
         RunResult res;
         std::string status = "ok";
         std::string message;
@@ -411,17 +430,95 @@ std::optional<std::string> metric_column(const std::string& metric, const std::v
     return std::nullopt;
 }
 
-/// A point on the plot: x (index in its axis), the metric, and its line's label.
+/// A point on the plot: its line (index in the line order), x (index in its axis), the
+/// metric (the mean of the replications) and its 95% confidence interval (y, y when
+/// undefined or not replicated).
 struct PlotPoint {
-    std::string line;
+    std::size_t line;
     std::size_t series;
     bool native;
     std::size_t x_index;
-    double y;
+    double y, lo, hi;
 };
 
+/// A point file's row for results.json: its fields, then its figures as an object in their order.
+std::string row_json(const ordered_json& j) {
+    ordered_json head = j;
+    head.erase("figures");
+    std::string text = head.dump();
+    text.pop_back();
+    text += ",\"figures\":{";
+    bool first = true;
+    for (const ordered_json& f : j["figures"]) {
+        text += (first ? "" : ",") + f.at(0).dump() + ":" + f.at(1).dump();
+        first = false;
+    }
+    return text + "}}";
+}
+
+/// A replicated point of one source for results.json: its replications' seeds, how many
+/// ended ok, each figure's statistics over those (Stats, sim/trace/Replications.hpp: n,
+/// mean, sd, ci95 of the mean, and min, max as the runs have them), then the runs' rows.
+std::string point_json(const std::vector<const ordered_json*>& runs) {
+    const ordered_json& r0 = *runs.front();
+    ordered_json head = ordered_json::object();
+    for (const char* k : {"series", "point", "source", "params"}) head[k] = r0.at(k);
+    head["replications"] = runs.size();
+    ordered_json seeds = ordered_json::array();
+    std::size_t ok = 0;
+    std::vector<std::string> names;
+    std::unordered_map<std::string, std::size_t> index;
+    std::vector<std::vector<const ordered_json*>> values;
+    for (const ordered_json* r : runs) {
+        const bool is_ok = r->at("status") == "ok";
+        ok += is_ok ? 1 : 0;
+        for (const ordered_json& f : r->at("figures")) {
+            const std::string& name = f.at(0).get_ref<const std::string&>();
+            if (name == "seed") {
+                seeds.push_back(f.at(1));
+                continue;
+            }
+            if (!is_ok) continue;
+            const auto [it, fresh] = index.emplace(name, names.size());
+            if (fresh) {
+                names.push_back(name);
+                values.emplace_back();
+            }
+            values[it->second].push_back(&f.at(1));
+        }
+    }
+    head["seeds"] = seeds;
+    head["ok"] = ok;
+    head["failed"] = runs.size() - ok;
+    std::string text = head.dump();
+    text.pop_back();
+    text += ",\"figures\":{";
+    std::vector<double> xs;
+    for (std::size_t k = 0; k < names.size(); ++k) {
+        xs.clear();
+        const ordered_json *lo = nullptr, *hi = nullptr;
+        for (const ordered_json* v : values[k]) {
+            xs.push_back(v->get<double>());
+            if (!lo || xs.back() < lo->get<double>()) lo = v;
+            if (!hi || xs.back() > hi->get<double>()) hi = v;
+        }
+        const Stats st = describe(xs);
+        ordered_json o = ordered_json::object();
+        o["n"] = st.n;
+        o["mean"] = st.mean;
+        o["sd"] = st.sd ? ordered_json(*st.sd) : ordered_json(nullptr);
+        o["ci95"] = st.ci95 ? ordered_json::array({st.ci95->first, st.ci95->second}) : ordered_json(nullptr);
+        o["min"] = *lo;
+        o["max"] = *hi;
+        text += (k ? "," : "") + ordered_json(names[k]).dump() + ":" + o.dump();
+    }
+    text += "},\"runs\":[";
+    for (std::size_t i = 0; i < runs.size(); ++i) text += (i ? "," : "") + row_json(*runs[i]);
+    return text + "]}";
+}
+
 void write_plot(const std::string& dir, const std::vector<Axis>& axes, std::size_t x_axis, const std::string& column,
-                const std::vector<std::string>& line_order, const std::vector<PlotPoint>& pts) {
+                const std::vector<std::string>& line_order, const std::vector<PlotPoint>& pts, std::size_t reps) {
     const Axis& xa = axes[x_axis];
     bool numeric = true;
     for (const std::string& v : xa.values) numeric = numeric && parse_count(v).has_value();
@@ -441,7 +538,9 @@ void write_plot(const std::string& dir, const std::vector<Axis>& axes, std::size
     gp << "set grid\n";
     gp << "set xlabel " << gp_quote(xa.name) << " noenhanced\n";
     gp << "set ylabel " << gp_quote(ylabel) << " noenhanced\n";
-    gp << "set title " << gp_quote(ylabel + " against " + xa.name) << " noenhanced\n";
+    std::string title = ylabel + " against " + xa.name;
+    if (reps > 1) title += ": mean of " + std::to_string(reps) + " replications, bars: 95% confidence interval";
+    gp << "set title " << gp_quote(title) << " noenhanced\n";
     gp << "set yrange [0:*]\n";
     if (numeric && xa.log_base != 0) gp << "set logscale x " << xa.log_base << "\n";
     if (!numeric) gp << "set xrange [-0.5:" << xa.values.size() - 0.5 << "]\n";
@@ -449,14 +548,17 @@ void write_plot(const std::string& dir, const std::vector<Axis>& axes, std::size
         gp << "$line" << li << " << EOD\n";
         std::vector<const PlotPoint*> mine;
         for (const PlotPoint& p : pts)
-            if (p.line == line_order[li]) mine.push_back(&p);
+            if (p.line == li) mine.push_back(&p);
         std::stable_sort(mine.begin(), mine.end(),
                          [](const PlotPoint* a, const PlotPoint* b) { return a->x_index < b->x_index; });
         for (const PlotPoint* p : mine) {
             const std::string& xv = xa.values[p->x_index];
-            char y[40];
-            std::snprintf(y, sizeof y, "%.9g", p->y / scale);
-            gp << (numeric ? xv : std::to_string(p->x_index)) << '\t' << y << '\t' << xv << '\n';
+            char y[3][40];
+            for (const auto& [k, v] : {std::pair{0, p->y}, std::pair{1, p->lo}, std::pair{2, p->hi}})
+                std::snprintf(y[k], sizeof y[k], "%.9g", v / scale);
+            // x, y, the x tick's text, the interval's low and high end.
+            gp << (numeric ? xv : std::to_string(p->x_index)) << '\t' << y[0] << '\t' << xv << '\t' << y[1] << '\t'
+               << y[2] << '\n';
         }
         gp << "EOD\n";
     }
@@ -468,12 +570,14 @@ void write_plot(const std::string& dir, const std::vector<Axis>& axes, std::size
         std::size_t series = 0;
         bool native = false;
         for (const PlotPoint& p : pts)
-            if (p.line == line_order[li]) {
+            if (p.line == li) {
                 series = p.series;
                 native = p.native;
             }
-        plot += "$line" + std::to_string(li) + (numeric ? " using 1:2" : " using 1:2:xtic(3)") +
-                " with linespoints lw 2 dt " + (native ? "2" : "1") + " pt " + std::to_string(series % 7 + 5) +
+        // Replicated: the mean with its interval as error bars (columns 4 and 5).
+        const std::string cols = reps > 1 ? "1:2:4:5" : "1:2";
+        plot += "$line" + std::to_string(li) + " using " + cols + (numeric ? "" : ":xtic(3)") +
+                (reps > 1 ? " with yerrorlines" : " with linespoints") + " lw 2 dt " + (native ? "2" : "1") + " pt " + std::to_string(series % 7 + 5) +
                 " title " + gp_quote(line_order[li]);
     }
     if (line_order.empty()) plot = "set label 'no point succeeded' at graph 0.5,0.5 center\nplot 0 notitle";
@@ -519,6 +623,10 @@ int run_sweep(SweepArgs a) {
         throw UsageError("sweep: --partition, --time and --array-size go with --slurm");
     }
     if (a.files.empty()) throw UsageError("sweep: name at least one scenario FILE");
+    if (a.replications > kMaxReplications)
+        throw UsageError("--replications " + std::to_string(a.replications) + ": give 1 .. " +
+                         std::to_string(kMaxReplications));
+    const std::size_t reps = a.replications ? a.replications : 1;
     if (a.out.empty()) throw UsageError("sweep: -o DIR is required (where results and plots go)");
     std::vector<Axis> axes;
     for (const std::string& s : a.sets) {
@@ -556,7 +664,7 @@ int run_sweep(SweepArgs a) {
     std::size_t points = 1;
     for (const Axis& ax : axes) {
         points *= ax.values.size();
-        if (points * a.files.size() > kMaxPoints)
+        if (points * a.files.size() > kMaxPoints / reps)
             throw UsageError("sweep: the grid has more than " + std::to_string(kMaxPoints) + " runs");
     }
 
@@ -565,38 +673,41 @@ int run_sweep(SweepArgs a) {
     if (ec || !fs::is_directory(fs::path{a.out} / "points"))
         throw UsageError("-o " + a.out + ": cannot create the directory");
 
-    // The grid in its fixed order: series, then points with the last --set varying fastest.
+    // The grid in its fixed order: series, then points with the last --set varying
+    // fastest, then replications, then sources.
     std::vector<Task> tasks;
-    tasks.reserve(points * a.files.size() * (a.native ? 2 : 1));
+    tasks.reserve(points * a.files.size() * reps * (a.native ? 2 : 1));
     for (std::size_t f = 0; f < a.files.size(); ++f)
-        for (std::size_t p = 0; p < points; ++p) {
-            Task t{f, p, {}, {}};
-            std::size_t rest = p;
-            std::vector<std::size_t> idx(axes.size());
-            for (std::size_t i = axes.size(); i-- > 0;) {
-                idx[i] = rest % axes[i].values.size();
-                rest /= axes[i].values.size();
+        for (std::size_t p = 0; p < points; ++p)
+            for (std::size_t rep = 0; rep < reps; ++rep) {
+                Task t{f, p, rep, {}, {}};
+                std::size_t rest = p;
+                std::vector<std::size_t> idx(axes.size());
+                for (std::size_t i = axes.size(); i-- > 0;) {
+                    idx[i] = rest % axes[i].values.size();
+                    rest /= axes[i].values.size();
+                }
+                std::string key_text =
+                    "ostwin-sweep-point-3\n" + a.files[f] + "\nreplication=" + std::to_string(rep) + "\n";
+                for (std::size_t i = 0; i < axes.size(); ++i) {
+                    const std::string& v = axes[i].values[idx[i]];
+                    t.settings.push_back({axes[i].name, v, "`--set " + axes[i].name + "=" + v + "` (sweep)"});
+                    key_text += axes[i].name + "=" + v + "\n";
+                }
+                t.key = hex64(fnv1a(texts[f], fnv1a(key_text)));
+                tasks.push_back(t);
+                if (a.native) {  // the same point run for real, right after its simulated row
+                    t.native = true;
+                    t.key += "-native";
+                    tasks.push_back(std::move(t));
+                }
             }
-            std::string key_text = "ostwin-sweep-point-2\n" + a.files[f] + "\n";
-            for (std::size_t i = 0; i < axes.size(); ++i) {
-                const std::string& v = axes[i].values[idx[i]];
-                t.settings.push_back({axes[i].name, v, "`--set " + axes[i].name + "=" + v + "` (sweep)"});
-                key_text += axes[i].name + "=" + v + "\n";
-            }
-            t.key = hex64(fnv1a(texts[f], fnv1a(key_text)));
-            tasks.push_back(t);
-            if (a.native) {  // the same point run for real, right after its simulated row
-                t.native = true;
-                t.key += "-native";
-                tasks.push_back(std::move(t));
-            }
-        }
     auto point_path = [&](const Task& t) { return a.out + "/points/" + t.key + ".json"; };
 
     if (!a.plan.empty()) {
         nlohmann::json plan{{"format", "ostwin-sweep-plan"}, {"version", 1},     {"files", a.files},
                             {"sets", a.sets},                {"metric", a.metric}, {"x", a.x},
-                            {"runs", tasks.size()}, {"native", a.native}};
+                            {"runs", tasks.size()}, {"native", a.native}, {"replications", reps}};
         write_atomically(a.out + "/plan.json", "sweep plan", plan.dump(1) + "\n");
         if (a.slurm) {
             // The shards as one array job, the merge as a job that waits for all of them.
@@ -649,6 +760,8 @@ int run_sweep(SweepArgs a) {
             const Task& t = tasks[todo[k]];
             std::cerr << "  run " << todo[k] << " (of 0.." << tasks.size() - 1 << " in grid order): " << a.files[t.series];
             for (const ParamSetting& st : t.settings) std::cerr << ' ' << st.name << '=' << st.value;
+            if (reps > 1) std::cerr << " replication " << t.replication;
+            if (t.native) std::cerr << " native";
             std::cerr << '\n';
         }
         if (todo.size() > 20) std::cerr << "  ... and " << todo.size() - 20 << " more\n";
@@ -726,12 +839,12 @@ int run_sweep(SweepArgs a) {
 
     // Wall-clock times of the runs of this invocation: apart, as they differ run to run.
     std::sort(timings.begin(), timings.end());
-    std::string tcsv = "series,point,source,wall_s\n";
+    std::string tcsv = "series,point,replication,source,wall_s\n";
     for (const auto& [i, secs] : timings) {
         char buf[32];
         std::snprintf(buf, sizeof buf, "%.6f", secs);
         tcsv += csv_field(a.files[tasks[i].series]) + "," + std::to_string(tasks[i].point) + "," +
-                (tasks[i].native ? "native," : "sim,") + buf + "\n";
+                std::to_string(tasks[i].replication) + "," + (tasks[i].native ? "native," : "sim,") + buf + "\n";
     }
     if (shard_n != 0) {
         // A shard's runs only: the tables and plots are --merge's.
@@ -770,7 +883,7 @@ int run_sweep(SweepArgs a) {
     // Streamed: memory does not grow with the number of runs.
     OutputStream csv(csv_file);
     OutputStream json(json_file);
-    csv << "series,point,source";
+    csv << "series,point,replication,source";
     for (const Axis& ax : axes) csv << "," << csv_field(ax.name);
     csv << ",status,message";
     for (const std::string& c : columns) csv << "," << csv_field(c);
@@ -779,54 +892,77 @@ int run_sweep(SweepArgs a) {
     std::size_t bad = 0;
     std::vector<PlotPoint> plot_points;
     std::vector<std::string> line_order;
-    for (std::size_t i = 0; i < tasks.size(); ++i) {
-        const Task& t = tasks[i];
+    bool first_entry = true;
+    // A point's runs (its replications and sources), read together: results.json and the
+    // plot have one entry per point and source. At most 2 x --replications rows are held.
+    std::vector<std::pair<const Task*, ordered_json>> group;
+    auto flush_group = [&] {
+        for (const bool native : {false, true}) {
+            std::vector<const ordered_json*> runs;
+            const Task* t = nullptr;
+            for (const auto& [gt, gj] : group)
+                if (gt->native == native) {
+                    runs.push_back(&gj);
+                    if (t == nullptr) t = gt;
+                }
+            if (runs.empty()) continue;
+            json << (first_entry ? "" : ",\n") << (reps == 1 ? row_json(*runs.front()) : point_json(runs));
+            first_entry = false;
+            // The plotted value: the run's metric, or the mean of the replications that
+            // ended ok with their 95% confidence interval.
+            std::vector<double> ys;
+            for (const ordered_json* r : runs) {
+                if (!metric || r->at("status") != "ok") continue;
+                for (const ordered_json& f : r->at("figures"))
+                    if (f.at(0) == *metric) {
+                        ys.push_back(f.at(1).get<double>());
+                        break;
+                    }
+            }
+            if (ys.empty() || axes.empty()) continue;
+            const Stats st = describe(ys);
+            std::string line = labels[t->series] + (t->native ? " native" : "");
+            std::size_t x_index = 0;
+            for (std::size_t k = 0; k < axes.size(); ++k) {
+                if (k == x_axis) {
+                    x_index = static_cast<std::size_t>(std::find(axes[k].values.begin(), axes[k].values.end(),
+                                                                 t->settings[k].value) -
+                                                       axes[k].values.begin());
+                    continue;
+                }
+                line += " " + axes[k].name + "=" + t->settings[k].value;
+            }
+            auto it = std::find(line_order.begin(), line_order.end(), line);
+            if (it == line_order.end()) it = line_order.insert(it, line);
+            const auto ci = st.ci95.value_or(std::pair{st.mean, st.mean});
+            plot_points.push_back({static_cast<std::size_t>(it - line_order.begin()), t->series, t->native, x_index,
+                                   st.mean, ci.first, ci.second});
+        }
+        group.clear();
+    };
+    for (const Task& t : tasks) {
+        if (!group.empty() && (group.front().first->series != t.series || group.front().first->point != t.point))
+            flush_group();
         ordered_json j = read_point(t);
         std::vector<const ordered_json*> cells(columns.size(), nullptr);
         for (const ordered_json& f : j["figures"]) cells[column_index.at(f.at(0).get<std::string>())] = &f.at(1);
-        csv << csv_field(a.files[t.series]) << "," << std::to_string(t.point) << (t.native ? ",native" : ",sim");
+        csv << csv_field(a.files[t.series]) << "," << t.point << "," << t.replication << (t.native ? ",native" : ",sim");
         for (const ParamSetting& s : t.settings) csv << "," << csv_field(s.value);
         const std::string status = j["status"].get<std::string>();
         csv << "," << csv_field(status) << "," << csv_field(j.value("message", ""));
         for (const ordered_json* c : cells) csv << "," << (c ? number_text(*c) : std::string{});
         csv << "\n";
-        // The row with its figures as an object, in their order.
-        ordered_json head = j;
-        head.erase("figures");
-        std::string text = head.dump();
-        text.pop_back();
-        json << text << ",\"figures\":{";
-        bool first = true;
-        for (const ordered_json& f : j["figures"]) {
-            json << (first ? "" : ",") << f.at(0).dump() << ":" << f.at(1).dump();
-            first = false;
-        }
-        json << "}}" << (i + 1 < tasks.size() ? ",\n" : "\n");
-        if (status != "ok") {
-            ++bad;
-            continue;
-        }
-        const ordered_json* y = metric ? cells[column_index.at(*metric)] : nullptr;
-        if (y == nullptr) continue;
-        std::string line = labels[t.series] + (t.native ? " native" : "");
-        std::size_t x_index = 0;
-        for (std::size_t k = 0; k < axes.size(); ++k) {
-            if (k == x_axis) {
-                x_index = static_cast<std::size_t>(
-                    std::find(axes[k].values.begin(), axes[k].values.end(), t.settings[k].value) - axes[k].values.begin());
-                continue;
-            }
-            line += " " + axes[k].name + "=" + t.settings[k].value;
-        }
-        if (std::find(line_order.begin(), line_order.end(), line) == line_order.end()) line_order.push_back(line);
-        if (!axes.empty()) plot_points.push_back({line, t.series, t.native, x_index, y->get<double>()});
+        if (status != "ok") ++bad;
+        group.emplace_back(&t, std::move(j));
     }
+    flush_group();
+    if (!first_entry) json << "\n";
     json << "]\n";
     csv.flush();
     json.flush();
     csv_file.commit();
     json_file.commit();
-    if (!axes.empty() && metric) write_plot(a.out, axes, x_axis, *metric, line_order, plot_points);
+    if (!axes.empty() && metric) write_plot(a.out, axes, x_axis, *metric, line_order, plot_points, reps);
     std::cerr << "sweep: " << tasks.size() << " runs, " << bad << " failed; " << a.out << "/results.csv"
               << (axes.empty() || !metric ? "" : ", plot.png, plot.svg") << '\n';
     return bad == 0 ? 0 : 1;
@@ -854,6 +990,10 @@ void add_sweep_command(CLI::App& app, Action& action) {
     sub->add_option("--time", args->time_limit, "With --slurm: each job's time limit, as sbatch --time takes it");
     sub->add_option("--array-size", args->array_size, "With --slurm: the number of shards (default: 8, at most the runs)")
         ->check(CLI::PositiveNumber);
+    sub->add_option("--replications", args->replications,
+                    "Run each point N times, seeds SEED .. SEED+N-1 (the scenario's seed); results.json has each "
+                    "figure's mean, sd and 95% CI, the plot error bars")
+        ->check(CLI::Range(std::size_t{1}, kMaxReplications));
     sub->add_flag("--native", args->native,
                   "Also run each point for real (root), one at a time after the simulations; traces in DIR/traces");
     sub->add_option("--merge", args->merge, "DIR: write DIR's tables and plots once every shard is done");
