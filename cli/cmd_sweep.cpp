@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <malloc.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -423,13 +424,6 @@ std::string format_eta(double secs) {
     return buf;
 }
 
-/// The metric's column among `columns`: the name itself, else with `_ns` or `_bytes`.
-std::optional<std::string> metric_column(const std::string& metric, const std::vector<std::string>& columns) {
-    for (const std::string& c : {metric, metric + "_ns", metric + "_bytes"})
-        if (std::find(columns.begin(), columns.end(), c) != columns.end()) return c;
-    return std::nullopt;
-}
-
 /// A point on the plot: its line (index in the line order), x (index in its axis), the
 /// metric (the mean of the replications) and its 95% confidence interval (y, y when
 /// undefined or not replicated).
@@ -591,16 +585,187 @@ void write_plot(const std::string& dir, const std::vector<Axis>& axes, std::size
     write_atomically(dir + "/plot.gp", "gnuplot script", gp.str());
     const std::string script = dir + "/plot.gp";
     const char* missing = "install Debian's gnuplot-nox; results.csv and results.json are written, plot.gp draws the plot";
-    // gnuplot's own messages go to our stderr.
-    for (const auto& [terminal, name] : {std::pair{"pngcairo", "plot.png"}, std::pair{"svg", "plot.svg"}}) {
-        const std::string image = run_capture(
-            {"gnuplot", "-e", std::string{"ostwin_render = 1; set terminal "} + terminal + " size 1000,600 noenhanced; set output",
-             script},
-            missing);
-        if (image.empty()) throw EnvironmentError("sweep: gnuplot drew nothing from " + script + " (its messages are above)");
-        write_atomically(dir + "/" + name, "sweep plot", image);
+    // gnuplot's own messages go to our stderr. The two renders at once: apart, each is a
+    // serial step at the sweep's end.
+    const std::pair<const char*, const char*> outputs[2] = {{"pngcairo", "plot.png"}, {"svg", "plot.svg"}};
+    std::string images[2];
+    std::exception_ptr errors[2];
+    auto render = [&](std::size_t k) {
+        try {
+            images[k] = run_capture({"gnuplot", "-e",
+                                     std::string{"ostwin_render = 1; set terminal "} + outputs[k].first +
+                                         " size 1000,600 noenhanced; set output",
+                                     script},
+                                    missing);
+        } catch (...) {
+            errors[k] = std::current_exception();
+        }
+    };
+    std::thread svg(render, 1);
+    render(0);
+    svg.join();
+    for (std::size_t k = 0; k < 2; ++k) {
+        if (errors[k]) std::rethrow_exception(errors[k]);
+        if (images[k].empty()) throw EnvironmentError("sweep: gnuplot drew nothing from " + script + " (its messages are above)");
+        write_atomically(dir + "/" + outputs[k].second, "sweep plot", images[k]);
     }
 }
+
+/// results.csv, results.json and the plot's points, built from the runs in grid order
+/// as they arrive (add): the tables grow while later runs still simulate, and a run's
+/// result leaves memory once added. The CSV's columns are the figures in their order of
+/// first appearance, so a row is written with the columns known when it arrives (its own
+/// among them) to a temporary body; finish() writes the header, then the body with the
+/// cells of later columns filled in (empty).
+class Tables {
+public:
+    Tables(std::string dir, const std::vector<std::string>& files, const std::vector<std::string>& labels,
+           const std::vector<Axis>& axes, std::size_t x_axis, const std::string& metric, std::size_t reps)
+        : dir_(std::move(dir)), files_(files), labels_(labels), axes_(axes), x_axis_(x_axis), reps_(reps),
+          candidates_{metric, metric + "_ns", metric + "_bytes"}, json_file_(dir_ + "/results.json", "sweep results"),
+          json_(json_file_), body_(std::tmpfile()) {
+        if (body_ == nullptr) throw EnvironmentError("sweep: cannot create a temporary file for results.csv");
+        json_ << "[\n";
+    }
+    ~Tables() { std::fclose(body_); }
+    Tables(const Tables&) = delete;
+    Tables& operator=(const Tables&) = delete;
+
+    /// The next run in grid order and its point file's object.
+    void add(const Task& t, ordered_json j) {
+        if (!group_.empty() && (group_.front().first->series != t.series || group_.front().first->point != t.point))
+            flush_group();
+        for (const ordered_json& f : j.at("figures"))
+            if (column_index_.emplace(f.at(0).get<std::string>(), columns_.size()).second)
+                columns_.push_back(f.at(0).get<std::string>());
+        cells_.assign(columns_.size(), nullptr);
+        for (const ordered_json& f : j["figures"]) cells_[column_index_.at(f.at(0).get<std::string>())] = &f.at(1);
+        row_ = csv_field(files_[t.series]) + "," + std::to_string(t.point) + "," + std::to_string(t.replication) +
+               (t.native ? ",native" : ",sim");
+        for (const ParamSetting& st : t.settings) row_ += "," + csv_field(st.value);
+        const std::string& status = j.at("status").get_ref<const std::string&>();
+        row_ += "," + csv_field(status) + "," + csv_field(j.value("message", ""));
+        for (const ordered_json* c : cells_) {
+            row_ += ',';
+            if (c) row_ += number_text(*c);
+        }
+        // A record: the columns the row has, its length, its bytes.
+        const std::uint64_t head[2] = {columns_.size(), row_.size()};
+        if (std::fwrite(head, sizeof head, 1, body_) != 1 || std::fwrite(row_.data(), 1, row_.size(), body_) != row_.size())
+            throw EnvironmentError("sweep: cannot write the temporary file of results.csv (disk full?)");
+        if (status != "ok") ++bad_;
+        group_.emplace_back(&t, std::move(j));
+    }
+
+    std::size_t failed() const { return bad_; }
+
+    /// Writes results.csv and results.json and draws the plot; false when there was none
+    /// to draw (no swept parameter, or no run had the metric).
+    bool finish() {
+        flush_group();
+        json_ << (first_entry_ ? "" : "\n") << "]\n";
+        std::size_t m = 0;
+        while (m < candidates_.size() && !column_index_.contains(candidates_[m])) ++m;
+        if (m == candidates_.size() && !columns_.empty())
+            throw UsageError("--metric " + candidates_[0] + ": no such summary figure (results.csv's columns after "
+                             "`message` are the figures, e.g. makespan_ns, unique_peak_bytes, context_switches.thread)");
+        OutputFile csv_file(dir_ + "/results.csv", "sweep results");
+        {
+            OutputStream csv(csv_file);
+            csv << "series,point,replication,source";
+            for (const Axis& ax : axes_) csv << "," << csv_field(ax.name);
+            csv << ",status,message";
+            for (const std::string& c : columns_) csv << "," << csv_field(c);
+            csv << "\n";
+            std::rewind(body_);
+            for (std::uint64_t head[2]; std::fread(head, sizeof head, 1, body_) == 1;) {
+                row_.resize(head[1]);
+                if (std::fread(row_.data(), 1, row_.size(), body_) != row_.size())
+                    throw EnvironmentError("sweep: cannot read back the temporary file of results.csv");
+                csv << row_ << std::string(columns_.size() - head[0], ',') << '\n';
+            }
+            csv.flush();
+        }
+        json_.flush();
+        csv_file.commit();
+        json_file_.commit();
+        if (axes_.empty() || m == candidates_.size()) return false;
+        write_plot(dir_, axes_, x_axis_, candidates_[m], lines_[m], points_[m], reps_);
+        return true;
+    }
+
+private:
+    /// A point's runs (its replications and sources): results.json and the plot have one
+    /// entry per point and source.
+    void flush_group() {
+        for (const bool native : {false, true}) {
+            std::vector<const ordered_json*> runs;
+            const Task* t = nullptr;
+            for (const auto& [gt, gj] : group_)
+                if (gt->native == native) {
+                    runs.push_back(&gj);
+                    if (t == nullptr) t = gt;
+                }
+            if (runs.empty()) continue;
+            json_ << (first_entry_ ? "" : ",\n") << (reps_ == 1 ? row_json(*runs.front()) : point_json(runs));
+            first_entry_ = false;
+            if (axes_.empty()) continue;
+            std::string line = labels_[t->series] + (t->native ? " native" : "");
+            std::size_t x_index = 0;
+            for (std::size_t k = 0; k < axes_.size(); ++k) {
+                if (k == x_axis_) {
+                    x_index = static_cast<std::size_t>(std::find(axes_[k].values.begin(), axes_[k].values.end(),
+                                                                 t->settings[k].value) -
+                                                       axes_[k].values.begin());
+                    continue;
+                }
+                line += " " + axes_[k].name + "=" + t->settings[k].value;
+            }
+            // The plotted value for each name the metric may have: the run's figure, or the
+            // mean of the replications that ended ok with its 95% confidence interval.
+            for (std::size_t m = 0; m < candidates_.size(); ++m) {
+                std::vector<double> ys;
+                for (const ordered_json* r : runs) {
+                    if (r->at("status") != "ok") continue;
+                    for (const ordered_json& f : r->at("figures"))
+                        if (f.at(0) == candidates_[m]) {
+                            ys.push_back(f.at(1).get<double>());
+                            break;
+                        }
+                }
+                if (ys.empty()) continue;
+                const Stats st = describe(ys);
+                std::vector<std::string>& lines = lines_[m];
+                auto it = std::find(lines.begin(), lines.end(), line);
+                if (it == lines.end()) it = lines.insert(it, line);
+                const auto ci = st.ci95.value_or(std::pair{st.mean, st.mean});
+                points_[m].push_back({static_cast<std::size_t>(it - lines.begin()), t->series, t->native, x_index,
+                                      st.mean, ci.first, ci.second});
+            }
+        }
+        group_.clear();
+    }
+
+    std::string dir_;
+    const std::vector<std::string>& files_;
+    const std::vector<std::string>& labels_;
+    const std::vector<Axis>& axes_;
+    std::size_t x_axis_;
+    std::size_t reps_;
+    std::vector<std::string> candidates_;  ///< --metric's column: as given, with _ns, with _bytes
+    std::vector<std::string> columns_;
+    std::unordered_map<std::string, std::size_t> column_index_;
+    std::vector<const ordered_json*> cells_;
+    std::string row_;
+    OutputFile json_file_;
+    OutputStream json_;
+    std::FILE* body_;
+    bool first_entry_ = true;
+    std::size_t bad_ = 0;
+    std::vector<std::pair<const Task*, ordered_json>> group_;
+    std::vector<std::string> lines_[3];
+    std::vector<PlotPoint> points_[3];
+};
 
 int run_sweep(SweepArgs a) {
     if (!a.plan.empty() + !a.shard.empty() + !a.merge.empty() > 1)
@@ -771,7 +936,59 @@ int run_sweep(SweepArgs a) {
         std::cerr << "sweep: " << mine - todo.size() << " of " << mine << " runs already in " << a.out
                   << "/points, running " << todo.size() << '\n';
 
+    // The tables, unless this is a shard (--merge writes them).
+    std::optional<Tables> tables;
+    if (shard_n == 0) tables.emplace(a.out, a.files, labels, axes, x_axis, a.metric, reps);
+    auto read_point = [&](const Task& t) {
+        const std::string p = point_path(t);
+        ordered_json j = ordered_json::parse(read_input_file(p, 64u << 20, "sweep point file", ""), nullptr, false);
+        if (j.is_discarded() || !j.is_object() || !j.contains("figures") || !j["figures"].is_array() ||
+            !j.contains("status") || !j["status"].is_string())
+            throw UsageError("sweep: " + p + " is not a sweep point file; remove it and run the sweep again");
+        return j;
+    };
+    // Runs enter the tables in grid order as soon as every run before them has finished:
+    // `frontier` is the first run not yet in them. A finished run at most kHeld ahead of
+    // it waits in memory, one further ahead is read back from its point file.
+    constexpr std::size_t kHeld = 256;
+    std::vector<char> finished(tasks.size(), 1);
+    for (std::size_t i : todo) finished[i] = 0;
+    std::size_t frontier = 0;
+    std::unordered_map<std::size_t, ordered_json> held;
+    std::mutex state_mu, tables_mu;
+    // Adds the runs the frontier reaches; one thread at a time (`wait`: else leave it to
+    // the thread already at it: the last drain(true) takes what is left).
+    auto drain = [&](bool wait) {
+        if (!tables) return;
+        std::unique_lock<std::mutex> busy(tables_mu, std::defer_lock);
+        if (wait) busy.lock();
+        else if (!busy.try_lock()) return;
+        while (true) {
+            std::optional<ordered_json> j;
+            std::size_t i = 0;
+            {
+                const std::lock_guard<std::mutex> g(state_mu);
+                if (frontier == tasks.size() || !finished[frontier]) return;
+                i = frontier;
+                if (const auto it = held.find(i); it != held.end()) {
+                    j = std::move(it->second);
+                    held.erase(it);
+                }
+            }
+            tables->add(tasks[i], j ? std::move(*j) : read_point(tasks[i]));
+            const std::lock_guard<std::mutex> g(state_mu);
+            ++frontier;
+        }
+    };
+
     // Run what is missing on -j threads; each result is in place (atomically) as it ends.
+    // Each run allocates and frees its engine: glibc would hand that memory back to the
+    // kernel after every run (heap trimming, munmap of large blocks), and each such
+    // unmapping flushes the TLB of every CPU the process runs on, so the threads slowed
+    // each other down. Kept instead, up to the thresholds: memory stays at the largest
+    // run's per thread, flat in the number of runs (bench/sweep_parallel.cpp).
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
     const unsigned jobs = a.jobs ? a.jobs : std::max(1U, std::thread::hardware_concurrency());
     std::atomic<std::size_t> next{0};
     std::mutex mu;
@@ -794,12 +1011,19 @@ int run_sweep(SweepArgs a) {
         const Task& t = tasks[i];
         {
                 const auto s0 = std::chrono::steady_clock::now();
-                const ordered_json r = run_point(a.files[t.series], t, trace_dir);
+                ordered_json r = run_point(a.files[t.series], t, trace_dir);
                 write_atomically(point_path(t), "sweep point", r.dump() + "\n");
                 const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count();
+                const bool ok = r["status"] == "ok";
+                {
+                    const std::lock_guard<std::mutex> g(state_mu);
+                    finished[i] = 1;
+                    if (tables && i < frontier + kHeld) held.emplace(i, std::move(r));
+                }
+                drain(false);
                 const std::lock_guard<std::mutex> g(mu);
                 ++done;
-                if (r["status"] != "ok") ++failed;
+                if (!ok) ++failed;
                 timings.emplace_back(i, secs);
                 const auto now = std::chrono::steady_clock::now();
                 if (now - last_shown >= std::chrono::milliseconds(tty ? 200 : 5000) || done == todo.size()) {
@@ -856,115 +1080,12 @@ int run_sweep(SweepArgs a) {
     }
     if (a.merge.empty()) write_atomically(a.out + "/timings.csv", "sweep timings", tcsv);
 
-    // Two passes over the point files, in grid order: the figure columns, then the rows.
-    auto read_point = [&](const Task& t) {
-        const std::string p = point_path(t);
-        const ordered_json j = ordered_json::parse(read_input_file(p, 64u << 20, "sweep point file", ""), nullptr, false);
-        if (j.is_discarded() || !j.is_object() || !j.contains("figures") || !j["figures"].is_array() ||
-            !j.contains("status"))
-            throw UsageError("sweep: " + p + " is not a sweep point file; remove it and run the sweep again");
-        return j;
-    };
-    std::vector<std::string> columns;
-    std::unordered_map<std::string, std::size_t> column_index;
-    for (const Task& t : tasks) {
-        const ordered_json j = read_point(t);
-        for (const ordered_json& f : j["figures"])
-            if (column_index.emplace(f.at(0).get<std::string>(), columns.size()).second)
-                columns.push_back(f.at(0).get<std::string>());
-    }
-    const std::optional<std::string> metric = metric_column(a.metric, columns);
-    if (!metric && !columns.empty())
-        throw UsageError("--metric " + a.metric + ": no such summary figure (results.csv's columns after `message` "
-                         "are the figures, e.g. makespan_ns, unique_peak_bytes, context_switches.thread)");
-
-    OutputFile csv_file(a.out + "/results.csv", "sweep results");
-    OutputFile json_file(a.out + "/results.json", "sweep results");
-    // Streamed: memory does not grow with the number of runs.
-    OutputStream csv(csv_file);
-    OutputStream json(json_file);
-    csv << "series,point,replication,source";
-    for (const Axis& ax : axes) csv << "," << csv_field(ax.name);
-    csv << ",status,message";
-    for (const std::string& c : columns) csv << "," << csv_field(c);
-    csv << "\n";
-    json << "[\n";
-    std::size_t bad = 0;
-    std::vector<PlotPoint> plot_points;
-    std::vector<std::string> line_order;
-    bool first_entry = true;
-    // A point's runs (its replications and sources), read together: results.json and the
-    // plot have one entry per point and source. At most 2 x --replications rows are held.
-    std::vector<std::pair<const Task*, ordered_json>> group;
-    auto flush_group = [&] {
-        for (const bool native : {false, true}) {
-            std::vector<const ordered_json*> runs;
-            const Task* t = nullptr;
-            for (const auto& [gt, gj] : group)
-                if (gt->native == native) {
-                    runs.push_back(&gj);
-                    if (t == nullptr) t = gt;
-                }
-            if (runs.empty()) continue;
-            json << (first_entry ? "" : ",\n") << (reps == 1 ? row_json(*runs.front()) : point_json(runs));
-            first_entry = false;
-            // The plotted value: the run's metric, or the mean of the replications that
-            // ended ok with their 95% confidence interval.
-            std::vector<double> ys;
-            for (const ordered_json* r : runs) {
-                if (!metric || r->at("status") != "ok") continue;
-                for (const ordered_json& f : r->at("figures"))
-                    if (f.at(0) == *metric) {
-                        ys.push_back(f.at(1).get<double>());
-                        break;
-                    }
-            }
-            if (ys.empty() || axes.empty()) continue;
-            const Stats st = describe(ys);
-            std::string line = labels[t->series] + (t->native ? " native" : "");
-            std::size_t x_index = 0;
-            for (std::size_t k = 0; k < axes.size(); ++k) {
-                if (k == x_axis) {
-                    x_index = static_cast<std::size_t>(std::find(axes[k].values.begin(), axes[k].values.end(),
-                                                                 t->settings[k].value) -
-                                                       axes[k].values.begin());
-                    continue;
-                }
-                line += " " + axes[k].name + "=" + t->settings[k].value;
-            }
-            auto it = std::find(line_order.begin(), line_order.end(), line);
-            if (it == line_order.end()) it = line_order.insert(it, line);
-            const auto ci = st.ci95.value_or(std::pair{st.mean, st.mean});
-            plot_points.push_back({static_cast<std::size_t>(it - line_order.begin()), t->series, t->native, x_index,
-                                   st.mean, ci.first, ci.second});
-        }
-        group.clear();
-    };
-    for (const Task& t : tasks) {
-        if (!group.empty() && (group.front().first->series != t.series || group.front().first->point != t.point))
-            flush_group();
-        ordered_json j = read_point(t);
-        std::vector<const ordered_json*> cells(columns.size(), nullptr);
-        for (const ordered_json& f : j["figures"]) cells[column_index.at(f.at(0).get<std::string>())] = &f.at(1);
-        csv << csv_field(a.files[t.series]) << "," << t.point << "," << t.replication << (t.native ? ",native" : ",sim");
-        for (const ParamSetting& s : t.settings) csv << "," << csv_field(s.value);
-        const std::string status = j["status"].get<std::string>();
-        csv << "," << csv_field(status) << "," << csv_field(j.value("message", ""));
-        for (const ordered_json* c : cells) csv << "," << (c ? number_text(*c) : std::string{});
-        csv << "\n";
-        if (status != "ok") ++bad;
-        group.emplace_back(&t, std::move(j));
-    }
-    flush_group();
-    if (!first_entry) json << "\n";
-    json << "]\n";
-    csv.flush();
-    json.flush();
-    csv_file.commit();
-    json_file.commit();
-    if (!axes.empty() && metric) write_plot(a.out, axes, x_axis, *metric, line_order, plot_points, reps);
+    drain(true);
+    if (frontier != tasks.size()) throw std::logic_error("sweep: a run never reached the tables");
+    const bool plotted = tables->finish();
+    const std::size_t bad = tables->failed();
     std::cerr << "sweep: " << tasks.size() << " runs, " << bad << " failed; " << a.out << "/results.csv"
-              << (axes.empty() || !metric ? "" : ", plot.png, plot.svg") << '\n';
+              << (plotted ? ", plot.png, plot.svg" : "") << '\n';
     return bad == 0 ? 0 : 1;
 }
 
