@@ -450,64 +450,111 @@ std::string row_json(const ordered_json& j) {
     return text + "}}";
 }
 
+/// What the tables need of one run, made by the thread that ran it: a few strings, so
+/// that the thread writing the tables neither walks a JSON tree nor frees one allocated
+/// by another thread (glibc's arenas then contend).
+struct RunRecord {
+    std::string status, message;
+    std::string head;     ///< {"series", "point", "source", "params"} as JSON
+    std::string row;      ///< its results.json row
+    std::string figures;  ///< per figure: name, CSV text, JSON text, each ended by '\0'
+};
+
+/// Calls f(name, csv_text, json_text) for each figure of a record, in order.
+template <class F>
+void for_each_figure(const RunRecord& r, F&& f) {
+    std::string_view rest = r.figures;
+    while (!rest.empty()) {
+        std::string_view part[3];
+        for (std::string_view& p : part) {
+            const auto z = rest.find('\0');
+            p = rest.substr(0, z);
+            rest.remove_prefix(z + 1);
+        }
+        f(part[0], part[1], part[2]);
+    }
+}
+
+/// A point file's object as a record; UsageError for one that is no sweep point file.
+RunRecord make_record(const ordered_json& j, const std::string& path) {
+    const auto bad = [&] {
+        return UsageError("sweep: " + path + " is not a sweep point file; remove it and run the sweep again");
+    };
+    if (!j.is_object() || !j.contains("figures") || !j["figures"].is_array() || !j.contains("status") ||
+        !j["status"].is_string() || !j.contains("series") || !j.contains("point") || !j.contains("source") ||
+        !j.contains("params"))
+        throw bad();
+    RunRecord r;
+    r.status = j["status"].get<std::string>();
+    const auto m = j.find("message");
+    if (m != j.end() && m->is_string()) r.message = m->get<std::string>();
+    ordered_json head = ordered_json::object();
+    for (const char* k : {"series", "point", "source", "params"}) head[k] = j[k];
+    r.head = head.dump();
+    r.row = row_json(j);
+    for (const ordered_json& f : j["figures"]) {
+        if (!f.is_array() || f.size() != 2 || !f[0].is_string() || !f[1].is_number()) throw bad();
+        r.figures += f[0].get_ref<const std::string&>();
+        r.figures += '\0';
+        r.figures += number_text(f[1]);
+        r.figures += '\0';
+        r.figures += f[1].dump();
+        r.figures += '\0';
+    }
+    return r;
+}
+
+double json_number(std::string_view text) { return std::strtod(std::string{text}.c_str(), nullptr); }
+
 /// A replicated point of one source for results.json: its replications' seeds, how many
 /// ended ok, each figure's statistics over those (Stats, sim/trace/Replications.hpp: n,
 /// mean, sd, ci95 of the mean, and min, max as the runs have them), then the runs' rows.
-std::string point_json(const std::vector<const ordered_json*>& runs) {
-    const ordered_json& r0 = *runs.front();
-    ordered_json head = ordered_json::object();
-    for (const char* k : {"series", "point", "source", "params"}) head[k] = r0.at(k);
-    head["replications"] = runs.size();
-    ordered_json seeds = ordered_json::array();
+std::string point_json(const std::vector<const RunRecord*>& runs) {
+    std::string seeds;
     std::size_t ok = 0;
-    std::vector<std::string> names;
-    std::unordered_map<std::string, std::size_t> index;
-    std::vector<std::vector<const ordered_json*>> values;
-    for (const ordered_json* r : runs) {
-        const bool is_ok = r->at("status") == "ok";
+    std::vector<std::string_view> names;
+    std::unordered_map<std::string_view, std::size_t> index;
+    std::vector<std::vector<std::string_view>> values;
+    for (const RunRecord* r : runs) {
+        const bool is_ok = r->status == "ok";
         ok += is_ok ? 1 : 0;
-        for (const ordered_json& f : r->at("figures")) {
-            const std::string& name = f.at(0).get_ref<const std::string&>();
+        for_each_figure(*r, [&](std::string_view name, std::string_view, std::string_view json) {
             if (name == "seed") {
-                seeds.push_back(f.at(1));
-                continue;
+                seeds += (seeds.empty() ? "" : ",") + std::string{json};
+                return;
             }
-            if (!is_ok) continue;
+            if (!is_ok) return;
             const auto [it, fresh] = index.emplace(name, names.size());
             if (fresh) {
                 names.push_back(name);
                 values.emplace_back();
             }
-            values[it->second].push_back(&f.at(1));
-        }
+            values[it->second].push_back(json);
+        });
     }
-    head["seeds"] = seeds;
-    head["ok"] = ok;
-    head["failed"] = runs.size() - ok;
-    std::string text = head.dump();
+    std::string text = runs.front()->head;
     text.pop_back();
-    text += ",\"figures\":{";
+    text += ",\"replications\":" + std::to_string(runs.size()) + ",\"seeds\":[" + seeds + "],\"ok\":" +
+            std::to_string(ok) + ",\"failed\":" + std::to_string(runs.size() - ok) + ",\"figures\":{";
     std::vector<double> xs;
     for (std::size_t k = 0; k < names.size(); ++k) {
         xs.clear();
-        const ordered_json *lo = nullptr, *hi = nullptr;
-        for (const ordered_json* v : values[k]) {
-            xs.push_back(v->get<double>());
-            if (!lo || xs.back() < lo->get<double>()) lo = v;
-            if (!hi || xs.back() > hi->get<double>()) hi = v;
+        std::string_view lo, hi;
+        for (std::string_view v : values[k]) {
+            xs.push_back(json_number(v));
+            if (lo.empty() || xs.back() < json_number(lo)) lo = v;
+            if (hi.empty() || xs.back() > json_number(hi)) hi = v;
         }
         const Stats st = describe(xs);
-        ordered_json o = ordered_json::object();
-        o["n"] = st.n;
-        o["mean"] = st.mean;
-        o["sd"] = st.sd ? ordered_json(*st.sd) : ordered_json(nullptr);
-        o["ci95"] = st.ci95 ? ordered_json::array({st.ci95->first, st.ci95->second}) : ordered_json(nullptr);
-        o["min"] = *lo;
-        o["max"] = *hi;
-        text += (k ? "," : "") + ordered_json(names[k]).dump() + ":" + o.dump();
+        text += (k ? "," : "") + ordered_json(std::string{names[k]}).dump() + ":{\"n\":" + std::to_string(st.n) +
+                ",\"mean\":" + ordered_json(st.mean).dump() +
+                ",\"sd\":" + (st.sd ? ordered_json(*st.sd).dump() : "null") + ",\"ci95\":" +
+                (st.ci95 ? "[" + ordered_json(st.ci95->first).dump() + "," + ordered_json(st.ci95->second).dump() + "]"
+                         : "null") +
+                ",\"min\":" + std::string{lo} + ",\"max\":" + std::string{hi} + "}";
     }
     text += "},\"runs\":[";
-    for (std::size_t i = 0; i < runs.size(); ++i) text += (i ? "," : "") + row_json(*runs[i]);
+    for (std::size_t i = 0; i < runs.size(); ++i) text += (i ? "," : "") + runs[i]->row;
     return text + "]}";
 }
 
@@ -611,6 +658,12 @@ void write_plot(const std::string& dir, const std::vector<Axis>& axes, std::size
     }
 }
 
+/// A hash for std::string keys that also finds std::string_view ones (no copy per lookup).
+struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+
 /// results.csv, results.json and the plot's points, built from the runs in grid order
 /// as they arrive (add): the tables grow while later runs still simulate, and a run's
 /// result leaves memory once added. The CSV's columns are the figures in their order of
@@ -631,30 +684,35 @@ public:
     Tables(const Tables&) = delete;
     Tables& operator=(const Tables&) = delete;
 
-    /// The next run in grid order and its point file's object.
-    void add(const Task& t, ordered_json j) {
+    /// The next run in grid order.
+    void add(const Task& t, RunRecord rec) {
         if (!group_.empty() && (group_.front().first->series != t.series || group_.front().first->point != t.point))
             flush_group();
-        for (const ordered_json& f : j.at("figures"))
-            if (column_index_.emplace(f.at(0).get<std::string>(), columns_.size()).second)
-                columns_.push_back(f.at(0).get<std::string>());
-        cells_.assign(columns_.size(), nullptr);
-        for (const ordered_json& f : j["figures"]) cells_[column_index_.at(f.at(0).get<std::string>())] = &f.at(1);
+        cells_.clear();
+        for_each_figure(rec, [&](std::string_view name, std::string_view csv, std::string_view) {
+            auto it = column_index_.find(name);
+            if (it == column_index_.end()) {
+                it = column_index_.emplace(std::string{name}, columns_.size()).first;
+                columns_.emplace_back(name);
+            }
+            if (cells_.size() <= it->second) cells_.resize(it->second + 1);
+            cells_[it->second] = csv;
+        });
+        cells_.resize(columns_.size());
         row_ = csv_field(files_[t.series]) + "," + std::to_string(t.point) + "," + std::to_string(t.replication) +
                (t.native ? ",native" : ",sim");
         for (const ParamSetting& st : t.settings) row_ += "," + csv_field(st.value);
-        const std::string& status = j.at("status").get_ref<const std::string&>();
-        row_ += "," + csv_field(status) + "," + csv_field(j.value("message", ""));
-        for (const ordered_json* c : cells_) {
+        row_ += "," + csv_field(rec.status) + "," + csv_field(rec.message);
+        for (std::string_view c : cells_) {
             row_ += ',';
-            if (c) row_ += number_text(*c);
+            row_ += c;
         }
         // A record: the columns the row has, its length, its bytes.
         const std::uint64_t head[2] = {columns_.size(), row_.size()};
         if (std::fwrite(head, sizeof head, 1, body_) != 1 || std::fwrite(row_.data(), 1, row_.size(), body_) != row_.size())
             throw EnvironmentError("sweep: cannot write the temporary file of results.csv (disk full?)");
-        if (status != "ok") ++bad_;
-        group_.emplace_back(&t, std::move(j));
+        if (rec.status != "ok") ++bad_;
+        group_.emplace_back(&t, std::move(rec));
     }
 
     std::size_t failed() const { return bad_; }
@@ -665,7 +723,7 @@ public:
         flush_group();
         json_ << (first_entry_ ? "" : "\n") << "]\n";
         std::size_t m = 0;
-        while (m < candidates_.size() && !column_index_.contains(candidates_[m])) ++m;
+        while (m < candidates_.size() && column_index_.find(candidates_[m]) == column_index_.end()) ++m;
         if (m == candidates_.size() && !columns_.empty())
             throw UsageError("--metric " + candidates_[0] + ": no such summary figure (results.csv's columns after "
                              "`message` are the figures, e.g. makespan_ns, unique_peak_bytes, context_switches.thread)");
@@ -699,15 +757,15 @@ private:
     /// entry per point and source.
     void flush_group() {
         for (const bool native : {false, true}) {
-            std::vector<const ordered_json*> runs;
+            std::vector<const RunRecord*> runs;
             const Task* t = nullptr;
-            for (const auto& [gt, gj] : group_)
+            for (const auto& [gt, gr] : group_)
                 if (gt->native == native) {
-                    runs.push_back(&gj);
+                    runs.push_back(&gr);
                     if (t == nullptr) t = gt;
                 }
             if (runs.empty()) continue;
-            json_ << (first_entry_ ? "" : ",\n") << (reps_ == 1 ? row_json(*runs.front()) : point_json(runs));
+            json_ << (first_entry_ ? "" : ",\n") << (reps_ == 1 ? runs.front()->row : point_json(runs));
             first_entry_ = false;
             if (axes_.empty()) continue;
             std::string line = labels_[t->series] + (t->native ? " native" : "");
@@ -725,13 +783,15 @@ private:
             // mean of the replications that ended ok with its 95% confidence interval.
             for (std::size_t m = 0; m < candidates_.size(); ++m) {
                 std::vector<double> ys;
-                for (const ordered_json* r : runs) {
-                    if (r->at("status") != "ok") continue;
-                    for (const ordered_json& f : r->at("figures"))
-                        if (f.at(0) == candidates_[m]) {
-                            ys.push_back(f.at(1).get<double>());
-                            break;
+                for (const RunRecord* r : runs) {
+                    if (r->status != "ok") continue;
+                    bool found = false;
+                    for_each_figure(*r, [&](std::string_view name, std::string_view, std::string_view json) {
+                        if (!found && name == candidates_[m]) {
+                            ys.push_back(json_number(json));
+                            found = true;
                         }
+                    });
                 }
                 if (ys.empty()) continue;
                 const Stats st = describe(ys);
@@ -754,15 +814,15 @@ private:
     std::size_t reps_;
     std::vector<std::string> candidates_;  ///< --metric's column: as given, with _ns, with _bytes
     std::vector<std::string> columns_;
-    std::unordered_map<std::string, std::size_t> column_index_;
-    std::vector<const ordered_json*> cells_;
+    std::unordered_map<std::string, std::size_t, NameHash, std::equal_to<>> column_index_;
+    std::vector<std::string_view> cells_;
     std::string row_;
     OutputFile json_file_;
     OutputStream json_;
     std::FILE* body_;
     bool first_entry_ = true;
     std::size_t bad_ = 0;
-    std::vector<std::pair<const Task*, ordered_json>> group_;
+    std::vector<std::pair<const Task*, RunRecord>> group_;
     std::vector<std::string> lines_[3];
     std::vector<PlotPoint> points_[3];
 };
@@ -941,11 +1001,8 @@ int run_sweep(SweepArgs a) {
     if (shard_n == 0) tables.emplace(a.out, a.files, labels, axes, x_axis, a.metric, reps);
     auto read_point = [&](const Task& t) {
         const std::string p = point_path(t);
-        ordered_json j = ordered_json::parse(read_input_file(p, 64u << 20, "sweep point file", ""), nullptr, false);
-        if (j.is_discarded() || !j.is_object() || !j.contains("figures") || !j["figures"].is_array() ||
-            !j.contains("status") || !j["status"].is_string())
-            throw UsageError("sweep: " + p + " is not a sweep point file; remove it and run the sweep again");
-        return j;
+        const ordered_json j = ordered_json::parse(read_input_file(p, 64u << 20, "sweep point file", ""), nullptr, false);
+        return make_record(j, p);
     };
     // Runs enter the tables in grid order as soon as every run before them has finished:
     // `frontier` is the first run not yet in them. A finished run at most kHeld ahead of
@@ -954,7 +1011,7 @@ int run_sweep(SweepArgs a) {
     std::vector<char> finished(tasks.size(), 1);
     for (std::size_t i : todo) finished[i] = 0;
     std::size_t frontier = 0;
-    std::unordered_map<std::size_t, ordered_json> held;
+    std::unordered_map<std::size_t, RunRecord> held;
     std::mutex state_mu, tables_mu;
     // Adds the runs the frontier reaches; one thread at a time (`wait`: else leave it to
     // the thread already at it: the last drain(true) takes what is left).
@@ -964,7 +1021,7 @@ int run_sweep(SweepArgs a) {
         if (wait) busy.lock();
         else if (!busy.try_lock()) return;
         while (true) {
-            std::optional<ordered_json> j;
+            std::optional<RunRecord> j;
             std::size_t i = 0;
             {
                 const std::lock_guard<std::mutex> g(state_mu);
@@ -1015,10 +1072,12 @@ int run_sweep(SweepArgs a) {
                 write_atomically(point_path(t), "sweep point", r.dump() + "\n");
                 const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count();
                 const bool ok = r["status"] == "ok";
+                std::optional<RunRecord> rec;
+                if (tables) rec = make_record(r, point_path(t));
                 {
                     const std::lock_guard<std::mutex> g(state_mu);
                     finished[i] = 1;
-                    if (tables && i < frontier + kHeld) held.emplace(i, std::move(r));
+                    if (rec && i < frontier + kHeld) held.emplace(i, std::move(*rec));
                 }
                 drain(false);
                 const std::lock_guard<std::mutex> g(mu);
