@@ -604,10 +604,12 @@ void write_plot(const std::string& dir, const std::vector<Axis>& axes, std::size
         gp << "EOD\n";
     }
     std::string plot = "plot ";
+    std::vector<std::string> twins;  // the lines' names without " native"
     for (std::size_t li = 0; li < line_order.size(); ++li) {
         if (li) plot += ", \\\n     ";
-        // A series (FILE) per dash type and point type; colours for the other parameters.
-        // Simulated lines solid, native ones dashed; a point type per series (FILE).
+        // Simulated lines solid, native ones dashed; a point type per series (FILE); a
+        // colour per series and value of the other parameters, shared by the simulated
+        // line and its native twin.
         std::size_t series = 0;
         bool native = false;
         for (const PlotPoint& p : pts)
@@ -615,10 +617,15 @@ void write_plot(const std::string& dir, const std::vector<Axis>& axes, std::size
                 series = p.series;
                 native = p.native;
             }
+        std::string base = line_order[li];
+        if (native) base.erase(base.find(" native"), 7);
+        auto colour = std::find(twins.begin(), twins.end(), base);
+        if (colour == twins.end()) colour = twins.insert(colour, base);
         // Replicated: the mean with its interval as error bars (columns 4 and 5).
         const std::string cols = reps > 1 ? "1:2:4:5" : "1:2";
         plot += "$line" + std::to_string(li) + " using " + cols + (numeric ? "" : ":xtic(3)") +
-                (reps > 1 ? " with yerrorlines" : " with linespoints") + " lw 2 dt " + (native ? "2" : "1") + " pt " + std::to_string(series % 7 + 5) +
+                (reps > 1 ? " with yerrorlines" : " with linespoints") + " lw 2 dt " + (native ? "2" : "1") + " lc " +
+                std::to_string(static_cast<std::size_t>(colour - twins.begin()) % 8 + 1) + " pt " + std::to_string(series % 7 + 5) +
                 " title " + gp_quote(line_order[li]);
     }
     if (line_order.empty()) plot = "set label 'no point succeeded' at graph 0.5,0.5 center\nplot 0 notitle";
