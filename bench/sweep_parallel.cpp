@@ -38,8 +38,8 @@ namespace fs = std::filesystem;
 #endif
 
 struct Run {
-    double wall = 0, cpu = 0;  ///< seconds; cpu: user + system of the sweep process
-    long max_rss_kib = 0;
+    double wall = 0, cpu = 0;  ///< seconds; cpu: user + system of the sweep and its gnuplot
+    long max_rss_kib = 0;      ///< the sweep's own peak (VmHWM), with `watch_rss`
 };
 
 std::string loadavg() {
@@ -49,8 +49,18 @@ std::string loadavg() {
     return a + " " + b + " " + c;
 }
 
+/// VmHWM of a process in KiB (0 when gone).
+long vm_hwm_kib(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(in, line);)
+        if (line.rfind("VmHWM:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
+    return 0;
+}
+
 /// Runs `ostwin sweep` into `out` (emptied first) with -j `jobs`; exits 1 if it fails.
-Run sweep(const std::string& ostwin, std::size_t runs, unsigned jobs, const std::string& out) {
+/// `watch_rss`: reads the sweep's own peak RSS every 2 ms while it runs (wait4's
+/// ru_maxrss would be gnuplot's when that is larger).
+Run sweep(const std::string& ostwin, std::size_t runs, unsigned jobs, const std::string& out, bool watch_rss = false) {
     std::error_code ec;
     fs::remove_all(out, ec);
     std::string msg;
@@ -75,7 +85,13 @@ Run sweep(const std::string& ostwin, std::size_t runs, unsigned jobs, const std:
     }
     int status = 0;
     rusage ru{};
-    if (wait4(pid, &status, 0, &ru) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    long hwm = 0;
+    if (watch_rss)
+        while (wait4(pid, &status, WNOHANG, &ru) == 0) {
+            hwm = std::max(hwm, vm_hwm_kib(pid));
+            usleep(2000);
+        }
+    if ((!watch_rss && wait4(pid, &status, 0, &ru) != pid) || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         std::fprintf(stderr, "bench_sweep_parallel: `%s sweep ... -j %u` failed (status %d); is %s built?\n",
                      ostwin.c_str(), jobs, status, ostwin.c_str());
         std::exit(1);
@@ -84,7 +100,7 @@ Run sweep(const std::string& ostwin, std::size_t runs, unsigned jobs, const std:
     r.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     auto secs = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) * 1e-6; };
     r.cpu = secs(ru.ru_utime) + secs(ru.ru_stime);
-    r.max_rss_kib = ru.ru_maxrss;
+    r.max_rss_kib = hwm;
     return r;
 }
 
@@ -159,12 +175,12 @@ int main(int argc, char** argv) {
                 "%s\n",
                 best, median(wall[0]) / median(wall[1]), before.c_str(), after.c_str());
 
-    // Peak RSS against the number of runs (-j 1 and -j 2).
+    // The sweep's peak RSS against the number of runs (-j 1 and -j 2).
     std::printf("\n| runs | -j | max RSS (MiB) |\n|---|---|---|\n");
     const std::size_t small = std::max<std::size_t>(20, runs / 10 / 20 * 20);
     for (const std::size_t n : {small, runs})
         for (unsigned j = 1; j <= 2; ++j) {
-            const Run run = sweep(ostwin, n, j, dir + "/rss");
+            const Run run = sweep(ostwin, n, j, dir + "/rss", true);
             std::printf("| %zu | %u | %.1f |\n", n, j, static_cast<double>(run.max_rss_kib) / 1024.0);
         }
     std::error_code ec;

@@ -692,8 +692,8 @@ public:
     Tables& operator=(const Tables&) = delete;
 
     /// The next run in grid order.
-    void add(const Task& t, RunRecord rec) {
-        if (!group_.empty() && (group_.front().first->series != t.series || group_.front().first->point != t.point))
+    void add(Task t, RunRecord rec) {
+        if (!group_.empty() && (group_.front().first.series != t.series || group_.front().first.point != t.point))
             flush_group();
         cells_.clear();
         for_each_figure(rec, [&](std::string_view name, std::string_view csv, std::string_view) {
@@ -719,7 +719,7 @@ public:
         if (std::fwrite(head, sizeof head, 1, body_) != 1 || std::fwrite(row_.data(), 1, row_.size(), body_) != row_.size())
             throw EnvironmentError("sweep: cannot write the temporary file of results.csv (disk full?)");
         if (rec.status != "ok") ++bad_;
-        group_.emplace_back(&t, std::move(rec));
+        group_.emplace_back(std::move(t), std::move(rec));
     }
 
     std::size_t failed() const { return bad_; }
@@ -767,9 +767,9 @@ private:
             std::vector<const RunRecord*> runs;
             const Task* t = nullptr;
             for (const auto& [gt, gr] : group_)
-                if (gt->native == native) {
+                if (gt.native == native) {
                     runs.push_back(&gr);
-                    if (t == nullptr) t = gt;
+                    if (t == nullptr) t = &gt;
                 }
             if (runs.empty()) continue;
             json_ << (first_entry_ ? "" : ",\n") << (reps_ == 1 ? runs.front()->row : point_json(runs));
@@ -829,7 +829,7 @@ private:
     std::FILE* body_;
     bool first_entry_ = true;
     std::size_t bad_ = 0;
-    std::vector<std::pair<const Task*, RunRecord>> group_;
+    std::vector<std::pair<Task, RunRecord>> group_;
     std::vector<std::string> lines_[3];
     std::vector<PlotPoint> points_[3];
 };
@@ -906,34 +906,39 @@ int run_sweep(SweepArgs a) {
         throw UsageError("-o " + a.out + ": cannot create the directory");
 
     // The grid in its fixed order: series, then points with the last --set varying
-    // fastest, then replications, then sources.
-    std::vector<Task> tasks;
-    tasks.reserve(points * a.files.size() * reps * (a.native ? 2 : 1));
-    for (std::size_t f = 0; f < a.files.size(); ++f)
-        for (std::size_t p = 0; p < points; ++p)
-            for (std::size_t rep = 0; rep < reps; ++rep) {
-                Task t{f, p, rep, {}, {}};
-                std::size_t rest = p;
-                std::vector<std::size_t> idx(axes.size());
-                for (std::size_t i = axes.size(); i-- > 0;) {
-                    idx[i] = rest % axes[i].values.size();
-                    rest /= axes[i].values.size();
-                }
-                std::string key_text =
-                    "ostwin-sweep-point-3\n" + a.files[f] + "\nreplication=" + std::to_string(rep) + "\n";
-                for (std::size_t i = 0; i < axes.size(); ++i) {
-                    const std::string& v = axes[i].values[idx[i]];
-                    t.settings.push_back({axes[i].name, v, "`--set " + axes[i].name + "=" + v + "` (sweep)"});
-                    key_text += axes[i].name + "=" + v + "\n";
-                }
-                t.key = hex64(fnv1a(texts[f], fnv1a(key_text)));
-                tasks.push_back(t);
-                if (a.native) {  // the same point run for real, right after its simulated row
-                    t.native = true;
-                    t.key += "-native";
-                    tasks.push_back(std::move(t));
-                }
+    // fastest, then replications, then sources. A run's Task is made when asked for, so
+    // memory does not grow with the grid.
+    struct Grid {
+        const SweepArgs& a;
+        const std::vector<Axis>& axes;
+        const std::vector<std::string>& texts;
+        std::size_t points, reps;
+        std::size_t size() const { return a.files.size() * points * reps * (a.native ? 2 : 1); }
+        Task operator[](std::size_t i) const {
+            const std::size_t sources = a.native ? 2 : 1;
+            const bool native = i % sources == 1;  // the same point run for real, right after its simulated row
+            const std::size_t rep = i / sources % reps;
+            const std::size_t p = i / sources / reps % points;
+            const std::size_t f = i / sources / reps / points;
+            Task t{f, p, rep, {}, {}, native};
+            std::size_t rest = p;
+            std::vector<std::size_t> idx(axes.size());
+            for (std::size_t k = axes.size(); k-- > 0;) {
+                idx[k] = rest % axes[k].values.size();
+                rest /= axes[k].values.size();
             }
+            std::string key_text =
+                "ostwin-sweep-point-3\n" + a.files[f] + "\nreplication=" + std::to_string(rep) + "\n";
+            for (std::size_t k = 0; k < axes.size(); ++k) {
+                const std::string& v = axes[k].values[idx[k]];
+                t.settings.push_back({axes[k].name, v, "`--set " + axes[k].name + "=" + v + "` (sweep)"});
+                key_text += axes[k].name + "=" + v + "\n";
+            }
+            t.key = hex64(fnv1a(texts[f], fnv1a(key_text))) + (native ? "-native" : "");
+            return t;
+        }
+    };
+    const Grid tasks{a, axes, texts, points, reps};
     auto point_path = [&](const Task& t) { return a.out + "/points/" + t.key + ".json"; };
 
     if (!a.plan.empty()) {
