@@ -64,7 +64,10 @@ Run sweep(const std::string& ostwin, std::size_t runs, unsigned jobs, const std:
     std::error_code ec;
     fs::remove_all(out, ec);
     std::string msg;
-    for (std::size_t k = 1; k <= runs / 20; ++k) msg += (k > 1 ? "," : "") + std::to_string(k) + "KiB";
+    // 1KiB, 2KiB, ...; past 64 sizes, steps of 64KiB / sizes in bytes (a pipe holds 64KiB).
+    const std::size_t sizes = runs / 20;
+    for (std::size_t k = 1; k <= sizes; ++k)
+        msg += (k > 1 ? "," : "") + (sizes <= 64 ? std::to_string(k) + "KiB" : std::to_string(k * (65536 / sizes)) + "B");
     const std::string root = OSTWIN_SOURCE_DIR;
     std::vector<std::string> argv{ostwin, "sweep", root + "/scenarios/sweep/processes.yaml",
                                   root + "/scenarios/sweep/threads.yaml", "--set", "workers=1..10", "--set",

@@ -88,9 +88,11 @@ std::string sh_quote(const std::string& s) {
     return o + "'";
 }
 
-/// Runs `argv` (found on PATH) and returns its stdout; EnvironmentError (exit 3) when it
+/// Runs `argv` (found on PATH) and returns its stdout, or with `sink` writes it there as it
+/// comes and returns "" (`written`: how many bytes); EnvironmentError (exit 3) when it
 /// cannot start or fails, with its stderr passed through.
-std::string run_capture(const std::vector<std::string>& argv, std::string_view missing = "is this a Slurm submit host?") {
+std::string run_capture(const std::vector<std::string>& argv, std::string_view missing = "is this a Slurm submit host?",
+                        OutputFile* sink = nullptr, std::size_t* written = nullptr) {
     int fds[2];
     if (pipe(fds) != 0) throw EnvironmentError("sweep: cannot create a pipe for " + argv[0]);
     const pid_t pid = fork();
@@ -117,7 +119,19 @@ std::string run_capture(const std::vector<std::string>& argv, std::string_view m
             if (errno == EINTR) continue;
             break;
         }
-        out.append(buf, static_cast<std::size_t>(n));
+        if (sink == nullptr) {
+            out.append(buf, static_cast<std::size_t>(n));
+            continue;
+        }
+        try {
+            sink->write(std::string_view{buf, static_cast<std::size_t>(n)});
+        } catch (...) {
+            close(fds[0]);  // the child ends on a broken pipe
+            int st = 0;
+            while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+            throw;
+        }
+        if (written) *written += static_cast<std::size_t>(n);
     }
     close(fds[0]);
     int st = 0;
@@ -642,15 +656,20 @@ void write_plot(const std::string& dir, const std::vector<Axis>& axes, std::size
     // gnuplot's own messages go to our stderr. The two renders at once: apart, each is a
     // serial step at the sweep's end.
     const std::pair<const char*, const char*> outputs[2] = {{"pngcairo", "plot.png"}, {"svg", "plot.svg"}};
-    std::string images[2];
+    // Streamed into the files: an image grows with the points drawn.
     std::exception_ptr errors[2];
     auto render = [&](std::size_t k) {
         try {
-            images[k] = run_capture({"gnuplot", "-e",
-                                     std::string{"ostwin_render = 1; set terminal "} + outputs[k].first +
-                                         " size 1000,600 noenhanced; set output",
-                                     script},
-                                    missing);
+            OutputFile image(dir + "/" + outputs[k].second, "sweep plot");
+            std::size_t bytes = 0;
+            run_capture({"gnuplot", "-e",
+                         std::string{"ostwin_render = 1; set terminal "} + outputs[k].first +
+                             " size 1000,600 noenhanced; set output",
+                         script},
+                        missing, &image, &bytes);
+            if (bytes == 0)
+                throw EnvironmentError("sweep: gnuplot drew nothing from " + script + " (its messages are above)");
+            image.commit();
         } catch (...) {
             errors[k] = std::current_exception();
         }
@@ -658,11 +677,8 @@ void write_plot(const std::string& dir, const std::vector<Axis>& axes, std::size
     std::thread svg(render, 1);
     render(0);
     svg.join();
-    for (std::size_t k = 0; k < 2; ++k) {
-        if (errors[k]) std::rethrow_exception(errors[k]);
-        if (images[k].empty()) throw EnvironmentError("sweep: gnuplot drew nothing from " + script + " (its messages are above)");
-        write_atomically(dir + "/" + outputs[k].second, "sweep plot", images[k]);
-    }
+    for (const std::exception_ptr& e : errors)
+        if (e) std::rethrow_exception(e);
 }
 
 /// A hash for std::string keys that also finds std::string_view ones (no copy per lookup).
