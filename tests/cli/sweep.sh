@@ -16,12 +16,12 @@ T=scenarios/sweep/threads.yaml
 "$ostwin" sweep $P $T --set workers=1..4 --set msg=64B,4KiB -o "$out/a" -j 1 2> "$out/a.err" || fail "sweep a exit $?"
 cat "$out/a.err"
 [ "$(wc -l < "$out/a/results.csv")" -eq 17 ] || fail "expected 16 rows: $(wc -l < "$out/a/results.csv")"
-head -1 "$out/a/results.csv" | grep -q '^series,point,source,workers,msg,status,message,seed,cpus,makespan_ns,events,context_switches.thread,' || fail "header: $(head -1 "$out/a/results.csv" | cut -c1-200)"
-sed -n 2p "$out/a/results.csv" | grep -q "^$P,0,sim,1,64B,ok,," || fail "first row: $(sed -n 2p "$out/a/results.csv" | cut -c1-100)"
-sed -n 17p "$out/a/results.csv" | grep -q "^$T,7,sim,4,4KiB,ok,," || fail "last row: $(sed -n 17p "$out/a/results.csv" | cut -c1-100)"
+head -1 "$out/a/results.csv" | grep -q '^series,point,replication,source,workers,msg,status,message,seed,cpus,makespan_ns,events,context_switches.thread,' || fail "header: $(head -1 "$out/a/results.csv" | cut -c1-200)"
+sed -n 2p "$out/a/results.csv" | grep -q "^$P,0,0,sim,1,64B,ok,," || fail "first row: $(sed -n 2p "$out/a/results.csv" | cut -c1-100)"
+sed -n 17p "$out/a/results.csv" | grep -q "^$T,7,0,sim,4,4KiB,ok,," || fail "last row: $(sed -n 17p "$out/a/results.csv" | cut -c1-100)"
 # The figures are the run's: workers=2 msg=4KiB of threads.yaml as `ostwin run` says.
 m=$("$ostwin" run $T --set workers=2 --set msg=4KiB --json | grep -o '"makespan_ns":[0-9]*' | cut -d: -f2)
-grep -q "^$T,3,sim,2,4KiB,ok,,1,2,$m," "$out/a/results.csv" || fail "threads workers=2 msg=4KiB should have makespan $m"
+grep -q "^$T,3,0,sim,2,4KiB,ok,,1,2,$m," "$out/a/results.csv" || fail "threads workers=2 msg=4KiB should have makespan $m"
 [ "$(grep -c '"status":"ok"' "$out/a/results.json")" -eq 16 ] || fail "results.json rows"
 head -c 8 "$out/a/plot.png" | od -An -c | grep -q 'P   N   G' || fail "plot.png is no PNG"
 grep -q '<svg' "$out/a/plot.svg" || fail "plot.svg is no SVG"
@@ -60,7 +60,7 @@ grep -q "set ylabel 'unique_peak (MiB)'" "$out/c/plot.gp" && grep -q 'xtic(3)' "
 grep -q 'sweep: 8 runs, 4 failed' "$out/c.err" || fail "failed count"
 "$ostwin" sweep tests/cli/data/sweep_expect.yaml --set ms=1,10 -o "$out/d" 2> /dev/null
 [ $? -eq 1 ] || fail "a failed expectation should exit 1"
-grep -q '^tests/cli/data/sweep_expect.yaml,1,sim,10,expectation-failed,makespan <= 5ms (was 10ms),' "$out/d/results.csv" || fail "expectation row: $(cat "$out/d/results.csv" | cut -c1-120)"
+grep -q '^tests/cli/data/sweep_expect.yaml,1,0,sim,10,expectation-failed,makespan <= 5ms (was 10ms),' "$out/d/results.csv" || fail "expectation row: $(cat "$out/d/results.csv" | cut -c1-120)"
 
 # Bad arguments: exit 2 (all but --metric before anything runs: the figures' names are
 # known only from the runs).
@@ -92,6 +92,73 @@ for args in "--shard 5/4 $out/p" "--shard 0/4 $out/p" "--shard 1-4 $out/p" "$P -
   "$ostwin" sweep $args > /dev/null 2> "$out/e.err"
   rc=$?
   [ $rc -eq 2 ] || fail "sweep $args: exit $rc, expected 2: $(cat "$out/e.err")"
+done
+
+# --replications N: each point for the seeds SEED .. SEED+N-1, a row each; results.json
+# has each figure's n, mean, sd, 95% CI, min and max per point, the plot the mean with the
+# CI as error bars. Checked against a hand computation from the makespans `ostwin run
+# --seed S` gives (Student t, 2 degrees of freedom: t(0.975) = 4.302652729911275).
+R=tests/cli/data/sweep_random.yaml
+"$ostwin" sweep $R --set base=1,5 --replications 3 -o "$out/r" -j 1 2> "$out/r.err" || fail "replicated sweep: $(cat "$out/r.err")"
+[ "$(wc -l < "$out/r/results.csv")" -eq 7 ] || fail "expected 2 points x 3 replications = 6 rows"
+head -1 "$out/r/results.csv" | grep -q '^series,point,replication,source,base,status,message,seed,' || fail "replicated header"
+for row in "0,0,sim,1,ok,,7," "0,2,sim,1,ok,,9," "1,1,sim,5,ok,,8,"; do
+  grep -q "^$R,$row" "$out/r/results.csv" || fail "row $row: $(cut -c1-80 "$out/r/results.csv")"
+done
+ms=""
+for b in 1 5; do
+  for s in 7 8 9; do
+    ms="$ms $("$ostwin" run $R --set base=$b --seed $s --json | grep -o '"makespan_ns":[0-9]*' | cut -d: -f2)"
+  done
+done
+python3 - "$out/r" $ms << 'PY' || fail "replicated results.json or plot.gp against the hand computation"
+import json, math, sys
+d, ms = sys.argv[1], [int(v) for v in sys.argv[2:]]
+pts = json.load(open(d + "/results.json"))
+assert len(pts) == 2, len(pts)
+gp = open(d + "/plot.gp").read()
+assert "with yerrorlines" in gp and "mean of 3 replications, bars: 95% confidence interval" in gp, gp
+rows = [l.split("\t") for l in gp.split("$line0 << EOD\n")[1].split("EOD")[0].splitlines()]
+for k, p in enumerate(pts):
+    v = ms[3 * k:3 * k + 3]
+    assert p["replications"] == 3 and p["seeds"] == [7, 8, 9] and p["ok"] == 3 and p["failed"] == 0, p
+    assert [r["replication"] for r in p["runs"]] == [0, 1, 2]
+    mean = sum(v) / 3
+    sd = math.sqrt(sum((x - mean) ** 2 for x in v) / 2)
+    half = 4.302652729911275 * sd / math.sqrt(3)
+    f = p["figures"]["makespan_ns"]
+    close = lambda a, b, tol=1e-9: abs(a - b) <= tol * max(1.0, abs(b))
+    assert f["n"] == 3 and f["min"] == min(v) and f["max"] == max(v), (f, v)
+    assert close(f["mean"], mean) and close(f["sd"], sd), (f, mean, sd)
+    assert close(f["ci95"][0], mean - half) and close(f["ci95"][1], mean + half), (f, mean, half)
+    x, y, tick, lo, hi = rows[k]
+    assert x == ["1", "5"][k] and close(float(y), mean / 1e6, 1e-8), rows
+    assert close(float(lo), (mean - half) / 1e6, 1e-8) and close(float(hi), (mean + half) / 1e6, 1e-8), (rows, mean, half)
+    assert "seed" not in p["figures"] and "threads.p/main.cpu_ns" in p["figures"]
+PY
+# The same bytes with -j 2, and through --plan, --shard and --merge (the replications come
+# from the plan: --replications is not given again).
+"$ostwin" sweep $R --set base=1,5 --replications 3 -o "$out/r2" -j 2 2> /dev/null || fail "replicated sweep -j 2"
+"$ostwin" sweep $R --set base=1,5 --replications 3 --plan "$out/rp" 2> /dev/null || fail "replicated plan"
+grep -q '"replications": 3' "$out/rp/plan.json" || fail "plan.json without its replications"
+"$ostwin" sweep --shard 1/2 "$out/rp" --replications 3 > /dev/null 2>&1
+[ $? -eq 2 ] || fail "--shard with --replications should be refused"
+"$ostwin" sweep --shard 1/2 "$out/rp" 2> /dev/null || fail "replicated shard 1"
+"$ostwin" sweep --merge "$out/rp" 2> "$out/rm.err"
+[ $? -eq 1 ] && grep -q "^  run 1 (of 0..5 in grid order): $R base=1 replication 1$" "$out/rm.err" || fail "missing replication: $(cat "$out/rm.err")"
+"$ostwin" sweep --shard 2/2 "$out/rp" 2> /dev/null || fail "replicated shard 2"
+"$ostwin" sweep --merge "$out/rp" 2> /dev/null || fail "replicated merge"
+for f in results.csv results.json plot.gp; do
+  cmp "$out/r/$f" "$out/r2/$f" || fail "replicated $f differs between -j 1 and -j 2"
+  cmp "$out/r/$f" "$out/rp/$f" || fail "merged replicated $f differs from the local run's"
+done
+# Replication 0 is the unreplicated run (the same seed): its row is the same.
+"$ostwin" sweep $R --set base=1,5 -o "$out/r1" 2> /dev/null || fail "unreplicated"
+[ "$(sed -n 2p "$out/r1/results.csv")" = "$(sed -n 2p "$out/r/results.csv")" ] || fail "replication 0 differs from the unreplicated run"
+for args in "--replications 0" "--replications 100001" "--replications x"; do
+  "$ostwin" sweep $R --set base=1 -o "$out/e" $args > /dev/null 2>&1
+  rc=$?
+  [ $rc -eq 2 ] || fail "sweep $args: exit $rc, expected 2"
 done
 
 echo "$fails failed"

@@ -18,8 +18,8 @@ cat "$out/n.err"
 # cpus=64 cannot run natively here: exit 1 with that row; everything else ran.
 [ $rc -eq 1 ] || fail "exit $rc, expected 1 (the cpus=64 native rows)"
 [ "$(wc -l < "$out/n/results.csv")" -eq 9 ] || fail "expected 8 rows"
-cut -d, -f1-5 "$out/n/results.csv" > "$out/n/cols.csv"
-[ "$(sed -n 2,3p "$out/n/cols.csv" | tr '\n' ' ')" = "$F,0,sim,1,1 $F,0,native,1,1 " ] || fail "row order: $(sed -n 2,3p "$out/n/cols.csv")"
+cut -d, -f1-6 "$out/n/results.csv" > "$out/n/cols.csv"
+[ "$(sed -n 2,3p "$out/n/cols.csv" | tr '\n' ' ')" = "$F,0,0,sim,1,1 $F,0,0,native,1,1 " ] || fail "row order: $(sed -n 2,3p "$out/n/cols.csv")"
 [ "$(grep -c ",native,[12],64,host-cannot," "$out/n/results.csv")" -eq 2 ] || fail "host-cannot rows"
 [ "$(grep -c ",sim,[12],64,ok," "$out/n/results.csv")" -eq 2 ] || fail "the simulator runs 64 CPUs"
 [ "$(grep -Ec ",native,[12],1,(ok|expectation-failed),," "$out/n/results.csv")" -eq 2 ] || fail "native cpus=1 rows"
@@ -34,5 +34,13 @@ cp "$out/n/results.csv" "$out/n/before.csv"
 "$ostwin" sweep $F --set ms=1,2 --set cpus=1,64 --native -o "$out/n" 2> "$out/r.err"
 grep -q 'sweep: 8 of 8 runs already in .*, running 0' "$out/r.err" || fail "resume: $(cat "$out/r.err")"
 cmp "$out/n/before.csv" "$out/n/results.csv" || fail "resumed results differ"
+# --replications with --native: each replication runs for real too, right after its
+# simulated row; results.json has one entry per source with the replications' statistics.
+"$ostwin" sweep $F --set ms=1 --set cpus=1 --native --replications 2 -o "$out/nr" 2> "$out/nr.err"
+rc=$?
+[ $rc -eq 0 ] || [ $rc -eq 1 ] || fail "replicated native sweep: exit $rc: $(cat "$out/nr.err")"
+[ "$(cut -d, -f1-4 "$out/nr/results.csv" | sed 1d | tr '\n' ' ')" = "$F,0,0,sim $F,0,0,native $F,0,1,sim $F,0,1,native " ] || fail "replicated native rows: $(cut -d, -f1-4 "$out/nr/results.csv")"
+[ "$(grep -c '"replications":2' "$out/nr/results.json")" -eq 2 ] && grep -q '"source":"native","params":{"ms":"1","cpus":"1"},"replications":2' "$out/nr/results.json" || fail "replicated native results.json: $(head -c 300 "$out/nr/results.json")"
+[ "$(ls "$out/nr/traces" | wc -l)" -eq 2 ] || fail "two native traces expected: $(ls "$out/nr/traces")"
 echo "$fails failed"
 [ $fails -eq 0 ]

@@ -104,13 +104,18 @@ ls "$W/plan"/timings-*-of-4.csv > /dev/null 2>&1 || die "no shard timings"
 [ "$(wc -l < "$W/plan/results.csv")" -eq 41 ] || die "merged results.csv has $(wc -l < "$W/plan/results.csv") lines"
 cmp "$W/local/results.csv" "$W/plan/results.csv" || die "merged results.csv differs from the local run's"
 cmp "$W/local/results.json" "$W/plan/results.json" || die "merged results.json differs"
-# The same through `ostwin sweep --slurm`: it plans, submits and returns.
-ids=$(cd "$root" && "$ostwin" sweep $S --set workers=1..10 --set msg=64B,4KiB -o "$W/auto" --slurm --array-size 4 \
+# A replicated sweep through `ostwin sweep --slurm` (it plans, submits and returns):
+# 10 points x 4 replications = 40 runs, whose seeds and statistics match a local run's.
+R="tests/cli/data/sweep_random.yaml --set base=1..10 --replications 4"
+"$ostwin" sweep $R -o "$W/rlocal" -j 2 2> /dev/null || die "local replicated sweep"
+ids=$(cd "$root" && "$ostwin" sweep $R -o "$W/auto" --slurm --array-size 4 \
   --time 10 2> "$W/auto.err") || die "sweep --slurm: $(cat "$W/auto.err")"
 grep -q "submitted 4 shards as Slurm array job" "$W/auto.err" || die "sweep --slurm said: $(cat "$W/auto.err")"
 end=$((SECONDS + 120))
 while [ $SECONDS -lt $end ] && [ -n "$(timeout 3 squeue -h -o %i 2> /dev/null)" ]; do sleep 0.5; done
 [ -z "$(timeout 3 squeue -h -o %i 2> /dev/null)" ] || die "jobs $ids still queued after 120 s"
 [ "$(ls "$W/auto"/slurm-shard-*.out | wc -l)" -eq 4 ] || die "expected 4 shard logs"
-cmp "$W/local/results.csv" "$W/auto/results.csv" || die "--slurm: merged results.csv differs from the local run's: $(cat "$W/auto/slurm-merge.out")"
-echo "slurm: 40 runs as 4 array tasks + merge (sbatch by hand and --slurm); results.csv identical to the local run's"
+[ "$(wc -l < "$W/auto/results.csv")" -eq 41 ] || die "--slurm: merged results.csv has $(wc -l < "$W/auto/results.csv") lines: $(cat "$W/auto/slurm-merge.out")"
+cmp "$W/rlocal/results.csv" "$W/auto/results.csv" || die "--slurm: merged results.csv differs from the local run's: $(cat "$W/auto/slurm-merge.out")"
+cmp "$W/rlocal/results.json" "$W/auto/results.json" || die "--slurm: merged results.json differs from the local run's"
+echo "slurm: 40 runs as 4 array tasks + merge (sbatch by hand, and --slurm with --replications 4); results.csv and results.json identical to the local runs'"
