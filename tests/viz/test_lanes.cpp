@@ -8,6 +8,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -21,9 +23,14 @@ namespace {
 std::string src(const std::string& rel) { return std::string{OSTWIN_SOURCE_DIR} + "/" + rel; }
 std::string ostwin_bin() { return std::string{OSTWIN_BINARY_DIR} + "/cli/ostwin"; }
 
-int run(const std::string& cmd) {
-    const int rc = std::system((cmd + " >/dev/null 2>&1").c_str());
+int run(const std::string& cmd, const std::string& err_path = "/dev/null") {
+    const int rc = std::system((cmd + " >/dev/null 2>" + err_path).c_str());
     return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+std::string read_text(const std::filesystem::path& p) {
+    std::ifstream in(p);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 /// One directory per test process (ctest runs test cases in parallel).
@@ -130,7 +137,12 @@ TEST_CASE("lanes: CPU and thread lanes agree on native traces (ostwin native, ro
         DYNAMIC_SECTION(f) {
             const auto out = dir / (std::filesystem::path{f}.stem().string() + ".jsonl");
             // Timing expectations of a scenario may fail on a loaded machine (exit 1): the trace is what counts.
-            REQUIRE(run(ostwin_bin() + " native " + src(f) + " --trace " + out.string()) <= 1);
+            // A watchdog well inside the test's time limit, and the run's stderr on failure
+            // (a run waiting for the host lock says so there).
+            const auto err = dir / (std::filesystem::path{f}.stem().string() + ".err");
+            const int rc = run(ostwin_bin() + " native " + src(f) + " --watchdog 20s --trace " + out.string(), err.string());
+            INFO("ostwin native exit " << rc << "; its stderr:\n" << read_text(err));
+            REQUIRE(rc <= 1);
             const Model m(trace::read_trace(out.string()));
             REQUIRE(m.has_cpu_lanes());  // sched_switch was recorded: there are CPU lanes to check against
             check_agrees(out.string());
