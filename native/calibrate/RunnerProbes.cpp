@@ -298,8 +298,12 @@ std::vector<RunnerSamples> runner_first_use(int runs) {
         for (const json& e : recs) {
             if (e.value("k", "") != "op" || e.value("op", "") == "repeat") continue;
             const std::int64_t t = e.value("t", std::int64_t{-1});
-            if (e.value("ph", "") == "B") begin = t;
-            else if (begin >= 0) took[e.value("op", "")].push_back(static_cast<double>(t - begin)), begin = -1;
+            if (e.value("ph", "") == "B") {
+                begin = t;
+            } else if (begin >= 0) {
+                took[e.value("op", "")].push_back(static_cast<double>(t - begin));
+                begin = -1;
+            }
         }
         auto diff = [&](const char* op, std::size_t into) {
             const auto it = took.find(op);
