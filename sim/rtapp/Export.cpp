@@ -44,19 +44,40 @@ public:
                     fail(s_.scheduler.loc, "rt-app's SCHED_RR uses Linux's timeslice, 100ms; this `rr` has another quantum");
                 policy = "SCHED_RR";
                 break;
+            case Policy::linux:
+                if (s_.scheduler.quantum && *s_.scheduler.quantum != Time{100'000'000})
+                    fail(s_.scheduler.loc, "rt-app's SCHED_RR uses Linux's timeslice, 100ms; this `linux` has another quantum");
+                if (s_.scheduler.rt_runtime != Time{950'000'000} || s_.scheduler.rt_period != Time{1'000'000'000})
+                    fail(s_.scheduler.loc, "rt-app runs under the host's RT throttling (sched_rt_runtime_us); this "
+                                           "scenario sets its own rt_runtime/rt_period");
+                policy = "linux";  // each task's own, below
+                break;
             default:
                 fail(s_.scheduler.loc, "policy `" + std::string{kPolicyNames[static_cast<std::size_t>(s_.scheduler.policy)]} +
                                            "` has no Linux scheduling class rt-app can set");
         }
-        for (const LockDecl& l : s_.locks)
+        // rt-app's global.pi_enabled makes every mutex priority-inheriting, or none.
+        const LockDecl* inherit = nullptr;
+        const LockDecl* plain = nullptr;
+        for (const LockDecl& l : s_.locks) {
             if (l.kind == LockKind::semaphore && l.initial != 0)
                 fail(l.loc, "semaphore `" + l.name + "` starts at " + std::to_string(l.initial) + "; rt-app's start at 0");
+            if (l.kind != LockKind::mutex) continue;
+            if (l.protocol == MutexProtocol::ceiling)
+                fail(l.loc, "mutex `" + l.name + "` has a priority ceiling; rt-app's mutexes have none");
+            (l.protocol == MutexProtocol::inherit ? inherit : plain) = &l;
+        }
+        if (inherit && plain)
+            fail(plain->loc, "mutex `" + plain->name + "` has no protocol but mutex `" + inherit->name +
+                                 "` inherits; rt-app's pi_enabled is one setting for every mutex");
         std::string out = "{\n  \"tasks\": {\n";
         for (std::size_t i = 0; i < p.threads.size(); ++i) {
             out += task(p.threads[i], policy);
             out += i + 1 < p.threads.size() ? ",\n" : "\n";
         }
-        out += "  },\n  \"global\": {\"duration\": -1, \"default_policy\": \"" + policy + "\"}\n}\n";
+        out += "  },\n  \"global\": {\"duration\": -1, \"default_policy\": \"" +
+               (policy == "linux" ? std::string{"SCHED_OTHER"} : policy) + "\"" +
+               (inherit ? ", \"pi_enabled\": true" : "") + "}\n}\n";
         // rt-app counts a barrier's parties from its uses (each use times its task's instances).
         for (const BarrierDecl& b : s_.barriers) {
             const auto it = barrier_uses_.find(b.name);
@@ -71,6 +92,21 @@ public:
 private:
     [[noreturn]] void fail(SourceLoc at, const std::string& msg) const { throw ScenarioError(s_.file, at, msg); }
 
+    /// The rt-app policy of a thread under `policy: linux`.
+    std::string class_policy(const ThreadDecl& t) const {
+        switch (t.sched_class) {
+            case SchedClass::fifo: return "SCHED_FIFO";
+            case SchedClass::rr: return "SCHED_RR";
+            case SchedClass::batch: return "SCHED_BATCH";
+            case SchedClass::idle: return "SCHED_IDLE";
+            case SchedClass::other: return "SCHED_OTHER";
+            default: break;
+        }
+        fail(t.loc, "thread `" + t.name + "`: class `" +
+                        std::string{kSchedClassNames[static_cast<std::size_t>(t.sched_class)]} +
+                        "` has no rt-app equivalent");
+    }
+
     std::string us(Time t, SourceLoc at, const char* what) const {
         if (t.ns() % 1000 != 0) fail(at, std::string{what} + " " + format_time(t) + " is not a whole number of microseconds (rt-app's unit)");
         return std::to_string(t.ns() / 1000);
@@ -81,10 +117,15 @@ private:
         std::string head = "    " + str(t.name) + ": {";
         if (t.count > 1) head += "\"instance\": " + std::to_string(t.count) + ", ";
         if (*t.start > Time{0}) head += "\"delay\": " + us(*t.start, t.loc, "start") + ", ";
-        if (policy == "SCHED_OTHER") {
+        const std::string own = policy == "linux" ? class_policy(t) : policy;
+        if (policy == "linux") head += "\"policy\": \"" + own + "\", ";
+        if (own == "SCHED_OTHER") {
             if (t.nice != 0) head += "\"priority\": " + std::to_string(t.nice) + ", ";
-        } else {
+        } else if (own == "SCHED_FIFO" || own == "SCHED_RR") {
             head += "\"priority\": " + std::to_string(t.priority) + ", ";
+        } else if (t.nice != 0) {
+            fail(t.loc, "thread `" + t.name + "` is " + own + " with nice " + std::to_string(t.nice) +
+                            "; rt-app sets a nice value for SCHED_OTHER only");
         }
         if (!t.affinity.empty()) {
             head += "\"cpus\": [";

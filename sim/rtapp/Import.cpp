@@ -251,9 +251,7 @@ private:
                 default_policy_ = string(m.value, "global.default_policy");
             } else if (k == "pi_enabled") {
                 if (m.value.kind != JsonKind::boolean) fail(m.value.loc, "global.pi_enabled must be true or false");
-                if (m.value.boolean)
-                    approx(m.value.loc, "pi_enabled: ostwin's mutexes have no priority inheritance",
-                           "mutexes without priority inheritance");
+                if (m.value.boolean) pi_loc_ = m.value.loc;  // decided with the policies (check_policies)
             } else if (k == "mem_buffer_size") {
                 mem_buffer_ = integer(m.value, "global.mem_buffer_size", 1, std::int64_t{1} << 40);
             } else if (k == "calibration" || k == "lock_pages" || k == "logdir" || k == "log_basename" ||
@@ -489,37 +487,56 @@ private:
 
     // ---- policies -------------------------------------------------------------------
 
+    /// One textbook policy when every task has the same one ostwin has (SCHED_OTHER ->
+    /// fair, SCHED_FIFO -> priority, SCHED_RR at one priority -> rr); otherwise `linux`,
+    /// each thread in its own class. Priorities are checked against each task's policy.
     void check_policies() {
         static const std::set<std::string> known = {"SCHED_OTHER", "SCHED_FIFO", "SCHED_RR", "SCHED_DEADLINE",
                                                     "SCHED_BATCH", "SCHED_IDLE"};
-        const Task* first = nullptr;
+        std::set<std::string> used;
         for (Task& t : tasks_) {
             if (t.policy.empty()) t.policy = default_policy_;
             if (!known.count(t.policy))
                 fail(t.loc, "task " + quoted(t.name) + ": unknown policy " + quoted(t.policy));
-            if (t.policy != "SCHED_OTHER" && t.policy != "SCHED_FIFO" && t.policy != "SCHED_RR")
-                fail(t.loc, "task " + quoted(t.name) + ": " + t.policy + " has no ostwin policy");
-            if (!first) first = &t;
-            else if (t.policy != first->policy)
-                fail(t.loc, "task " + quoted(t.name) + " is " + t.policy + " but task " + quoted(first->name) + " is " +
-                                first->policy + ": an ostwin scenario has one scheduling policy for all its threads");
+            if (t.policy == "SCHED_DEADLINE")
+                fail(t.loc, "task " + quoted(t.name) + ": SCHED_DEADLINE has no ostwin policy");
+            used.insert(t.policy);
         }
-        policy_ = first->policy;
         for (const auto& [name, loc] : dl_keys_)
             warn(loc, "task " + quoted(name) + ": dl-* keys apply to SCHED_DEADLINE only; ignored as rt-app does");
         for (Task& t : tasks_) {
             const std::string ctx = "task " + quoted(t.name) + ": priority";
             if (!t.prio) t.prio_loc = t.loc;
-            if (policy_ == "SCHED_OTHER") {
+            if (t.policy == "SCHED_OTHER") {
                 const auto n = t.prio.value_or(0);
                 if (n < -20 || n > 19) fail(t.prio_loc, ctx + " is a nice value for SCHED_OTHER, -20 ... 19");
-            } else {
+            } else if (t.policy == "SCHED_FIFO" || t.policy == "SCHED_RR") {
                 const auto n = t.prio.value_or(10);
-                if (n < 1 || n > 99) fail(t.prio_loc, ctx + " must be 1 ... 99 for " + policy_);
-                if (policy_ == "SCHED_RR" && n != tasks_.front().prio.value_or(10))
-                    fail(t.prio_loc, ctx + " differs from task " + quoted(tasks_.front().name) +
-                                         "'s: ostwin's rr policy has no priorities");
+                if (n < 1 || n > 99) fail(t.prio_loc, ctx + " must be 1 ... 99 for " + t.policy);
+            } else if (t.prio) {
+                warn(t.prio_loc, ctx + " has no effect under " + t.policy + " (rt-app sets a nice value for "
+                                 "SCHED_OTHER only); ignored as rt-app does");
+                t.prio.reset();
             }
+        }
+        const auto rr_levels = [&] {
+            std::set<std::int64_t> levels;
+            for (const Task& t : tasks_) levels.insert(t.prio.value_or(10));
+            return levels.size();
+        };
+        const std::string& only = *used.begin();
+        if (used.size() == 1 && (only == "SCHED_OTHER" || only == "SCHED_FIFO" || (only == "SCHED_RR" && rr_levels() == 1)))
+            policy_ = only;
+        else
+            policy_ = "linux";
+        if (pi_loc_) {
+            // Inheritance raises an owner to its highest waiter's RT priority. Under SCHED_RR
+            // at one priority nobody is ever raised; otherwise ostwin's mutex protocols need
+            // the `priority` policy.
+            if (policy_ == "SCHED_FIFO") pi_ = true;
+            else if (policy_ != "SCHED_RR")
+                approx(*pi_loc_, "pi_enabled: ostwin's mutex protocols need one fixed-priority policy "
+                                 "(every task SCHED_FIFO)", "mutexes without priority inheritance");
         }
     }
 
@@ -932,7 +949,8 @@ private:
         y += "machine: {cpus: " + std::to_string(o_.cpus) + "}\n";
         if (policy_ == "SCHED_OTHER") y += "scheduler: {policy: fair}  # SCHED_OTHER; priority is the nice value\n";
         else if (policy_ == "SCHED_FIFO") y += "scheduler: {policy: priority, preemptive: true}  # SCHED_FIFO\n";
-        else y += "scheduler: {policy: rr, quantum: 100ms}  # SCHED_RR, Linux's default timeslice\n";
+        else if (policy_ == "SCHED_RR") y += "scheduler: {policy: rr, quantum: 100ms}  # SCHED_RR, Linux's default timeslice\n";
+        else y += "scheduler: {policy: linux}  # tasks of several policies (or SCHED_RR priorities): a class per thread\n";
         y += "processes:\n";
         y += "  - name: rtapp  # the rt-app process\n";
         if (uses_mem_) y += "    memory: {heap: " + std::to_string(mem_buffer_) + "B}  # global.mem_buffer_size\n";
@@ -946,9 +964,10 @@ private:
                 y += "        start: " + dur(t.delay) + "  # delay" +
                      (lead ? std::string{" plus the timer-only phases before its body"} : "") + "\n";
             }
-            if (policy_ == "SCHED_OTHER") {
+            if (policy_ == "linux") y += "        class: " + linux_class(t.policy) + "  # " + t.policy + "\n";
+            if (t.policy == "SCHED_OTHER") {
                 if (t.prio && *t.prio != 0) y += "        nice: " + std::to_string(*t.prio) + "  # priority\n";
-            } else {
+            } else if (t.policy == "SCHED_FIFO" || t.policy == "SCHED_RR") {
                 y += "        priority: " + std::to_string(t.prio.value_or(10)) + "\n";
             }
             const std::vector<int>& cpus = t.cpus;
@@ -973,8 +992,9 @@ private:
         if (!locks_.empty()) {
             y += "locks:\n";
             for (const auto& l : locks_)
-                y += "  - {name: " + l.name + ", kind: " + l.kind + ", process: rtapp}  # rt-app " + clean(quoted(l.rt)) +
-                     "\n";
+                y += "  - {name: " + l.name + ", kind: " + l.kind +
+                     (pi_ && l.kind == "mutex" ? ", protocol: inherit" : "") + ", process: rtapp}  # rt-app " +
+                     clean(quoted(l.rt)) + (pi_ && l.kind == "mutex" ? ", global.pi_enabled" : "") + "\n";
         }
         if (!barriers_.empty()) {
             y += "barriers:\n";
@@ -1004,7 +1024,17 @@ private:
     std::int64_t duration_s_ = -1;
     SourceLoc duration_loc_;
     std::string default_policy_ = "SCHED_OTHER";
-    std::string policy_;
+    std::string policy_;  ///< the one rt-app policy of every task, or "linux"
+    std::optional<SourceLoc> pi_loc_;  ///< where global.pi_enabled is true
+    bool pi_ = false;                  ///< mutexes get `protocol: inherit`
+
+    static std::string linux_class(const std::string& policy) {
+        if (policy == "SCHED_FIFO") return "fifo";
+        if (policy == "SCHED_RR") return "rr";
+        if (policy == "SCHED_BATCH") return "batch";
+        if (policy == "SCHED_IDLE") return "idle";
+        return "other";
+    }
     std::int64_t mem_buffer_ = 4 * 1024 * 1024;
     bool uses_mem_ = false;
     std::vector<Task> tasks_;

@@ -79,7 +79,28 @@ processes:
       - {name: lo, priority: 20, program: [repeat: {count: 4, do: [compute: 3ms]}]}
       - {name: lo2, priority: 20, program: [compute: 5ms]}
 )";
-    for (const std::string& yaml : {fair, fifo}) {
+    const std::string pi = kHead + R"(scheduler: {policy: priority}
+processes:
+  - name: app
+    threads:
+      - {name: low, priority: 10, program: [lock: m, compute: 4ms, unlock: m]}
+      - {name: high, priority: 50, start: 1ms, program: [lock: m, compute: 1ms, unlock: m]}
+      - {name: mid, priority: 30, start: 2ms, program: [compute: 10ms]}
+      - {name: mid2, priority: 30, start: 2ms, program: [compute: 10ms]}
+locks:
+  - {name: m, kind: mutex, protocol: inherit, process: app}
+)";
+    const std::string linux = kHead + R"(scheduler: {policy: linux}
+processes:
+  - name: app
+    threads:
+      - {name: ctl, class: fifo, priority: 50, program: [repeat: {count: 5, period: 4ms, do: [compute: 1ms]}]}
+      - {name: rr1, class: rr, priority: 20, start: 1ms, program: [compute: 3ms]}
+      - {name: hog, class: other, nice: -2, program: [compute: 8ms]}
+      - {name: bat, class: batch, program: [compute: 5ms]}
+      - {name: bg, class: idle, program: [compute: 2ms]}
+)";
+    for (const std::string& yaml : {fair, fifo, pi, linux}) {
         const Scenario s = load_scenario_string(yaml, "x.yaml");
         const std::string json = rtapp::export_rtapp(s);
         INFO(json);
@@ -112,4 +133,15 @@ TEST_CASE("export names the first key or op rt-app cannot express") {
                     "policy `fcfs` has no Linux scheduling class rt-app can set"));
     CHECK(has_error(export_err(kHead + p + "      - {name: t, count: 2, program: [barrier: b]}\nbarriers:\n  - {name: b, parties: 3}\n"),
                     "barrier `b` has 3 parties; rt-app would count 2"));
+    const std::string prio = "scheduler: {policy: priority}\nprocesses:\n  - name: app\n    threads:\n"
+                             "      - {name: t, program: [lock: m, unlock: m, lock: n, unlock: n]}\nlocks:\n";
+    CHECK(has_error(export_err(kHead + prio + "  - {name: m, kind: mutex, protocol: inherit, process: app}\n  - {name: n, kind: mutex, process: app}\n"),
+                    "mutex `n` has no protocol but mutex `m` inherits; rt-app's pi_enabled is one setting"));
+    CHECK(has_error(export_err(kHead + prio + "  - {name: m, kind: mutex, protocol: {ceiling: 20}, process: app}\n  - {name: n, kind: mutex, process: app}\n"),
+                    "mutex `m` has a priority ceiling"));
+    const std::string lx = "processes:\n  - {name: a, threads: [{name: t, class: batch, nice: 3, program: [compute: 1us]}]}\n";
+    CHECK(has_error(export_err(kHead + "scheduler: {policy: linux}\n" + lx),
+                    "thread `t` is SCHED_BATCH with nice 3; rt-app sets a nice value for SCHED_OTHER only"));
+    CHECK(has_error(export_err(kHead + "scheduler: {policy: linux, rt_runtime: 50ms, rt_period: 100ms}\n" + lx),
+                    "this scenario sets its own rt_runtime/rt_period"));
 }

@@ -248,21 +248,65 @@ TEST_CASE("instance, delay, cpus and priority map to count, start, affinity and 
     CHECK_NOTHROW(load_scenario_string(rr.yaml, "rr.yaml"));
 }
 
-TEST_CASE("scheduling ostwin cannot express with one policy is refused, naming the task") {
-    CHECK(has(err(R"({"tasks": {"a": {"loop": 1, "run": 1}, "b": {"policy": "SCHED_FIFO", "loop": 1, "run": 1}}})"),
-              "t.json:1:40: error: task `b` is SCHED_FIFO but task `a` is SCHED_OTHER: an ostwin scenario has one "
-              "scheduling policy"));
+TEST_CASE("tasks of several policies run under `linux`, each thread in its class") {
+    // One CPU: b (SCHED_FIFO 50) preempts a (SCHED_OTHER) at 2ms and runs 5ms; c
+    // (SCHED_IDLE) runs only when nothing else is ready; its priority has no effect.
+    const auto r = imp(R"({"tasks": {"a": {"loop": 1, "run": 10000}, "b": {"policy": "SCHED_FIFO", "priority": 50,
+        "delay": 2000, "loop": 1, "run": 5000}, "c": {"policy": "SCHED_IDLE", "priority": 3, "loop": 1, "run": 1000}}})",
+                       false, {}, 1);
+    CHECK(has(r.yaml, "scheduler: {policy: linux}"));
+    CHECK(has(r.yaml, "class: fifo  # SCHED_FIFO\n        priority: 50\n"));
+    CHECK(has(r.yaml, "class: other  # SCHED_OTHER\n"));
+    CHECK(has(r.yaml, "class: idle  # SCHED_IDLE\n"));
+    REQUIRE(r.warnings.size() == 1);
+    CHECK(has(r.warnings[0], "task `c`: priority has no effect under SCHED_IDLE"));
+    const Summary s = run_zero(r);
+    CHECK(thread(s, "rtapp/b").finish_ns == 7 * ms);
+    CHECK(thread(s, "rtapp/a").finish_ns == 15 * ms);
+    CHECK(thread(s, "rtapp/c").finish_ns == 16 * ms);
+    // SCHED_RR at two priorities: rr has none, linux's rr class has them.
+    const auto rr = imp(R"({"tasks": {"a": {"policy": "SCHED_RR", "priority": 5, "loop": 1, "run": 1000},
+                                 "b": {"policy": "SCHED_RR", "priority": 6, "loop": 1, "run": 1000}}})",
+                        false, {}, 1);
+    CHECK(has(rr.yaml, "scheduler: {policy: linux}"));
+    CHECK(has(rr.yaml, "class: rr  # SCHED_RR\n        priority: 6\n"));
+    const Summary srr = run_zero(rr);
+    CHECK(thread(srr, "rtapp/b").finish_ns == 1 * ms);
+    CHECK(thread(srr, "rtapp/a").finish_ns == 2 * ms);
+    const auto batch = imp(R"({"global": {"default_policy": "SCHED_BATCH"}, "tasks": {"a": {"loop": 1, "run": 1}}})");
+    CHECK(has(batch.yaml, "class: batch  # SCHED_BATCH"));
+    CHECK_NOTHROW(load_scenario_string(batch.yaml, "b.yaml"));
+}
+
+TEST_CASE("pi_enabled gives SCHED_FIFO mutexes priority inheritance") {
+    // One CPU. low holds m 0-4ms; high (50) blocks on it at 1ms; mid (30) is ready at 2ms.
+    // Inheriting, low runs at 50 until it unlocks (4ms) and high is done at 5ms; without,
+    // mid runs 2-12ms first and high is done at 15ms.
+    const std::string tasks = R"("tasks": {"low": {"priority": 10, "loop": 1, "lock": "m", "run": 4000, "unlock": "m"},
+        "high": {"priority": 50, "delay": 1000, "loop": 1, "lock": "m", "run": 1000, "unlock": "m"},
+        "mid": {"priority": 30, "delay": 2000, "loop": 1, "run": 10000}})";
+    const auto pi = imp(R"({"global": {"default_policy": "SCHED_FIFO", "pi_enabled": true}, )" + tasks + "}", false, {}, 1);
+    CHECK(has(pi.yaml, "kind: mutex, protocol: inherit, process: rtapp}"));
+    CHECK(thread(run_zero(pi), "rtapp/high").finish_ns == 5 * ms);
+    const auto plain = imp(R"({"global": {"default_policy": "SCHED_FIFO", "pi_enabled": false}, )" + tasks + "}", false, {}, 1);
+    CHECK_FALSE(has(plain.yaml, "protocol"));
+    CHECK(thread(run_zero(plain), "rtapp/high").finish_ns == 15 * ms);
+    // Elsewhere ostwin has no protocol to give: refused, or plain with --approximate.
+    const std::string other = R"({"global": {"pi_enabled": true}, "tasks": {"a": {"loop": 1, "lock": "m", "run": 1, "unlock": "m"}}})";
+    CHECK(has(err(other), "pi_enabled: ostwin's mutex protocols need one fixed-priority policy"));
+    CHECK_FALSE(has(imp(other, true).yaml, "protocol"));
+}
+
+TEST_CASE("scheduling ostwin cannot express is refused, naming the task") {
     CHECK(has(err(R"({"tasks": {"a": {"policy": "SCHED_DEADLINE", "dl-runtime": 100, "loop": 1, "run": 1}}})"),
               "task `a`: SCHED_DEADLINE has no ostwin policy"));
-    CHECK(has(err(R"({"tasks": {"a": {"policy": "SCHED_RR", "priority": 5, "loop": 1, "run": 1},
-                                "b": {"policy": "SCHED_RR", "priority": 6, "loop": 1, "run": 1}}})"),
-              "ostwin's rr policy has no priorities"));
     CHECK(has(err(R"({"tasks": {"a": {"phases": {"p": {"policy": "SCHED_FIFO", "run": 1}}}}})"),
               "task `a`, phase `p`: a phase-level `policy` changes the thread's scheduling mid-run"));
     CHECK(has(err(R"({"tasks": {"a": {"priority": 30, "loop": 1, "run": 1}}})"), "nice value for SCHED_OTHER"));
+    CHECK(has(err(R"({"tasks": {"a": {"policy": "SCHED_FIFO", "priority": 0, "loop": 1, "run": 1},
+                                "b": {"loop": 1, "run": 1}}})"),
+              "task `a`: priority must be 1 ... 99 for SCHED_FIFO"));
     CHECK(has(err(R"({"tasks": {"a": {"policy": "SCHED_OTHR", "loop": 1, "run": 1}}})"), "unknown policy"));
-    CHECK(has(err(R"({"global": {"pi_enabled": true}, "tasks": {"a": {"loop": 1, "run": 1}}})"),
-              "no priority inheritance"));
 }
 
 TEST_CASE("loop -1 is bounded by global.duration, which ends the process, without one it never ends") {
