@@ -770,6 +770,11 @@ Flow run_op(ThreadCtx& c, const Op& o) {
                         c.record(ev_job, &o, static_cast<std::uint32_t>(std::min<std::uint64_t>(k, UINT32_MAX)),
                                  release - rt.ctl->t0);
                 }
+                // rt-app's timer: the repeat ends at the end of its last period.
+                if (x.wait_last) {
+                    const std::int64_t end = last_period_end(first, x.period->ns(), x.count);
+                    if (mono_ns() < end) sleep_until(end);
+                }
                 --c.depth;
                 c.iter = outer;
                 c.record(ev_op_end, &o, 0, 0);

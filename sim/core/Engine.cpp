@@ -814,11 +814,19 @@ void Engine::on_wake(ThreadIdx t) {
             th.phase = 0;
             why = "I/O done";
             break;
-        case WaitCause::period:
-            th.pc = p.code[th.pc].a + 1;  // the loop body's first op
+        case WaitCause::period: {
+            // The loop body's first op; after a `wait_last` repeat's last period (k ==
+            // count), its loop_end again, which ends the repeat.
+            const Instr& end = p.code[th.pc];
+            if (th.loops.back().k < static_cast<std::uint64_t>(p.code[end.a].x)) {
+                th.pc = end.a + 1;
+                why = "period started";
+            } else {
+                why = "last period over";
+            }
             th.phase = 0;
-            why = "period started";
             break;
+        }
         case WaitCause::join_process:  // woken after the target's teardown (exit.process)
             if (th.state != ThreadState::blocked) return;
             why = "joined target ended";
@@ -1067,9 +1075,22 @@ bool Engine::step(std::uint32_t c, ThreadIdx t) {
         case Opcode::loop_end: {
             LoopFrame& f = th.loops.back();
             const Instr& b = p.code[in.a];
+            // k == count: the last iteration is over and, with `wait_last`, so is the wait
+            // for the end of its period (below); loop_end is then reached once more.
+            const auto count = static_cast<std::uint64_t>(b.x);
             if (th.phase == 0) {
-                if (in.flag && !jobs_.empty()) job_ended(t, f, in);
+                if (in.flag && !jobs_.empty() && f.k < count) job_ended(t, f, in);
                 const bool edf_job = in.flag && !deadlines_.empty();
+                if (f.left == 0 && b.flag && f.k < count) {
+                    ++f.k;
+                    const std::int64_t end = last_period_end(f.start_ns, b.y, count);
+                    if (now_.ns() < end) {
+                        f.release_ns = end;
+                        charge_sys(t, s_.costs.syscall + s_.costs.sleep_timer + first_use(t, FirstUse::sleep));
+                        th.phase = 1;
+                        return true;
+                    }
+                }
                 if (f.left == 0) {
                     th.loops.pop_back();
                     trace_op_end(t, b);
@@ -1097,7 +1118,7 @@ bool Engine::step(std::uint32_t c, ThreadIdx t) {
             const Time deadline{f.release_ns};
             if (now_ >= deadline) {
                 th.phase = 0;
-                th.pc = in.a + 1;
+                if (f.k < count) th.pc = in.a + 1;  // else: the end of the repeat, at phase 0
                 return true;
             }
             th.phase = 2;

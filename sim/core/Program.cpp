@@ -107,6 +107,7 @@ Program compile_program(const std::vector<Op>& ops) {
             in.x = static_cast<std::int64_t>(r->count);
             in.y = r->period ? r->period->ns() : -1;
             in.b = r->period_dist;
+            in.flag = r->wait_last ? 1 : 0;
             const auto begin = static_cast<std::uint32_t>(p.code.size());
             p.code.push_back(in);
             p.origin.push_back(&o);
@@ -125,6 +126,10 @@ std::int64_t next_release(const Distribution* period_dist, std::int64_t period_n
     if (period_dist != nullptr) return sat_add(release, period_dist->draw(key_next));
     if (period_ns >= 0) return sat_add(start, sat_mul(period_ns, k_next));
     return now;
+}
+
+std::int64_t last_period_end(std::int64_t start, std::int64_t period_ns, std::uint64_t count) {
+    return sat_add(start, sat_mul(period_ns, count));
 }
 
 std::int64_t job_deadline(std::int64_t deadline_ns, const Distribution* period_dist, std::int64_t period_ns,

@@ -76,6 +76,9 @@ struct Repeat {
     std::vector<Op> body;
     DistRef period_dist = 0;         ///< a random period (inter-arrival time); `period` is its mean
     std::optional<Time> deadline = std::nullopt;  ///< relative to each job's release (top-level repeats only)
+    /// After the last iteration, sleep until start + count*period (the end of the last
+    /// period) as rt-app's timer does; a constant period only.
+    bool wait_last = false;
 };
 }  // namespace op
 

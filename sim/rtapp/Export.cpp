@@ -139,6 +139,7 @@ private:
         std::uint64_t task_loop = 1;
         if (t.program.size() == 1) {
             if (const auto* r = std::get_if<op::Repeat>(&t.program[0].v)) {
+                if (r->period_dist) fail(t.program[0].loc, "a random `period` has no rt-app equivalent (its timer is constant)");
                 if (r->period)
                     return head + "\"loop\": 1, \"phases\": {\"p0\": {\"loop\": " + std::to_string(r->count) + ", " +
                            events(r->body, t) + ", \"timer\": {\"ref\": \"unique\", \"period\": " +
@@ -156,18 +157,35 @@ private:
                       events(plain, t) + "}";
             plain.clear();
         };
+        // rt-app's task timer keeps one grid from the task's start: a periodic repeat is a
+        // timed phase exactly when it waits out its last period and only such repeats come
+        // before it.
+        bool on_grid = true, timed = false;
         for (const Op& o : *body) {
             if (const auto* r = std::get_if<op::Repeat>(&o.v)) {
-                if (r->period)
-                    fail(o.loc, "a periodic `repeat` exports exactly only as a thread's whole program (rt-app's timer "
-                                "also waits after the last period)");
+                if (r->period_dist) fail(o.loc, "a random `period` has no rt-app equivalent (its timer is constant)");
+                if (r->period && !(r->wait_last && on_grid))
+                    fail(o.loc, r->wait_last ? "a periodic `repeat` after other ops has no rt-app equivalent (rt-app's "
+                                               "timer keeps one grid from the task's start)"
+                                             : "a periodic `repeat` exports exactly only as a thread's whole program "
+                                               "or with `wait_last: true` (rt-app's timer also waits after the last "
+                                               "period)");
                 flush();
                 phases += (phases.empty() ? "" : ", ") + std::string{"\"p"} + std::to_string(n++) +
-                          "\": {\"loop\": " + std::to_string(r->count) + ", " + events(r->body, t) + "}";
+                          "\": {\"loop\": " + std::to_string(r->count) + ", " + events(r->body, t) +
+                          (r->period ? ", \"timer\": {\"ref\": \"unique\", \"period\": " + us(*r->period, o.loc, "period") + "}"
+                                     : std::string{}) +
+                          "}";
+                if (!r->period) on_grid = false;
+                timed = timed || r->period.has_value();
             } else {
                 plain.push_back(o);
+                on_grid = false;
             }
         }
+        if (timed && task_loop > 1 && !on_grid)
+            fail(t.program[0].loc, "a repeat around periodic repeats and other ops has no rt-app equivalent (the "
+                                   "next round's timed phases would start off rt-app's one grid)");
         flush();
         if (phases.empty()) fail(t.loc, "thread `" + t.name + "` has no ops; rt-app refuses a task without events");
         return head + "\"loop\": " + std::to_string(task_loop) + ", \"phases\": {" + phases + "}}";

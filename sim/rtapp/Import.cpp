@@ -93,6 +93,7 @@ struct Op {
     bool repeat = false;
     std::int64_t count = 1;
     std::int64_t period_us = 0;
+    bool wait_last = false;  ///< the repeat ends at the end of its last period (rt-app's timer)
     std::vector<Op> body;
 };
 
@@ -792,10 +793,16 @@ private:
                 periodic_at = body_at;
                 periodic_bodies = bodies;
             } else {
-                approx(first_timer->loc, tctx + " has " + std::to_string(bodies) +
-                                             " timed phases: ostwin's periodic repeat does not wait after its "
-                                             "last iteration, so each phase would start up to a period early",
-                       "one periodic repeat per phase");
+                // Each timed phase a periodic repeat that waits out its last period: the
+                // phases keep rt-app's one grid, unless a phase without a timer breaks it.
+                for (const Phase& p : t.phases)
+                    if (trailing_period(p) == 0) {
+                        approx(p.loc, phase_label(t, p) + " has no timer beside timed phases: rt-app's timer "
+                                                          "keeps one grid from the task's start across it, "
+                                                          "ostwin's periodic repeats start theirs at their phase",
+                               "one periodic repeat per timed phase, from the phase's start");
+                        break;
+                    }
                 prog = per_phase_periods(t);
             }
         }
@@ -902,12 +909,14 @@ private:
             if (per > kMaxUs || (timer_only(p) && mul_sat(n, per) > kMaxUs))
                 fail(p.loc, phase_label(t, p) + ": its timer periods add up to more than 2^50 us");
             if (timer_only(p)) {
-                all.push_back(line("sleep: " + dur(n * per), phase_label(t, p) + ": its timers as a sleep (approximated)"));
+                all.push_back(line("sleep: " + dur(n * per), phase_label(t, p) + ": its timers, loop x period"));
                 continue;
             }
-            all.push_back(repeat(n, per, std::move(body),
-                                 phase_label(t, p) + " (" + where(p.loc) + "), " + loop_note(p.loop, n) +
-                                     (per ? ", period of its timer" : "")));
+            Op r = repeat(n, per, std::move(body),
+                          phase_label(t, p) + " (" + where(p.loc) + "), " + loop_note(p.loop, n) +
+                              (per ? ", period of its timer" : ""));
+            r.wait_last = per > 0;
+            all.push_back(std::move(r));
         }
         return wrap_task_loop(t, std::move(all), 0);
     }
@@ -925,6 +934,7 @@ private:
             y += pad + "- repeat:" + c + "\n";
             y += pad + "    count: " + std::to_string(o.count) + "\n";
             if (o.period_us > 0) y += pad + "    period: " + dur(o.period_us) + "\n";
+            if (o.wait_last) y += pad + "    wait_last: true  # as rt-app's timer, to the end of the last period\n";
             y += pad + "    do:\n";
             emit_ops(y, o.body, indent + 6);
         }

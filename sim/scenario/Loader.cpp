@@ -913,7 +913,7 @@ OpVariant Builder::read_op_body(const std::string& name, const Field& arg, Sourc
     if (name == "join") return join_ref(arg, ctx);
     // repeat
     const MapView m(r_, arg, "`repeat`");
-    m.allow({"count", "period", "deadline", "do"});
+    m.allow({"count", "period", "deadline", "wait_last", "do"});
     if (depth + 1 > limits_.max_nesting)
         r_.fail(op_loc, with_flag("`repeat` nested deeper than " + std::to_string(limits_.max_nesting) + " levels",
                                   limits_.max_nesting, "--max-nesting"));
@@ -939,6 +939,13 @@ OpVariant Builder::read_op_body(const std::string& name, const Field& arg, Sourc
             r_.fail(dl->key_loc, "`deadline` goes on a repeat at the top of a program, whose iterations are the "
                                  "thread's jobs; this one is inside another repeat");
         rep.deadline = r_.positive_duration(*dl);
+    }
+    if (const Field* wl = m.get("wait_last")) {
+        rep.wait_last = r_.boolean(*wl);
+        if (rep.wait_last && !rep.period)
+            r_.fail(wl->key_loc, "`wait_last` waits for the end of the last period; this repeat has no `period`");
+        if (rep.wait_last && rep.period_dist)
+            r_.fail(wl->key_loc, "`wait_last` needs a constant `period`; a random one has no end of its last period");
     }
     const Field& body = m.require("do");
     rep.body = read_ops(body, ctx, depth + 1);

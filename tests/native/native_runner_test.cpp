@@ -320,6 +320,29 @@ processes:
         CHECK(ops.count(o) == 1);
 }
 
+TEST_CASE("a wait_last repeat ends at the end of its last period, as the simulator has it", "[native]") {
+    // Three 1 ms jobs every 10 ms, waiting out the last period, then 1 ms: 31 ms in the
+    // simulator (zero costs). Without wait_last the repeat would end at 21 ms.
+    const Scenario s = load(R"(
+ostwin: 1
+name: wait-last
+machine: {cpus: 2}
+scheduler: {policy: fair}
+processes:
+  - name: app
+    threads:
+      - name: main
+        program:
+          - repeat: {count: 3, period: 10ms, wait_last: true, do: [compute: 1ms]}
+          - compute: 1ms
+)");
+    const native::Result r = native::run_scenario(s, opts(temp_trace("test", "wait-last")));
+    const auto& main = thread(r.summary, "app/main");
+    CHECK(main.end_state == "terminated");
+    CHECK(main.finish_ns - main.arrival_ns >= 31 * ms);  // a sleep never ends early
+    TIMING_CHECK(main.finish_ns - main.arrival_ns <= 40 * ms);
+}
+
 TEST_CASE("a crashing process dies alone and a crashing thread takes its process down", "[native]") {
     const Scenario s = load(R"(
 ostwin: 1

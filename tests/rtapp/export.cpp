@@ -100,7 +100,21 @@ processes:
       - {name: bat, class: batch, program: [compute: 5ms]}
       - {name: bg, class: idle, program: [compute: 2ms]}
 )";
-    for (const std::string& yaml : {fair, fifo, pi, linux}) {
+    // Timed phases: periodic repeats that wait out their last period, in a task loop.
+    const std::string phased = kHead + R"(scheduler: {policy: fair}
+processes:
+  - name: app
+    threads:
+      - name: ph
+        program:
+          - repeat:
+              count: 2
+              do:
+                - repeat: {count: 3, period: 10ms, wait_last: true, do: [compute: 2ms]}
+                - repeat: {count: 2, period: 4ms, wait_last: true, do: [compute: 1ms, sleep: 1ms]}
+      - {name: w, program: [compute: 15ms]}
+)";
+    for (const std::string& yaml : {fair, fifo, pi, linux, phased}) {
         const Scenario s = load_scenario_string(yaml, "x.yaml");
         const std::string json = rtapp::export_rtapp(s);
         INFO(json);
@@ -122,7 +136,13 @@ TEST_CASE("export names the first key or op rt-app cannot express") {
     CHECK(has_error(export_err(kHead + p + "      - {name: t, program: [compute: 1500ns]}\n"),
                     "compute 1.5us is not a whole number of microseconds"));
     CHECK(has_error(export_err(kHead + p + "      - {name: t, program: [compute: 1ms, repeat: {count: 2, period: 1ms, do: [compute: 1us]}]}\n"),
-                    "a periodic `repeat` exports exactly only as a thread's whole program"));
+                    "a periodic `repeat` exports exactly only as a thread's whole program or with `wait_last: true`"));
+    CHECK(has_error(export_err(kHead + p + "      - {name: t, program: [compute: 1ms, repeat: {count: 2, period: 1ms, wait_last: true, do: [compute: 1us]}]}\n"),
+                    "a periodic `repeat` after other ops has no rt-app equivalent"));
+    CHECK(has_error(export_err(kHead + p + "      - {name: t, program: [repeat: {count: 2, do: [repeat: {count: 2, period: 1ms, wait_last: true, do: [compute: 1us]}, compute: 1us]}]}\n"),
+                    "a repeat around periodic repeats and other ops has no rt-app equivalent"));
+    CHECK(has_error(export_err(kHead + p + "      - {name: t, program: [repeat: {count: 2, period: {exp: 1ms}, do: [compute: 1us]}]}\n"),
+                    "a random `period` has no rt-app equivalent"));
     CHECK(has_error(export_err(kHead + p + "      - {name: t, program: [repeat: {count: 2, do: [compute: 1us, repeat: {count: 2, do: [repeat: {count: 2, do: [compute: 1us]}]}]}]}\n"),
                     "a `repeat` nested this deep has no rt-app equivalent"));
     CHECK(has_error(export_err(kHead + p + "      - {name: t, start: spawned, program: [compute: 1us]}\n      - {name: u, program: [spawn: t]}\n"),

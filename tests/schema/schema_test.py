@@ -128,6 +128,8 @@ LOADER_ONLY = {
     # policy linux: `class` against the policy, a fifo/rr priority given by the process or
     # not at all, rt_runtime against rt_period
     "linux-class-under-fair.yaml", "linux-rr-no-priority.yaml", "linux-rt-runtime-over-period.yaml",
+    # wait_last against the repeat's period (none, or random)
+    "wait-last-no-period.yaml", "wait-last-random-period.yaml",
     # the file system
     "costs-missing-file.yaml",
 }

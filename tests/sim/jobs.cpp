@@ -233,3 +233,52 @@ TEST_CASE("jobs: the JSON has jobs only for threads with jobs, and channel laten
     // One "jobs" key: hog has none.
     CHECK(j.find("\"jobs\"") == j.rfind("\"jobs\""));
 }
+
+TEST_CASE("jobs: wait_last ends a periodic repeat at the end of its last period", "[jobs]") {
+    // main: 3 jobs of 2 ms every 10 ms (releases 0, 10, 20), then 2 jobs of 1 ms every
+    // 5 ms. With wait_last the first repeat ends at 30 ms, so the second is released at
+    // 30 and 35 and, waiting too, ends at 40; without, the first ends at 22 ms, the second
+    // is released at 22 and 27 and the thread ends at 28 ms.
+    const auto prog = [](const std::string& wl) {
+        return R"(
+ostwin: 1
+name: wait-last
+costs: zero
+machine: {cpus: 1}
+scheduler: {policy: fcfs}
+processes:
+  - name: app
+    threads:
+      - name: main
+        program:
+          - repeat: {count: 3, period: 10ms)" + wl + R"(, do: [compute: 2ms]}
+          - repeat: {count: 2, period: 5ms)" + wl + R"(, do: [compute: 1ms]}
+)";
+    };
+    const Summary w = run(prog(", wait_last: true"));
+    CHECK(w.threads[0].finish_ns == 40 * kMs);
+    CHECK(w.threads[0].cpu_ns == 8 * kMs);
+    const JobsSummary& j = jobs_of(w, 0);
+    CHECK(j.count == 5);  // the wait after the last job is no job
+    CHECK(sorted(j.responses) == std::vector<std::int64_t>{1 * kMs, 1 * kMs, 2 * kMs, 2 * kMs, 2 * kMs});
+    CHECK(j.deadline_misses == 0);
+    const Summary n = run(prog(""));
+    CHECK(n.threads[0].finish_ns == 28 * kMs);
+
+    // An overrun: the ops end after the last period's end, so there is nothing to wait.
+    const Summary o = run(R"(
+ostwin: 1
+name: overrun
+costs: zero
+machine: {cpus: 1}
+scheduler: {policy: fcfs}
+processes:
+  - name: app
+    threads:
+      - name: main
+        program:
+          - repeat: {count: 2, period: 3ms, wait_last: true, do: [compute: 4ms]}
+          - compute: 1ms
+)");
+    CHECK(o.threads[0].finish_ns == 9 * kMs);
+}
