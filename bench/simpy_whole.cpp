@@ -1,5 +1,5 @@
 // Whole process against whole process: `ostwin run FILE --json` against `python3 MODEL.py`
-// (docs/performance.md, "SimPy, whole process"; never pass/fail).
+// (docs/performance.md, "Whole process against SimPy"; never pass/fail).
 //
 // Three workloads, each an ostwin scenario in bench/scenarios/ and its SimPy 2.3.1 peer:
 //   cpu-bound      10 000 threads x 20 ms of compute, global rr 1 ms, 4 CPUs (simpy_rr.py)
