@@ -201,7 +201,10 @@ int run(const RunArgs& a) {
     progress.reset();
     const bool expectations_ok = check_expectations(s, r.summary);
 
-    if (a.json) std::cout << summary_to_json(r.summary) << '\n';
+    if (a.json) {
+        write_summary_json(r.summary, std::cout);
+        std::cout << '\n';
+    }
     else {
         print_summary_tables(r.summary, std::cout);
         // The static analysis beside what the run observed (docs/policies.md).

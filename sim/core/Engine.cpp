@@ -1245,7 +1245,7 @@ RunResult Engine::finish(StopReason stop) {
     for (ThreadIdx t = 0; t < th_.size(); ++t) {
         // The rows of the next block of 4096 threads get their pages in one call (the
         // kernel fills them for a fraction of a page fault each), a block at a time so
-        // that the peak stays the larger array, not both (docs/performance.md, fifth pass).
+        // that the peak stays the larger array, not both (docs/performance.md, "What each change bought").
         if (t % kSummaryBlock == 0) {
             const ThreadIdx last = std::min<ThreadIdx>(t + kSummaryBlock, static_cast<ThreadIdx>(th_.size()));
             prefault_for_write(sm.threads.data() + t, sm.threads.data() + last);

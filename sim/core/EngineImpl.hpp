@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <span>
 #include <vector>
 
 #include "sim/core/Engine.hpp"
@@ -166,7 +167,7 @@ private:
     /// Ends the blocking op at the thread's pc (op record, pc + 1) and makes it ready.
     void wake_done(ThreadIdx t, std::string_view why);
     void deliver_recv(ThreadIdx r, std::uint32_t ch, const std::optional<Message>& msg);
-    void complete_sends(std::uint32_t ch, const std::vector<CompletedSend>& done);
+    void complete_sends(std::uint32_t ch, std::span<const CompletedSend> done);
     void trace_lock(ThreadIdx t, std::uint32_t lock, std::string_view ph);
     void mutex_handoff(std::uint32_t lock, ThreadIdx to, ThreadIdx from);
     /// `t` acquired mutex `lock`: if its owner had died holding it, record the program

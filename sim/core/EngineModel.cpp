@@ -235,7 +235,7 @@ void Engine::deliver_recv(ThreadIdx r, std::uint32_t ch, const std::optional<Mes
     wake(r, why);
 }
 
-void Engine::complete_sends(std::uint32_t ch, const std::vector<CompletedSend>& done) {
+void Engine::complete_sends(std::uint32_t ch, std::span<const CompletedSend> done) {
     for (const CompletedSend& cs : done) {
         if (tw_)
             tw_->record(now_, "send")

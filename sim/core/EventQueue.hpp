@@ -4,7 +4,7 @@
 ///
 /// Complexity: push and pop O(log4 n), top O(1); no allocation once the array has grown.
 /// push and pop are defined in this header: the engine's loop calls them for every event,
-/// and inlined there they cost far fewer instructions (docs/performance.md, fifth pass).
+/// and inlined there they cost far fewer instructions (docs/performance.md, "What each change bought").
 /// Cancellation is lazy (docs/engine.md): an event carries the generation of its target
 /// at scheduling time; the engine drops a popped event whose generation is stale.
 #include <cassert>
@@ -190,7 +190,7 @@ inline Event EventQueue::pop(const Event& top_event) {
     if (n == 0) return top;
     // Field by field: push() stored the last element with one store per field, and a
     // wider load spanning two of those stores cannot be forwarded from the store buffer
-    // (it waits for both to reach the cache); docs/performance.md, first pass.
+    // (it waits for both to reach the cache); docs/performance.md, "What each change bought".
     const Event& back = heap_[n];
     const Time t = back.t;
     const std::uint64_t key = back.key;

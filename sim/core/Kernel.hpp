@@ -28,7 +28,7 @@ inline constexpr std::uint32_t kNone32 = UINT32_MAX;
 
 /// Thread control block. The fields a dispatch, a slice and a state change touch come
 /// first (the first 80 bytes), the rest after: a run that cycles through many threads
-/// brings fewer cache lines of each Tcb in (docs/performance.md, third pass).
+/// brings fewer cache lines of each Tcb in (docs/performance.md, "What each change bought").
 struct Tcb {
     std::uint32_t process = 0;   ///< process instance index (pid - 1)
     std::uint32_t program = 0;   ///< compiled program (shared by every replica)

@@ -69,7 +69,9 @@ RecvResult Channel::recv(std::uint32_t thread, Time now) {
         r.msg = queue_.front();
         queue_.pop_front();
         queued_bytes_ -= r.msg.bytes;
-        admit_blocked(now, r.completed);
+        admitted_.clear();
+        admit_blocked(now, admitted_);
+        r.completed = admitted_;
         return r;
     }
     if (!blocked_senders_.empty()) {
@@ -80,8 +82,10 @@ RecvResult Channel::recv(std::uint32_t thread, Time now) {
         r.outcome = RecvResult::Outcome::received;
         r.msg = complete(p.thread, p.bytes, p.sent_at);
         stats_.send_blocked += now - p.since;
-        r.completed.push_back({p.thread, r.msg});
-        admit_blocked(now, r.completed);
+        admitted_.clear();
+        admitted_.push_back({p.thread, r.msg});
+        admit_blocked(now, admitted_);
+        r.completed = admitted_;
         return r;
     }
     if (senders_alive_ == 0) {

@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "sim/core/Time.hpp"
@@ -72,7 +73,9 @@ struct RecvResult {
     Outcome outcome = Outcome::blocked;
     Message msg;  ///< valid when received
     /// Blocked senders whose sends completed because this recv freed space, FIFO order.
-    std::vector<CompletedSend> completed;
+    /// A view of the channel's own buffer (no allocation per recv): valid until the next
+    /// call on the same channel.
+    std::span<const CompletedSend> completed;
 };
 
 /// Totals for the summary's channel table (ChannelSummary).
@@ -157,6 +160,7 @@ private:
     std::uint64_t queued_bytes_ = 0;
     std::deque<PendingSend> blocked_senders_;
     std::deque<WaitingRecv> blocked_receivers_;
+    std::vector<CompletedSend> admitted_;  ///< what RecvResult::completed shows (reused)
     std::uint64_t next_seq_ = 0;
     std::uint32_t senders_alive_ = 0;
     std::uint32_t receivers_alive_ = 0;

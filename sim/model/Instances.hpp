@@ -71,7 +71,7 @@ std::string replica_name(std::string_view name, std::uint32_t count, std::uint32
 /// Every thread id in index order (0, 1, 2, ...), each the same string as
 /// Instances::thread_id(ti), built by rewriting the replica number of the one before
 /// instead of searching the declarations and joining temporaries: a run's summary names
-/// all its threads in order (docs/performance.md, third pass).
+/// all its threads in order (docs/performance.md, "What each change bought").
 class ThreadIdSequence {
 public:
     explicit ThreadIdSequence(const Scenario& s) : s_(&s) {}

@@ -159,6 +159,8 @@ bool check_expectations(const Scenario& s, Summary& summary);
 
 /// The contract's summary JSON, one object, no trailing newline.
 std::string summary_to_json(const Summary& s);
+/// The same bytes written to `os` in chunks of about 64 KiB (no string of the whole).
+void write_summary_json(const Summary& s, std::ostream& os);
 
 /// The deadlock list as text: `a -> m1 -> b -> m2 -> a` for a cycle, else
 /// `a waits for recv:jobs; b waits for barrier:phase`.

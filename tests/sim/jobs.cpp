@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <numeric>
 #include <random>
+#include <sstream>
 #include <string>
 
 #include "sim/core/Engine.hpp"
@@ -282,3 +283,30 @@ processes:
 )");
     CHECK(o.threads[0].finish_ns == 9 * kMs);
 }
+
+TEST_CASE("summary: write_summary_json writes the bytes of summary_to_json, in chunks", "[jobs][summary]") {
+    // 3000 threads with jobs: a JSON of several 64 KiB chunks, every row with a jobs key.
+    const Summary sm = run(R"(
+ostwin: 1
+name: many
+costs: zero
+machine: {cpus: 4}
+scheduler: {policy: rr, quantum: 1ms}
+processes:
+  - name: app
+    threads:
+      - name: w
+        count: 3000
+        program:
+          - repeat: {count: 3, period: 1ms, do: [compute: 100us]}
+)");
+    const std::string whole = summary_to_json(sm);
+    REQUIRE(whole.size() > 4 * 65536);
+    std::ostringstream chunked;
+    write_summary_json(sm, chunked);
+    CHECK(chunked.str().size() == whole.size());
+    CHECK(chunked.str() == whole);
+    CHECK(whole.front() == '{');
+    CHECK(whole.back() == '}');
+}
+
