@@ -74,10 +74,10 @@ std::optional<std::string> deadline_admission_refusal(const Scenario& s) {
     };
     return "SCHED_DEADLINE admission control refuses this scenario: its " + std::to_string(threads) +
            " deadline thread" + (threads == 1 ? "" : "s") + " reserve sum(runtime/period) = " + share(total) +
-           " of the CPU, and the fair server " + share(fair_server) + " (50ms per 1s on each CPU), more than " +
+           " CPU, and the fair server " + share(fair_server) + " (50ms per 1s on each CPU), more than " +
            "rt_runtime/rt_period x CPUs = " + share(limit) + " (" + format_time(s.scheduler.rt_runtime) + " per " +
            format_time(s.scheduler.rt_period) + " x " + std::to_string(s.cpus) +
-           "); Linux's sched_setattr would fail with EBUSY (docs/policies.md, \"Admission control\")";
+           "); Linux's sched_setattr would fail with EBUSY (docs/policies.md, \"deadline\")";
 }
 
 }  // namespace ostwin
