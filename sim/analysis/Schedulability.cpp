@@ -275,7 +275,7 @@ SchedulabilityReport analyse_schedulability(const Scenario& s) {
             r.decided_by = "EDF density";
         }
     }
-    if (d_below_t && !overloaded) {
+    if (d_below_t && !overloaded && r.decided_by != "EDF density") {
         SchedTest dm{"EDF processor demand (exact)", Verdict::not_covered, {}};
         const std::optional<std::int64_t> at = edf_demand_violation(ts);
         if (!at) dm.detail = "too many deadlines to check before the test's bound";

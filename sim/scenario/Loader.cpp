@@ -536,7 +536,9 @@ void Builder::read_thread(const YAML::Node& node, ProcessDecl& p, DeclIndex pi, 
         if (t.sched_class != SchedClass::other && t.sched_class != SchedClass::batch) t.nice = 0;
         // A process's `deadline:` is the default of its deadline threads.
         t.dl = read_deadline(m, label, t.sched_class,
-                             default_class == SchedClass::deadline ? default_dl : DeadlineParams{});
+                             t.sched_class == SchedClass::deadline && default_class == SchedClass::deadline
+                                 ? default_dl
+                                 : DeadlineParams{});
         if (t.sched_class == SchedClass::deadline && t.dl.period == Time{0})
             r_.fail(own_class ? m.get("class")->loc() : m.loc(),
                     label + " is class deadline, which needs `deadline: {runtime: R, deadline: D, period: P}`");

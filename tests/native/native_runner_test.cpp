@@ -381,6 +381,22 @@ TEST_CASE("class deadline: SCHED_DEADLINE's throttling natively, and what the ke
         TIMING_CHECK(rt.finish_ns < 130 * ms);
         TIMING_CHECK(rt.cpu_ns >= 24 * ms);
     }
+    SECTION("a deadline thread spawns a thread and forks a process (SCHED_FLAG_RESET_ON_FORK)") {
+        // Without reset-on-fork Linux refuses clone from a deadline task (EAGAIN): the spawn
+        // and the fork would be program errors and w, child never run.
+        const Scenario s = load("ostwin: 1\nname: forks\nmachine: {cpus: " + std::to_string(online) +
+                                "}\nscheduler: {policy: linux}\nprocesses:\n"
+                                "  - name: p\n    threads:\n"
+                                "      - {name: main, class: deadline, deadline: {runtime: 5ms, period: 20ms},\n"
+                                "         program: [compute: 1ms, spawn: w, join: w, fork: child, join: child]}\n"
+                                "      - {name: w, start: spawned, program: [compute: 1ms]}\n"
+                                "  - {name: child, start: forked, threads: [{name: main, program: [compute: 1ms]}]}\n");
+        const native::Result r = native::run_scenario(s, opts());
+        CHECK(r.summary.errors.empty());
+        CHECK(thread(r.summary, "p/w").finish_ns > 0);
+        CHECK(thread(r.summary, "child/main").finish_ns > 0);
+        CHECK(thread(r.summary, "p/main").finish_ns > 0);
+    }
     SECTION("fewer CPUs than the root domain: refused before anything runs, exit 3") {
         if (online < 2) {
             WARN("one online CPU: every scenario covers the root domain here");
