@@ -94,6 +94,8 @@ void print_schedulability(const SchedulabilityReport& r, std::ostream& out) {
 
 int run_check(const CheckOptions& o) {
     const Scenario s = load_scenario_file(o.file, o.limits, parse_set_options(o.sets));
+    // Valid, but Linux would refuse its deadline threads: exit 3, as `run` and `native` do.
+    if (auto refusal = deadline_admission_refusal(s)) throw EnvironmentError(s.file + ": " + *refusal);
     // A path that cannot be written is a bad command line (exit 2), as for `run --trace`;
     // never a device, a link or the scenario itself (Files.hpp).
     std::optional<OutputFile> dot;

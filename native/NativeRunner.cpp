@@ -285,6 +285,48 @@ Budget count_budget(const Scenario& s) {
     return b;
 }
 
+/// What SCHED_DEADLINE needs of the host and the scenario (docs/native.md, "Deadline
+/// threads"); EnvironmentError (exit 3) with the reason when it cannot be run.
+void check_deadline_supported(const Scenario& s) {
+    std::string named;
+    for (const ProcessDecl& pd : s.processes)
+        for (const ThreadDecl& td : pd.threads) {
+            if (td.sched_class != SchedClass::deadline) continue;
+            if (named.empty()) named = pd.name + "/" + td.name;
+            if (!td.affinity.empty())
+                throw EnvironmentError("thread " + pd.name + "/" + td.name +
+                                       " is class deadline with an `affinity`: Linux refuses SCHED_DEADLINE to a "
+                                       "thread whose CPU affinity is narrower than its root domain (EPERM), so it "
+                                       "cannot run natively; leave `affinity` out");
+        }
+    if (named.empty()) return;
+    // The same refusal, word for word, as `ostwin run` and `check` (exit 3).
+    if (auto refusal = deadline_admission_refusal(s)) throw EnvironmentError(s.file + ": " + *refusal);
+    // The root domain is every online CPU unless cpusets partition them; the runner does not
+    // partition (that changes the host's load balancing for every process while it runs).
+    const long online = sysconf(_SC_NPROCESSORS_ONLN);
+    if (online > 0 && static_cast<long>(s.cpus) != online)
+        throw EnvironmentError("thread " + named + " is class deadline, and Linux grants SCHED_DEADLINE only to a "
+                               "thread allowed on every CPU of its root domain (here all " + std::to_string(online) +
+                               " online CPUs); the scenario has machine.cpus " + std::to_string(s.cpus) +
+                               ", so its threads would be pinned to fewer and sched_setattr would fail with EPERM. "
+                               "Run it with `cpus: " + std::to_string(online) +
+                               "` (docs/native.md, \"Deadline threads\")");
+}
+
+/// A scenario thread's sched_setattr(SCHED_DEADLINE) failed: EnvironmentError (exit 3).
+void throw_if_deadline_refused(const Runtime& rt) {
+    const int e = rt.ctl->dl_errno.load();
+    if (e == 0) return;
+    throw EnvironmentError("the kernel refused SCHED_DEADLINE to thread " + rt.inst->thread_id(rt.ctl->dl_thread.load()) +
+                           ": sched_setattr: " + std::strerror(e) +
+                           (e == EBUSY ? " (admission control: the root domain's deadline bandwidth is taken, by this "
+                                         "run or by other deadline tasks on the host)"
+                                       : e == EPERM ? " (its CPU affinity is narrower than its root domain, or the "
+                                                      "root domain has no deadline bandwidth)"
+                                                    : ""));
+}
+
 void check_supported(const Scenario& s, const Options& o) {
     const Policy p = s.scheduler.policy;
     if (p == Policy::sjf || p == Policy::srtf || p == Policy::mlfq)
@@ -307,6 +349,7 @@ void check_supported(const Scenario& s, const Options& o) {
                                "(CONFIG_RT_GROUP_SCHED), so the root group's own RT bandwidth, 950ms per 1s, throttles "
                                "them whatever sched_rt_runtime_us/sched_rt_period_us say; only that (`rt_runtime` and "
                                "`rt_period` left out) runs natively here");
+    if (p == Policy::linux) check_deadline_supported(s);
     // Linux has no non-preemptive fixed-priority class: SCHED_FIFO always lets a higher
     // priority thread that wakes take the CPU. Refuse rather than run something else.
     if (p == Policy::priority && !s.scheduler.preemptive)
@@ -910,6 +953,12 @@ Result run_scenario(const Scenario& s, const Options& o) {
                             break;
                         case SchedClass::batch: ts.own_policy = SCHED_BATCH; ts.nice = d.nice; break;
                         case SchedClass::idle: ts.own_policy = SCHED_IDLE; break;
+                        case SchedClass::deadline:
+                            ts.own_policy = kSchedDeadline;
+                            ts.dl_runtime = static_cast<std::uint64_t>(d.dl.runtime.ns());
+                            ts.dl_deadline = static_cast<std::uint64_t>(d.dl.deadline.ns());
+                            ts.dl_period = static_cast<std::uint64_t>(d.dl.period.ns());
+                            break;
                         case SchedClass::other: ts.nice = d.nice; break;
                     }
                     break;
@@ -935,7 +984,10 @@ Result run_scenario(const Scenario& s, const Options& o) {
         for (std::uint32_t t = 0; t < T; ++t) {
             ThreadSched& ts = rt.sched[t];
             const ThreadDecl& d = inst.thread_decl(t);
-            if (ts.policy != SCHED_OTHER || !d.affinity.empty() || !d.start || !inst.process_decl(inst.thread(t).process).start)
+            // Not a deadline thread: Linux refuses SCHED_DEADLINE to a thread pinned narrower
+            // than its root domain (EPERM).
+            if (ts.policy != SCHED_OTHER || ts.own_policy == kSchedDeadline || !d.affinity.empty() || !d.start ||
+                !inst.process_decl(inst.thread(t).process).start)
                 continue;
             ts.start_cpu = rt.used_cpus[spread++ % rt.used_cpus.size()];
         }
@@ -1245,6 +1297,10 @@ Result run_scenario(const Scenario& s, const Options& o) {
         }
     }
 
+    // A parked deadline thread set SCHED_DEADLINE before parking: one the kernel refused
+    // stops the run before time zero.
+    throw_if_deadline_refused(rt);
+
     // ---- release: time zero ----------------------------------------------------------
     // First unique-memory sample before time zero (every parked thread exists): a
     // smaps_rollup read costs ~0.2 ms per process, and the runner's RT priority would
@@ -1358,6 +1414,10 @@ Result run_scenario(const Scenario& s, const Options& o) {
         sst.reset();
     }
 
+    // A deadline thread created after time zero (spawned, forked) that the kernel refused ran
+    // as SCHED_OTHER: no result to report.
+    throw_if_deadline_refused(rt);
+
     // ---- header and report -----------------------------------------------------------
     nlohmann::json facts = host_facts(allowed, rt.used_cpus);
     std::string mapping;
@@ -1375,7 +1435,8 @@ Result run_scenario(const Scenario& s, const Options& o) {
         case Policy::linux:
             mapping = "each thread's class: fifo SCHED_FIFO and rr SCHED_RR with its priority (98 and 99 run at 97, "
                       "below the runner's 98/99), sched_rr_timeslice_ms = " + rt_during["sched_rr_timeslice_ms"].dump() +
-                      "; other SCHED_OTHER and batch SCHED_BATCH with its nice; idle SCHED_IDLE; RT throttling "
+                      "; other SCHED_OTHER and batch SCHED_BATCH with its nice; idle SCHED_IDLE; deadline "
+                      "SCHED_DEADLINE with its runtime/deadline/period and SCHED_FLAG_RESET_ON_FORK; RT throttling "
                       "sched_rt_runtime_us = " + rt_during["sched_rt_runtime_us"].dump() + " per sched_rt_period_us = " +
                       rt_during["sched_rt_period_us"].dump();
             break;

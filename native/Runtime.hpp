@@ -17,11 +17,16 @@
 namespace ostwin::native {
 
 /// How one thread instance is scheduled natively.
+/// SCHED_DEADLINE (linux/sched/types.h; glibc's <sched.h> may not name it).
+inline constexpr int kSchedDeadline = 6;
+
 struct ThreadSched {
     int policy = SCHED_OTHER;  ///< SCHED_FIFO, SCHED_RR or SCHED_OTHER, as created
-    /// SCHED_BATCH or SCHED_IDLE (policy linux): the thread switches itself to it once it
-    /// runs (pthread attributes take only OTHER/FIFO/RR); SCHED_OTHER: no switch.
+    /// SCHED_BATCH, SCHED_IDLE or SCHED_DEADLINE (policy linux): the thread switches itself
+    /// to it once it runs (pthread attributes take only OTHER/FIFO/RR); SCHED_OTHER: no switch.
     int own_policy = SCHED_OTHER;
+    /// SCHED_DEADLINE's sched_runtime / sched_deadline / sched_period, ns.
+    std::uint64_t dl_runtime = 0, dl_deadline = 0, dl_period = 0;
     int rt_priority = 0;       ///< 1..97 for RT policies
     int nice = 0;
     std::vector<int> cpus;     ///< host CPUs the thread may use (mapped affinity)

@@ -309,6 +309,31 @@ private:
     bool set_ = false;
 };
 
+/// sched_attr as the kernel reads it (include/uapi/linux/sched/types.h, SCHED_ATTR_SIZE_VER0).
+struct DlAttr {
+    std::uint32_t size;
+    std::uint32_t policy;
+    std::uint64_t flags;
+    std::int32_t nice;
+    std::uint32_t priority;
+    std::uint64_t runtime, deadline, period;
+};
+constexpr std::uint64_t kSchedFlagResetOnFork = 0x01;
+
+/// The calling thread becomes SCHED_DEADLINE with its reservation. SCHED_FLAG_RESET_ON_FORK:
+/// Linux refuses fork and clone from a deadline task (EAGAIN) unless its children start as
+/// SCHED_OTHER, so a deadline thread may spawn and fork as any other (docs/native.md).
+bool set_deadline(const ThreadSched& ts) {
+    DlAttr a{};
+    a.size = sizeof a;
+    a.policy = static_cast<std::uint32_t>(kSchedDeadline);
+    a.flags = kSchedFlagResetOnFork;
+    a.runtime = ts.dl_runtime;
+    a.deadline = ts.dl_deadline;
+    a.period = ts.dl_period;
+    return syscall(SYS_sched_setattr, 0, &a, 0) == 0;
+}
+
 /// Creates scenario thread `ti`; the caller runs at `creator_policy` / `creator_priority`.
 bool create_thread(ProcRt& pr, std::uint32_t ti, std::int64_t arrival_ns, bool parked_start, int creator_policy,
                    int creator_priority) {
@@ -799,7 +824,12 @@ void* thread_entry(void* arg) {
     ThreadSlot& slot = *c->slot;
     slot.os_tid.store(static_cast<std::int32_t>(gettid()));
     const ThreadSched& ts = rt.sched[c->ti];
-    if (ts.own_policy != SCHED_OTHER) {
+    if (ts.own_policy == kSchedDeadline) {
+        if (!set_deadline(ts)) {
+            std::int32_t none = 0;
+            if (rt.ctl->dl_errno.compare_exchange_strong(none, errno)) rt.ctl->dl_thread.store(c->ti);
+        }
+    } else if (ts.own_policy != SCHED_OTHER) {
         const sched_param none{};
         sched_setscheduler(static_cast<pid_t>(gettid()), ts.own_policy, &none);
     }

@@ -150,10 +150,20 @@ std::optional<std::int64_t> edf_demand_violation(const std::vector<PeriodicTask>
     return 0;
 }
 
+/// Policy linux with every thread class deadline: EDF on the scheduling deadlines.
+bool all_deadline(const Scenario& s) {
+    if (s.scheduler.policy != Policy::linux) return false;
+    for (const ProcessDecl& pd : s.processes)
+        for (const ThreadDecl& td : pd.threads)
+            if (td.sched_class != SchedClass::deadline) return false;
+    return true;
+}
+
 SchedulabilityReport analyse_schedulability(const Scenario& s) {
     SchedulabilityReport r;
     const Policy p = s.scheduler.policy;
-    if ((p != Policy::priority && p != Policy::edf) || !has_periodic_repeat(s)) return r;
+    const bool dl = all_deadline(s);
+    if ((p != Policy::priority && p != Policy::edf && !dl) || !has_periodic_repeat(s)) return r;
     r.applies = true;
     r.policy = std::string{ostwin::to_string(p)};
     if (p == Policy::priority && !s.scheduler.preemptive) {
@@ -177,6 +187,20 @@ SchedulabilityReport analyse_schedulability(const Scenario& s) {
             r.tasks.clear();
             return r;
         }
+        // SCHED_DEADLINE: a job's EDF deadline is its CBS deadline only while the
+        // reservation covers the job (C <= runtime, the job released at a period start).
+        const DeadlineParams& res = inst.thread_decl(ti).dl;
+        if (dl && (t.c > res.runtime.ns() || res.period.ns() > t.t || res.deadline.ns() > t.d)) {
+            r.skipped = t.name + ": its reservation (runtime " + format_time(res.runtime) + ", deadline " +
+                        format_time(res.deadline) + ", period " + format_time(res.period) +
+                        ") does not cover its jobs (C " + format_time(Time{t.c}) + ", D " + format_time(Time{t.d}) +
+                        ", T " + format_time(Time{t.t}) + "): the EDF tests need C <= runtime, deadline <= D, period <= T";
+            r.tasks.clear();
+            return r;
+        }
+        // Each job wakes at its release past its last scheduling deadline: EDF on release +
+        // the reservation's deadline, no later than the job's own.
+        if (dl) t.d = res.deadline.ns();
         r.tasks.push_back(std::move(t));
     }
     const std::vector<PeriodicTask>& ts = r.tasks;
@@ -239,7 +263,19 @@ SchedulabilityReport analyse_schedulability(const Scenario& s) {
     r.tests.push_back(eu);
     r.verdict = eu.verdict;
     r.decided_by = "EDF utilization";
-    if (d_below_t && !overloaded) {
+    if (dl && d_below_t && !overloaded) {
+        // sched-deadline.rst, 3.2: sum C_i / min(D_i, T_i) <= 1 is sufficient.
+        double density = 0;
+        for (const PeriodicTask& t : ts) density += static_cast<double>(t.c) / static_cast<double>(std::min(t.d, t.t));
+        const bool ok = density <= 1.0 + 1e-12;
+        r.tests.push_back({"EDF density (sufficient)", ok ? Verdict::schedulable : Verdict::inconclusive,
+                           "sum C/min(D, T) = " + fixed3(density) + (ok ? " <= 1" : " > 1")});
+        if (ok) {
+            r.verdict = Verdict::schedulable;
+            r.decided_by = "EDF density";
+        }
+    }
+    if (d_below_t && !overloaded && r.decided_by != "EDF density") {
         SchedTest dm{"EDF processor demand (exact)", Verdict::not_covered, {}};
         const std::optional<std::int64_t> at = edf_demand_violation(ts);
         if (!at) dm.detail = "too many deadlines to check before the test's bound";

@@ -23,6 +23,7 @@ std::string_view to_string(ThreadState s) {
         case ThreadState::io: return "io";
         case ThreadState::terminated: return "terminated";
         case ThreadState::crashed: return "crashed";
+        case ThreadState::throttled: return "throttled";
     }
     return "?";
 }
@@ -37,6 +38,8 @@ RunResult simulate(const Scenario& s, const EngineOptions& options) {
 
 Engine::Engine(const Scenario& s, const EngineOptions& o)
     : s_(s), opt_(o), inst_(s), obj_(s, inst_), rng_(o.seed.value_or(s.seed)), seed_(o.seed.value_or(s.seed)) {
+    // Linux would refuse the deadline threads' reservations: so does the simulator (exit 3).
+    if (auto refusal = deadline_admission_refusal(s)) throw EnvironmentError(s.file + ": " + *refusal);
     // Programs: one per thread declaration, shared by every replica.
     for (const ProcessDecl& p : s.processes) {
         prog_base_.push_back(static_cast<std::uint32_t>(programs_.size()));
@@ -100,6 +103,7 @@ Engine::Engine(const Scenario& s, const EngineOptions& o)
     // A policy that forbids CPUs for a time (linux's RT throttling) is checked as an
     // affinity is: every CPU check goes through allowed().
     sched_limits_ = sched_->limits_cpus();
+    sched_throttles_ = sched_->throttles();
     any_affinity_ = any_affinity_ || sched_limits_;
     // A calibrated profile (sched.tick > 0) models Linux's per-CPU RT run queues.
     local_queues_ = s.costs.sched_tick > Time{0} &&
@@ -641,14 +645,28 @@ void Engine::on_quantum(std::uint32_t c) {
         for (std::uint32_t o = 0; o < cpu_.size(); ++o) settle(o);
     Cpu& k = cpu_[c];
     const ThreadIdx t = k.thread;
-    if (th_[t].work <= Time{0}) {  // finished its work exactly as the slice ended
-        advance(c);
+    // Finished its work exactly as the slice ended: it goes on, unless the policy throttles
+    // it now (a deadline thread whose runtime ran out with its compute).
+    if (th_[t].work <= Time{0}) {
+        const auto until = sched_throttles_ ? sched_->throttled_until(t, now_) : std::nullopt;
+        if (!until) {
+            advance(c);
+            return;
+        }
+        const std::string_view why = tw_ ? sched_->slice_reason(t) : std::string_view{};
+        sched_->stopped(t, c);
+        throttle(c, *until, why);
         return;
     }
     const std::string_view why = tw_ ? sched_->slice_reason(t) : std::string_view{};
     if (!rr_ticks_.empty()) rr_ticks_[t] = rr_full_ticks_;  // Linux refills rt.time_slice
     sched_->stopped(t, c);
     sched_->slice_expired(t);
+    if (sched_throttles_)
+        if (const auto until = sched_->throttled_until(t, now_)) {
+            throttle(c, *until, why);
+            return;
+        }
     sched_->add(t, ReadyReason::quantum, now_);
     // With ticks, Linux rotates each CPU's own SCHED_RR run queue: a ready thread waits on
     // the CPU it last ran on, so a slice ending here hands the CPU only to a thread that
@@ -695,6 +713,23 @@ void Engine::on_quantum(std::uint32_t c) {
     k.mode = Cpu::Mode::idle;
     set_idle_bit(c, true);
     start_switch(c, next, t, pick);
+}
+
+void Engine::throttle(std::uint32_t c, Time until, std::string_view why) {
+    Cpu& k = cpu_[c];
+    const ThreadIdx t = k.thread;
+    Tcb& th = th_[t];
+    k.prev = t;
+    k.freed_at = now_;
+    k.thread = kNone32;
+    ++k.gen;
+    th.cpu = -1;
+    th.cause = WaitCause::throttle;
+    set_state(t, ThreadState::throttled, why);
+    q_.push(until, EventKind::wake, t, th.gen);
+    k.mode = Cpu::Mode::idle;
+    set_idle_bit(c, true);
+    request_dispatch();
 }
 
 Eligible Engine::on_cpu_rotating(std::uint32_t c, ThreadIdx self_thread) {
@@ -827,6 +862,10 @@ void Engine::on_wake(ThreadIdx t) {
             th.phase = 0;
             break;
         }
+        case WaitCause::throttle:  // its replenishment time: the policy replenishes as it adds
+            if (th.state != ThreadState::throttled) return;
+            why = "runtime replenished";
+            break;
         case WaitCause::join_process:  // woken after the target's teardown (exit.process)
             if (th.state != ThreadState::blocked) return;
             why = "joined target ended";
@@ -1215,12 +1254,13 @@ RunResult Engine::finish(StopReason stop) {
     // Close the open intervals of threads still waiting so their times add up.
     for (ThreadIdx t = 0; t < th_.size(); ++t) {
         const ThreadState s = th_[t].state;
-        if (s == ThreadState::ready || s == ThreadState::blocked || s == ThreadState::sleeping || s == ThreadState::io) {
+        if (s == ThreadState::ready || s == ThreadState::blocked || s == ThreadState::sleeping || s == ThreadState::io ||
+            s == ThreadState::throttled) {
             const Time was = now_;
             now_ = makespan;
             Tcb& th = th_[t];
             const Time spent = now_ - th.since;
-            if (s == ThreadState::ready) th.ready_time += spent;
+            if (s == ThreadState::ready || s == ThreadState::throttled) th.ready_time += spent;
             else th.blocked_time += spent;
             if (s == ThreadState::io) th.io_time += spent;
             th.since = now_;

@@ -48,6 +48,7 @@ public:
     bool may_run(ThreadIdx t, std::uint32_t cpu) const override { return allowed(t, cpu); }
     std::uint32_t waker_cpu() const override { return waker_cpu_; }
     Time deadline(ThreadIdx t) const override { return deadlines_.empty() ? Time::max() : Time{deadlines_[t]}; }
+    DeadlineParams dl_params(ThreadIdx t) const override { return thread_decl(t).dl; }
 
 private:
     // loop
@@ -95,6 +96,8 @@ private:
     void on_switch_done(std::uint32_t cpu);
     void on_cpu_done(std::uint32_t cpu);
     void on_quantum(std::uint32_t cpu);
+    /// The thread running on `cpu` is throttled until `until` (Scheduler::throttled_until).
+    void throttle(std::uint32_t cpu, Time until, std::string_view why);
     /// The slice a thread dispatched now gets: the policy's, ended on a tick when
     /// sched.tick is set (rr, mlfq).
     Time slice_from_now(ThreadIdx t) const;
@@ -220,6 +223,7 @@ private:
     std::vector<const ThreadDecl*> decl_of_program_;  ///< the declaration each program came from
     std::vector<std::vector<std::uint64_t>> affinity_;
     bool sched_limits_ = false;  ///< the policy forbids CPUs for a time (Scheduler::limits_cpus)
+    bool sched_throttles_ = false;  ///< the policy throttles threads (Scheduler::throttles)
     bool any_affinity_ = false;  ///< some declaration has an affinity (else no CPU check is needed)
     ReleasableArray<Tcb> th_;  ///< released block by block as finish() summarizes it
     static constexpr ThreadIdx kSummaryBlock = 4096;  ///< finish(): threads per block
@@ -279,7 +283,8 @@ private:
     Tcb& th = th_[t];
     const Time spent = now_ - th.since;
     switch (th.state) {
-        case ThreadState::ready: th.ready_time += spent; break;
+        case ThreadState::ready:
+        case ThreadState::throttled: th.ready_time += spent; break;
         case ThreadState::io: th.io_time += spent; th.blocked_time += spent; break;
         case ThreadState::blocked:
         case ThreadState::sleeping: th.blocked_time += spent; break;

@@ -11,7 +11,9 @@
 
 namespace ostwin {
 
-enum class ThreadState : std::uint8_t { created, ready, running, blocked, sleeping, io, terminated, crashed };
+/// throttled: out of its SCHED_DEADLINE runtime, runnable but kept off every CPU until its
+/// replenishment (policy linux, class deadline).
+enum class ThreadState : std::uint8_t { created, ready, running, blocked, sleeping, io, terminated, crashed, throttled };
 
 /// "new", "ready", ... as in traces and summaries.
 std::string_view to_string(ThreadState s);
@@ -22,7 +24,7 @@ enum class FirstUse : std::uint8_t {
     send, recv, sleep, touch, yield, lock, unlock, sem_wait, sem_post, cond_wait, cond_signal, cond_broadcast, barrier
 };
 
-enum class WaitCause : std::uint8_t { none, sleep, io, period, lock, sem, cond, send, recv, barrier, join_thread, join_process };
+enum class WaitCause : std::uint8_t { none, sleep, io, period, lock, sem, cond, send, recv, barrier, join_thread, join_process, throttle };
 
 inline constexpr std::uint32_t kNone32 = UINT32_MAX;
 

@@ -12,10 +12,10 @@ inline constexpr std::array<std::string_view, 9> kPolicyNames{"fcfs", "rr",   "p
                                                               "mlfq", "fair", "edf",      "linux"};
 
 /// A thread's Linux scheduling class under `policy: linux` (docs/policies.md): SCHED_FIFO,
-/// SCHED_RR, SCHED_OTHER, SCHED_BATCH, SCHED_IDLE. Linux's order: fifo/rr above other/batch
-/// above idle. (SCHED_DEADLINE is not supported yet: the loader refuses `deadline`.)
-enum class SchedClass : std::uint8_t { other, batch, idle, fifo, rr };
-inline constexpr std::array<std::string_view, 5> kSchedClassNames{"other", "batch", "idle", "fifo", "rr"};
+/// SCHED_RR, SCHED_OTHER, SCHED_BATCH, SCHED_IDLE, SCHED_DEADLINE. Linux's order: deadline
+/// above fifo/rr above other/batch above idle.
+enum class SchedClass : std::uint8_t { other, batch, idle, fifo, rr, deadline };
+inline constexpr std::array<std::string_view, 6> kSchedClassNames{"other", "batch", "idle", "fifo", "rr", "deadline"};
 /// fifo or rr: a real-time class with a priority 1..99.
 inline constexpr bool is_rt(SchedClass c) { return c == SchedClass::fifo || c == SchedClass::rr; }
 

@@ -95,6 +95,21 @@ struct Op {
 /// The op's name as written in scenarios ("compute", "cond_wait", ...).
 std::string_view op_name(const OpVariant& v);
 
+/// A SCHED_DEADLINE reservation (class deadline, docs/policies.md): `runtime` of CPU time
+/// every `period`, within `deadline` of each period's start. 1024ns <= runtime <= deadline
+/// <= period.
+struct DeadlineParams {
+    Time runtime{0};
+    Time deadline{0};
+    Time period{0};
+};
+
+/// Linux's bounds on a reservation (__checkparam_dl): runtime >= 2^DL_SCALE ns; the period
+/// within sched_deadline_period_min_us .. sched_deadline_period_max_us (their defaults).
+inline constexpr Time kDeadlineMinRuntime{1024};
+inline constexpr Time kDeadlineMinPeriod{100'000};
+inline constexpr Time kDeadlineMaxPeriod{4'194'304'000};
+
 struct ThreadDecl {
     std::string name;
     std::uint32_t count = 1;
@@ -102,6 +117,7 @@ struct ThreadDecl {
     int priority = 10;                    ///< 1..99, higher runs first
     int nice = 0;                         ///< -20..19
     SchedClass sched_class = SchedClass::other;  ///< policy linux only
+    DeadlineParams dl;                    ///< class deadline only
     std::vector<std::uint32_t> affinity;  ///< CPU indices; empty: any CPU
     std::uint64_t stack = 16 * 1024;      ///< resident stack bytes
     std::vector<Op> program;
@@ -214,5 +230,10 @@ struct Scenario {
 
     [[nodiscard]] const Distribution& dist(DistRef r) const { return distributions[r - 1]; }
 };
+
+/// SCHED_DEADLINE admission control (docs/policies.md, "deadline"): the reason Linux would
+/// refuse the scenario's deadline threads, or nullopt when it admits them. Every side
+/// (`ostwin run`, `check`, `native`) refuses such a scenario with this text, exit 3.
+std::optional<std::string> deadline_admission_refusal(const Scenario& s);
 
 }  // namespace ostwin

@@ -103,10 +103,13 @@ private:
     void read_costs(const Field& f);
     void read_processes(const Field& f);
     void read_thread(const YAML::Node& node, ProcessDecl& p, DeclIndex pi, int default_priority, int default_nice,
-                     SchedClass default_class, bool priority_given, NameTable& names);
+                     SchedClass default_class, bool priority_given, const DeadlineParams& default_dl, NameTable& names);
     /// `class` of a process or thread under policy linux, checked against its `priority`
     /// and `nice`; `dflt` when it gives none.
     SchedClass read_class(const MapView& m, const std::string& label, SchedClass dflt);
+    /// `deadline:` of a process or thread of class `c` (policy linux): its SCHED_DEADLINE
+    /// reservation, checked as Linux's sched_setattr checks it; `dflt` when it gives none.
+    DeadlineParams read_deadline(const MapView& m, const std::string& label, SchedClass c, const DeadlineParams& dflt);
     /// A `start:` value: a duration, or `word` (forked, spawned) for nullopt.
     std::optional<Time> read_start(const Field& f, std::string_view word, std::string_view other_word);
     void read_channels(const Field& f);
@@ -271,21 +274,66 @@ SchedClass Builder::read_class(const MapView& m, const std::string& label, Sched
     SchedClass c = dflt;
     if (cf != nullptr) {
         const std::string v = r_.scalar(*cf);
-        if (v == "deadline")
-            r_.fail(cf->loc(), "class `deadline` (SCHED_DEADLINE) is not supported yet; use fifo, rr, other, batch or idle");
         const auto parsed = parse_enum<SchedClass>(v, kSchedClassNames);
         if (!parsed)
-            r_.fail(cf->loc(), "unknown class " + q(v) + " (fifo, rr, other, batch or idle)", did_you_mean(v, kSchedClassNames));
+            r_.fail(cf->loc(), "unknown class " + q(v) + " (deadline, fifo, rr, other, batch or idle)",
+                    did_you_mean(v, kSchedClassNames));
         c = *parsed;
     }
     const std::string cname{to_string(c)};
     if (pf != nullptr && !is_rt(c))
         r_.fail(pf->key_loc, "`priority` applies to classes fifo and rr; " + label + " is class " + cname +
-                                 (c == SchedClass::idle ? std::string{} : std::string{" (use `nice: -20..19`)"}));
+                                 (c == SchedClass::idle       ? std::string{}
+                                  : c == SchedClass::deadline ? std::string{" (it runs by its `deadline` reservation)"}
+                                                              : std::string{" (use `nice: -20..19`)"}));
     if (nf != nullptr && c != SchedClass::other && c != SchedClass::batch)
         r_.fail(nf->key_loc, "`nice` applies to classes other and batch; " + label + " is class " + cname +
                                  (is_rt(c) ? std::string{" (use `priority: 1..99`)"} : std::string{}));
     return c;
+}
+
+DeadlineParams Builder::read_deadline(const MapView& m, const std::string& label, SchedClass c,
+                                      const DeadlineParams& dflt) {
+    const Field* df = m.get("deadline");
+    if (df == nullptr) return dflt;
+    if (s_.scheduler.policy != Policy::linux)
+        r_.fail(df->key_loc, "`deadline` applies to class deadline under `policy: linux` (this scenario's policy is " +
+                                 std::string{to_string(s_.scheduler.policy)} + ")");
+    if (c != SchedClass::deadline)
+        r_.fail(df->key_loc, "`deadline` applies to class deadline; " + label + " is class " +
+                                 std::string{to_string(c)} + " (add `class: deadline`)");
+    const MapView dm(r_, *df, "`deadline` of " + label);
+    dm.allow({"runtime", "deadline", "period"});
+    DeadlineParams d;
+    const Field& rf = dm.require("runtime");
+    d.runtime = r_.positive_duration(rf);
+    const Field* dd = dm.get("deadline");
+    const Field* pf = dm.get("period");
+    if (dd == nullptr && pf == nullptr)
+        r_.fail(dm.loc(), "`deadline` of " + label + " needs `period` (and `deadline`, which defaults to it)");
+    if (dd != nullptr) d.deadline = r_.positive_duration(*dd);
+    if (pf != nullptr) d.period = r_.positive_duration(*pf);
+    // Linux's sched_setattr takes a period of 0 as equal to the deadline; here either may
+    // be left out for the other.
+    if (dd == nullptr) d.deadline = d.period;
+    if (pf == nullptr) d.period = d.deadline;
+    // __checkparam_dl (kernel/sched/deadline.c): runtime >= 2^DL_SCALE ns, runtime <=
+    // deadline <= period, period within sched_deadline_period_{min,max}_us (defaults).
+    if (d.runtime < kDeadlineMinRuntime)
+        r_.fail(rf.loc(), "`runtime` " + std::to_string(d.runtime.ns()) + "ns is below Linux's minimum of 1024ns (2^DL_SCALE)");
+    if (d.runtime > d.deadline)
+        r_.fail(rf.loc(), "`runtime` (" + format_time(d.runtime) + ") is longer than `deadline` (" +
+                              format_time(d.deadline) + "): Linux requires runtime <= deadline <= period");
+    if (d.deadline > d.period)
+        r_.fail((dd != nullptr ? dd : &rf)->loc(), "`deadline` (" + format_time(d.deadline) +
+                                                       ") is longer than `period` (" + format_time(d.period) +
+                                                       "): Linux requires runtime <= deadline <= period");
+    if (d.period < kDeadlineMinPeriod || d.period > kDeadlineMaxPeriod)
+        r_.fail((pf != nullptr ? pf : dd)->loc(),
+                "the period " + format_time(d.period) + " is outside Linux's range " + format_time(kDeadlineMinPeriod) +
+                    " .. " + format_time(kDeadlineMaxPeriod) +
+                    " (sched_deadline_period_min_us / sched_deadline_period_max_us, their defaults)");
+    return d;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -390,7 +438,7 @@ void Builder::read_processes(const Field& f) {
     const std::uint64_t max_threads = std::min<std::uint64_t>(limits_.max_threads, UINT32_MAX);
     for (const YAML::Node& item : list) {
         const MapView m(r_, item, f.loc(), "a process");
-        m.allow({"name", "count", "start", "memory", "priority", "nice", "class", "threads"});
+        m.allow({"name", "count", "start", "memory", "priority", "nice", "class", "deadline", "threads"});
         ProcessDecl p;
         p.loc = m.loc();
         const Field& nf = m.require("name");
@@ -415,6 +463,7 @@ void Builder::read_processes(const Field& f) {
         if (const Field* x = m.get("nice")) nice = static_cast<int>(r_.integer(*x, -20, 19));
         const SchedClass cls = read_class(m, label, SchedClass::other);
         const bool prio_given = m.get("priority") != nullptr;
+        const DeadlineParams dl = read_deadline(m, label, cls, DeadlineParams{});
 
         process_instances += p.count;
         if (process_instances > max_processes)
@@ -432,7 +481,7 @@ void Builder::read_processes(const Field& f) {
         if (tl.size() == 0) r_.fail(tf.loc(), label + " needs at least one thread");
         std::uint64_t per_replica = 0;
         for (const YAML::Node& t : tl) {
-            read_thread(t, pd, pi, prio, nice, cls, prio_given, threads_[pi]);
+            read_thread(t, pd, pi, prio, nice, cls, prio_given, dl, threads_[pi]);
             per_replica += pd.threads.back().count;
             // per_replica < 2^33 and count < 2^32 until this trips: 128 bits hold the product.
             const u128 total = static_cast<u128>(per_replica) * pd.count + thread_instances;
@@ -459,9 +508,10 @@ std::optional<Time> Builder::read_start(const Field& f, std::string_view word, s
 }
 
 void Builder::read_thread(const YAML::Node& node, ProcessDecl& p, DeclIndex pi, int default_priority,
-                          int default_nice, SchedClass default_class, bool priority_given, NameTable& names) {
+                          int default_nice, SchedClass default_class, bool priority_given,
+                          const DeadlineParams& default_dl, NameTable& names) {
     const MapView m(r_, node, p.loc, "a thread of process " + q(p.name));
-    m.allow({"name", "count", "start", "priority", "nice", "class", "affinity", "stack", "program"});
+    m.allow({"name", "count", "start", "priority", "nice", "class", "deadline", "affinity", "stack", "program"});
     ThreadDecl t;
     t.loc = m.loc();
     t.priority = default_priority;
@@ -484,6 +534,16 @@ void Builder::read_thread(const YAML::Node& node, ProcessDecl& p, DeclIndex pi, 
                     label + " is class " + std::string{to_string(t.sched_class)} + ", which needs `priority: 1..99`");
         if (!is_rt(t.sched_class)) t.priority = 10;
         if (t.sched_class != SchedClass::other && t.sched_class != SchedClass::batch) t.nice = 0;
+        // A process's `deadline:` is the default of its deadline threads.
+        t.dl = read_deadline(m, label, t.sched_class,
+                             t.sched_class == SchedClass::deadline && default_class == SchedClass::deadline
+                                 ? default_dl
+                                 : DeadlineParams{});
+        if (t.sched_class == SchedClass::deadline && t.dl.period == Time{0})
+            r_.fail(own_class ? m.get("class")->loc() : m.loc(),
+                    label + " is class deadline, which needs `deadline: {runtime: R, deadline: D, period: P}`");
+    } else {
+        (void)read_deadline(m, label, t.sched_class, DeadlineParams{});  // refuses `deadline:` here
     }
     if (const Field* a = m.get("affinity")) {
         const YAML::Node& l = r_.list(*a);

@@ -1,21 +1,29 @@
 // linux: per-thread scheduling classes in Linux's order (docs/policies.md, "linux").
+// deadline: SCHED_DEADLINE as Documentation/scheduler/sched-deadline.rst describes it, EDF on
+// the threads' scheduling deadlines with a constant-bandwidth server each: runtime used is
+// charged to the thread's budget, a thread out of budget is throttled until its
+// replenishment time (deadline - D + P, dl_next_period), a wake-up that would overrun its
+// bandwidth starts a new deadline. Global: a CPU takes the earliest deadline.
 // fifo/rr: fixed priorities 1..99, FIFO within a level, a preempted thread back at the
 // head of its level, rr threads rotating to the tail when their `quantum` ends. other/batch:
 // the global fair model (Fair.cpp); batch never preempts on wake-up. idle: a second fair
 // queue that runs only when no fifo/rr/other/batch thread may use the CPU. RT throttling:
 // the fifo/rr threads of a CPU run at most rt_runtime per rt_period on it (the period on a
 // global grid from time 0), then that CPU runs only other/batch/idle threads until the
-// next period. add/take O(1) for fifo/rr, O(log n) for the fair classes; best O(levels/64 + k).
+// next period. add/take O(1) for fifo/rr, O(log n) for deadline and the fair classes; best
+// O(log n + levels/64 + k).
 #include <algorithm>
 #include <bit>
 
 #include "sim/sched/FifoLists.hpp"
+#include "sim/sched/KeyedQueue.hpp"
 
 namespace ostwin {
 
 namespace {
 
 constexpr int kLevels = 100;  // index = priority, 0 unused
+__extension__ typedef __int128 i128;  // GCC and Clang: exact runtime x deadline products
 
 class LinuxScheduler final : public Scheduler {
 public:
@@ -23,13 +31,25 @@ public:
         : ctx_(ctx), rt_(ctx.thread_count(), kLevels), fair_(make_fair_global(ctx)), idle_(make_fair_global(ctx)),
           cls_(ctx.thread_count()), cpu_of_(ctx.thread_count(), 0), budget_cut_(ctx.thread_count(), 0),
           quantum_(spec.quantum.value_or(Time{100'000'000})), runtime_(spec.rt_runtime), period_(spec.rt_period),
-          throttling_(spec.rt_runtime < spec.rt_period), used_(ctx.cpu_count(), 0), throttled_(ctx.cpu_count(), 0) {
-        for (ThreadIdx t = 0; t < cls_.size(); ++t) cls_[t] = ctx.sched_class(t);
+          throttling_(spec.rt_runtime < spec.rt_period), used_(ctx.cpu_count(), 0), throttled_(ctx.cpu_count(), 0),
+          dl_q_(ctx.thread_count()) {
+        for (ThreadIdx t = 0; t < cls_.size(); ++t) {
+            cls_[t] = ctx.sched_class(t);
+            if (cls_[t] != SchedClass::deadline) continue;
+            if (dl_.empty()) dl_.resize(cls_.size());
+            dl_[t] = Dl{ctx.dl_params(t)};
+        }
         quantum_reason_ = "quantum expired (" + format_time(quantum_) + ")";
     }
 
     void add(ThreadIdx t, ReadyReason why, Time now) override {
         switch (rank(t)) {
+            case 3: {
+                dl_enqueue(t, why, now.ns());
+                const bool front = why == ReadyReason::preempted || why == ReadyReason::displaced;
+                dl_q_.insert(t, dl_[t].deadline, front ? -(++seq_) : ++seq_);
+                return;
+            }
             case 2: {
                 const auto level = static_cast<std::uint32_t>(prio(t));
                 // A fifo thread never loses its place at a slice end (its slice ends only for
@@ -45,6 +65,8 @@ public:
         }
     }
     ThreadIdx best(Eligible ok) const override {
+        if (!dl_q_.empty())
+            if (const ThreadIdx t = dl_q_.find(ok); t != kNoThread) return t;
         for (int w = 1; w >= 0; --w) {
             std::uint64_t m = mask_[w];
             while (m != 0) {
@@ -59,6 +81,7 @@ public:
     }
     void take(ThreadIdx t) override {
         switch (rank(t)) {
+            case 3: dl_q_.erase(t); return;
             case 2: {
                 const std::uint32_t level = rt_.list_of(t);
                 rt_.remove(t);
@@ -69,7 +92,7 @@ public:
             default: idle_->take(t); return;
         }
     }
-    bool empty() const override { return rt_.empty() && fair_->empty() && idle_->empty(); }
+    bool empty() const override { return dl_q_.empty() && rt_.empty() && fair_->empty() && idle_->empty(); }
 
     void started(ThreadIdx t, std::uint32_t cpu, Time now) override {
         cpu_of_[t] = cpu;
@@ -89,6 +112,10 @@ public:
             f->charge(t, ran);
             return;
         }
+        if (rank(t) == 3) {  // update_curr_dl: the runtime is what it ran
+            dl_[t].runtime -= ran.ns();
+            return;
+        }
         if (!throttling_) return;
         const std::uint32_t c = cpu_of_[t];
         used_[c] += ran.ns();
@@ -96,6 +123,9 @@ public:
     }
     Time slice(ThreadIdx t) const override {
         if (const Scheduler* f = fair_of(t)) return f->slice(t);
+        // A deadline thread runs until its runtime is used up (the kernel's HRTICK
+        // precision: the simulator ends the budget exactly).
+        if (rank(t) == 3) return Time{std::max<std::int64_t>(1, dl_[t].runtime)};
         const Time base = cls_[t] == SchedClass::rr ? quantum_ : Time::max();
         budget_cut_[t] = 0;
         if (!throttling_) return base;
@@ -111,6 +141,17 @@ public:
         if (Scheduler* f = fair_of(t)) f->slice_expired(t);
     }
 
+    bool throttles() const override { return !dl_.empty(); }
+    std::optional<Time> throttled_until(ThreadIdx t, Time now) override {
+        if (rank(t) != 3 || dl_[t].runtime > 0) return std::nullopt;
+        // Throttled until the replenishment time; one already past (a late thread)
+        // replenishes at once (start_dl_timer arms no timer then): the add that follows.
+        dl_[t].throttled = true;
+        const std::int64_t at = replenish_at(t);
+        if (at <= now.ns()) return std::nullopt;
+        return Time{at};
+    }
+
     bool limits_cpus() const override { return throttling_; }
     bool may_use(ThreadIdx t, std::uint32_t cpu) const override { return rank(t) != 2 || !throttled_[cpu]; }
 
@@ -118,6 +159,7 @@ public:
     bool preempts(ThreadIdx in, ThreadIdx run) const override {
         const int a = rank(in), b = rank(run);
         if (a != b) return a > b;
+        if (a == 3) return dl_[in].deadline < dl_[run].deadline;
         if (a == 2) return prio(in) > prio(run);
         // SCHED_BATCH and SCHED_IDLE wake-ups never preempt (check_preempt_wakeup_fair).
         if (a == 0 || cls_[in] == SchedClass::batch) return false;
@@ -126,6 +168,7 @@ public:
     bool ranks_before(ThreadIdx a, ThreadIdx b) const override {
         const int ra = rank(a), rb = rank(b);
         if (ra != rb) return ra > rb;
+        if (ra == 3) return dl_[a].deadline != dl_[b].deadline ? dl_[a].deadline < dl_[b].deadline : a < b;
         if (ra == 2) return prio(a) != prio(b) ? prio(a) > prio(b) : a < b;
         return (ra == 1 ? fair_ : idle_)->ranks_before(a, b);
     }
@@ -144,6 +187,9 @@ public:
 
     std::string_view pick_reason(ThreadIdx t) const override {
         switch (rank(t)) {
+            case 3:
+                return pick_buf_ = "deadline, earliest scheduling deadline (" + format_time(Time{dl_[t].deadline}) +
+                                   ", runtime left " + format_time(Time{dl_[t].runtime}) + ")";
             case 2:
                 return pick_buf_ = std::string{to_string(cls_[t])} + " priority " + std::to_string(prio(t)) +
                                    ", first in FIFO order";
@@ -156,6 +202,9 @@ public:
         if (rank(in) != rank(victim))
             return preempt_buf_ = "preempted by " + ctx_.thread_name(in) + " (class " + std::string{to_string(cls_[in])} +
                                   " above " + std::string{to_string(cls_[victim])} + ")";
+        if (rank(in) == 3)
+            return preempt_buf_ = "preempted by " + ctx_.thread_name(in) + " (deadline " +
+                                  format_time(Time{dl_[in].deadline}) + " < " + format_time(Time{dl_[victim].deadline}) + ")";
         if (rank(in) == 2)
             return preempt_buf_ = "preempted by " + ctx_.thread_name(in) + " (priority " + std::to_string(prio(in)) +
                                   " > " + std::to_string(prio(victim)) + ")";
@@ -163,6 +212,11 @@ public:
     }
     std::string_view slice_reason(ThreadIdx t) const override {
         if (const Scheduler* f = fair_of(t)) return slice_buf_ = std::string{f->slice_reason(t)};
+        if (rank(t) == 3) {
+            const DeadlineParams& p = dl_[t].p;
+            return slice_buf_ = "runtime used (" + format_time(p.runtime) + " per " + format_time(p.period) +
+                                "), throttled until " + format_time(Time{replenish_at(t)});
+        }
         if (!budget_cut_[t]) return quantum_reason_;
         const std::uint32_t c = cpu_of_[t];
         if (used_[c] < runtime_.ns()) return "RT budget replenished";
@@ -171,14 +225,64 @@ public:
     }
 
 private:
-    /// 2: fifo/rr, 1: other/batch, 0: idle (Linux's class order).
+    /// 3: deadline, 2: fifo/rr, 1: other/batch, 0: idle (Linux's class order).
     int rank(ThreadIdx t) const {
         const SchedClass c = cls_[t];
+        if (c == SchedClass::deadline) return 3;
         return is_rt(c) ? 2 : (c == SchedClass::idle ? 0 : 1);
     }
     Scheduler* fair_of(ThreadIdx t) const {
         const int r = rank(t);
-        return r == 2 ? nullptr : (r == 1 ? fair_.get() : idle_.get());
+        return r >= 2 ? nullptr : (r == 1 ? fair_.get() : idle_.get());
+    }
+
+    /// A deadline thread's constant-bandwidth server (sched-deadline.rst, 2.1).
+    struct Dl {
+        DeadlineParams p;
+        std::int64_t deadline = 0;  ///< scheduling deadline (absolute); initially 0
+        std::int64_t runtime = 0;   ///< remaining runtime; initially 0
+        bool throttled = false;     ///< out of runtime, waiting for its replenishment
+    };
+    /// dl_next_period: the start of the period the scheduling deadline ends (D after it).
+    std::int64_t replenish_at(ThreadIdx t) const {
+        const Dl& d = dl_[t];
+        return d.deadline - d.p.deadline.ns() + d.p.period.ns();
+    }
+    /// The CBS rules as t enters the run queue.
+    void dl_enqueue(ThreadIdx t, ReadyReason why, std::int64_t now) {
+        Dl& d = dl_[t];
+        const std::int64_t R = d.p.runtime.ns(), D = d.p.deadline.ns(), P = d.p.period.ns();
+        if (d.throttled || (d.runtime <= 0 && d.deadline > now && (why == ReadyReason::woke || why == ReadyReason::arrived))) {
+            // Replenishment: deadline += period, runtime += runtime (replenish_dl_entity
+            // repeats it while the runtime is not positive, and starts afresh from a
+            // deadline already past). A thread that blocked as its runtime ran out exactly
+            // and wakes before its replenishment time is replenished at its wake-up.
+            d.throttled = false;
+            while (d.runtime <= 0) {
+                d.deadline += P;
+                d.runtime += R;
+            }
+            if (d.deadline < now) {
+                d.deadline = now + D;
+                d.runtime = R;
+            }
+            return;
+        }
+        if (why != ReadyReason::woke && why != ReadyReason::arrived) return;
+        // Wake-up (update_dl_entity): a deadline not after now, or a remaining runtime that
+        // would overrun the bandwidth before the deadline (runtime / (deadline - now) >
+        // R / D; D = P in sched-deadline.rst's statement), starts a new deadline.
+        const bool passed = d.deadline <= now;
+        const bool overflow = !passed && static_cast<i128>(d.runtime) * D > static_cast<i128>(d.deadline - now) * R;
+        if (!passed && !overflow) return;
+        if (!passed && D < P) {
+            // Constrained deadline (D < P): the revised CBS keeps the deadline and cuts the
+            // runtime to the density times the laxity (update_dl_revised_wakeup).
+            d.runtime = static_cast<std::int64_t>(static_cast<i128>(R) * (d.deadline - now) / D);
+            return;
+        }
+        d.deadline = now + D;
+        d.runtime = R;
     }
     int prio(ThreadIdx t) const { return std::clamp(ctx_.priority(t), 1, 99); }
 
@@ -195,6 +299,9 @@ private:
     std::vector<std::int64_t> used_;             ///< RT time used on each CPU this period
     std::vector<std::uint8_t> throttled_;
     std::string quantum_reason_;
+    KeyedQueue dl_q_;           ///< ready deadline threads by scheduling deadline
+    std::vector<Dl> dl_;        ///< per thread; empty when no thread is class deadline
+    std::int64_t seq_ = 0;
 };
 
 }  // namespace

@@ -46,6 +46,8 @@ public:
     /// The absolute deadline of t's current job (edf, docs/policies.md); Time::max() when
     /// t is not inside a job with a deadline.
     [[nodiscard]] virtual Time deadline(ThreadIdx t) const { return Time::max(); }
+    /// t's SCHED_DEADLINE reservation (class deadline under policy linux).
+    [[nodiscard]] virtual DeadlineParams dl_params(ThreadIdx t) const { return {}; }
 };
 
 /// Why a thread is (re)entering the ready set.
@@ -92,6 +94,13 @@ public:
     virtual void slice_expired(ThreadIdx t) {}
     /// t ended (exit or crash), after stopped or take; default: as left.
     virtual void ended(ThreadIdx t) { left(t); }
+    /// Does the policy ever throttle a thread (linux's constant-bandwidth server)?
+    [[nodiscard]] virtual bool throttles() const { return false; }
+    /// t used its whole slice (after slice_expired): the time until which the policy keeps
+    /// it off every CPU (a deadline thread out of runtime: its replenishment time), or
+    /// nullopt. The engine then holds it `throttled` and adds it back (ReadyReason::woke) at
+    /// that time; the policy knows the add is the replenishment.
+    [[nodiscard]] virtual std::optional<Time> throttled_until(ThreadIdx t, Time now) { return std::nullopt; }
 
     /// Per-CPU run queues (fair under a calibrated profile, docs/policies.md): `add` puts a
     /// thread in one CPU's queue, a CPU takes the thread `pick` names for it, and a newly

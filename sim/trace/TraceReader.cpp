@@ -14,8 +14,8 @@ namespace ostwin::trace {
 
 namespace {
 
-constexpr std::array<std::string_view, 6> kThreadStateNames{"ready", "blocked", "sleeping", "io",
-                                                            "terminated", "crashed"};
+constexpr std::array<std::string_view, 7> kThreadStateNames{"ready", "blocked", "sleeping", "io",
+                                                            "terminated", "crashed", "throttled"};
 constexpr std::array<std::string_view, 2> kSwitchKindNames{"thread", "process"};
 constexpr std::array<std::string_view, 6> kLockPhaseNames{"acquire", "wait", "release", "post",
                                                           "signal", "broadcast"};

@@ -16,7 +16,7 @@ namespace ostwin::trace {
 using StrId = std::uint32_t;
 
 /// Thread states a `state` record can name ("running" comes from `run` records).
-enum class ThreadState : std::uint8_t { ready, blocked, sleeping, io, terminated, crashed };
+enum class ThreadState : std::uint8_t { ready, blocked, sleeping, io, terminated, crashed, throttled };
 enum class SwitchKind : std::uint8_t { thread, process };
 /// `lock` record phases; arrive and barrier_release are the barrier phases (`"release"` with a `barrier` key).
 enum class LockPhase : std::uint8_t { acquire, wait, release, post, signal, broadcast, arrive, barrier_release };

@@ -157,3 +157,50 @@ TEST_CASE("schedulability: the report for a scenario") {
         CHECK_FALSE(analyse(yaml("{policy: edf}", proc("n", 1, "compute: 5ms"))).applies);
     }
 }
+
+TEST_CASE("schedulability: SCHED_DEADLINE threads (policy linux, every thread class deadline)") {
+    auto dl = [](const std::string& name, const std::string& reservation, const std::string& program) {
+        return "  - name: " + name + "\n    class: deadline\n    deadline: " + reservation +
+               "\n    threads:\n      - name: main\n        program: [" + program + "]\n";
+    };
+    const std::string off = "{policy: linux, rt_runtime: 1s, rt_period: 1s}";  // no admission control
+    SECTION("the rm-vs-edf pair, reservations = (C, T): EDF utilization, schedulable") {
+        const SchedulabilityReport r =
+            analyse(yaml(off, dl("A", "{runtime: 2ms, period: 5ms}", "repeat: {count: 3, period: 5ms, do: [compute: 2ms]}") +
+                                  dl("B", "{runtime: 3800us, period: 7ms}",
+                                     "repeat: {count: 3, period: 7ms, do: [compute: 3800us]}")));
+        REQUIRE(r.applies);
+        REQUIRE(r.skipped.empty());
+        CHECK(r.policy == "linux");
+        CHECK(r.verdict == Verdict::schedulable);
+        CHECK(r.decided_by == "EDF utilization");
+    }
+    SECTION("reservation deadlines below the periods: the density test (sched-deadline.rst 3.2) decides") {
+        // 1/2 + 1/4 = 0.75 <= 1 on the reservations' deadlines (2ms, 4ms), though the jobs'
+        // own deadlines are their periods.
+        const SchedulabilityReport r = analyse(
+            yaml(off, dl("a", "{runtime: 1ms, deadline: 2ms, period: 4ms}", "repeat: {count: 2, period: 4ms, do: [compute: 1ms]}") +
+                          dl("b", "{runtime: 1ms, deadline: 4ms, period: 8ms}",
+                             "repeat: {count: 2, period: 8ms, do: [compute: 1ms]}")));
+        REQUIRE(r.skipped.empty());
+        REQUIRE(r.tasks.size() == 2);
+        CHECK(r.tasks[0].d == 2 * kMs);
+        REQUIRE(r.tests.size() == 2);  // sufficient and met: no demand test
+        CHECK(r.tests[1].name == "EDF density (sufficient)");
+        CHECK(r.tests[1].detail == "sum C/min(D, T) = 0.750 <= 1");
+        CHECK(r.verdict == Verdict::schedulable);
+        CHECK(r.decided_by == "EDF density");
+    }
+    SECTION("a reservation that does not cover its job is not analysed") {
+        const SchedulabilityReport r =
+            analyse(yaml(off, dl("a", "{runtime: 1ms, period: 5ms}", "repeat: {count: 2, period: 5ms, do: [compute: 2ms]}")));
+        CHECK(r.applies);
+        CHECK(r.skipped.find("does not cover its jobs") != std::string::npos);
+    }
+    SECTION("mixed classes: no analysis") {
+        const SchedulabilityReport r =
+            analyse(yaml(off, dl("a", "{runtime: 2ms, period: 5ms}", "repeat: {count: 2, period: 5ms, do: [compute: 2ms]}") +
+                                  "  - name: o\n    threads:\n      - {name: main, program: [compute: 1ms]}\n"));
+        CHECK_FALSE(r.applies);
+    }
+}

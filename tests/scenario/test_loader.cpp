@@ -441,3 +441,30 @@ TEST_CASE("policy linux: classes, their defaults from the process, quantum and R
     CHECK(d.scheduler.rt_period == 500_ms);
     CHECK(d.processes[0].threads[0].sched_class == SchedClass::other);
 }
+
+TEST_CASE("policy linux: class deadline and its reservation, from the thread or the process") {
+    const Scenario s = load_scenario_string(
+        "ostwin: 1\nname: t\nmachine: {cpus: 1}\nscheduler: {policy: linux}\n"
+        "processes:\n"
+        "  - name: d\n    class: deadline\n    deadline: {runtime: 2ms, period: 10ms}\n    threads:\n"
+        "      - {name: a, program: [compute: 1ms]}\n"
+        "      - {name: b, deadline: {runtime: 1ms, deadline: 4ms, period: 8ms}, program: [compute: 1ms]}\n"
+        "      - {name: c, class: other, program: [compute: 1ms]}\n"
+        "  - name: o\n    threads:\n"
+        "      - {name: a, class: deadline, deadline: {runtime: 3ms, deadline: 6ms}, program: [compute: 1ms]}\n",
+        "t.yaml");
+    const auto& d = s.processes[0].threads;
+    CHECK(d[0].sched_class == SchedClass::deadline);
+    CHECK(d[0].dl.runtime == 2_ms);
+    CHECK(d[0].dl.deadline == 10_ms);  // left out: the period
+    CHECK(d[0].dl.period == 10_ms);
+    CHECK(d[1].dl.runtime == 1_ms);
+    CHECK(d[1].dl.deadline == 4_ms);
+    CHECK(d[1].dl.period == 8_ms);
+    CHECK(d[2].sched_class == SchedClass::other);
+    CHECK(d[2].dl.period == Time{0});  // another class drops the process's reservation
+    const auto& o = s.processes[1].threads[0];
+    CHECK(o.sched_class == SchedClass::deadline);
+    CHECK(o.dl.period == 6_ms);  // left out: the deadline
+    CHECK_FALSE(deadline_admission_refusal(s).has_value());
+}

@@ -89,11 +89,12 @@ SCHEMA_REJECTS = {
     "protocol-unknown.yaml", "protocol-ceiling-range.yaml", "protocol-ceiling-bare.yaml", "protocol-not-mutex.yaml",
     # a job deadline: a constant duration with its unit; job metrics by name
     "deadline-no-unit.yaml", "deadline-random.yaml", "expect-job-metric-typo.yaml",
-    # policy linux: an unknown or unsupported class, priority/nice beside a class they do not
-    # go with, a priority out of range, RT throttling keys under another policy
-    "linux-class-deadline.yaml", "linux-class-unknown.yaml", "linux-priority-on-other.yaml",
+    # policy linux: an unknown class, priority/nice/deadline beside a class they do not go
+    # with, a priority out of range, RT throttling keys under another policy
+    "linux-class-unknown.yaml", "linux-priority-on-other.yaml",
     "linux-priority-on-idle.yaml", "linux-priority-range.yaml", "linux-nice-on-fifo.yaml", "linux-nice-on-idle.yaml",
-    "linux-rt-runtime-under-fair.yaml",
+    "linux-rt-runtime-under-fair.yaml", "linux-deadline-on-fifo.yaml", "linux-priority-on-deadline.yaml",
+    "linux-nice-on-deadline.yaml",
 }
 # Python's YAML reader refuses these before any schema sees them (the loader's own errors).
 YAML_ERRORS = {
@@ -130,6 +131,10 @@ LOADER_ONLY = {
     "linux-class-under-fair.yaml", "linux-rr-no-priority.yaml", "linux-rt-runtime-over-period.yaml",
     # wait_last against the repeat's period (none, or random)
     "wait-last-no-period.yaml", "wait-last-random-period.yaml",
+    # class deadline: a reservation given by the process or not at all, and Linux's bounds
+    # on it (runtime <= deadline <= period, runtime >= 1024ns)
+    "linux-class-deadline.yaml", "linux-deadline-runtime-over-deadline.yaml", "linux-deadline-over-period.yaml",
+    "linux-deadline-runtime-too-small.yaml",
     # the file system
     "costs-missing-file.yaml",
 }

@@ -3,7 +3,11 @@
 // is hand-computed.
 #include <catch2/catch.hpp>
 
+#include <functional>
+
 #include "Build.hpp"
+#include "sim/core/Error.hpp"
+#include "sim/trace/TraceReader.hpp"
 
 using namespace ostwin;
 using namespace ostwin::test;
@@ -204,4 +208,159 @@ TEST_CASE("linux: same scenario, byte-identical trace, with every class and thro
     CHECK(!traces[0].empty());
     CHECK(traces[0] == traces[1]);
     CHECK(traces[0].find("RT throttled") != std::string::npos);
+}
+
+// ---------------------------------------------------------------------------------------
+// class deadline: SCHED_DEADLINE (Documentation/scheduler/sched-deadline.rst): EDF on the
+// scheduling deadlines, a constant-bandwidth server per thread, admission control.
+
+namespace {
+
+ThreadDecl& dl(ThreadDecl& t, Time runtime, Time deadline, Time period) {
+    t.sched_class = SchedClass::deadline;
+    t.dl = DeadlineParams{runtime, deadline, period};
+    return t;
+}
+
+struct DlExpect {
+    const char* thread;
+    Time first_run;  ///< Time{-1}: not checked
+    Time finish;
+};
+
+struct DlCase {
+    const char* name;
+    std::uint32_t cpus;
+    std::function<void(Scenario&)> build;
+    std::vector<DlExpect> expect;
+};
+
+}  // namespace
+
+TEST_CASE("linux deadline: EDF, the CBS rules and global EDF, by hand") {
+    const std::vector<DlCase> cases{
+        {"above fifo, earliest scheduling deadline first: D2 (d 10) 0-5, D1 (d 20) 5-10, F 10-15",
+         1,
+         [](Scenario& s) {
+             dl(process(s, "D1", 0_ms, {compute(5_ms)}), 5_ms, 20_ms, 20_ms);
+             dl(process(s, "D2", 0_ms, {compute(5_ms)}), 5_ms, 10_ms, 10_ms);
+             cls(process(s, "F", 0_ms, {compute(5_ms)}), SchedClass::fifo, 99);
+         },
+         {{"D2/main", 0_ms, 5_ms}, {"D1/main", 5_ms, 10_ms}, {"F/main", 10_ms, 15_ms}}},
+        {"CBS: runtime 10ms per 50ms, throttled until each replenishment; the other hog runs meanwhile",
+         1,
+         [](Scenario& s) {
+             // rt 0-10, hog 10-50, rt 50-60, hog 60-100, rt 100-110 (done), hog 110-130.
+             dl(process(s, "rt", 0_ms, {compute(30_ms)}), 10_ms, 50_ms, 50_ms);
+             process(s, "hog", 0_ms, {compute(100_ms)});
+         },
+         {{"rt/main", 0_ms, 110_ms}, {"hog/main", 10_ms, 130_ms}}},
+        {"throttled with nothing else to run: the CPU idles until the replenishment",
+         1,
+         [](Scenario& s) { dl(process(s, "rt", 0_ms, {compute(25_ms)}), 10_ms, 50_ms, 50_ms); },
+         // 0-10, 50-60, 100-105.
+         {{"rt/main", 0_ms, 105_ms}}},
+        {"constrained deadline: replenished at the next period (deadline - D + P), not at the deadline",
+         1,
+         // R 10, D 20, P 50: 0-10 (d 20), throttled until 50 (d 70), 50-60, 100-105.
+         [](Scenario& s) { dl(process(s, "rt", 0_ms, {compute(25_ms)}), 10_ms, 20_ms, 50_ms); },
+         {{"rt/main", 0_ms, 105_ms}}},
+        {"wake-up rule, kept: runtime 3ms left for 8ms (0.375 <= 0.4) keeps deadline 10; E (d 11) waits",
+         1,
+         [](Scenario& s) {
+             // D (4ms per 10ms): 0-1, sleeps 1-2, wakes with runtime 3 and deadline 10: 2-4.5,
+             // then E 4.5-6.5. Had the wake-up reset D's deadline (12), E would run first.
+             dl(process(s, "D", 0_ms, {compute(1_ms), sleep_op(1_ms), compute(Time{2'500'000})}), 4_ms, 10_ms, 10_ms);
+             dl(process(s, "E", 2_ms, {compute(2_ms)}), 2_ms, 9_ms, 9_ms);
+         },
+         {{"D/main", 0_ms, Time{4'500'000}}, {"E/main", Time{4'500'000}, Time{6'500'000}}}},
+        {"wake-up rule, reset: runtime 1ms left for 1ms (1 > 0.4) starts deadline 9 + 10 = 19; E (d 17) first",
+         1,
+         [](Scenario& s) {
+             // D: 0-3, sleeps 3-9, wakes: new deadline 19, runtime 4. E (2ms per 8ms) arrives
+             // at 9 with deadline 17: E 9-11, D 11-14. Had D kept deadline 10 it would have
+             // run first.
+             dl(process(s, "D", 0_ms, {compute(3_ms), sleep_op(6_ms), compute(3_ms)}), 4_ms, 10_ms, 10_ms);
+             dl(process(s, "E", 9_ms, {compute(2_ms)}), 2_ms, 8_ms, 8_ms);
+         },
+         {{"D/main", 0_ms, 14_ms}, {"E/main", 9_ms, 11_ms}}},
+        {"global EDF on 2 CPUs: a later arrival preempts the running thread with the latest deadline",
+         2,
+         [](Scenario& s) {
+             // A (d 20) and B (d 30) run from 0; D arrives at 5 with deadline 27 < 30 and
+             // takes B's CPU; at 10 A and D end and B resumes: 10-15. C (d 40) waits until
+             // 10, O (other) runs only when a CPU has no deadline thread: after 15.
+             dl(process(s, "A", 0_ms, {compute(10_ms)}), 10_ms, 20_ms, 20_ms);
+             dl(process(s, "B", 0_ms, {compute(10_ms)}), 10_ms, 30_ms, 30_ms);
+             dl(process(s, "C", 0_ms, {compute(10_ms)}), 10_ms, 40_ms, 40_ms);
+             dl(process(s, "D", 5_ms, {compute(5_ms)}), 5_ms, 22_ms, 22_ms);
+             process(s, "O", 0_ms, {compute(5_ms)});
+         },
+         {{"A/main", 0_ms, 10_ms}, {"D/main", 5_ms, 10_ms}, {"B/main", 0_ms, 15_ms}, {"C/main", 10_ms, 20_ms},
+          {"O/main", 15_ms, 20_ms}}},
+    };
+    for (const DlCase& c : cases) {
+        INFO(c.name);
+        Scenario s = linux_scenario(c.cpus);
+        s.scheduler.rt_runtime = s.scheduler.rt_period;  // no admission control: these are about scheduling
+        c.build(s);
+        const Summary sm = run(s);
+        for (const DlExpect& e : c.expect) {
+            INFO(e.thread);
+            if (e.first_run >= Time{0}) CHECK(th(sm, e.thread).first_run_ns == e.first_run.ns());
+            CHECK(th(sm, e.thread).finish_ns == e.finish.ns());
+        }
+    }
+}
+
+TEST_CASE("linux deadline: throttled time is a trace state of its own, counted as ready time") {
+    Scenario s = linux_scenario();
+    dl(process(s, "rt", 0_ms, {compute(30_ms)}), 10_ms, 50_ms, 50_ms);
+    process(s, "hog", 0_ms, {compute(100_ms)});
+    const std::string path = temp_path("linux-dl-throttle.jsonl");
+    EngineOptions o;
+    o.trace_path = path;
+    const RunResult r = simulate(s, o);
+    REQUIRE(r.stop == StopReason::finished);
+    const std::string trace = read_file(path);
+    std::remove(path.c_str());
+    CHECK(trace.find(R"({"t":10000000,"k":"state","tid":1,"s":"throttled","why":"runtime used (10ms per 50ms), throttled until 50ms"})") !=
+          std::string::npos);
+    CHECK(trace.find(R"({"t":50000000,"k":"state","tid":1,"s":"ready","why":"runtime replenished"})") != std::string::npos);
+    CHECK(trace.find(R"({"t":60000000,"k":"state","tid":1,"s":"throttled","why":"runtime used (10ms per 50ms), throttled until 100ms"})") !=
+          std::string::npos);
+    CHECK(th(r.summary, "rt/main").ready_ns == (80_ms).ns());
+    // The trace reads back (the state name is known to the reader).
+    const std::string again = temp_path("linux-dl-throttle2.jsonl");
+    o.trace_path = again;
+    simulate(s, o);
+    CHECK_NOTHROW(trace::read_trace(again));
+    std::remove(again.c_str());
+}
+
+TEST_CASE("linux deadline: admission control refuses what Linux would, exit 3") {
+    // One CPU: limit to_ratio(1s, 950ms) = 996147, the fair server 52428. 5ms/10ms = 524288
+    // and 4ms/10ms = 419430: 996146 fits; 4.1ms/10ms (429916) does not.
+    for (const auto& [second, admitted] : {std::pair{4_ms, true}, std::pair{Time{4'100'000}, false}}) {
+        INFO("second runtime " << format_time(second));
+        Scenario s = linux_scenario();
+        dl(process(s, "A", 0_ms, {compute(1_ms)}), 5_ms, 10_ms, 10_ms);
+        dl(process(s, "B", 0_ms, {compute(1_ms)}), second, 10_ms, 10_ms);
+        CHECK(deadline_admission_refusal(s).has_value() == !admitted);
+        if (admitted) {
+            CHECK_NOTHROW(run(s));
+        } else {
+            CHECK_THROWS_AS(simulate(s, {}), EnvironmentError);
+            CHECK_THROWS_WITH(simulate(s, {}), Catch::Contains("SCHED_DEADLINE admission control refuses"));
+            // sched_rt_runtime_us = -1 (runtime == period): no admission control.
+            s.scheduler.rt_runtime = s.scheduler.rt_period;
+            CHECK_FALSE(deadline_admission_refusal(s).has_value());
+        }
+    }
+    // Every instance counts: 3 of 0.5 on two CPUs is 1.5 + 0.1 <= 1.9; 4 is 2.0 + 0.1 > 1.9.
+    Scenario s = linux_scenario(2);
+    dl(process(s, "A", 0_ms, {compute(1_ms)}), 5_ms, 10_ms, 10_ms).count = 3;
+    CHECK_FALSE(deadline_admission_refusal(s).has_value());
+    s.processes[0].threads[0].count = 4;
+    CHECK(deadline_admission_refusal(s).has_value());
 }

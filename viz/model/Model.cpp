@@ -42,7 +42,8 @@ bool is_end_state(LaneState s) { return s == LaneState::terminated || s == LaneS
 LaneState lane_state_of(const trace::StateRec& r, const trace::Trace& tr) {
     using trace::ThreadState;
     switch (r.s) {
-        case ThreadState::ready: return LaneState::ready;
+        case ThreadState::ready:
+        case ThreadState::throttled: return LaneState::ready;  // runnable, kept off the CPUs
         case ThreadState::blocked: return blocked_family(tr.str(r.on));
         case ThreadState::sleeping: return LaneState::sleeping;
         case ThreadState::io: return LaneState::io;
