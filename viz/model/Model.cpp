@@ -42,7 +42,7 @@ bool is_end_state(LaneState s) { return s == LaneState::terminated || s == LaneS
 LaneState lane_state_of(const trace::StateRec& r, const trace::Trace& tr) {
     using trace::ThreadState;
     switch (r.s) {
-        case ThreadState::ready: return LaneState::ready;
+        case ThreadState::ready: return r.throttled ? LaneState::throttled : LaneState::ready;
         case ThreadState::blocked: return blocked_family(tr.str(r.on));
         case ThreadState::sleeping: return LaneState::sleeping;
         case ThreadState::io: return LaneState::io;
@@ -57,7 +57,7 @@ LaneState lane_state_of(const trace::StateRec& r, const trace::Trace& tr) {
 std::string_view to_string(LaneState s) {
     static constexpr std::string_view names[kLaneStateCount] = {
         "running", "ready", "blocked (lock)", "blocked (channel)", "blocked (join)", "blocked (barrier)",
-        "blocked", "sleeping", "io", "terminated", "crashed"};
+        "blocked", "sleeping", "io", "terminated", "crashed", "throttled"};
     return names[static_cast<int>(s)];
 }
 
@@ -177,9 +177,14 @@ Rgb state_color(LaneState s) {
         case LaneState::io: return Rgb{90, 200, 190};
         case LaneState::terminated: return Rgb{150, 150, 150};
         case LaneState::crashed: return Rgb{230, 20, 20};
+        case LaneState::throttled: return Rgb{236, 140, 214};
     }
     return Rgb{};
 }
+
+Rgb job_color() { return Rgb{30, 30, 40}; }
+Rgb miss_color() { return Rgb{214, 0, 0}; }
+
 
 std::pair<float, float> state_band(LaneState s) {
     switch (s) {
@@ -211,6 +216,9 @@ void Model::build() {
         t.id = h.threads[i].id;
         t.pid = h.threads[i].pid;
         t.priority = h.threads[i].priority;
+        t.nice = h.threads[i].nice;
+        t.cls = h.threads[i].cls;
+        t.sched = trace::sched_label(h.policy, h.threads[i]);
         auto& p = processes_[static_cast<std::size_t>(t.pid - 1)];
         t.index_in_process = static_cast<int>(p.tids.size());
         p.tids.push_back(t.tid);
@@ -286,6 +294,7 @@ void Model::build() {
         std::visit(Overload{
             [&](const trace::StateRec& r) {
                 open_thread(r.tid, t, lane_state_of(r, trace_), -1, r.why, r.on);
+                has_throttled_ = has_throttled_ || r.throttled;
             },
             [&](const trace::SwitchRec& r) {
                 close_cpu(r.cpu, t);
@@ -382,6 +391,10 @@ void Model::build() {
             [&](const trace::DeadlockRec&) {},
             [&](const trace::EndRec&) {},
             [&](const trace::PrioRec&) {},
+            [&](const trace::JobRec& r) {
+                threads_[static_cast<std::size_t>(r.tid - 1)].jobs.push_back(JobMark{r.n, r.release, t, r.deadline});
+                longest_job_ = std::max(longest_job_, std::max(t, r.deadline) - r.release);
+            },
         }, rec);
     }
     // Close everything still open at the end of the trace.
