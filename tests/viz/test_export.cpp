@@ -128,7 +128,7 @@ nlohmann::json export_scenario(const std::string& scenario) {
 }
 }  // namespace
 
-TEST_CASE("export: thread names carry the scheduling class; throttled time is its own state") {
+TEST_CASE("export: thread names carry the scheduling class, and throttled time is its own state") {
     // tests/viz/fixtures/throttled-jobs.yaml: hog/main (tid 2, fifo 10) is throttled during
     // [8ms, 10ms) and [18ms, 20ms); control/main (tid 1, fifo 50) during [9ms, 10ms) and [18ms, 20ms).
     const nlohmann::json j = export_scenario("tests/viz/fixtures/throttled-jobs.yaml");

@@ -177,7 +177,7 @@ Rgb state_color(LaneState s) {
         case LaneState::io: return Rgb{90, 200, 190};
         case LaneState::terminated: return Rgb{150, 150, 150};
         case LaneState::crashed: return Rgb{230, 20, 20};
-        case LaneState::throttled: return Rgb{236, 140, 214};
+        case LaneState::throttled: return Rgb{250, 130, 200};
     }
     return Rgb{};
 }
