@@ -513,5 +513,9 @@ TEST_CASE("model: jobs, misses and throttled time of a periodic thread") {
     CHECK_FALSE(m.thread(1).jobs[1].missed());
     CHECK(m.longest_job() == 120);
     CHECK(m.thread(1).sched == "fifo 50");
+    CHECK(m.job_at(1, -1) == nullptr);
+    REQUIRE(m.job_at(1, 150) != nullptr);
+    CHECK(m.job_at(1, 150)->n == 0);
+    CHECK(m.job_at(1, 200)->n == 1);
     CHECK(lane_mismatches(m).empty());
 }

@@ -634,8 +634,16 @@ std::vector<std::string> Renderer::describe(const Layout& l, const ViewState& v)
         out.push_back("  state: " + tv.state + (tv.cpu >= 0 ? " on CPU " + std::to_string(tv.cpu) : ""));
         if (!tv.on.empty()) out.push_back("  waiting on: " + tv.on);
         if (!tv.why.empty()) out.push_back("  why: " + tv.why);
-        out.push_back("  priority " + std::to_string(tv.priority) + ", CPU time " + time_label(tv.cpu_ns));
+        const std::string& sched = m.thread(tid).sched;
+        out.push_back("  " + (sched.empty() ? "priority " + std::to_string(tv.priority) : sched) + ", CPU time " + time_label(tv.cpu_ns));
         out.push_back("  switches in so far: " + std::to_string(tv.switches));
+        if (const JobMark* j = m.job_at(tid, t)) {
+            std::string line = "  job " + std::to_string(j->n) + ": released " + time_label(j->release);
+            if (j->deadline >= 0) line += ", deadline " + time_label(j->deadline);
+            line += ", ended " + time_label(j->end);
+            if (j->missed()) line += " (missed by " + time_label(j->end - j->deadline) + ")";
+            out.push_back(line);
+        }
     };
     auto pcb = [&](int pid) {
         const PcbView pv = m.pcb_at(pid, t);

@@ -490,6 +490,13 @@ TcbView Model::tcb_at(int tid, std::int64_t t) const {
     return v;
 }
 
+const JobMark* Model::job_at(int tid, std::int64_t t) const {
+    if (tid < 1 || tid > static_cast<int>(threads_.size())) return nullptr;
+    const auto& jobs = thread(tid).jobs;
+    auto it = std::upper_bound(jobs.begin(), jobs.end(), t, [](std::int64_t x, const JobMark& j) { return x < j.release; });
+    return it == jobs.begin() ? nullptr : &*std::prev(it);
+}
+
 PcbView Model::pcb_at(int pid, std::int64_t t) const {
     PcbView v;
     const auto& p = process(pid);

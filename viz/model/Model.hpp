@@ -173,6 +173,8 @@ public:
     /// The thread slice covering t, or nullptr (before the thread's first record).
     const ThreadSlice* thread_slice_at(int tid, std::int64_t t) const;
     TcbView tcb_at(int tid, std::int64_t t) const;
+    /// The thread's latest job released at or before t, or nullptr (none, or no jobs).
+    const JobMark* job_at(int tid, std::int64_t t) const;
     PcbView pcb_at(int pid, std::int64_t t) const;
     /// The number of context switches into `tid` at or before t.
     std::int64_t switches_at(int tid, std::int64_t t) const;
