@@ -283,11 +283,6 @@ void Engine::trace_throttling() {
         }
         const bool held = held_by_throttle(t);
         if (held == (throttle_marked_[t] != 0)) continue;
-        if (!held && th.cpu >= 0) {  // taken by a CPU at once: its run record says so
-            throttle_marked_[t] = 0;
-            --throttle_marks_;
-            continue;
-        }
         trace_state(t, ThreadState::ready, held ? "RT throttled (no CPU with RT budget left)" : "RT throttling ended", {});
     }
 }
