@@ -56,7 +56,10 @@ void export_perfetto(const Trace& tr, std::ostream& out) {
         w.add({{"ph", "M"}, {"name", "process_sort_index"}, {"pid", p.pid}, {"tid", 0}, {"args", {{"sort_index", p.pid}}}});
     }
     for (const auto& t : h.threads) {
-        w.add({{"ph", "M"}, {"name", "thread_name"}, {"pid", t.pid}, {"tid", t.tid}, {"args", {{"name", t.id}}}});
+        // The class and priority follow the id ("A/main (fifo 50)"), as in the viewer's lane labels.
+        const std::string sched = sched_label(h.policy, t);
+        w.add({{"ph", "M"}, {"name", "thread_name"}, {"pid", t.pid}, {"tid", t.tid},
+               {"args", {{"name", sched.empty() ? t.id : t.id + " (" + sched + ")"}}}});
         w.add({{"ph", "M"}, {"name", "thread_sort_index"}, {"pid", t.pid}, {"tid", t.tid}, {"args", {{"sort_index", t.tid}}}});
     }
     bool has_cpu = false;
@@ -92,6 +95,7 @@ void export_perfetto(const Trace& tr, std::ostream& out) {
     };
     std::map<std::pair<int, std::int64_t>, std::int64_t> flow_ids;  // (ch, msg) -> flow id
     std::int64_t next_flow = 1;
+    std::int64_t next_job = 1;
     auto channel_name = [&](int ch) { const ChannelInfo* c = tr.channel(ch); return c ? c->name : std::to_string(ch); };
 
     for (const auto& rec : tr.records) {
@@ -100,7 +104,7 @@ void export_perfetto(const Trace& tr, std::ostream& out) {
                 json args = json::object();
                 if (r.why) args["why"] = tr.str(r.why);
                 if (r.on) args["on"] = tr.str(r.on);
-                std::string name{to_string(r.s)};
+                std::string name{r.throttled ? "throttled" : to_string(r.s)};
                 if (r.s == ThreadState::blocked && r.on) name += " (" + tr.str(r.on) + ")";
                 set_thread(r.tid, r.t.ns(), std::move(name), std::move(args));
             },
@@ -155,6 +159,33 @@ void export_perfetto(const Trace& tr, std::ostream& out) {
                        {"ts", us(r.t.ns())}, {"args", {{"cycle", r.cycle}}}});
             },
             [&](const EndRec&) {},
+            [&](const JobRec& r) {
+                // A job: an async slice from its release to its end on its process (jobs of a
+                // late thread overlap), and instants on the thread's track at the release,
+                // the deadline and a missed deadline.
+                const int pid = pid_of(r.tid);
+                const std::int64_t id = next_job++;
+                const std::string name = "job " + std::to_string(r.n) + " of " + tr.thread(r.tid)->id;
+                json args = {{"tid", r.tid}, {"job", r.n}, {"release_ns", r.release}, {"end_ns", r.t.ns()},
+                             {"response_ns", r.t.ns() - r.release}};
+                if (r.deadline >= 0) {
+                    args["deadline_ns"] = r.deadline;
+                    args["lateness_ns"] = r.t.ns() - r.deadline;
+                }
+                w.add({{"ph", "b"}, {"cat", "job"}, {"name", name}, {"id", id}, {"pid", pid}, {"tid", r.tid}, {"ts", us(r.release)}, {"args", args}});
+                w.add({{"ph", "e"}, {"cat", "job"}, {"name", name}, {"id", id}, {"pid", pid}, {"tid", r.tid}, {"ts", us(r.t.ns())}});
+                auto instant = [&](const std::string& what, std::int64_t at) {
+                    w.add({{"ph", "i"}, {"s", "t"}, {"cat", "job"}, {"name", what}, {"pid", pid}, {"tid", r.tid}, {"ts", us(at)},
+                           {"args", {{"job", r.n}}}});
+                };
+                instant("release", r.release);
+                if (r.deadline >= 0) {
+                    instant("deadline", r.deadline);
+                    if (r.t.ns() > r.deadline)
+                        w.add({{"ph", "i"}, {"s", "t"}, {"cat", "job"}, {"name", "deadline missed"}, {"pid", pid}, {"tid", r.tid},
+                               {"ts", us(r.deadline)}, {"args", {{"job", r.n}, {"lateness_ns", r.t.ns() - r.deadline}}}});
+                }
+            },
             [&](const PrioRec& r) {
                 w.add({{"ph", "i"}, {"s", "t"}, {"cat", "priority"},
                        {"name", "priority " + std::to_string(r.prio) + " (base " + std::to_string(r.base) + ")"},

@@ -373,10 +373,13 @@ void build_report(const ReportInput& in, const Options& /*o*/, Result& result) {
                     const auto& rep = std::get<op::Repeat>(e.op->v);
                     const Distribution* period = rep.period_dist ? &s.dist(rep.period_dist) : nullptr;
                     const std::uint32_t pos = period ? rt.op_pos.at(e.op) : 0;
-                    jobs.add(e.b, e.t,
-                             job_deadline(rep.deadline ? rep.deadline->ns() : -1, period,
-                                          rep.period ? rep.period->ns() : -1, e.b,
-                                          {rt.seed, t, pos, static_cast<std::uint64_t>(e.a) + 1}));
+                    const std::int64_t deadline = job_deadline(rep.deadline ? rep.deadline->ns() : -1, period,
+                                                               rep.period ? rep.period->ns() : -1, e.b,
+                                                               {rt.seed, t, pos, static_cast<std::uint64_t>(e.a) + 1});
+                    jobs.add(e.b, e.t, deadline);
+                    // A periodic job (a period or a deadline) in the trace, as the simulator writes it.
+                    if (rep.period || rep.period_dist || rep.deadline)
+                        push({e.t, 0, OutKind::event, t + 1, pi + 1, &e, {}, {}, {}, deadline});
                     break;
                 }
                 case ev_op_begin: {
@@ -850,6 +853,11 @@ void build_report(const ReportInput& in, const Options& /*o*/, Result& result) {
                         if (e.flags & kEventBarrier) w.field("barrier", e.a);
                         else w.field("lock", e.a);
                         w.field("ph", phase_name(e.ph)).end();
+                        break;
+                    case ev_job:
+                        w.record(Time{r.t}, "job").field("tid", r.tid).field("n", std::uint64_t{e.a}).field("release", e.b);
+                        if (r.x >= 0) w.field("deadline", r.x);
+                        w.end();
                         break;
                     case ev_error: {
                         w.record(Time{r.t}, "error").field("tid", r.tid).field("msg", error_message(rt, e)).end();

@@ -121,6 +121,11 @@ Engine::Engine(const Scenario& s, const EngineOptions& o)
                                          : std::make_unique<TraceWriter>(opt_.trace_path, s.inputs);
         // Streamed, no JSON tree; --seed overrides the scenario's seed.
         write_trace_header(*tw_, s, inst_, obj_, "sim", opt_.seed.value_or(s.seed));
+        if (sched_limits_) {
+            for (ThreadIdx t = 0; t < th_.size() && rt_probe_ == kNoThread; ++t)
+                if (is_rt(th_[t].sched_class)) rt_probe_ = t;
+            if (rt_probe_ != kNoThread) throttle_marked_.assign(th_.size(), 0);
+        }
     }
     model_init();
 }
@@ -167,6 +172,11 @@ RunResult Engine::run() {
         if (dispatch_pending_ && (top == nullptr || top->t > now_)) {
             dispatch_pass();
             continue;
+        }
+        // Traced RT throttling: once per instant, after its dispatch.
+        if (!throttle_marked_.empty() && throttle_traced_at_ != now_.ns() && (top == nullptr || top->t > now_)) {
+            throttle_traced_at_ = now_.ns();
+            trace_throttling();
         }
         if (top == nullptr) break;
         if (opt_.until && top->t > *opt_.until) {
@@ -242,7 +252,43 @@ void Engine::trace_state(ThreadIdx t, ThreadState s, std::string_view why, std::
     auto& r = tw_->record(now_, "state").field("tid", t + 1).field("s", to_string(s));
     if (!why.empty()) r.field("why", why);
     if (!on.empty()) r.field("on", on);
+    if (!throttle_marked_.empty()) {
+        const bool held = s == ThreadState::ready && held_by_throttle(t);
+        if (held) r.field("throttled", true);
+        if (held != (throttle_marked_[t] != 0)) {
+            throttle_marked_[t] = held ? 1 : 0;
+            if (held) ++throttle_marks_;
+            else --throttle_marks_;
+        }
+    }
     r.end();
+}
+
+bool Engine::held_by_throttle(ThreadIdx t) const {
+    if (!is_rt(th_[t].sched_class) || th_[t].cpu >= 0) return false;
+    for (std::uint32_t c = 0; c < cpu_.size(); ++c)
+        if (allowed(t, c)) return false;
+    return true;
+}
+
+void Engine::trace_throttling() {
+    // Cheap unless a CPU is throttled or a thread is marked: O(CPUs) per dispatch pass.
+    bool any = throttle_marks_ > 0;
+    for (std::uint32_t c = 0; !any && c < cpu_.size(); ++c) any = !sched_->may_use(rt_probe_, c);
+    if (!any) return;
+    for (ThreadIdx t = 0; t < th_.size(); ++t) {
+        const Tcb& th = th_[t];
+        if (th.state != ThreadState::ready) {
+            if (throttle_marked_[t] != 0) {  // running now (its run record says so)
+                throttle_marked_[t] = 0;
+                --throttle_marks_;
+            }
+            continue;
+        }
+        const bool held = held_by_throttle(t);
+        if (held == (throttle_marked_[t] != 0)) continue;
+        trace_state(t, ThreadState::ready, held ? "RT throttled (no CPU with RT budget left)" : "RT throttling ended", {});
+    }
 }
 
 void Engine::make_ready(ThreadIdx t, ReadyReason reason, std::string_view why) {
@@ -1001,8 +1047,16 @@ void Engine::job_ended(ThreadIdx t, const LoopFrame& f, const Instr& end) {
     JobLog& log = jobs_[t];
     // The first job reserves room for all (capped): no allocation per job after it.
     if (log.empty()) log.reserve(std::min<std::uint64_t>(prog_jobs_[th_[t].program], std::uint64_t{1} << 20));
-    log.add(f.release_ns, now_.ns(),
-            job_deadline(end.x, b.b ? &s_.dist(b.b) : nullptr, b.y, f.release_ns, {seed_, t, end.a, f.iter + 1}));
+    const std::int64_t deadline =
+        job_deadline(end.x, b.b ? &s_.dist(b.b) : nullptr, b.y, f.release_ns, {seed_, t, end.a, f.iter + 1});
+    log.add(f.release_ns, now_.ns(), deadline);
+    // A periodic job (a period or a deadline) in the trace: the viewer marks its release,
+    // deadline and a miss (docs/trace-format.md, `job`).
+    if (tw_ && (b.b || b.y >= 0 || end.x >= 0)) {
+        auto& r = tw_->record(now_, "job").field("tid", t + 1).field("n", f.iter).field("release", f.release_ns);
+        if (deadline >= 0) r.field("deadline", deadline);
+        r.end();
+    }
 }
 
 void Engine::set_job_deadline(ThreadIdx t, const LoopFrame& f, std::uint32_t begin_pc) {

@@ -65,6 +65,11 @@ private:
     // event: defined inline below, the trace record out of line)
     void set_state(ThreadIdx t, ThreadState s, std::string_view why, std::string_view on = {});
     void trace_state(ThreadIdx t, ThreadState s, std::string_view why, std::string_view on);
+    /// Traced RT throttling: a ready fifo/rr thread that no CPU may take now because every
+    /// CPU it may use is throttled (docs/trace-format.md, `throttled`).
+    bool held_by_throttle(ThreadIdx t) const;
+    /// After a dispatch pass: trace the ready threads whose throttling began or ended.
+    void trace_throttling();
     void settle(std::uint32_t cpu);
     void make_ready(ThreadIdx t, ReadyReason reason, std::string_view why);
     void arrive(ThreadIdx t);
@@ -224,6 +229,11 @@ private:
     std::vector<std::vector<std::uint64_t>> affinity_;
     bool sched_limits_ = false;  ///< the policy forbids CPUs for a time (Scheduler::limits_cpus)
     bool sched_throttles_ = false;  ///< the policy throttles threads (Scheduler::throttles)
+    /// Tracing with sched_limits_ only: per thread, its last state record said throttled.
+    std::vector<std::uint8_t> throttle_marked_;
+    std::uint32_t throttle_marks_ = 0;  ///< how many are marked
+    ThreadIdx rt_probe_ = kNoThread;    ///< some fifo/rr thread (whether a CPU is throttled); none: nothing to trace
+    std::int64_t throttle_traced_at_ = -1;  ///< the instant trace_throttling last ran
     bool any_affinity_ = false;  ///< some declaration has an affinity (else no CPU check is needed)
     ReleasableArray<Tcb> th_;  ///< released block by block as finish() summarizes it
     static constexpr ThreadIdx kSummaryBlock = 4096;  ///< finish(): threads per block

@@ -207,6 +207,7 @@ void write_header(HeaderOut& o, const Scenario& s, const Instances& inst, const 
     // escaped id is the escaped prefix and the plain digits).
     std::uint64_t tid = 1;
     std::string prefix;
+    const bool with_class = sp.policy == Policy::linux;
     for (std::uint32_t p = 0; p < inst.process_count(); ++p) {
         const ProcessDecl& pd = inst.process_decl(p);
         const std::string pname = inst.process_name(p);
@@ -219,7 +220,14 @@ void write_header(HeaderOut& o, const Scenario& s, const Instances& inst, const 
             }
             for (std::uint32_t r = 0; r < td.count; ++r, ++tid) {
                 if (tid != 1) o.comma();
-                o.lit("{\"id\":\"");
+                // Only policy linux has classes (so other traces stay as they were).
+                if (with_class) {
+                    o.lit("{\"class\":");
+                    o.str(to_string(td.sched_class));
+                    o.lit(",\"id\":\"");
+                } else {
+                    o.lit("{\"id\":\"");
+                }
                 o.lit(prefix);
                 if (td.count != 1) {
                     o.lit(".");

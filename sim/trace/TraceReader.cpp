@@ -20,9 +20,9 @@ constexpr std::array<std::string_view, 2> kSwitchKindNames{"thread", "process"};
 constexpr std::array<std::string_view, 6> kLockPhaseNames{"acquire", "wait", "release", "post",
                                                           "signal", "broadcast"};
 constexpr std::array<std::string_view, 5> kProcStateNames{"start", "exit", "crash", "zombie", "reaped"};
-constexpr std::array<std::string_view, 14> kKindNames{"state", "switch", "run", "idle", "op",
+constexpr std::array<std::string_view, 15> kKindNames{"state", "switch", "run", "idle", "op",
                                                       "send", "recv", "lock", "mem", "proc",
-                                                      "error", "deadlock", "end", "prio"};
+                                                      "error", "deadlock", "end", "prio", "job"};
 
 template <std::size_t N>
 int index_in(std::string_view s, const std::array<std::string_view, N>& names) {
@@ -453,6 +453,7 @@ void TraceBuilder::header(std::string_view text, std::uint32_t line) {
             fail(line, "header thread `" + t.id + "` names unknown pid " + std::to_string(t.pid));
         t.priority = bounded(int_of(threads[i], "priority", false, 0), "priority");
         t.nice = bounded(int_of(threads[i], "nice", false, 0), "nice");
+        t.cls = str_of(threads[i], "class", false);
         h.threads.push_back(std::move(t));
     }
     if (const auto* chans = array_of("channels", false)) {
@@ -506,6 +507,10 @@ void TraceBuilder::record(const std::vector<Field>& f, std::uint32_t line) {
             StateRec r{t, need_tid(f, "tid", false), static_cast<ThreadState>(need_enum(f, "s", kThreadStateNames)), 0, 0};
             r.why = opt_str(f, "why");
             r.on = opt_str(f, "on");
+            if (const Value* th = opt(f, "throttled", Value::Type::boolean)) {
+                if (th->b && r.s != ThreadState::ready) fail(line, "`throttled` is for a `ready` state, not `" + std::string{to_string(r.s)} + "`");
+                r.throttled = th->b;
+            }
             out.emplace_back(r);
             break;
         }
@@ -617,6 +622,13 @@ void TraceBuilder::record(const std::vector<Field>& f, std::uint32_t line) {
             out.emplace_back(r);
             break;
         }
+        case 14: {  // job
+            JobRec r{t, need_tid(f, "tid", false), need_int(f, "n", 0, kBig), need_int(f, "release", 0, kMaxTime), -1};
+            if (r.release > tv) fail(line, "job `release` (" + std::to_string(r.release) + ") after its end `t`");
+            if (find(f, "deadline")) r.deadline = need_int(f, "deadline", 0, kMaxTime);
+            out.emplace_back(r);
+            break;
+        }
         default: fail(line, "internal: unhandled kind");
     }
 }
@@ -631,6 +643,18 @@ std::string_view to_string(LockPhase p) {
     return kLockPhaseNames[static_cast<std::size_t>(p)];
 }
 std::string_view to_string(ProcState s) { return kProcStateNames[static_cast<std::size_t>(s)]; }
+
+std::string sched_label(std::string_view policy, const ThreadInfo& t) {
+    if (!t.cls.empty()) {
+        if (t.cls == "fifo" || t.cls == "rr") return t.cls + " " + std::to_string(t.priority);
+        if (t.cls == "other") return "other nice " + std::to_string(t.nice);
+        if (t.cls == "batch" && t.nice != 0) return "batch nice " + std::to_string(t.nice);
+        return t.cls;
+    }
+    if (policy == "priority") return "prio " + std::to_string(t.priority);
+    if (policy == "fair" && t.nice != 0) return "nice " + std::to_string(t.nice);
+    return {};
+}
 
 Time time_of(const Record& r) {
     return std::visit([](const auto& x) { return x.t; }, r);

@@ -27,7 +27,8 @@ std::string_view to_string(SwitchKind k);
 std::string_view to_string(LockPhase p);
 std::string_view to_string(ProcState s);
 
-struct StateRec { Time t; int tid = 0; ThreadState s{}; StrId why = 0; StrId on = 0; };
+/// `throttled`: a `ready` thread held back by a bandwidth limit (RT throttling, a CBS).
+struct StateRec { Time t; int tid = 0; ThreadState s{}; StrId why = 0; StrId on = 0; bool throttled = false; };
 struct SwitchRec { Time t; int cpu = 0; int from = 0; int to = 0; SwitchKind kind{}; Time cost; bool migr = false; };
 struct RunRec { Time t; int cpu = 0; int tid = 0; StrId why = 0; };
 struct IdleRec { Time t; int cpu = 0; };
@@ -45,20 +46,29 @@ struct DeadlockRec { Time t; std::vector<std::string> cycle; };
 struct EndRec { Time t; std::int64_t events = 0; };
 /// A mutex protocol changed a thread's effective priority (`base`: its own).
 struct PrioRec { Time t; int tid = 0; int prio = 0; int base = 0; };
+/// A job of a periodic thread ended at t (job `n` from 0); `deadline` is -1 when it has none.
+struct JobRec { Time t; int tid = 0; std::int64_t n = 0; std::int64_t release = 0; std::int64_t deadline = -1; };
 
 /// A trace record: a closed set, handled with std::visit.
 using Record = std::variant<StateRec, SwitchRec, RunRec, IdleRec, OpRec, SendRec, RecvRec, LockRec,
-                            MemRec, ProcRec, ErrorRec, DeadlockRec, EndRec, PrioRec>;
+                            MemRec, ProcRec, ErrorRec, DeadlockRec, EndRec, PrioRec, JobRec>;
 
 /// The time of any record.
 Time time_of(const Record& r);
 
 struct ProcessInfo { int pid = 0; std::string name; int parent = 0; };
-struct ThreadInfo { int tid = 0; std::string id; int pid = 0; int priority = 0; int nice = 0; };
+/// `cls`: the scheduling class under policy linux (`fifo`, `rr`, `other`, `batch`, `idle`), else empty.
+struct ThreadInfo { int tid = 0; std::string id; int pid = 0; int priority = 0; int nice = 0; std::string cls; };
 struct ChannelInfo { int id = 0; std::string name; std::string kind; };
 /// `pid` is 0 for a shared lock.
 struct LockInfo { int id = 0; std::string name; std::string kind; int pid = 0; };
 struct BarrierInfo { int id = 0; std::string name; int parties = 0; };
+
+/// A thread's scheduling in a few words, for lane labels and exported track names: under
+/// policy linux its class and priority or nice ("fifo 50", "rr 10", "other nice 0",
+/// "batch", "batch nice 5", "idle"); under `priority` its priority ("prio 20"); under
+/// `fair` a nice other than 0 ("nice 5"); else empty.
+std::string sched_label(std::string_view policy, const ThreadInfo& t);
 
 /// The header line: tables of processes, threads and objects; `raw` keeps every key (costs, native facts).
 struct TraceHeader {

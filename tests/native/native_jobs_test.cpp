@@ -4,6 +4,8 @@
 // and the times agree within a noisy host's margin (TIMING_CHECK).
 #include <catch2/catch.hpp>
 
+#include <map>
+
 #include "native/NativeRunner.hpp"
 #include "sim/core/Engine.hpp"
 #include "sim/scenario/Loader.hpp"
@@ -55,9 +57,31 @@ TEST_CASE("jobs: the native runner counts jobs, misses and message latency as th
     const Scenario s = load_scenario_string(kYaml, "<native-jobs>");
     const RunResult sim = simulate(s, {});
     REQUIRE(sim.stop == StopReason::finished);
-    const native::Result r = native::run_scenario(s, opts());
+    const auto trace = temp_trace("jobs", "trace");
+    const native::Result r = native::run_scenario(s, opts(trace));
     REQUIRE_FALSE(r.watchdog_fired);
     const Summary& n = r.summary;
+
+    // The trace carries the periodic jobs (docs/trace-format.md, `job`) as the summary counts
+    // them: late (tid 1) 5, all missed; tick (tid 2) 6; src and sink (no period) none.
+    std::map<int, int> jobs, misses;
+    std::int64_t last_release = -1;
+    for (const auto& x : read_trace(trace)) {
+        if (x["k"] != "job") continue;
+        const int tid = x["tid"];
+        CHECK(x["n"] == jobs[tid]);
+        ++jobs[tid];
+        CHECK(x["release"].get<std::int64_t>() <= x["t"].get<std::int64_t>());
+        if (tid == 1) {
+            CHECK(x["release"].get<std::int64_t>() > last_release);
+            last_release = x["release"];
+            CHECK(x["deadline"] == x["release"].get<std::int64_t>() + 2 * ms);
+        }
+        if (x["t"].get<std::int64_t>() > x["deadline"].get<std::int64_t>()) ++misses[tid];
+    }
+    CHECK(jobs == std::map<int, int>{{1, 5}, {2, 6}});
+    CHECK(misses[1] == 5);
+    TIMING_CHECK(misses[2] == 0);
 
     for (const Summary* x : {&sim.summary, &n}) {
         INFO("source " << x->source);

@@ -118,3 +118,72 @@ TEST_CASE("trace: CPU lanes and thread lanes agree with the summary, every polic
         }
     }
 }
+
+namespace {
+/// The trace's `state` records of `tid` as "t:s[:throttled]" (t in ms), and its header.
+std::pair<std::vector<std::string>, json> states_of(const Scenario& s, std::uint64_t tid) {
+    const std::string path = temp_path("throttle.jsonl");
+    EngineOptions o;
+    o.trace_path = path;
+    REQUIRE(simulate(s, o).stop == StopReason::finished);
+    const std::vector<json> recs = records(read_file(path));
+    std::remove(path.c_str());
+    std::vector<std::string> out;
+    for (const json& x : recs)
+        if (x["k"] == "state" && x["tid"] == tid)
+            out.push_back(std::to_string(x["t"].get<std::int64_t>() / 1'000'000) + ":" + x["s"].get<std::string>() +
+                          (x.value("throttled", false) ? ":throttled" : ""));
+    return {out, recs.front()};
+}
+}  // namespace
+
+TEST_CASE("trace: RT throttling marks the waiting fifo/rr threads throttled, classes in the header") {
+    // One CPU, 50ms of RT budget per 100ms. a (fifo 20) needs 80ms, b (fifo 10) 20ms, c
+    // (other) 100ms. By hand: a 0-50 (budget used: a and b throttled), c 50-100, a 100-130,
+    // b 130-150 (budget used again, b done), c 150-200.
+    Scenario s = scenario(Policy::linux);
+    s.scheduler.rt_runtime = 50_ms;
+    s.scheduler.rt_period = 100_ms;
+    process(s, "a", 0_ms, {compute(80_ms)}, 20).sched_class = SchedClass::fifo;
+    process(s, "b", 0_ms, {compute(20_ms)}, 10).sched_class = SchedClass::fifo;
+    process(s, "c", 0_ms, {compute(100_ms)}).sched_class = SchedClass::other;
+    const auto [a, header] = states_of(s, 1);
+    CHECK(a == std::vector<std::string>{"0:ready", "50:ready:throttled", "130:terminated"});
+    const auto [b, h2] = states_of(s, 2);
+    // b waits behind a from 0, is throttled from 50 to 100, then waits behind a again.
+    CHECK(b == std::vector<std::string>{"0:ready", "50:ready:throttled", "100:ready", "150:terminated"});
+    CHECK(header["threads"][0]["class"] == "fifo");
+    CHECK(header["threads"][2]["class"] == "other");
+
+    // Budget never exhausted: no throttled records.
+    s.scheduler.rt_runtime = 100_ms;
+    s.scheduler.rt_period = 100_ms;
+    const auto [a2, h3] = states_of(s, 1);
+    CHECK(a2 == std::vector<std::string>{"0:ready", "80:terminated"});
+    // A textbook policy's header has no class.
+    Scenario t = scenario(Policy::priority);
+    process(t, "a", 0_ms, {compute(1_ms)}, 20);
+    CHECK_FALSE(states_of(t, 1).second["threads"][0].contains("class"));
+}
+
+TEST_CASE("trace: job records for the jobs of periodic repeats only") {
+    // p: 3 jobs of 4ms every 3ms (each late: it ends 4, 8, 12 against deadlines 3, 6, 9);
+    // q: a repeat without period or deadline (no job records).
+    Scenario s = scenario(Policy::fcfs, 2);
+    process(s, "p", 0_ms, {repeat(3, 3_ms, {compute(4_ms)})});
+    process(s, "q", 0_ms, {repeat(2, std::nullopt, {compute(1_ms)})});
+    const std::string path = temp_path("jobs.jsonl");
+    EngineOptions o;
+    o.trace_path = path;
+    REQUIRE(simulate(s, o).stop == StopReason::finished);
+    const std::vector<json> recs = records(read_file(path));
+    std::remove(path.c_str());
+    std::vector<std::string> jobs;
+    for (const json& x : recs)
+        if (x["k"] == "job")
+            jobs.push_back(x.dump());
+    CHECK(jobs == std::vector<std::string>{
+                      R"({"deadline":3000000,"k":"job","n":0,"release":0,"t":4000000,"tid":1})",
+                      R"({"deadline":6000000,"k":"job","n":1,"release":3000000,"t":8000000,"tid":1})",
+                      R"({"deadline":9000000,"k":"job","n":2,"release":6000000,"t":12000000,"tid":1})"});
+}

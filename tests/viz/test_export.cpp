@@ -112,3 +112,68 @@ TEST_CASE("export: bad input and unknown formats exit 2 without output") {
     CHECK(std::filesystem::is_empty(dir));
     std::filesystem::remove_all(dir);
 }
+
+namespace {
+/// Simulates a scenario (`ostwin run --trace`) and exports the trace.
+nlohmann::json export_scenario(const std::string& scenario) {
+    const std::string base = std::string{OSTWIN_BINARY_DIR} + "/test_export_sc." + std::to_string(getpid());
+    REQUIRE(run(ostwin_bin() + " run " + std::string{OSTWIN_SOURCE_DIR} + "/" + scenario + " --trace " + base + ".jsonl >/dev/null") == 0);
+    REQUIRE(run(ostwin_bin() + " export " + base + ".jsonl --format perfetto -o " + base + ".json") == 0);
+    std::ifstream in(base + ".json");
+    REQUIRE(in);
+    nlohmann::json j = nlohmann::json::parse(in);
+    std::filesystem::remove(base + ".json");
+    std::filesystem::remove(base + ".jsonl");
+    return j;
+}
+}  // namespace
+
+TEST_CASE("export: thread names carry the scheduling class, and throttled time is its own state") {
+    // tests/viz/fixtures/throttled-jobs.yaml: hog/main (tid 2, fifo 10) is throttled during
+    // [8ms, 10ms) and [18ms, 20ms); control/main (tid 1, fifo 50) during [9ms, 10ms) and [18ms, 20ms).
+    const nlohmann::json j = export_scenario("tests/viz/fixtures/throttled-jobs.yaml");
+    std::map<int, std::string> names;
+    std::vector<std::pair<double, double>> hog_throttled;
+    for (const auto& e : j["traceEvents"]) {
+        if (e["ph"] == "M" && e["name"] == "thread_name" && e["pid"] <= 3) names[e["tid"]] = e["args"]["name"];
+        if (e["ph"] == "X" && e["name"] == "throttled" && e["tid"] == 2 && e["pid"] == 2) hog_throttled.emplace_back(e["ts"], e["dur"]);
+    }
+    CHECK(names.at(1) == "control/main (fifo 50)");
+    CHECK(names.at(2) == "hog/main (fifo 10)");
+    CHECK(names.at(3) == "work/other (other nice 0)");
+    CHECK(names.at(4) == "work/batch (batch nice 5)");
+    CHECK(names.at(5) == "work/idle (idle)");
+    CHECK(hog_throttled == std::vector<std::pair<double, double>>{{8000.0, 2000.0}, {18000.0, 2000.0}});
+}
+
+TEST_CASE("export: jobs of periodic threads are async slices with release, deadline and miss instants") {
+    // Rate-monotonic: B (tid 2) runs 10 jobs, released at 2 + 7j ms, and misses jobs 4 and 9
+    // (deadlines 37ms and 72ms, each 0.8ms late); A (tid 1) runs 15 jobs and misses none.
+    const nlohmann::json j = export_scenario("scenarios/rm-vs-edf/rate-monotonic.yaml");
+    int begins[3] = {0, 0, 0}, ends[3] = {0, 0, 0}, releases[3] = {0, 0, 0}, deadlines[3] = {0, 0, 0};
+    std::vector<std::pair<int, double>> misses;
+    for (const auto& e : j["traceEvents"]) {
+        if (e.value("cat", "") != "job") continue;
+        const int tid = e["tid"];
+        REQUIRE((tid == 1 || tid == 2));
+        if (e["ph"] == "b") {
+            ++begins[tid];
+            if (tid == 2 && e["args"]["job"] == 4) {
+                CHECK(e["ts"] == 30000.0);
+                CHECK(e["args"]["deadline_ns"] == 37000000);
+                CHECK(e["args"]["lateness_ns"] == 800000);
+            }
+        }
+        if (e["ph"] == "e") ++ends[tid];
+        if (e["ph"] == "i" && e["name"] == "release") ++releases[tid];
+        if (e["ph"] == "i" && e["name"] == "deadline") ++deadlines[tid];
+        if (e["ph"] == "i" && e["name"] == "deadline missed") misses.emplace_back(tid, e["ts"].get<double>());
+    }
+    CHECK(begins[1] == 15);
+    CHECK(ends[1] == 15);
+    CHECK(releases[1] == 15);
+    CHECK(deadlines[1] == 15);
+    CHECK(begins[2] == 10);
+    CHECK(releases[2] == 10);
+    CHECK(misses == std::vector<std::pair<int, double>>{{2, 37000.0}, {2, 72000.0}});
+}

@@ -219,7 +219,9 @@ TEST_CASE("colours: process colours and their thread shades keep away from every
 
     const std::vector<LaneState> states = {LaneState::ready, LaneState::blocked_lock, LaneState::blocked_channel,
                                            LaneState::blocked_join, LaneState::blocked_barrier, LaneState::blocked_other,
-                                           LaneState::sleeping, LaneState::io, LaneState::terminated, LaneState::crashed};
+                                           LaneState::sleeping, LaneState::io, LaneState::terminated, LaneState::crashed,
+                                           LaneState::throttled};
+    REQUIRE(states.size() == kLaneStateCount - 1);  // every state but running (the thread's own colour)
     const std::vector<Rgb> greys = {idle_color(), background_color(), switch_color(false), switch_color(true)};
     const auto& pal = process_palette();
     REQUIRE(pal.size() >= 12);

@@ -484,3 +484,38 @@ TEST_CASE("controls: the help lists every interaction, and docs/viewer.md lists 
         CHECK(doc.str().find(row) != std::string::npos);
     }
 }
+
+TEST_CASE("model: jobs, misses and throttled time of a periodic thread") {
+    const std::string text =
+        R"({"k":"header","format":"ostwin-trace","version":1,"source":"sim","scenario":"t","seed":1,"machine":{"cpus":1},)"
+        R"("policy":{"name":"linux"},"processes":[{"pid":1,"name":"p","parent":0}],)"
+        R"("threads":[{"class":"fifo","id":"p/main","pid":1,"priority":50,"nice":0,"tid":1}]})" "\n"
+        R"({"t":0,"k":"state","tid":1,"s":"ready","why":"arrived"})" "\n"
+        R"({"t":0,"k":"run","cpu":0,"tid":1,"why":"x"})" "\n"
+        R"({"t":80,"k":"state","tid":1,"s":"ready","why":"RT throttled","throttled":true})" "\n"
+        R"({"t":80,"k":"idle","cpu":0})" "\n"
+        R"({"t":100,"k":"run","cpu":0,"tid":1,"why":"x"})" "\n"
+        R"({"t":120,"k":"job","tid":1,"n":0,"release":0,"deadline":100})" "\n"
+        R"({"t":120,"k":"state","tid":1,"s":"sleeping","why":"period"})" "\n"
+        R"({"t":120,"k":"idle","cpu":0})" "\n"
+        R"({"t":200,"k":"state","tid":1,"s":"ready","why":"period started"})" "\n"
+        R"({"t":200,"k":"run","cpu":0,"tid":1,"why":"x"})" "\n"
+        R"({"t":250,"k":"job","tid":1,"n":1,"release":200,"deadline":300})" "\n"
+        R"({"t":250,"k":"state","tid":1,"s":"terminated"})" "\n"
+        R"({"t":250,"k":"idle","cpu":0})" "\n"
+        R"({"t":300,"k":"end","events":0})" "\n";
+    const Model m(trace::parse_trace(text, "j.jsonl"));
+    CHECK(m.thread_slice_at(1, 90)->s == LaneState::throttled);
+    CHECK(m.thread_slice_at(1, 110)->s == LaneState::running);
+    CHECK(m.has_throttled());
+    REQUIRE(m.thread(1).jobs.size() == 2);
+    CHECK(m.thread(1).jobs[0].missed());
+    CHECK_FALSE(m.thread(1).jobs[1].missed());
+    CHECK(m.longest_job() == 120);
+    CHECK(m.thread(1).sched == "fifo 50");
+    CHECK(m.job_at(1, -1) == nullptr);
+    REQUIRE(m.job_at(1, 150) != nullptr);
+    CHECK(m.job_at(1, 150)->n == 0);
+    CHECK(m.job_at(1, 200)->n == 1);
+    CHECK(lane_mismatches(m).empty());
+}

@@ -185,3 +185,40 @@ TEST_CASE("reader reads the fixture files and reports the bad ones by line") {
     }
     CHECK_THROWS_WITH(read_trace(dir + "does-not-exist.jsonl"), Catch::Contains("cannot open trace file"));
 }
+
+TEST_CASE("reader: job records, throttled ready states and header classes") {
+    const std::string header =
+        R"({"k":"header","format":"ostwin-trace","version":1,"source":"sim","scenario":"t","seed":1,"machine":{"cpus":1},)"
+        R"("policy":{"name":"linux"},"processes":[{"pid":1,"name":"p","parent":0}],)"
+        R"("threads":[{"class":"fifo","id":"p/a","pid":1,"priority":50,"nice":0,"tid":1},)"
+        R"({"class":"batch","id":"p/b","pid":1,"priority":10,"nice":5,"tid":2},)"
+        R"({"class":"other","id":"p/c","pid":1,"priority":10,"nice":-3,"tid":3},{"id":"p/d","pid":1,"priority":10,"nice":0,"tid":4}]})";
+    auto with = [&](const std::string& body) { return header + "\n" + body + R"({"t":10000,"k":"end","events":3})" + "\n"; };
+    const Trace tr = parse_trace(with(R"({"t":5,"k":"state","tid":1,"s":"ready","why":"RT throttled","throttled":true})" "\n"
+                                      R"({"t":6,"k":"state","tid":1,"s":"ready","throttled":false})" "\n"
+                                      R"({"t":900,"k":"job","tid":1,"n":3,"release":100,"deadline":800})" "\n"
+                                      R"({"t":950,"k":"job","tid":2,"n":0,"release":950})" "\n"),
+                                 "x.jsonl");
+    CHECK(tr.header.threads[0].cls == "fifo");
+    CHECK(tr.header.threads[3].cls.empty());
+    CHECK(sched_label(tr.header.policy, tr.header.threads[0]) == "fifo 50");
+    CHECK(sched_label(tr.header.policy, tr.header.threads[1]) == "batch nice 5");
+    CHECK(sched_label(tr.header.policy, tr.header.threads[2]) == "other nice -3");
+    CHECK(sched_label("priority", ThreadInfo{1, "x", 1, 20, 0, ""}) == "prio 20");
+    CHECK(sched_label("fair", ThreadInfo{1, "x", 1, 10, 4, ""}) == "nice 4");
+    CHECK(sched_label("fair", ThreadInfo{1, "x", 1, 10, 0, ""}).empty());
+    CHECK(sched_label("rr", ThreadInfo{1, "x", 1, 10, 0, ""}).empty());
+    CHECK(std::get<StateRec>(tr.records[0]).throttled);
+    CHECK_FALSE(std::get<StateRec>(tr.records[1]).throttled);
+    const auto& j = std::get<JobRec>(tr.records[2]);
+    CHECK((j.tid == 1 && j.n == 3 && j.release == 100 && j.deadline == 800 && j.t == Time{900}));
+    CHECK(std::get<JobRec>(tr.records[3]).deadline == -1);
+
+    CHECK(error_of(with(R"({"t":5,"k":"state","tid":1,"s":"blocked","throttled":true})" "\n")) ==
+          "x.jsonl:2: error: `throttled` is for a `ready` state, not `blocked`");
+    CHECK(error_of(with(R"({"t":5,"k":"job","tid":1,"n":0,"release":6})" "\n")) ==
+          "x.jsonl:2: error: job `release` (6) after its end `t`");
+    CHECK(error_of(with(R"({"t":5,"k":"job","tid":1,"n":0})" "\n")) == "x.jsonl:2: error: `job` record lacks required key `release`");
+    CHECK(error_of(with(R"({"t":5,"k":"job","tid":9,"n":0,"release":1})" "\n")).find("unknown tid 9") != std::string::npos);
+    CHECK(error_of(with(R"({"t":5,"k":"job","tid":1,"n":-1,"release":1})" "\n")).find("key `n` is -1") != std::string::npos);
+}

@@ -487,6 +487,7 @@ void Renderer::draw_pane(const Layout& l, int pane) {
                     }
                 }
                 end_lane(r.y0, r.y1);
+                if (!tl.jobs.empty()) draw_jobs(l, tl, r.y0, r.y1, ppn);
                 if (r.differs && tl.finish >= l.t0 && tl.finish <= l.t1) {
                     const float x = l.x_of(tl.finish);
                     quad(over_, x - 1.5f, r.y0 - 1, x + 1.5f, r.y1 + 1, sf::Color(220, 0, 0));
@@ -516,6 +517,61 @@ void Renderer::draw_pane(const Layout& l, int pane) {
                     quad(fill_, xa, mid + 1, xb, r.y1 - 1, to_sf(state_color(lk.barrier ? LaneState::blocked_barrier : LaneState::blocked_lock)));
                 }
                 break;
+            }
+        }
+    }
+}
+
+void Renderer::draw_jobs(const Layout& l, const ThreadLane& tl, float y0, float y1, double ppn) {
+    // A periodic thread's jobs: an up arrow at the top of the lane at each release, a down
+    // arrow at the bottom at each deadline; a missed deadline's arrow is red and full
+    // height, and a red bar along the bottom runs from it to the job's end (its lateness).
+    const float h = y1 - y0;
+    const float head = std::clamp(h * 0.28f, 3.0f, 6.0f);
+    const sf::Color jc = to_sf(job_color()), mc = to_sf(miss_color());
+    auto triangle = [&](float x, float tip_y, float base_y, float half, sf::Color c) {
+        over_.append(sf::Vertex({x - half, base_y}, c));
+        over_.append(sf::Vertex({x + half, base_y}, c));
+        over_.append(sf::Vertex({x, tip_y}, c));
+        over_.append(sf::Vertex({x, tip_y}, c));
+    };
+    const auto& jobs = tl.jobs;
+    // Releases are sorted; no job reaches further than longest_job() past its release.
+    std::int64_t reach = 0;
+    for (const auto& m : models_) reach = std::max(reach, m->longest_job());
+    auto it = std::lower_bound(jobs.begin(), jobs.end(), l.t0 - reach - 1,
+                               [](const JobMark& j, std::int64_t t) { return j.release < t; });
+    // Level of detail: plain marks closer than 4 pixels are left out (a miss never is).
+    const bool plain = ppn * static_cast<double>(reach) >= 4.0 || jobs.size() < 2;
+    float last_rel = -1e9f, last_dl = -1e9f, last_miss = -1e9f;
+    for (; it != jobs.end() && it->release <= l.t1; ++it) {
+        const JobMark& j = *it;
+        if (plain && j.release >= l.t0) {
+            const float x = l.x_of(j.release);
+            if (x - last_rel >= 4) {
+                quad(over_, x, y0, x + 1, y0 + h * 0.5f, jc);
+                triangle(x + 0.5f, y0, y0 + head, head * 0.6f, jc);
+                last_rel = x;
+            }
+        }
+        if (j.deadline < 0) continue;
+        if (j.missed()) {
+            const std::int64_t a = std::max(j.deadline, l.t0), b = std::min(j.end, l.t1);
+            if (b > a) quad(over_, l.x_of(a), y1 - 3, std::max(l.x_of(b), l.x_of(a) + 1), y1, mc);
+            if (j.deadline >= l.t0 && j.deadline <= l.t1) {
+                const float x = l.x_of(j.deadline);
+                if (x - last_miss >= 1) {
+                    quad(over_, x - 1, y0, x + 1, y1, mc);
+                    triangle(x, y1, y1 - head * 1.4f, head, mc);
+                    last_miss = x;
+                }
+            }
+        } else if (plain && j.deadline >= l.t0 && j.deadline <= l.t1) {
+            const float x = l.x_of(j.deadline);
+            if (x - last_dl >= 4) {
+                quad(over_, x, y1 - h * 0.5f, x + 1, y1, jc);
+                triangle(x + 0.5f, y1, y1 - head, head * 0.6f, jc);
+                last_dl = x;
             }
         }
     }
@@ -578,8 +634,16 @@ std::vector<std::string> Renderer::describe(const Layout& l, const ViewState& v)
         out.push_back("  state: " + tv.state + (tv.cpu >= 0 ? " on CPU " + std::to_string(tv.cpu) : ""));
         if (!tv.on.empty()) out.push_back("  waiting on: " + tv.on);
         if (!tv.why.empty()) out.push_back("  why: " + tv.why);
-        out.push_back("  priority " + std::to_string(tv.priority) + ", CPU time " + time_label(tv.cpu_ns));
+        const std::string& sched = m.thread(tid).sched;
+        out.push_back("  " + (sched.empty() ? "priority " + std::to_string(tv.priority) : sched) + ", CPU time " + time_label(tv.cpu_ns));
         out.push_back("  switches in so far: " + std::to_string(tv.switches));
+        if (const JobMark* j = m.job_at(tid, t)) {
+            std::string line = "  job " + std::to_string(j->n) + ": released " + time_label(j->release);
+            if (j->deadline >= 0) line += ", deadline " + time_label(j->deadline);
+            line += ", ended " + time_label(j->end);
+            if (j->missed()) line += " (missed by " + time_label(j->end - j->deadline) + ")";
+            out.push_back(line);
+        }
     };
     auto pcb = [&](int pid) {
         const PcbView pv = m.pcb_at(pid, t);
@@ -695,6 +759,19 @@ void Renderer::draw_legend(const Layout& l) {
     }
     swatch(to_sf(state_color(LaneState::terminated)), "terminated (thin line)", 0.4f, 0.6f);
     swatch(to_sf(state_color(LaneState::crashed)), "crashed (mark, thin line)", 0.4f, 0.6f);
+    bool throttled = false, jobs = false;
+    for (const auto& m : models_) {
+        throttled = throttled || m->has_throttled();
+        jobs = jobs || m->has_jobs();
+    }
+    if (throttled) {
+        const auto [a, b] = state_band(LaneState::throttled);
+        swatch(to_sf(state_color(LaneState::throttled)), "throttled (RT budget or deadline runtime used)", a, b);
+    }
+    if (jobs) {
+        swatch(to_sf(job_color()), "↑ job release, ↓ deadline", 0.45f, 0.55f);
+        swatch(to_sf(miss_color()), "↓ deadline missed (bar: late)", 0.0f, 1.0f);
+    }
     const Model& m0 = *models_.front();
     if (m0.has_mem()) swatch(to_sf(tint(m0.process_color(m0.processes().front().pid), 0.35)), "memory: private / shared (paler)");
     bool folded = false;

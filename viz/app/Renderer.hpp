@@ -82,6 +82,8 @@ private:
     void draw_axis(const Layout& l);
     void draw_pane(const Layout& l, int pane);
     void draw_arrows(const Layout& l, int pane);
+    /// Job releases, deadlines and misses on a periodic thread's lane.
+    void draw_jobs(const Layout& l, const ThreadLane& tl, float y0, float y1, double ppn);
     void draw_legend(const Layout& l);
     void draw_scrollbar(const Layout& l);
     void draw_details(const Layout& l, const ViewState& v);

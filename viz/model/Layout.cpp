@@ -169,9 +169,11 @@ Layout make_layout(const std::vector<const Model*>& models, float width, float h
                 for (const auto& d : diffs)
                     if (d.id == t.id) differs = d.differs;
                 const auto slash = t.id.find('/');
+                // The class and priority follow the name ("main · fifo 50").
+                const std::string sched = t.sched.empty() ? std::string{} : " · " + t.sched;
                 Proto tr = row_proto(RowKind::thread, pane, tid, m.thread_height,
-                                     "  " + (slash == std::string::npos ? t.id : t.id.substr(slash + 1)));
-                tr.full = "  " + t.id;
+                                     "  " + (slash == std::string::npos ? t.id : t.id.substr(slash + 1)) + sched);
+                tr.full = "  " + t.id + sched;
                 tr.differs = differs;
                 tr.pid = pid;
                 body[p].push_back(tr);
@@ -322,6 +324,11 @@ nlohmann::json layout_json(const Layout& layout, const std::vector<const Model*>
     j["idle_color"] = rgb(idle_color());
     j["background_color"] = rgb(background_color());
     j["switch_color"] = {{"thread", rgb(switch_color(false))}, {"process", rgb(switch_color(true))}};
+    json states = json::object();
+    for (int i = 0; i < kLaneStateCount; ++i) states[std::string{to_string(static_cast<LaneState>(i))}] = rgb(state_color(static_cast<LaneState>(i)));
+    j["state_colors"] = states;
+    j["job_color"] = rgb(job_color());
+    j["miss_color"] = rgb(miss_color());
     json panes = json::array();
     for (std::size_t p = 0; p < layout.panes.size(); ++p) {
         const Model& m = *models[p];
@@ -332,7 +339,7 @@ nlohmann::json layout_json(const Layout& layout, const std::vector<const Model*>
         json procs = json::object(), threads = json::object();
         for (const auto& pr : m.processes()) procs[std::to_string(pr.pid)] = {{"name", pr.name}, {"color", rgb(m.process_color(pr.pid))}};
         for (const auto& t : m.threads())
-            threads[std::to_string(t.tid)] = {{"id", t.id}, {"pid", t.pid}, {"color", rgb(m.thread_color(t.tid))}};
+            threads[std::to_string(t.tid)] = {{"id", t.id}, {"pid", t.pid}, {"color", rgb(m.thread_color(t.tid))}, {"sched", t.sched}};
         pj["processes"] = procs;
         pj["threads"] = threads;
         panes.push_back(pj);

@@ -42,8 +42,8 @@ bool is_end_state(LaneState s) { return s == LaneState::terminated || s == LaneS
 LaneState lane_state_of(const trace::StateRec& r, const trace::Trace& tr) {
     using trace::ThreadState;
     switch (r.s) {
-        case ThreadState::ready:
-        case ThreadState::throttled: return LaneState::ready;  // runnable, kept off the CPUs
+        case ThreadState::ready: return r.throttled ? LaneState::throttled : LaneState::ready;
+        case ThreadState::throttled: return LaneState::throttled;  // CBS: runnable, no runtime left
         case ThreadState::blocked: return blocked_family(tr.str(r.on));
         case ThreadState::sleeping: return LaneState::sleeping;
         case ThreadState::io: return LaneState::io;
@@ -58,7 +58,7 @@ LaneState lane_state_of(const trace::StateRec& r, const trace::Trace& tr) {
 std::string_view to_string(LaneState s) {
     static constexpr std::string_view names[kLaneStateCount] = {
         "running", "ready", "blocked (lock)", "blocked (channel)", "blocked (join)", "blocked (barrier)",
-        "blocked", "sleeping", "io", "terminated", "crashed"};
+        "blocked", "sleeping", "io", "terminated", "crashed", "throttled"};
     return names[static_cast<int>(s)];
 }
 
@@ -178,9 +178,14 @@ Rgb state_color(LaneState s) {
         case LaneState::io: return Rgb{90, 200, 190};
         case LaneState::terminated: return Rgb{150, 150, 150};
         case LaneState::crashed: return Rgb{230, 20, 20};
+        case LaneState::throttled: return Rgb{250, 130, 200};
     }
     return Rgb{};
 }
+
+Rgb job_color() { return Rgb{30, 30, 40}; }
+Rgb miss_color() { return Rgb{214, 0, 0}; }
+
 
 std::pair<float, float> state_band(LaneState s) {
     switch (s) {
@@ -212,6 +217,9 @@ void Model::build() {
         t.id = h.threads[i].id;
         t.pid = h.threads[i].pid;
         t.priority = h.threads[i].priority;
+        t.nice = h.threads[i].nice;
+        t.cls = h.threads[i].cls;
+        t.sched = trace::sched_label(h.policy, h.threads[i]);
         auto& p = processes_[static_cast<std::size_t>(t.pid - 1)];
         t.index_in_process = static_cast<int>(p.tids.size());
         p.tids.push_back(t.tid);
@@ -287,6 +295,7 @@ void Model::build() {
         std::visit(Overload{
             [&](const trace::StateRec& r) {
                 open_thread(r.tid, t, lane_state_of(r, trace_), -1, r.why, r.on);
+                has_throttled_ = has_throttled_ || r.throttled;
             },
             [&](const trace::SwitchRec& r) {
                 close_cpu(r.cpu, t);
@@ -383,6 +392,10 @@ void Model::build() {
             [&](const trace::DeadlockRec&) {},
             [&](const trace::EndRec&) {},
             [&](const trace::PrioRec&) {},
+            [&](const trace::JobRec& r) {
+                threads_[static_cast<std::size_t>(r.tid - 1)].jobs.push_back(JobMark{r.n, r.release, t, r.deadline});
+                longest_job_ = std::max(longest_job_, std::max(t, r.deadline) - r.release);
+            },
         }, rec);
     }
     // Close everything still open at the end of the trace.
@@ -476,6 +489,13 @@ TcbView Model::tcb_at(int tid, std::int64_t t) const {
         v.state = (!tl.slices.empty() && t < tl.slices.front().t0) || tl.slices.empty() ? "not started" : "unknown";
     }
     return v;
+}
+
+const JobMark* Model::job_at(int tid, std::int64_t t) const {
+    if (tid < 1 || tid > static_cast<int>(threads_.size())) return nullptr;
+    const auto& jobs = thread(tid).jobs;
+    auto it = std::upper_bound(jobs.begin(), jobs.end(), t, [](std::int64_t x, const JobMark& j) { return x < j.release; });
+    return it == jobs.begin() ? nullptr : &*std::prev(it);
 }
 
 PcbView Model::pcb_at(int pid, std::int64_t t) const {

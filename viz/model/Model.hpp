@@ -33,9 +33,10 @@ struct CpuSlice {
 /// A thread's state in its lane; blocked states are split by the family of their `on` cause.
 enum class LaneState : std::uint8_t {
     running, ready, blocked_lock, blocked_channel, blocked_join, blocked_barrier, blocked_other,
-    sleeping, io, terminated, crashed
+    sleeping, io, terminated, crashed,
+    throttled  ///< ready, held back by a bandwidth limit (RT throttling, a CBS): `state` records with `throttled`
 };
-inline constexpr int kLaneStateCount = 11;
+inline constexpr int kLaneStateCount = 12;
 std::string_view to_string(LaneState s);
 /// The blocked family for an `on` value: "lock:m", "sem:s", "cond:c" -> lock; "send:"/"recv:" -> channel; ...
 LaneState blocked_family(std::string_view on);
@@ -79,11 +80,23 @@ struct MemSample {
     std::uint64_t rss = 0, shared = 0, priv = 0;
 };
 
+/// A job of a periodic thread (a `job` record): released at `release`, ended at `end`.
+struct JobMark {
+    std::int64_t n = 0;
+    std::int64_t release = 0, end = 0;
+    std::int64_t deadline = -1;  ///< -1: none
+    bool missed() const { return deadline >= 0 && end > deadline; }
+};
+
 struct ThreadLane {
     int tid = 0;
     std::string id;
     int pid = 0;
     int priority = 0;
+    int nice = 0;
+    std::string cls;                       ///< scheduling class (policy linux), else empty
+    std::string sched;                     ///< class and priority for the lane label ("fifo 50"), may be empty
+    std::vector<JobMark> jobs;             ///< in end order (= release order)
     int index_in_process = 0;
     std::vector<ThreadSlice> slices;       ///< sorted, non-overlapping
     std::vector<std::int64_t> run_starts;  ///< t of each `run` record (a switch in)
@@ -135,6 +148,11 @@ public:
     int cpus() const { return static_cast<int>(cpu_lanes_.size()); }
     bool has_cpu_lanes() const { return has_cpu_records_; }
     bool has_mem() const { return has_mem_; }
+    bool has_jobs() const { return longest_job_ >= 0; }
+    bool has_throttled() const { return has_throttled_; }
+    /// The longest a job reaches past its release (to its end or deadline): where a window's
+    /// job marks start looking.
+    std::int64_t longest_job() const { return longest_job_; }
 
     const std::vector<std::vector<CpuSlice>>& cpu_lanes() const { return cpu_lanes_; }
     /// Per CPU, only the switch slices (also those of zero cost): drawn as ticks at every zoom.
@@ -155,6 +173,8 @@ public:
     /// The thread slice covering t, or nullptr (before the thread's first record).
     const ThreadSlice* thread_slice_at(int tid, std::int64_t t) const;
     TcbView tcb_at(int tid, std::int64_t t) const;
+    /// The thread's latest job released at or before t, or nullptr (none, or no jobs).
+    const JobMark* job_at(int tid, std::int64_t t) const;
     PcbView pcb_at(int pid, std::int64_t t) const;
     /// The number of context switches into `tid` at or before t.
     std::int64_t switches_at(int tid, std::int64_t t) const;
@@ -171,6 +191,8 @@ private:
     trace::Trace trace_;
     bool has_cpu_records_ = false;
     bool has_mem_ = false;
+    bool has_throttled_ = false;
+    std::int64_t longest_job_ = -1;
     std::vector<std::vector<CpuSlice>> cpu_lanes_;
     std::vector<std::vector<CpuSlice>> cpu_switches_;
     std::vector<ThreadLane> threads_;
@@ -210,6 +232,10 @@ Rgb idle_color();
 Rgb background_color();
 Rgb state_color(LaneState s);
 Rgb switch_color(bool process_switch);
+/// Job marks on a periodic thread's lane: releases and deadlines, and a missed deadline.
+Rgb job_color();
+Rgb miss_color();
+
 
 /// How one thread (matched by header `id`) differs between two traces.
 struct ThreadDiff {

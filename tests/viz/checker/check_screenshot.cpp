@@ -17,6 +17,12 @@
 //   filter:TEXT                    the rows' threads all have TEXT in their id (any case), some do
 //   threads:N                      N thread rows on screen
 //   warning:TEXT                   the layout's two-trace warning contains TEXT
+//   state:PANE:TID:TIME:NAME       the thread's lane at TIME, in the middle of its height, has the
+//                                  colour of state NAME (`state_colors`: ready, throttled, ...)
+//   miss:PANE:TID:TIME             a missed-deadline mark (miss colour) on the thread's lane
+//                                  within 2 pixels of TIME, over most of the lane's height
+//   nomiss:PANE:TID                no pixel of the miss colour anywhere on the thread's lane
+//   label:PANE:TID:TEXT            the thread's row label contains TEXT (`_` stands for a space)
 // Exit 0 when all hold, 1 otherwise (with the colour found).
 #include <SFML/Graphics/Image.hpp>
 
@@ -78,6 +84,61 @@ bool check(const Ctx& c, const std::string& spec) {
         if (want.is_null()) { std::cerr << spec << ": unknown expectation\n"; return false; }
         if (!same(px, want)) {
             std::cerr << spec << ": pixel (" << x << "," << y << ") is " << show(px) << ", expected " << want.dump() << "\n";
+            return false;
+        }
+        return true;
+    }
+    const auto x_of = [&](double t) {
+        const double t0 = c.layout["t0"], t1 = c.layout["t1"], x0 = c.layout["plot_x0"], x1 = c.layout["plot_x1"];
+        return x0 + (t - t0) * (x1 - x0) / (t1 - t0);
+    };
+    if (parts.size() == 5 && parts[0] == "state") {
+        const nlohmann::json* row = find_row(c, std::stoi(parts[1]), "thread", std::stoi(parts[2]));
+        if (!row) { std::cerr << spec << ": no such thread row\n"; return false; }
+        const auto x = static_cast<unsigned>(x_of(std::stod(parts[3])));
+        const auto y = static_cast<unsigned>((static_cast<double>((*row)["y0"]) + static_cast<double>((*row)["y1"])) / 2);
+        const nlohmann::json want = c.layout["state_colors"].value(parts[4], nlohmann::json());
+        if (want.is_null()) { std::cerr << spec << ": unknown state\n"; return false; }
+        const sf::Color px = c.img.getPixel(x, y);
+        if (!same(px, want)) {
+            std::cerr << spec << ": pixel (" << x << "," << y << ") is " << show(px) << ", expected " << want.dump() << "\n";
+            return false;
+        }
+        return true;
+    }
+    if ((parts.size() == 4 && parts[0] == "miss") || (parts.size() == 3 && parts[0] == "nomiss")) {
+        const nlohmann::json* row = find_row(c, std::stoi(parts[1]), "thread", std::stoi(parts[2]));
+        if (!row) { std::cerr << spec << ": no such thread row\n"; return false; }
+        const double y0 = (*row)["y0"], y1 = (*row)["y1"];
+        const nlohmann::json& mc = c.layout["miss_color"];
+        const bool any = parts[0] == "nomiss";
+        double xa = c.layout["plot_x0"], xb = c.layout["plot_x1"];
+        if (!any) xa = x_of(std::stod(parts[3])) - 2, xb = x_of(std::stod(parts[3])) + 3;
+        // The column with the most miss-coloured pixels.
+        int best = 0;
+        for (auto x = static_cast<unsigned>(std::max(0.0, xa)); x < static_cast<unsigned>(xb) && x < c.img.getSize().x; ++x) {
+            int n = 0;
+            for (auto y = static_cast<unsigned>(y0); y < static_cast<unsigned>(y1); ++y) n += same(c.img.getPixel(x, y), mc) ? 1 : 0;
+            best = std::max(best, n);
+        }
+        if (any) {
+            if (best > 0) { std::cerr << spec << ": the lane has miss-coloured pixels\n"; return false; }
+            return true;
+        }
+        if (best < (y1 - y0) * 0.6) {
+            std::cerr << spec << ": no miss mark near x " << x_of(std::stod(parts[3])) << " (best column: " << best << " of "
+                      << (y1 - y0) << " pixels)\n";
+            return false;
+        }
+        return true;
+    }
+    if (parts.size() >= 4 && parts[0] == "label") {
+        const nlohmann::json* row = find_row(c, std::stoi(parts[1]), "thread", std::stoi(parts[2]));
+        if (!row) { std::cerr << spec << ": no such thread row\n"; return false; }
+        std::string want = spec.substr(spec.find(':', spec.find(':', 6) + 1) + 1);
+        for (char& ch : want) if (ch == '_') ch = ' ';  // ctest arguments are split at spaces
+        if ((*row)["label"].get<std::string>().find(want) == std::string::npos) {
+            std::cerr << spec << ": label is " << (*row)["label"] << "\n";
             return false;
         }
         return true;
