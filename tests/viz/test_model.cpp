@@ -519,3 +519,24 @@ TEST_CASE("model: jobs, misses and throttled time of a periodic thread") {
     CHECK(m.job_at(1, 200)->n == 1);
     CHECK(lane_mismatches(m).empty());
 }
+
+TEST_CASE("model: a deadline thread out of runtime is drawn throttled") {
+    const std::string text =
+        R"({"k":"header","format":"ostwin-trace","version":1,"source":"sim","scenario":"t","seed":1,"machine":{"cpus":1},)"
+        R"("policy":{"name":"linux"},"processes":[{"pid":1,"name":"p","parent":0}],)"
+        R"("threads":[{"class":"deadline","id":"p/main","pid":1,"priority":0,"nice":0,"tid":1}]})" "\n"
+        R"({"t":0,"k":"state","tid":1,"s":"ready","why":"arrived"})" "\n"
+        R"({"t":0,"k":"run","cpu":0,"tid":1,"why":"x"})" "\n"
+        R"({"t":10,"k":"state","tid":1,"s":"throttled","why":"runtime used (10ns per 50ns), throttled until 50ns"})" "\n"
+        R"({"t":10,"k":"idle","cpu":0})" "\n"
+        R"({"t":50,"k":"state","tid":1,"s":"ready","why":"runtime replenished"})" "\n"
+        R"({"t":50,"k":"run","cpu":0,"tid":1,"why":"x"})" "\n"
+        R"({"t":60,"k":"state","tid":1,"s":"terminated"})" "\n"
+        R"({"t":60,"k":"idle","cpu":0})" "\n"
+        R"({"t":60,"k":"end","events":0})" "\n";
+    const Model m(trace::parse_trace(text, "d.jsonl"));
+    CHECK(m.thread_slice_at(1, 30)->s == LaneState::throttled);
+    CHECK(m.thread_slice_at(1, 55)->s == LaneState::running);
+    CHECK(m.has_throttled());
+    CHECK(m.thread(1).sched == "deadline");
+}

@@ -295,7 +295,7 @@ void Model::build() {
         std::visit(Overload{
             [&](const trace::StateRec& r) {
                 open_thread(r.tid, t, lane_state_of(r, trace_), -1, r.why, r.on);
-                has_throttled_ = has_throttled_ || r.throttled;
+                has_throttled_ = has_throttled_ || r.throttled || r.s == trace::ThreadState::throttled;
             },
             [&](const trace::SwitchRec& r) {
                 close_cpu(r.cpu, t);
