@@ -100,6 +100,7 @@ private:
             case SchedClass::batch: return "SCHED_BATCH";
             case SchedClass::idle: return "SCHED_IDLE";
             case SchedClass::other: return "SCHED_OTHER";
+            case SchedClass::deadline: return "SCHED_DEADLINE";
             default: break;
         }
         fail(t.loc, "thread `" + t.name + "`: class `" +
@@ -119,6 +120,9 @@ private:
         if (*t.start > Time{0}) head += "\"delay\": " + us(*t.start, t.loc, "start") + ", ";
         const std::string own = policy == "linux" ? class_policy(t) : policy;
         if (policy == "linux") head += "\"policy\": \"" + own + "\", ";
+        if (own == "SCHED_DEADLINE")
+            head += "\"dl-runtime\": " + us(t.dl.runtime, t.loc, "runtime") + ", \"dl-deadline\": " +
+                    us(t.dl.deadline, t.loc, "deadline") + ", \"dl-period\": " + us(t.dl.period, t.loc, "period") + ", ";
         if (own == "SCHED_OTHER") {
             if (t.nice != 0) head += "\"priority\": " + std::to_string(t.nice) + ", ";
         } else if (own == "SCHED_FIFO" || own == "SCHED_RR") {

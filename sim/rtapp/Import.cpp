@@ -82,6 +82,8 @@ struct Task {
     std::string policy;
     std::optional<std::int64_t> prio;
     SourceLoc prio_loc;
+    std::optional<std::int64_t> dl_runtime, dl_period, dl_deadline;  ///< usec, SCHED_DEADLINE
+    SourceLoc dl_loc;
     std::vector<int> cpus;
     std::vector<Phase> phases;
 };
@@ -312,7 +314,12 @@ private:
                 t.prio_loc = m.value.loc;
             } else if (k == "cpus") t.cpus = read_cpus(m.value);
             else if (k == "delay") t.delay = integer(m.value, ctx + ": delay", 0, std::int64_t{1} << 40);
-            else if (k == "dl-runtime" || k == "dl-period" || k == "dl-deadline") dl_keys_.push_back({t.name, m.loc});
+            else if (k == "dl-runtime" || k == "dl-period" || k == "dl-deadline") {
+                dl_keys_.push_back({t.name, m.loc});
+                const std::int64_t us = integer(m.value, ctx + ": " + k, 0, kMaxUs);
+                (k == "dl-runtime" ? t.dl_runtime : k == "dl-period" ? t.dl_period : t.dl_deadline) = us;
+                if (!t.dl_loc.line) t.dl_loc = m.loc;
+            }
             else if (k == "nodes_membind" || k == "util_min" || k == "util_max" || k == "taskgroup")
                 approx(m.loc, ctx + ": " + quoted(k) + " has no ostwin equivalent", "ignored");
             else if (phases == nullptr) {
@@ -499,12 +506,33 @@ private:
             if (t.policy.empty()) t.policy = default_policy_;
             if (!known.count(t.policy))
                 fail(t.loc, "task " + quoted(t.name) + ": unknown policy " + quoted(t.policy));
-            if (t.policy == "SCHED_DEADLINE")
-                fail(t.loc, "task " + quoted(t.name) + ": SCHED_DEADLINE has no ostwin policy");
             used.insert(t.policy);
         }
-        for (const auto& [name, loc] : dl_keys_)
-            warn(loc, "task " + quoted(name) + ": dl-* keys apply to SCHED_DEADLINE only; ignored as rt-app does");
+        for (const auto& [name, loc] : dl_keys_) {
+            const auto task = std::find_if(tasks_.begin(), tasks_.end(), [&](const Task& x) { return x.name == name; });
+            if (task == tasks_.end() || task->policy != "SCHED_DEADLINE")
+                warn(loc, "task " + quoted(name) + ": dl-* keys apply to SCHED_DEADLINE only; ignored as rt-app does");
+        }
+        for (Task& t : tasks_) {
+            if (t.policy != "SCHED_DEADLINE") continue;
+            // rt-app's defaults: period = runtime, deadline = period (usec).
+            const std::int64_t r = t.dl_runtime.value_or(0);
+            const std::int64_t p = t.dl_period.value_or(r);
+            const std::int64_t d = t.dl_deadline.value_or(p);
+            if (r == 0)
+                fail(t.dl_loc.line ? t.dl_loc : t.loc, "task " + quoted(t.name) +
+                                                           ": SCHED_DEADLINE needs `dl-runtime` > 0 (Linux refuses a "
+                                                           "reservation without runtime)");
+            if (r > d || d > p)
+                fail(t.dl_loc.line ? t.dl_loc : t.loc,
+                     "task " + quoted(t.name) + ": dl-runtime " + std::to_string(r) + " <= dl-deadline " +
+                         std::to_string(d) + " <= dl-period " + std::to_string(p) +
+                         " does not hold; Linux refuses the reservation (sched_setattr: EINVAL)");
+            t.dl_runtime = r;
+            t.dl_period = p;
+            t.dl_deadline = d;
+            if (!t.dl_loc.line) t.dl_loc = t.loc;
+        }
         for (Task& t : tasks_) {
             const std::string ctx = "task " + quoted(t.name) + ": priority";
             if (!t.prio) t.prio_loc = t.loc;
@@ -514,6 +542,9 @@ private:
             } else if (t.policy == "SCHED_FIFO" || t.policy == "SCHED_RR") {
                 const auto n = t.prio.value_or(10);
                 if (n < 1 || n > 99) fail(t.prio_loc, ctx + " must be 1 ... 99 for " + t.policy);
+            } else if (t.prio && t.policy == "SCHED_DEADLINE") {
+                if (*t.prio != 0) warn(t.prio_loc, ctx + " has no effect under SCHED_DEADLINE; ignored as rt-app does");
+                t.prio.reset();
             } else if (t.prio) {
                 warn(t.prio_loc, ctx + " has no effect under " + t.policy + " (rt-app sets a nice value for "
                                  "SCHED_OTHER only); ignored as rt-app does");
@@ -975,6 +1006,10 @@ private:
                      (lead ? std::string{" plus the timer-only phases before its body"} : "") + "\n";
             }
             if (policy_ == "linux") y += "        class: " + linux_class(t.policy) + "  # " + t.policy + "\n";
+            if (t.policy == "SCHED_DEADLINE")
+                y += "        deadline: {runtime: " + dur(*t.dl_runtime) + ", deadline: " + dur(*t.dl_deadline) +
+                     ", period: " + dur(*t.dl_period) + "}  # dl-runtime, dl-deadline, dl-period (" + where(t.dl_loc) +
+                     ")\n";
             if (t.policy == "SCHED_OTHER") {
                 if (t.prio && *t.prio != 0) y += "        nice: " + std::to_string(*t.prio) + "  # priority\n";
             } else if (t.policy == "SCHED_FIFO" || t.policy == "SCHED_RR") {
@@ -1043,6 +1078,7 @@ private:
         if (policy == "SCHED_RR") return "rr";
         if (policy == "SCHED_BATCH") return "batch";
         if (policy == "SCHED_IDLE") return "idle";
+        if (policy == "SCHED_DEADLINE") return "deadline";
         return "other";
     }
     std::int64_t mem_buffer_ = 4 * 1024 * 1024;

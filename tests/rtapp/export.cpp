@@ -99,6 +99,7 @@ processes:
       - {name: hog, class: other, nice: -2, program: [compute: 8ms]}
       - {name: bat, class: batch, program: [compute: 5ms]}
       - {name: bg, class: idle, program: [compute: 2ms]}
+      - {name: dl, class: deadline, deadline: {runtime: 2ms, deadline: 8ms, period: 10ms}, program: [compute: 5ms]}
 )";
     // Timed phases: periodic repeats that wait out their last period, in a task loop.
     const std::string phased = kHead + R"(scheduler: {policy: fair}

@@ -293,6 +293,19 @@ TEST_CASE("tasks of several policies run under `linux`, each thread in its class
     CHECK_NOTHROW(load_scenario_string(batch.yaml, "b.yaml"));
 }
 
+TEST_CASE("SCHED_DEADLINE tasks import as class deadline with their reservation") {
+    // One CPU. dl: 10ms of runtime every 50ms, 25ms of work: runs 0-10, throttled to 50,
+    // 50-60, throttled to 100, done at 105. The SCHED_OTHER hog runs in the gaps: 10-40.
+    const auto r = imp(R"({"tasks": {"dl": {"policy": "SCHED_DEADLINE", "dl-runtime": 10000, "dl-period": 50000,
+        "loop": 1, "run": 25000}, "hog": {"loop": 1, "run": 30000}}})", false, {}, 1);
+    CHECK(has(r.yaml, "scheduler: {policy: linux}"));
+    CHECK(has(r.yaml, "class: deadline  # SCHED_DEADLINE\n        deadline: {runtime: 10ms, deadline: 50ms, period: 50ms}"));
+    CHECK(r.warnings.empty());
+    const Summary s = run_zero(r);
+    CHECK(thread(s, "rtapp/dl").finish_ns == 105 * ms);
+    CHECK(thread(s, "rtapp/hog").finish_ns == 40 * ms);
+}
+
 TEST_CASE("pi_enabled gives SCHED_FIFO mutexes priority inheritance") {
     // One CPU. low holds m 0-4ms; high (50) blocks on it at 1ms; mid (30) is ready at 2ms.
     // Inheriting, low runs at 50 until it unlocks (4ms) and high is done at 5ms; without,
@@ -313,8 +326,11 @@ TEST_CASE("pi_enabled gives SCHED_FIFO mutexes priority inheritance") {
 }
 
 TEST_CASE("scheduling ostwin cannot express is refused, naming the task") {
-    CHECK(has(err(R"({"tasks": {"a": {"policy": "SCHED_DEADLINE", "dl-runtime": 100, "loop": 1, "run": 1}}})"),
-              "task `a`: SCHED_DEADLINE has no ostwin policy"));
+    CHECK(has(err(R"({"tasks": {"a": {"policy": "SCHED_DEADLINE", "loop": 1, "run": 1}}})"),
+              "t.json:1:12: error: task `a`: SCHED_DEADLINE needs `dl-runtime` > 0"));
+    CHECK(has(err(R"({"tasks": {"a": {"policy": "SCHED_DEADLINE", "dl-runtime": 100, "dl-deadline": 50,
+                                "loop": 1, "run": 1}}})"),
+              "dl-runtime 100 <= dl-deadline 50 <= dl-period 100 does not hold"));
     CHECK(has(err(R"({"tasks": {"a": {"phases": {"p": {"policy": "SCHED_FIFO", "run": 1}}}}})"),
               "task `a`, phase `p`: a phase-level `policy` changes the thread's scheduling mid-run"));
     CHECK(has(err(R"({"tasks": {"a": {"priority": 30, "loop": 1, "run": 1}}})"), "nice value for SCHED_OTHER"));
