@@ -798,7 +798,9 @@ TEST_CASE("mutex protocols: inheritance and a ceiling bound high's wait natively
         INFO("high blocked " << high.blocked_ns << " ns, ready " << high.ready_ns << " ns, finished at "
                              << high.finish_ns);
         CHECK(high.finish_ns < thread(r.summary, "app/medium").finish_ns);
-        TIMING_CHECK(high.blocked_ns < 1 * ms);
+        // 0 as written; under inheritance it would be the 3ms left of low's section. A
+        // loaded host delays the threads' starts and boosts by up to about 1.5ms.
+        TIMING_CHECK(high.blocked_ns < 2 * ms);
         TIMING_CHECK(high.finish_ns < 8 * ms);
     }
     SECTION("process-shared: the same across three processes, for both protocols") {
