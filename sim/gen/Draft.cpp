@@ -67,6 +67,7 @@ std::string render(const Draft& d, std::uint64_t seed, std::uint32_t max_cpus,
             y << "      - name: " << t.name << '\n';
             if (t.count != 1) y << "        count: " << t.count << '\n';
             if (!t.start.empty()) y << "        start: " << t.start << '\n';
+            if (!t.cls.empty()) y << "        class: " << t.cls << '\n';
             if (t.priority) y << "        priority: " << *t.priority << '\n';
             if (t.nice) y << "        nice: " << *t.nice << '\n';
             y << "        program:\n";

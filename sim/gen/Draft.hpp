@@ -15,8 +15,9 @@ namespace ostwin::gen {
 enum class Tag : std::uint8_t {
     cpu_bound, yield, sleep, touch, ipc_small, ipc_large, ipc_huge, pipe, socket, mqueue, shm, queue, rpc,
     lock, protocol, sem, cond, barrier, fork_cow, cow_parent, spawn, processes, threads, remote_wake, random,
+    classes,
 };
-inline constexpr std::size_t kTagCount = 25;
+inline constexpr std::size_t kTagCount = 26;
 
 /// Draws on the project's one random source (sim/core/Random.hpp) with integer
 /// arithmetic only, so a seed gives the same draws with any compiler or library.
@@ -43,6 +44,7 @@ struct ThreadDraft {
     std::string name;
     std::uint32_t count = 1;
     std::string start;  ///< empty: 0; `spawned`; or a duration
+    std::string cls;  ///< policy linux: fifo, rr, other, batch, idle; empty: none written
     std::optional<int> priority;
     std::optional<int> nice;
     std::vector<std::string> program;  ///< one op per item, as YAML flow text

@@ -48,6 +48,7 @@ constexpr std::array<TagInfo, kTagCount> kTags{{
     {"remote-wake", "2 CPUs and threads that wait for one another (channels, locks, semaphores, condition variables, "
                     "barriers, joins): wake-ups onto the other CPU, idle or busy"},
     {"random", "durations, sizes or periods drawn at run time from distributions, the same draws natively"},
+    {"classes", "policy linux: threads of Linux's classes side by side (fifo and rr priorities, other with nice, batch, idle)"},
 }};
 
 constexpr std::int64_t kMaxOpUs = 10'000;  // the longest compute, sleep or period
@@ -63,11 +64,15 @@ std::string str(ChannelKind k) { return std::string{to_string(k)}; }
 /// drawn from a stream of their own, so a scenario that gets none of them is grammar 2's
 /// text, value for value.
 constexpr std::uint64_t kVarySalt = 0x6a09e667f3bcc909ULL;
+/// Grammar 4's stream: which scenarios mix Linux's classes (policy linux) and each
+/// thread's class. A scenario that does not is grammar 3's text, value for value.
+constexpr std::uint64_t kClassSalt = 0xbb67ae8584caa73bULL;
 
 /// One motif being drawn: the shared streams, the draft it adds to, its name prefix.
 struct Ctx {
     Draw& d;
     Draw& v;  ///< the additions' stream: which values become distributions, protocols
+    Draw& x;  ///< grammar 4's stream: the classes of policy linux
     Draft& dr;
     std::string p;      ///< `m0-`: every name the motif declares starts with it
     std::string label;  ///< `m0: `, before the motif's description
@@ -113,6 +118,20 @@ struct Ctx {
         t.name = std::move(name);
         if (dr.policy == "priority") t.priority = static_cast<int>(10 * d.range(1, 5));
         else if (dr.policy == "fair" && d.chance(50)) t.nice = static_cast<int>(d.range(-10, 10));
+        else if (dr.policy == "linux") {
+            // 30 % fifo, 10 % rr (priorities 10..50), 40 % other (half with a nice
+            // value), 15 % batch, 5 % idle.
+            const std::uint64_t k = x.below(100);
+            if (k < 40) {
+                t.cls = k < 30 ? "fifo" : "rr";
+                t.priority = static_cast<int>(10 * x.range(1, 5));
+            } else if (k < 80) {
+                t.cls = "other";
+                if (x.chance(50)) t.nice = static_cast<int>(x.range(-10, 10));
+            } else {
+                t.cls = k < 95 ? "batch" : "idle";
+            }
+        }
         return t;
     }
     /// A top-level process; a quarter of them arrive late.
@@ -654,7 +673,7 @@ using Motif = void (*)(Ctx&, std::int64_t);
 constexpr std::array<Motif, 11> kMotifs{hogs, pipeline, rpc, critical, semaphores, barrier, cond,
                                         fork_cow, spawn, periodic, memory};
 
-Draft draw(Draw& d, Draw& v, std::uint32_t max_cpus) {
+Draft draw(Draw& d, Draw& v, Draw& x, std::uint32_t max_cpus) {
     Draft dr;
     dr.cpus = static_cast<std::uint32_t>(1 + d.below(std::max<std::uint32_t>(max_cpus, 1)));
     constexpr std::array<const char*, 4> policies{"fcfs", "rr", "priority", "fair"};
@@ -663,13 +682,19 @@ Draft draw(Draw& d, Draw& v, std::uint32_t max_cpus) {
         constexpr std::array<std::int64_t, 5> quanta{1'000, 2'000, 4'000, 8'000, 10'000};
         dr.quantum_us = d.pick(quanta);
     }
+    // A fifth of the scenarios run their threads in Linux's classes side by side.
+    if (x.chance(20)) {
+        dr.policy = "linux";
+        dr.quantum_us = 0;
+        dr.tags[static_cast<std::size_t>(Tag::classes)] = true;
+    }
     // CPU work per CPU, shared out over the motifs.
     const auto total = static_cast<std::int64_t>(d.log_uniform(4'000, 40'000)) * dr.cpus;
     const auto motifs = static_cast<int>(d.range(1, 3));
     // A third of the scenarios draw some values at run time (vdur, vsize).
     const bool random = v.chance(33);
     for (int i = 0; i < motifs; ++i) {
-        Ctx c{d, v, dr, "m" + std::to_string(i) + "-", "m" + std::to_string(i) + ": ", random};
+        Ctx c{d, v, x, dr, "m" + std::to_string(i) + "-", "m" + std::to_string(i) + ": ", random};
         kMotifs[d.below(kMotifs.size())](c, total / motifs);
     }
     // Threads that wait for one another on more than one CPU: a wake-up may go to the
@@ -689,7 +714,8 @@ std::span<const TagInfo> all_tags() { return kTags; }
 Generated generate(std::uint64_t seed, const Options& o) {
     Draw d(seed);
     Draw v(seed ^ kVarySalt);
-    const Draft dr = draw(d, v, o.max_cpus);
+    Draw x(seed ^ kClassSalt);
+    const Draft dr = draw(d, v, x, o.max_cpus);
     std::vector<std::string> tags;
     for (std::size_t i = 0; i < kTagCount; ++i)
         if (dr.tags[i]) tags.emplace_back(kTags[i].name);

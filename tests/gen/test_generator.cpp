@@ -176,11 +176,14 @@ TEST_CASE("the grammar reaches every op, channel kind, policy and CPU count, dis
     std::int64_t min_d = INT64_MAX, max_d = 0;
     std::uint64_t min_m = UINT64_MAX;
     bool half_capacity = false, period = false, shared_heap = false;
-    std::set<std::string> random_ops, dist_forms, protocols;
+    std::set<std::string> random_ops, dist_forms, protocols, classes;
     for (std::uint64_t seed = 1; seed <= kSeeds; ++seed) {
         const gen::Generated g = gen::generate(seed);
         const Scenario s = load_scenario_string(g.text, g.name + ".yaml");
         const Holds h = holds(s);
+        if (s.scheduler.policy == Policy::linux)
+            for (const auto& p : s.processes)
+                for (const auto& t : p.threads) classes.insert(std::string{kSchedClassNames[static_cast<std::size_t>(t.sched_class)]});
         ops.insert(h.ops.begin(), h.ops.end());
         kinds.insert(h.kinds.begin(), h.kinds.end());
         policies.insert(std::string{to_string(s.scheduler.policy)});
@@ -207,7 +210,9 @@ TEST_CASE("the grammar reaches every op, channel kind, policy and CPU count, dis
     CHECK(ops.count("crash") == 0);  // a crash would make the native comparison meaningless
     CHECK(ops.count("exit") == 0);
     CHECK(kinds == std::set<std::string>{"mqueue", "pipe", "queue", "shm", "socket"});
-    CHECK(policies == std::set<std::string>{"fair", "fcfs", "priority", "rr"});
+    CHECK(policies == std::set<std::string>{"fair", "fcfs", "linux", "priority", "rr"});
+    // Grammar 4: every class but deadline under policy linux.
+    CHECK(classes == std::set<std::string>{"batch", "fifo", "idle", "other", "rr"});
     CHECK(cpus == std::set<std::uint32_t>{1, 2});
     CHECK(min_d < 20'000);       // short ops
     CHECK(max_d > 4'000'000);    // and long ones
@@ -247,6 +252,7 @@ TEST_CASE("every tag is given by some seed, and a file's tags say what it holds"
         CHECK(has(g.tags, "protocol") == !h.protocols.empty());
         CHECK(has(g.tags, "random") == !s.distributions.empty());
         if (has(g.tags, "protocol")) CHECK(s.scheduler.policy == Policy::priority);
+        CHECK(has(g.tags, "classes") == (s.scheduler.policy == Policy::linux));
         CHECK(has(g.tags, "sem") == op("sem_wait"));
         CHECK(has(g.tags, "cond") == op("cond_wait"));
         CHECK(has(g.tags, "barrier") == op("barrier"));
