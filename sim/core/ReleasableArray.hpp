@@ -103,7 +103,7 @@ private:
     void reset() {
         if (data_ == nullptr) return;
         for (std::size_t i = released_; i < size_; ++i) std::destroy_at(data_ + i);
-        if (heap_) ::operator delete(data_, bytes_, std::align_val_t{kAlign});
+        if (heap_) ::operator delete(data_, std::align_val_t{kAlign});  // unsized: clang has no sized delete by default
         else munmap(data_, bytes_);
         data_ = nullptr;
         heap_ = false;

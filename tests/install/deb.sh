@@ -23,7 +23,8 @@ purge() {
 
 depends=$(dpkg-deb -f "$deb" Depends)
 echo "Depends: $depends"
-case "$depends" in *libyaml-cpp*) ;; *) fail "Depends lacks libyaml-cpp" ;; esac
+# ostwin links yaml-cpp statically (OSTWIN_STATIC_RUNTIME); ostwin-view links SFML.
+case "$depends" in *libsfml-graphics*) ;; *) fail "Depends lacks libsfml-graphics" ;; esac
 case "$depends" in *-dev*|*cmake*|*catch2*|*g++*) fail "Depends names a build-only package" ;; esac
 
 trap purge EXIT
