@@ -6,6 +6,7 @@
 #include "sim/core/Error.hpp"
 #include "sim/core/Overload.hpp"
 #include "sim/model/Scenario.hpp"
+#include "sim/rtapp/Policies.hpp"
 
 namespace ostwin::rtapp {
 namespace {
@@ -92,22 +93,6 @@ public:
 private:
     [[noreturn]] void fail(SourceLoc at, const std::string& msg) const { throw ScenarioError(s_.file, at, msg); }
 
-    /// The rt-app policy of a thread under `policy: linux`.
-    std::string class_policy(const ThreadDecl& t) const {
-        switch (t.sched_class) {
-            case SchedClass::fifo: return "SCHED_FIFO";
-            case SchedClass::rr: return "SCHED_RR";
-            case SchedClass::batch: return "SCHED_BATCH";
-            case SchedClass::idle: return "SCHED_IDLE";
-            case SchedClass::other: return "SCHED_OTHER";
-            case SchedClass::deadline: return "SCHED_DEADLINE";
-            default: break;
-        }
-        fail(t.loc, "thread `" + t.name + "`: class `" +
-                        std::string{kSchedClassNames[static_cast<std::size_t>(t.sched_class)]} +
-                        "` has no rt-app equivalent");
-    }
-
     std::string us(Time t, SourceLoc at, const char* what) const {
         if (t.ns() % 1000 != 0) fail(at, std::string{what} + " " + format_time(t) + " is not a whole number of microseconds (rt-app's unit)");
         return std::to_string(t.ns() / 1000);
@@ -118,7 +103,7 @@ private:
         std::string head = "    " + str(t.name) + ": {";
         if (t.count > 1) head += "\"instance\": " + std::to_string(t.count) + ", ";
         if (*t.start > Time{0}) head += "\"delay\": " + us(*t.start, t.loc, "start") + ", ";
-        const std::string own = policy == "linux" ? class_policy(t) : policy;
+        const std::string own = policy == "linux" ? std::string{rtapp_policy(t.sched_class)} : policy;
         if (policy == "linux") head += "\"policy\": \"" + own + "\", ";
         if (own == "SCHED_DEADLINE")
             head += "\"dl-runtime\": " + us(t.dl.runtime, t.loc, "runtime") + ", \"dl-deadline\": " +

@@ -7,6 +7,7 @@
 
 #include "sim/core/Error.hpp"
 #include "sim/rtapp/Json.hpp"
+#include "sim/rtapp/Policies.hpp"
 
 namespace ostwin::rtapp {
 namespace {
@@ -1005,7 +1006,7 @@ private:
                 y += "        start: " + dur(t.delay) + "  # delay" +
                      (lead ? std::string{" plus the timer-only phases before its body"} : "") + "\n";
             }
-            if (policy_ == "linux") y += "        class: " + linux_class(t.policy) + "  # " + t.policy + "\n";
+            if (policy_ == "linux") y += "        class: " + std::string{linux_class(t.policy)} + "  # " + t.policy + "\n";
             if (t.policy == "SCHED_DEADLINE")
                 y += "        deadline: {runtime: " + dur(*t.dl_runtime) + ", deadline: " + dur(*t.dl_deadline) +
                      ", period: " + dur(*t.dl_period) + "}  # dl-runtime, dl-deadline, dl-period (" + where(t.dl_loc) +
@@ -1073,14 +1074,6 @@ private:
     std::optional<SourceLoc> pi_loc_;  ///< where global.pi_enabled is true
     bool pi_ = false;                  ///< mutexes get `protocol: inherit`
 
-    static std::string linux_class(const std::string& policy) {
-        if (policy == "SCHED_FIFO") return "fifo";
-        if (policy == "SCHED_RR") return "rr";
-        if (policy == "SCHED_BATCH") return "batch";
-        if (policy == "SCHED_IDLE") return "idle";
-        if (policy == "SCHED_DEADLINE") return "deadline";
-        return "other";
-    }
     std::int64_t mem_buffer_ = 4 * 1024 * 1024;
     bool uses_mem_ = false;
     std::vector<Task> tasks_;
