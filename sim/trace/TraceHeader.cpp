@@ -224,6 +224,16 @@ void write_header(HeaderOut& o, const Scenario& s, const Instances& inst, const 
                 if (with_class) {
                     o.lit("{\"class\":");
                     o.str(to_string(td.sched_class));
+                    if (td.sched_class == SchedClass::deadline) {
+                        // The reservation, in ns (keys in order, like the rest of the header).
+                        o.lit(",\"deadline\":{\"deadline\":");
+                        o.num(td.dl.deadline.ns());
+                        o.lit(",\"period\":");
+                        o.num(td.dl.period.ns());
+                        o.lit(",\"runtime\":");
+                        o.num(td.dl.runtime.ns());
+                        o.lit("}");
+                    }
                     o.lit(",\"id\":\"");
                 } else {
                     o.lit("{\"id\":\"");

@@ -454,6 +454,15 @@ void TraceBuilder::header(std::string_view text, std::uint32_t line) {
         t.priority = bounded(int_of(threads[i], "priority", false, 0), "priority");
         t.nice = bounded(int_of(threads[i], "nice", false, 0), "nice");
         t.cls = str_of(threads[i], "class", false);
+        if (threads[i].contains("deadline")) {
+            const nlohmann::json& dl = threads[i]["deadline"];
+            if (!dl.is_object()) fail(line, "header thread `" + t.id + "`: `deadline` must be an object");
+            t.dl_runtime = int_of(dl, "runtime", true, 0);
+            t.dl_deadline = int_of(dl, "deadline", true, 0);
+            t.dl_period = int_of(dl, "period", true, 0);
+            if (t.dl_runtime <= 0 || t.dl_runtime > t.dl_deadline || t.dl_deadline > t.dl_period)
+                fail(line, "header thread `" + t.id + "`: `deadline` must hold 0 < runtime <= deadline <= period");
+        }
         h.threads.push_back(std::move(t));
     }
     if (const auto* chans = array_of("channels", false)) {
@@ -649,6 +658,12 @@ std::string sched_label(std::string_view policy, const ThreadInfo& t) {
         if (t.cls == "fifo" || t.cls == "rr") return t.cls + " " + std::to_string(t.priority);
         if (t.cls == "other") return "other nice " + std::to_string(t.nice);
         if (t.cls == "batch" && t.nice != 0) return "batch nice " + std::to_string(t.nice);
+        if (t.cls == "deadline" && t.dl_period > 0) {
+            // runtime/period, with the relative deadline between them when it is shorter.
+            std::string r = "dl " + format_time(Time{t.dl_runtime}) + "/";
+            if (t.dl_deadline != t.dl_period) r += format_time(Time{t.dl_deadline}) + "/";
+            return r + format_time(Time{t.dl_period});
+        }
         return t.cls;
     }
     if (policy == "priority") return "prio " + std::to_string(t.priority);

@@ -57,8 +57,17 @@ using Record = std::variant<StateRec, SwitchRec, RunRec, IdleRec, OpRec, SendRec
 Time time_of(const Record& r);
 
 struct ProcessInfo { int pid = 0; std::string name; int parent = 0; };
-/// `cls`: the scheduling class under policy linux (`fifo`, `rr`, `other`, `batch`, `idle`), else empty.
-struct ThreadInfo { int tid = 0; std::string id; int pid = 0; int priority = 0; int nice = 0; std::string cls; };
+/// `cls`: the scheduling class under policy linux (`deadline`, `fifo`, `rr`, `other`, `batch`, `idle`), else empty.
+/// `dl_*`: a deadline thread's reservation in ns (the header's `deadline`), else 0.
+struct ThreadInfo {
+    int tid = 0;
+    std::string id;
+    int pid = 0;
+    int priority = 0;
+    int nice = 0;
+    std::string cls;
+    std::int64_t dl_runtime = 0, dl_deadline = 0, dl_period = 0;
+};
 struct ChannelInfo { int id = 0; std::string name; std::string kind; };
 /// `pid` is 0 for a shared lock.
 struct LockInfo { int id = 0; std::string name; std::string kind; int pid = 0; };

@@ -192,7 +192,9 @@ TEST_CASE("reader: job records, throttled ready states and header classes") {
         R"("policy":{"name":"linux"},"processes":[{"pid":1,"name":"p","parent":0}],)"
         R"("threads":[{"class":"fifo","id":"p/a","pid":1,"priority":50,"nice":0,"tid":1},)"
         R"({"class":"batch","id":"p/b","pid":1,"priority":10,"nice":5,"tid":2},)"
-        R"({"class":"other","id":"p/c","pid":1,"priority":10,"nice":-3,"tid":3},{"id":"p/d","pid":1,"priority":10,"nice":0,"tid":4}]})";
+        R"({"class":"other","id":"p/c","pid":1,"priority":10,"nice":-3,"tid":3},{"id":"p/d","pid":1,"priority":10,"nice":0,"tid":4},)"
+        R"({"class":"deadline","deadline":{"deadline":27000000,"period":30000000,"runtime":10000000},"id":"p/e","pid":1,"tid":5},)"
+        R"({"class":"deadline","deadline":{"deadline":50000000,"period":50000000,"runtime":2500000},"id":"p/f","pid":1,"tid":6}]})";
     auto with = [&](const std::string& body) { return header + "\n" + body + R"({"t":10000,"k":"end","events":3})" + "\n"; };
     const Trace tr = parse_trace(with(R"({"t":5,"k":"state","tid":1,"s":"ready","why":"RT throttled","throttled":true})" "\n"
                                       R"({"t":6,"k":"state","tid":1,"s":"ready","throttled":false})" "\n"
@@ -204,6 +206,15 @@ TEST_CASE("reader: job records, throttled ready states and header classes") {
     CHECK(sched_label(tr.header.policy, tr.header.threads[0]) == "fifo 50");
     CHECK(sched_label(tr.header.policy, tr.header.threads[1]) == "batch nice 5");
     CHECK(sched_label(tr.header.policy, tr.header.threads[2]) == "other nice -3");
+    CHECK(sched_label(tr.header.policy, tr.header.threads[4]) == "dl 10ms/27ms/30ms");
+    CHECK(sched_label(tr.header.policy, tr.header.threads[5]) == "dl 2.5ms/50ms");
+    CHECK(tr.header.threads[4].dl_runtime == 10'000'000);
+    // A reservation Linux would refuse is a located error, not a label.
+    std::string bad = header;
+    const std::string ok_runtime = R"("runtime":10000000)";
+    bad.replace(bad.find(ok_runtime), ok_runtime.size(), R"("runtime":40000000)");
+    CHECK_THROWS_WITH(parse_trace(bad + "\n" R"({"t":1,"k":"end","events":0})" "\n", "x.jsonl"),
+                      Catch::Contains("x.jsonl:1: error: header thread `p/e`: `deadline` must hold 0 < runtime <= deadline <= period"));
     CHECK(sched_label("priority", ThreadInfo{1, "x", 1, 20, 0, ""}) == "prio 20");
     CHECK(sched_label("fair", ThreadInfo{1, "x", 1, 10, 4, ""}) == "nice 4");
     CHECK(sched_label("fair", ThreadInfo{1, "x", 1, 10, 0, ""}).empty());
