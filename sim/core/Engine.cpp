@@ -1226,6 +1226,13 @@ bool Engine::step(std::uint32_t c, ThreadIdx t) {
 
 bool Engine::do_yield(std::uint32_t c, ThreadIdx t) {
     Cpu& k = cpu_[c];
+    if (sched_throttles_)
+        if (const auto until = sched_->yield_throttles(t, now_)) {
+            sched_->stopped(t, c);
+            ++th_[t].voluntary;
+            throttle(c, *until, tw_ ? "yielded: deadline runtime given up until " + format_time(*until) : std::string{});
+            return false;
+        }
     sched_->stopped(t, c);
     sched_->add(t, ReadyReason::yielded, now_);
     const ThreadIdx next = per_cpu_ ? sched_->pick(c, on_cpu(c)) : sched_->best(on_cpu(c));

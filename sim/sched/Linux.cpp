@@ -152,6 +152,15 @@ public:
         return Time{at};
     }
 
+    std::optional<Time> yield_throttles(ThreadIdx t, Time now) override {
+        if (rank(t) != 3) return std::nullopt;
+        // yield_task_dl: dl_yielded zeroes the runtime left, so update_curr_dl throttles the
+        // thread until its replenishment (sched-deadline.rst: sched_yield gives up the
+        // remaining runtime until the next period); one already past replenishes at once.
+        dl_[t].runtime = 0;
+        return throttled_until(t, now);
+    }
+
     bool limits_cpus() const override { return throttling_; }
     bool may_use(ThreadIdx t, std::uint32_t cpu) const override { return rank(t) != 2 || !throttled_[cpu]; }
 

@@ -101,6 +101,10 @@ public:
     /// nullopt. The engine then holds it `throttled` and adds it back (ReadyReason::woke) at
     /// that time; the policy knows the add is the replenishment.
     [[nodiscard]] virtual std::optional<Time> throttled_until(ThreadIdx t, Time now) { return std::nullopt; }
+    /// Running t calls yield (only asked when throttles()): the time until which the policy
+    /// then keeps it off every CPU, as throttled_until, or nullopt for a plain yield. A
+    /// deadline thread gives up the rest of its runtime (sched_yield on SCHED_DEADLINE).
+    [[nodiscard]] virtual std::optional<Time> yield_throttles(ThreadIdx t, Time now) { return std::nullopt; }
 
     /// Per-CPU run queues (fair under a calibrated profile, docs/policies.md): `add` puts a
     /// thread in one CPU's queue, a CPU takes the thread `pick` names for it, and a newly

@@ -404,6 +404,21 @@ TEST_CASE("class deadline: SCHED_DEADLINE's throttling natively, and what the ke
         TIMING_CHECK(rt.finish_ns < 130 * ms);
         TIMING_CHECK(rt.cpu_ns >= 24 * ms);
     }
+    SECTION("sched_yield gives up the runtime left until the next period, as simulated") {
+        const Scenario s = load("ostwin: 1\nname: dl-yield\nmachine: {cpus: " + std::to_string(online) +
+                                "}\nscheduler: {policy: linux}\nprocesses:\n"
+                                "  - {name: rt, class: deadline, deadline: {runtime: 10ms, period: 50ms},\n"
+                                "     threads: [{name: main, program: [compute: 2ms, yield, compute: 2ms, yield, compute: 2ms]}]}\n");
+        const Summary sim = simulate(s).summary;
+        const native::Result r = native::run_scenario(s, opts());
+        const auto& rt = thread(r.summary, "rt/main");
+        INFO("rt finish " << rt.finish_ns << "; simulated " << thread(sim, "rt/main").finish_ns);
+        // Two yields, two periods given up: about 102ms on both sides (a plain yield: 6ms).
+        CHECK(thread(sim, "rt/main").finish_ns > 100 * ms);
+        CHECK(thread(sim, "rt/main").finish_ns < 103 * ms);
+        CHECK(rt.finish_ns >= 95 * ms);
+        TIMING_CHECK(rt.finish_ns < 130 * ms);
+    }
     SECTION("a deadline thread spawns a thread and forks a process (SCHED_FLAG_RESET_ON_FORK)") {
         // Without reset-on-fork Linux refuses clone from a deadline task (EAGAIN): the spawn
         // and the fork would be program errors and w, child never run.

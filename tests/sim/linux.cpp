@@ -284,6 +284,15 @@ TEST_CASE("linux deadline: EDF, the CBS rules and global EDF, by hand") {
              dl(process(s, "E", 9_ms, {compute(2_ms)}), 2_ms, 8_ms, 8_ms);
          },
          {{"D/main", 0_ms, 14_ms}, {"E/main", 9_ms, 11_ms}}},
+        {"yield gives up the runtime left: throttled until the next period (sched_yield on SCHED_DEADLINE)",
+         1,
+         [](Scenario& s) {
+             // rt (10ms per 50ms): 0-2, yields with 8ms left, throttled until 50; 50-52. The
+             // hog runs 2-50 and 52-64. A plain yield would have let rt go on at 2: 0-4.
+             dl(process(s, "rt", 0_ms, {compute(2_ms), yield_op(), compute(2_ms)}), 10_ms, 50_ms, 50_ms);
+             process(s, "hog", 0_ms, {compute(60_ms)});
+         },
+         {{"rt/main", 0_ms, 52_ms}, {"hog/main", 2_ms, 64_ms}}},
         {"global EDF on 2 CPUs: a later arrival preempts the running thread with the latest deadline",
          2,
          [](Scenario& s) {
@@ -330,6 +339,15 @@ TEST_CASE("linux deadline: throttled time is a trace state of its own, counted a
     CHECK(trace.find(R"({"t":60000000,"k":"state","tid":1,"s":"throttled","why":"runtime used (10ms per 50ms), throttled until 100ms"})") !=
           std::string::npos);
     CHECK(th(r.summary, "rt/main").ready_ns == (80_ms).ns());
+    // A yield throttles too, and says why.
+    Scenario y = linux_scenario();
+    dl(process(y, "rt", 0_ms, {compute(2_ms), yield_op(), compute(2_ms)}), 10_ms, 50_ms, 50_ms);
+    const std::string ypath = temp_path("linux-dl-yield.jsonl");
+    o.trace_path = ypath;
+    REQUIRE(simulate(y, o).stop == StopReason::finished);
+    CHECK(read_file(ypath).find(R"({"t":2000000,"k":"state","tid":1,"s":"throttled","why":"yielded: deadline runtime given up until 50ms"})") !=
+          std::string::npos);
+    std::remove(ypath.c_str());
     // The trace reads back (the state name is known to the reader).
     const std::string again = temp_path("linux-dl-throttle2.jsonl");
     o.trace_path = again;
