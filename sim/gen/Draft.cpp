@@ -68,6 +68,7 @@ std::string render(const Draft& d, std::uint64_t seed, std::uint32_t max_cpus,
             if (t.count != 1) y << "        count: " << t.count << '\n';
             if (!t.start.empty()) y << "        start: " << t.start << '\n';
             if (!t.cls.empty()) y << "        class: " << t.cls << '\n';
+            if (!t.deadline.empty()) y << "        deadline: " << t.deadline << '\n';
             if (t.priority) y << "        priority: " << *t.priority << '\n';
             if (t.nice) y << "        nice: " << *t.nice << '\n';
             y << "        program:\n";

@@ -15,9 +15,9 @@ namespace ostwin::gen {
 enum class Tag : std::uint8_t {
     cpu_bound, yield, sleep, touch, ipc_small, ipc_large, ipc_huge, pipe, socket, mqueue, shm, queue, rpc,
     lock, protocol, sem, cond, barrier, fork_cow, cow_parent, spawn, processes, threads, remote_wake, random,
-    classes,
+    classes, deadline,
 };
-inline constexpr std::size_t kTagCount = 26;
+inline constexpr std::size_t kTagCount = 27;
 
 /// Draws on the project's one random source (sim/core/Random.hpp) with integer
 /// arithmetic only, so a seed gives the same draws with any compiler or library.
@@ -44,7 +44,8 @@ struct ThreadDraft {
     std::string name;
     std::uint32_t count = 1;
     std::string start;  ///< empty: 0; `spawned`; or a duration
-    std::string cls;  ///< policy linux: fifo, rr, other, batch, idle; empty: none written
+    std::string cls;  ///< policy linux: deadline, fifo, rr, other, batch, idle; empty: none written
+    std::string deadline;  ///< class deadline: the reservation as a flow map
     std::optional<int> priority;
     std::optional<int> nice;
     std::vector<std::string> program;  ///< one op per item, as YAML flow text
@@ -61,7 +62,9 @@ struct ProcessDraft {
 struct Draft {
     std::string policy;
     std::uint32_t cpus = 1;
+    std::uint32_t max_cpus = 1;  ///< `--cpus`
     std::int64_t quantum_us = 0;  ///< rr only
+    std::int64_t deadline_ppm = 0;  ///< the deadline threads' bandwidth, in millionths of a CPU
     std::vector<ProcessDraft> processes;
     std::vector<std::string> channels;  ///< flow maps `{name: ..., kind: ...}`
     std::vector<std::string> locks;

@@ -49,6 +49,7 @@ constexpr std::array<TagInfo, kTagCount> kTags{{
                     "barriers, joins): wake-ups onto the other CPU, idle or busy"},
     {"random", "durations, sizes or periods drawn at run time from distributions, the same draws natively"},
     {"classes", "policy linux: threads of Linux's classes side by side (fifo and rr priorities, other with nice, batch, idle)"},
+    {"deadline", "policy linux: periodic threads under SCHED_DEADLINE reservations (class deadline: CBS, EDF, admission)"},
 }};
 
 constexpr std::int64_t kMaxOpUs = 10'000;  // the longest compute, sleep or period
@@ -67,12 +68,20 @@ constexpr std::uint64_t kVarySalt = 0x6a09e667f3bcc909ULL;
 /// Grammar 4's stream: which scenarios mix Linux's classes (policy linux) and each
 /// thread's class. A scenario that does not is grammar 3's text, value for value.
 constexpr std::uint64_t kClassSalt = 0xbb67ae8584caa73bULL;
+/// Grammar 5's stream: which periodic threads of policy linux run under a SCHED_DEADLINE
+/// reservation. A scenario without one is grammar 4's text, value for value.
+constexpr std::uint64_t kDeadlineSalt = 0x3c6ef372fe94f82bULL;
+/// The deadline threads' total bandwidth stays at most this share of the CPUs (ppm per
+/// CPU), under what Linux admits (95 % per CPU less the fair server's 5 %), so a drawn
+/// scenario is never refused and leaves the other classes CPU time.
+constexpr std::int64_t kDeadlineShareppm = 500'000;
 
 /// One motif being drawn: the shared streams, the draft it adds to, its name prefix.
 struct Ctx {
     Draw& d;
     Draw& v;  ///< the additions' stream: which values become distributions, protocols
     Draw& x;  ///< grammar 4's stream: the classes of policy linux
+    Draw& l;  ///< grammar 5's stream: deadline reservations of periodic threads
     Draft& dr;
     std::string p;      ///< `m0-`: every name the motif declares starts with it
     std::string label;  ///< `m0: `, before the motif's description
@@ -111,6 +120,32 @@ struct Ctx {
         tag(Tag::random);
         if (v.chance(50)) return "{uniform: [" + size(a) + ", " + size(b) + "]}";
         return "{choice: [" + size(a) + ", " + size(bytes) + ", " + size(b) + "], weights: [1, 2, 1]}";
+    }
+
+    /// Under policy linux, `percent` % of the time, puts the `count` instances of `t` in
+    /// class deadline: with `period` (us), a reservation of twice `work` (a drawn duration
+    /// may run longer: the constant-bandwidth server then throttles it) every period;
+    /// with `period` 0, a drawn period of 0.5-4 ms and 50-90 % of it. Only while the
+    /// reservations fit kDeadlineShareppm of the CPUs, and only when `machine.cpus` is the
+    /// largest asked for: natively a deadline thread needs every online CPU of the host
+    /// (its root domain, docs/native.md), and `--cpus` names the host's.
+    void maybe_deadline(ThreadDraft& t, std::uint32_t count, unsigned percent, std::int64_t work, std::int64_t period) {
+        if (dr.policy != "linux" || dr.cpus != dr.max_cpus || t.cls == "deadline" || !l.chance(percent)) return;
+        std::int64_t runtime = 0;
+        if (period > 0) {
+            runtime = std::min(period, 2 * work + kMinOpUs);
+        } else {
+            period = static_cast<std::int64_t>(l.log_uniform(500, 4'000));
+            runtime = period * l.range(50, 90) / 100;
+        }
+        const std::int64_t ppm = (runtime * 1'000'000 / period + 1) * count;
+        if (dr.deadline_ppm + ppm > kDeadlineShareppm * dr.cpus) return;
+        dr.deadline_ppm += ppm;
+        t.cls = "deadline";
+        t.priority.reset();
+        t.nice.reset();
+        t.deadline = "{runtime: " + dur(runtime) + ", period: " + dur(period) + "}";
+        tag(Tag::deadline);
     }
 
     ThreadDraft thread(std::string name) {
@@ -273,12 +308,14 @@ struct Roles {
             ProcessDraft q = c.process(role);
             q.count = count;
             ThreadDraft t = c.thread("main");
+            c.maybe_deadline(t, count, 25, 0, 0);
             top_priority = std::max(top_priority, t.priority.value_or(0));
             t.program = std::move(program);
             q.threads.push_back(std::move(t));
             c.dr.processes.push_back(std::move(q));
         } else {
             ThreadDraft t = c.thread(role);
+            c.maybe_deadline(t, count, 25, 0, 0);
             top_priority = std::max(top_priority, t.priority.value_or(0));
             t.count = count;
             t.program = std::move(program);
@@ -295,6 +332,8 @@ struct Roles {
             c.dr.processes.push_back(std::move(app));
         }
     }
+    /// The thread `add` declared last.
+    ThreadDraft& last() { return procs ? c.dr.processes.back().threads.back() : app.threads.back(); }
     std::uint32_t instances = 0;
     int top_priority = 0;  ///< the highest priority of the roles (priority policy)
 };
@@ -634,6 +673,7 @@ void periodic(Ctx& c, std::int64_t budget) {
         default: prog.push_back(c.repeat(count, {c.compute(work), "io: " + c.vdur(period - work)})); break;
         }
         r.add("tick" + std::to_string(i), 1, std::move(prog));
+        c.maybe_deadline(r.last(), 1, 50, work, period);
     }
     r.done();
     c.tag(Tag::sleep);
@@ -673,9 +713,10 @@ using Motif = void (*)(Ctx&, std::int64_t);
 constexpr std::array<Motif, 11> kMotifs{hogs, pipeline, rpc, critical, semaphores, barrier, cond,
                                         fork_cow, spawn, periodic, memory};
 
-Draft draw(Draw& d, Draw& v, Draw& x, std::uint32_t max_cpus) {
+Draft draw(Draw& d, Draw& v, Draw& x, Draw& l, std::uint32_t max_cpus) {
     Draft dr;
-    dr.cpus = static_cast<std::uint32_t>(1 + d.below(std::max<std::uint32_t>(max_cpus, 1)));
+    dr.max_cpus = std::max<std::uint32_t>(max_cpus, 1);
+    dr.cpus = static_cast<std::uint32_t>(1 + d.below(dr.max_cpus));
     constexpr std::array<const char*, 4> policies{"fcfs", "rr", "priority", "fair"};
     dr.policy = d.pick(policies);
     if (dr.policy == "rr") {
@@ -694,7 +735,7 @@ Draft draw(Draw& d, Draw& v, Draw& x, std::uint32_t max_cpus) {
     // A third of the scenarios draw some values at run time (vdur, vsize).
     const bool random = v.chance(33);
     for (int i = 0; i < motifs; ++i) {
-        Ctx c{d, v, x, dr, "m" + std::to_string(i) + "-", "m" + std::to_string(i) + ": ", random};
+        Ctx c{d, v, x, l, dr, "m" + std::to_string(i) + "-", "m" + std::to_string(i) + ": ", random};
         kMotifs[d.below(kMotifs.size())](c, total / motifs);
     }
     // Threads that wait for one another on more than one CPU: a wake-up may go to the
@@ -715,7 +756,8 @@ Generated generate(std::uint64_t seed, const Options& o) {
     Draw d(seed);
     Draw v(seed ^ kVarySalt);
     Draw x(seed ^ kClassSalt);
-    const Draft dr = draw(d, v, x, o.max_cpus);
+    Draw l(seed ^ kDeadlineSalt);
+    const Draft dr = draw(d, v, x, l, o.max_cpus);
     std::vector<std::string> tags;
     for (std::size_t i = 0; i < kTagCount; ++i)
         if (dr.tags[i]) tags.emplace_back(kTags[i].name);

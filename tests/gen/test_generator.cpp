@@ -211,8 +211,8 @@ TEST_CASE("the grammar reaches every op, channel kind, policy and CPU count, dis
     CHECK(ops.count("exit") == 0);
     CHECK(kinds == std::set<std::string>{"mqueue", "pipe", "queue", "shm", "socket"});
     CHECK(policies == std::set<std::string>{"fair", "fcfs", "linux", "priority", "rr"});
-    // Grammar 4: every class but deadline under policy linux.
-    CHECK(classes == std::set<std::string>{"batch", "fifo", "idle", "other", "rr"});
+    // Grammar 4: every class under policy linux; grammar 5 adds deadline.
+    CHECK(classes == std::set<std::string>{"batch", "deadline", "fifo", "idle", "other", "rr"});
     CHECK(cpus == std::set<std::uint32_t>{1, 2});
     CHECK(min_d < 20'000);       // short ops
     CHECK(max_d > 4'000'000);    // and long ones
@@ -253,6 +253,12 @@ TEST_CASE("every tag is given by some seed, and a file's tags say what it holds"
         CHECK(has(g.tags, "random") == !s.distributions.empty());
         if (has(g.tags, "protocol")) CHECK(s.scheduler.policy == Policy::priority);
         CHECK(has(g.tags, "classes") == (s.scheduler.policy == Policy::linux));
+        bool deadline = false;
+        for (const auto& p : s.processes)
+            for (const auto& t : p.threads) deadline = deadline || t.sched_class == SchedClass::deadline;
+        CHECK(has(g.tags, "deadline") == deadline);
+        // Natively a deadline thread needs every online CPU: only at --cpus (2 here).
+        if (deadline) CHECK(s.cpus == 2);
         CHECK(has(g.tags, "sem") == op("sem_wait"));
         CHECK(has(g.tags, "cond") == op("cond_wait"));
         CHECK(has(g.tags, "barrier") == op("barrier"));
