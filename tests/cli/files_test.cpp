@@ -4,43 +4,23 @@
 // Runs the built `ostwin`; native cases: tests/native/native_files_test.cpp.
 #include <catch2/catch.hpp>
 
-#include <dirent.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
 #include <set>
-#include <sstream>
 #include <string>
+
+#include "tests/FileFixtures.hpp"
+
+using namespace test_files;
 
 namespace {
 
 const std::string kOstwin = std::string{OSTWIN_BINARY_DIR} + "/cli/ostwin";
-
-struct TempDir {
-    std::string path;
-    TempDir() {
-        std::string t = "/tmp/ostwin-cli-files-XXXXXX";
-        REQUIRE(::mkdtemp(t.data()) != nullptr);
-        path = t;
-    }
-    ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
-    [[nodiscard]] std::string operator/(const std::string& name) const { return path + "/" + name; }
-    [[nodiscard]] std::set<std::string> entries() const {
-        std::set<std::string> out;
-        if (DIR* d = ::opendir(path.c_str())) {
-            while (dirent* e = ::readdir(d))
-                if (std::string n = e->d_name; n != "." && n != "..") out.insert(n);
-            ::closedir(d);
-        }
-        return out;
-    }
-};
 
 struct Out {
     int rc;
@@ -58,31 +38,6 @@ Out ostwin(const std::string& args) {
     return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, text};
 }
 
-void spit(const std::string& path, const std::string& text) {
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-    REQUIRE(out.good());
-}
-
-std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-mode_t type_of(const std::string& path) {
-    struct stat st{};
-    REQUIRE(::lstat(path.c_str(), &st) == 0);
-    return st.st_mode & S_IFMT;
-}
-
-bool make_device(const std::string& path) {
-    if (::mknod(path.c_str(), S_IFCHR | 0666, makedev(1, 3)) == 0) return true;
-    WARN("mknod failed (not root?): device cases not checked");
-    return false;
-}
-
 const char* kScenario = R"(ostwin: 1
 name: files
 machine: {cpus: 1}
@@ -96,7 +51,7 @@ processes:
 }  // namespace
 
 TEST_CASE("run --trace never writes through a link planted at NAME.tmp") {
-    TempDir d;
+    TempDir d{"cli-files"};
     spit(d / "s.yaml", kScenario);
     spit(d / "victim", "secret");
     REQUIRE(::symlink((d / "victim").c_str(), (d / "t.jsonl.tmp").c_str()) == 0);
@@ -110,7 +65,7 @@ TEST_CASE("run --trace never writes through a link planted at NAME.tmp") {
 }
 
 TEST_CASE("run --trace refuses a device, a FIFO, a link and its own scenario (exit 2)") {
-    TempDir d;
+    TempDir d{"cli-files"};
     spit(d / "s.yaml", kScenario);
     spit(d / "victim", "secret");
     if (make_device(d / "dev")) {
@@ -139,7 +94,7 @@ TEST_CASE("run --trace refuses a device, a FIFO, a link and its own scenario (ex
 }
 
 TEST_CASE("run refuses a trace over its `costs:` profile (exit 2)") {
-    TempDir d;
+    TempDir d{"cli-files"};
     spit(d / "host.yaml", "base: default\n");
     spit(d / "s.yaml", std::string{kScenario} + "costs: host.yaml\n");
     const Out o = ostwin("run " + d / "s.yaml" + " --trace " + d / "host.yaml");
@@ -149,7 +104,7 @@ TEST_CASE("run refuses a trace over its `costs:` profile (exit 2)") {
 }
 
 TEST_CASE("check --dot refuses a FIFO at once, a device and the scenario (exit 2)") {
-    TempDir d;
+    TempDir d{"cli-files"};
     spit(d / "s.yaml", kScenario);
     REQUIRE(::mkfifo((d / "fifo").c_str(), 0600) == 0);
     Out o = ostwin("check " + d / "s.yaml" + " --dot " + d / "fifo");
@@ -170,7 +125,7 @@ TEST_CASE("check --dot refuses a FIFO at once, a device and the scenario (exit 2
 }
 
 TEST_CASE("export -o refuses its trace, a link and a device, and follows no planted NAME.tmp") {
-    TempDir d;
+    TempDir d{"cli-files"};
     spit(d / "s.yaml", kScenario);
     REQUIRE(ostwin("run " + d / "s.yaml" + " --trace " + d / "t.jsonl").rc == 0);
     const std::string trace = slurp(d / "t.jsonl");
@@ -196,7 +151,7 @@ TEST_CASE("export -o refuses its trace, a link and a device, and follows no plan
 TEST_CASE("a FIFO as scenario, as `costs:` or as trace is refused, never waited on (exit 2)") {
     // A wait on the FIFO would be killed by ostwin()'s 10 s timeout and read as exit 137:
     // no wall-clock bound here (a start-up under ASan on a busy host took 1.2 s).
-    TempDir d;
+    TempDir d{"cli-files"};
     REQUIRE(::mkfifo((d / "fifo.yaml").c_str(), 0600) == 0);
     Out o = ostwin("run " + d / "fifo.yaml");
     INFO(o.text);
@@ -216,7 +171,7 @@ TEST_CASE("a FIFO as scenario, as `costs:` or as trace is refused, never waited 
 }
 
 TEST_CASE("a directory and 100 MiB of newlines as a trace are bad input (exit 2), also under a memory limit") {
-    TempDir d;
+    TempDir d{"cli-files"};
     Out o = ostwin("export " + d.path + " --format perfetto -o " + d / "p.json");
     INFO(o.text);
     CHECK(o.rc == 2);
@@ -249,7 +204,7 @@ TEST_CASE("a directory and 100 MiB of newlines as a trace are bad input (exit 2)
 }
 
 TEST_CASE("a NUL in a `costs:` path is refused at its location, the file never opened") {
-    TempDir d;
+    TempDir d{"cli-files"};
     // Read as a profile, this file's first key would be quoted in the error.
     spit(d / "secret", "leaked_line: 1\n");
     spit(d / "s.yaml", std::string{kScenario} + "costs: \"" + d / "secret" + "\\0.yaml\"\n");
@@ -261,7 +216,7 @@ TEST_CASE("a NUL in a `costs:` path is refused at its location, the file never o
 }
 
 TEST_CASE("a `costs:` link named *.yaml to a file that is not is refused, the file never read") {
-    TempDir d;
+    TempDir d{"cli-files"};
     spit(d / "secret", "leaked_line: 1\n");
     REQUIRE(::symlink((d / "secret").c_str(), (d / "host.yaml").c_str()) == 0);
     spit(d / "s.yaml", std::string{kScenario} + "costs: host.yaml\n");

@@ -3,77 +3,23 @@
 // and a FIFO never blocks. The commands' use of them: tests/cli/files_test.cpp.
 #include <catch2/catch.hpp>
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <fstream>
 #include <set>
-#include <sstream>
 #include <string>
 
 #include "sim/core/Error.hpp"
 #include "sim/core/Files.hpp"
+#include "tests/FileFixtures.hpp"
 
 using namespace ostwin;
-
-namespace {
-
-/// A fresh directory of this test, removed at the end.
-struct TempDir {
-    std::string path;
-    TempDir() {
-        std::string t = "/tmp/ostwin-test-files-XXXXXX";
-        REQUIRE(::mkdtemp(t.data()) != nullptr);
-        path = t;
-    }
-    ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
-    [[nodiscard]] std::string operator/(const std::string& name) const { return path + "/" + name; }
-    /// Every entry but . and ..
-    [[nodiscard]] std::set<std::string> entries() const {
-        std::set<std::string> out;
-        if (DIR* d = ::opendir(path.c_str())) {
-            while (dirent* e = ::readdir(d))
-                if (std::string n = e->d_name; n != "." && n != "..") out.insert(n);
-            ::closedir(d);
-        }
-        return out;
-    }
-};
-
-void spit(const std::string& path, const std::string& text) {
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-    REQUIRE(out.good());
-}
-
-std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-mode_t type_of(const std::string& path) {
-    struct stat st{};
-    REQUIRE(::lstat(path.c_str(), &st) == 0);
-    return st.st_mode & S_IFMT;
-}
-
-/// A character device (the null device's numbers) made in `dir`, never the real /dev/null.
-bool make_device(const std::string& path) {
-    if (::mknod(path.c_str(), S_IFCHR | 0666, makedev(1, 3)) == 0) return true;
-    WARN("mknod failed (not root?): device cases not checked");
-    return false;
-}
-
-}  // namespace
+using namespace test_files;
 
 TEST_CASE("OutputFile writes through a temporary and commits it into place") {
-    TempDir d;
+    TempDir d{"test-files"};
     const std::string target = d / "out.txt";
     spit(target, "old");
     {
@@ -98,7 +44,7 @@ TEST_CASE("OutputFile writes through a temporary and commits it into place") {
 }
 
 TEST_CASE("OutputFile without a commit leaves the target and the directory as they were") {
-    TempDir d;
+    TempDir d{"test-files"};
     {
         OutputFile out{d / "a.txt", "output"};
         out.write("half");
@@ -114,7 +60,7 @@ TEST_CASE("OutputFile without a commit leaves the target and the directory as th
 }
 
 TEST_CASE("OutputFile never writes through a link planted at the old NAME.tmp") {
-    TempDir d;
+    TempDir d{"test-files"};
     spit(d / "victim", "secret");
     REQUIRE(::symlink((d / "victim").c_str(), (d / "t.jsonl.tmp").c_str()) == 0);
     {
@@ -128,7 +74,7 @@ TEST_CASE("OutputFile never writes through a link planted at the old NAME.tmp") 
 }
 
 TEST_CASE("OutputFile refuses a link, a device, a FIFO and a directory as the target (exit 2)") {
-    TempDir d;
+    TempDir d{"test-files"};
     spit(d / "victim", "secret");
     REQUIRE(::symlink((d / "victim").c_str(), (d / "link").c_str()) == 0);
     CHECK_THROWS_WITH(OutputFile(d / "link", "trace"), Catch::Contains("is a symbolic link"));
@@ -158,7 +104,7 @@ TEST_CASE("OutputFile refuses a link, a device, a FIFO and a directory as the ta
 }
 
 TEST_CASE("OutputFile refuses a target that is one of the inputs, under any name") {
-    TempDir d;
+    TempDir d{"test-files"};
     spit(d / "in.yaml", "input");
     REQUIRE(::link((d / "in.yaml").c_str(), (d / "hard.yaml").c_str()) == 0);
     const auto in = input_ref(d / "in.yaml");
@@ -172,7 +118,7 @@ TEST_CASE("OutputFile refuses a target that is one of the inputs, under any name
 }
 
 TEST_CASE("OutputFile checks the target again when it commits") {
-    TempDir d;
+    TempDir d{"test-files"};
     spit(d / "victim", "secret");
     OutputFile out{d / "t.jsonl", "trace"};
     out.write("trace");
@@ -184,7 +130,7 @@ TEST_CASE("OutputFile checks the target again when it commits") {
 }
 
 TEST_CASE("OutputFile without O_TMPFILE: an unpredictable hidden name, removed on every path") {
-    TempDir d;
+    TempDir d{"test-files"};
     REQUIRE(::setenv("OSTWIN_TEST_NAMED_TEMP", "1", 1) == 0);
     // The switch is read once per process: this case must be the first to create an
     // OutputFile in its process, as ctest runs it (one test case per process).
@@ -214,7 +160,7 @@ TEST_CASE("OutputFile without O_TMPFILE: an unpredictable hidden name, removed o
 }
 
 TEST_CASE("OutputStream writes through its OutputFile") {
-    TempDir d;
+    TempDir d{"test-files"};
     OutputFile out{d / "s.txt", "output"};
     {
         OutputStream os{out};
@@ -232,7 +178,7 @@ TEST_CASE("OutputStream writes through its OutputFile") {
 }
 
 TEST_CASE("read_input reads regular files only, bounded, and a FIFO never blocks") {
-    TempDir d;
+    TempDir d{"test-files"};
     spit(d / "ok.yaml", "hello");
     InputText r = read_input(d / "ok.yaml", 100, "scenario file", "--max-file-bytes");
     CHECK(r.problem.empty());

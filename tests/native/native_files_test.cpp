@@ -3,7 +3,6 @@
 // or the scenario itself (docs/security.md, "Files"). Needs root, as every native test.
 #include <catch2/catch.hpp>
 
-#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -12,35 +11,16 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <string>
+
+#include "tests/FileFixtures.hpp"
+
+using namespace test_files;
 
 namespace {
 
 const std::string kOstwin = std::string{OSTWIN_BINARY_DIR} + "/cli/ostwin";
-
-struct TempDir {
-    std::string path;
-    TempDir() {
-        std::string t = "/tmp/ostwin-native-files-XXXXXX";
-        REQUIRE(::mkdtemp(t.data()) != nullptr);
-        path = t;
-    }
-    ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
-    [[nodiscard]] std::string operator/(const std::string& name) const { return path + "/" + name; }
-    [[nodiscard]] std::set<std::string> entries() const {
-        std::set<std::string> out;
-        if (DIR* d = ::opendir(path.c_str())) {
-            while (dirent* e = ::readdir(d))
-                if (std::string n = e->d_name; n != "." && n != "..") out.insert(n);
-            ::closedir(d);
-        }
-        return out;
-    }
-};
 
 struct Out {
     int rc;
@@ -59,19 +39,6 @@ Out native(const std::string& args) {
     const int st = ::pclose(p);
     return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, text,
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()};
-}
-
-void spit(const std::string& path, const std::string& text) {
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-    REQUIRE(out.good());
-}
-
-std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
 }
 
 /// A run long enough that running it before failing shows: a 3 s sleep.
@@ -98,7 +65,7 @@ processes:
 }  // namespace
 
 TEST_CASE("native --trace that cannot be written exits 2 before the run starts") {
-    TempDir d;
+    TempDir d{"native-files"};
     spit(d / "s.yaml", kLong);
     Out o = native(d / "s.yaml" + " --trace /nonexistent-ostwin-dir/x.jsonl");
     INFO(o.text);
@@ -118,7 +85,7 @@ TEST_CASE("native --trace that cannot be written exits 2 before the run starts")
 }
 
 TEST_CASE("native --trace refuses a device and a link, and follows no link planted at NAME.tmp") {
-    TempDir d;
+    TempDir d{"native-files"};
     spit(d / "s.yaml", kShort);
     spit(d / "victim", "secret");
     if (::mknod((d / "dev").c_str(), S_IFCHR | 0666, makedev(1, 3)) == 0) {
