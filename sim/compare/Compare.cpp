@@ -502,7 +502,7 @@ std::pair<double, double> median_and_max(std::vector<double> v) {
 nlohmann::json other_work_json(const std::vector<double>& share) {
     if (share.empty()) return nullptr;
     const auto [median, max] = median_and_max(share);
-    return {{"runs_measured", share.size()}, {"median_share", median}, {"max_share", max}};
+    return {{"runs_measured", share.size()}, {"median_share", median}, {"max_share", max}, {"shares", share}};
 }
 
 }  // namespace

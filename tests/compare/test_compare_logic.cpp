@@ -377,6 +377,8 @@ TEST_CASE("other work: the runs' shares are printed and in the JSON as median an
     CHECK(j.at("runs_measured") == 3);
     CHECK(j.at("median_share") == Approx(0.10));
     CHECK(j.at("max_share") == Approx(0.30));
+    // Each run's share, in run order (as the metrics' values): scripts/accuracy picks the quiet runs.
+    CHECK(j.at("shares") == nlohmann::json::array({0.30, 0.02, 0.10}));
     r.other_work_share = {0.30, 0.02, 0.10, 0.20};  // an even count: the mean of the middle two
     CHECK(report_json(r).at("other_work").at("median_share") == Approx(0.15));
     std::ostringstream out;
