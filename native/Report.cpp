@@ -708,6 +708,12 @@ void build_report(const ReportInput& in, const Options& /*o*/, Result& result) {
                 const auto prev = tid_of.find(e.prev_pid);
                 const auto next = tid_of.find(e.next_pid);
                 const bool prev_ours = prev != tid_of.end() && !finished_by(prev->second, t);
+                // Switches between two tasks that are not the run's are not recorded (the
+                // instance traces the runner's tasks), so a CPU taken as held by another
+                // task may have gone idle since. A CPU that leaves its idle task was idle:
+                // a wait open on it was counted from a stale occupant (a CPU never idles
+                // while a thread waits on its queue), and counts nothing.
+                if (e.prev_pid == 0) open.erase(e.cpu);
                 occupant[e.cpu] = e.next_pid;
                 if (prev_ours) {
                     if (e.prev_state == 'R') enqueue(prev->second, e.cpu, t);
