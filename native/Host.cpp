@@ -220,7 +220,10 @@ SchedSwitchTrace::SchedSwitchTrace() {
     if (!ok) {
         why_ = "cannot configure the tracefs instance (" + std::string{std::strerror(errno)} + ")";
         remove();
+        return;
     }
+    // Wake-ups are optional: they only refine the other-work figure (Report.cpp).
+    wakeup_on_ = write_text(dir_ + "/events/sched/sched_wakeup/enable", "1");
 }
 
 SchedSwitchTrace::~SchedSwitchTrace() { remove(); }
@@ -229,6 +232,7 @@ void SchedSwitchTrace::remove() {
     if (!dir_.empty()) {
         write_text(dir_ + "/tracing_on", "0");
         write_text(dir_ + "/events/sched/sched_switch/enable", "0");
+        if (wakeup_on_) write_text(dir_ + "/events/sched/sched_wakeup/enable", "0");
         ::rmdir(dir_.c_str());
         dir_.clear();
     }
@@ -246,12 +250,15 @@ void SchedSwitchTrace::start() {
 
 std::vector<SwitchEvent> SchedSwitchTrace::stop_and_read() {
     std::vector<SwitchEvent> out;
+    wakeups_.clear();
     if (dir_.empty()) return out;
     write_text(dir_ + "/tracing_on", "0");
     std::istringstream in{read_text(dir_ + "/trace")};
     for (std::string line; std::getline(in, line);) {
         if (line.empty() || line[0] == '#') continue;
-        const auto tag = line.find(": sched_switch: ");
+        auto tag = line.find(": sched_switch: ");
+        const bool wake = tag == std::string::npos;
+        if (wake) tag = line.find(": sched_wakeup: ");
         if (tag == std::string::npos) continue;
         const auto lb = line.find('[');
         if (lb == std::string::npos || lb > tag) continue;
@@ -266,6 +273,14 @@ std::vector<SwitchEvent> SchedSwitchTrace::stop_and_read() {
         std::int64_t frac_ns = std::atoll(frac.c_str());
         for (std::size_t k = frac.size(); k < 9; ++k) frac_ns *= 10;
         e.t_ns = std::atoll(ts.substr(0, dot).c_str()) * 1'000'000'000 + frac_ns;
+        if (wake) {
+            // "comm=NAME pid=N prio=P target_cpu=CCC" (NAME may hold spaces: search from the end).
+            const auto tc = line.rfind(" target_cpu=");
+            const auto pid = line.rfind(" pid=", tc);
+            if (tc == std::string::npos || pid == std::string::npos || pid < tag) continue;
+            wakeups_.push_back({e.t_ns, std::atoi(line.c_str() + tc + 12), std::atoi(line.c_str() + pid + 5)});
+            continue;
+        }
         auto num_after = [&](const char* key, std::size_t from) -> std::size_t {
             return line.find(key, from);
         };

@@ -73,7 +73,15 @@ struct SwitchEvent {
     char prev_state;    ///< 'R' preempted, 'S'/'D' blocked, ...
 };
 
-/// A per-run tracefs instance recording sched:sched_switch with the mono clock. Removed on
+/// One sched_wakeup event as read from tracefs: task `pid` made runnable on `cpu`'s queue.
+struct WakeEvent {
+    std::int64_t t_ns;  ///< CLOCK_MONOTONIC
+    int cpu;            ///< target_cpu
+    int pid;
+};
+
+/// A per-run tracefs instance recording sched:sched_switch (and sched:sched_wakeup, when
+/// the kernel has it) with the mono clock. Removed on
 /// destruction. available() is false (with why()) when tracefs cannot be used.
 class SchedSwitchTrace {
 public:
@@ -88,6 +96,8 @@ public:
     void start();
     /// Turns tracing off and parses the recorded events (all tasks; the caller filters).
     std::vector<SwitchEvent> stop_and_read();
+    /// The sched_wakeup events read by stop_and_read (empty when the event is unavailable).
+    [[nodiscard]] const std::vector<WakeEvent>& wakeups() const { return wakeups_; }
     /// Events the kernel reported lost (buffer overruns).
     [[nodiscard]] std::uint64_t lost() const { return lost_; }
 
@@ -97,6 +107,8 @@ private:
     std::string dir_;
     std::string why_;
     bool mounted_here_ = false;
+    bool wakeup_on_ = false;
+    std::vector<WakeEvent> wakeups_;
     std::uint64_t lost_ = 0;
 };
 

@@ -1407,9 +1407,11 @@ Result run_scenario(const Scenario& s, const Options& o) {
     guardian.set_pgid(0);
     guardian.set_deadline(0);
     std::vector<SwitchEvent> switches;
+    std::vector<WakeEvent> wakeups;
     std::uint64_t lost_switches = 0;
     if (sst) {
         switches = sst->stop_and_read();
+        wakeups = sst->wakeups();
         lost_switches = sst->lost();
         sst.reset();
     }
@@ -1514,6 +1516,7 @@ Result run_scenario(const Scenario& s, const Options& o) {
     facts["sources"] = sources;
 
     ReportInput in{rt, facts, switches, end_abs - rt.ctl->t0, watchdog, interrupted, trace_out, &stall};
+    in.wakeups = &wakeups;
     build_report(in, o, result);
     result.summary.unique_peak_bytes = unique_peak;
     // What the runner does not measure is said so, not printed as 0 (docs/summary-format.md).

@@ -647,21 +647,87 @@ void build_report(const ReportInput& in, const Options& /*o*/, Result& result) {
             std::stable_sort(switches.begin(), switches.end(),
                              [](const SwitchEvent& a, const SwitchEvent& b) { return a.t_ns < b.t_ns; });
         }
-        // Other work: a scenario thread the kernel switched out runnable (prev_state R) for
-        // a task that is not the run's and not the idle task waits while that task has its
-        // CPU, until the CPU's next recorded event or the thread runs again anywhere. The
-        // simulator has no such tasks; the native figures include the wait.
-        struct Taken {
-            std::int64_t since;
-            std::uint32_t th;
-            bool kernel;
-        };
-        std::map<int, Taken> taken;  // cpu -> the open wait
-        auto close_taken = [&](std::map<int, Taken>::iterator it, std::int64_t t) {
-            const std::int64_t d = std::max<std::int64_t>(0, t - it->second.since);
-            (it->second.kernel ? other.kernel_threads_ns : other.tasks_ns) += d;
-            taken.erase(it);
-        };
+        // Other work: a scenario thread waits while a task that is neither the run's nor the
+        // idle task holds the CPU whose run queue it is on. It is on a CPU's queue from its
+        // wake-up onto that CPU (sched_wakeup's target_cpu) or from its switch out runnable
+        // (prev_state R, whoever takes the CPU) until it runs again anywhere (or blocks: a
+        // wake-up of a running thread is no wait). Each CPU counts the time it is held by
+        // another task while at least one scenario thread is queued on it. Without
+        // sched_wakeup only the switch-outs count (a lower bound).
+        {
+            std::map<int, int> occupant;               // cpu -> pid switched in (0 idle)
+            std::vector<int> queued_on(T, -1);         // thread -> cpu whose queue it waits on
+            std::map<int, int> nqueued;                // cpu -> threads waiting on its queue
+            std::map<int, std::pair<std::int64_t, bool>> open;  // cpu -> (since, kernel thread)
+            auto foreign = [&](int cpu) {
+                const auto it = occupant.find(cpu);
+                return it != occupant.end() && it->second != 0 && tid_of.find(it->second) == tid_of.end();
+            };
+            auto is_kthread = [&](int pid) {
+                auto [k, fresh] = kthread.try_emplace(pid, false);
+                if (fresh) k->second = is_kernel_thread(pid);
+                return k->second;
+            };
+            auto update = [&](int cpu, std::int64_t t) {
+                const bool on = foreign(cpu) && nqueued[cpu] > 0;
+                const auto it = open.find(cpu);
+                if (on && it == open.end()) open[cpu] = {t, is_kthread(occupant[cpu])};
+                if (!on && it != open.end()) {
+                    (it->second.second ? other.kernel_threads_ns : other.tasks_ns) += std::max<std::int64_t>(0, t - it->second.first);
+                    open.erase(it);
+                }
+            };
+            auto dequeue = [&](std::uint32_t th, std::int64_t t) {
+                const int c = queued_on[th];
+                if (c < 0) return;
+                queued_on[th] = -1;
+                --nqueued[c];
+                update(c, t);
+            };
+            auto enqueue = [&](std::uint32_t th, int c, std::int64_t t) {
+                dequeue(th, t);
+                queued_on[th] = c;
+                ++nqueued[c];
+                update(c, t);
+            };
+            static const std::vector<WakeEvent> kNoWakeups;
+            const std::vector<WakeEvent>& wakes = in.wakeups != nullptr ? *in.wakeups : kNoWakeups;
+            std::size_t wi = 0;
+            auto wake_until = [&](std::int64_t abs) {
+                for (; wi < wakes.size() && wakes[wi].t_ns <= abs; ++wi) {
+                    const WakeEvent& w = wakes[wi];
+                    const std::int64_t t = std::clamp<std::int64_t>(w.t_ns - rt.ctl->t0, 0, makespan);
+                    const auto th = tid_of.find(w.pid);
+                    if (th == tid_of.end() || finished_by(th->second, t) || occupant[w.cpu] == w.pid) continue;
+                    enqueue(th->second, w.cpu, t);
+                }
+            };
+            for (const SwitchEvent& e : switches) {
+                wake_until(e.t_ns);
+                const std::int64_t t = std::clamp<std::int64_t>(e.t_ns - rt.ctl->t0, 0, makespan);
+                const auto prev = tid_of.find(e.prev_pid);
+                const auto next = tid_of.find(e.next_pid);
+                const bool prev_ours = prev != tid_of.end() && !finished_by(prev->second, t);
+                // Switches between two tasks that are not the run's are not recorded (the
+                // instance traces the runner's tasks), so a CPU taken as held by another
+                // task may have gone idle since. A CPU that leaves its idle task was idle:
+                // a wait open on it was counted from a stale occupant (a CPU never idles
+                // while a thread waits on its queue), and counts nothing.
+                if (e.prev_pid == 0) open.erase(e.cpu);
+                occupant[e.cpu] = e.next_pid;
+                if (prev_ours) {
+                    if (e.prev_state == 'R') enqueue(prev->second, e.cpu, t);
+                    else dequeue(prev->second, t);
+                    if (e.prev_state == 'R' && next == tid_of.end() && e.next_pid != 0 && e.t_ns >= rt.ctl->t0 &&
+                        e.t_ns - rt.ctl->t0 <= makespan)
+                        ++(is_kthread(e.next_pid) ? other.kernel_preemptions : other.task_preemptions);
+                }
+                if (next != tid_of.end()) dequeue(next->second, t);
+                update(e.cpu, t);
+            }
+            wake_until(rt.ctl->t0 + makespan);
+            for (auto& [cpu, o] : open) (o.second ? other.kernel_threads_ns : other.tasks_ns) += std::max<std::int64_t>(0, makespan - o.first);
+        }
         for (const SwitchEvent& e : switches) {
             const std::int64_t t = e.t_ns - rt.ctl->t0;
             if (t < 0 || t > makespan) continue;
@@ -670,19 +736,6 @@ void build_report(const ReportInput& in, const Options& /*o*/, Result& result) {
             const auto next = tid_of.find(e.next_pid);
             const bool prev_ours = prev != tid_of.end();
             const bool next_ours = next != tid_of.end() && !finished_by(next->second, t);
-            if (auto it = taken.find(e.cpu); it != taken.end()) close_taken(it, t);
-            if (next_ours)
-                for (auto it = taken.begin(); it != taken.end(); ++it)
-                    if (it->second.th == next->second) {
-                        close_taken(it, t);
-                        break;
-                    }
-            if (prev_ours && !next_ours && e.prev_state == 'R' && e.next_pid != 0 && !finished_by(prev->second, t)) {
-                auto [k, fresh] = kthread.try_emplace(e.next_pid, false);
-                if (fresh) k->second = is_kernel_thread(e.next_pid);
-                taken[e.cpu] = {t, prev->second, k->second};
-                ++(k->second ? other.kernel_preemptions : other.task_preemptions);
-            }
             if (!prev_ours && !next_ours) continue;
             CpuSummary& cs = cpus[e.cpu];
             cs.cpu = static_cast<std::uint32_t>(e.cpu);
@@ -735,7 +788,6 @@ void build_report(const ReportInput& in, const Options& /*o*/, Result& result) {
             }
         }
         end_lanes_until(makespan);
-        while (!taken.empty()) close_taken(taken.begin(), makespan);
         for (auto& [cpu, r] : running) cpus[cpu].busy_ns += makespan - r.first;
         for (int cpu : rt.used_cpus) {
             CpuSummary cs = cpus.count(cpu) ? cpus[cpu] : CpuSummary{static_cast<std::uint32_t>(cpu)};
@@ -779,6 +831,7 @@ void build_report(const ReportInput& in, const Options& /*o*/, Result& result) {
                                {"task_preemptions", other.task_preemptions},
                                {"kernel_threads_ns", other.kernel_threads_ns},
                                {"kernel_preemptions", other.kernel_preemptions},
+                               {"wakeups", in.wakeups != nullptr && !in.wakeups->empty()},
                                {"share", cpu_ns > 0 ? static_cast<double>(other.tasks_ns + other.kernel_threads_ns) / cpu_ns : 0.0}};
     }
     header["native"] = facts;

@@ -22,6 +22,7 @@ struct ReportInput {
     bool interrupted;
     OutputFile* trace;                       ///< where the trace goes (committed), or none
     const Stall* stall = nullptr;           ///< what the threads waited for when the watchdog fired
+    const std::vector<WakeEvent>* wakeups = nullptr;  ///< sched_wakeup events, when recorded
 };
 
 /// A blocking op that lasted longer than this without a recorded wait is shown as blocked.

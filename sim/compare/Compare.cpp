@@ -502,7 +502,7 @@ std::pair<double, double> median_and_max(std::vector<double> v) {
 nlohmann::json other_work_json(const std::vector<double>& share) {
     if (share.empty()) return nullptr;
     const auto [median, max] = median_and_max(share);
-    return {{"runs_measured", share.size()}, {"median_share", median}, {"max_share", max}};
+    return {{"runs_measured", share.size()}, {"median_share", median}, {"max_share", max}, {"shares", share}};
 }
 
 }  // namespace
@@ -511,7 +511,7 @@ void set_other_work(Report& r, std::vector<double> share) {
     r.other_work_share = std::move(share);
     if (r.other_work_share.empty()) return;
     if (const double m = median_and_max(r.other_work_share).first; m >= 0.02)
-        r.notes.push_back("other tasks preempted the scenario for " + std::to_string(std::lround(100 * m)) +
+        r.notes.push_back("other tasks held the scenario's CPUs for " + std::to_string(std::lround(100 * m)) +
                           "% of its CPU time (median run): the native figures include those waits, the simulator "
                           "models no other work; judge the model on a quiet host");
 }
@@ -578,7 +578,7 @@ void print_report(const Report& r, std::ostream& out) {
     if (!r.other_work_share.empty()) {
         const auto [median, max] = median_and_max(r.other_work_share);
         std::snprintf(line, sizeof line,
-                      "other work: other tasks held CPUs its threads were preempted from for %.1f%% of its CPU time "
+                      "other work: other tasks held CPUs its threads were queued on for %.1f%% of its CPU time "
                       "(median of %zu run%s, max %.1f%%)\n",
                       100 * median, r.other_work_share.size(), r.other_work_share.size() == 1 ? "" : "s", 100 * max);
         out << line;

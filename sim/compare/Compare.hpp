@@ -133,7 +133,7 @@ struct Report {
     SpeedMatch speed;       ///< host-speed matching: applied or why not
     /// Per native run with the kernel's sched_switch: the share of the run's CPU time
     /// (makespan x CPUs) in which tasks other than its threads held a CPU that a scenario thread
-    /// was preempted from (docs/compare.md, "Other work").
+    /// was queued on (docs/compare.md, "Other work").
     std::vector<double> other_work_share;
 
     [[nodiscard]] bool passed() const;
