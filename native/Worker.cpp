@@ -769,7 +769,10 @@ Flow run_op(ThreadCtx& c, const Op& o) {
             },
             [&](const op::Repeat& x) {
                 c.record(ev_op_begin, &o, 0, static_cast<std::int64_t>(x.count));
-                const std::int64_t first = mono_ns();
+                // `origin`: the grid starts at the thread's start + origin (an absolute
+                // CLOCK_MONOTONIC time), iteration 0 waiting for it as the others do.
+                const std::int64_t first =
+                    x.origin ? anchored_start(rt.ctl->t0 + c.arrival_ns, x.origin->ns()) : mono_ns();
                 std::int64_t release = first;
                 const Distribution* period = x.period_dist ? &rt.s->dist(x.period_dist) : nullptr;
                 const std::uint32_t pos = period ? rt.op_pos.at(&o) : 0;
@@ -780,6 +783,7 @@ Flow run_op(ThreadCtx& c, const Op& o) {
                 ++c.depth;
                 for (std::uint64_t k = 0; k < x.count; ++k) {
                     c.iter = outer * x.count + k;
+                    if (k == 0 && x.origin && mono_ns() < release) sleep_until(release);
                     if (x.period && k > 0) {
                         // Releases as the simulator computes them: from the first iteration
                         // for a constant period (no drift), the last release plus a draw

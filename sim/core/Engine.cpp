@@ -1161,7 +1161,18 @@ bool Engine::step(std::uint32_t c, ThreadIdx t) {
                 f.left = static_cast<std::uint64_t>(in.x) - 1;
                 f.start_ns = f.release_ns = now_.ns();
                 f.iter = outer * static_cast<std::uint64_t>(in.x);
+                // `origin`: the grid starts at the thread's start + origin, not here.
+                const std::int64_t origin = p.code[in.a].y;
+                if (origin >= 0) f.start_ns = f.release_ns = anchored_start(th.arrival.ns(), origin);
                 if (!deadlines_.empty() && p.code[in.a].flag) set_job_deadline(t, f, th.pc);
+                if (now_.ns() < f.release_ns) {
+                    // Iteration 0 is released later: wait for it at the loop_end's period
+                    // wait (phase 1), which then starts the body.
+                    th.pc = in.a;
+                    charge_sys(t, s_.costs.syscall + s_.costs.sleep_timer + first_use(t, FirstUse::sleep));
+                    th.phase = 1;
+                    return true;
+                }
             }
             ++th.pc;
             return true;

@@ -78,10 +78,12 @@ Program compile_program(const std::vector<Op>& ops) {
             const auto end_pc = static_cast<std::uint32_t>(p.code.size());
             Instr e{Opcode::loop_end};
             e.a = begin;
+            e.y = -1;
             if (stack.size() == 1) {  // a repeat at the top of the program: its iterations are jobs
                 e.flag = 1;
                 const auto& rep = std::get<op::Repeat>(rep_op->v);
                 e.x = rep.deadline ? rep.deadline->ns() : -1;
+                e.y = rep.origin ? rep.origin->ns() : -1;
             }
             p.code.push_back(e);
             p.origin.push_back(rep_op);
@@ -130,6 +132,10 @@ std::int64_t next_release(const Distribution* period_dist, std::int64_t period_n
 
 std::int64_t last_period_end(std::int64_t start, std::int64_t period_ns, std::uint64_t count) {
     return sat_add(start, sat_mul(period_ns, count));
+}
+
+std::int64_t anchored_start(std::int64_t thread_start, std::int64_t origin_ns) {
+    return sat_add(thread_start, origin_ns);
 }
 
 std::int64_t job_deadline(std::int64_t deadline_ns, const Distribution* period_dist, std::int64_t period_ns,

@@ -14,7 +14,7 @@ enum class Opcode : std::uint8_t {
     compute, sleep, io, send, recv, lock, unlock, sem_wait, sem_post, cond_wait, cond_signal,
     cond_broadcast, barrier, touch, spawn, fork, join, yield, exit, crash,
     loop_begin,  ///< a = pc of its loop_end, b = period dist, flag = wait_last, x = count, y = period ns (-1: none; random: the mean), z = pure-compute body ns (-1: not pure)
-    loop_end,    ///< a = pc of its loop_begin, flag = 1 at the top of the program (its iterations are jobs), x = deadline ns (-1: none)
+    loop_end,    ///< a = pc of its loop_begin, flag = 1 at the top of the program (its iterations are jobs), x = deadline ns (-1: none), y = origin ns (-1: none; then the grid starts at the repeat's start)
 };
 
 /// One instruction: a small POD. Field use by opcode (b = a DistRef, 0: the constant):
@@ -66,6 +66,10 @@ std::int64_t next_release(const Distribution* period_dist, std::int64_t period_n
 /// When a `wait_last` repeat of `count` iterations started at `start` ends: the end of its
 /// last period, start + count*period (saturating). The simulator and the native runner both call it.
 std::int64_t last_period_end(std::int64_t start, std::int64_t period_ns, std::uint64_t count);
+
+/// Where a repeat with `origin` starts its grid (its iteration 0's release): the thread's
+/// start + origin (saturating). The simulator and the native runner both call it.
+std::int64_t anchored_start(std::int64_t thread_start, std::int64_t origin_ns);
 
 /// A job's absolute deadline (docs/scenario-format.md, "Jobs"): release + `deadline_ns`
 /// when the repeat gives one (>= 0), else the next release: release + the period, or for

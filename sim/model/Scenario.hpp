@@ -79,6 +79,9 @@ struct Repeat {
     /// After the last iteration, sleep until start + count*period (the end of the last
     /// period) as rt-app's timer does; a constant period only.
     bool wait_last = false;
+    /// Anchors the grid at the thread's start + origin: iteration k is released at
+    /// thread start + origin + k*period (a constant period, a top-level repeat only).
+    std::optional<Time> origin = std::nullopt;
 };
 }  // namespace op
 

@@ -1,5 +1,6 @@
 #include "sim/rtapp/Export.hpp"
 
+#include <cstdint>
 #include <map>
 #include <variant>
 
@@ -129,6 +130,9 @@ private:
         if (t.program.size() == 1) {
             if (const auto* r = std::get_if<op::Repeat>(&t.program[0].v)) {
                 if (r->period_dist) fail(t.program[0].loc, "a random `period` has no rt-app equivalent (its timer is constant)");
+                if (r->origin && *r->origin != Time::zero())
+                    fail(t.program[0].loc, "an `origin` after the thread's start on its first op has no rt-app "
+                                           "equivalent (rt-app's timer starts its grid at the task's start)");
                 if (r->period)
                     return head + "\"loop\": 1, \"phases\": {\"p0\": {\"loop\": " + std::to_string(r->count) + ", " +
                            events(r->body, t) + ", \"timer\": {\"ref\": \"unique\", \"period\": " +
@@ -147,18 +151,23 @@ private:
             plain.clear();
         };
         // rt-app's task timer keeps one grid from the task's start: a periodic repeat is a
-        // timed phase exactly when it waits out its last period and only such repeats come
-        // before it.
+        // timed phase exactly when it waits out its last period and either only such repeats
+        // come before it or its `origin` is the timer periods used before it (`used`).
         bool on_grid = true, timed = false;
+        Time used = Time::zero();
         for (const Op& o : *body) {
             if (const auto* r = std::get_if<op::Repeat>(&o.v)) {
                 if (r->period_dist) fail(o.loc, "a random `period` has no rt-app equivalent (its timer is constant)");
-                if (r->period && !(r->wait_last && on_grid))
-                    fail(o.loc, r->wait_last ? "a periodic `repeat` after other ops has no rt-app equivalent (rt-app's "
-                                               "timer keeps one grid from the task's start)"
-                                             : "a periodic `repeat` exports exactly only as a thread's whole program "
-                                               "or with `wait_last: true` (rt-app's timer also waits after the last "
-                                               "period)");
+                if (r->period && !r->wait_last)
+                    fail(o.loc, "a periodic `repeat` exports exactly only as a thread's whole program or with "
+                                "`wait_last: true` (rt-app's timer also waits after the last period)");
+                if (r->period && r->origin && *r->origin != used)
+                    fail(o.loc, "`origin` " + format_time(*r->origin) + " is not the " + format_time(used) +
+                                    " of timer periods before this repeat: rt-app's timer keeps one grid from the "
+                                    "task's start");
+                if (r->period && !on_grid && !r->origin)
+                    fail(o.loc, "a periodic `repeat` after other ops has no rt-app equivalent without `origin` "
+                                "(rt-app's timer keeps one grid from the task's start)");
                 flush();
                 phases += (phases.empty() ? "" : ", ") + std::string{"\"p"} + std::to_string(n++) +
                           "\": {\"loop\": " + std::to_string(r->count) + ", " + events(r->body, t) +
@@ -166,6 +175,14 @@ private:
                                      : std::string{}) +
                           "}";
                 if (!r->period) on_grid = false;
+                if (r->period) {
+                    on_grid = true;  // it waits out its last period: back on the grid
+                    // Saturating: no origin is that far (origins are below the horizon).
+                    const std::int64_t per = r->period->ns(), room = INT64_MAX - used.ns();
+                    used = Time{r->count > static_cast<std::uint64_t>(room / per)
+                                    ? INT64_MAX
+                                    : used.ns() + static_cast<std::int64_t>(r->count) * per};
+                }
                 timed = timed || r->period.has_value();
             } else {
                 plain.push_back(o);

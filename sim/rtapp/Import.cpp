@@ -14,6 +14,8 @@ namespace {
 
 /// The loader's default bound on one repeat's count (LoadLimits::max_repeat).
 constexpr std::int64_t kMaxRepeat = 1'000'000'000;
+/// The most phases a task loop around timed and untimed phases unrolls into (per_phase_periods).
+constexpr std::int64_t kMaxUnrolledOps = 64;
 /// Longest duration written (about 35 years, in microseconds): far inside the loader's
 /// 2^63 ns, so sums and products below cannot overflow.
 constexpr std::int64_t kMaxUs = std::int64_t{1} << 50;
@@ -97,6 +99,7 @@ struct Op {
     std::int64_t count = 1;
     std::int64_t period_us = 0;
     bool wait_last = false;  ///< the repeat ends at the end of its last period (rt-app's timer)
+    std::int64_t origin_us = -1;  ///< its grid starts at the thread's start + this (-1: at the repeat's start)
     std::vector<Op> body;
 };
 
@@ -825,16 +828,6 @@ private:
                 periodic_at = body_at;
                 periodic_bodies = bodies;
             } else {
-                // Each timed phase a periodic repeat that waits out its last period: the
-                // phases keep rt-app's one grid, unless a phase without a timer breaks it.
-                for (const Phase& p : t.phases)
-                    if (trailing_period(p) == 0) {
-                        approx(p.loc, phase_label(t, p) + " has no timer beside timed phases: rt-app's timer "
-                                                          "keeps one grid from the task's start across it, "
-                                                          "ostwin's periodic repeats start theirs at their phase",
-                               "one periodic repeat per timed phase, from the phase's start");
-                        break;
-                    }
                 prog = per_phase_periods(t);
             }
         }
@@ -932,24 +925,70 @@ private:
         return wrap_task_loop(t, std::move(body), period);
     }
 
+    /// Each timed phase a periodic repeat that waits out its last period, each timer-only
+    /// phase a sleep: the phases keep rt-app's one grid. A phase without a timer leaves the
+    /// grid; the next timed phase's repeat returns to it with `origin`, the timer periods
+    /// used before it counted from the thread's start (docs/rtapp.md, "Timers"). `origin`
+    /// goes on top-level repeats only, so a task loop around such phases is unrolled.
     std::vector<Op> per_phase_periods(const Task& t) {
-        std::vector<Op> all;
-        for (const Phase& p : t.phases) {
-            const std::int64_t per = trailing_period(p);
-            std::vector<Op> body = body_ops(p, t, false);
-            const std::int64_t n = p.loop == -1 ? forever(body, per, p.loop_loc, phase_label(t, p)) : p.loop;
-            if (per > kMaxUs || (timer_only(p) && mul_sat(n, per) > kMaxUs))
-                fail(p.loc, phase_label(t, p) + ": its timer periods add up to more than 2^50 us");
-            if (timer_only(p)) {
-                all.push_back(line("sleep: " + dur(n * per), phase_label(t, p) + ": its timers, loop x period"));
-                continue;
+        const auto untimed = std::find_if(t.phases.begin(), t.phases.end(),
+                                          [](const Phase& p) { return trailing_period(p) == 0; });
+        std::int64_t rounds = 1;
+        bool anchored = untimed != t.phases.end();
+        if (anchored && t.loop != 1) {
+            const auto ops = static_cast<std::int64_t>(t.phases.size());
+            if (t.loop == -1 || t.loop > kMaxUnrolledOps / ops) {
+                approx(untimed->loc,
+                       phase_label(t, *untimed) + " has no timer beside timed phases, in a task loop of " +
+                           (t.loop == -1 ? std::string{"-1"} : std::to_string(t.loop)) +
+                           ": rt-app's timer keeps one grid from the task's start across it; ostwin anchors a "
+                           "repeat there (`origin`) only at the top of a program, and unrolls at most " +
+                           std::to_string(kMaxUnrolledOps) + " phases",
+                       "one periodic repeat per timed phase, from the phase's start");
+                anchored = false;
+            } else {
+                rounds = t.loop;
             }
-            Op r = repeat(n, per, std::move(body),
-                          phase_label(t, p) + " (" + where(p.loc) + "), " + loop_note(p.loop, n) +
-                              (per ? ", period of its timer" : ""));
-            r.wait_last = per > 0;
-            all.push_back(std::move(r));
         }
+        std::vector<Op> all;
+        std::int64_t used = 0;  // timer periods used since the thread's start (anchored)
+        bool off_grid = false;  // a phase without a timer ran since the last timed phase
+        for (std::int64_t r = 0; r < rounds; ++r)
+            for (const Phase& p : t.phases) {
+                const std::int64_t per = trailing_period(p);
+                std::vector<Op> body = body_ops(p, t, false);
+                const std::int64_t n = p.loop == -1 ? forever(body, per, p.loop_loc, phase_label(t, p)) : p.loop;
+                if (per > kMaxUs || (timer_only(p) && mul_sat(n, per) > kMaxUs))
+                    fail(p.loc, phase_label(t, p) + ": its timer periods add up to more than 2^50 us");
+                const std::string round = rounds > 1 ? ", task round " + std::to_string(r + 1) + " of " +
+                                                           std::to_string(rounds)
+                                                     : std::string{};
+                if (timer_only(p)) {
+                    if (anchored && off_grid)
+                        approx(p.loc, phase_label(t, p) + " holds only timers and follows a phase without timer: "
+                                                          "rt-app sleeps to its grid, ostwin has no op that sleeps "
+                                                          "to a time",
+                               "a sleep of its loop x period");
+                    all.push_back(line("sleep: " + dur(n * per), phase_label(t, p) + ": its timers, loop x period" + round));
+                } else {
+                    Op o = repeat(n, per, std::move(body),
+                                  phase_label(t, p) + " (" + where(p.loc) + "), " + loop_note(p.loop, n) +
+                                      (per ? ", period of its timer" : "") + round);
+                    o.wait_last = per > 0;
+                    if (per > 0 && anchored && off_grid) o.origin_us = used;
+                    off_grid = per == 0;
+                    if (p.loop == 1 && per == 0) {
+                        // An untimed phase of loop 1: its ops, not a job of its own.
+                        if (!o.body.empty()) o.body.front().comment += (o.body.front().comment.empty() ? "" : "; ") + o.comment;
+                        for (Op& b : o.body) all.push_back(std::move(b));
+                    } else {
+                        all.push_back(std::move(o));
+                    }
+                }
+                used = std::min(used + mul_sat(n, per), kMaxUs + 1);
+                if (used > kMaxUs) fail(p.loc, phase_label(t, p) + ": its task's timer periods add up to more than 2^50 us");
+            }
+        if (rounds > 1) return all;
         return wrap_task_loop(t, std::move(all), 0);
     }
 
@@ -967,6 +1006,8 @@ private:
             y += pad + "    count: " + std::to_string(o.count) + "\n";
             if (o.period_us > 0) y += pad + "    period: " + dur(o.period_us) + "\n";
             if (o.wait_last) y += pad + "    wait_last: true  # as rt-app's timer, to the end of the last period\n";
+            if (o.origin_us >= 0)
+                y += pad + "    origin: " + dur(o.origin_us) + "  # its grid from the thread's start, as rt-app's timer\n";
             y += pad + "    do:\n";
             emit_ops(y, o.body, indent + 6);
         }

@@ -973,7 +973,7 @@ OpVariant Builder::read_op_body(const std::string& name, const Field& arg, Sourc
     if (name == "join") return join_ref(arg, ctx);
     // repeat
     const MapView m(r_, arg, "`repeat`");
-    m.allow({"count", "period", "deadline", "wait_last", "do"});
+    m.allow({"count", "period", "deadline", "wait_last", "origin", "do"});
     if (depth + 1 > limits_.max_nesting)
         r_.fail(op_loc, with_flag("`repeat` nested deeper than " + std::to_string(limits_.max_nesting) + " levels",
                                   limits_.max_nesting, "--max-nesting"));
@@ -1006,6 +1006,16 @@ OpVariant Builder::read_op_body(const std::string& name, const Field& arg, Sourc
             r_.fail(wl->key_loc, "`wait_last` waits for the end of the last period; this repeat has no `period`");
         if (rep.wait_last && rep.period_dist)
             r_.fail(wl->key_loc, "`wait_last` needs a constant `period`; a random one has no end of its last period");
+    }
+    if (const Field* of = m.get("origin")) {
+        if (depth > 0)
+            r_.fail(of->key_loc, "`origin` anchors a grid at the thread's start; it goes on a repeat at the top of a "
+                                 "program, this one is inside another repeat");
+        if (!rep.period)
+            r_.fail(of->key_loc, "`origin` anchors the grid of a `period`; this repeat has no `period`");
+        if (rep.period_dist)
+            r_.fail(of->key_loc, "`origin` needs a constant `period`; a random one has no grid");
+        rep.origin = r_.duration(*of);  // a negative one is an error there
     }
     const Field& body = m.require("do");
     rep.body = read_ops(body, ctx, depth + 1);

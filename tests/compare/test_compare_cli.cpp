@@ -421,6 +421,44 @@ TEST_CASE("compare --rt-app runs the real rt-app on the imported workload and re
     CHECK(o.stderr_text.find("rt-app run 1/1") != std::string::npos);  // progress on stderr
 }
 
+TEST_CASE("compare --rt-app runs a SCHED_DEADLINE task in the simulator, natively and in rt-app") {
+    // 30 jobs of 1 ms every 10 ms in a 3 ms / 10 ms reservation beside a SCHED_OTHER
+    // worker. SCHED_DEADLINE needs every online CPU and no affinity (docs/policies.md,
+    // "deadline"): --cpus is the host's, the task has no `cpus`.
+    if (access("/usr/bin/rt-app", X_OK) != 0) FAIL("rt-app is not installed (scripts/setup.sh installs it)");
+    const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    const std::string json = temp_path("dl.json");
+    std::ofstream(json) << R"({"tasks": {
+  "dl": {"policy": "SCHED_DEADLINE", "dl-runtime": 3000, "dl-period": 10000, "dl-deadline": 10000,
+         "loop": 30, "run": 1000, "timer": {"ref": "unique", "period": 10000}},
+  "bg": {"loop": 1, "run": 100000}}})";
+    // A tolerance of 500 %: this checks that every side runs the reservation, not this
+    // busy VM's timing.
+    const Out o = run("compare --rt-app " + json + " --runs 1 --cpus " + std::to_string(cpus) + " --tolerance 5 --json");
+    std::filesystem::remove(json);
+    INFO(o.stdout_text << o.stderr_text);
+    REQUIRE((o.rc == 0 || o.rc == 1));
+    const auto j = nlohmann::json::parse(o.stdout_text);
+    CHECK(j.at("policy") == "linux");  // SCHED_DEADLINE beside SCHED_OTHER: a class per thread
+    const auto& r = j.at("rtapp");
+    CHECK(r.at("runs") == 1);
+    CHECK(r.at("errors").empty());  // rt-app's sched_setattr succeeded: it exits on a failure
+    std::map<std::string, nlohmann::json> m;
+    for (const auto& x : r.at("metrics")) m[x.at("name").get<std::string>()] = x;
+    CHECK(m.at("dl iterations").at("median") == 30);
+    CHECK(m.at("dl period p50").at("median").get<double>() >= 9e6);
+    CHECK(m.at("dl period p50").at("median").get<double>() <= 11e6);
+    // The simulated job: 1 ms of CPU, never throttled (3 ms of budget), so about 1 ms.
+    CHECK(m.at("dl job p50").at("sim").get<double>() >= 1e6);
+    CHECK(m.at("dl job p50").at("sim").get<double>() < 1.5e6);
+    CHECK(m.at("dl job p50").at("rtapp").size() == 1);
+    std::map<std::string, nlohmann::json> n;
+    for (const auto& x : j.at("metrics")) n[x.at("name").get<std::string>()] = x;
+    CHECK(n.at("rtapp/dl cpu").at("verdict") == "pass");  // the native run did its 30 ms
+    CHECK(n.at("rtapp/dl job p50").at("native").contains("pooled"));
+    CHECK(n.at("rtapp/dl finish").at("sim").get<double>() >= 290e6);  // 29 periods and a job
+}
+
 TEST_CASE("compare --rt-app refuses what it cannot import (exit 2) and options that need it") {
     const std::string json = temp_path("bad.json");
     std::ofstream(json) << "{\"tasks\": {\"a\": {\"loop\": 1, \"fork\": \"b\"}}}\n";

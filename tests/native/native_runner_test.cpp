@@ -343,6 +343,36 @@ processes:
     TIMING_CHECK(main.finish_ns - main.arrival_ns <= 40 * ms);
 }
 
+TEST_CASE("a repeat with origin keeps its grid from the thread's start, as the simulator has it", "[native]") {
+    // Sleep 10 ms, then three 1 ms jobs every 20 ms anchored at the thread's start
+    // (releases 0, 20, 40), waiting out the last period, then 1 ms: 61 ms in the simulator
+    // (zero costs). From the repeat's start (no origin) it would be 71 ms.
+    const Scenario s = load(R"(
+ostwin: 1
+name: origin
+machine: {cpus: 2}
+scheduler: {policy: fair}
+processes:
+  - name: app
+    threads:
+      - name: main
+        program:
+          - sleep: 10ms
+          - repeat: {count: 3, period: 20ms, wait_last: true, origin: 0ms, do: [compute: 1ms]}
+          - compute: 1ms
+)");
+    const native::Result r = native::run_scenario(s, opts(temp_trace("test", "origin")));
+    const auto& main = thread(r.summary, "app/main");
+    CHECK(main.end_state == "terminated");
+    CHECK(main.finish_ns - main.arrival_ns >= 61 * ms);  // a sleep never ends early
+    TIMING_CHECK(main.finish_ns - main.arrival_ns <= 68 * ms);
+    // Job 0 is released at the thread's start: its response includes the 10 ms sleep.
+    const JobsSummary* j = r.summary.jobs_of(0);
+    REQUIRE(j != nullptr);
+    CHECK(j->count == 3);
+    CHECK(*std::max_element(j->responses.begin(), j->responses.end()) >= 11 * ms);
+}
+
 TEST_CASE("a crashing process dies alone and a crashing thread takes its process down", "[native]") {
     const Scenario s = load(R"(
 ostwin: 1

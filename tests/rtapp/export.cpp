@@ -115,7 +115,21 @@ processes:
                 - repeat: {count: 2, period: 4ms, wait_last: true, do: [compute: 1ms, sleep: 1ms]}
       - {name: w, program: [compute: 15ms]}
 )";
-    for (const std::string& yaml : {fair, fifo, pi, linux, phased}) {
+    // Timed phases after untimed ones: repeats anchored at the thread's start (`origin` =
+    // the timer periods before them), as rt-app's timer counts from the task's start.
+    const std::string anchored = kHead + R"(scheduler: {policy: fair}
+processes:
+  - name: app
+    threads:
+      - name: og
+        program:
+          - sleep: 10ms
+          - repeat: {count: 3, period: 20ms, wait_last: true, origin: 0ms, do: [compute: 2ms]}
+          - compute: 1ms
+          - repeat: {count: 2, period: 5ms, wait_last: true, origin: 60ms, do: [compute: 1ms]}
+      - {name: w, program: [compute: 15ms]}
+)";
+    for (const std::string& yaml : {fair, fifo, pi, linux, phased, anchored}) {
         const Scenario s = load_scenario_string(yaml, "x.yaml");
         const std::string json = rtapp::export_rtapp(s);
         INFO(json);
@@ -140,6 +154,12 @@ TEST_CASE("export names the first key or op rt-app cannot express") {
                     "a periodic `repeat` exports exactly only as a thread's whole program or with `wait_last: true`"));
     CHECK(has_error(export_err(kHead + p + "      - {name: t, program: [compute: 1ms, repeat: {count: 2, period: 1ms, wait_last: true, do: [compute: 1us]}]}\n"),
                     "a periodic `repeat` after other ops has no rt-app equivalent"));
+    CHECK(has_error(export_err(kHead + p + "      - {name: t, program: [compute: 1ms, repeat: {count: 2, period: 1ms, wait_last: true, origin: 5ms, do: [compute: 1us]}]}\n"),
+                    "`origin` 5ms is not the 0"));
+    CHECK(has_error(export_err(kHead + p + "      - {name: t, program: [repeat: {count: 2, period: 1ms, wait_last: true, origin: 1ms, do: [compute: 1us]}, compute: 1us]}\n"),
+                    "`origin` 1ms is not the 0"));
+    CHECK(has_error(export_err(kHead + p + "      - {name: t, program: [repeat: {count: 2, period: 1ms, origin: 1ms, do: [compute: 1us]}]}\n"),
+                    "an `origin` after the thread's start on its first op has no rt-app equivalent"));
     CHECK(has_error(export_err(kHead + p + "      - {name: t, program: [repeat: {count: 2, do: [repeat: {count: 2, period: 1ms, wait_last: true, do: [compute: 1us]}, compute: 1us]}]}\n"),
                     "a repeat around periodic repeats and other ops has no rt-app equivalent"));
     CHECK(has_error(export_err(kHead + p + "      - {name: t, program: [repeat: {count: 2, period: {exp: 1ms}, do: [compute: 1us]}]}\n"),

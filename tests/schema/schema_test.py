@@ -89,6 +89,8 @@ SCHEMA_REJECTS = {
     "protocol-unknown.yaml", "protocol-ceiling-range.yaml", "protocol-ceiling-bare.yaml", "protocol-not-mutex.yaml",
     # a job deadline: a constant duration with its unit; job metrics by name
     "deadline-no-unit.yaml", "deadline-random.yaml", "expect-job-metric-typo.yaml",
+    # a repeat's origin: a duration, never negative
+    "origin-negative.yaml",
     # policy linux: an unknown class, priority/nice/deadline beside a class they do not go
     # with, a priority out of range, RT throttling keys under another policy
     "linux-class-unknown.yaml", "linux-priority-on-other.yaml",
@@ -131,6 +133,8 @@ LOADER_ONLY = {
     "linux-class-under-fair.yaml", "linux-rr-no-priority.yaml", "linux-rt-runtime-over-period.yaml",
     # wait_last against the repeat's period (none, or random)
     "wait-last-no-period.yaml", "wait-last-random-period.yaml",
+    # origin against the repeat's period (none, or random) and its nesting
+    "origin-no-period.yaml", "origin-random-period.yaml", "origin-nested.yaml",
     # class deadline: a reservation given by the process or not at all, and Linux's bounds
     # on it (runtime <= deadline <= period, runtime >= 1024ns)
     "linux-class-deadline.yaml", "linux-deadline-runtime-over-deadline.yaml", "linux-deadline-over-period.yaml",

@@ -310,3 +310,44 @@ processes:
     CHECK(whole.back() == '}');
 }
 
+
+TEST_CASE("jobs: origin anchors a periodic repeat's grid at the thread's start", "[jobs]") {
+    // main sleeps 10 ms, then 3 jobs of 2 ms every 20 ms that wait out the last period,
+    // then 1 ms. With origin 0 the releases are 0, 20, 40 (rt-app's timer from the
+    // thread's start): job 0 starts late at 10 ms (response 12 ms), the repeat ends at
+    // 60 ms, the thread at 61 ms. Without origin they are 10, 30, 50 and it ends at 71 ms.
+    const auto prog = [](const std::string& start, const std::string& origin) {
+        return R"(
+ostwin: 1
+name: origin
+costs: zero
+machine: {cpus: 1}
+scheduler: {policy: fcfs}
+processes:
+  - name: app
+    threads:
+      - name: main)" + start + R"(
+        program:
+          - sleep: 10ms
+          - repeat: {count: 3, period: 20ms, wait_last: true)" + origin + R"(, do: [compute: 2ms]}
+          - compute: 1ms
+)";
+    };
+    const Summary a = run(prog("", ", origin: 0ms"));
+    CHECK(a.threads[0].finish_ns == 61 * kMs);
+    CHECK(sorted(jobs_of(a, 0).responses) == std::vector<std::int64_t>{2 * kMs, 2 * kMs, 12 * kMs});
+    const Summary n = run(prog("", ""));
+    CHECK(n.threads[0].finish_ns == 71 * kMs);
+    CHECK(sorted(jobs_of(n, 0).responses) == std::vector<std::int64_t>{2 * kMs, 2 * kMs, 2 * kMs});
+
+    // The thread's start is its arrival: started at 5 ms, the grid is 5, 25, 45.
+    const Summary s = run(prog("\n        start: 5ms", ", origin: 0ms"));
+    CHECK(s.threads[0].finish_ns == 66 * kMs);
+    CHECK(sorted(jobs_of(s, 0).responses) == std::vector<std::int64_t>{2 * kMs, 2 * kMs, 12 * kMs});
+
+    // A release ahead, iteration 0's included, is waited for: origin 25 ms gives 25, 45, 65.
+    const Summary f = run(prog("", ", origin: 25ms"));
+    CHECK(f.threads[0].finish_ns == 86 * kMs);
+    CHECK(sorted(jobs_of(f, 0).responses) == std::vector<std::int64_t>{2 * kMs, 2 * kMs, 2 * kMs});
+    CHECK(f.threads[0].cpu_ns == 7 * kMs);
+}

@@ -187,3 +187,24 @@ TEST_CASE("trace: job records for the jobs of periodic repeats only") {
                       R"({"deadline":6000000,"k":"job","n":1,"release":3000000,"t":8000000,"tid":1})",
                       R"({"deadline":9000000,"k":"job","n":2,"release":6000000,"t":12000000,"tid":1})"});
 }
+
+TEST_CASE("trace: job records of a repeat with origin follow its anchored grid") {
+    // p sleeps 3ms, then 2 jobs of 1ms every 10ms anchored at its start (origin 0): job 0
+    // is released at 0 (late: it runs 3-4ms), job 1 at 10ms.
+    Scenario s = scenario(Policy::fcfs, 1);
+    Op r = repeat(2, 10_ms, {compute(1_ms)});
+    std::get<op::Repeat>(r.v).origin = 0_ms;
+    process(s, "p", 0_ms, {sleep_op(3_ms), std::move(r)});
+    const std::string path = temp_path("origin.jsonl");
+    EngineOptions o;
+    o.trace_path = path;
+    REQUIRE(simulate(s, o).stop == StopReason::finished);
+    const std::vector<json> recs = records(read_file(path));
+    std::remove(path.c_str());
+    std::vector<std::string> jobs;
+    for (const json& x : recs)
+        if (x["k"] == "job") jobs.push_back(x.dump());
+    CHECK(jobs == std::vector<std::string>{
+                      R"({"deadline":10000000,"k":"job","n":0,"release":0,"t":4000000,"tid":1})",
+                      R"({"deadline":20000000,"k":"job","n":1,"release":10000000,"t":11000000,"tid":1})"});
+}
