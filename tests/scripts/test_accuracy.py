@@ -388,8 +388,7 @@ class RtAppSet(unittest.TestCase):
         self.assertNotIn("--approximate", acc.rtapp_command("ostwin", "/x/example1.json", False, 2, 0.05))
         self.assertEqual(acc.SETS[-1], "rtapp")  # in the default sets, after curated
         approx = {f for f, ap in acc.RTAPP_EXAMPLES if ap}
-        self.assertEqual(approx, {"tutorial/example3.json", "tutorial/example5.json", "tutorial/example6.json",
-                                  "spreading-tasks.json"})
+        self.assertEqual(approx, {"tutorial/example6.json"})
 
 
 if __name__ == "__main__":
