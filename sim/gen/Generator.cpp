@@ -49,7 +49,7 @@ constexpr std::array<TagInfo, kTagCount> kTags{{
                     "barriers, joins): wake-ups onto the other CPU, idle or busy"},
     {"random", "durations, sizes or periods drawn at run time from distributions, the same draws natively"},
     {"classes", "policy linux: threads of Linux's classes side by side (fifo and rr priorities, other with nice, batch, idle)"},
-    {"deadline", "policy linux: periodic threads under SCHED_DEADLINE reservations (class deadline: CBS, EDF, admission)"},
+    {"deadline", "policy linux: threads under SCHED_DEADLINE reservations (class deadline: CBS, EDF, admission)"},
 }};
 
 constexpr std::int64_t kMaxOpUs = 10'000;  // the longest compute, sleep or period
@@ -68,8 +68,9 @@ constexpr std::uint64_t kVarySalt = 0x6a09e667f3bcc909ULL;
 /// Grammar 4's stream: which scenarios mix Linux's classes (policy linux) and each
 /// thread's class. A scenario that does not is grammar 3's text, value for value.
 constexpr std::uint64_t kClassSalt = 0xbb67ae8584caa73bULL;
-/// Grammar 5's stream: which periodic threads of policy linux run under a SCHED_DEADLINE
-/// reservation. A scenario without one is grammar 4's text, value for value.
+/// Grammar 5's stream: which threads of policy linux run under a SCHED_DEADLINE
+/// reservation, and its runtime and period. A scenario without one is grammar 4's text,
+/// value for value.
 constexpr std::uint64_t kDeadlineSalt = 0x3c6ef372fe94f82bULL;
 /// The deadline threads' total bandwidth stays at most this share of the CPUs (ppm per
 /// CPU), under what Linux admits (95 % per CPU less the fair server's 5 %), so a drawn
@@ -81,7 +82,7 @@ struct Ctx {
     Draw& d;
     Draw& v;  ///< the additions' stream: which values become distributions, protocols
     Draw& x;  ///< grammar 4's stream: the classes of policy linux
-    Draw& l;  ///< grammar 5's stream: deadline reservations of periodic threads
+    Draw& l;  ///< grammar 5's stream: deadline reservations (maybe_deadline)
     Draft& dr;
     std::string p;      ///< `m0-`: every name the motif declares starts with it
     std::string label;  ///< `m0: `, before the motif's description
