@@ -442,6 +442,35 @@ processes:
   - {name: a, threads: [{name: main, program: [compute: 6ms]}]}
   - {name: b, threads: [{name: main, program: [compute: 6ms]}]}
 )";
+
+/// One busy loop (SCHED_OTHER) pinned to each allowed CPU, killed when the object goes
+/// however the scope ends (and with the test process: parent-death signal).
+struct BusyLoops {
+    std::vector<pid_t> pids;
+    BusyLoops() {
+        for (const int cpu : native::allowed_cpus()) {
+            const pid_t p = ::fork();
+            REQUIRE(p >= 0);
+            if (p == 0) {
+                ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+                cpu_set_t set;
+                CPU_ZERO(&set);
+                CPU_SET(cpu, &set);
+                ::sched_setaffinity(0, sizeof set, &set);
+                for (volatile unsigned spin = 0;;) spin = spin + 1;
+            }
+            pids.push_back(p);
+        }
+    }
+    BusyLoops(const BusyLoops&) = delete;
+    BusyLoops& operator=(const BusyLoops&) = delete;
+    ~BusyLoops() {
+        for (const pid_t p : pids) {
+            ::kill(p, SIGKILL);
+            ::waitpid(p, nullptr, 0);
+        }
+    }
+};
 }  // namespace
 
 TEST_CASE("fair: threads released at time zero park on distinct start CPUs", "[native]") {
@@ -522,34 +551,9 @@ processes:
         return;
     }
     const double quiet = share_of(alone);
-    // One busy loop per allowed CPU, killed when this scope ends however it ends (and with
-    // the test process: parent-death signal).
-    struct Hogs {
-        std::vector<pid_t> pids;
-        ~Hogs() {
-            for (const pid_t p : pids) {
-                ::kill(p, SIGKILL);
-                ::waitpid(p, nullptr, 0);
-            }
-        }
-    };
     std::optional<native::Result> loaded_run;
     {
-        Hogs hogs;
-        for (const int cpu : native::allowed_cpus()) {
-            const pid_t p = ::fork();
-            REQUIRE(p >= 0);
-            if (p == 0) {
-                ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-                cpu_set_t set;
-                CPU_ZERO(&set);
-                CPU_SET(cpu, &set);
-                ::sched_setaffinity(0, sizeof set, &set);
-                for (volatile unsigned spin = 0;; spin = spin + 1) {
-                }
-            }
-            hogs.pids.push_back(p);
-        }
+        const BusyLoops loops;
         loaded_run = native::run_scenario(s, opts());
     }
     const double loaded = share_of(*loaded_run);
@@ -582,29 +586,7 @@ processes:
                                             "<test>");
     std::optional<native::Result> run;
     {
-        struct Hogs {
-            std::vector<pid_t> pids;
-            ~Hogs() {
-                for (const pid_t p : pids) {
-                    ::kill(p, SIGKILL);
-                    ::waitpid(p, nullptr, 0);
-                }
-            }
-        } hogs;
-        for (const int cpu : native::allowed_cpus()) {
-            const pid_t p = ::fork();
-            REQUIRE(p >= 0);
-            if (p == 0) {
-                ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-                cpu_set_t set;
-                CPU_ZERO(&set);
-                CPU_SET(cpu, &set);
-                ::sched_setaffinity(0, sizeof set, &set);
-                for (volatile unsigned spin = 0;; spin = spin + 1) {
-                }
-            }
-            hogs.pids.push_back(p);
-        }
+        const BusyLoops loops;
         run = native::run_scenario(s, opts());
     }
     const json& n = run->header["native"];
