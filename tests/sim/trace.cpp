@@ -21,6 +21,25 @@ std::vector<json> records(const std::string& text) {
     return out;
 }
 
+/// Simulates s to its end with a trace and returns the trace's records.
+std::vector<json> traced(const Scenario& s) {
+    const std::string path = temp_path("traced.jsonl");
+    EngineOptions o;
+    o.trace_path = path;
+    REQUIRE(simulate(s, o).stop == StopReason::finished);
+    std::vector<json> recs = records(read_file(path));
+    std::remove(path.c_str());
+    return recs;
+}
+
+/// The `job` records of s's trace, each as its JSON text.
+std::vector<std::string> job_records(const Scenario& s) {
+    std::vector<std::string> jobs;
+    for (const json& x : traced(s))
+        if (x["k"] == "job") jobs.push_back(x.dump());
+    return jobs;
+}
+
 Scenario mixed(Policy p) {
     Scenario s = scenario(p, 2, 1_ms);
     s.costs = CostProfile::builtin_default();
@@ -122,12 +141,7 @@ TEST_CASE("trace: CPU lanes and thread lanes agree with the summary, every polic
 namespace {
 /// The trace's `state` records of `tid` as "t:s[:throttled]" (t in ms), and its header.
 std::pair<std::vector<std::string>, json> states_of(const Scenario& s, std::uint64_t tid) {
-    const std::string path = temp_path("throttle.jsonl");
-    EngineOptions o;
-    o.trace_path = path;
-    REQUIRE(simulate(s, o).stop == StopReason::finished);
-    const std::vector<json> recs = records(read_file(path));
-    std::remove(path.c_str());
+    const std::vector<json> recs = traced(s);
     std::vector<std::string> out;
     for (const json& x : recs)
         if (x["k"] == "state" && x["tid"] == tid)
@@ -172,17 +186,7 @@ TEST_CASE("trace: job records for the jobs of periodic repeats only") {
     Scenario s = scenario(Policy::fcfs, 2);
     process(s, "p", 0_ms, {repeat(3, 3_ms, {compute(4_ms)})});
     process(s, "q", 0_ms, {repeat(2, std::nullopt, {compute(1_ms)})});
-    const std::string path = temp_path("jobs.jsonl");
-    EngineOptions o;
-    o.trace_path = path;
-    REQUIRE(simulate(s, o).stop == StopReason::finished);
-    const std::vector<json> recs = records(read_file(path));
-    std::remove(path.c_str());
-    std::vector<std::string> jobs;
-    for (const json& x : recs)
-        if (x["k"] == "job")
-            jobs.push_back(x.dump());
-    CHECK(jobs == std::vector<std::string>{
+    CHECK(job_records(s) == std::vector<std::string>{
                       R"({"deadline":3000000,"k":"job","n":0,"release":0,"t":4000000,"tid":1})",
                       R"({"deadline":6000000,"k":"job","n":1,"release":3000000,"t":8000000,"tid":1})",
                       R"({"deadline":9000000,"k":"job","n":2,"release":6000000,"t":12000000,"tid":1})"});
@@ -195,16 +199,7 @@ TEST_CASE("trace: job records of a repeat with origin follow its anchored grid")
     Op r = repeat(2, 10_ms, {compute(1_ms)});
     std::get<op::Repeat>(r.v).origin = 0_ms;
     process(s, "p", 0_ms, {sleep_op(3_ms), std::move(r)});
-    const std::string path = temp_path("origin.jsonl");
-    EngineOptions o;
-    o.trace_path = path;
-    REQUIRE(simulate(s, o).stop == StopReason::finished);
-    const std::vector<json> recs = records(read_file(path));
-    std::remove(path.c_str());
-    std::vector<std::string> jobs;
-    for (const json& x : recs)
-        if (x["k"] == "job") jobs.push_back(x.dump());
-    CHECK(jobs == std::vector<std::string>{
+    CHECK(job_records(s) == std::vector<std::string>{
                       R"({"deadline":10000000,"k":"job","n":0,"release":0,"t":4000000,"tid":1})",
                       R"({"deadline":20000000,"k":"job","n":1,"release":10000000,"t":11000000,"tid":1})"});
 }
