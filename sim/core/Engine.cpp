@@ -1106,6 +1106,12 @@ bool Engine::step(std::uint32_t c, ThreadIdx t) {
         return false;
     }
     const Instr& in = p.code[th.pc];
+    // A repeat waiting for a release (its period's, or its anchored grid's): a timed sleep
+    // (clock_nanosleep), one syscall and the timer's kernel work; phase 1 ends it.
+    const auto wait_for_release = [&] {
+        charge_sys(t, s_.costs.syscall + s_.costs.sleep_timer + first_use(t, FirstUse::sleep));
+        th.phase = 1;
+    };
     switch (in.op) {
         case Opcode::compute:
             if (th.phase == 0) {
@@ -1169,8 +1175,7 @@ bool Engine::step(std::uint32_t c, ThreadIdx t) {
                     // Iteration 0 is released later: wait for it at the loop_end's period
                     // wait (phase 1), which then starts the body.
                     th.pc = in.a;
-                    charge_sys(t, s_.costs.syscall + s_.costs.sleep_timer + first_use(t, FirstUse::sleep));
-                    th.phase = 1;
+                    wait_for_release();
                     return true;
                 }
             }
@@ -1190,8 +1195,7 @@ bool Engine::step(std::uint32_t c, ThreadIdx t) {
                     const std::int64_t end = last_period_end(f.start_ns, b.y, count);
                     if (now_.ns() < end) {
                         f.release_ns = end;
-                        charge_sys(t, s_.costs.syscall + s_.costs.sleep_timer + first_use(t, FirstUse::sleep));
-                        th.phase = 1;
+                        wait_for_release();
                         return true;
                     }
                 }
@@ -1213,10 +1217,7 @@ bool Engine::step(std::uint32_t c, ThreadIdx t) {
                     th.pc = in.a + 1;
                     return !edf_job || deadline_moved(c, t);
                 }
-                // Wait for the period: a timed sleep (clock_nanosleep), one syscall and
-                // the timer's kernel work.
-                charge_sys(t, s_.costs.syscall + s_.costs.sleep_timer + first_use(t, FirstUse::sleep));
-                th.phase = 1;
+                wait_for_release();
                 return true;
             }
             const Time deadline{f.release_ns};
