@@ -1,5 +1,6 @@
 // libFuzzer target: bytes -> the scenario loader -> a short simulation.
-// Anything the loader refuses must be a ScenarioError (exit 2 in the CLI); any other
+// Anything the loader refuses must be a ScenarioError (exit 2 in the CLI), and the engine
+// may refuse with a ScenarioError or, for deadline admission, an EnvironmentError; any other
 // exception, crash, sanitizer report, hang (-timeout) or memory blow-up (-rss_limit_mb)
 // is a finding. Limits are tighter than the CLI's defaults so that a valid scenario with
 // `count: 1000000` stays cheap; the defaults are exercised by tests/bad/.
@@ -32,6 +33,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         (void)ostwin::simulate(s, o);
     } catch (const ostwin::ScenarioError&) {
         // documented: a scenario the engine cannot run (affinity outside the machine)
+    } catch (const ostwin::EnvironmentError&) {
+        // documented: deadline reservations Linux's admission control would refuse (exit 3,
+        // docs/policies.md "deadline")
     }
     return 0;
 }
