@@ -151,6 +151,17 @@ std::uint64_t fork_pages(int cpus) {
     throw EnvironmentError("calibrate: the simulator has no parent/main in its fork probe");
 }
 
+std::int64_t simulated_child_gap(const CostProfile& costs, int cpus) {
+    Scenario s = load_scenario_string(fork_join_yaml(1, cpus), "<calibrate child start>");
+    s.costs = costs;
+    s.costs.fork_child_start = Time{0};
+    const RunResult r = simulate(s);
+    // The child's threads arrive at the fork's end: its response is the gap.
+    for (const auto& t : r.summary.threads)
+        if (t.id.rfind("child", 0) == 0) return t.response_ns;
+    throw EnvironmentError("calibrate: the simulator has no child in its fork probe");
+}
+
 std::vector<RunnerSamples> runner_spawn(int processes, int spawns, int runs, int cpus) {
     // On one CPU there is no other CPU to hand a new thread over to, so a spawn is the
     // spawner's own work, and a new thread starts only when the spawner blocks; on two,

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "native/HostSpeed.hpp"
+#include "sim/model/CostProfile.hpp"
 
 namespace ostwin::calib {
 
@@ -35,6 +36,10 @@ std::vector<RunnerSamples> runner_fork_join(int forks, int runs, int cpus);
 /// The resident pages the simulator counts shared at each fork of runner_fork_join's
 /// parent (what it charges fork.per_page on).
 std::uint64_t fork_pages(int cpus);
+/// The simulator's time from a fork's end to the child's first op in the fork probe's
+/// scenario (one fork) under `costs` with fork.child_start 0: what it charges there
+/// besides the child's start-up (an idle CPU's wake-up, the switch).
+std::int64_t simulated_child_gap(const CostProfile& costs, int cpus);
 
 /// `processes` processes on `cpus` CPUs (fcfs), 10 ms apart, each with a thread that
 /// spawns `spawns` threads in a row and joins them, then spawns and at once joins

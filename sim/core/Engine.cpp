@@ -320,14 +320,14 @@ void Engine::start_process(std::uint32_t p) {
     process_started(p);
     const std::uint32_t first = inst_.first_thread(p);
     const std::uint32_t n = inst_.threads_of(p);
-    // A forked child's program starts fork.child_start after the fork (docs/cost-model.md).
-    const Time delay = pc.parent != kNone32 ? s_.costs.fork_child_start : Time{0};
+    // A forked child's threads arrive at the fork's end; its start-up (fork.child_start)
+    // is CPU work at its first dispatch (begin_switch, docs/cost-model.md).
     for (std::uint32_t i = 0; i < n; ++i) {
         const ThreadDecl& td = thread_decl(first + i);
         if (!td.start) continue;  // spawned later
         ++pc.live_threads;
         thread_created(first + i);
-        const Time at = *td.start + delay;
+        const Time at = *td.start;
         if (at == Time{0}) {
             arrive(first + i);
         } else {
@@ -523,6 +523,7 @@ void Engine::start_switch(std::uint32_t c, ThreadIdx t, ThreadIdx from, std::str
     if (k.mode == Cpu::Mode::idle) set_idle_bit(c, false);
     k.mode = Cpu::Mode::switching;
     k.thread = t;
+    k.child_start = Time{0};  // begin_switch sets it; nothing left from a cancelled switch
     ++k.gen;
     th_[t].cpu = static_cast<std::int32_t>(c);
     if (tw_) k.why.assign(why);  // reuses the CPU's buffer: no allocation per switch once warm
@@ -571,6 +572,14 @@ void Engine::begin_switch(std::uint32_t c, ThreadIdx from) {
     Pcb& proc = pr_[th.process];
     if (th.first_run < Time{0} && proc.parent == kNone32 && thread_decl(t).start)
         cost += proc.dispatched ? s_.costs.start_thread : s_.costs.start_process;
+    // A forked child's first dispatch: the child's start-up holds this CPU first (natively
+    // its controller creating the threads and faulting in what it writes), once per child,
+    // even when a better thread cuts the switch short (the work is done by then).
+    k.child_start = Time{0};
+    if (!proc.dispatched && proc.parent != kNone32) {
+        k.child_start = s_.costs.fork_child_start;
+        cost += k.child_start;
+    }
     proc.dispatched = true;
     if (same_as) ++totals_.thread; else ++totals_.process;
     if (migr) { ++totals_.migrations; ++th.migrations; }
@@ -619,6 +628,10 @@ void Engine::on_switch_done(std::uint32_t c) {
         return;
     }
     k.waking = false;
+    // A child's start-up was the child's CPU work, not a wait of the incoming thread's.
+    // The thread is still ready here: take it off the ready time to come.
+    th.ready_time -= k.child_start;
+    k.child_start = Time{0};
     if (k.resched) {
         // A better thread came during the switch: the incoming one goes back, unrun.
         k.resched = false;

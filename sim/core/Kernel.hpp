@@ -102,6 +102,9 @@ struct Cpu {
     /// Of the switch in progress, what counts in the incoming thread's CPU time when it
     /// is done (a calibrated profile: docs/engine.md "Context switches"); 0: none.
     Time switch_in_cpu;
+    /// Of the switch in progress, a forked child's start-up (fork.child_start): CPU time of
+    /// the child's controller, neither the incoming thread's CPU nor its ready time.
+    Time child_start;
     std::uint64_t switches = 0;
     std::string why;                   ///< reason of the dispatch in progress (tracing only)
 };
