@@ -357,6 +357,12 @@ bool try_push_eof(Runtime& rt, std::uint32_t id) {
         }
         case ChannelKind::shm:
         case ChannelKind::queue: {
+            // A channel of one process is that process's alone: its senders and receivers
+            // ended with it, so nobody is left to wake. Its mutex is private and not robust
+            // (as a real program's would be), and a thread that crashed the process may have
+            // died holding it: locking it from here waited forever (the watchdog's loop
+            // never came back to it).
+            if (rt.obj->channel(id).process) return true;
             RingShm& r = c.shm->ring;
             robust_lock(&r.m);
             r.eof = 1;

@@ -269,3 +269,30 @@ processes:
     std::remove(file.c_str());
     std::remove(err.c_str());
 }
+
+TEST_CASE("a thread crashing its process while a sibling sends on the process's queue does not hang the runner", "[native][cli]") {
+    // The sender copies 48 KiB under the queue's mutex, so the crash often kills it holding
+    // that mutex; the runner then pushed end-of-file into the dead process's queue and
+    // waited on the mutex forever (the first run hung, before the fix). Five runs, each
+    // killed outright after 20 s if it hangs (the guardian restores the host then).
+    const std::string file = write_temp("crash-in-send.yaml", R"(ostwin: 1
+name: crash-in-send
+machine: {cpus: 2}
+scheduler: {policy: fcfs}
+processes:
+  - name: app
+    threads:
+      - {name: s, program: [repeat: {count: 3000, do: [send: {to: q, bytes: 48KiB}]}]}
+      - {name: r, program: [repeat: {count: 3000, do: [recv: {from: q}]}]}
+      - {name: bad, program: [compute: 1ms, crash]}
+channels:
+  - {name: q, kind: queue}
+)");
+    for (int i = 0; i < 5; ++i) {
+        const auto [rc, out] = run("timeout -s KILL 20 " + kOstwin + " native " + file + " --watchdog 10s");
+        INFO("run " << i + 1 << ": " << out);
+        REQUIRE(rc == 0);
+        CHECK(out.find("process app crashed") != std::string::npos);
+    }
+    std::remove(file.c_str());
+}
