@@ -575,11 +575,8 @@ void Engine::begin_switch(std::uint32_t c, ThreadIdx from) {
     // A forked child's first dispatch: the child's start-up holds this CPU first (natively
     // its controller creating the threads and faulting in what it writes), once per child,
     // even when a better thread cuts the switch short (the work is done by then).
-    k.child_start = Time{0};
-    if (!proc.dispatched && proc.parent != kNone32) {
-        k.child_start = s_.costs.fork_child_start;
-        cost += k.child_start;
-    }
+    k.child_start = !proc.dispatched && proc.parent != kNone32 ? s_.costs.fork_child_start : Time{0};
+    cost += k.child_start;
     proc.dispatched = true;
     if (same_as) ++totals_.thread; else ++totals_.process;
     if (migr) { ++totals_.migrations; ++th.migrations; }

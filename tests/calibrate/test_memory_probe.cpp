@@ -5,11 +5,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <array>
 #include <vector>
 
 #include "native/calibrate/Probes.hpp"
+#include "native/calibrate/Stats.hpp"
 
 using namespace ostwin::calib;
 
@@ -28,11 +28,8 @@ TEST_CASE("memory probe reports first-touch, copy-on-write and write-protect cos
         WARN("every batch was preempted inside a timed span: nothing to compare");
         return;
     }
-    const auto median = [](std::vector<double> v) {
-        std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
-        return v[v.size() / 2];
-    };
-    const double fault = median(series[0]), cow = median(series[1]), wp = median(series[2]);
+    const double fault = spread_of(series[0]).median, cow = spread_of(series[1]).median,
+                 wp = spread_of(series[2]).median;
     INFO("per page: first touch " << fault << " ns, copy-on-write " << cow << " ns, write-protect " << wp << " ns");
     CHECK(fault > 0);
     CHECK(cow > 0);
