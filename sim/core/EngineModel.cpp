@@ -642,24 +642,28 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
         case Opcode::touch: {
             th.val = op_value(t, in, in.y);
             trace_op_begin(t, in.b ? with_value(in, th.val) : in);
+            // A forking parent's copy of a page it made costs memory.cow_fault_parent (0:
+            // the same as a child's copy of what it inherited, memory.cow_fault).
+            const Time parent_cow = cost.cow_fault_parent > Time{0} ? cost.cow_fault_parent : cost.cow_fault;
+            // The walk's clock: each page's fault ends when the faults before it have been
+            // paid, so a thread touching pages another is still faulting in pays for them too.
+            const FaultClock clock{now_.ns(), cost.page_fault.ns(), cost.cow_fault.ns(), parent_cow.ns(),
+                                   cost.wp_fault.ns()};
             const TouchResult r = m.mem.touch(pr_[proc].address_space, static_cast<Region>(in.a), t,
                                               static_cast<std::uint64_t>(in.x), static_cast<std::uint64_t>(th.val),
-                                              in.flag != 0);
+                                              in.flag != 0, clock);
             // A write-protect fault counts with the faults, as the native runner counts it
             // (a minor fault that copies nothing, docs/native.md "Memory figures"), when it
             // is modelled at all: memory.wp_fault 0 keeps it free and uncounted, as before.
             const std::uint64_t wp = cost.wp_fault > Time{0} ? r.wp_faults : 0;
-            th.aux = static_cast<std::int64_t>(r.faults + wp);
+            th.aux = static_cast<std::int64_t>(r.faults + r.raced_faults + wp);
             th.aux2 = r.cow_faults;
             if (r.clamped)
                 runtime_error(t, "touch of " + std::string{to_string(static_cast<Region>(in.a))} +
                                      " goes past the end of the region; cut at its end");
             if (r.faults + r.cow_faults > 0) trace_mem(proc);
-            // A forking parent's copy of a page it made costs memory.cow_fault_parent (0:
-            // the same as a child's copy of what it inherited, memory.cow_fault).
-            const Time parent_cow = cost.cow_fault_parent > Time{0} ? cost.cow_fault_parent : cost.cow_fault;
             const auto maker_cows = static_cast<std::int64_t>(r.maker_cow_faults);
-            charge_sys(t, cost.page_fault * static_cast<std::int64_t>(r.faults) +
+            charge_sys(t, cost.page_fault * static_cast<std::int64_t>(r.faults + r.raced_faults) +
                               cost.cow_fault * (static_cast<std::int64_t>(r.cow_faults) - maker_cows) +
                               parent_cow * maker_cows + cost.wp_fault * static_cast<std::int64_t>(r.wp_faults) +
                               first_use(t, FirstUse::touch));

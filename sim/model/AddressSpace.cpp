@@ -51,7 +51,9 @@ MemorySystem::FrameId MemorySystem::frame_id(AsId owner) {
         owners_xor_.push_back(0);
         maker_.push_back(0);
         wp_.push_back(0);
+        settle_.push_back(0);
     }
+    settle_[f] = 0;
     refcount_[f] = 1;
     owners_xor_[f] = owner;
     maker_[f] = owner;
@@ -137,7 +139,7 @@ void MemorySystem::remove_stack(AsId as, std::uint32_t thread) {
 }
 
 TouchResult MemorySystem::touch(AsId as, Region region, std::uint32_t stack_owner,
-                                std::uint64_t offset, std::uint64_t bytes, bool write) {
+                                std::uint64_t offset, std::uint64_t bytes, bool write, const FaultClock& clock) {
     TouchResult r;
     Space& s = spaces_.at(as);
     if (s.released) throw std::logic_error("touch on a released address space");
@@ -160,22 +162,30 @@ TouchResult MemorySystem::touch(AsId as, Region region, std::uint32_t stack_owne
     const std::uint64_t last = (end - 1) / page_size_;
     if (p->frames.size() <= last) p->frames.resize(last + 1, kNoFrame);
     r.pages_touched = last - first + 1;
+    std::int64_t at = clock.start;  // where this walk is
     for (std::uint64_t i = first; i <= last; ++i) {
         FrameId& f = p->frames[i];
         if (f == kNoFrame) {
             f = new_frame(as);
             ++r.faults;
+            settle_[f] = at += clock.fault;
         } else if (write && refcount_[f] > 1) {
-            if (maker_[f] == as) ++r.maker_cow_faults;
+            const bool maker = maker_[f] == as;
+            if (maker) ++r.maker_cow_faults;
             unmap(as, f);
             f = new_frame(as);
             ++r.cow_faults;
+            settle_[f] = at += maker ? clock.maker_cow : clock.cow;
         } else if (write && wp_[f] != 0) {
             wp_[f] = 0;  // the last mapping: reused in place, writable from now on
             ++r.wp_faults;
+            at += clock.wp;
+        } else if (settle_[f] > at) {
+            ++r.raced_faults;  // another walk is still faulting it in
+            at += clock.fault;
         }
     }
-    s.faults += r.faults;
+    s.faults += r.faults + r.raced_faults;
     s.cows += r.cow_faults;
     s.wps += r.wp_faults;
     return r;

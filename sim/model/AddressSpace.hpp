@@ -18,6 +18,15 @@
 /// write-protect fault that keeps the frame (Linux's do_wp_page reuses a page with a single
 /// mapping) and lifts the protection; the engine charges `memory.wp_fault` for it. Any
 /// other write to a frame mapped only here is free.
+///
+/// Faults in flight: a touch walks its pages in order, and a page it faults in is only
+/// there once that fault is done. The engine gives a touch a FaultClock (when the walk
+/// starts and what each kind of fault costs); each frame the walk makes is stamped with the
+/// clock when its fault ends. Another touch of the same frame while its stamp is still
+/// ahead of that touch's own clock takes a fault too (it raced: Linux allocates and fills a
+/// page before it takes the page-table lock, so both faulting threads pay, and the loser
+/// frees its copy) and walks on in step with the first. Without a clock (all zero) nothing
+/// is ever in flight.
 #include <cstdint>
 #include <vector>
 
@@ -39,9 +48,22 @@ struct TouchResult {
     std::uint64_t maker_cow_faults = 0;
     /// Pages mapped only here but still write-protected by a fork, written: no copy.
     std::uint64_t wp_faults = 0;
+    /// Resident pages whose fault (another touch's) was still in flight when this walk
+    /// reached them: faulted again, nothing made (the model above).
+    std::uint64_t raced_faults = 0;
     /// The range went past the end of the region and was cut at its end; the loader
     /// normally rejects such touches, so the engine may report this as a program error.
     bool clamped = false;
+};
+
+/// When a touch's walk starts and what each fault it takes lasts, in the engine's time
+/// unit (ns); MemorySystem only adds and compares these. All zero: no fault is in flight.
+struct FaultClock {
+    std::int64_t start = 0;
+    std::int64_t fault = 0;      ///< a new frame (first touch), and a raced fault
+    std::int64_t cow = 0;        ///< a copy of an inherited page
+    std::int64_t maker_cow = 0;  ///< a copy of a page this address space made (forking parent)
+    std::int64_t wp = 0;         ///< a write-protect fault
 };
 
 /// Result of MemorySystem::fork.
@@ -89,11 +111,12 @@ public:
     void remove_stack(AsId as, std::uint32_t thread);
 
     /// Accesses [offset, offset + bytes) of `region` (for Region::stack, of `stack_owner`'s
-    /// stack). Faults in non-resident pages, copies shared pages on write (see the model
-    /// above). A range past the region's end is cut at the end (result.clamped). A touch of
-    /// a stack the thread does not have touches nothing (clamped).
+    /// stack). Faults in non-resident pages, copies shared pages on write, faults again on
+    /// pages still in flight at `clock` (see the model above). A range past the region's end
+    /// is cut at the end (result.clamped). A touch of a stack the thread does not have
+    /// touches nothing (clamped).
     TouchResult touch(AsId as, Region region, std::uint32_t stack_owner, std::uint64_t offset,
-                      std::uint64_t bytes, bool write);
+                      std::uint64_t bytes, bool write, const FaultClock& clock = {});
 
     /// POSIX fork: a new address space with the parent's region sizes whose every resident
     /// page maps the parent's frame (refcount + 1), so both sides now share it copy-on-write.
@@ -205,6 +228,8 @@ private:
     // the write-protect fault of its last owner). A frame is mapped once per address space,
     // so the frame's bit is each mapping's bit; one byte per frame, none per thread.
     std::vector<std::uint8_t> wp_;
+    // When each frame's fault ends on the FaultClock of the touch that made it.
+    std::vector<std::int64_t> settle_;
     std::vector<FrameId> free_;  // LIFO reuse keeps numbering deterministic
     std::uint64_t live_frames_ = 0;
     std::uint64_t peak_frames_ = 0;

@@ -258,3 +258,38 @@ TEST_CASE("stacks of any thread numbering: out of order, removed and re-added", 
     mem.release(as);
     CHECK(mem.unique_resident() == 0);
 }
+
+TEST_CASE("faults in flight: a walk that reaches pages another walk is still faulting in faults them too",
+          "[memory]") {
+    MemorySystem mem(kPage);
+    const AsId as = mem.create(spec_pages(0, 0, 16));
+    // The first walk starts at 0 and faults 8 pages at 10 each: page k is in at 10 (k + 1).
+    TouchResult a = mem.touch(as, Region::heap, 0, 0, 8 * kPage, true, FaultClock{0, 10, 0, 0, 0});
+    CHECK(a.faults == 8);
+    CHECK(a.raced_faults == 0);
+    // At 35 pages 0..2 are in (10, 20, 30); the second walk passes them for free, then pays
+    // pages 3..7 in step with the first, and faults pages 8..9 itself.
+    TouchResult b = mem.touch(as, Region::heap, 0, 0, 10 * kPage, true, FaultClock{35, 10, 0, 0, 0});
+    CHECK(b.faults == 2);
+    CHECK(b.raced_faults == 5);
+    CHECK(mem.page_faults(as) == 8 + 2 + 5);
+    CHECK(mem.usage(as).resident_bytes == 10 * kPage);  // a raced fault makes no frame
+    // Once every walk is over, nothing is in flight.
+    TouchResult c = mem.touch(as, Region::heap, 0, 0, 10 * kPage, false, FaultClock{1000, 10, 0, 0, 0});
+    CHECK(c.faults + c.raced_faults == 0);
+}
+
+TEST_CASE("faults in flight: without a clock nothing is in flight, and a reused frame starts settled",
+          "[memory]") {
+    MemorySystem mem(kPage);
+    const AsId as = mem.create(spec_pages(0, 0, 4));
+    CHECK(mem.touch(as, Region::heap, 0, 0, 4 * kPage, true).faults == 4);
+    CHECK(mem.touch(as, Region::heap, 0, 0, 4 * kPage, true).raced_faults == 0);
+    // Frames made on a clock far ahead, then freed and reused by an unclocked walk.
+    const AsId other = mem.create(spec_pages(0, 0, 4));
+    CHECK(mem.touch(other, Region::heap, 0, 0, 4 * kPage, true, FaultClock{1'000'000, 10, 0, 0, 0}).faults == 4);
+    mem.release(other);
+    const AsId fresh = mem.create(spec_pages(0, 0, 4));
+    CHECK(mem.touch(fresh, Region::heap, 0, 0, 4 * kPage, true).faults == 4);
+    CHECK(mem.touch(fresh, Region::heap, 0, 0, 4 * kPage, true).raced_faults == 0);
+}

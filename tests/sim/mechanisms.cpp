@@ -173,3 +173,32 @@ TEST_CASE("sched.tick: a slice ending hands the CPU only to a thread that last r
     // Exact quanta (no tick) keep the global queue's rotation: b loses its CPU at 2ms.
     CHECK(thread_of(run("0ns"), "p/b").finish_ns > 5'000'000);
 }
+
+namespace {
+
+RunResult two_walkers(int cpus) {
+    return run_yaml("ostwin: 1\nname: w\nmachine: {cpus: " + std::to_string(cpus) + "}\nscheduler: {policy: fcfs}\n"
+                    "costs: {base: zero, memory.page_fault: 10us}\n"
+                    "processes:\n"
+                    "  - name: p\n"
+                    "    memory: {heap: 64KiB}\n"
+                    "    threads:\n"
+                    "      - {name: a, program: [touch: {region: heap, bytes: 64KiB, write: true}]}\n"
+                    "      - {name: b, program: [compute: 35us, touch: {region: heap, bytes: 64KiB, write: true}]}\n");
+}
+
+}  // namespace
+
+TEST_CASE("memory.page_fault: a thread touching pages another thread is still faulting in pays for them too") {
+    // Two CPUs: a faults 16 pages, 10us each, from 0 to 160us. b reaches the heap at 35us,
+    // when pages 0..2 are in: it pays pages 3..15 in step with a and ends with it.
+    const Summary both = two_walkers(2).summary;
+    CHECK(thread_of(both, "p/a").cpu_ns == 160'000);
+    CHECK(thread_of(both, "p/b").cpu_ns == 35'000 + 13 * 10'000);
+    CHECK(thread_of(both, "p/b").finish_ns == 165'000);
+    CHECK(process_of(both, "p").page_faults == 16 + 13);
+    // One CPU: b runs after a's walk is over and faults nothing.
+    const Summary one = two_walkers(1).summary;
+    CHECK(thread_of(one, "p/b").cpu_ns == 35'000);
+    CHECK(process_of(one, "p").page_faults == 16);
+}
