@@ -13,11 +13,11 @@ namespace ostwin::gen {
 
 /// The mechanism tags, in the order of all_tags() (Generator.cpp).
 enum class Tag : std::uint8_t {
-    cpu_bound, yield, sleep, touch, ipc_small, ipc_large, ipc_huge, pipe, socket, mqueue, shm, queue, rpc,
+    cpu_bound, yield, sleep, touch, shared_touch, ipc_small, ipc_large, ipc_huge, pipe, socket, mqueue, shm, queue, rpc,
     lock, protocol, sem, cond, barrier, fork_cow, cow_parent, spawn, processes, threads, remote_wake, random,
     classes, deadline,
 };
-inline constexpr std::size_t kTagCount = 27;
+inline constexpr std::size_t kTagCount = 28;
 
 /// Draws on the project's one random source (sim/core/Random.hpp) with integer
 /// arithmetic only, so a seed gives the same draws with any compiler or library.

@@ -26,6 +26,8 @@ constexpr std::array<TagInfo, kTagCount> kTags{{
     {"yield", "sched_yield between bursts"},
     {"sleep", "sleep, io or a periodic repeat: timed wake-ups"},
     {"touch", "memory touches: first-touch faults on private regions (stack, data) and on a heap its process's threads share"},
+    {"shared-touch", "2 CPUs and two or more threads of one process writing one heap range alike: one may reach pages "
+                     "the other is still faulting in (faults in flight)"},
     {"ipc-small", "messages of 1 B to 4 KiB (one page, PIPE_BUF)"},
     {"ipc-large", "messages above 4 KiB, up to the channel's capacity"},
     {"ipc-huge", "messages above 64 KiB (socket, queue): the copy cost's largest size class"},
@@ -441,6 +443,7 @@ void critical(Ctx& c, std::int64_t budget) {
             body.push_back("touch: {region: heap, bytes: " + c.vsize(bytes, 1, bytes) + ", offset: " +
                            size(c.d.below(1024 * 1024 - bytes + 1)) + ", write: true}");
             c.tag(Tag::touch);
+            if (replicas && !r.procs) c.tag(Tag::shared_touch);  // w >= 2 threads, one range
         }
         for (auto l = take.rbegin(); l != take.rend(); ++l) body.push_back("unlock: " + *l);
         c.filler(body, rounds);
@@ -638,6 +641,7 @@ void spawn(Ctx& c, std::int64_t budget) {
     // The workers write one heap range in common: the first to get there faults.
     const std::uint64_t bytes = c.d.log_uniform(4096, 256 * 1024);
     const std::string shared_touch = "touch: {region: heap, bytes: " + size(bytes) + ", write: true}";
+    std::uint32_t writers = 0;
     for (std::uint32_t i = 0; i < (replicas ? 1 : k); ++i) {
         ThreadDraft w = c.thread(replicas ? "w" : "w" + std::to_string(i));
         w.count = replicas ? k : 1;
@@ -646,11 +650,13 @@ void spawn(Ctx& c, std::int64_t budget) {
         if (c.d.chance(50)) {
             w.program.push_back(shared_touch);
             c.tag(Tag::touch);
+            writers += w.count;
         }
         c.filler(w.program, 1);
         app.threads.push_back(std::move(w));
     }
     c.dr.processes.push_back(std::move(app));
+    if (writers > 1) c.tag(Tag::shared_touch);
     c.tag(Tag::spawn);
     c.tag(Tag::threads);
     c.dr.motifs.push_back(c.label + "spawn: a thread spawns " + std::to_string(k) + " worker(s) and joins them");
@@ -706,7 +712,10 @@ void memory(Ctx& c, std::int64_t budget) {
     }
     c.dr.processes.push_back(std::move(q));
     c.tag(Tag::touch);
-    if (n > 1) c.tag(Tag::threads);
+    if (n > 1) {
+        c.tag(Tag::threads);
+        c.tag(Tag::shared_touch);
+    }
     c.dr.motifs.push_back(c.label + "memory: " + std::to_string(n) + " thread(s) writing a " + size(heap) + " heap");
 }
 
@@ -746,6 +755,8 @@ Draft draw(Draw& d, Draw& v, Draw& x, Draw& l, std::uint32_t max_cpus) {
     if (dr.cpus > 1)
         for (const Tag t : waits)
             if (dr.tags[static_cast<std::size_t>(t)]) dr.tags[static_cast<std::size_t>(Tag::remote_wake)] = true;
+    // On one CPU no two faults are ever in flight at once. A tag only, as above.
+    if (dr.cpus == 1) dr.tags[static_cast<std::size_t>(Tag::shared_touch)] = false;
     return dr;
 }
 

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <variant>
 
 #include "sim/analysis/ScenarioChecks.hpp"
@@ -33,6 +34,8 @@ struct Holds {
     std::set<std::string> kinds;
     bool period = false;
     bool heap_touch_by_two_threads = false;
+    bool heap_range_by_two_threads = false;  ///< one heap range (offset, size) written alike by two thread instances
+    std::set<std::tuple<std::uint64_t, std::uint64_t, DistRef>> ranges;  ///< the heap writes of the thread walked last
     std::set<std::string> random_ops;  ///< ops with a drawn value: compute, sleep, io, send, touch, period
     std::set<std::string> dist_forms;  ///< `duration exp`, `size uniform`, ...
     std::set<std::string> protocols;   ///< the mutexes' protocols other than none
@@ -80,6 +83,7 @@ void walk(const Scenario& s, const std::vector<Op>& ops, Holds& h, std::set<std:
         }
         if (const auto* t = std::get_if<op::Touch>(&o.v); t && t->region == Region::heap && t->write) {
             heap_writers.insert(who);
+            h.ranges.insert({t->offset, t->bytes, t->dist});
             h.heap_write_after_fork = h.heap_write_after_fork || forked;
         }
         if (const auto* r = std::get_if<op::Repeat>(&o.v)) {
@@ -115,13 +119,17 @@ Holds holds(const Scenario& s) {
     for (const ProcessDecl& p : s.processes) {
         std::set<std::string> writers;
         std::uint32_t writer_instances = 0;
+        std::map<std::tuple<std::uint64_t, std::uint64_t, DistRef>, std::uint32_t> range_writers;
         for (const ThreadDecl& t : p.threads) {
             std::set<std::string> mine;
             bool forked = false;
+            h.ranges.clear();
             walk(s, t.program, h, mine, t.name, forked);
             if (!mine.empty()) writer_instances += t.count;
+            for (const auto& range : h.ranges) range_writers[range] += t.count;
         }
         h.heap_touch_by_two_threads = h.heap_touch_by_two_threads || writer_instances > 1;
+        for (const auto& [range, n] : range_writers) h.heap_range_by_two_threads = h.heap_range_by_two_threads || n > 1;
     }
     return h;
 }
@@ -266,6 +274,7 @@ TEST_CASE("every tag is given by some seed, and a file's tags say what it holds"
         CHECK(has(g.tags, "spawn") == op("spawn"));
         CHECK(has(g.tags, "yield") == op("yield"));
         CHECK(has(g.tags, "touch") == op("touch"));
+        CHECK(has(g.tags, "shared-touch") == (s.cpus > 1 && h.heap_range_by_two_threads));
         CHECK(has(g.tags, "sleep") == (op("sleep") || op("io") || h.period));
         if (has(g.tags, "rpc")) CHECK(op("send"));
         // The header comment lists the tags; scripts/accuracy reads them from there.
