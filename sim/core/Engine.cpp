@@ -398,13 +398,14 @@ void Engine::dispatch_pass() {
         for (std::uint32_t i = 0; c == kNone32 && i < cpu_.size(); ++i)
             if (cpu_[i].mode == Cpu::Mode::idle && allowed(t, i)) c = i;
         assert(c != kNone32);
-        if (local_queues_ && last >= 0 && static_cast<std::uint32_t>(last) != c && th_[t].since < now_) {
+        const std::int32_t queue = last >= 0 ? last : th_[t].home_cpu;
+        if (local_queues_ && queue >= 0 && static_cast<std::uint32_t>(queue) != c && th_[t].since < now_) {
             // Linux's RT run queues are per CPU. A thread woken when no CPU was free waits
-            // in the queue of the CPU it last ran on; a CPU that comes free takes a thread
-            // from its own queue (one that last ran there, or never ran) before pulling one
-            // from another CPU's queue, unless that one has a higher priority. A thread
-            // woken now goes to a free CPU at once, as Linux places a woken RT thread on an
-            // idle CPU (docs/engine.md "Per-CPU run queues").
+            // in the queue of the CPU it last ran on (one never run: its creator's); a CPU
+            // that comes free takes a thread from its own queue before pulling one from
+            // another CPU's queue, unless that one has a higher priority. A thread woken
+            // now goes to a free CPU at once, as Linux places a woken RT thread on an idle
+            // CPU (docs/engine.md "Per-CPU run queues").
             const ThreadIdx local = sched_->best(on_cpu_rotating(c, kNoThread));
             if (local != kNoThread && local != t && !sched_->preempts(t, local)) t = local;
         }
@@ -794,8 +795,9 @@ Eligible Engine::on_cpu_rotating(std::uint32_t c, ThreadIdx self_thread) {
     return Eligible{this, [](const void* e, ThreadIdx t) {
                         const auto* self = static_cast<const Engine*>(e);
                         if (!self->allowed(t, self->eligible_cpu_)) return false;
-                        const std::int32_t last = self->th_[t].last_cpu;
-                        return t == self->rotating_ || last < 0 || last == static_cast<std::int32_t>(self->eligible_cpu_);
+                        const Tcb& th = self->th_[t];
+                        const std::int32_t queue = th.last_cpu >= 0 ? th.last_cpu : th.home_cpu;
+                        return t == self->rotating_ || queue < 0 || queue == static_cast<std::int32_t>(self->eligible_cpu_);
                     }};
 }
 

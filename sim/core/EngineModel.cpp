@@ -730,6 +730,7 @@ bool Engine::step_spawn(ThreadIdx t, const Instr& in) {
     trace_op_end(t, in);
     ++th.pc;
     th.phase = 0;
+    th_[target].home_cpu = th.cpu;  // it waits in the spawner's CPU's run queue until it first runs
     thread_created(target);
     trace_mem(proc);
     // spawn.thread_start: the new thread's start-up before its first op (docs/cost-model.md).
@@ -789,6 +790,9 @@ bool Engine::step_fork(ThreadIdx t, const Instr& in) {
     trace_op_end(t, in);
     ++th.pc;
     th.phase = 0;
+    // The child's threads wait in the forker's CPU's run queue until they first run.
+    const std::uint32_t first = inst_.first_thread(child);
+    for (std::uint32_t i = 0; i < inst_.threads_of(child); ++i) th_[first + i].home_cpu = th.cpu;
     start_process(child);
     return true;
 }

@@ -63,6 +63,9 @@ struct Tcb {
     Time sys_time, blocked_time, io_time;
     std::uint32_t voluntary = 0, migrations = 0;
     std::uint32_t boosts = 0;    ///< times a mutex protocol raised its effective priority
+    /// Before its first run: the CPU of the thread that forked or spawned it, whose RT run
+    /// queue it waits in (-1: a thread of the scenario's start, no queue yet).
+    std::int32_t home_cpu = -1;
 };
 
 enum class ProcState : std::uint8_t { created, running, zombie, reaped, crashed };

@@ -46,3 +46,43 @@ TEST_CASE("per-CPU run queues: a CPU that comes free takes its own queue's threa
         CHECK(thread(textbook.summary, "app/l").finish_ns == 4'000'000);
     }
 }
+
+namespace {
+
+RunResult forked_while_busy(const std::string& tick) {
+    // parent runs on CPU 0 and forks child at 0.5 ms while a and b hold CPU 1 in turn
+    // (a semaphore ping-pong): each wakes the other, which waits in CPU 1's queue. The
+    // child never ran: it waits in the queue of its forker's CPU.
+    const std::string yaml = "ostwin: 1\nname: forked\nmachine: {cpus: 2}\nscheduler: {policy: fcfs}\n"
+                             "costs: {base: zero, sched.tick: " + tick + "}\n"
+                             "processes:\n"
+                             "  - name: parent\n"
+                             "    threads:\n"
+                             "      - {name: main, program: [compute: 500us, fork: child, compute: 5ms, join: child]}\n"
+                             "  - name: q\n"
+                             "    threads:\n"
+                             "      - {name: a, program: [repeat: {count: 3, do: [compute: 1ms, sem_post: s1, sem_wait: s2]}]}\n"
+                             "      - {name: b, program: [repeat: {count: 3, do: [sem_wait: s1, compute: 1ms, sem_post: s2]}]}\n"
+                             "  - name: child\n"
+                             "    start: forked\n"
+                             "    threads:\n"
+                             "      - {name: main, program: [compute: 1ms]}\n"
+                             "locks:\n"
+                             "  - {name: s1, kind: semaphore, initial: 0, process: q}\n"
+                             "  - {name: s2, kind: semaphore, initial: 0, process: q}\n";
+    return simulate_yaml(yaml, "forked.yaml");
+}
+
+}  // namespace
+
+TEST_CASE("per-CPU run queues: a forked thread waits in its forker's CPU's queue until it first runs") {
+    // Linux-like: when b blocks at 2 ms, CPU 1 takes a, which b woke there, and not the
+    // older child from CPU 0's queue; the child runs when parent blocks in join at 5.5 ms,
+    // on CPU 0.
+    const RunResult linux_like = forked_while_busy("4ms");
+    CHECK(thread(linux_like.summary, "child/main").first_run_ns == 5'500'000);
+    CHECK(thread(linux_like.summary, "child/main").migrations == 0);
+    // Textbook: one global FIFO queue; the child, ready since 0.5 ms, takes CPU 1 at 2 ms.
+    const RunResult textbook = forked_while_busy("0ns");
+    CHECK(thread(textbook.summary, "child/main").first_run_ns == 2'000'000);
+}
