@@ -161,6 +161,10 @@ struct alignas(64) Control {
     /// were not (no MADV_POPULATE_READ: Linux < 5.14). Worker.cpp populate_code.
     std::atomic<std::uint32_t> code_populated;
     std::atomic<std::uint32_t> code_not_populated;
+    /// The same for the runner's shared mapping (event records, slots, channel rings):
+    /// Worker.cpp populate_shared.
+    std::atomic<std::uint32_t> shared_populated;
+    std::atomic<std::uint32_t> shared_not_populated;
     /// The first failed sched_setattr(SCHED_DEADLINE) of a scenario thread: its errno (0:
     /// none) and the thread instance. The runner refuses the run with it (exit 3).
     std::atomic<std::int32_t> dl_errno;

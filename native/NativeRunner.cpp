@@ -1509,6 +1509,16 @@ Result run_scenario(const Scenario& s, const Options& o) {
                                                     " top-level processes (MADV_POPULATE_READ needs Linux 5.14): "
                                                     "the others fault theirs in during the run";
     }
+    {
+        const std::uint32_t done = rt.ctl->shared_populated.load(), not_done = rt.ctl->shared_not_populated.load();
+        sources["runner_pages"] =
+            not_done == 0 ? "the runner's shared mapping (event records, slots, channel rings) mapped before time zero in "
+                            "every top-level process (MADV_POPULATE_WRITE)"
+                          : "the runner's shared mapping mapped before time zero in " + std::to_string(done) + " of " +
+                                std::to_string(done + not_done) +
+                                " top-level processes (MADV_POPULATE_WRITE needs Linux 5.14): the others fault its "
+                                "pages in during the run";
+    }
     sources["ipc_cpu"] = o.measure_ipc_cpu;
     if (!o.measure_ipc_cpu)
         sources["ipc_cpu_missing"] = "not measured (--ipc-cpu): the summary's channels[].ipc_cpu_ns is null; the thread CPU clock "

@@ -925,6 +925,23 @@ bool populate_code() {
 #endif
 }
 
+/// Maps the runner's shared mapping (every thread's event records, the thread, process
+/// and lock slots, the rings of shm and queue channels) into the process's page tables.
+/// The runner populated it before forking, but fork copies no page-table entries for a
+/// shared mapping, so without this a scenario process took a page fault (10-15 us on this
+/// VM) for each page of it it first used during the run: each 4 KiB of a thread's event
+/// records, each page of a ring a message first crosses. Called before time zero, for
+/// top-level processes only (a forked child faults them in at its start-up, counted in
+/// fork.child_start). docs/native.md, "Runner pages".
+bool populate_shared(const Runtime& rt) {
+#ifdef MADV_POPULATE_WRITE
+    return madvise(rt.base, rt.size, MADV_POPULATE_WRITE) == 0;
+#else
+    (void)rt;
+    return false;
+#endif
+}
+
 void map_process_regions(ProcRt& pr, const ProcRt* inherit) {
     const MemorySpec& m = pr.rt->inst->process_decl(pr.pi).memory;
     const std::uint64_t sizes[3] = {m.code, m.data, m.heap};
@@ -1002,6 +1019,7 @@ void map_process_regions(ProcRt& pr, const ProcRt* inherit) {
         rlimit files{};
         pr->preopen_stats = getrlimit(RLIMIT_NOFILE, &files) == 0 && 3 * std::uint64_t{pr->count} + 256 <= files.rlim_cur;
         (populate_code() ? rt.ctl->code_populated : rt.ctl->code_not_populated).fetch_add(1);
+        (populate_shared(rt) ? rt.ctl->shared_populated : rt.ctl->shared_not_populated).fetch_add(1);
     }
     t_current_proc = pr;
 
