@@ -429,6 +429,16 @@ void channels(Runner& run, Calibration& c, int cpu) {
                 "runner channel_send of a 64-byte message - 64 x per_byte (one thread, channel never full)");
         set_key(c, "ipc." + name + ".recv", small_recv.median - copy, shifted(small_recv, 1, -copy),
                 "runner channel_recv of a 64-byte message - 64 x per_byte (one thread, message waiting)");
+        if (kind == ChannelKind::shm || kind == ChannelKind::queue) {
+            const Spread fp = spread_of(first_page_samples(kind, 7));
+            c.measurements.push_back({name + " first crossing of a ring page", fp, 1, 7, true, 0});
+            set_key(c, "ipc." + name + ".first_page", std::max(0.0, fp.median), fp,
+                    "runner channel_send of 64 KiB messages through a 4 MiB ring only populated, as at time zero: "
+                    "the first pass's sends minus the second's, per page (one thread)");
+        } else {
+            not_measured(c, "ipc." + name + ".first_page",
+                         "a kernel buffer, not a ring the runner maps: its pages are not modelled, 0 applies");
+        }
     }
 }
 

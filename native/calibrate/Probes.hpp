@@ -76,6 +76,12 @@ Batch ipc_batch(ChannelKind kind, std::size_t message_bytes);
 /// Disturbed when SCHED_FIFO was refused (the woken partner may preempt the send).
 Batch ipc_wake_batch(ChannelKind kind, int cpu);
 
+/// ipc.KIND.first_page of a ring kind (shm, queue), `reps` samples in ns per page: on a
+/// channel whose ring is only populated, as the runner's are at time zero, one thread
+/// sends and receives 64 KiB messages through the whole ring twice; the first pass's sends
+/// minus the second's, over the ring's pages.
+std::vector<double> first_page_samples(ChannelKind kind, int reps);
+
 /// The page size of the host (sysconf).
 std::size_t host_page_size();
 

@@ -56,14 +56,15 @@ void init_cond(pthread_cond_t* c, bool shared) {
 
 }  // namespace
 
-RunnerChannel::RunnerChannel(ChannelKind kind, std::size_t max_payload)
+RunnerChannel::RunnerChannel(ChannelKind kind, std::size_t max_payload, bool warm)
     // Room for a header before the payload and at least a header's worth in it (an mqueue
     // message carries its header in the payload's place), as the runner's ThreadCtx::buf.
     : out_(2 * sizeof(MsgHeader) + std::max<std::size_t>(max_payload, 1), 'x'),
       in_(2 * sizeof(MsgHeader) + std::max<std::size_t>(max_payload, 1)) {
     const bool ring = kind == ChannelKind::shm || kind == ChannelKind::queue;
     map_bytes_ = kRingOffset + (ring ? kBufferBytes : 0);
-    void* p = ::mmap(nullptr, map_bytes_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    void* p = ::mmap(nullptr, map_bytes_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | (warm ? 0 : MAP_POPULATE),
+                     -1, 0);
     if (p == MAP_FAILED) throw_errno("mmap for a channel");
     rt_.base = p;
     rt_.size = map_bytes_;
@@ -137,7 +138,7 @@ RunnerChannel::RunnerChannel(ChannelKind kind, std::size_t max_payload)
             C.ring.capacity = kBufferBytes;
             C.ring.data_offset = kRingOffset;
             // Fault the ring in now: the timed sends should copy, not take page faults.
-            std::memset(rt_.at(kRingOffset), 0, kBufferBytes);
+            if (warm) std::memset(rt_.at(kRingOffset), 0, kBufferBytes);
             break;
     }
 }
@@ -193,6 +194,10 @@ std::size_t RunnerChannel::fit(std::size_t len) {
             return c.shm->ring.capacity / framed;
     }
     return 0;
+}
+
+std::size_t RunnerChannel::ring_bytes() const {
+    return rt_.channels != nullptr ? static_cast<std::size_t>(rt_.channels->ring.capacity) : 0;
 }
 
 void RunnerChannel::close_write() {

@@ -15,7 +15,9 @@ class RunnerChannel {
 public:
     /// A channel of `kind` for payloads up to `max_payload` bytes. Its state lives in a
     /// shared mapping, so a forked child can use it too (as the runner's processes do).
-    RunnerChannel(ChannelKind kind, std::size_t max_payload);
+    /// `warm`: an shm or queue ring is written once first, so timed sends only copy; else
+    /// it is only populated, as the runner's rings are at time zero (first_page_samples).
+    RunnerChannel(ChannelKind kind, std::size_t max_payload, bool warm = true);
     ~RunnerChannel();
     RunnerChannel(const RunnerChannel&) = delete;
     RunnerChannel& operator=(const RunnerChannel&) = delete;
@@ -32,6 +34,8 @@ public:
     bool recv(std::size_t len);
     /// Messages of `len` bytes that fit at once without blocking (0: not even one).
     [[nodiscard]] std::size_t fit(std::size_t len);
+    /// Bytes of an shm or queue ring (0 for the other kinds).
+    [[nodiscard]] std::size_t ring_bytes() const;
     /// Closes the write or read end of a pipe or socket (so the other side sees EOF).
     void close_write();
     void close_read();

@@ -51,6 +51,7 @@ void Engine::model_init() {
         m.channels.emplace_back(d.kind, d.capacity);
     }
     m.channel_cpu.assign(m.channels.size(), Time{0});
+    m.channel_written.assign(m.channels.size(), 0);
     for (std::uint32_t l = 0; l < obj_.lock_count(); ++l) {
         const LockDecl& d = s_.locks[obj_.lock(l).decl];
         switch (d.kind) {
@@ -419,7 +420,17 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
             const auto bytes = static_cast<std::uint64_t>(th.val);
             if (th.phase == 0) {  // copy into the channel first: the sender pays
                 trace_op_begin(t, in.b ? with_value(in, th.val) : in);
-                const Time c = ic.send + ic.copy(bytes);
+                Time c = ic.send + ic.copy(bytes);
+                if (ic.first_page > Time{0} && m.channels[ch].kind() != ChannelKind::mqueue) {
+                    // The pages of the channel's buffer this message is the first to cross
+                    // (ipc.KIND.first_page, docs/cost-model.md); mqueue's capacity counts messages.
+                    const std::uint64_t cap = m.channels[ch].capacity(), page = cost.page_size;
+                    std::uint64_t& written = m.channel_written[ch];
+                    const auto pages = [&](std::uint64_t b) { return (std::min(b, cap) + page - 1) / page; };
+                    const std::uint64_t fresh = pages(written + bytes) - pages(written);
+                    written = written > UINT64_MAX - bytes ? UINT64_MAX : written + bytes;
+                    c += ic.first_page * static_cast<std::int64_t>(fresh);
+                }
                 m.channel_cpu[ch] += c;
                 charge_sys(t, c + first_use(t, FirstUse::send));
                 th.phase = 4;

@@ -63,13 +63,14 @@ CostProfile CostProfile::builtin_default() {
     p.start_thread = 0_ns;
     // A process's first op of a kind costs what every later one does.
     p.first_send = p.first_recv = p.first_sleep = p.first_touch = p.first_yield = p.first_sync = 0_ns;
-    // ipc.KIND.wake stays 0 here (the curated bounds leave it out); calibrate measures it.
+    // ipc.KIND.wake and first_page stay 0 here (the curated bounds leave them out); calibrate
+    // measures them.
     // One copy rate per kind (per_byte_4k and per_byte_64k 0: the same rate at any size).
-    p.ipc_of(ChannelKind::pipe) = {700_ns, 700_ns, 300, 0_ns, 0, 0};
-    p.ipc_of(ChannelKind::socket) = {1200_ns, 1200_ns, 300, 0_ns, 0, 0};
-    p.ipc_of(ChannelKind::mqueue) = {900_ns, 900_ns, 300, 0_ns, 0, 0};
-    p.ipc_of(ChannelKind::shm) = {100_ns, 100_ns, 100, 0_ns, 0, 0};
-    p.ipc_of(ChannelKind::queue) = {60_ns, 60_ns, 100, 0_ns, 0, 0};
+    p.ipc_of(ChannelKind::pipe) = {700_ns, 700_ns, 300, 0_ns, 0, 0, 0_ns};
+    p.ipc_of(ChannelKind::socket) = {1200_ns, 1200_ns, 300, 0_ns, 0, 0, 0_ns};
+    p.ipc_of(ChannelKind::mqueue) = {900_ns, 900_ns, 300, 0_ns, 0, 0, 0_ns};
+    p.ipc_of(ChannelKind::shm) = {100_ns, 100_ns, 100, 0_ns, 0, 0, 0_ns};
+    p.ipc_of(ChannelKind::queue) = {60_ns, 60_ns, 100, 0_ns, 0, 0, 0_ns};
     return p;
 }
 
@@ -87,7 +88,7 @@ std::optional<CostProfile> CostProfile::builtin(std::string_view name) {
 
 namespace {
 
-constexpr std::size_t kIpcFields = 6;  // send, recv, per_byte, wake, per_byte_4k, per_byte_64k
+constexpr std::size_t kIpcFields = 7;  // send, recv, per_byte, wake, per_byte_4k, per_byte_64k, first_page
 
 struct KeyTable {
     std::vector<CostKey> keys;
@@ -96,7 +97,7 @@ struct KeyTable {
     KeyTable() {
         storage.reserve(kIpcFields * kChannelKindCount);
         for (auto kind : kChannelKindNames)
-            for (const char* field : {"send", "recv", "per_byte", "wake", "per_byte_4k", "per_byte_64k"})
+            for (const char* field : {"send", "recv", "per_byte", "wake", "per_byte_4k", "per_byte_64k", "first_page"})
                 storage.push_back("ipc." + std::string{kind} + "." + field);
         keys = {
             {"context_switch.thread", CostUnit::duration},
@@ -135,7 +136,7 @@ struct KeyTable {
         };
         for (std::size_t i = 0; i < storage.size(); ++i) {
             const std::size_t f = i % kIpcFields;
-            keys.push_back({storage[i], f == 2 || f >= 4 ? CostUnit::per_byte : CostUnit::duration});
+            keys.push_back({storage[i], f == 2 || f == 4 || f == 5 ? CostUnit::per_byte : CostUnit::duration});
         }
     }
 };
@@ -202,7 +203,8 @@ std::int64_t cost_value(const CostProfile& p, std::size_t i) {
         case 2: return c.per_byte_ps;
         case 3: return c.wake.ns();
         case 4: return c.per_byte_4k_ps;
-        default: return c.per_byte_64k_ps;
+        case 5: return c.per_byte_64k_ps;
+        default: return c.first_page.ns();
     }
 }
 
@@ -218,7 +220,8 @@ void set_cost_value(CostProfile& p, std::size_t i, std::int64_t v) {
         case 2: c.per_byte_ps = v; break;
         case 3: c.wake = Time{v}; break;
         case 4: c.per_byte_4k_ps = v; break;
-        default: c.per_byte_64k_ps = v; break;
+        case 5: c.per_byte_64k_ps = v; break;
+        default: c.first_page = Time{v}; break;
     }
 }
 

@@ -26,6 +26,10 @@ struct IpcCost {
     std::int64_t per_byte_4k_ps = 0;
     /// ipc.KIND.per_byte_64k: per byte beyond 64 KiB (ps); 0: the class below's.
     std::int64_t per_byte_64k_ps = 0;
+    /// ipc.KIND.first_page: extra CPU paid by a send for each page of the channel's buffer
+    /// (its `capacity` bytes) that a message crosses for the first time in the run
+    /// (docs/cost-model.md). 0: none.
+    Time first_page = Time{0};
     /// Copy time for `bytes`: piecewise linear over the size classes (rounded to the
     /// nearest ns; exact integer arithmetic).
     [[nodiscard]] Time copy(std::uint64_t bytes) const;

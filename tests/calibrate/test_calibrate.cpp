@@ -248,7 +248,11 @@ TEST_CASE("calibrate --quick measures plausible figures, round-trips its profile
                                     name == "create.thread_remote" || name == "sleep.timer" || name == "exit.cpu" ||
                                     name == "exit.thread" || name == "start.process" || name == "start.thread" ||
                                     name.rfind("first.", 0) == 0;
-            if (allowed_cpus().size() > 1 && (geteuid() == 0 || !runner_key) && name != "ipc.mqueue.per_byte_64k")
+            // A kernel buffer's first crossing is not modelled: ipc.{pipe,socket,mqueue}.first_page stay 0.
+            const bool kernel_buffer_page = name == "ipc.pipe.first_page" || name == "ipc.socket.first_page" ||
+                                            name == "ipc.mqueue.first_page";
+            if (allowed_cpus().size() > 1 && (geteuid() == 0 || !runner_key) && name != "ipc.mqueue.per_byte_64k" &&
+                !kernel_buffer_page)
                 CHECK(c.keys[i].measured);
         }
         CHECK(c.pingpong_thread_us > 0);

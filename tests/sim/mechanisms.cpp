@@ -202,3 +202,22 @@ TEST_CASE("memory.page_fault: a thread touching pages another thread is still fa
     CHECK(thread_of(one, "p/b").cpu_ns == 35'000);
     CHECK(process_of(one, "p").page_faults == 16);
 }
+
+TEST_CASE("ipc.KIND.first_page: a send pays for each page of the channel's buffer it is the first to cross") {
+    // A 64 KiB queue and 24 KiB messages: the first crosses pages 0-5, the second 6-11,
+    // the third the last 4 (16 KiB left) and the buffer is then all crossed: 6, 6, 4, 0
+    // pages at 10us, paid by the sender only. The built-in profiles leave the key at 0.
+    const RunResult r = run_yaml("ostwin: 1\nname: fp\nmachine: {cpus: 1}\nscheduler: {policy: fcfs}\n"
+                                 "costs: {base: zero, ipc.queue.first_page: 10us}\n"
+                                 "processes:\n"
+                                 "  - name: p\n"
+                                 "    threads:\n"
+                                 "      - {name: tx, program: [repeat: {count: 4, do: [send: {to: q, bytes: 24KiB}]}]}\n"
+                                 "      - {name: rx, program: [repeat: {count: 4, do: [recv: {from: q}]}]}\n"
+                                 "channels:\n"
+                                 "  - {name: q, kind: queue, capacity: 64KiB}\n");
+    CHECK(thread_of(r.summary, "p/tx").cpu_ns == (6 + 6 + 4) * 10'000);
+    CHECK(thread_of(r.summary, "p/rx").cpu_ns == 0);
+    CHECK(r.summary.channels.at(0).ipc_cpu_ns == (6 + 6 + 4) * 10'000);
+    CHECK(CostProfile::builtin_default().ipc_of(ChannelKind::queue).first_page == Time{0});
+}
