@@ -33,6 +33,15 @@
 #include "sim/scenario/Loader.hpp"
 #include "sim/trace/TraceReader.hpp"
 
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define OSTWIN_TEST_HAS_TSAN 1
+#endif
+#endif
+#ifndef OSTWIN_TEST_HAS_TSAN
+#define OSTWIN_TEST_HAS_TSAN 0
+#endif
+
 using namespace ostwin;
 using nlohmann::json;
 using namespace ostwin::native_test;
@@ -670,7 +679,13 @@ channels:
 )", "<test>");
     const native::Result r = native::run_scenario(s, opts());
     REQUIRE(r.summary.processes.size() == 1);
+#if defined(__SANITIZE_THREAD__) || OSTWIN_TEST_HAS_TSAN
+    // ThreadSanitizer's shadow memory: each first access to new memory faults a shadow page
+    // in (217 faults here), so the count says nothing about the runner's pages.
+    WARN("page faults not judged under ThreadSanitizer: " << r.summary.processes[0].page_faults);
+#else
     CHECK(r.summary.processes[0].page_faults < 12);
+#endif
     const std::string pages = r.header["native"]["sources"].value("runner_pages", "");
     CHECK(pages.find("mapped before time zero in every top-level process") != std::string::npos);
 }
