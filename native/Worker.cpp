@@ -931,8 +931,8 @@ bool populate_code() {
 /// shared mapping, so without this a scenario process took a page fault (10-15 us on this
 /// VM) for each page of it it first used during the run: each 4 KiB of a thread's event
 /// records, each page of a ring a message first crosses. Called before time zero, for
-/// top-level processes only (a forked child faults them in at its start-up, counted in
-/// fork.child_start). docs/native.md, "Runner pages".
+/// top-level processes only (a forked child faults the pages it uses in as it first uses
+/// them). docs/native.md, "Runner pages".
 bool populate_shared(const Runtime& rt) {
 #ifdef MADV_POPULATE_WRITE
     return madvise(rt.base, rt.size, MADV_POPULATE_WRITE) == 0;

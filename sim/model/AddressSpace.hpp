@@ -25,8 +25,8 @@
 /// clock when its fault ends. Another touch of the same frame while its stamp is still
 /// ahead of that touch's own clock takes a fault too (it raced: Linux allocates and fills a
 /// page before it takes the page-table lock, so both faulting threads pay, and the loser
-/// frees its copy) and walks on in step with the first. Without a clock (all zero) nothing
-/// is ever in flight.
+/// frees its copy) and walks on in step with the first. With fault costs of 0 a walk
+/// stamps nothing ahead of its start: no page is ever in flight.
 #include <cstdint>
 #include <vector>
 
