@@ -398,7 +398,7 @@ void Engine::dispatch_pass() {
         for (std::uint32_t i = 0; c == kNone32 && i < cpu_.size(); ++i)
             if (cpu_[i].mode == Cpu::Mode::idle && allowed(t, i)) c = i;
         assert(c != kNone32);
-        const std::int32_t queue = last >= 0 ? last : th_[t].home_cpu;
+        const std::int32_t queue = th_[t].queue_cpu();
         if (local_queues_ && queue >= 0 && static_cast<std::uint32_t>(queue) != c && th_[t].since < now_) {
             // Linux's RT run queues are per CPU. A thread woken when no CPU was free waits
             // in the queue of the CPU it last ran on (one never run: its creator's); a CPU
@@ -795,8 +795,7 @@ Eligible Engine::on_cpu_rotating(std::uint32_t c, ThreadIdx self_thread) {
     return Eligible{this, [](const void* e, ThreadIdx t) {
                         const auto* self = static_cast<const Engine*>(e);
                         if (!self->allowed(t, self->eligible_cpu_)) return false;
-                        const Tcb& th = self->th_[t];
-                        const std::int32_t queue = th.last_cpu >= 0 ? th.last_cpu : th.home_cpu;
+                        const std::int32_t queue = self->th_[t].queue_cpu();
                         return t == self->rotating_ || queue < 0 || queue == static_cast<std::int32_t>(self->eligible_cpu_);
                     }};
 }

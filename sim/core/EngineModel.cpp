@@ -51,7 +51,7 @@ void Engine::model_init() {
         m.channels.emplace_back(d.kind, d.capacity);
     }
     m.channel_cpu.assign(m.channels.size(), Time{0});
-    m.channel_written.assign(m.channels.size(), 0);
+    m.channel_crossed.assign(m.channels.size(), 0);
     for (std::uint32_t l = 0; l < obj_.lock_count(); ++l) {
         const LockDecl& d = s_.locks[obj_.lock(l).decl];
         switch (d.kind) {
@@ -425,11 +425,10 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
                     // The pages of the channel's buffer this message is the first to cross
                     // (ipc.KIND.first_page, docs/cost-model.md); mqueue's capacity counts messages.
                     const std::uint64_t cap = m.channels[ch].capacity(), page = cost.page_size;
-                    std::uint64_t& written = m.channel_written[ch];
-                    const auto pages = [&](std::uint64_t b) { return (std::min(b, cap) + page - 1) / page; };
-                    const std::uint64_t fresh = pages(written + bytes) - pages(written);
-                    written = written > UINT64_MAX - bytes ? UINT64_MAX : written + bytes;
-                    c += ic.first_page * static_cast<std::int64_t>(fresh);
+                    std::uint64_t& crossed = m.channel_crossed[ch];
+                    const std::uint64_t before = (crossed + page - 1) / page;
+                    crossed = bytes >= cap - crossed ? cap : crossed + bytes;
+                    c += ic.first_page * static_cast<std::int64_t>((crossed + page - 1) / page - before);
                 }
                 m.channel_cpu[ch] += c;
                 charge_sys(t, c + first_use(t, FirstUse::send));

@@ -66,6 +66,10 @@ struct Tcb {
     /// Before its first run: the CPU of the thread that forked or spawned it, whose RT run
     /// queue it waits in (-1: a thread of the scenario's start, no queue yet).
     std::int32_t home_cpu = -1;
+
+    /// The CPU whose RT run queue a waiting thread is in (per-CPU queues, docs/engine.md):
+    /// the one it last ran on, else its creator's; -1: any.
+    [[nodiscard]] std::int32_t queue_cpu() const { return last_cpu >= 0 ? last_cpu : home_cpu; }
 };
 
 enum class ProcState : std::uint8_t { created, running, zombie, reaped, crashed };

@@ -24,7 +24,8 @@ struct ModelState {
     MemorySystem mem;
     std::vector<Channel> channels;             ///< by channel instance id
     std::vector<Time> channel_cpu;             ///< CPU time of sends and receives, per channel
-    std::vector<std::uint64_t> channel_written;  ///< bytes sent so far, per channel (ipc.KIND.first_page)
+    /// Bytes of each channel's buffer crossed so far, at most its capacity (ipc.KIND.first_page).
+    std::vector<std::uint64_t> channel_crossed;
     std::vector<LockObject> locks;             ///< by lock instance id
     /// Per lock: a mutex whose owner died holding it and nobody has taken since. The next
     /// thread to acquire it records the robust mutex's EOWNERDEAD as a program error, as
