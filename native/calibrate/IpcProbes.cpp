@@ -125,28 +125,29 @@ Batch ipc_wake_batch(ChannelKind kind, int cpu) {
     };
 }
 
-std::vector<double> first_page_samples(ChannelKind kind, int reps) {
-    constexpr std::size_t kMessage = 64 * 1024;
-    std::vector<double> out;
-    for (int r = 0; r < reps; ++r) {
-        RunnerChannel ch(kind, kMessage, false);
-        const std::size_t ring = ch.ring_bytes();
-        if (ring < 2 * kMessage) throw EnvironmentError(std::string{to_string(kind)} + " has no ring to measure");
-        // Each message also carries a header, so a pass of ring / kMessage messages
-        // reaches every page of the ring.
-        const std::size_t per_pass = ring / kMessage;
-        std::int64_t pass_ns[2] = {0, 0};
-        for (std::int64_t& total : pass_ns)
-            for (std::size_t i = 0; i < per_pass; ++i) {
-                const std::int64_t t0 = now_ns();
-                if (!ch.send(kMessage)) broken("send failed");
-                total += now_ns() - t0;
-                if (!ch.recv(kMessage)) broken("recv failed or returned another size");
-            }
-        const double pages = static_cast<double>(ring) / static_cast<double>(host_page_size());
-        out.push_back(static_cast<double>(pass_ns[0] - pass_ns[1]) / pages);
-    }
-    return out;
+Batch first_page_batch(ChannelKind kind) {
+    return [kind](std::int64_t n) {
+        constexpr std::size_t kMessage = 64 * 1024;
+        double ns_per_page = 0;
+        for (std::int64_t k = 0; k < n; ++k) {
+            RunnerChannel ch(kind, kMessage, false);
+            const std::size_t ring = ch.ring_bytes();
+            if (ring < 2 * kMessage) throw EnvironmentError(std::string{to_string(kind)} + " has no ring to measure");
+            // Each message also carries a header, so a pass of ring / kMessage messages
+            // reaches every page of the ring.
+            std::int64_t pass_ns[2] = {0, 0};
+            for (std::int64_t& total : pass_ns)
+                for (std::size_t i = 0; i < ring / kMessage; ++i) {
+                    const std::int64_t t0 = now_ns();
+                    if (!ch.send(kMessage)) broken("send failed");
+                    total += now_ns() - t0;
+                    if (!ch.recv(kMessage)) broken("recv failed or returned another size");
+                }
+            ns_per_page += static_cast<double>(pass_ns[0] - pass_ns[1]) /
+                           (static_cast<double>(ring) / static_cast<double>(host_page_size()));
+        }
+        return BatchResult{{ns_per_page / static_cast<double>(n)}};
+    };
 }
 
 }  // namespace ostwin::calib

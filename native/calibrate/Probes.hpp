@@ -76,11 +76,11 @@ Batch ipc_batch(ChannelKind kind, std::size_t message_bytes);
 /// Disturbed when SCHED_FIFO was refused (the woken partner may preempt the send).
 Batch ipc_wake_batch(ChannelKind kind, int cpu);
 
-/// ipc.KIND.first_page of a ring kind (shm, queue), `reps` samples in ns per page: on a
-/// channel whose ring is only populated, as the runner's are at time zero, one thread
-/// sends and receives 64 KiB messages through the whole ring twice; the first pass's sends
-/// minus the second's, over the ring's pages.
-std::vector<double> first_page_samples(ChannelKind kind, int reps);
+/// ipc.KIND.first_page of a ring kind (shm, queue): each operation is a fresh channel whose
+/// ring is only populated, as the runner's are at time zero, through which one thread sends
+/// and receives 64 KiB messages twice over; the first pass's sends minus the second's, over
+/// the ring's pages. Returns {ns per page}.
+Batch first_page_batch(ChannelKind kind);
 
 /// The page size of the host (sysconf).
 std::size_t host_page_size();
