@@ -239,8 +239,12 @@ SendStatus send_framed(Runtime& rt, std::uint32_t id, const MsgHeader& h, const 
             while (r.used + need > r.capacity) pthread_cond_wait(&r.not_full, &r.m);
             ring_put(rt, r, reinterpret_cast<const char*>(&h), sizeof h);
             ring_put(rt, r, payload, h.bytes);
-            pthread_cond_signal(&r.not_empty);
+            // Signalled after the unlock: a woken receiver that preempts this thread (a
+            // higher priority, or fair's wake-up preemption on one CPU) finds the mutex
+            // free, instead of blocking on it and switching back here for the unlock (two
+            // switches per message the simulator's one wake-up does not have).
             pthread_mutex_unlock(&r.m);
+            pthread_cond_signal(&r.not_empty);
             return {};
         }
     }
@@ -326,8 +330,8 @@ SendStatus channel_recv(Runtime& rt, std::uint32_t id, MsgHeader& h, char* buf, 
             }
             ring_get(rt, r, reinterpret_cast<char*>(&h), sizeof h, sizeof h);
             ring_get(rt, r, buf, h.bytes, std::min(h.bytes, bufsize));
-            pthread_cond_broadcast(&r.not_full);
             pthread_mutex_unlock(&r.m);
+            pthread_cond_broadcast(&r.not_full);  // after the unlock, as the send's signal
             gate_leave(c.shm->gate, h.bytes);
             return {};
         }

@@ -238,6 +238,11 @@ void Engine::deliver_recv(ThreadIdx r, std::uint32_t ch, const std::optional<Mes
 
 void Engine::complete_sends(std::uint32_t ch, std::span<const CompletedSend> done) {
     for (const CompletedSend& cs : done) {
+        if (cs.retry) {  // room for its message: it sends again when it runs (phase 5)
+            th_[cs.thread].phase = 5;
+            wake(cs.thread, tw_ ? "room on " + obj_.channel_name(ch) : std::string{});
+            continue;
+        }
         if (tw_)
             tw_->record(now_, "send")
                 .field("tid", cs.thread + 1)
@@ -435,8 +440,9 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
                 th.phase = 4;
                 return true;
             }
-            // phase 4: the copy is paid, put the message on the channel.
-            const SendResult r = m.channels[ch].send(t, bytes, now_, Time{th.aux});
+            // phase 4: the copy is paid, put the message on the channel; 5: again, woken
+            // because it now fits (Channel::admit_blocked).
+            const SendResult r = m.channels[ch].send(t, bytes, now_, Time{th.aux}, th.phase == 5);
             if (r.outcome == SendResult::Outcome::blocked) {
                 th.phase = 2;
                 block(t, ThreadState::blocked, WaitCause::send, ch,
@@ -487,6 +493,12 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
                 }
                 complete_sends(ch, r.completed);
                 wakes = ic.wake * static_cast<std::int64_t>(r.completed.size());
+            } else if (th.aux >= 0) {
+                // Woken with a message (phase 2): its bytes leave the buffer now, which may
+                // let blocked senders go on (Channel::taken).
+                const std::span<const CompletedSend> done = m.channels[ch].taken(th.aux2, now_);
+                complete_sends(ch, done);
+                wakes = ic.wake * static_cast<std::int64_t>(done.size());
             }
             // phase 0 (got it) or 2 (woken with it): copy out, the receiver pays.
             const Time c = ic.recv + ic.copy(th.aux2) + wakes;
@@ -885,7 +897,20 @@ void Engine::crash_process(std::uint32_t p, ThreadIdx culprit) {
     // Leave every wait queue first, so that nothing wakes a dead thread.
     for (const ThreadIdx v : victims) {
         Tcb& th = th_[v];
-        if (th.state != ThreadState::blocked) continue;
+        if (th.state != ThreadState::blocked) {
+            // Woken with a message it has not taken yet: the buffer lets it go. Woken to
+            // send again: the room it was woken for goes to the next in line.
+            const auto& code = programs_[th.program].code;
+            if (th.pc < code.size() && code[th.pc].op == Opcode::recv && th.phase == 2 && th.aux >= 0) {
+                const Instr& in = code[th.pc];
+                const std::uint32_t ch = obj_.channel_id(in.a, th.process);
+                complete_sends(ch, m.channels[ch].taken(th.aux2, now_));
+            } else if (th.pc < code.size() && code[th.pc].op == Opcode::send && th.phase == 5) {
+                const std::uint32_t ch = obj_.channel_id(code[th.pc].a, th.process);
+                complete_sends(ch, m.channels[ch].taken(0, now_));
+            }
+            continue;
+        }
         switch (th.cause) {
             case WaitCause::send: complete_sends(th.wait_obj, m.channels[th.wait_obj].remove_waiter(v, now_)); break;
             case WaitCause::recv: m.channels[th.wait_obj].remove_waiter(v, now_); break;

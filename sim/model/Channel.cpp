@@ -9,7 +9,7 @@ Channel::Channel(ChannelKind kind, std::uint64_t capacity) : kind_(kind), capaci
 
 bool Channel::fits(std::uint64_t bytes) const {
     if (kind_ == ChannelKind::mqueue) return queue_.size() < capacity_;
-    return bytes <= capacity_ && queued_bytes_ <= capacity_ - bytes;
+    return bytes <= capacity_ && queued_bytes_ + in_hand_ <= capacity_ - bytes;
 }
 
 Message Channel::complete(std::uint32_t sender, std::uint64_t bytes, Time sent_at) {
@@ -27,30 +27,41 @@ void Channel::enqueue(const Message& m) {
 
 void Channel::admit_blocked(Time now, std::vector<CompletedSend>& out) {
     // Only the head may proceed: admitting a later, smaller message first would reorder.
-    while (!blocked_senders_.empty() && fits(blocked_senders_.front().bytes)) {
+    // Except on mqueue nothing is queued here: the senders woken to retry are those whose
+    // messages fit the room together, in order (`claimed` counts theirs meanwhile).
+    std::uint64_t claimed = 0;
+    while (!blocked_senders_.empty() && fits(claimed + blocked_senders_.front().bytes)) {
         const PendingSend p = blocked_senders_.front();
         blocked_senders_.pop_front();
+        stats_.send_blocked += now - p.since;
+        if (kind_ != ChannelKind::mqueue) {
+            claimed += p.bytes;
+            out.push_back({p.thread, Message{0, p.thread, p.bytes, p.sent_at}, true});
+            continue;
+        }
         const Message m = complete(p.thread, p.bytes, p.sent_at);
         enqueue(m);
-        stats_.send_blocked += now - p.since;
         out.push_back({p.thread, m});
     }
 }
 
-SendResult Channel::send(std::uint32_t thread, std::uint64_t bytes, Time now, Time sent_at) {
+SendResult Channel::send(std::uint32_t thread, std::uint64_t bytes, Time now, Time sent_at, bool retry) {
     SendResult r;
-    if (!blocked_receivers_.empty()) {
-        // A receiver only waits on an empty channel with no blocked sender.
-        assert(queue_.empty() && blocked_senders_.empty());
+    // A retry comes from the head of the blocked senders: it may go before the others.
+    const bool first = retry || blocked_senders_.empty();
+    if (!blocked_receivers_.empty() && first) {
+        // A receiver only waits on an empty channel.
+        assert(queue_.empty());
         const WaitingRecv w = blocked_receivers_.front();
         blocked_receivers_.pop_front();
         stats_.recv_blocked += now - w.since;
         r.outcome = SendResult::Outcome::delivered;
         r.msg = complete(thread, bytes, sent_at);
         r.receiver = w.thread;
+        if (kind_ != ChannelKind::mqueue) in_hand_ += bytes;
         return r;
     }
-    if (blocked_senders_.empty() && fits(bytes)) {
+    if (first && fits(bytes)) {
         r.outcome = SendResult::Outcome::queued;
         r.msg = complete(thread, bytes, sent_at);
         enqueue(r.msg);
@@ -58,7 +69,9 @@ SendResult Channel::send(std::uint32_t thread, std::uint64_t bytes, Time now, Ti
     }
     r.outcome = SendResult::Outcome::blocked;
     r.msg = Message{0, thread, bytes, sent_at};
-    blocked_senders_.push_back({thread, bytes, now, sent_at});
+    // A retry that found its room taken waits again at the head, where it was.
+    if (retry) blocked_senders_.push_front({thread, bytes, now, sent_at});
+    else blocked_senders_.push_back({thread, bytes, now, sent_at});
     return r;
 }
 
@@ -74,9 +87,11 @@ RecvResult Channel::recv(std::uint32_t thread, Time now) {
         r.completed = admitted_;
         return r;
     }
-    if (!blocked_senders_.empty()) {
+    if (!blocked_senders_.empty() && !fits(blocked_senders_.front().bytes) &&
+        (kind_ == ChannelKind::mqueue || blocked_senders_.front().bytes > capacity_)) {
         // The head's message cannot fit even an empty buffer (it would have been admitted):
-        // hand it over directly, a rendezvous.
+        // hand it over directly, a rendezvous. (A head that fits waits for the senders
+        // woken before it, which will send first: the receiver blocks.)
         const PendingSend p = blocked_senders_.front();
         blocked_senders_.pop_front();
         r.outcome = RecvResult::Outcome::received;
@@ -96,6 +111,14 @@ RecvResult Channel::recv(std::uint32_t thread, Time now) {
     r.outcome = RecvResult::Outcome::blocked;
     blocked_receivers_.push_back({thread, now});
     return r;
+}
+
+std::span<const CompletedSend> Channel::taken(std::uint64_t bytes, Time now) {
+    admitted_.clear();
+    if (kind_ == ChannelKind::mqueue) return admitted_;
+    in_hand_ -= std::min(in_hand_, bytes);
+    admit_blocked(now, admitted_);
+    return admitted_;
 }
 
 std::vector<WokenReceiver> Channel::sender_ended(std::uint32_t /*thread*/, Time now) {

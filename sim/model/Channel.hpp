@@ -11,14 +11,22 @@
 /// - Capacity is bytes (queued bytes + new bytes <= capacity), for mqueue a message count
 ///   (queued messages < capacity).
 /// - A send with a receiver waiting hands the message straight to the first waiting
-///   receiver. Otherwise it is queued if it fits and no sender is already blocked (no
+///   receiver. Its bytes still count against the capacity until that receiver runs and
+///   takes them (`taken`), as a woken reader's data stays in the pipe, socket or ring until
+///   its read copies it out; not for mqueue, whose kernel hands a message to a waiting
+///   receiver directly (pipelined_send). Otherwise it is queued if it fits and no sender is already blocked (no
 ///   overtaking: blocked senders complete strictly in FIFO order, so a small message never
 ///   passes a big one). Otherwise the sender blocks.
 /// - A message that can never fit (bytes > capacity, e.g. any message on a 0-capacity
 ///   channel) is handed directly to a receiver when the queue is empty (a rendezvous), as
 ///   a large pipe write completes while the reader drains it.
-/// - recv takes the head message, then lets blocked senders complete while their messages
-///   fit; with nothing queued it blocks, or returns EOF once every sender has ended.
+/// - recv takes the head message, then lets blocked senders go on while their messages fit:
+///   for mqueue their sends complete there (the kernel moves a blocked sender's message
+///   into the queue, pipelined_receive); for the other kinds each is woken to send again
+///   when it runs (`retry`), as a writer woken from a full pipe or ring copies its data
+///   only then: a receiver that comes first finds nothing and blocks, and a sender that
+///   comes first may take the room (the woken one then blocks again, at the back). With
+///   nothing queued recv blocks, or returns EOF once every sender has ended.
 /// - A sender blocked on a channel whose receivers have all ended stays blocked (real pipes
 ///   and sockets would fail with EPIPE; the simulator instead shows it in the deadlock
 ///   report, which is the more useful outcome for a teaching model).
@@ -42,9 +50,11 @@ struct Message {
 };
 
 /// A blocked sender whose send has now completed: wake it; its message got `msg.seq`.
+/// With `retry`, its message now fits but is not sent: wake it to send again when it runs.
 struct CompletedSend {
     std::uint32_t thread = 0;
     Message msg;
+    bool retry = false;
 };
 
 /// A blocked receiver that must now be woken with a message or with EOF.
@@ -106,13 +116,19 @@ public:
     /// `thread` sends `bytes` at `now` (see the rules above). When blocked, the channel
     /// remembers the message and `now`; a later recv returns it in `completed`.
     /// `sent_at` (<= now): when the send op began; the message carries it.
-    SendResult send(std::uint32_t thread, std::uint64_t bytes, Time now, Time sent_at);
+    /// `retry`: the sender was woken to send again (CompletedSend::retry).
+    SendResult send(std::uint32_t thread, std::uint64_t bytes, Time now, Time sent_at, bool retry = false);
     SendResult send(std::uint32_t thread, std::uint64_t bytes, Time now) { return send(thread, bytes, now, now); }
 
     /// `thread` receives at `now`. When blocked, a later send or sender_ended returns the
     /// thread as a WokenReceiver.
     RecvResult recv(std::uint32_t thread, Time now);
 
+    /// A receiver woken with a message (SendResult::delivered) has taken its `bytes` out of
+    /// the buffer at `now`: blocked senders may now fit. Returns those whose sends complete,
+    /// FIFO order; a view valid until the next call on the same channel. No-op for mqueue.
+    /// `taken(0, now)` looks again for senders that fit (a woken sender died before it sent).
+    std::span<const CompletedSend> taken(std::uint64_t bytes, Time now);
     /// A sender thread ended (exit or crash) at `now`. When it was the last one and nothing
     /// is queued, returns every blocked receiver, FIFO order, to be woken with EOF.
     /// Call remove_waiter first if the thread was itself blocked here.
@@ -158,6 +174,7 @@ private:
     std::uint64_t capacity_;
     std::deque<Message> queue_;
     std::uint64_t queued_bytes_ = 0;
+    std::uint64_t in_hand_ = 0;  ///< bytes handed to woken receivers that have not taken them yet
     std::deque<PendingSend> blocked_senders_;
     std::deque<WaitingRecv> blocked_receivers_;
     std::vector<CompletedSend> admitted_;  ///< what RecvResult::completed shows (reused)

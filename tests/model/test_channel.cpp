@@ -19,16 +19,22 @@ TEST_CASE("a pipe of capacity C holds at most C bytes", "[channel]") {
     CHECK(ch.queued_bytes() == 10);
     CHECK(ch.stats().max_queued_bytes == 10);
 
-    // Taking the 4-byte message frees room for the blocked 1-byte one: it completes as seq 2.
+    // Taking the 4-byte message frees room for the blocked 1-byte one: its sender is woken
+    // to send again (retry); nothing of it is queued until it does.
     const RecvResult r = ch.recv(2, 3_ms);
     CHECK(r.outcome == In::received);
     CHECK(r.msg.seq == 0);
     CHECK(r.msg.bytes == 4);
     REQUIRE(r.completed.size() == 1);
     CHECK(r.completed[0].thread == 1);
-    CHECK(r.completed[0].msg.seq == 2);
-    CHECK(ch.queued_bytes() == 7);
+    CHECK(r.completed[0].retry);
+    CHECK(ch.queued_bytes() == 6);
     CHECK(ch.stats().send_blocked == 2_ms);
+    CHECK(ch.stats().messages == 2);
+    const SendResult again = ch.send(1, 1, 4_ms, 4_ms, true);
+    CHECK(again.outcome == Out::queued);
+    CHECK(again.msg.seq == 2);
+    CHECK(ch.queued_bytes() == 7);
     CHECK(ch.stats().messages == 3);
     CHECK(ch.stats().bytes == 11);
 }
@@ -56,12 +62,14 @@ TEST_CASE("a blocked sender is not overtaken by a smaller message (head-of-line)
     CHECK(ch.send(3, 1, 0_ms).outcome == Out::blocked);
     CHECK(ch.blocked_senders() == std::vector<std::uint32_t>{2, 3});
 
-    RecvResult r = ch.recv(9, 1_ms);  // takes 8: room for 6, then 6 + 1 = 7 fits too
+    // Taking 8 leaves room for both (6 + 1 <= 10): both are woken to send again, in order.
+    RecvResult r = ch.recv(9, 1_ms);
     REQUIRE(r.completed.size() == 2);
     CHECK(r.completed[0].thread == 2);
-    CHECK(r.completed[0].msg.seq == 1);
     CHECK(r.completed[1].thread == 3);
-    CHECK(r.completed[1].msg.seq == 2);
+    CHECK((r.completed[0].retry && r.completed[1].retry));
+    CHECK(ch.send(2, 6, 2_ms, 2_ms, true).msg.seq == 1);
+    CHECK(ch.send(3, 1, 2_ms, 2_ms, true).msg.seq == 2);
     CHECK(ch.queued_bytes() == 7);
 }
 
@@ -72,10 +80,48 @@ TEST_CASE("head-of-line: only the head completes when the next does not fit", "[
     ch.send(1, 4, 0_ms);  // queued 8
     ch.send(2, 6, 0_ms);  // blocked
     ch.send(3, 1, 0_ms);  // blocked behind it
-    RecvResult r = ch.recv(9, 1_ms);  // 4 left; 4 + 6 = 10 fits; 10 + 1 does not
+    RecvResult r = ch.recv(9, 1_ms);  // 4 left: 4 + 6 = 10 fits, 4 + 6 + 1 does not
     REQUIRE(r.completed.size() == 1);
     CHECK(r.completed[0].thread == 2);
     CHECK(ch.blocked_senders() == std::vector<std::uint32_t>{3});
+    CHECK(ch.send(2, 6, 2_ms, 2_ms, true).outcome == Out::queued);  // 10: the one behind stays
+    CHECK(ch.send(4, 1, 2_ms).outcome == Out::blocked);  // a newcomer queues behind it
+    CHECK(ch.blocked_senders() == std::vector<std::uint32_t>{3, 4});
+}
+
+TEST_CASE("a woken sender copies when it runs: a receiver first blocks, a newcomer may take the room", "[channel]") {
+    Channel ch(ChannelKind::pipe, 10);
+    ch.set_senders(2);
+    ch.send(1, 8, 0_ms);
+    CHECK(ch.send(1, 8, 0_ms).outcome == Out::blocked);
+    REQUIRE(ch.recv(5, 1_ms).completed.size() == 1);      // thread 1 woken, not sent yet
+    CHECK(ch.recv(5, 2_ms).outcome == In::blocked);         // nothing queued: the reader waits
+    const SendResult s = ch.send(2, 9, 3_ms);               // a newcomer: straight to the reader
+    CHECK(s.outcome == Out::delivered);
+    CHECK(ch.send(1, 8, 4_ms, 4_ms, true).outcome == Out::blocked);  // 9 in the reader's hands + 8 > 10
+    const std::span<const CompletedSend> w = ch.taken(9, 5_ms);  // the reader copies it out
+    REQUIRE(w.size() == 1);
+    CHECK((w[0].thread == 1 && w[0].retry));
+}
+
+TEST_CASE("a message handed to a waiting receiver counts until taken, but not on mqueue", "[channel]") {
+    Channel ch(ChannelKind::shm, 10);
+    ch.set_senders(1);
+    CHECK(ch.recv(5, 0_ms).outcome == In::blocked);
+    CHECK(ch.send(1, 8, 1_ms).outcome == Out::delivered);
+    CHECK(ch.send(1, 8, 1_ms).outcome == Out::blocked);     // 8 in hand + 8 > 10
+    CHECK(ch.taken(8, 2_ms).size() == 1);
+
+    Channel mq(ChannelKind::mqueue, 1);
+    mq.set_senders(1);
+    CHECK(mq.recv(5, 0_ms).outcome == In::blocked);
+    CHECK(mq.send(1, 8, 1_ms).outcome == Out::delivered);
+    CHECK(mq.send(1, 8, 1_ms).outcome == Out::queued);      // handed over: the queue is empty
+    CHECK(mq.send(1, 8, 1_ms).outcome == Out::blocked);
+    const RecvResult r = mq.recv(5, 2_ms);                  // pipelined_receive: the send completes
+    REQUIRE(r.completed.size() == 1);
+    CHECK_FALSE(r.completed[0].retry);
+    CHECK(mq.queued_messages() == 1);
 }
 
 TEST_CASE("a send to a waiting receiver is delivered directly", "[channel]") {
@@ -158,8 +204,9 @@ TEST_CASE("a crashed head sender lets the next one in and receivers leave the qu
     ch.send(3, 5, 0_ms);  // blocked behind it (would fit)
     const std::vector<CompletedSend> done = ch.remove_waiter(2, 1_ms);
     REQUIRE(done.size() == 1);
-    CHECK(done[0].thread == 3);
-    CHECK(done[0].msg.seq == 1);  // seq follows completion order
+    CHECK(done[0].thread == 3);  // woken: it fits now
+    CHECK(done[0].retry);
+    CHECK(ch.send(3, 5, 2_ms, 2_ms, true).msg.seq == 1);  // seq follows completion order
     CHECK(ch.queued_bytes() == 10);
 
     Channel c2(ChannelKind::pipe, 10);
@@ -193,6 +240,7 @@ TEST_CASE("random sends and recvs keep FIFO order, capacity and conservation", "
         Channel ch(kind, cap);
         ch.set_senders(4);
         std::vector<bool> blocked(8, false);  // threads 0..3 send, 4..7 receive
+        std::vector<std::uint64_t> retry(8, 0);  // woken to send these bytes again
         std::uint64_t completed = 0, received = 0;
         std::int64_t last_seq = -1;
         auto got = [&](const Message& m) {
@@ -204,8 +252,17 @@ TEST_CASE("random sends and recvs keep FIFO order, capacity and conservation", "
             const auto t = static_cast<std::uint32_t>(next(8));
             if (blocked[t]) continue;
             const Time now{step};
+            auto woken = [&](const CompletedSend& c) {
+                REQUIRE(blocked[c.thread]);
+                REQUIRE(c.retry == (kind != ChannelKind::mqueue));
+                blocked[c.thread] = false;
+                if (c.retry) retry[c.thread] = c.msg.bytes;
+                else ++completed;
+            };
             if (t < 4) {
-                const SendResult r = ch.send(t, 1 + next(60), now);
+                const std::uint64_t bytes = retry[t] > 0 ? retry[t] : 1 + next(60);
+                const SendResult r = ch.send(t, bytes, now, now, retry[t] > 0);
+                retry[t] = 0;
                 if (r.outcome == SendResult::Outcome::blocked) {
                     blocked[t] = true;
                 } else {
@@ -213,6 +270,8 @@ TEST_CASE("random sends and recvs keep FIFO order, capacity and conservation", "
                     if (r.receiver) {
                         blocked[*r.receiver] = false;
                         got(r.msg);
+                        // The receiver copies it out at once (Engine: when it runs again).
+                        for (const CompletedSend& c : ch.taken(r.msg.bytes, now)) woken(c);
                     }
                 }
             } else {
@@ -220,9 +279,14 @@ TEST_CASE("random sends and recvs keep FIFO order, capacity and conservation", "
                 if (r.outcome == RecvResult::Outcome::blocked) blocked[t] = true;
                 if (r.outcome == RecvResult::Outcome::received) got(r.msg);
                 for (const CompletedSend& c : r.completed) {
-                    REQUIRE(blocked[c.thread]);
-                    blocked[c.thread] = false;
-                    ++completed;
+                    if (!c.retry && c.msg.seq == r.msg.seq && r.outcome == RecvResult::Outcome::received) {
+                        // the rendezvous: its message is the one received
+                        REQUIRE(blocked[c.thread]);
+                        blocked[c.thread] = false;
+                        ++completed;
+                        continue;
+                    }
+                    woken(c);
                 }
             }
             if (kind == ChannelKind::mqueue) REQUIRE(ch.queued_messages() <= cap);

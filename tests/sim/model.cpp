@@ -433,3 +433,49 @@ TEST_CASE("mutex protocol inherit: the highest-priority waiter gets the mutex, n
     CHECK(th(sm, "mid/main").finish_ns == (6_ms).ns());
     CHECK(th(sm, "low/main").boosts == 2);
 }
+
+TEST_CASE("pipe: data moves when the copying thread runs: a woken writer, a woken reader") {
+    // One CPU, fcfs: the writer computes 10us and sends 40 KiB into a 64 KiB pipe, 5 times;
+    // the reader receives and computes 10us. A message handed to the waiting reader still
+    // fills the pipe until the reader runs, so the writer's next 40 KiB blocks; the writer
+    // woken by the reader's copy sends only when it runs again, so the reader's next recv
+    // finds the pipe empty and blocks. One message per turn: two switches per message, as
+    // the native runner shows (docs/model.md, "Channels").
+    Scenario s = scenario(Policy::fcfs, 1);
+    const DeclIndex ch = channel(s, "p", ChannelKind::pipe, 65536);
+    process(s, "w", 0_ms, {repeat(5, std::nullopt, {compute(10_us), send_op(ch, 40960)})});
+    process(s, "r", 0_ms, {repeat(5, std::nullopt, {recv_op(ch), compute(10_us)})});
+    const Summary sm = run(s);
+    CHECK(sm.channels[0].messages == 5);
+    CHECK(sm.channels[0].max_queued_bytes == 40960);
+    // w: 10us, send (queued), 10us, send blocks at 20us; r takes it, computes, blocks at 30us;
+    // w sends the second (to the waiting r), 10us, blocks at 40us; and so on.
+    CHECK(th(sm, "w/main").switches == 5);  // switched in at 0, 30, 50, 70, 90us
+    CHECK(th(sm, "r/main").switches == 5);  // at 20, 40, 60, 80 and 90us
+    CHECK(th(sm, "w/main").cpu_ns == (50_us).ns());
+    CHECK(th(sm, "r/main").cpu_ns == (50_us).ns());
+    CHECK(sm.makespan_ns == (100_us).ns());
+}
+
+TEST_CASE("crash of a thread woken with a message it has not taken frees the room it held") {
+    // One CPU, priority. r/main waits in recv; at 0.5ms w hands it a 40 KiB message (still
+    // in the 64 KiB pipe: r/main has not run) and blocks on the next; a hog keeps r/main off
+    // the CPU until r's bomb crashes the process at 1ms. The room the dead reader held goes
+    // back to the pipe: w is woken to send again and r2 gets the other two messages (no
+    // false deadlock).
+    Scenario s = scenario(Policy::priority, 1);
+    const DeclIndex ch = channel(s, "p", ChannelKind::pipe, 65536);
+    process(s, "r", 0_ms, {recv_op(ch), compute(1_us)}, 5);
+    thread(s, "bomb", 0_ms, {sleep_op(1_ms), crash_op()}).priority = 15;
+    process(s, "w", 500_us, {send_op(ch, 40960), send_op(ch, 40960), send_op(ch, 40960)}, 20);
+    process(s, "hog", 500_us, {compute(2_ms)}, 12);
+    process(s, "r2", 0_ms, {sleep_op(3_ms), recv_op(ch), recv_op(ch)}, 5);
+    s.expect.crashed = std::vector<std::string>{"r"};
+    const Summary sm = run(s);
+    CHECK(th(sm, "r/main").end_state == "crashed");
+    CHECK(th(sm, "r/main").cpu_ns == 0);
+    CHECK(th(sm, "w/main").end_state == "terminated");
+    CHECK(th(sm, "r2/main").end_state == "terminated");
+    CHECK(sm.channels[0].messages == 3);
+    CHECK(!sm.deadlock);
+}
