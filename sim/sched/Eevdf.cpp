@@ -110,10 +110,18 @@ public:
             case ReadyReason::preempted:  // update_curr: a used slice gets a new deadline
                 if (x.v >= x.d) x.d = x.v + vslice(t);
                 break;
-            case ReadyReason::yielded:    // yield_task_fair: the deadline moves one slice on
+            case ReadyReason::yielded:
+                // yield_task_fair (Linux 6.17+): update_curr renews a used slice; then an
+                // eligible thread forfeits the rest of its request (its vruntime moves to
+                // its deadline, the deadline one slice on); an ineligible one keeps both.
                 if (x.rq >= 0 && rq_[x.rq].nr > 1) {
+                    Rq& q = rq_[x.rq];
                     if (x.v >= x.d) x.d = x.v + vslice(t);
-                    x.d += vslice(t);
+                    if (eligible(q, x.v)) {
+                        q.sum_wv += static_cast<Wide>(x.w) * (x.d - x.v);
+                        x.v = x.d;
+                        x.d += vslice(t);
+                    }
                 }
                 break;
             case ReadyReason::woke:

@@ -211,3 +211,21 @@ TEST_CASE("per-CPU fair: the same scenario gives the same trace") {
     std::remove(a.trace_path.c_str());
     std::remove(b.trace_path.c_str());
 }
+
+TEST_CASE("per-CPU fair: an eligible thread that yields forfeits the rest of its request (Linux 6.17+)") {
+    // One CPU: h (nice 0, weight 1024) and a (nice -9, weight 7620; its slice is
+    // 0.75 ms x 1024/7620 = 100.787 us of vruntime). a runs first (earlier deadline) and
+    // yields at 30 us, ineligible: h runs until it sleeps at 130 us, asleep with negative
+    // lag (still counted on the queue, vruntime 100 us). a yields at 160 us eligible: its
+    // vruntime moves to its deadline 100.787 us (yield_task_fair); h wakes at 180 us, and at
+    // a's yield at 190 us a is past the average and h runs: its 400 us end at 590 us. With
+    // the older rule (only the deadline moves on) a kept the CPU through all six yields and
+    // h ended at 680 us.
+    const std::string threads =
+        "      - {name: h, program: [compute: 100us, sleep: 50us, compute: 400us]}\n"
+        "      - {name: a, nice: -9, program: [repeat: {count: 6, do: [compute: 30us, yield]}]}\n";
+    const RunResult r = run(1, threads);
+    CHECK(thread(r.summary, "app/h").finish_ns == 590'000);
+    CHECK(thread(r.summary, "app/a").finish_ns == 680'000);
+    CHECK(thread(r.summary, "app/a").switches == 3);  // at 0, 130 and 590 us
+}
