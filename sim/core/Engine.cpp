@@ -946,7 +946,7 @@ void Engine::on_boost() {
         for (ThreadIdx t = 0; t < th_.size(); ++t)
             if (th_[t].state == ThreadState::ready && th_[t].cpu < 0 && is_rt(th_[t].sched_class))
                 newcomers_.push_back(t);
-    } else if (tw_) {
+    } else if (tw_ && s_.scheduler.policy == Policy::mlfq) {
         for (ThreadIdx t = 0; t < th_.size(); ++t)
             if (th_[t].state == ThreadState::ready) set_state(t, ThreadState::ready, "boosted to top level");
     }

@@ -187,6 +187,10 @@ public:
         if (end <= now.ns()) end = (now.ns() / tick + 1) * tick;
         x.slice = Time{end} - now;
     }
+    void other_class_on(std::uint32_t cpu, bool running) override {
+        rq_[cpu].other = running;
+        if (!running) rq_[cpu].stopped_at = ctx_.now();  // the CPU may now be newly idle
+    }
     void stopped(ThreadIdx t, std::uint32_t cpu) override {
         if (rq_[cpu].curr == t) rq_[cpu].curr = kNoThread;
         th_[t].last_ran = ctx_.now();
@@ -365,6 +369,7 @@ private:
         Time stopped_at{-1};       ///< when its CPU's thread last stopped
         std::uint32_t lb_failed = 0;  ///< balances at ticks in a row that met only cache-hot threads
         Time lb_failed_at{-1};
+        bool other = false;  ///< a thread of a higher class runs on this CPU (other_class_on)
     };
 
     // --- arithmetic ----------------------------------------------------------------------
@@ -382,8 +387,10 @@ private:
         const auto limit = static_cast<std::int64_t>(static_cast<Wide>(span) * kNice0Weight / x.w);
         return std::clamp<std::int64_t>(avg(q) - x.v, -limit, limit);
     }
-    std::uint32_t runnable(std::uint32_t c) const { return rq_[c].ready + (rq_[c].curr != kNoThread ? 1u : 0u); }
-    bool idle(std::uint32_t c) const { return rq_[c].curr == kNoThread && rq_[c].ready == 0; }
+    std::uint32_t runnable(std::uint32_t c) const {
+        return rq_[c].ready + (rq_[c].curr != kNoThread || rq_[c].other ? 1u : 0u);
+    }
+    bool idle(std::uint32_t c) const { return rq_[c].curr == kNoThread && rq_[c].ready == 0 && !rq_[c].other; }
     bool cold(ThreadIdx t) const {
         const Time last = th_[t].last_ran;
         return last < Time{0} || ctx_.now() - last >= kMigrationCost;

@@ -6,7 +6,8 @@
 // bandwidth starts a new deadline. Global: a CPU takes the earliest deadline.
 // fifo/rr: fixed priorities 1..99, FIFO within a level, a preempted thread back at the
 // head of its level, rr threads rotating to the tail when their `quantum` ends. other/batch:
-// the global fair model (Fair.cpp); batch never preempts on wake-up. idle: a second fair
+// the global fair model (Fair.cpp), or under a scheduler tick the per-CPU EEVDF queues
+// (Eevdf.cpp, then this policy is per-CPU); batch never preempts on wake-up. idle: a second fair
 // queue that runs only when no fifo/rr/other/batch thread may use the CPU. RT throttling:
 // the fifo/rr threads of a CPU run at most rt_runtime per rt_period on it (the period on a
 // global grid from time 0), then that CPU runs only other/batch/idle threads until the
@@ -28,7 +29,9 @@ __extension__ typedef __int128 i128;  // GCC and Clang: exact runtime x deadline
 class LinuxScheduler final : public Scheduler {
 public:
     LinuxScheduler(const SchedulerSpec& spec, const SchedContext& ctx)
-        : ctx_(ctx), rt_(ctx.thread_count(), kLevels), fair_(make_fair_global(ctx)), idle_(make_fair_global(ctx)),
+        : ctx_(ctx), rt_(ctx.thread_count(), kLevels),
+          fair_(ctx.sched_tick() > Time{0} ? make_fair_per_cpu(spec, ctx) : make_fair_global(ctx)),
+          idle_(make_fair_global(ctx)), per_cpu_(fair_->per_cpu()), running_(ctx.cpu_count(), kNoThread),
           cls_(ctx.thread_count()), cpu_of_(ctx.thread_count(), 0), budget_cut_(ctx.thread_count(), 0),
           quantum_(spec.quantum.value_or(Time{100'000'000})), runtime_(spec.rt_runtime), period_(spec.rt_period),
           throttling_(spec.rt_runtime < spec.rt_period), used_(ctx.cpu_count(), 0), throttled_(ctx.cpu_count(), 0),
@@ -65,6 +68,12 @@ public:
         }
     }
     ThreadIdx best(Eligible ok) const override {
+        if (const ThreadIdx t = best_above_fair(ok); t != kNoThread) return t;
+        if (const ThreadIdx t = fair_->best(ok); t != kNoThread) return t;
+        return idle_->best(ok);
+    }
+    /// The best ready deadline thread, else fifo/rr thread, that `ok` allows.
+    ThreadIdx best_above_fair(Eligible ok) const {
         if (!dl_q_.empty())
             if (const ThreadIdx t = dl_q_.find(ok); t != kNoThread) return t;
         for (int w = 1; w >= 0; --w) {
@@ -76,8 +85,7 @@ public:
                 m &= ~(std::uint64_t{1} << bit);
             }
         }
-        if (const ThreadIdx t = fair_->best(ok); t != kNoThread) return t;
-        return idle_->best(ok);
+        return kNoThread;
     }
     void take(ThreadIdx t) override {
         switch (rank(t)) {
@@ -94,12 +102,48 @@ public:
     }
     bool empty() const override { return dl_q_.empty() && rt_.empty() && fair_->empty() && idle_->empty(); }
 
+    // --- per-CPU fair queues (a calibrated profile: sched.tick > 0) -----------------------
+    // other/batch then run on per-CPU EEVDF queues (Eevdf.cpp) as under `fair`; deadline,
+    // fifo/rr and idle stay global. A CPU takes the best deadline, then fifo/rr thread it may
+    // run, then its own fair queue's pick, then the idle class.
+    bool per_cpu() const override { return per_cpu_; }
+    ThreadIdx pick(std::uint32_t cpu, Eligible ok) override {
+        if (!per_cpu_) return best(ok);
+        if (const ThreadIdx t = best_above_fair(ok); t != kNoThread) {
+            fair_->other_class_on(cpu, true);  // busy from now on (its switch may take time)
+            return t;
+        }
+        if (const ThreadIdx t = fair_->pick(cpu, ok); t != kNoThread) return t;
+        return idle_->best(ok);
+    }
+    std::uint32_t queue_of(ThreadIdx t) const override {
+        if (rank(t) == 1) return fair_->queue_of(t);
+        // A woken deadline/fifo/rr thread preempts on the CPU whose running thread ranks
+        // lowest among those it outranks (find_lowest_rq, simplified), its last CPU first.
+        std::uint32_t best = cpu_of_[t];
+        ThreadIdx worst = running_[best];
+        if (worst == kNoThread || !preempts(t, worst)) worst = kNoThread;
+        for (std::uint32_t c = 0; c < running_.size(); ++c) {
+            const ThreadIdx r = running_[c];
+            if (r == kNoThread || !ctx_.may_run(t, c) || !preempts(t, r)) continue;
+            if (worst == kNoThread || ranks_before(worst, r)) {
+                best = c;
+                worst = r;
+            }
+        }
+        return best;
+    }
+
     void started(ThreadIdx t, std::uint32_t cpu, Time now) override {
         cpu_of_[t] = cpu;
+        running_[cpu] = t;
         if (Scheduler* f = fair_of(t)) f->started(t, cpu, now);
+        else if (per_cpu_) fair_->other_class_on(cpu, true);
     }
     void stopped(ThreadIdx t, std::uint32_t cpu) override {
+        if (running_[cpu] == t) running_[cpu] = kNoThread;
         if (Scheduler* f = fair_of(t)) f->stopped(t, cpu);
+        else if (per_cpu_) fair_->other_class_on(cpu, false);
     }
     void left(ThreadIdx t) override {
         if (Scheduler* f = fair_of(t)) f->left(t);
@@ -182,17 +226,22 @@ public:
         return (ra == 1 ? fair_ : idle_)->ranks_before(a, b);
     }
 
+    // The timer: the RT period's end (throttling), and with per-CPU fair queues every tick
+    // too, at which an idle CPU may pull a thread waiting on a busy CPU's queue (the busy
+    // CPU's tick kicks the idle balance, also when an RT thread runs there).
     std::optional<Time> timer_period() const override {
+        if (per_cpu_) return ctx_.sched_tick();
         return throttling_ ? std::optional<Time>{period_} : std::nullopt;
     }
-    void on_timer(Time) override {
+    void on_timer(Time now) override {
+        if (!period_end(now)) return;
         // do_sched_rt_period_timer: rt_time -= min(rt_time, rt_runtime), unthrottle.
         for (std::size_t c = 0; c < used_.size(); ++c) {
             used_[c] -= std::min(used_[c], runtime_.ns());
             throttled_[c] = used_[c] >= runtime_.ns() ? 1 : 0;
         }
     }
-    bool timer_preempts() const override { return true; }
+    bool timer_preempts() const override { return period_end(ctx_.now()); }
 
     std::string_view pick_reason(ThreadIdx t) const override {
         switch (rank(t)) {
@@ -294,11 +343,20 @@ private:
         d.runtime = R;
     }
     int prio(ThreadIdx t) const { return std::clamp(ctx_.priority(t), 1, 99); }
+    /// The timer at `now` ends an RT period (with ticks: the first tick at or after it).
+    bool period_end(Time now) const {
+        if (!throttling_) return false;
+        if (!per_cpu_) return true;
+        const std::int64_t p = period_.ns(), n = now.ns();
+        return n / p != (n - ctx_.sched_tick().ns()) / p;
+    }
 
     const SchedContext& ctx_;
     FifoLists rt_;
     std::uint64_t mask_[2] = {0, 0};
     std::unique_ptr<Scheduler> fair_, idle_;
+    bool per_cpu_;                               ///< other/batch on per-CPU EEVDF queues
+    std::vector<ThreadIdx> running_;             ///< the thread running on each CPU
     std::vector<SchedClass> cls_;
     std::vector<std::uint32_t> cpu_of_;          ///< CPU each thread last started on
     mutable std::vector<std::uint8_t> budget_cut_;  ///< its current slice ends for the RT budget

@@ -116,6 +116,10 @@ public:
     /// or kNoThread; not removed (take follows). It may change the policy's queues as the
     /// kernel's pick and balancing do. Default: best(ok).
     virtual ThreadIdx pick(std::uint32_t cpu, Eligible ok) { return best(ok); }
+    /// A per-CPU policy inside a composite (linux's fair classes): a thread of a class
+    /// above it starts (true) or stops (false) running on `cpu`, which is then not idle to
+    /// this policy's placement, as Linux's idle tests count every class.
+    virtual void other_class_on(std::uint32_t cpu, bool running) {}
 
     /// Does the policy ever take a CPU from a running thread for a newly ready one?
     [[nodiscard]] virtual bool preemptive() const { return false; }

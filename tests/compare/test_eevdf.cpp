@@ -229,3 +229,45 @@ TEST_CASE("per-CPU fair: an eligible thread that yields forfeits the rest of its
     CHECK(thread(r.summary, "app/a").finish_ns == 680'000);
     CHECK(thread(r.summary, "app/a").switches == 3);  // at 0, 130 and 590 us
 }
+
+TEST_CASE("linux under a scheduler tick: other threads run on per-CPU EEVDF queues, as under fair") {
+    // One CPU, policy linux. p (other, nice 8: weight 172, a slice of 0.75 ms x 1024/172 =
+    // 4.465 ms of vruntime) computes 0.5 ms (vruntime 2.977 ms), spawns w (other, nice 0)
+    // and computes 1 ms more before joining it. EEVDF: w is placed at the average, 2.977 ms,
+    // deadline half a slice on; p is eligible and its slice is protected (RUN_TO_PARITY),
+    // so w waits: p runs to 1.5 ms, w 1.5-2.5. The global queue (no tick) places w at
+    // max(0, 2.977 - 3 ms) = 0 and w preempts p at once (vruntimes more than 1 ms apart):
+    // w runs 0.5-1.5 ms.
+    const auto yaml = [](const std::string& tick) {
+        return "ostwin: 1\nname: lin\nmachine: {cpus: 1}\nscheduler: {policy: linux}\n"
+               "costs: {base: zero, sched.tick: " + tick + "}\n"
+               "processes:\n  - name: app\n    threads:\n"
+               "      - {name: p, class: other, nice: 8, program: [compute: 500us, spawn: w, compute: 1ms, join: w]}\n"
+               "      - {name: w, class: other, start: spawned, program: [compute: 1ms]}\n";
+    };
+    const RunResult r = simulate_yaml(yaml("4ms"), "lin.yaml");
+    CHECK(thread(r.summary, "app/w").first_run_ns == 1'500'000);
+    CHECK(thread(r.summary, "app/w").finish_ns == 2'500'000);
+    CHECK(thread(r.summary, "app/p").preemptions == 0);
+    const RunResult g = simulate_yaml(yaml("0ns"), "lin.yaml");
+    CHECK(thread(g.summary, "app/w").first_run_ns == 500'000);
+    CHECK(thread(g.summary, "app/w").finish_ns == 1'500'000);
+}
+
+TEST_CASE("linux under a scheduler tick: an other thread does not wait behind an RT thread while a CPU idles") {
+    // Two CPUs. At time zero o (other) and r (fifo 50) arrive: o is placed on CPU 0, which
+    // r takes (RT first), and the idle CPU 1 takes o from CPU 0's queue at once. o computes
+    // 0.2 ms on CPU 1 and sleeps 1 ms; r sleeps 0.3 ms and then computes 5 ms on CPU 0. When
+    // o wakes at 1.2 ms it runs at once on the idle CPU 1, ending at 2.2 ms: a CPU running
+    // an RT thread is busy to the fair placement. The global queue gives the same times.
+    const std::string yaml = "ostwin: 1\nname: lin2\nmachine: {cpus: 2}\nscheduler: {policy: linux}\n"
+                             "costs: {base: zero, sched.tick: 4ms}\n"
+                             "processes:\n  - name: app\n    threads:\n"
+                             "      - {name: o, class: other, program: [compute: 200us, sleep: 1ms, compute: 1ms]}\n"
+                             "      - {name: r, class: fifo, priority: 50, program: [sleep: 300us, compute: 5ms]}\n";
+    const RunResult r = simulate_yaml(yaml, "lin2.yaml");
+    CHECK(thread(r.summary, "app/o").first_run_ns == 0);
+    CHECK(thread(r.summary, "app/o").finish_ns == 2'200'000);
+    CHECK(thread(r.summary, "app/o").ready_ns == 0);
+    CHECK(thread(r.summary, "app/r").finish_ns == 5'300'000);
+}
