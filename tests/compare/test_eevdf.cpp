@@ -19,9 +19,10 @@ using namespace ostwin::model_test;
 
 namespace {
 
-RunResult run(std::uint32_t cpus, const std::string& threads, const std::string& tick = "4ms") {
+RunResult run(std::uint32_t cpus, const std::string& threads, const std::string& tick = "4ms",
+              const std::string& policy = "fair") {
     const std::string yaml = "ostwin: 1\nname: eevdf\nmachine: {cpus: " + std::to_string(cpus) +
-                             "}\nscheduler: {policy: fair}\ncosts: {base: zero, sched.tick: " + tick + "}\n"
+                             "}\nscheduler: {policy: " + policy + "}\ncosts: {base: zero, sched.tick: " + tick + "}\n"
                              "processes:\n  - name: app\n    threads:\n" + threads;
     return simulate_yaml(yaml, "eevdf.yaml");
 }
@@ -238,18 +239,14 @@ TEST_CASE("linux under a scheduler tick: other threads run on per-CPU EEVDF queu
     // so w waits: p runs to 1.5 ms, w 1.5-2.5. The global queue (no tick) places w at
     // max(0, 2.977 - 3 ms) = 0 and w preempts p at once (vruntimes more than 1 ms apart):
     // w runs 0.5-1.5 ms.
-    const auto yaml = [](const std::string& tick) {
-        return "ostwin: 1\nname: lin\nmachine: {cpus: 1}\nscheduler: {policy: linux}\n"
-               "costs: {base: zero, sched.tick: " + tick + "}\n"
-               "processes:\n  - name: app\n    threads:\n"
-               "      - {name: p, class: other, nice: 8, program: [compute: 500us, spawn: w, compute: 1ms, join: w]}\n"
-               "      - {name: w, class: other, start: spawned, program: [compute: 1ms]}\n";
-    };
-    const RunResult r = simulate_yaml(yaml("4ms"), "lin.yaml");
+    const std::string threads =
+        "      - {name: p, class: other, nice: 8, program: [compute: 500us, spawn: w, compute: 1ms, join: w]}\n"
+        "      - {name: w, class: other, start: spawned, program: [compute: 1ms]}\n";
+    const RunResult r = run(1, threads, "4ms", "linux");
     CHECK(thread(r.summary, "app/w").first_run_ns == 1'500'000);
     CHECK(thread(r.summary, "app/w").finish_ns == 2'500'000);
     CHECK(thread(r.summary, "app/p").preemptions == 0);
-    const RunResult g = simulate_yaml(yaml("0ns"), "lin.yaml");
+    const RunResult g = run(1, threads, "0ns", "linux");
     CHECK(thread(g.summary, "app/w").first_run_ns == 500'000);
     CHECK(thread(g.summary, "app/w").finish_ns == 1'500'000);
 }
@@ -260,12 +257,10 @@ TEST_CASE("linux under a scheduler tick: an other thread does not wait behind an
     // 0.2 ms on CPU 1 and sleeps 1 ms; r sleeps 0.3 ms and then computes 5 ms on CPU 0. When
     // o wakes at 1.2 ms it runs at once on the idle CPU 1, ending at 2.2 ms: a CPU running
     // an RT thread is busy to the fair placement. The global queue gives the same times.
-    const std::string yaml = "ostwin: 1\nname: lin2\nmachine: {cpus: 2}\nscheduler: {policy: linux}\n"
-                             "costs: {base: zero, sched.tick: 4ms}\n"
-                             "processes:\n  - name: app\n    threads:\n"
-                             "      - {name: o, class: other, program: [compute: 200us, sleep: 1ms, compute: 1ms]}\n"
-                             "      - {name: r, class: fifo, priority: 50, program: [sleep: 300us, compute: 5ms]}\n";
-    const RunResult r = simulate_yaml(yaml, "lin2.yaml");
+    const RunResult r = run(2,
+                            "      - {name: o, class: other, program: [compute: 200us, sleep: 1ms, compute: 1ms]}\n"
+                            "      - {name: r, class: fifo, priority: 50, program: [sleep: 300us, compute: 5ms]}\n",
+                            "4ms", "linux");
     CHECK(thread(r.summary, "app/o").first_run_ns == 0);
     CHECK(thread(r.summary, "app/o").finish_ns == 2'200'000);
     CHECK(thread(r.summary, "app/o").ready_ns == 0);

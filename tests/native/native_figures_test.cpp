@@ -404,6 +404,30 @@ processes:
     TIMING_CHECK(clean >= 2);
 }
 
+namespace {
+/// Three native runs of `s`, each within 3 switches (thread + process) of the simulator,
+/// which must count at least `at_least`; skipped where the kernel's switches are not seen.
+void switches_near_sim(const Scenario& s, std::uint64_t at_least) {
+    const RunResult sim = simulate(s);
+    const std::uint64_t expected = sim.summary.context_switches.thread + sim.summary.context_switches.process;
+    REQUIRE(expected >= at_least);
+    for (int run = 0; run < 3; ++run) {
+        const native::Result r = native::run_scenario(s, opts());
+        const json& sources = r.header["native"]["sources"];
+        if (sources.value("sched_switch", false) != true) {
+            WARN("no sched_switch view here: skipped");
+            return;
+        }
+        REQUIRE(sources.contains("sched_switch_inferred"));
+        const auto& cs = r.summary.context_switches;
+        const std::uint64_t total = cs.thread + cs.process;
+        INFO("run " << run << ": native " << total << " (" << sources["sched_switch_inferred"] << " put back), sim " << expected);
+        TIMING_CHECK(total + 3 >= expected);
+        TIMING_CHECK(total <= expected + 3);
+    }
+}
+}  // namespace
+
 TEST_CASE("switch counts: every run interval of a scenario thread is one switch-in, recorded or put back", "[native]") {
     // A producer and a consumer on two CPUs; the producer blocks on a full queue every
     // cycle, so it is switched in once per message (the simulator: 36). This kernel
@@ -422,23 +446,7 @@ channels:
   - {name: jobs, kind: mqueue, capacity: 2, message_size: 64B}
 )",
                                             "<test>");
-    const RunResult sim = simulate(s);
-    const std::uint64_t expected = sim.summary.context_switches.thread + sim.summary.context_switches.process;
-    REQUIRE(expected >= 25);
-    for (int run = 0; run < 3; ++run) {
-        const native::Result r = native::run_scenario(s, opts());
-        const json& sources = r.header["native"]["sources"];
-        if (sources.value("sched_switch", false) != true) {
-            WARN("no sched_switch view here: skipped");
-            return;
-        }
-        REQUIRE(sources.contains("sched_switch_inferred"));
-        const auto& cs = r.summary.context_switches;
-        const std::uint64_t total = cs.thread + cs.process;
-        INFO("run " << run << ": native " << total << " (" << sources["sched_switch_inferred"] << " put back), sim " << expected);
-        TIMING_CHECK(total + 3 >= expected);
-        TIMING_CHECK(total <= expected + 3);
-    }
+    switches_near_sim(s, 25);
 }
 
 namespace {
@@ -714,19 +722,5 @@ channels:
   - {name: m, kind: shm}
 )",
                                             "<test>");
-    const RunResult sim = simulate(s);
-    const std::uint64_t expected = sim.summary.context_switches.thread + sim.summary.context_switches.process;
-    REQUIRE(expected >= 75);
-    for (int run = 0; run < 3; ++run) {
-        const native::Result r = native::run_scenario(s, opts());
-        if (r.header["native"]["sources"].value("sched_switch", false) != true) {
-            WARN("no sched_switch view here: skipped");
-            return;
-        }
-        const auto& cs = r.summary.context_switches;
-        const std::uint64_t total = cs.thread + cs.process;
-        INFO("run " << run << ": native " << total << ", sim " << expected);
-        TIMING_CHECK(total + 3 >= expected);
-        TIMING_CHECK(total <= expected + 3);
-    }
+    switches_near_sim(s, 75);
 }
