@@ -253,7 +253,8 @@ TEST_CASE("linux under a scheduler tick: other threads run on per-CPU EEVDF queu
 
 TEST_CASE("linux under a scheduler tick: an other thread does not wait behind an RT thread while a CPU idles") {
     // Two CPUs. At time zero o (other) and r (fifo 50) arrive: o is placed on CPU 0, which
-    // r takes (RT first), and the idle CPU 1 takes o from CPU 0's queue at once. o computes
+    // r takes (RT first), and the idle CPU 1 pulls o from it at once (time zero is a tick,
+    // whose idle balance may pull from a CPU busy with an RT thread). o computes
     // 0.2 ms on CPU 1 and sleeps 1 ms; r sleeps 0.3 ms and then computes 5 ms on CPU 0. When
     // o wakes at 1.2 ms it runs at once on the idle CPU 1, ending at 2.2 ms: a CPU running
     // an RT thread is busy to the fair placement. The global queue gives the same times.
