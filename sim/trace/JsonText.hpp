@@ -28,22 +28,25 @@ inline void put4(char* p, std::uint32_t v) {
     std::memcpy(p + 2, kDigits2 + 2 * (v % 100), 2);
 }
 
-/// v < 10^8, no leading zeros.
-inline char* put_small(char* p, std::uint32_t v) {
+/// v < 10^4, no leading zeros.
+inline char* put_upto4(char* p, std::uint32_t v) {
     if (v < 100) {
         if (v < 10) { *p = static_cast<char>('0' + v); return p + 1; }
         std::memcpy(p, kDigits2 + 2 * v, 2);
         return p + 2;
     }
-    if (v < 10'000) {
-        const std::uint32_t a = v / 100, b = v % 100;
-        if (a < 10) { *p++ = static_cast<char>('0' + a); }
-        else { std::memcpy(p, kDigits2 + 2 * a, 2); p += 2; }
-        std::memcpy(p, kDigits2 + 2 * b, 2);
-        return p + 2;
-    }
+    const std::uint32_t a = v / 100, b = v % 100;
+    if (a < 10) { *p++ = static_cast<char>('0' + a); }
+    else { std::memcpy(p, kDigits2 + 2 * a, 2); p += 2; }
+    std::memcpy(p, kDigits2 + 2 * b, 2);
+    return p + 2;
+}
+
+/// v < 10^8, no leading zeros: at most two groups of four digits, no recursion.
+inline char* put_small(char* p, std::uint32_t v) {
+    if (v < 10'000) return put_upto4(p, v);
     const std::uint32_t hi = v / 10'000, lo = v % 10'000;
-    p = put_small(p, hi);
+    p = put_upto4(p, hi);
     put4(p, lo);
     return p + 4;
 }
