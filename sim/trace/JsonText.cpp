@@ -43,6 +43,19 @@ char* json_text::put_string(char* p, std::string_view v) {
     // overlapping the one before it; short values byte by byte without branches) and
     // copy the whole value at once when nothing needs escaping.
     const std::size_t n = v.size();
+    if (n >= 8 && n <= 16) {
+        // Most ids and states: two overlapping words hold the whole value.
+        std::uint64_t head, tail;
+        std::memcpy(&head, v.data(), 8);
+        std::memcpy(&tail, v.data() + n - 8, 8);
+        if (!word_needs_escape(head) && !word_needs_escape(tail)) {
+            std::memcpy(p, &head, 8);
+            std::memcpy(p + n - 8, &tail, 8);
+            p += n;
+            *p++ = '"';
+            return p;
+        }
+    }
     std::size_t start = 0;
     bool plain_all = false;
     if (n >= 8) {
