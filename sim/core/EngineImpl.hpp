@@ -184,7 +184,10 @@ private:
     void wake_done(ThreadIdx t, std::string_view why);
     void deliver_recv(ThreadIdx r, std::uint32_t ch, const std::optional<Message>& msg);
     void complete_sends(std::uint32_t ch, std::span<const CompletedSend> done);
-    void trace_lock(ThreadIdx t, std::uint32_t lock, std::string_view ph);
+    void trace_lock(ThreadIdx t, std::uint32_t lock, std::string_view ph) {
+        if (tw_) write_lock(t, lock, ph);
+    }
+    void write_lock(ThreadIdx t, std::uint32_t lock, std::string_view ph);
     void mutex_handoff(std::uint32_t lock, ThreadIdx to, ThreadIdx from);
     /// `t` acquired mutex `lock`: if its owner had died holding it, record the program
     /// error a robust mutex's EOWNERDEAD is natively.
