@@ -1027,8 +1027,7 @@ void Engine::charge_sys(ThreadIdx t, Time cost) {
     th.sys = true;
 }
 
-void Engine::trace_op_begin(ThreadIdx t, const Instr& in) {
-    if (!tw_) return;
+void Engine::write_op_begin(ThreadIdx t, const Instr& in) {
     auto& r = tw_->record(now_, "op").field("tid", t + 1).field("op", opcode_name(in.op)).field("ph", "B");
     op_args(r, th_[t].process, in);
     r.end();
@@ -1102,8 +1101,7 @@ bool Engine::deadline_moved(std::uint32_t c, ThreadIdx t) {
     return false;
 }
 
-void Engine::trace_op_end(ThreadIdx t, const Instr& in) {
-    if (!tw_) return;
+void Engine::write_op_end(ThreadIdx t, const Instr& in) {
     auto& r = tw_->record(now_, "op").field("tid", t + 1).field("op", opcode_name(in.op)).field("ph", "E");
     op_results(r, t, in);
     r.end();

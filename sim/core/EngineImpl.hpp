@@ -132,7 +132,16 @@ private:
     /// begin, charge `syscall`, move to phase 1. Returns true: the thread runs on.
     bool enter_syscall(ThreadIdx t, const Instr& in, Time extra = Time{0});
     void end_thread(ThreadIdx t, ThreadState final_state, std::string_view why);
-    void trace_op_begin(ThreadIdx t, const Instr& in);
+    /// The op's B and E records: the test inline, the record out of line (an op begins and
+    /// ends at most events of a run, traced or not).
+    void trace_op_begin(ThreadIdx t, const Instr& in) {
+        if (tw_) write_op_begin(t, in);
+    }
+    void trace_op_end(ThreadIdx t, const Instr& in) {
+        if (tw_) write_op_end(t, in);
+    }
+    void write_op_begin(ThreadIdx t, const Instr& in);
+    void write_op_end(ThreadIdx t, const Instr& in);
     /// The op's argument for this execution: drawn when `in.b` names a distribution (key:
     /// the seed, t, its pc, the iteration), else `constant`.
     std::int64_t op_value(ThreadIdx t, const Instr& in, std::int64_t constant) const;
@@ -149,7 +158,6 @@ private:
     /// an earlier-deadline ready thread that may use its CPU takes it. Returns whether t
     /// still runs.
     bool deadline_moved(std::uint32_t cpu, ThreadIdx t);
-    void trace_op_end(ThreadIdx t, const Instr& in);
     std::uint32_t live_threads() const;
     bool any_waiting() const;
     const ThreadDecl& thread_decl(ThreadIdx t) const { return *decl_of_program_[th_[t].program]; }
@@ -176,7 +184,10 @@ private:
     void wake_done(ThreadIdx t, std::string_view why);
     void deliver_recv(ThreadIdx r, std::uint32_t ch, const std::optional<Message>& msg);
     void complete_sends(std::uint32_t ch, std::span<const CompletedSend> done);
-    void trace_lock(ThreadIdx t, std::uint32_t lock, std::string_view ph);
+    void trace_lock(ThreadIdx t, std::uint32_t lock, std::string_view ph) {
+        if (tw_) write_lock(t, lock, ph);
+    }
+    void write_lock(ThreadIdx t, std::uint32_t lock, std::string_view ph);
     void mutex_handoff(std::uint32_t lock, ThreadIdx to, ThreadIdx from);
     /// `t` acquired mutex `lock`: if its owner had died holding it, record the program
     /// error a robust mutex's EOWNERDEAD is natively.

@@ -254,8 +254,8 @@ void Engine::complete_sends(std::uint32_t ch, std::span<const CompletedSend> don
     }
 }
 
-void Engine::trace_lock(ThreadIdx t, std::uint32_t lock, std::string_view ph) {
-    if (tw_) tw_->record(now_, "lock").field("tid", t + 1).field("lock", lock).field("ph", ph).end();
+void Engine::write_lock(ThreadIdx t, std::uint32_t lock, std::string_view ph) {
+    tw_->record(now_, "lock").field("tid", t + 1).field("lock", lock).field("ph", ph).end();
 }
 
 void Engine::took_dead_owners_mutex(ThreadIdx t, std::uint32_t lock) {

@@ -135,7 +135,7 @@ void MemorySystem::remove_stack(AsId as, std::uint32_t thread) {
     drop_anonymous(s, *p);
     for (FrameId f : p->frames)
         if (f != kNoFrame) unmap(as, f);
-    s.stacks.remove(thread);
+    s.stacks.remove(*p);
 }
 
 TouchResult MemorySystem::touch(AsId as, Region region, std::uint32_t stack_owner,
@@ -282,10 +282,8 @@ MemorySystem::Pages& MemorySystem::StackTable::add(std::uint32_t thread) {
     return it->pages;
 }
 
-void MemorySystem::StackTable::remove(std::uint32_t thread) {
-    Pages* p = find(thread);
-    if (p == nullptr) return;
-    *p = Pages{};  // a tombstone; frees the frame list
+void MemorySystem::StackTable::remove(Pages& p) {
+    p = Pages{};  // a tombstone; frees the frame list
     if (++dead_ * 2 > entries_.size()) {
         std::erase_if(entries_, [](const Entry& e) { return !e.pages.present; });
         dead_ = 0;

@@ -170,7 +170,7 @@ private:
     public:
         [[nodiscard]] Pages* find(std::uint32_t thread);
         Pages& add(std::uint32_t thread);  // an empty entry, now present
-        void remove(std::uint32_t thread);
+        void remove(Pages& p);  // p: a present entry, from find()
         void reserve(std::size_t n) { entries_.reserve(n); }
         void clear() {
             std::vector<Entry>().swap(entries_);  // gives the memory back, not just the entries

@@ -102,7 +102,7 @@ const ThreadDecl& Instances::thread_decl(std::uint32_t ti) const {
 
 const ProcessDecl& Instances::process_decl(std::uint32_t pi) const { return s_->processes[process(pi).decl]; }
 
-const std::string& ThreadIdSequence::next() {
+std::string_view ThreadIdSequence::next() {
     const auto& procs = s_->processes;
     // Skip declarations with no instances to the next thread that exists.
     for (;;) {
@@ -130,15 +130,13 @@ const std::string& ThreadIdSequence::next() {
         buf_.append(1, '/').append(t.name);
         if (t.count != 1) buf_.push_back('.');
         stem_ = buf_.size();
+        buf_.resize(stem_ + 10);  // the replica number, a uint32_t, is written after the stem
         stem_ok_ = true;
     }
-    buf_.resize(stem_);
-    if (t.count != 1) {
-        const auto r = std::to_chars(digits, digits + sizeof digits, tr_);
-        buf_.append(digits, r.ptr);
-    }
+    std::size_t size = stem_;
+    if (t.count != 1) size = static_cast<std::size_t>(std::to_chars(buf_.data() + stem_, buf_.data() + buf_.size(), tr_).ptr - buf_.data());
     ++tr_;
-    return buf_;
+    return {buf_.data(), size};
 }
 
 namespace {

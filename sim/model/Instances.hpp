@@ -77,7 +77,7 @@ public:
     explicit ThreadIdSequence(const Scenario& s) : s_(&s) {}
     /// The id of the next thread index; valid until the next call. Must not be called
     /// more than Instances::thread_count() times.
-    const std::string& next();
+    std::string_view next();
 
 private:
     const Scenario* s_;
@@ -87,7 +87,7 @@ private:
     std::uint32_t tr_ = 0;  ///< thread replica
     bool stem_ok_ = false;  ///< buf_[0, stem_) is "process/thread." of (pd_, pr_, td_)
     std::size_t stem_ = 0;
-    std::string buf_;
+    std::string buf_;       ///< the stem, then room for a replica number written in place
 };
 
 }  // namespace ostwin

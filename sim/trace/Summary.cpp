@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <set>
@@ -15,7 +16,7 @@
 
 #include "sim/core/Time.hpp"
 #include "sim/model/Scenario.hpp"
-#include "sim/trace/TraceWriter.hpp"
+#include "sim/trace/JsonText.hpp"
 
 namespace ostwin {
 
@@ -208,82 +209,149 @@ const JobsSummary* Summary::jobs_of(std::size_t i) const {
 
 namespace {
 
-/// Writes JSON straight into a string: no document tree, so a million threads cost only
-/// their text. Keys are fixed identifiers; string values are escaped.
+/// Writes JSON into a buffer of its own, handed on in chunks: no document tree and no
+/// std::string growth check per field, so a million threads cost only their text. Each
+/// write makes room for its bytes first (room()); keys are fixed identifiers, string
+/// values are escaped.
 class JsonOut {
 public:
-    explicit JsonOut(std::string& out) : o_(out) {}
-    JsonOut& begin_object() { sep(); o_.push_back('{'); first_ = true; return *this; }
-    JsonOut& end_object() { o_.push_back('}'); first_ = false; return *this; }
-    JsonOut& begin_array(std::string_view k) { key(k); o_.push_back('['); first_ = true; return *this; }
-    JsonOut& end_array() { o_.push_back(']'); first_ = false; return *this; }
-    JsonOut& begin_object(std::string_view k) { key(k); o_.push_back('{'); first_ = true; return *this; }
-    JsonOut& kv(std::string_view k, std::string_view v) { key(k); append_json_string(o_, v); return *this; }
-    JsonOut& kv(std::string_view k, const std::string& v) { return kv(k, std::string_view{v}); }
+    /// The bytes go to `*text` (appended) or to `*stream`, whichever is given.
+    JsonOut(std::string* text, std::ostream* stream)
+        : text_(text), stream_(stream), buf_(new char[kChunk + kSlack]), pos_(buf_.get()), end_(pos_ + kChunk + kSlack) {}
+    JsonOut(const JsonOut&) = delete;
+    JsonOut& operator=(const JsonOut&) = delete;
+
+    JsonOut& begin_object() { room(2); sep(); *pos_++ = '{'; first_ = true; return *this; }
+    JsonOut& end_object() { room(1); *pos_++ = '}'; first_ = false; return *this; }
+    JsonOut& begin_array(std::string_view k) { key(k, 1); *pos_++ = '['; first_ = true; return *this; }
+    JsonOut& end_array() { room(1); *pos_++ = ']'; first_ = false; return *this; }
+    JsonOut& begin_object(std::string_view k) { key(k, 1); *pos_++ = '{'; first_ = true; return *this; }
+    [[gnu::always_inline]] JsonOut& kv(std::string_view k, std::string_view v) {
+        key(k, json_text::string_room(v.size()));
+        pos_ = json_text::put_string(pos_, v);
+        return *this;
+    }
+    [[gnu::always_inline]] JsonOut& kv(std::string_view k, const std::string& v) { return kv(k, std::string_view{v}); }
     JsonOut& kv(std::string_view k, const char* v) { return kv(k, std::string_view{v}); }
-    JsonOut& kv(std::string_view k, bool v) { key(k); o_.append(v ? "true" : "false"); return *this; }
+    JsonOut& kv(std::string_view k, bool v) {
+        key(k, 5);
+        if (v) put("true");
+        else put("false");
+        return *this;
+    }
     JsonOut& kv(std::string_view k, double v) {
-        key(k);
-        char buf[32];
-        auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
-        o_.append(buf, p);
+        key(k, kDoubleRoom);
+        pos_ = std::to_chars(pos_, pos_ + kDoubleRoom, v).ptr;
         return *this;
     }
     template <typename I>
         requires std::is_integral_v<I>
-    JsonOut& kv(std::string_view k, I v) {
-        // `,"key":value` composed on the stack and appended once (the summary has about
-        // 20 of these per thread: one append each, not four).
-        char buf[kShortKey + 32];
-        if (k.size() > kShortKey) {
-            key(k);
-            auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
-            o_.append(buf, p);
-            return *this;
-        }
-        char* p = put_key(buf, k);
-        p = std::to_chars(p, buf + sizeof buf, v).ptr;
-        o_.append(buf, static_cast<std::size_t>(p - buf));
+    [[gnu::always_inline]] JsonOut& kv(std::string_view k, I v) {
+        key(k, json_text::kIntRoom);
+        if constexpr (std::is_signed_v<I>) pos_ = json_text::put_int(pos_, v);
+        else pos_ = json_text::put_uint(pos_, v);
         return *this;
     }
-    JsonOut& null(std::string_view k) { key(k); o_.append("null"); return *this; }
-    JsonOut& str(std::string_view v) { sep(); append_json_string(o_, v); first_ = false; return *this; }
+    JsonOut& null(std::string_view k) { key(k, 4); put("null"); return *this; }
+    JsonOut& str(std::string_view v) {
+        room(1 + json_text::string_room(v.size()));
+        sep();
+        pos_ = json_text::put_string(pos_, v);
+        first_ = false;
+        return *this;
+    }
+
+    /// Room for n bytes, to be written at the returned pointer and ended with commit():
+    /// many fields behind one check, for the values that make most of a large summary.
+    char* reserve(std::size_t n) {
+        room(n);
+        return pos_;
+    }
+    /// Ends what was written since reserve() at p (a value: the next one needs a comma).
+    void commit(char* p) {
+        pos_ = p;
+        first_ = false;
+    }
+    /// Hands the bytes on once a chunk is full: called between values (each thread's object).
+    void chunk_done() {
+        if (pos_ - buf_.get() >= static_cast<std::ptrdiff_t>(kChunk)) drain();
+    }
+    /// Hands every byte on.
+    void finish() { drain(); }
 
 private:
+    static constexpr std::size_t kChunk = std::size_t{64} << 10;
+    static constexpr std::size_t kSlack = std::size_t{4} << 10;  ///< room past kChunk for the value in progress
+    static constexpr std::size_t kDoubleRoom = 32;                ///< to_chars' shortest form of a double: 24 at most
+
+    [[gnu::always_inline]] void room(std::size_t n) {
+        if (static_cast<std::size_t>(end_ - pos_) < n) make_room(n);
+    }
+    void make_room(std::size_t n) {
+        drain();
+        if (static_cast<std::size_t>(end_ - pos_) >= n) return;
+        // One value longer than the whole buffer (a long message): grow to fit.
+        buf_.reset(new char[n + kSlack]);
+        pos_ = buf_.get();
+        end_ = pos_ + n + kSlack;
+    }
+    void drain() {
+        const std::string_view bytes{buf_.get(), static_cast<std::size_t>(pos_ - buf_.get())};
+        if (text_) text_->append(bytes);
+        else stream_->write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        pos_ = buf_.get();
+    }
     void sep() {
-        if (!first_) o_.push_back(',');
+        if (!first_) *pos_++ = ',';
     }
-    void key(std::string_view k) {
-        if (k.size() <= kShortKey) {
-            char buf[kShortKey + 8];
-            o_.append(buf, static_cast<std::size_t>(put_key(buf, k) - buf));
-            return;
-        }
+    template <std::size_t N>
+    void put(const char (&lit)[N]) {
+        std::memcpy(pos_, lit, N - 1);
+        pos_ += N - 1;
+    }
+    /// `,"k":` (no comma first in a container) with room for `value_room` more bytes.
+    [[gnu::always_inline]] void key(std::string_view k, std::size_t value_room) {
+        room(k.size() + 4 + value_room);
         sep();
-        o_.push_back('"');
-        o_.append(k);
-        o_.append("\":");
+        *pos_++ = '"';
+        std::memcpy(pos_, k.data(), k.size());
+        pos_ += k.size();
+        *pos_++ = '"';
+        *pos_++ = ':';
         first_ = false;
     }
-    /// Writes `,"k":` (no comma first in a container) at p; k.size() <= kShortKey.
-    char* put_key(char* p, std::string_view k) {
-        if (!first_) *p++ = ',';
-        *p++ = '"';
-        std::memcpy(p, k.data(), k.size());
-        p += k.size();
-        *p++ = '"';
-        *p++ = ':';
-        first_ = false;
-        return p;
-    }
-    static constexpr std::size_t kShortKey = 48;
-    std::string& o_;
-    bool first_ = true;
+
+    std::string* text_;
+    std::ostream* stream_;
+    std::unique_ptr<char[]> buf_;  ///< not value-initialized: pages become resident as they fill
+    char* pos_;                    ///< next free byte of buf_
+    char* end_;                    ///< end of buf_
+    bool first_ = true;            ///< no value yet in the open object or array
 };
 
 }  // namespace
 
 namespace {
+
+/// A literal's bytes at p (a key with its punctuation: `,"tid":`); returns the end.
+template <std::size_t N>
+char* put(char* p, const char (&lit)[N]) {
+    std::memcpy(p, lit, N - 1);
+    return p + N - 1;
+}
+
+/// A key (a literal with its punctuation) and v in decimal at p; returns the end.
+template <std::size_t N, typename I>
+    requires std::is_integral_v<I>
+char* put(char* p, const char (&key)[N], I v) {
+    p = put(p, key);
+    if constexpr (std::is_signed_v<I>) return json_text::put_int(p, v);
+    else return json_text::put_uint(p, v);
+}
+
+/// Room for a thread's fixed fields besides its two string values: 19 keys of at most 18
+/// bytes with their punctuation (`,"turnaround_ns":` is 17), 17 of them with an integer.
+constexpr std::size_t kThreadRoom = 19 * (18 + json_text::kIntRoom);
 
 void quantiles_json(JsonOut& j, std::string_view key, const Quantiles& q) {
     j.begin_object(key).kv("p50", q.p50).kv("p90", q.p90).kv("p99", q.p99).kv("max", q.max).end_object();
@@ -293,13 +361,9 @@ void quantiles_json(JsonOut& j, std::string_view key, const Quantiles& q) {
 
 namespace {
 
-/// The summary's JSON into `out`; with a `sink`, `out` is written to it and emptied after
-/// each thread's object once it holds 64 KiB or more (a 10 000-thread summary is about
-/// 5 MB: one buffer of 64 KiB instead of 5 MB of fresh pages).
-void summary_json(const Summary& s, std::string& out, std::ostream* sink) {
-    constexpr std::size_t kChunk = std::size_t{64} << 10;
-    out.reserve(sink ? kChunk + 4096 : 1024 + s.threads.size() * 512);
-    JsonOut j(out);
+/// The summary's JSON into `j`, handed on in chunks of about 64 KiB (a 10 000-thread
+/// summary is about 3 MB: to a stream, one buffer of 64 KiB instead of 3 MB of fresh pages).
+void summary_json(const Summary& s, JsonOut& j) {
     j.begin_object();
     j.kv("scenario", s.scenario).kv("source", s.source).kv("seed", s.seed).kv("policy", s.policy);
     j.kv("cpus", s.cpus);
@@ -319,26 +383,33 @@ void summary_json(const Summary& s, std::string& out, std::ostream* sink) {
     auto next_jobs = s.jobs.begin();
     for (std::size_t ti = 0; ti < s.threads.size(); ++ti) {
         const ThreadSummary& t = s.threads[ti];
-        j.begin_object()
-            .kv("id", t.id)
-            .kv("tid", t.tid)
-            .kv("pid", t.pid)
-            .kv("arrival_ns", t.arrival_ns)
-            .kv("first_run_ns", t.first_run_ns)
-            .kv("finish_ns", t.finish_ns)
-            .kv("turnaround_ns", t.turnaround_ns)
-            .kv("response_ns", t.response_ns)
-            .kv("ready_ns", t.ready_ns)
-            .kv("blocked_ns", t.blocked_ns)
-            .kv("io_ns", t.io_ns)
-            .kv("cpu_ns", t.cpu_ns)
-            .kv("sys_ns", t.sys_ns)
-            .kv("switches", t.switches)
-            .kv("voluntary", t.voluntary)
-            .kv("preemptions", t.preemptions)
-            .kv("migrations", t.migrations);
-        if (t.boosts > 0) j.kv("boosts", t.boosts);  // mutex protocols only: absent elsewhere
-        j.kv("end_state", t.end_state);
+        // Most of a large summary: the fixed fields of each thread are written behind one
+        // room check, their keys as literals.
+        j.begin_object();
+        char* p = j.reserve(kThreadRoom + json_text::string_room(t.id.size()) +
+                            json_text::string_room(t.end_state.size()));
+        p = put(p, "\"id\":");
+        p = json_text::put_string(p, t.id);
+        p = put(p, ",\"tid\":", t.tid);
+        p = put(p, ",\"pid\":", t.pid);
+        p = put(p, ",\"arrival_ns\":", t.arrival_ns);
+        p = put(p, ",\"first_run_ns\":", t.first_run_ns);
+        p = put(p, ",\"finish_ns\":", t.finish_ns);
+        p = put(p, ",\"turnaround_ns\":", t.turnaround_ns);
+        p = put(p, ",\"response_ns\":", t.response_ns);
+        p = put(p, ",\"ready_ns\":", t.ready_ns);
+        p = put(p, ",\"blocked_ns\":", t.blocked_ns);
+        p = put(p, ",\"io_ns\":", t.io_ns);
+        p = put(p, ",\"cpu_ns\":", t.cpu_ns);
+        p = put(p, ",\"sys_ns\":", t.sys_ns);
+        p = put(p, ",\"switches\":", t.switches);
+        p = put(p, ",\"voluntary\":", t.voluntary);
+        p = put(p, ",\"preemptions\":", t.preemptions);
+        p = put(p, ",\"migrations\":", t.migrations);
+        if (t.boosts > 0) p = put(p, ",\"boosts\":", t.boosts);  // mutex protocols only: absent elsewhere
+        p = put(p, ",\"end_state\":");
+        p = json_text::put_string(p, t.end_state);
+        j.commit(p);
         if (next_jobs != s.jobs.end() && next_jobs->thread == ti) {  // only a thread with jobs has the key
             const JobsSummary& jb = (next_jobs++)->jobs;
             j.begin_object("jobs").kv("count", jb.count);
@@ -349,10 +420,7 @@ void summary_json(const Summary& s, std::string& out, std::ostream* sink) {
             j.end_object();
         }
         j.end_object();
-        if (sink && out.size() >= kChunk) {
-            sink->write(out.data(), static_cast<std::streamsize>(out.size()));
-            out.clear();
-        }
+        j.chunk_done();
     }
     j.end_array();
     j.begin_array("cpu");
@@ -428,20 +496,22 @@ void summary_json(const Summary& s, std::string& out, std::ostream* sink) {
         j.begin_object().kv("t_ns", e.t_ns).kv("thread", e.thread).kv("message", e.message).end_object();
     j.end_array();
     j.end_object();
+    j.finish();
 }
 
 }  // namespace
 
 std::string summary_to_json(const Summary& s) {
     std::string out;
-    summary_json(s, out, nullptr);
+    out.reserve(1024 + s.threads.size() * 320);
+    JsonOut j(&out, nullptr);
+    summary_json(s, j);
     return out;
 }
 
 void write_summary_json(const Summary& s, std::ostream& os) {
-    std::string out;
-    summary_json(s, out, &os);
-    os.write(out.data(), static_cast<std::streamsize>(out.size()));
+    JsonOut j(nullptr, &os);
+    summary_json(s, j);
 }
 
 namespace {

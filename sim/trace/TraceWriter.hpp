@@ -14,6 +14,7 @@
 
 #include "sim/core/Files.hpp"
 #include "sim/core/Time.hpp"
+#include "sim/trace/JsonText.hpp"
 
 namespace ostwin {
 
@@ -63,8 +64,7 @@ public:
         return *this;
     }
     [[gnu::always_inline]] TraceWriter& field(std::string_view k, std::string_view v) {
-        // Worst case: every byte escaped as \u00XX (6 bytes), plus the quotes.
-        key(k, 6 * v.size() + 2);
+        key(k, json_text::string_room(v.size()));
         put_string(v);
         return *this;
     }
@@ -101,61 +101,10 @@ private:
         std::memcpy(pos_, lit, N - 1);
         pos_ += N - 1;
     }
-    void put_int(std::int64_t v) {
-        if (v < 0) {
-            *pos_++ = '-';
-            put_uint(~static_cast<std::uint64_t>(v) + 1);
-        } else {
-            put_uint(static_cast<std::uint64_t>(v));
-        }
-    }
-    void put_uint(std::uint64_t v) { pos_ = format_uint(pos_, v); }
-    /// Writes v in decimal at p (at most 20 bytes); returns the end. Two digits per table
-    /// lookup, and eight-digit groups split in 32-bit arithmetic so that their halves
-    /// are computed independently (to_chars divides the whole value by 100 in a chain).
-    static char* format_uint(char* p, std::uint64_t v) {
-        if (v < 100'000'000) return format_small(p, static_cast<std::uint32_t>(v));
-        const std::uint64_t hi = v / 100'000'000;
-        const auto lo = static_cast<std::uint32_t>(v - hi * 100'000'000);
-        p = hi < 100'000'000 ? format_small(p, static_cast<std::uint32_t>(hi)) : format_uint(p, hi);
-        put8(p, lo);
-        return p + 8;
-    }
-    /// v < 10^8, no leading zeros.
-    static char* format_small(char* p, std::uint32_t v) {
-        if (v < 100) {
-            if (v < 10) { *p = static_cast<char>('0' + v); return p + 1; }
-            std::memcpy(p, kDigits2 + 2 * v, 2);
-            return p + 2;
-        }
-        if (v < 10'000) {
-            const std::uint32_t a = v / 100, b = v % 100;
-            if (a < 10) { *p++ = static_cast<char>('0' + a); }
-            else { std::memcpy(p, kDigits2 + 2 * a, 2); p += 2; }
-            std::memcpy(p, kDigits2 + 2 * b, 2);
-            return p + 2;
-        }
-        const std::uint32_t hi = v / 10'000, lo = v % 10'000;
-        p = format_small(p, hi);
-        put4(p, lo);
-        return p + 4;
-    }
-    /// Exactly 4 digits of v < 10^4, leading zeros included.
-    static void put4(char* p, std::uint32_t v) {
-        std::memcpy(p, kDigits2 + 2 * (v / 100), 2);
-        std::memcpy(p + 2, kDigits2 + 2 * (v % 100), 2);
-    }
-    /// Exactly 8 digits of v < 10^8.
-    static void put8(char* p, std::uint32_t v) {
-        put4(p, v / 10'000);
-        put4(p + 4, v % 10'000);
-    }
-    static constexpr char kDigits2[201] =
-        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-        "8081828384858687888990919293949596979899";
+    void put_int(std::int64_t v) { pos_ = json_text::put_int(pos_, v); }
+    void put_uint(std::uint64_t v) { pos_ = json_text::put_uint(pos_, v); }
+    void put_string(std::string_view v) { pos_ = json_text::put_string(pos_, v); }
     void make_prefix(std::int64_t t);
-    void put_string(std::string_view v);
     /// `,"k":` with room for `value_room` more bytes after it.
     [[gnu::always_inline]] void key(std::string_view k, std::size_t value_room) {
         room(k.size() + 4 + value_room);
@@ -177,8 +126,5 @@ private:
     std::size_t prefix_len_ = 0;
     char prefix_[40] = {};        ///< `{"t":T,"k":"` for prefix_t_
 };
-
-/// Appends `s` to `out` as a JSON string literal (quotes included), escaping as needed.
-void append_json_string(std::string& out, std::string_view s);
 
 }  // namespace ostwin

@@ -35,6 +35,16 @@ TEST_CASE("IpcCost::copy is piecewise linear over the size classes") {
     CHECK(d.copy(100'000) == Time{6'898});         // 6553.6 + 34464 x 0.01 = 6898.24
 }
 
+TEST_CASE("IpcCost::copy rounds half up, in 64 bits or past them") {
+    IpcCost c;
+    c.per_byte_ps = 1;
+    CHECK(c.copy(1499) == Time{1});
+    CHECK(c.copy(1500) == Time{2});
+    // 2^45 bytes at 1 us each: 3.5e19 ps, more than 2^64 (1.8e19), summed in 128 bits.
+    c.per_byte_ps = 1'000'000;
+    CHECK(c.copy(std::uint64_t{1} << 45) == Time{35'184'372'088'832'000});
+}
+
 TEST_CASE("a send and its recv each pay the piecewise copy") {
     // 100000-byte messages over a socket; every other cost 0 but the fixed send and recv.
     const auto run = [](const std::string& rates) {

@@ -32,13 +32,16 @@ std::string temp_path(const char* name) {
 }  // namespace
 
 TEST_CASE("TraceWriter escapes string values exactly as append_json_string") {
-    // Escapes at every offset around the 8-byte words the writer skips at a time.
+    // Escapes at every offset around the 8-byte words the writer skips at a time, in
+    // values of one word, two overlapping ones (up to 16 bytes) and more.
     std::vector<std::string> values = {"", "a", "abcdefg", "abcdefgh", "abcdefghi", "\"", "\\", "\n"};
-    for (std::size_t at = 0; at < 20; ++at) {
-        for (const char c : {'"', '\\', '\x01', '\x1f'}) {
-            std::string v(20, 'x');
-            v[at] = c;
-            values.push_back(v);
+    for (std::size_t len = 8; len <= 20; ++len) {
+        for (std::size_t at = 0; at < len; ++at) {
+            for (const char c : {'"', '\\', '\x01', '\x1f'}) {
+                std::string v(len, 'x');
+                v[at] = c;
+                values.push_back(v);
+            }
         }
     }
     values.push_back("caf\xc3\xa9 \x7f high bytes pass through");

@@ -14,6 +14,7 @@
 #include "sim/core/Engine.hpp"
 #include "sim/scenario/Loader.hpp"
 #include "sim/trace/Jobs.hpp"
+#include "sim/trace/JsonText.hpp"
 #include "sim/trace/Summary.hpp"
 
 using namespace ostwin;
@@ -308,6 +309,26 @@ processes:
     CHECK(chunked.str() == whole);
     CHECK(whole.front() == '{');
     CHECK(whole.back() == '}');
+}
+
+TEST_CASE("summary: a value longer than the JSON writer's buffer is written whole and escaped", "[summary]") {
+    Summary sm;
+    sm.scenario = "long";
+    ThreadSummary t;
+    t.id = "p/" + std::string(100'000, 'x') + "\"";  // past the 64 KiB chunk and its slack
+    t.end_state = "terminated";
+    sm.threads.push_back(t);
+    sm.errors.push_back({5, "p/t", std::string(200'000, '\n')});  // 6 bytes each, escaped
+    const std::string whole = summary_to_json(sm);
+    std::ostringstream chunked;
+    write_summary_json(sm, chunked);
+    CHECK(chunked.str() == whole);
+    std::string id_json, message_json;
+    append_json_string(id_json, sm.threads[0].id);
+    append_json_string(message_json, sm.errors[0].message);
+    CHECK(whole.find("{\"id\":" + id_json + ",\"tid\":0,") != std::string::npos);
+    CHECK(whole.find("\"message\":" + message_json + "}") != std::string::npos);
+    CHECK(message_json.size() == 6 * 200'000 + 2);
 }
 
 
