@@ -12,7 +12,7 @@ namespace ostwin {
 
 namespace {
 
-using i128 = __int128;
+__extension__ typedef __int128 i128;  // GCC and Clang: exact products
 
 constexpr std::size_t kMaxTasks = 1000;           // the analyses are O(n^2) and more
 constexpr std::size_t kMaxDemandWork = 20'000'000;  // demand points x tasks
