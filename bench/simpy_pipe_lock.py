@@ -11,10 +11,11 @@ Each thread is a Process and the CPUs one Resource of capacity P (FIFO). A threa
 its CPU across the ops that do not block (a send that fits, a recv with a message
 queued, a free mutex) and until its slice of Q ends; it releases the CPU when it blocks
 (passivate) and asks for it again when woken (reactivate). The pipes and the mutex
-follow ostwin's model (docs/model.md): a send hands its message to a waiting receiver or
-queues it if it fits and no sender waits, else blocks; a recv takes the head message and
-lets blocked senders complete in FIFO order while they fit; unlock hands the mutex to the
-first waiter. Prints `makespan_ns=... run_s=... cpu_s=... counter=...`.
+follow ostwin's model (docs/model.md, "Channels"): a send hands its message to a waiting
+receiver (it stays in the pipe until that receiver runs) or queues it if it fits and no
+sender waits, else blocks; a recv takes the head message and wakes the blocked senders
+whose messages fit together, in FIFO order, each sending again when it runs (first in
+line); unlock hands the mutex to the first waiter. Prints `makespan_ns=... run_s=... cpu_s=... counter=...`.
 Debian's python3-simpy is SimPy 2.3.1 (`SimPy.Simulation`).
 """
 import argparse
@@ -30,8 +31,21 @@ class Pipe:
         self.capacity = capacity
         self.queued = collections.deque()  # message sizes
         self.bytes = 0
+        self.in_hand = 0  # handed to woken receivers that have not run yet
         self.receivers = collections.deque()  # blocked receivers
         self.senders = collections.deque()  # blocked (thread, size)
+
+    def fits(self, size):
+        return self.bytes + self.in_hand + size <= self.capacity
+
+    def wake_senders(self):
+        """The blocked senders whose messages fit the room together, in order: each sends
+        again when it runs."""
+        claimed = 0
+        while self.senders and self.fits(claimed + self.senders[0][1]):
+            th, size = self.senders.popleft()
+            claimed += size
+            reactivate(th)
 
 
 class Mutex:
@@ -73,28 +87,37 @@ class Thread(Process):
             yield x
 
     def send(self, pipe, size):
-        if pipe.receivers:
-            reactivate(pipe.receivers.popleft())
-        elif not pipe.senders and pipe.bytes + size <= pipe.capacity:
-            pipe.queued.append(size)
-            pipe.bytes += size
-        else:
-            pipe.senders.append((self, size))
+        retry = False
+        while True:
+            first = retry or not pipe.senders  # a woken sender goes before the others
+            if pipe.receivers and first:
+                receiver = pipe.receivers.popleft()
+                receiver.handed = size
+                pipe.in_hand += size
+                reactivate(receiver)
+                return
+            if first and pipe.fits(size):
+                pipe.queued.append(size)
+                pipe.bytes += size
+                return
+            if retry:
+                pipe.senders.appendleft((self, size))
+            else:
+                pipe.senders.append((self, size))
             for x in self.block():
                 yield x
+            retry = True
 
     def recv(self, pipe):
         if pipe.queued:
             pipe.bytes -= pipe.queued.popleft()
-            while pipe.senders and pipe.bytes + pipe.senders[0][1] <= pipe.capacity:
-                th, size = pipe.senders.popleft()
-                pipe.queued.append(size)
-                pipe.bytes += size
-                reactivate(th)
+            pipe.wake_senders()
         else:
             pipe.receivers.append(self)
             for x in self.block():
                 yield x
+            pipe.in_hand -= self.handed  # it runs: the message leaves the pipe now
+            pipe.wake_senders()
 
     def lock(self, m):
         if m.owner is None:
