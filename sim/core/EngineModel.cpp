@@ -901,13 +901,13 @@ void Engine::crash_process(std::uint32_t p, ThreadIdx culprit) {
             // Woken with a message it has not taken yet: the buffer lets it go. Woken to
             // send again: the room it was woken for goes to the next in line.
             const auto& code = programs_[th.program].code;
-            if (th.pc < code.size() && code[th.pc].op == Opcode::recv && th.phase == 2 && th.aux >= 0) {
-                const Instr& in = code[th.pc];
+            if (th.pc >= code.size()) continue;
+            const Instr& in = code[th.pc];
+            const bool handed = in.op == Opcode::recv && th.phase == 2 && th.aux >= 0;
+            const bool retrying = in.op == Opcode::send && th.phase == 5;
+            if (handed || retrying) {
                 const std::uint32_t ch = obj_.channel_id(in.a, th.process);
-                complete_sends(ch, m.channels[ch].taken(th.aux2, now_));
-            } else if (th.pc < code.size() && code[th.pc].op == Opcode::send && th.phase == 5) {
-                const std::uint32_t ch = obj_.channel_id(code[th.pc].a, th.process);
-                complete_sends(ch, m.channels[ch].taken(0, now_));
+                complete_sends(ch, m.channels[ch].taken(handed ? th.aux2 : 0, now_));
             }
             continue;
         }

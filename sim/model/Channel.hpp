@@ -14,9 +14,9 @@
 ///   receiver. Its bytes still count against the capacity until that receiver runs and
 ///   takes them (`taken`), as a woken reader's data stays in the pipe, socket or ring until
 ///   its read copies it out; not for mqueue, whose kernel hands a message to a waiting
-///   receiver directly (pipelined_send). Otherwise it is queued if it fits and no sender is already blocked (no
-///   overtaking: blocked senders complete strictly in FIFO order, so a small message never
-///   passes a big one). Otherwise the sender blocks.
+///   receiver directly (pipelined_send). Otherwise it is queued if it fits and no sender
+///   is already blocked (no overtaking: blocked senders go on strictly in FIFO order, so a
+///   small message never passes a big one). Otherwise the sender blocks.
 /// - A message that can never fit (bytes > capacity, e.g. any message on a 0-capacity
 ///   channel) is handed directly to a receiver when the queue is empty (a rendezvous), as
 ///   a large pipe write completes while the reader drains it.
@@ -25,7 +25,7 @@
 ///   into the queue, pipelined_receive); for the other kinds each is woken to send again
 ///   when it runs (`retry`), as a writer woken from a full pipe or ring copies its data
 ///   only then: a receiver that comes first finds nothing and blocks, and a sender that
-///   comes first may take the room (the woken one then blocks again, at the back). With
+///   comes first may take the room (the woken one then blocks again, first in line). With
 ///   nothing queued recv blocks, or returns EOF once every sender has ended.
 /// - A sender blocked on a channel whose receivers have all ended stays blocked (real pipes
 ///   and sockets would fail with EPIPE; the simulator instead shows it in the deadlock
