@@ -22,7 +22,8 @@ cut -d, -f1-6 "$out/n/results.csv" > "$out/n/cols.csv"
 [ "$(sed -n 2,3p "$out/n/cols.csv" | tr '\n' ' ')" = "$F,0,0,sim,1,1 $F,0,0,native,1,1 " ] || fail "row order: $(sed -n 2,3p "$out/n/cols.csv")"
 [ "$(grep -c ",native,[12],64,host-cannot," "$out/n/results.csv")" -eq 2 ] || fail "host-cannot rows"
 [ "$(grep -c ",sim,[12],64,ok," "$out/n/results.csv")" -eq 2 ] || fail "the simulator runs 64 CPUs"
-[ "$(grep -Ec ",native,[12],1,(ok|expectation-failed),," "$out/n/results.csv")" -eq 2 ] || fail "native cpus=1 rows"
+# ok, or expectation-failed with its message (a loaded host can stretch 1 ms past the 5 ms bound)
+[ "$(grep -Ec ",native,[12],1,(ok,,|expectation-failed,)" "$out/n/results.csv")" -eq 2 ] || fail "native cpus=1 rows"
 # A native row's figures are the native run's: its trace is kept and says so.
 [ "$(ls "$out/n/traces" | wc -l)" -eq 2 ] || fail "two native traces expected: $(ls "$out/n/traces")"
 for t in "$out/n/traces"/*.jsonl; do

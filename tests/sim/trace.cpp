@@ -4,6 +4,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <unistd.h>
 
 #include "Build.hpp"
 
@@ -23,7 +24,8 @@ std::vector<json> records(const std::string& text) {
 
 /// Simulates s to its end with a trace and returns the trace's records.
 std::vector<json> traced(const Scenario& s) {
-    const std::string path = temp_path("traced.jsonl");
+    // One file per process: ctest runs this file's cases in parallel processes.
+    const std::string path = temp_path("traced-" + std::to_string(::getpid()) + ".jsonl");
     EngineOptions o;
     o.trace_path = path;
     REQUIRE(simulate(s, o).stop == StopReason::finished);
