@@ -9,6 +9,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "native/NativeRunner.hpp"
@@ -211,7 +212,10 @@ processes:
                     REQUIRE(x.recv_begins.size() == 8);
                     INFO("consumer's 6th and 7th recv begin at " << x.recv_begins[5] << ", " << x.recv_begins[6]);
                     CHECK(x.producer_end > x.recv_begins[5]);
-                    CHECK(x.producer_end < x.recv_begins[6]);
+                    // An upper bound on the native side: the producer's end (its thread's
+                    // exit) stretches on a slow host or under a sanitizer.
+                    if (std::string_view{side} == "native") TIMING_CHECK(x.producer_end < x.recv_begins[6]);
+                    else CHECK(x.producer_end < x.recv_begins[6]);
                 }
                 // The header records what the kernel granted and that the capacity is exact.
                 const auto& g = r.header["native"]["channels"][0];
