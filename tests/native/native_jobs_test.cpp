@@ -19,7 +19,7 @@ namespace {
 // late: period 2 ms, each job sleeps 3 ms, so job k is released at 2k ms, starts when
 // job k-1 ends at about 3k ms and ends at 3(k+1) ms: response (k + 3) ms, every job misses
 // its 2 ms deadline, the worst (job 4) by 5 ms. tick: 6 jobs of 200 us of CPU every
-// 4 ms, due 3 ms after release: none misses. src sends three messages, then meets sink at
+// 8 ms, due 7 ms after release: none misses (6.8 ms of slack for a noisy host's wake-up). src sends three messages, then meets sink at
 // a barrier; sink sleeps 2 ms after it before taking them: each waited at least 2 ms.
 // fcfs (SCHED_FIFO natively) keeps the host's other work from stretching the times.
 const char* const kYaml = R"(
@@ -39,7 +39,7 @@ processes:
           - repeat: {count: 5, period: 2ms, do: [sleep: 3ms]}
       - name: tick
         program:
-          - repeat: {count: 6, period: 4ms, deadline: 3ms, do: [compute: 200us]}
+          - repeat: {count: 6, period: 8ms, deadline: 7ms, do: [compute: 200us]}
       - name: src
         program:
           - repeat: {count: 3, do: [{send: {to: q, bytes: 64B}}]}
@@ -105,7 +105,7 @@ TEST_CASE("jobs: the native runner counts jobs, misses and message latency as th
         TIMING_CHECK(late->response_ns.p50 < 8 * ms);
         CHECK(tick->response_ns.p50 >= 200'000);  // its CPU time at least
         TIMING_CHECK(tick->deadline_misses == 0);
-        TIMING_CHECK(tick->response_ns.p99 < 3 * ms);
+        TIMING_CHECK(tick->response_ns.p99 < 7 * ms);
         REQUIRE(tick->max_lateness_ns);
         TIMING_CHECK(*tick->max_lateness_ns < 0);
         // Message latency: every message taken has one; each waited for sink's 2 ms sleep.
