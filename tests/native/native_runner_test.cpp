@@ -336,7 +336,7 @@ processes:
           - repeat: {count: 3, period: 10ms, wait_last: true, do: [compute: 1ms]}
           - compute: 1ms
 )");
-    const native::Result r = native::run_scenario(s, opts(temp_trace("test", "wait-last")));
+    const native::Result r = native::run_scenario(s, opts());
     const auto& main = thread(r.summary, "app/main");
     CHECK(main.end_state == "terminated");
     CHECK(main.finish_ns - main.arrival_ns >= 31 * ms);  // a sleep never ends early
@@ -361,7 +361,7 @@ processes:
           - repeat: {count: 3, period: 20ms, wait_last: true, origin: 0ms, do: [compute: 1ms]}
           - compute: 1ms
 )");
-    const native::Result r = native::run_scenario(s, opts(temp_trace("test", "origin")));
+    const native::Result r = native::run_scenario(s, opts());
     const auto& main = thread(r.summary, "app/main");
     CHECK(main.end_state == "terminated");
     CHECK(main.finish_ns - main.arrival_ns >= 61 * ms);  // a sleep never ends early
