@@ -977,8 +977,7 @@ Result run_scenario(const Scenario& s, const Options& o) {
     // affinity back as they start, as the simulator places them. Woken all at once from
     // the parked state, CFS put every one on whichever CPU looked idle: in 5 of 9
     // fair-interactive runs both CPU hogs shared one CPU for the whole run (21-24 ms
-    // against 14-16 ms). RT threads need none of this: their wake-ups go to the CPU
-    // running the lowest priority (docs/native.md, "Time zero").
+    // against 14-16 ms) (docs/native.md, "Start placement").
     std::uint32_t spread = 0;
     if (rt.used_cpus.size() > 1)
         for (std::uint32_t t = 0; t < T; ++t) {
@@ -990,6 +989,25 @@ Result run_scenario(const Scenario& s, const Options& o) {
                 !inst.process_decl(inst.thread(t).process).start)
                 continue;
             ts.start_cpu = rt.used_cpus[spread++ % rt.used_cpus.size()];
+        }
+    // The same for the RT threads of time zero under fcfs, rr and priority, with the full
+    // affinity given back by the runner right after the release. A woken RT thread that
+    // cannot run at once stays in the run queue of the CPU it slept on, and a CPU whose
+    // thread yields takes only from its own queue: unpinned, which queue a thread of time
+    // zero waited in followed the CPU its creator happened to run on (fit seed 615: the
+    // third of three hogs waited behind the second, or behind the first in other runs).
+    // Pinned, the k-th waits in CPU k mod C's queue, as the simulator has it (docs/engine.md,
+    // "Per-CPU run queues").
+    spread = 0;
+    if (rt.used_cpus.size() > 1 &&
+        (s.scheduler.policy == Policy::fcfs || s.scheduler.policy == Policy::rr || s.scheduler.policy == Policy::priority))
+        for (std::uint32_t t = 0; t < T; ++t) {
+            ThreadSched& ts = rt.sched[t];
+            const ThreadDecl& d = inst.thread_decl(t);
+            const ProcessDecl& pd = inst.process_decl(inst.thread(t).process);
+            if (!d.affinity.empty() || !d.start || !pd.start || (*pd.start + *d.start).ns() != 0) continue;
+            ts.start_cpu = rt.used_cpus[spread++ % rt.used_cpus.size()];
+            ts.unpin_at_release = true;
         }
     // Release groups: the parked threads (of processes with a `start:`) of one arrival time
     // (process start + thread start) wait on one futex word, and the release wakes the
@@ -1330,6 +1348,13 @@ Result run_scenario(const Scenario& s, const Options& o) {
         rt.threads[leader].release.store(1);
         futex(&rt.threads[leader].release, FUTEX_WAKE, INT_MAX);
     }
+    // Still above every scenario thread: each woken RT thread of the start placement is
+    // in its start CPU's run queue (or running there); from now on any CPU may take it.
+    for (std::uint32_t t = 0; t < T; ++t)
+        if (rt.sched[t].unpin_at_release) {
+            const cpu_set_t set = cpu_set_of(rt.sched[t].cpus);
+            sched_setaffinity(rt.threads[t].os_tid.load(), sizeof set, &set);
+        }
 
     // ---- watch -------------------------------------------------------------------------
     const std::int64_t deadline = rt.ctl->t0 + o.watchdog.ns();

@@ -30,9 +30,12 @@ struct ThreadSched {
     int rt_priority = 0;       ///< 1..97 for RT policies
     int nice = 0;
     std::vector<int> cpus;     ///< host CPUs the thread may use (mapped affinity)
-    /// The one CPU a SCHED_OTHER thread waits on before time zero, so that it starts
-    /// there (NativeRunner.cpp, "start placement"); -1: it waits allowed on `cpus`.
+    /// The one CPU a thread of time zero waits on before time zero, so that it starts or
+    /// waits there (NativeRunner.cpp, "start placement"); -1: it waits allowed on `cpus`.
     int start_cpu = -1;
+    /// An RT thread with a start CPU: the runner gives it `cpus` back right after the
+    /// release (a SCHED_OTHER thread takes them back itself when it starts).
+    bool unpin_at_release = false;
     /// A parked thread waits on the `release` word of this slot: the first thread of its
     /// release group (the parked threads of one arrival time). The runner wakes the groups
     /// in the order of their arrival (NativeRunner.cpp, "release").
@@ -109,5 +112,13 @@ void push_eof(Runtime& rt, std::uint32_t id);
 
 /// CLOCK_MONOTONIC in ns.
 std::int64_t mono_ns();
+
+/// The CPU set of `cpus` (host CPU numbers), for the affinity calls.
+inline cpu_set_t cpu_set_of(const std::vector<int>& cpus) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    for (int cpu : cpus) CPU_SET(cpu, &set);
+    return set;
+}
 
 }  // namespace ostwin::native

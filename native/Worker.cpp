@@ -243,14 +243,6 @@ constexpr std::uint64_t kPagemapPresent = std::uint64_t{1} << 63;
 constexpr std::uint64_t kPagemapExclusive = std::uint64_t{1} << 56;
 constexpr std::uint64_t kPagemapPfn = (std::uint64_t{1} << 55) - 1;
 
-/// The CPU set of `cpus` (host CPU numbers), for the affinity calls.
-cpu_set_t cpu_set_of(const std::vector<int>& cpus) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    for (int cpu : cpus) CPU_SET(cpu, &set);
-    return set;
-}
-
 /// Pages of [p, p + len) that a write would copy: resident and mapped by more than one
 /// address space (pagemap: present, not "exclusively mapped"), the shared zero page
 /// excluded when its frame is known. Reads pagemap in 512-entry chunks into a stack

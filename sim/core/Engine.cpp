@@ -109,6 +109,22 @@ Engine::Engine(const Scenario& s, const EngineOptions& o)
     local_queues_ = s.costs.sched_tick > Time{0} &&
                     (s.scheduler.policy == Policy::fcfs || s.scheduler.policy == Policy::rr ||
                      s.scheduler.policy == Policy::priority);
+    // Start placement (docs/engine.md "Per-CPU run queues"): under per-CPU queues each
+    // thread of time zero without an affinity waits in one CPU's queue, round robin over
+    // the CPUs in declaration order, as the native runner parks it pinned there. At time
+    // zero it may run only there; from then on it is in that queue like any other.
+    if (local_queues_ && s.cpus > 1) {
+        std::uint32_t spread = 0;
+        for (ThreadIdx t = 0; t < th_.size(); ++t) {
+            const ProcessDecl& pd = inst_.process_decl(th_[t].process);
+            const ThreadDecl& td = thread_decl(t);
+            if (!pd.start || !td.start || *pd.start + *td.start != Time{0} || !affinity_[th_[t].program].empty())
+                continue;
+            th_[t].home_cpu = static_cast<std::int32_t>(spread++ % s.cpus);
+        }
+        pin_homes_ = spread > 0;
+        any_affinity_ = any_affinity_ || pin_homes_;
+    }
     remote_wake_rules_ = s.costs.wake_ipi > Time{0} || s.costs.idle_wake > Time{0};
     if (s.scheduler.policy == Policy::rr && s.costs.sched_tick > Time{0}) {
         const Time q = sched_->slice(0);
@@ -345,12 +361,17 @@ void Engine::start_process(std::uint32_t p) {
 
 bool Engine::allowed(ThreadIdx t, std::uint32_t c) const {
     if (!any_affinity_) return true;
+    if (pinned_home(t) && static_cast<std::int32_t>(c) != th_[t].home_cpu) return false;
     if (sched_limits_ && !sched_->may_use(t, c)) return false;
     const auto& mask = affinity_[th_[t].program];
     return mask.empty() || ((mask[c / 64] >> (c % 64)) & 1) != 0;
 }
 
 bool Engine::allowed_on_idle(ThreadIdx t) const {
+    if (pinned_home(t)) {
+        const auto home = static_cast<std::uint32_t>(th_[t].home_cpu);
+        return cpu_[home].mode == Cpu::Mode::idle && allowed(t, home);
+    }
     if (sched_limits_) {
         for (std::uint32_t c = 0; c < cpu_.size(); ++c)
             if (cpu_[c].mode == Cpu::Mode::idle && allowed(t, c)) return true;
@@ -1256,7 +1277,12 @@ bool Engine::do_yield(std::uint32_t c, ThreadIdx t) {
         }
     sched_->stopped(t, c);
     sched_->add(t, ReadyReason::yielded, now_);
-    const ThreadIdx next = per_cpu_ ? sched_->pick(c, on_cpu(c)) : sched_->best(on_cpu(c));
+    // Per-CPU RT queues: a yielder stays queued on its CPU, so Linux pulls nothing from
+    // another CPU's queue (pull_rt_task only runs when the CPU's priority drops): the CPU
+    // goes to a thread of its own queue, the yielder at worst.
+    const ThreadIdx next = per_cpu_        ? sched_->pick(c, on_cpu(c))
+                           : local_queues_ ? sched_->best(on_cpu_rotating(c, kNoThread))
+                                           : sched_->best(on_cpu(c));
     ++decisions_;
     if (next == t) {
         sched_->take(t);

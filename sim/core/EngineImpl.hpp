@@ -77,6 +77,10 @@ private:
 
     // dispatch
     bool allowed(ThreadIdx t, std::uint32_t cpu) const;
+    /// At time zero a thread of the start placement may run only on its home CPU.
+    bool pinned_home(ThreadIdx t) const {
+        return pin_homes_ && now_ == Time{0} && th_[t].last_cpu < 0 && th_[t].home_cpu >= 0;
+    }
     bool allowed_on_idle(ThreadIdx t) const;
     void set_idle_bit(std::uint32_t cpu, bool idle);
     Eligible on_cpu(std::uint32_t cpu);
@@ -245,6 +249,7 @@ private:
     std::uint32_t throttle_marks_ = 0;  ///< how many are marked
     ThreadIdx rt_probe_ = kNoThread;    ///< some fifo/rr thread (whether a CPU is throttled); none: nothing to trace
     std::int64_t throttle_traced_at_ = -1;  ///< the instant trace_throttling last ran
+    bool pin_homes_ = false;     ///< some thread of time zero has a start CPU (pinned_home)
     bool any_affinity_ = false;  ///< some declaration has an affinity (else no CPU check is needed)
     ReleasableArray<Tcb> th_;  ///< released block by block as finish() summarizes it
     static constexpr ThreadIdx kSummaryBlock = 4096;  ///< finish(): threads per block

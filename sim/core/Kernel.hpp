@@ -63,8 +63,8 @@ struct Tcb {
     Time sys_time, blocked_time, io_time;
     std::uint32_t voluntary = 0, migrations = 0;
     std::uint32_t boosts = 0;    ///< times a mutex protocol raised its effective priority
-    /// Before its first run: the CPU of the thread that forked or spawned it, whose RT run
-    /// queue it waits in (-1: a thread of the scenario's start, no queue yet).
+    /// Before its first run, under per-CPU RT queues: the CPU whose queue it waits in, its
+    /// forker's or spawner's, or for a thread of time zero its start CPU (-1: any queue).
     std::int32_t home_cpu = -1;
 
     /// The CPU whose RT run queue a waiting thread is in (per-CPU queues, docs/engine.md):

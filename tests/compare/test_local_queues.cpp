@@ -86,3 +86,56 @@ TEST_CASE("per-CPU run queues: a forked thread waits in its forker's CPU's queue
     const RunResult textbook = forked_while_busy("0ns");
     CHECK(thread(textbook.summary, "child/main").first_run_ns == 2'000'000);
 }
+
+namespace {
+
+RunResult started(const std::string& policy, const std::string& tick) {
+    // Three threads of time zero on 2 CPUs (fit seed 615's shape): a and c start in CPU 0's
+    // queue, b in CPU 1's. b yields at 1 ms: a yield hands the CPU only to a thread of its
+    // own queue, so b goes on and c waits behind a until a ends at 3 ms.
+    const std::string yaml = "ostwin: 1\nname: started\nmachine: {cpus: 2}\nscheduler: {policy: " + policy +
+                             "}\ncosts: {base: zero, sched.tick: " + tick + "}\n"
+                             "processes:\n"
+                             "  - name: app\n"
+                             "    threads:\n"
+                             "      - {name: a, program: [compute: 3ms]}\n"
+                             "      - {name: b, program: [compute: 1ms, yield, compute: 3ms]}\n"
+                             "      - {name: c, program: [compute: 2ms]}\n";
+    return simulate_yaml(yaml, "started.yaml");
+}
+
+}  // namespace
+
+TEST_CASE("per-CPU run queues: threads of time zero start in their CPUs' queues, round robin") {
+    for (const std::string policy : {"fcfs", "priority"}) {
+        INFO(policy);
+        const RunResult linux_like = started(policy, "4ms");
+        CHECK(thread(linux_like.summary, "app/c").first_run_ns == 3'000'000);
+        CHECK(thread(linux_like.summary, "app/b").finish_ns == 4'000'000);
+        CHECK(linux_like.summary.makespan_ns == 5'000'000);
+        // Textbook: one global queue; b's yield hands CPU 1 to c, and b resumes when a ends.
+        const RunResult textbook = started(policy, "0ns");
+        CHECK(thread(textbook.summary, "app/c").first_run_ns == 1'000'000);
+        CHECK(textbook.summary.makespan_ns == 6'000'000);
+    }
+}
+
+TEST_CASE("per-CPU run queues: at time zero a thread runs only on its start CPU, even ranking first") {
+    // priority, 2 CPUs: a (20) and c (50) start in CPU 0's queue, b (20) in CPU 1's. c runs
+    // on CPU 0 and b on CPU 1; a waits in CPU 0's queue (at time zero it may not take CPU 1,
+    // though it ranks with b and was declared first) until b ends at 1 ms and CPU 1 pulls it.
+    const std::string yaml = "ostwin: 1\nname: ranked\nmachine: {cpus: 2}\nscheduler: {policy: priority}\n"
+                             "costs: {base: zero, sched.tick: 4ms}\n"
+                             "processes:\n"
+                             "  - name: app\n"
+                             "    threads:\n"
+                             "      - {name: a, priority: 20, program: [compute: 2ms]}\n"
+                             "      - {name: b, priority: 20, program: [compute: 1ms]}\n"
+                             "      - {name: c, priority: 50, program: [compute: 3ms]}\n";
+    const RunResult r = simulate_yaml(yaml, "ranked.yaml");
+    CHECK(thread(r.summary, "app/c").first_run_ns == 0);
+    CHECK(thread(r.summary, "app/b").first_run_ns == 0);
+    CHECK(thread(r.summary, "app/a").first_run_ns == 1'000'000);
+    CHECK(thread(r.summary, "app/a").finish_ns == 3'000'000);
+    CHECK(thread(r.summary, "app/a").migrations == 0);  // never ran before CPU 1 took it
+}

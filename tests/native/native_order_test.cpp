@@ -59,6 +59,39 @@ processes:
     }
 }
 
+TEST_CASE("threads of time zero wait in their start CPU's queue, and a yield hands the CPU only to that queue", "[native]") {
+    // Two CPUs, fcfs and rr (docs/native.md, "Start placement"): a and c start in CPU 0's
+    // queue, b in CPU 1's. b yields at 1 ms: Linux pulls nothing into a yielding CPU, so b
+    // goes on and c waits for a's end. The simulator (a calibrated profile's per-CPU
+    // queues, here sched.tick alone) has the same order.
+    for (const std::string policy : {"fcfs", "rr, quantum: 10ms"}) {
+        const Scenario s = load_scenario_string(R"(
+ostwin: 1
+name: start-queues
+machine: {cpus: 2}
+scheduler: {policy: )" + policy + R"(}
+costs: {base: zero, sched.tick: 4ms}
+processes:
+  - name: app
+    threads:
+      - {name: a, program: [compute: 3ms]}
+      - {name: b, program: [compute: 1ms, yield, compute: 3ms]}
+      - {name: c, program: [compute: 2ms]}
+)",
+                                                "start-queues.yaml");
+        const Summary sim = simulate(s).summary;
+        INFO(policy);
+        CHECK(thread(sim, "app/c").first_run_ns == thread(sim, "app/a").finish_ns);
+        for (int run = 0; run < 3; ++run) {
+            const native::Result r = native::run_scenario(s, opts());
+            REQUIRE_FALSE(r.watchdog_fired);
+            INFO("native run " << run);
+            CHECK(thread(r.summary, "app/c").first_run_ns >= thread(r.summary, "app/a").finish_ns);
+            CHECK(thread(r.summary, "app/b").finish_ns < thread(r.summary, "app/c").finish_ns);
+        }
+    }
+}
+
 TEST_CASE("threads created below their creator's priority run in creation order", "[native]") {
     // One CPU, priority: main (40) spawns four workers of priority 20 and joins them; a
     // forked child's controller (RT 98) creates its three threads of priority 20. The
