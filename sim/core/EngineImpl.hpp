@@ -193,6 +193,10 @@ private:
     }
     void write_lock(ThreadIdx t, std::uint32_t lock, std::string_view ph);
     void mutex_handoff(std::uint32_t lock, ThreadIdx to, ThreadIdx from);
+    /// A barging mutex's unlock (or its owner's death) woke waiter `w` to try again.
+    void mutex_woke(std::uint32_t lock, ThreadIdx w, ThreadIdx from);
+    /// A woken waiter runs and tries `lock` again: takes it (true) or blocks again.
+    bool retry_mutex(ThreadIdx t, std::uint32_t lock, std::string_view op);
     /// `t` acquired mutex `lock`: if its owner had died holding it, record the program
     /// error a robust mutex's EOWNERDEAD is natively.
     void took_dead_owners_mutex(ThreadIdx t, std::uint32_t lock);

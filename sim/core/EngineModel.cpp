@@ -71,6 +71,13 @@ void Engine::model_init() {
         any_protocol = any_protocol || d.protocol != MutexProtocol::none;
     }
     if (any_protocol) m.held.resize(th_.size());
+    // A calibrated profile (sched.tick > 0): a mutex without a protocol is glibc's futex
+    // mutex, which a thread may take between an unlock and the woken waiter's run (docs/
+    // model.md, "Locks"); protocol mutexes keep their hand-off (an rt_mutex's top waiter).
+    if (s_.costs.sched_tick > Time{0})
+        for (std::uint32_t l = 0; l < m.locks.size(); ++l)
+            if (auto* mx = std::get_if<Mutex>(&m.locks[l]); mx != nullptr && m.protocol[l] == MutexProtocol::none)
+                mx->set_barging(true);
     for (std::uint32_t b = 0; b < obj_.barrier_count(); ++b)
         m.barriers.emplace_back(std::max<std::uint32_t>(1, s_.barriers[obj_.barrier(b).decl].parties));
     // Which channels each program sends to and receives from, for EOF and deadlock reports.
@@ -273,11 +280,47 @@ void Engine::mutex_handoff(std::uint32_t lock, ThreadIdx to, ThreadIdx from) {
     wake_done(to, why);
 }
 
+void Engine::mutex_woke(std::uint32_t lock, ThreadIdx w, ThreadIdx from) {
+    // A barging mutex's unlock woke its first waiter: it tries again when it runs (phase 3
+    // of lock, 5 of cond_wait).
+    Tcb& th = th_[w];
+    th.phase = programs_[th.program].code[th.pc].op == Opcode::lock ? 3 : 5;
+    std::string why = tw_ ? "lock " + obj_.lock_name(lock) + " released" +
+                                (from == kNoThread ? std::string{" (owner died)"} : " by " + inst_.thread_id(from)) +
+                                "; tries again"
+                          : std::string{};
+    wake(w, why);
+}
+
+bool Engine::retry_mutex(ThreadIdx t, std::uint32_t lock, std::string_view op) {
+    auto& mx = std::get<Mutex>(model_->locks[lock]);
+    Tcb& th = th_[t];
+    if (mx.lock(t, now_) == AcquireOutcome::acquired) {
+        took_dead_owners_mutex(t, lock);
+        trace_lock(t, lock, "acquire");
+        charge_sys(t, s_.costs.lock_uncontended);
+        th.phase = 1;
+        return true;
+    }
+    trace_lock(t, lock, "wait");
+    th.phase = 2;
+    std::string why = tw_ ? std::string{op} + ": lock " + obj_.lock_name(lock) + " taken again" +
+                                (mx.owner() ? " (by " + inst_.thread_id(*mx.owner()) + ")" : std::string{})
+                          : std::string{};
+    block(t, ThreadState::blocked, WaitCause::lock, lock, why, tw_ ? "lock:" + obj_.lock_name(lock) : std::string{});
+    return false;
+}
+
 void Engine::cond_reacquire(ThreadIdx w, std::uint32_t cond, ThreadIdx by) {
     Tcb& th = th_[w];
     const auto mutex = static_cast<std::uint32_t>(th.aux);
     auto* m = std::get_if<Mutex>(&model_->locks[mutex]);
     assert(m != nullptr);
+    if (m->barging()) {  // it takes the mutex when it runs, as pthread_cond_wait returns
+        th.phase = 5;
+        wake(w, tw_ ? "signalled on " + obj_.lock_name(cond) + " by " + inst_.thread_id(by) : std::string{});
+        return;
+    }
     if (m->lock(w, now_) == AcquireOutcome::acquired) {
         took_dead_owners_mutex(w, mutex);
         trace_lock(w, mutex, "acquire");
@@ -509,6 +552,7 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
         }
         case Opcode::lock: {
             const std::uint32_t id = obj_.lock_id(in.a, proc);
+            if (th.phase == 3) return retry_mutex(t, id, "lock");
             auto* mx = std::get_if<Mutex>(&m.locks[id]);
             trace_op_begin(t, in);
             if (mx == nullptr) return skip_error(t, in, "lock of " + obj_.lock_name(id) + ", which is not a mutex");
@@ -544,7 +588,8 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
             if (r.outcome == UnlockResult::Outcome::not_owner)
                 return skip_error(t, in, "unlock of mutex " + obj_.lock_name(id) + " by a thread that does not hold it");
             trace_lock(t, id, "release");
-            if (r.woken) mutex_handoff(id, *r.woken, t);
+            if (r.outcome == UnlockResult::Outcome::woke) mutex_woke(id, *r.woken, t);
+            else if (r.woken) mutex_handoff(id, *r.woken, t);
             protocol_released(t, id, r.woken);
             charge_sys(t, (r.woken ? cost.lock_wake : cost.lock_uncontended) + first_use(t, FirstUse::unlock));
             th.phase = 1;
@@ -588,6 +633,7 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
             const std::uint32_t mid = obj_.lock_id(in.b, proc);
             auto* cv = std::get_if<CondVar>(&m.locks[cid]);
             auto* mx = std::get_if<Mutex>(&m.locks[mid]);
+            if (th.phase == 5) return retry_mutex(t, mid, "cond_wait");
             if (th.phase == 0) {
                 trace_op_begin(t, in);
                 if (cv == nullptr || mx == nullptr)
@@ -608,7 +654,8 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
                 return skip_error(t, in, "cond_wait on " + obj_.lock_name(cid) + " without holding mutex " +
                                              obj_.lock_name(mid));
             trace_lock(t, mid, "release");
-            if (r.mutex_woken) mutex_handoff(mid, *r.mutex_woken, t);
+            if (r.mutex_woken && mx->barging()) mutex_woke(mid, *r.mutex_woken, t);
+            else if (r.mutex_woken) mutex_handoff(mid, *r.mutex_woken, t);
             th.aux = mid;
             th.phase = 2;
             block(t, ThreadState::blocked, WaitCause::cond, cid,
@@ -909,6 +956,12 @@ void Engine::crash_process(std::uint32_t p, ThreadIdx culprit) {
                 const std::uint32_t ch = obj_.channel_id(in.a, th.process);
                 complete_sends(ch, m.channels[ch].taken(handed ? th.aux2 : 0, now_));
             }
+            // Woken by a barging mutex's unlock: it no longer tries (the wake is not passed on,
+            // as a woken futex waiter that dies passes nothing on).
+            if (in.op == Opcode::lock && th.phase == 3)
+                std::get<Mutex>(m.locks[obj_.lock_id(in.a, th.process)]).remove_waiter(v);
+            if (in.op == Opcode::cond_wait && th.phase == 5)
+                std::get<Mutex>(m.locks[static_cast<std::uint32_t>(th.aux)]).remove_waiter(v);
             continue;
         }
         switch (th.cause) {
@@ -941,7 +994,8 @@ void Engine::crash_process(std::uint32_t p, ThreadIdx culprit) {
         const UnlockResult r = mx->owner_died(owner, now_);
         m.owner_died[id] = 1;  // whoever takes it next is told (EOWNERDEAD)
         trace_lock(owner, id, "release");
-        if (r.woken) mutex_handoff(id, *r.woken, kNoThread);
+        if (r.outcome == UnlockResult::Outcome::woke) mutex_woke(id, *r.woken, kNoThread);
+        else if (r.woken) mutex_handoff(id, *r.woken, kNoThread);
         if (!m.held.empty()) m.held[owner].clear();
         protocol_released(kNoThread, id, r.woken);
     }

@@ -51,13 +51,30 @@ std::vector<std::uint32_t> WaitQueue::threads() const {
 // --- Mutex -------------------------------------------------------------------------------
 
 AcquireOutcome Mutex::lock(std::uint32_t thread, Time now) {
+    // A woken waiter trying again keeps the time it first blocked.
+    std::optional<Time> since;
+    if (!woken_.empty())
+        if (auto it = std::find_if(woken_.begin(), woken_.end(), [&](const auto& w) { return w.thread == thread; });
+            it != woken_.end()) {
+            since = it->since;
+            woken_.erase(it);
+        }
     if (!owner_) {
         owner_ = thread;
-        stats_.record(false, Time{0});
+        stats_.record(since.has_value(), since ? now - *since : Time{0});
         return AcquireOutcome::acquired;
     }
-    waiters_.push(thread, now);
+    waiters_.push(thread, since.value_or(now));
     return AcquireOutcome::blocked;
+}
+
+bool Mutex::remove_waiter(std::uint32_t thread) {
+    if (auto it = std::find_if(woken_.begin(), woken_.end(), [&](const auto& w) { return w.thread == thread; });
+        it != woken_.end()) {
+        woken_.erase(it);
+        return true;
+    }
+    return waiters_.remove(thread);
 }
 
 UnlockResult Mutex::unlock(std::uint32_t thread, Time now) {
@@ -71,8 +88,15 @@ UnlockResult Mutex::unlock(std::uint32_t thread, Time now) {
         r.outcome = UnlockResult::Outcome::released;
         return r;
     }
-    // Hand-off: the waiter owns the mutex from now on, so nobody can barge in between.
     const WaitQueue::Waiter w = waiters_.pop();
+    if (barging_) {  // free, and the first waiter tries again when it runs
+        owner_.reset();
+        woken_.push_back(w);
+        r.outcome = UnlockResult::Outcome::woke;
+        r.woken = w.thread;
+        return r;
+    }
+    // Hand-off: the waiter owns the mutex from now on, so nobody can barge in between.
     owner_ = w.thread;
     stats_.record(true, now - w.since);
     r.outcome = UnlockResult::Outcome::handed_off;

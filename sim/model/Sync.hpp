@@ -67,28 +67,36 @@ struct UnlockResult {
     enum class Outcome : std::uint8_t {
         released,    ///< nobody waited: the mutex is free
         handed_off,  ///< ownership passed to `woken`, which must be made ready (charge lock.wake)
+        woke,        ///< barging mutex: it is free and `woken` must try again when it runs
         not_owner,   ///< the caller does not hold it: a program error, state unchanged
     };
     Outcome outcome = Outcome::released;
     std::optional<std::uint32_t> woken;
 };
 
-/// A non-recursive mutex with FIFO hand-off: unlock with waiters passes ownership directly
-/// to the first waiter (no barging), as a fair ticket lock or a futex hand-off would.
+/// A non-recursive mutex with FIFO waiters. By default unlock with waiters passes ownership
+/// directly to the first waiter (no barging), as a fair ticket lock or a futex hand-off
+/// would. A barging mutex is a futex mutex as glibc's: unlock frees it and wakes the first
+/// waiter, which takes it when it runs if nobody took it in between, and otherwise waits
+/// again at the end of the queue (its wait counted from its first block).
 /// Re-locking a mutex you hold blocks forever (a default pthread mutex self-deadlocks); the
 /// deadlock report then shows the one-thread cycle `t -> m -> t`.
 class Mutex {
 public:
-    /// `thread` asks for the mutex at `now`.
+    void set_barging(bool on) { barging_ = on; }
+    [[nodiscard]] bool barging() const { return barging_; }
+    /// `thread` asks for the mutex at `now` (again, after a `woke` unlock).
     AcquireOutcome lock(std::uint32_t thread, Time now);
-    /// `thread` releases the mutex at `now`; hands off to the first waiter if any.
+    /// `thread` releases the mutex at `now`; hands off to the first waiter if any, or, when
+    /// barging, frees it and wakes that waiter.
     UnlockResult unlock(std::uint32_t thread, Time now);
     /// The owner died (its process crashed) at `now`. Robust-mutex semantics, as Linux does
     /// for robust futexes (the next owner gets EOWNERDEAD): the lock is released and passed
     /// to the first waiter, so other processes go on. not_owner if `thread` is not the owner.
     UnlockResult owner_died(std::uint32_t thread, Time now);
-    /// Takes a blocked `thread` out of the wait queue (its process crashed). False if absent.
-    bool remove_waiter(std::uint32_t thread) { return waiters_.remove(thread); }
+    /// Takes a blocked or woken `thread` out of the wait queue (its process crashed). False
+    /// if absent.
+    bool remove_waiter(std::uint32_t thread);
 
     [[nodiscard]] std::optional<std::uint32_t> owner() const { return owner_; }
     [[nodiscard]] std::vector<std::uint32_t> waiters() const { return waiters_.threads(); }
@@ -102,7 +110,10 @@ public:
 private:
     std::optional<std::uint32_t> owner_;
     WaitQueue waiters_;
+    /// Barging: the waiters woken to try again, each with the time it first blocked.
+    std::vector<WaitQueue::Waiter> woken_;
     ContentionStats stats_;
+    bool barging_ = false;
 };
 
 /// A counting semaphore with FIFO waiters: post with a waiter wakes the first waiter

@@ -35,6 +35,50 @@ TEST_CASE("mutex hands off to waiters in FIFO order", "[sync]") {
     CHECK(s.wait_max == 4_ms);
 }
 
+TEST_CASE("a barging mutex frees on unlock, wakes its first waiter, and lets anyone take it first", "[sync]") {
+    Mutex m;
+    m.set_barging(true);
+    CHECK(m.lock(1, 0_ms) == AcquireOutcome::acquired);
+    CHECK(m.lock(2, 1_ms) == AcquireOutcome::blocked);
+    CHECK(m.lock(3, 2_ms) == AcquireOutcome::blocked);
+
+    UnlockResult u = m.unlock(1, 5_ms);
+    CHECK(u.outcome == U::woke);
+    CHECK(u.woken == std::optional<std::uint32_t>{2});
+    CHECK_FALSE(m.owner().has_value());               // free while 2 is on its way
+    CHECK(m.waiters() == std::vector<std::uint32_t>{3});  // 2 is no longer blocked
+    // 1 takes it again before 2 runs (barging); 2 then waits again, behind 3.
+    CHECK(m.lock(1, 5_ms) == AcquireOutcome::acquired);
+    CHECK(m.lock(2, 6_ms) == AcquireOutcome::blocked);
+    CHECK(m.waiters() == std::vector<std::uint32_t>{3, 2});
+    u = m.unlock(1, 7_ms);
+    CHECK(u.woken == std::optional<std::uint32_t>{3});
+    CHECK(m.lock(3, 8_ms) == AcquireOutcome::acquired);
+    u = m.unlock(3, 9_ms);
+    CHECK(u.woken == std::optional<std::uint32_t>{2});
+    CHECK(m.lock(2, 10_ms) == AcquireOutcome::acquired);
+    CHECK(m.unlock(2, 11_ms).outcome == U::released);
+
+    // Waits count from the first block: 3 from 2 to 8 ms, 2 from 1 to 10 ms (it lost once).
+    const ContentionStats& s = m.stats();
+    CHECK(s.acquisitions == 4);
+    CHECK(s.contended == 2);
+    CHECK(s.wait_total == 6_ms + 9_ms);
+    CHECK(s.wait_max == 9_ms);
+}
+
+TEST_CASE("a woken waiter of a barging mutex that dies is forgotten", "[sync]") {
+    Mutex m;
+    m.set_barging(true);
+    m.lock(1, 0_ms);
+    m.lock(2, 0_ms);
+    CHECK(m.unlock(1, 1_ms).woken == std::optional<std::uint32_t>{2});
+    CHECK(m.remove_waiter(2));
+    CHECK_FALSE(m.remove_waiter(2));
+    CHECK(m.lock(4, 2_ms) == AcquireOutcome::acquired);
+    CHECK(m.stats().contended == 0);
+}
+
 TEST_CASE("unlock by a non-owner is an error and changes nothing", "[sync]") {
     Mutex m;
     CHECK(m.unlock(1, 0_ms).outcome == U::not_owner);  // free mutex

@@ -92,6 +92,40 @@ processes:
     }
 }
 
+TEST_CASE("a mutex's unlocker takes it again before the waiter it woke, on both sides", "[native]") {
+    // Two CPUs, fcfs: a holds m for 1 ms twice in a row; b asks for it at 0.5 ms. glibc's
+    // unlock frees m and wakes b, and a locks it again before b runs (docs/model.md,
+    // "Locks"): a ends first and never waits, b ends 1 ms later. The simulator's barging
+    // mutex (a calibrated profile's, here sched.tick alone) has the same order; its
+    // textbook hand-off would give m to b at a's first unlock.
+    const Scenario s = load_scenario_string(R"(
+ostwin: 1
+name: relock
+machine: {cpus: 2}
+scheduler: {policy: fcfs}
+costs: {base: zero, sched.tick: 4ms}
+locks:
+  - {name: m, kind: mutex, process: app}
+processes:
+  - name: app
+    threads:
+      - {name: a, program: [lock: m, compute: 1ms, unlock: m, lock: m, compute: 1ms, unlock: m]}
+      - {name: b, start: 500us, program: [lock: m, compute: 1ms, unlock: m]}
+)",
+                                            "relock.yaml");
+    const Summary sim = simulate(s).summary;
+    CHECK(thread(sim, "app/a").finish_ns < thread(sim, "app/b").finish_ns);
+    CHECK(sim.locks.at(0).contended == 1);
+    for (int run = 0; run < 3; ++run) {
+        const native::Result r = native::run_scenario(s, opts());
+        REQUIRE_FALSE(r.watchdog_fired);
+        INFO("native run " << run);
+        CHECK(thread(r.summary, "app/a").finish_ns < thread(r.summary, "app/b").finish_ns);
+        CHECK(r.summary.locks.at(0).acquisitions == 3);
+        CHECK(r.summary.locks.at(0).contended == 1);
+    }
+}
+
 TEST_CASE("threads created below their creator's priority run in creation order", "[native]") {
     // One CPU, priority: main (40) spawns four workers of priority 20 and joins them; a
     // forked child's controller (RT 98) creates its three threads of priority 20. The
