@@ -72,12 +72,17 @@ void Engine::model_init() {
     }
     if (any_protocol) m.held.resize(th_.size());
     // A calibrated profile (sched.tick > 0): a mutex without a protocol is glibc's futex
-    // mutex, which a thread may take between an unlock and the woken waiter's run (docs/
-    // model.md, "Locks"); protocol mutexes keep their hand-off (an rt_mutex's top waiter).
-    if (s_.costs.sched_tick > Time{0})
-        for (std::uint32_t l = 0; l < m.locks.size(); ++l)
+    // mutex, which a thread may take between an unlock and the woken waiter's run, and a
+    // semaphore is glibc's, whose posted unit anyone may take before the woken waiter runs
+    // (docs/model.md, "Barging"); protocol mutexes keep their hand-off.
+    if (s_.costs.sched_tick > Time{0}) {
+        for (std::uint32_t l = 0; l < m.locks.size(); ++l) {
             if (auto* mx = std::get_if<Mutex>(&m.locks[l]); mx != nullptr && m.protocol[l] == MutexProtocol::none)
                 mx->set_barging(true);
+            else if (auto* sem = std::get_if<Semaphore>(&m.locks[l]))
+                sem->set_barging(true);
+        }
+    }
     for (std::uint32_t b = 0; b < obj_.barrier_count(); ++b)
         m.barriers.emplace_back(std::max<std::uint32_t>(1, s_.barriers[obj_.barrier(b).decl].parties));
     // Which channels each program sends to and receives from, for EOF and deadlock reports.
@@ -598,6 +603,20 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
         case Opcode::sem_wait: {
             const std::uint32_t id = obj_.lock_id(in.a, proc);
             auto* sem = std::get_if<Semaphore>(&m.locks[id]);
+            if (th.phase == 3) {  // woken by a barging post: takes a unit if one is left
+                if (sem->wait(t, now_) == AcquireOutcome::acquired) {
+                    trace_lock(t, id, "acquire");
+                    charge_sys(t, cost.lock_uncontended);
+                    th.phase = 1;
+                    return true;
+                }
+                trace_lock(t, id, "wait");
+                th.phase = 2;
+                block(t, ThreadState::blocked, WaitCause::sem, id,
+                      tw_ ? "semaphore " + obj_.lock_name(id) + " taken again; waiting" : std::string{},
+                      tw_ ? "sem:" + obj_.lock_name(id) : std::string{});
+                return false;
+            }
             trace_op_begin(t, in);
             if (sem == nullptr) return skip_error(t, in, "sem_wait on " + obj_.lock_name(id) + ", which is not a semaphore");
             if (sem->wait(t, now_) == AcquireOutcome::acquired) {
@@ -620,7 +639,10 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
             if (sem == nullptr) return skip_error(t, in, "sem_post on " + obj_.lock_name(id) + ", which is not a semaphore");
             const auto woken = sem->post(t, now_);
             trace_lock(t, id, "post");
-            if (woken) {
+            if (woken && sem->barging()) {  // it takes a unit when it runs (phase 3)
+                th_[*woken].phase = 3;
+                wake(*woken, tw_ ? "woken by sem_post from " + inst_.thread_id(t) + "; tries again" : std::string{});
+            } else if (woken) {
                 trace_lock(*woken, id, "acquire");
                 wake_done(*woken, tw_ ? "woken by sem_post from " + inst_.thread_id(t) : std::string{});
             }
@@ -962,6 +984,8 @@ void Engine::crash_process(std::uint32_t p, ThreadIdx culprit) {
                 std::get<Mutex>(m.locks[obj_.lock_id(in.a, th.process)]).remove_waiter(v);
             if (in.op == Opcode::cond_wait && th.phase == 5)
                 std::get<Mutex>(m.locks[static_cast<std::uint32_t>(th.aux)]).remove_waiter(v);
+            if (in.op == Opcode::sem_wait && th.phase == 3)
+                std::get<Semaphore>(m.locks[obj_.lock_id(in.a, th.process)]).remove_waiter(v);
             continue;
         }
         switch (th.cause) {

@@ -48,17 +48,25 @@ std::vector<std::uint32_t> WaitQueue::threads() const {
     return v;
 }
 
+namespace {
+
+/// The time `thread` first blocked, if it is among `woken` (and no longer there after).
+std::optional<Time> take_woken(std::vector<WaitQueue::Waiter>& woken, std::uint32_t thread) {
+    if (woken.empty()) return std::nullopt;
+    auto it = std::find_if(woken.begin(), woken.end(), [&](const auto& w) { return w.thread == thread; });
+    if (it == woken.end()) return std::nullopt;
+    const Time since = it->since;
+    woken.erase(it);
+    return since;
+}
+
+}  // namespace
+
 // --- Mutex -------------------------------------------------------------------------------
 
 AcquireOutcome Mutex::lock(std::uint32_t thread, Time now) {
     // A woken waiter trying again keeps the time it first blocked.
-    std::optional<Time> since;
-    if (!woken_.empty())
-        if (auto it = std::find_if(woken_.begin(), woken_.end(), [&](const auto& w) { return w.thread == thread; });
-            it != woken_.end()) {
-            since = it->since;
-            woken_.erase(it);
-        }
+    const std::optional<Time> since = take_woken(woken_, thread);
     if (!owner_) {
         owner_ = thread;
         stats_.record(since.has_value(), since ? now - *since : Time{0});
@@ -69,12 +77,7 @@ AcquireOutcome Mutex::lock(std::uint32_t thread, Time now) {
 }
 
 bool Mutex::remove_waiter(std::uint32_t thread) {
-    if (auto it = std::find_if(woken_.begin(), woken_.end(), [&](const auto& w) { return w.thread == thread; });
-        it != woken_.end()) {
-        woken_.erase(it);
-        return true;
-    }
-    return waiters_.remove(thread);
+    return take_woken(woken_, thread).has_value() || waiters_.remove(thread);
 }
 
 UnlockResult Mutex::unlock(std::uint32_t thread, Time now) {
@@ -108,13 +111,15 @@ UnlockResult Mutex::owner_died(std::uint32_t thread, Time now) { return unlock(t
 
 // --- Semaphore ---------------------------------------------------------------------------
 
+
 AcquireOutcome Semaphore::wait(std::uint32_t thread, Time now) {
+    const std::optional<Time> since = take_woken(woken_, thread);
     if (value_ > 0) {
         --value_;
-        stats_.record(false, Time{0});
+        stats_.record(since.has_value(), since ? now - *since : Time{0});
         return AcquireOutcome::acquired;
     }
-    waiters_.push(thread, now);
+    waiters_.push(thread, since.value_or(now));
     return AcquireOutcome::blocked;
 }
 
@@ -124,8 +129,17 @@ std::optional<std::uint32_t> Semaphore::post(std::uint32_t /*thread*/, Time now)
         return std::nullopt;
     }
     const WaitQueue::Waiter w = waiters_.pop();
+    if (barging_) {
+        ++value_;
+        woken_.push_back(w);
+        return w.thread;
+    }
     stats_.record(true, now - w.since);
     return w.thread;
+}
+
+bool Semaphore::remove_waiter(std::uint32_t thread) {
+    return take_woken(woken_, thread).has_value() || waiters_.remove(thread);
 }
 
 // --- CondVar -----------------------------------------------------------------------------

@@ -121,13 +121,20 @@ private:
 class Semaphore {
 public:
     explicit Semaphore(std::uint64_t initial) : value_(initial) {}
-    /// P / sem_wait: takes a unit, or blocks while the count is 0.
+    /// Barging, as glibc's semaphore: a post with waiters increments the count and wakes
+    /// the first waiter, which takes a unit when it runs if one is left (else it waits
+    /// again at the end of the queue, its wait counted from its first block).
+    void set_barging(bool on) { barging_ = on; }
+    [[nodiscard]] bool barging() const { return barging_; }
+    /// P / sem_wait: takes a unit, or blocks while the count is 0 (again, after a barging
+    /// post woke it).
     AcquireOutcome wait(std::uint32_t thread, Time now);
-    /// V / sem_post: returns the waiter to wake (it got the unit), or nullopt after
-    /// incrementing the count. Any thread may post.
+    /// V / sem_post: returns the waiter to wake (it got the unit; barging: it tries again),
+    /// or nullopt after incrementing the count. Any thread may post.
     std::optional<std::uint32_t> post(std::uint32_t thread, Time now);
-    /// Takes a blocked `thread` out of the wait queue (its process crashed). False if absent.
-    bool remove_waiter(std::uint32_t thread) { return waiters_.remove(thread); }
+    /// Takes a blocked or woken `thread` out of the wait queue (its process crashed).
+    /// False if absent.
+    bool remove_waiter(std::uint32_t thread);
 
     [[nodiscard]] std::uint64_t value() const { return value_; }
     [[nodiscard]] std::vector<std::uint32_t> waiters() const { return waiters_.threads(); }
@@ -136,7 +143,9 @@ public:
 private:
     std::uint64_t value_;
     WaitQueue waiters_;
+    std::vector<WaitQueue::Waiter> woken_;  ///< barging: woken to try again, since first blocked
     ContentionStats stats_;
+    bool barging_ = false;
 };
 
 /// A condition variable (Mesa semantics). It does not hold the mutex itself; the engine

@@ -69,3 +69,22 @@ TEST_CASE("barging: a condition waiter takes its mutex when it runs, not when si
     CHECK(thread(r.summary, "app/w").finish_ns == 2'100'000);
     CHECK(thread(r.summary, "app/s").blocked_ns == 0);
 }
+
+TEST_CASE("barging: a semaphore's poster takes the unit back before the waiter it woke runs") {
+    // As the mutex case, with a semaphore of one unit: a's second sem_wait finds the unit
+    // its post left (b only woke); b gets it at a's second post.
+    const std::string yaml = "ostwin: 1\nname: repost\nmachine: {cpus: 2}\nscheduler: {policy: fcfs}\n"
+                             "costs: {base: zero, sched.tick: 4ms}\n"
+                             "locks:\n  - {name: s, kind: semaphore, initial: 1, process: app}\n"
+                             "processes:\n"
+                             "  - name: app\n"
+                             "    threads:\n"
+                             "      - {name: a, program: [sem_wait: s, compute: 1ms, sem_post: s, sem_wait: s, compute: 1ms, "
+                             "sem_post: s]}\n"
+                             "      - {name: b, start: 500us, program: [sem_wait: s, compute: 1ms, sem_post: s]}\n";
+    const RunResult r = simulate_yaml(yaml, "repost.yaml");
+    CHECK(thread(r.summary, "app/a").finish_ns == 2'000'000);
+    CHECK(thread(r.summary, "app/b").finish_ns == 3'000'000);
+    CHECK(r.summary.locks.at(0).contended == 1);
+    CHECK(r.summary.locks.at(0).wait_ns == 1'500'000);
+}

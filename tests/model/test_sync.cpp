@@ -79,6 +79,21 @@ TEST_CASE("a woken waiter of a barging mutex that dies is forgotten", "[sync]") 
     CHECK(m.stats().contended == 0);
 }
 
+TEST_CASE("a barging semaphore counts a post up and wakes a waiter that must take the unit itself", "[sync]") {
+    Semaphore s(0);
+    s.set_barging(true);
+    CHECK(s.wait(2, 1_ms) == AcquireOutcome::blocked);
+    CHECK(s.post(1, 2_ms) == std::optional<std::uint32_t>{2});
+    CHECK(s.value() == 1);
+    CHECK(s.waiters().empty());
+    CHECK(s.wait(1, 2_ms) == AcquireOutcome::acquired);  // the poster takes it back first
+    CHECK(s.wait(2, 3_ms) == AcquireOutcome::blocked);   // 2 waits again
+    CHECK(s.post(1, 4_ms) == std::optional<std::uint32_t>{2});
+    CHECK(s.wait(2, 5_ms) == AcquireOutcome::acquired);
+    CHECK(s.stats().contended == 1);
+    CHECK(s.stats().wait_total == 4_ms);  // from its first block at 1 ms
+}
+
 TEST_CASE("unlock by a non-owner is an error and changes nothing", "[sync]") {
     Mutex m;
     CHECK(m.unlock(1, 0_ms).outcome == U::not_owner);  // free mutex

@@ -92,37 +92,42 @@ processes:
     }
 }
 
-TEST_CASE("a mutex's unlocker takes it again before the waiter it woke, on both sides", "[native]") {
+TEST_CASE("a mutex's unlocker (a semaphore's poster) takes it again before the waiter it woke, on both sides", "[native]") {
     // Two CPUs, fcfs: a holds m for 1 ms twice in a row; b asks for it at 0.5 ms. glibc's
     // unlock frees m and wakes b, and a locks it again before b runs (docs/model.md,
-    // "Locks"): a ends first and never waits, b ends 1 ms later. The simulator's barging
+    // "Barging"): a ends first and never waits, b ends 1 ms later. The simulator's barging
     // mutex (a calibrated profile's, here sched.tick alone) has the same order; its
-    // textbook hand-off would give m to b at a's first unlock.
-    const Scenario s = load_scenario_string(R"(
+    // textbook hand-off would give m to b at a's first unlock. The same with a semaphore
+    // of one unit.
+    for (const bool sem : {false, true}) {
+        const std::string take = sem ? "sem_wait" : "lock", give = sem ? "sem_post" : "unlock";
+        const Scenario s = load_scenario_string(R"(
 ostwin: 1
 name: relock
 machine: {cpus: 2}
 scheduler: {policy: fcfs}
 costs: {base: zero, sched.tick: 4ms}
 locks:
-  - {name: m, kind: mutex, process: app}
+  - {name: m, kind: )" + std::string{sem ? "semaphore, initial: 1" : "mutex"} + R"(, process: app}
 processes:
   - name: app
     threads:
-      - {name: a, program: [lock: m, compute: 1ms, unlock: m, lock: m, compute: 1ms, unlock: m]}
-      - {name: b, start: 500us, program: [lock: m, compute: 1ms, unlock: m]}
+      - {name: a, program: [)" + take + ": m, compute: 1ms, " + give + ": m, " + take + ": m, compute: 1ms, " + give + R"(: m]}
+      - {name: b, start: 500us, program: [)" + take + ": m, compute: 1ms, " + give + R"(: m]}
 )",
-                                            "relock.yaml");
-    const Summary sim = simulate(s).summary;
-    CHECK(thread(sim, "app/a").finish_ns < thread(sim, "app/b").finish_ns);
-    CHECK(sim.locks.at(0).contended == 1);
-    for (int run = 0; run < 3; ++run) {
-        const native::Result r = native::run_scenario(s, opts());
-        REQUIRE_FALSE(r.watchdog_fired);
-        INFO("native run " << run);
-        CHECK(thread(r.summary, "app/a").finish_ns < thread(r.summary, "app/b").finish_ns);
-        CHECK(r.summary.locks.at(0).acquisitions == 3);
-        CHECK(r.summary.locks.at(0).contended == 1);
+                                                "relock.yaml");
+        INFO((sem ? "semaphore" : "mutex"));
+        const Summary sim = simulate(s).summary;
+        CHECK(thread(sim, "app/a").finish_ns < thread(sim, "app/b").finish_ns);
+        CHECK(sim.locks.at(0).contended == 1);
+        for (int run = 0; run < 3; ++run) {
+            const native::Result r = native::run_scenario(s, opts());
+            REQUIRE_FALSE(r.watchdog_fired);
+            INFO("native run " << run);
+            CHECK(thread(r.summary, "app/a").finish_ns < thread(r.summary, "app/b").finish_ns);
+            CHECK(r.summary.locks.at(0).acquisitions == 3);
+            CHECK(r.summary.locks.at(0).contended == 1);
+        }
     }
 }
 
