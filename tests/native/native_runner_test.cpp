@@ -818,14 +818,24 @@ TEST_CASE("mutex protocols: inheritance and a ceiling bound high's wait natively
         return native::run_scenario(s, opts());
     };
     SECTION("none: medium keeps high waiting") {
-        const native::Result r = run_file("priority-inversion.yaml");
-        const auto& high = thread(r.summary, "app/high");
-        INFO("high blocked " << high.blocked_ns << " ns, finished at " << high.finish_ns);
-        // Medium's 10ms are in high's wait when the timeline runs as written. Timing
-        // checks: under TSan the threads started so late that low had not locked m when
-        // high asked (blocked 0.23 ms, high done at 2.8 ms), and no inversion happened.
-        TIMING_CHECK(high.blocked_ns >= 10 * ms);
-        TIMING_CHECK(high.finish_ns > thread(r.summary, "app/medium").finish_ns);
+        // Medium's 10ms are in high's wait when the timeline runs as written: low holds m
+        // when high asks at 1ms. A run may start too late for that (under TSan low had not
+        // locked m yet, high blocked 0.23 ms; in a CI rehearsal the vCPU stalled about 4 ms
+        // at the start, high blocked 0 and medium ended at 20.8 ms instead of 12), so up to
+        // three runs, and one of them must show the inversion.
+        std::string seen;
+        int inverted = 0;
+        for (int run = 0; run < 3 && inverted == 0; ++run) {
+            const native::Result r = run_file("priority-inversion.yaml");
+            const auto& high = thread(r.summary, "app/high");
+            const auto& medium = thread(r.summary, "app/medium");
+            seen += "run " + std::to_string(run) + ": high blocked " + std::to_string(high.blocked_ns) +
+                    " ns, finished at " + std::to_string(high.finish_ns) + ", medium at " +
+                    std::to_string(medium.finish_ns) + "; ";
+            if (high.blocked_ns >= 10 * ms && high.finish_ns > medium.finish_ns) ++inverted;
+        }
+        INFO(seen);
+        TIMING_CHECK(inverted >= 1);
     }
     SECTION("inherit: low runs at high's priority, high waits for the rest of its section") {
         const native::Result r = run_file("priority-inversion-fixed.yaml");
