@@ -310,9 +310,10 @@ class GeneratedFiles(unittest.TestCase):
                         "ostwin: 1\n# tags: not this\n")
             self.assertEqual(acc.read_header(path), (["lock", "sem"], "3"))
 
-    def test_the_plot_data_has_four_blocks_clipped_to_the_axis(self):
+    def test_the_plot_data_has_five_blocks_clipped_to_the_axis(self):
         held = gen_set("held-out", 1_000_000, [gen_report(1_000_000, "fcfs", 0.02, ["lock"], values=[1e7, 1.1e7, 1e7]),
-                                               gen_report(1_000_001, "fair", -0.9, ["lock"])])
+                                               gen_report(1_000_001, "fair", -0.9, ["lock"]),
+                                               gen_report(1_000_002, "linux", -0.1, ["classes"])])
         fit = gen_set("fit", 1, [gen_report(1, "rr", 0.05, ["pipe"])])
         blocks = acc.plot_data({"held-out": held, "fit": fit}).split("\n\n\n")
         self.assertEqual(blocks[0].strip(), "10.0000 5.000")
@@ -320,6 +321,7 @@ class GeneratedFiles(unittest.TestCase):
         self.assertEqual(blocks[2].strip(), f"10.0000 {-acc.PLOT_RANGE:.3f}")  # -90 % at the edge
         # 1e7 against 1.05e7 and 1.1e7 against 1e7: the median is 1/21.
         self.assertEqual(blocks[3].strip().split("\n")[:2], ["10.0000 4.762", "10.0000 -4.762"])
+        self.assertEqual(blocks[4].strip(), "10.0000 -10.000")  # linux apart from fair
         script = acc.gnuplot_script("/tmp/e.dat", "/tmp/e.png")
         self.assertIn("set output '/tmp/e.png'", script)
         self.assertIn("'/tmp/e.dat' index 0", script)
