@@ -971,13 +971,19 @@ void map_process_regions(ProcRt& pr, const ProcRt* inherit) {
 [[noreturn]] void process_main(Runtime& rt, std::uint32_t pi, bool forked) {
     const ProcRt* parent_rt = forked ? t_current_proc : nullptr;
     // Scenario processes take default signal handling; the runner keeps its mask to itself.
+    // Default dispositions for everything (a host program such as a test framework may
+    // have caught SIGSEGV): a `crash` must kill the process the way the kernel does. The
+    // job-control signals are ignored, as the runner refuses them: until its setpgid below
+    // the process is still in the runner's group, and a Ctrl-Z sent to that group then,
+    // held pending by the inherited mask, stopped it for good once unblocked (a CI
+    // rehearsal's run hung 20 s). Dispositions first, so that such a pending signal is
+    // discarded, not delivered.
+    for (int sig = 1; sig < NSIG; ++sig)
+        if (sig != SIGKILL && sig != SIGSTOP)
+            std::signal(sig, sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU ? SIG_IGN : SIG_DFL);
     sigset_t all;
     sigfillset(&all);
     pthread_sigmask(SIG_UNBLOCK, &all, nullptr);
-    // Default dispositions for everything (a host program such as a test framework may
-    // have caught SIGSEGV): a `crash` must kill the process the way the kernel does.
-    for (int sig = 1; sig < NSIG; ++sig)
-        if (sig != SIGKILL && sig != SIGSTOP) std::signal(sig, SIG_DFL);
     if (!forked) {
         // Into the run's cgroup before anything else (forks of this process inherit it).
         if (rt.cgroup != nullptr && !rt.cgroup->enter()) _exit(kExitNoCgroup);
