@@ -1007,7 +1007,6 @@ Result run_scenario(const Scenario& s, const Options& o) {
             const ProcessDecl& pd = inst.process_decl(inst.thread(t).process);
             if (!d.affinity.empty() || !d.start || !pd.start || (*pd.start + *d.start).ns() != 0) continue;
             ts.start_cpu = rt.used_cpus[spread++ % rt.used_cpus.size()];
-            ts.unpin_at_release = true;
         }
     // Release groups: the parked threads (of processes with a `start:`) of one arrival time
     // (process start + thread start) wait on one futex word, and the release wakes the
@@ -1351,7 +1350,7 @@ Result run_scenario(const Scenario& s, const Options& o) {
     // Still above every scenario thread: each woken RT thread of the start placement is
     // in its start CPU's run queue (or running there); from now on any CPU may take it.
     for (std::uint32_t t = 0; t < T; ++t)
-        if (rt.sched[t].unpin_at_release) {
+        if (rt.sched[t].unpin_at_release()) {
             const cpu_set_t set = cpu_set_of(rt.sched[t].cpus);
             sched_setaffinity(rt.threads[t].os_tid.load(), sizeof set, &set);
         }

@@ -35,7 +35,7 @@ struct ThreadSched {
     int start_cpu = -1;
     /// An RT thread with a start CPU: the runner gives it `cpus` back right after the
     /// release (a SCHED_OTHER thread takes them back itself when it starts).
-    bool unpin_at_release = false;
+    [[nodiscard]] bool unpin_at_release() const { return start_cpu >= 0 && policy != SCHED_OTHER; }
     /// A parked thread waits on the `release` word of this slot: the first thread of its
     /// release group (the parked threads of one arrival time). The runner wakes the groups
     /// in the order of their arrival (NativeRunner.cpp, "release").

@@ -22,10 +22,25 @@ WaitQueue::Waiter WaitQueue::pop() {
 }
 
 bool WaitQueue::remove(std::uint32_t thread) {
+    if (retrying(thread)) return true;
     auto it = std::find_if(q_.begin(), q_.end(), [&](const Waiter& w) { return w.thread == thread; });
     if (it == q_.end()) return false;
     q_.erase(it);
     return true;
+}
+
+std::uint32_t WaitQueue::wake_first() {
+    woken_.push_back(pop());
+    return woken_.back().thread;
+}
+
+std::optional<Time> WaitQueue::retrying(std::uint32_t thread) {
+    if (woken_.empty()) return std::nullopt;
+    auto it = std::find_if(woken_.begin(), woken_.end(), [&](const Waiter& w) { return w.thread == thread; });
+    if (it == woken_.end()) return std::nullopt;
+    const Time since = it->since;
+    woken_.erase(it);
+    return since;
 }
 
 bool WaitQueue::to_front(std::uint32_t thread) {
@@ -48,25 +63,11 @@ std::vector<std::uint32_t> WaitQueue::threads() const {
     return v;
 }
 
-namespace {
-
-/// The time `thread` first blocked, if it is among `woken` (and no longer there after).
-std::optional<Time> take_woken(std::vector<WaitQueue::Waiter>& woken, std::uint32_t thread) {
-    if (woken.empty()) return std::nullopt;
-    auto it = std::find_if(woken.begin(), woken.end(), [&](const auto& w) { return w.thread == thread; });
-    if (it == woken.end()) return std::nullopt;
-    const Time since = it->since;
-    woken.erase(it);
-    return since;
-}
-
-}  // namespace
-
 // --- Mutex -------------------------------------------------------------------------------
 
 AcquireOutcome Mutex::lock(std::uint32_t thread, Time now) {
     // A woken waiter trying again keeps the time it first blocked.
-    const std::optional<Time> since = take_woken(woken_, thread);
+    const std::optional<Time> since = waiters_.retrying(thread);
     if (!owner_) {
         owner_ = thread;
         stats_.record(since.has_value(), since ? now - *since : Time{0});
@@ -74,10 +75,6 @@ AcquireOutcome Mutex::lock(std::uint32_t thread, Time now) {
     }
     waiters_.push(thread, since.value_or(now));
     return AcquireOutcome::blocked;
-}
-
-bool Mutex::remove_waiter(std::uint32_t thread) {
-    return take_woken(woken_, thread).has_value() || waiters_.remove(thread);
 }
 
 UnlockResult Mutex::unlock(std::uint32_t thread, Time now) {
@@ -91,14 +88,13 @@ UnlockResult Mutex::unlock(std::uint32_t thread, Time now) {
         r.outcome = UnlockResult::Outcome::released;
         return r;
     }
-    const WaitQueue::Waiter w = waiters_.pop();
     if (barging_) {  // free, and the first waiter tries again when it runs
         owner_.reset();
-        woken_.push_back(w);
         r.outcome = UnlockResult::Outcome::woke;
-        r.woken = w.thread;
+        r.woken = waiters_.wake_first();
         return r;
     }
+    const WaitQueue::Waiter w = waiters_.pop();
     // Hand-off: the waiter owns the mutex from now on, so nobody can barge in between.
     owner_ = w.thread;
     stats_.record(true, now - w.since);
@@ -111,9 +107,8 @@ UnlockResult Mutex::owner_died(std::uint32_t thread, Time now) { return unlock(t
 
 // --- Semaphore ---------------------------------------------------------------------------
 
-
 AcquireOutcome Semaphore::wait(std::uint32_t thread, Time now) {
-    const std::optional<Time> since = take_woken(woken_, thread);
+    const std::optional<Time> since = waiters_.retrying(thread);
     if (value_ > 0) {
         --value_;
         stats_.record(since.has_value(), since ? now - *since : Time{0});
@@ -128,18 +123,13 @@ std::optional<std::uint32_t> Semaphore::post(std::uint32_t /*thread*/, Time now)
         ++value_;
         return std::nullopt;
     }
-    const WaitQueue::Waiter w = waiters_.pop();
-    if (barging_) {
+    if (barging_) {  // the unit is counted; the first waiter takes it when it runs, if left
         ++value_;
-        woken_.push_back(w);
-        return w.thread;
+        return waiters_.wake_first();
     }
+    const WaitQueue::Waiter w = waiters_.pop();
     stats_.record(true, now - w.since);
     return w.thread;
-}
-
-bool Semaphore::remove_waiter(std::uint32_t thread) {
-    return take_woken(woken_, thread).has_value() || waiters_.remove(thread);
 }
 
 // --- CondVar -----------------------------------------------------------------------------

@@ -38,7 +38,7 @@ public:
     void push(std::uint32_t thread, Time since) { q_.push_back({thread, since}); }
     /// Takes the first waiter; the queue must not be empty.
     Waiter pop();
-    /// Removes `thread` wherever it waits; false if it was not there. O(n).
+    /// Removes `thread` wherever it waits, or from the woken; false if it was not there. O(n).
     bool remove(std::uint32_t thread);
     [[nodiscard]] bool empty() const { return q_.empty(); }
     [[nodiscard]] std::size_t size() const { return q_.size(); }
@@ -52,9 +52,17 @@ public:
     }
     /// Moves waiting `thread` to the head of the queue (it is woken next); false if absent.
     bool to_front(std::uint32_t thread);
+    /// Barging (a mutex's or semaphore's): takes the first waiter out of the queue and
+    /// keeps it as woken, to try again when it runs; its wait still counts from its first
+    /// block. The queue must not be empty.
+    std::uint32_t wake_first();
+    /// The time woken `thread` first blocked, which is then no longer woken; nullopt if it
+    /// was not woken.
+    std::optional<Time> retrying(std::uint32_t thread);
 
 private:
     std::deque<Waiter> q_;
+    std::vector<Waiter> woken_;  ///< wake_first's, until they try again or leave (remove)
 };
 
 enum class AcquireOutcome : std::uint8_t {
@@ -96,7 +104,7 @@ public:
     UnlockResult owner_died(std::uint32_t thread, Time now);
     /// Takes a blocked or woken `thread` out of the wait queue (its process crashed). False
     /// if absent.
-    bool remove_waiter(std::uint32_t thread);
+    bool remove_waiter(std::uint32_t thread) { return waiters_.remove(thread); }
 
     [[nodiscard]] std::optional<std::uint32_t> owner() const { return owner_; }
     [[nodiscard]] std::vector<std::uint32_t> waiters() const { return waiters_.threads(); }
@@ -110,8 +118,6 @@ public:
 private:
     std::optional<std::uint32_t> owner_;
     WaitQueue waiters_;
-    /// Barging: the waiters woken to try again, each with the time it first blocked.
-    std::vector<WaitQueue::Waiter> woken_;
     ContentionStats stats_;
     bool barging_ = false;
 };
@@ -134,7 +140,7 @@ public:
     std::optional<std::uint32_t> post(std::uint32_t thread, Time now);
     /// Takes a blocked or woken `thread` out of the wait queue (its process crashed).
     /// False if absent.
-    bool remove_waiter(std::uint32_t thread);
+    bool remove_waiter(std::uint32_t thread) { return waiters_.remove(thread); }
 
     [[nodiscard]] std::uint64_t value() const { return value_; }
     [[nodiscard]] std::vector<std::uint32_t> waiters() const { return waiters_.threads(); }
@@ -143,7 +149,6 @@ public:
 private:
     std::uint64_t value_;
     WaitQueue waiters_;
-    std::vector<WaitQueue::Waiter> woken_;  ///< barging: woken to try again, since first blocked
     ContentionStats stats_;
     bool barging_ = false;
 };

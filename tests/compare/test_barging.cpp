@@ -13,24 +13,29 @@ using namespace ostwin::model_test;
 
 namespace {
 
-RunResult relock(const std::string& tick, const std::string& protocol, const std::string& policy = "fcfs") {
+/// `lock`: the lock's declaration after its name ("mutex", "mutex, protocol: inherit",
+/// "semaphore, initial: 1"); a semaphore is taken with sem_wait and given with sem_post.
+RunResult relock(const std::string& tick, const std::string& lock = "mutex", const std::string& policy = "fcfs") {
     // Two CPUs: a holds m for 1 ms twice in a row; b asks for it at 0.5 ms on the other CPU.
     // a's first unlock wakes b, but a goes on at once and locks again first.
+    const bool sem = lock.rfind("semaphore", 0) == 0;
+    const std::string take = sem ? "sem_wait: m" : "lock: m", give = sem ? "sem_post: m" : "unlock: m";
     const std::string yaml = "ostwin: 1\nname: relock\nmachine: {cpus: 2}\nscheduler: {policy: " + policy + "}\n"
                              "costs: {base: zero, sched.tick: " + tick + "}\n"
-                             "locks:\n  - {name: m, kind: mutex, process: app" + protocol + "}\n"
+                             "locks:\n  - {name: m, kind: " + lock + ", process: app}\n"
                              "processes:\n"
                              "  - name: app\n"
                              "    threads:\n"
-                             "      - {name: a, program: [lock: m, compute: 1ms, unlock: m, lock: m, compute: 1ms, unlock: m]}\n"
-                             "      - {name: b, start: 500us, program: [lock: m, compute: 1ms, unlock: m]}\n";
+                             "      - {name: a, program: [" + take + ", compute: 1ms, " + give + ", " + take +
+                             ", compute: 1ms, " + give + "]}\n"
+                             "      - {name: b, start: 500us, program: [" + take + ", compute: 1ms, " + give + "]}\n";
     return simulate_yaml(yaml, "relock.yaml");
 }
 
 }  // namespace
 
 TEST_CASE("barging: the unlocker takes the mutex again before its woken waiter runs") {
-    const RunResult linux_like = relock("4ms", "");
+    const RunResult linux_like = relock("4ms");
     // a never waits: its second lock finds m free (b only woke, and finds it taken again);
     // b takes it at a's second unlock.
     CHECK(thread(linux_like.summary, "app/a").finish_ns == 2'000'000);
@@ -42,12 +47,12 @@ TEST_CASE("barging: the unlocker takes the mutex again before its woken waiter r
     CHECK(l.wait_ns == 1'500'000);
 
     // Textbook hand-off: b owns m from a's first unlock, so a's second lock waits for b.
-    const RunResult textbook = relock("0ns", "");
+    const RunResult textbook = relock("0ns");
     CHECK(thread(textbook.summary, "app/b").finish_ns == 2'000'000);
     CHECK(thread(textbook.summary, "app/a").finish_ns == 3'000'000);
 
     // A protocol mutex keeps the hand-off (an rt_mutex's top waiter), whatever the profile.
-    const RunResult inherit = relock("4ms", ", protocol: inherit", "priority");
+    const RunResult inherit = relock("4ms", "mutex, protocol: inherit", "priority");
     CHECK(thread(inherit.summary, "app/b").finish_ns == 2'000'000);
 }
 
@@ -73,16 +78,7 @@ TEST_CASE("barging: a condition waiter takes its mutex when it runs, not when si
 TEST_CASE("barging: a semaphore's poster takes the unit back before the waiter it woke runs") {
     // As the mutex case, with a semaphore of one unit: a's second sem_wait finds the unit
     // its post left (b only woke); b gets it at a's second post.
-    const std::string yaml = "ostwin: 1\nname: repost\nmachine: {cpus: 2}\nscheduler: {policy: fcfs}\n"
-                             "costs: {base: zero, sched.tick: 4ms}\n"
-                             "locks:\n  - {name: s, kind: semaphore, initial: 1, process: app}\n"
-                             "processes:\n"
-                             "  - name: app\n"
-                             "    threads:\n"
-                             "      - {name: a, program: [sem_wait: s, compute: 1ms, sem_post: s, sem_wait: s, compute: 1ms, "
-                             "sem_post: s]}\n"
-                             "      - {name: b, start: 500us, program: [sem_wait: s, compute: 1ms, sem_post: s]}\n";
-    const RunResult r = simulate_yaml(yaml, "repost.yaml");
+    const RunResult r = relock("4ms", "semaphore, initial: 1");
     CHECK(thread(r.summary, "app/a").finish_ns == 2'000'000);
     CHECK(thread(r.summary, "app/b").finish_ns == 3'000'000);
     CHECK(r.summary.locks.at(0).contended == 1);
