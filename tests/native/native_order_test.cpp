@@ -102,7 +102,9 @@ processes:
 }
 
 TEST_CASE("a mutex's unlocker (a semaphore's poster) takes it again before the waiter it woke, on both sides", "[native]") {
-    // One CPU, fcfs: a takes m and yields, so b runs, asks for m and blocks; a unlocks and
+    // One CPU, fcfs: a takes m and yields, so b (arrived at 0.2 ms: it sleeps out its start
+    // even where it would run before a, as the threads of one release sometimes do here,
+    // docs/native.md "Start placement") runs, asks for m and blocks; a unlocks and
     // locks again at once, holding m for 1 ms more. glibc's unlock frees m and wakes b,
     // which waits behind a for the CPU (FIFO), so a takes m again first (docs/model.md,
     // "Barging"): a ends first, b 1 ms later. The simulator's barging mutex (a calibrated
@@ -124,7 +126,7 @@ processes:
     threads:
       - {name: a, program: [)" + take + ": m, compute: 500us, yield, compute: 500us, " + give + ": m, " + take +
                                                     ": m, compute: 1ms, " + give + R"(: m]}
-      - {name: b, program: [)" + take + ": m, compute: 1ms, " + give + R"(: m]}
+      - {name: b, start: 200us, program: [)" + take + ": m, compute: 1ms, " + give + R"(: m]}
 )",
                                                 "relock.yaml");
         INFO((sem ? "semaphore" : "mutex"));
