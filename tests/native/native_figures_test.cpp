@@ -266,10 +266,15 @@ TEST_CASE("rr: time zero falls on a scheduler tick, so slices end on the simulat
     }
     // Two CPU-bound processes on one CPU, each 2.5 ticks of work, quantum one tick. On the
     // grid from time zero: a runs [0,1), b [1,2), a [2,3), b [3,4), a ends at 4.5, b at 5
-    // (in ticks). With time zero anywhere between two ticks, a's first slice is cut short
-    // and b can end first: a run then matches the simulator (each finish within a quarter
-    // tick) about one time in four. Five runs, at least four must match (one may not, for
-    // a stray interruption on this shared machine): by chance about 1.6 %.
+    // (in ticks). With time zero more than half a tick after a tick, a's first slice is
+    // cut short and b ends first; released anywhere between two ticks, a run matches the
+    // simulator (time zero within a quarter tick after a tick, each finish within a quarter
+    // tick) about one time in four. The work is conserved either way, so the later end is
+    // 5 ticks after time zero unless the CPU was taken from both threads (another task, or
+    // the hypervisor's steal on a VM): such a run is disturbed and tells nothing about the
+    // grid. Up to 12 runs until 5 undisturbed ones; at least 4 of those must match (one may
+    // not, for a shorter disturbance): by chance about 1.6 %. Fewer than 5 undisturbed runs
+    // in 12: the host is too busy to judge.
     const std::string q = std::to_string(tick / 1000) + "us";
     const std::string work = std::to_string(tick * 5 / 2 / 1000) + "us";
     const Scenario s = load_scenario_string("ostwin: 1\nname: rr-grid\nmachine: {cpus: 1}\nscheduler: {policy: rr, quantum: " + q +
@@ -282,22 +287,30 @@ TEST_CASE("rr: time zero falls on a scheduler tick, so slices end on the simulat
     const std::int64_t sim_b = thread(sim.summary, "b/main").finish_ns;
     REQUIRE(sim_a < sim_b);  // the simulator's own grid: a first
     int matched = 0;
+    int undisturbed = 0;
     std::string seen;
-    for (int run = 0; run < 5; ++run) {
+    for (int run = 0; run < 12 && undisturbed < 5; ++run) {
         const native::Result r = native::run_scenario(s, opts());
         const std::int64_t a = thread(r.summary, "a/main").finish_ns;
         const std::int64_t b = thread(r.summary, "b/main").finish_ns;
         const json& during = r.header["native"]["rt"]["during"];
         REQUIRE(during.contains("t0_after_tick_ns"));
         const std::int64_t after_tick = during["t0_after_tick_ns"].get<std::int64_t>();
+        const bool disturbed = std::max(a, b) > sim_b + tick / 4;
         const bool ok = after_tick >= 0 && after_tick < tick / 4 && a < b && std::llabs(a - sim_a) < tick / 4 &&
                         std::llabs(b - sim_b) < tick / 4;
         seen += "\nrun " + std::to_string(run) + ": time zero " + std::to_string(after_tick) + " ns after a tick, native a " +
                 std::to_string(a) + " b " + std::to_string(b) + ", sim a " + std::to_string(sim_a) + " b " +
-                std::to_string(sim_b) + (ok ? "" : "  <- off the grid");
+                std::to_string(sim_b) + (disturbed ? "  <- disturbed (the work took longer)" : ok ? "" : "  <- off the grid");
+        if (disturbed) continue;
+        ++undisturbed;
         matched += ok ? 1 : 0;
     }
     INFO(seen);
+    if (undisturbed < 5) {
+        WARN("the host took the CPU from both threads in " << 12 - undisturbed << " runs of 12: not judged" << seen);
+        return;
+    }
     TIMING_CHECK(matched >= 4);
 }
 
