@@ -8,6 +8,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -301,6 +303,31 @@ std::vector<SwitchEvent> SchedSwitchTrace::stop_and_read() {
         if (p != std::string::npos) lost_ += std::strtoull(stats.c_str() + p + 9, nullptr, 10);
     }
     return out;
+}
+
+std::optional<std::int64_t> steal_ns(const std::vector<int>& cpus) {
+    const std::string stat = read_text("/proc/stat");
+    const long hz = sysconf(_SC_CLK_TCK);
+    if (stat.empty() || hz <= 0) return std::nullopt;
+    std::int64_t ticks = 0;
+    bool found = false;
+    std::size_t at = 0;
+    while (at < stat.size()) {
+        const std::size_t end = std::min(stat.find('\n', at), stat.size());
+        int cpu = -1;
+        unsigned long long f[8]{};
+        // "cpuN user nice system idle iowait irq softirq steal ..."
+        if (stat.compare(at, 3, "cpu") == 0 && at + 3 < stat.size() && std::isdigit(static_cast<unsigned char>(stat[at + 3])) &&
+            std::sscanf(stat.c_str() + at, "cpu%d %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &f[0], &f[1], &f[2], &f[3],
+                        &f[4], &f[5], &f[6], &f[7]) == 9 &&
+            std::find(cpus.begin(), cpus.end(), cpu) != cpus.end()) {
+            ticks += static_cast<std::int64_t>(f[7]);
+            found = true;
+        }
+        at = end + 1;
+    }
+    if (!found) return std::nullopt;
+    return ticks * (1'000'000'000 / hz);
 }
 
 bool is_kernel_thread(int pid) {

@@ -64,6 +64,12 @@ bool rt_group_sched();
 /// so running one leaves the CPU's address space in place. false when the task is gone.
 bool is_kernel_thread(int pid);
 
+/// The hypervisor's steal time on `cpus` so far, in ns: the time a virtual CPU wanted to
+/// run and its host ran something else (/proc/stat's eighth field). The kernel prints it
+/// in USER_HZ ticks, so it moves 10 ms at a time (at USER_HZ 100); nullopt when
+/// /proc/stat cannot be read or names none of `cpus`. 0 on bare metal.
+std::optional<std::int64_t> steal_ns(const std::vector<int>& cpus);
+
 /// One sched_switch event as read from tracefs.
 struct SwitchEvent {
     std::int64_t t_ns;  ///< CLOCK_MONOTONIC

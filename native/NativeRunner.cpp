@@ -1323,6 +1323,9 @@ Result run_scenario(const Scenario& s, const Options& o) {
     // smaps_rollup read costs ~0.2 ms per process, and the runner's RT priority would
     // take that from a scenario thread's CPU right after the release.
     std::uint64_t unique_peak = unique_anon_bytes(rt, P);
+    // The hypervisor's steal on the run's CPUs, read now and after the end (docs/native.md,
+    // "Other work"): a read costs ~30 us, none of it on a scenario thread's time.
+    const std::optional<std::int64_t> steal_before = steal_ns(rt.used_cpus);
     // Under rr and fair, Linux ends slices on scheduler ticks (SCHED_RR's time slice,
     // EEVDF's deadline checked by the tick), and the simulator's tick grid starts at time
     // zero (sched.tick, docs/engine.md): start time zero on a tick, so that both grids
@@ -1403,6 +1406,7 @@ Result run_scenario(const Scenario& s, const Options& o) {
         watch_processes(static_cast<int>(std::max<std::int64_t>(1, wait_ns / 1'000'000)));
     }
     const std::int64_t end_abs = mono_ns();
+    const std::optional<std::int64_t> steal_after = steal_ns(rt.used_cpus);
     if (guardian.killed_run()) {
         watchdog = true;
         result.notes.push_back("the runner did not end the run by its watchdog (it was stopped or stuck): its guardian "
@@ -1486,6 +1490,7 @@ Result run_scenario(const Scenario& s, const Options& o) {
     facts["rt"] = {{"before", rt_before}, {"during", rt_during}, {"after", rt_after}};
     facts["channels"] = granted;
     facts["watchdog_ns"] = o.watchdog.ns();
+    facts["steal_ns"] = steal_before && steal_after ? nlohmann::json(*steal_after - *steal_before) : nlohmann::json(nullptr);
     {
         nlohmann::json c;
         c["budget"] = {{"processes", budget.processes}, {"threads", budget.threads}, {"regions", budget.regions},

@@ -827,12 +827,16 @@ void build_report(const ReportInput& in, const Options& /*o*/, Result& result) {
     if (facts.contains("sources") && facts["sources"].value("sched_switch", false)) {
         facts["sources"]["sched_switch_inferred"] = inferred_switches;
         const double cpu_ns = static_cast<double>(makespan) * static_cast<double>(rt.used_cpus.size());
+        // The hypervisor's steal on the run's CPUs counts as other work too: sched_switch
+        // cannot see it (the guest's task stays current while its virtual CPU waits).
+        const std::int64_t steal = facts.value("steal_ns", nlohmann::json(nullptr)).is_number_integer() ? facts["steal_ns"].get<std::int64_t>() : 0;
         facts["other_work"] = {{"tasks_ns", other.tasks_ns},
                                {"task_preemptions", other.task_preemptions},
                                {"kernel_threads_ns", other.kernel_threads_ns},
                                {"kernel_preemptions", other.kernel_preemptions},
                                {"wakeups", in.wakeups != nullptr && !in.wakeups->empty()},
-                               {"share", cpu_ns > 0 ? static_cast<double>(other.tasks_ns + other.kernel_threads_ns) / cpu_ns : 0.0}};
+                               {"steal_ns", steal},
+                               {"share", cpu_ns > 0 ? static_cast<double>(other.tasks_ns + other.kernel_threads_ns + steal) / cpu_ns : 0.0}};
     }
     header["native"] = facts;
     result.header = header;

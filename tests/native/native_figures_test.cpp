@@ -256,6 +256,36 @@ TEST_CASE("kernel threads are told apart from user tasks (they leave the address
     CHECK_FALSE(native::is_kernel_thread(0x3fffffff));  // above pid_max
 }
 
+TEST_CASE("the hypervisor's steal is read per CPU from /proc/stat and lands in the header", "[native]") {
+    const std::vector<int> cpus = native::allowed_cpus();
+    REQUIRE_FALSE(cpus.empty());
+    const std::optional<std::int64_t> before = native::steal_ns(cpus);
+    REQUIRE(before.has_value());
+    CHECK(*before >= 0);
+    CHECK(*before % (1'000'000'000 / sysconf(_SC_CLK_TCK)) == 0);  // whole USER_HZ ticks
+    CHECK(native::steal_ns(cpus).value() >= *before);                // a counter
+    CHECK_FALSE(native::steal_ns({1 << 20}).has_value());              // no such CPU
+    const Scenario s = load_scenario_string(R"(
+ostwin: 1
+name: steal
+machine: {cpus: 1}
+scheduler: {policy: fcfs}
+processes:
+  - {name: a, threads: [{name: main, program: [{compute: 2ms}]}]}
+)", "<test>");
+    const native::Result r = native::run_scenario(s, opts());
+    const json& n = r.header["native"];
+    REQUIRE(n["steal_ns"].is_number_integer());
+    CHECK(n["steal_ns"].get<std::int64_t>() >= 0);
+    if (n.contains("other_work")) {
+        CHECK(n["other_work"]["steal_ns"] == n["steal_ns"]);
+        const double cpu = static_cast<double>(r.summary.makespan_ns);
+        const double counted = n["other_work"]["tasks_ns"].get<double>() + n["other_work"]["kernel_threads_ns"].get<double>() +
+                               n["steal_ns"].get<double>();
+        CHECK(n["other_work"]["share"].get<double>() == Approx(counted / cpu));
+    }
+}
+
 TEST_CASE("rr: time zero falls on a scheduler tick, so slices end on the simulator's tick grid", "[native]") {
     timespec res{};
     REQUIRE(clock_getres(CLOCK_MONOTONIC_COARSE, &res) == 0);
@@ -301,7 +331,7 @@ TEST_CASE("rr: time zero falls on a scheduler tick, so slices end on the simulat
                         std::llabs(b - sim_b) < tick / 4;
         seen += "\nrun " + std::to_string(run) + ": time zero " + std::to_string(after_tick) + " ns after a tick, native a " +
                 std::to_string(a) + " b " + std::to_string(b) + ", sim a " + std::to_string(sim_a) + " b " +
-                std::to_string(sim_b) + (disturbed ? "  <- disturbed (the work took longer)" : ok ? "" : "  <- off the grid");
+                std::to_string(sim_b) + ", steal " + r.header["native"]["steal_ns"].dump() + " ns" + (disturbed ? "  <- disturbed (the work took longer)" : ok ? "" : "  <- off the grid");
         if (disturbed) continue;
         ++undisturbed;
         matched += ok ? 1 : 0;
