@@ -917,6 +917,18 @@ bool Engine::step_join(ThreadIdx t, const Instr& in) {
             } else {
                 const ProcState s = pr_[x].state;
                 ended = s == ProcState::zombie || s == ProcState::reaped || s == ProcState::crashed;
+                // Ended, but its teardown still running (exit.process after its end): the
+                // kernel notifies the parent when the teardown is over, whether the parent
+                // was waiting at the end or joins after it.
+                if (const Time done = ended ? pr_[x].end + exit_cost_of(x) : Time{-1}; done > now_) {
+                    th.phase = 2;
+                    const std::string name = inst_.process_name(x);
+                    block(t, ThreadState::blocked, WaitCause::join_process, x,
+                          tw_ ? "waiting for " + name + "'s teardown" : std::string{}, tw_ ? "join:" + name : std::string{});
+                    th.phase = 3;  // re-check every join target when it runs again
+                    q_.push(done, EventKind::wake, t, th.gen);
+                    return false;
+                }
             }
             if (ended) continue;
             auto& joiners = in.flag == 0 ? model_->thread_joiners : model_->process_joiners;

@@ -152,6 +152,28 @@ TEST_CASE("a process joiner wakes when exit.process, the teardown, is over") {
     CHECK(thread_of(s, "parent/main").cpu_ns == 1'000'000);
 }
 
+TEST_CASE("a join that comes after the child's end still waits for its teardown, and one after the teardown does not") {
+    // The child computes 0-1ms on the other CPU; its parent computes `before`, then joins.
+    const auto parent_end = [](const std::string& before) {
+        return thread_of(run_yaml("ostwin: 1\nname: j\nmachine: {cpus: 2}\nscheduler: {policy: fcfs}\n"
+                                  "costs: {base: zero, exit.process: 300us}\n"
+                                  "processes:\n"
+                                  "  - name: parent\n"
+                                  "    threads:\n"
+                                  "      - {name: main, program: [fork: child, compute: " + before + ", join: child]}\n"
+                                  "  - name: child\n"
+                                  "    start: forked\n"
+                                  "    threads:\n"
+                                  "      - {name: main, program: [compute: 1ms]}\n")
+                             .summary,
+                         "parent/main")
+            .finish_ns;
+    };
+    CHECK(parent_end("500us") == 1'300'000);  // joined while the child ran: end + teardown
+    CHECK(parent_end("1100us") == 1'300'000);  // joined during the teardown: waits for its end
+    CHECK(parent_end("1500us") == 1'500'000);  // joined after it: returns at once
+}
+
 TEST_CASE("sched.tick: a slice ending hands the CPU only to a thread that last ran there or never ran") {
     auto run = [](const std::string& tick) {
         return run_yaml("ostwin: 1\nname: t\nmachine: {cpus: 2}\nscheduler: {policy: rr, quantum: 2ms}\n"
