@@ -57,8 +57,8 @@ struct ThreadStats {
     std::uint64_t run_ns = 0;          ///< schedstat field 1
     std::uint64_t wait_ns = 0;         ///< schedstat field 2: run-queue wait
     std::uint64_t slices = 0;          ///< schedstat field 3
-    std::uint64_t voluntary = 0;       ///< status voluntary_ctxt_switches
-    std::uint64_t involuntary = 0;     ///< status nonvoluntary_ctxt_switches
+    std::uint64_t voluntary = 0;       ///< getrusage ru_nvcsw (status voluntary_ctxt_switches)
+    std::uint64_t involuntary = 0;     ///< getrusage ru_nivcsw (status nonvoluntary_ctxt_switches)
     std::uint64_t migrations = 0;      ///< sched se.nr_migrations (0 when not readable)
     std::uint64_t minflt = 0;          ///< getrusage(RUSAGE_THREAD)
     std::uint64_t majflt = 0;

@@ -102,15 +102,15 @@ void wait_until_asleep(pid_t tid) {
     }
 }
 
-/// A thread's /proc/thread-self files that read_stats reads. A thread created before
-/// time zero opens them then, so its end pays three reads, not three path lookups, opens
-/// and closes on the CPU the next thread waits for (docs/native.md, "Thread end").
+/// A thread's /proc/thread-self files that read_stats reads. A thread opens them before
+/// its first op (a thread created before time zero, before time zero), so its end pays
+/// two reads, not two path lookups, opens and closes on the CPU the next thread waits for
+/// (docs/native.md, "Thread end"); the switch counts come from getrusage.
 struct StatFiles {
-    static constexpr const char* kPaths[3] = {"/proc/thread-self/schedstat", "/proc/thread-self/status",
-                                              "/proc/thread-self/sched"};
-    int fd[3] = {-1, -1, -1};
+    static constexpr const char* kPaths[2] = {"/proc/thread-self/schedstat", "/proc/thread-self/sched"};
+    int fd[2] = {-1, -1};
     void open_all() {
-        for (int i = 0; i < 3; ++i) fd[i] = ::open(kPaths[i], O_RDONLY | O_CLOEXEC);
+        for (int i = 0; i < 2; ++i) fd[i] = ::open(kPaths[i], O_RDONLY | O_CLOEXEC);
     }
     void close_all() {
         for (int& f : fd)
@@ -138,13 +138,12 @@ void read_stats(ThreadStats& st, const StatFiles& files) {
         st.wait_ns = std::strtoull(end, &end, 10);
         st.slices = std::strtoull(end, &end, 10);
     }
-    if (files.read(1, buf, sizeof buf) > 0) {
-        st.voluntary = field_after(buf, "\nvoluntary_ctxt_switches");
-        st.involuntary = field_after(buf, "\nnonvoluntary_ctxt_switches");
-    }
-    if (files.read(2, buf, sizeof buf) > 0) st.migrations = field_after(buf, "se.nr_migrations");
+    if (files.read(1, buf, sizeof buf) > 0) st.migrations = field_after(buf, "se.nr_migrations");
     rusage ru{};
     getrusage(RUSAGE_THREAD, &ru);
+    // The counters status prints as voluntary_ctxt_switches and nonvoluntary_ctxt_switches.
+    st.voluntary = static_cast<std::uint64_t>(ru.ru_nvcsw);
+    st.involuntary = static_cast<std::uint64_t>(ru.ru_nivcsw);
     st.minflt = static_cast<std::uint64_t>(ru.ru_minflt);
     st.majflt = static_cast<std::uint64_t>(ru.ru_majflt);
 }
@@ -865,8 +864,13 @@ void* thread_entry(void* arg) {
             pthread_setaffinity_np(pthread_self(), sizeof set, &set);
         }
     }
-    // A new thread's schedstat and status counters start at 0; only its CPU clock has run.
-    if (!c->parked_start) slot.before.cpu_clock_ns = thread_cpu_ns();
+    // A new thread's counters start at 0; only its CPU clock has run. It opens its end
+    // counters' files now, in its start-up (spawn.thread_start, fork.child_start measure
+    // it), not in its end, which holds the CPU the next thread waits for.
+    if (!c->parked_start) {
+        if (c->proc->preopen_stats) files.open_all();
+        slot.before.cpu_clock_ns = thread_cpu_ns();
+    }
     if (c->arrival_ns > c->now()) sleep_until(rt.ctl->t0 + c->arrival_ns);
     slot.arrival_ns = c->arrival_ns;
     slot.state.store(static_cast<std::uint32_t>(ThreadState::running));
@@ -1030,11 +1034,11 @@ void map_process_regions(ProcRt& pr, const ProcRt* inherit) {
     for (std::size_t d = 0; d < pd.threads.size(); ++d) pr->spawn_next[d].store(0);
     map_process_regions(*pr, parent_rt);
     if (rt.ctl->count_cow) open_pagemap(*pr);
+    rlimit files{};
+    pr->preopen_stats = getrlimit(RLIMIT_NOFILE, &files) == 0 && 2 * std::uint64_t{pr->count} + 256 <= files.rlim_cur;
     if (!forked) {
         // Opened ahead for end_process, as a thread's StatFiles.
         pr->status_fd = ::open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-        rlimit files{};
-        pr->preopen_stats = getrlimit(RLIMIT_NOFILE, &files) == 0 && 3 * std::uint64_t{pr->count} + 256 <= files.rlim_cur;
         (populate_code() ? rt.ctl->code_populated : rt.ctl->code_not_populated).fetch_add(1);
         (populate_shared(rt) ? rt.ctl->shared_populated : rt.ctl->shared_not_populated).fetch_add(1);
     }
