@@ -968,6 +968,7 @@ Result run_scenario(const Scenario& s, const Options& o) {
             ts.policy = SCHED_OTHER;
             ts.nice = s.scheduler.policy == Policy::fair ? d.nice : 0;
         }
+        if (ts.policy == SCHED_OTHER && ts.own_policy != kSchedDeadline) rt.fair_threads = true;
         if (d.affinity.empty()) ts.cpus = rt.used_cpus;
         else
             for (std::uint32_t a : d.affinity) ts.cpus.push_back(rt.used_cpus[a]);
@@ -1361,9 +1362,13 @@ Result run_scenario(const Scenario& s, const Options& o) {
     // ---- watch -------------------------------------------------------------------------
     const std::int64_t deadline = rt.ctl->t0 + o.watchdog.ns();
     bool watchdog = false;
-    // Watch at the runner's own priority; the sentinel raises it again when needed.
+    // Watch at the runner's own priority; the sentinel raises it again when needed. When
+    // some scenario thread runs in a fair class, the runner's own priority (normally
+    // SCHED_OTHER) would share its CPU as an equal: the watch then runs at SCHED_IDLE.
     if (sentinel) {
-        pthread_setschedparam(pthread_self(), guard.old_policy, &guard.old_param);
+        const sched_param none{};
+        if (rt.fair_threads) pthread_setschedparam(pthread_self(), SCHED_IDLE, &none);
+        else pthread_setschedparam(pthread_self(), guard.old_policy, &guard.old_param);
         sentinel_fd = sentinel->wake_fd();
         sentinel_seen = &*sentinel;
     }

@@ -55,7 +55,8 @@ struct ChannelRt {
 /// thread so a busy SCHED_FIFO scenario can never starve them.
 inline constexpr int kRunnerPriority = 99;
 inline constexpr int kControllerPriority = 98;
-/// A process controller once its threads exist: below every scenario thread (docs/native.md).
+/// A process controller once its threads exist: below every RT scenario thread; when some
+/// scenario thread runs in a fair class it waits at SCHED_IDLE instead (docs/native.md).
 inline constexpr int kControllerIdlePriority = 1;
 inline constexpr int kMaxScenarioPriority = 97;
 /// Exit status of a scenario process that could not enter the run's cgroup.
@@ -70,6 +71,9 @@ struct Runtime {
     const Instances* inst = nullptr;
     const ObjectInstances* obj = nullptr;
     bool privileged = true;
+    /// Some scenario thread runs in a fair class natively (SCHED_OTHER, BATCH or IDLE, not
+    /// deadline): a process controller then waits at SCHED_IDLE, not RT 1 (docs/native.md).
+    bool fair_threads = false;
     const RunCgroup* cgroup = nullptr;  ///< the run's cgroup, which each top-level process enters
 
     std::vector<ThreadSched> sched;             ///< per thread instance

@@ -1067,9 +1067,14 @@ void map_process_regions(ProcRt& pr, const ProcRt* inherit) {
 
     // Wait for the runner to vanish (lifeline EOF); the last thread ends the process.
     // Below every scenario thread from now on: the process's exit wakes this thread too
-    // (every thread runs its own exit), and at RT 98 it preempted a scenario thread on
-    // another CPU to do so; at RT 1 it waits for a free CPU (docs/native.md).
-    if (rt.privileged && forked) {
+    // (every thread runs its own exit, and the last one out tears the address space down),
+    // and at RT 98 it preempted a scenario thread on another CPU to do so; at RT 1 it
+    // waits for a free CPU, unless some scenario thread runs in a fair class, which RT 1
+    // preempts: then it waits at SCHED_IDLE (docs/native.md).
+    if (rt.privileged && rt.fair_threads) {
+        const sched_param none{};
+        sched_setscheduler(0, SCHED_IDLE, &none);
+    } else if (rt.privileged && forked) {
         sched_param sp{};
         sp.sched_priority = kControllerIdlePriority;
         sched_setscheduler(0, SCHED_FIFO, &sp);
