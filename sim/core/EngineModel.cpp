@@ -921,8 +921,7 @@ bool Engine::step_join(ThreadIdx t, const Instr& in) {
                 // kernel notifies the parent when the teardown is over, whether the parent
                 // was waiting at the end or joins after it.
                 if (const Time done = ended ? pr_[x].end + exit_cost_of(x) : Time{-1}; done > now_) {
-                    th.phase = 2;
-                    const std::string name = inst_.process_name(x);
+                    const std::string name = tw_ ? inst_.process_name(x) : std::string{};
                     block(t, ThreadState::blocked, WaitCause::join_process, x,
                           tw_ ? "waiting for " + name + "'s teardown" : std::string{}, tw_ ? "join:" + name : std::string{});
                     th.phase = 3;  // re-check every join target when it runs again
