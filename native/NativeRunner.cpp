@@ -1327,7 +1327,7 @@ Result run_scenario(const Scenario& s, const Options& o) {
     // The hypervisor's steal on the run's CPUs, read now and after the end (docs/native.md,
     // "Other work"): a read costs ~30 us, none of it on a scenario thread's time.
     const std::optional<std::int64_t> steal_before = steal_ns(rt.used_cpus);
-    // Under rr and fair, Linux ends slices on scheduler ticks (SCHED_RR's time slice,
+    // Under rr, fair and linux, Linux ends slices on scheduler ticks (SCHED_RR's time slice,
     // EEVDF's deadline checked by the tick), and the simulator's tick grid starts at time
     // zero (sched.tick, docs/engine.md): start time zero on a tick, so that both grids
     // have the same phase (docs/native.md, "Time zero").
@@ -1341,7 +1341,7 @@ Result run_scenario(const Scenario& s, const Options& o) {
     // guardian wakes (at RT 99) to take it, and must not take a scenario thread's CPU.
     guardian.set_deadline(mono_ns() + o.watchdog.ns() + 3'020'000'000);
     if (guard.sched_set) sentinel.emplace(mono_ns() + o.watchdog.ns() + 10'000'000, true, guard.job_control_said);
-    if (s.scheduler.policy == Policy::rr || s.scheduler.policy == Policy::fair)
+    if (s.scheduler.policy == Policy::rr || s.scheduler.policy == Policy::fair || s.scheduler.policy == Policy::linux)
         rt_during["t0_after_tick_ns"] = wait_for_tick();
     rt.ctl->t0 = mono_ns();
     rt.ctl->release.store(1);
@@ -1351,8 +1351,9 @@ Result run_scenario(const Scenario& s, const Options& o) {
         rt.threads[leader].release.store(1);
         futex(&rt.threads[leader].release, FUTEX_WAKE, INT_MAX);
     }
-    // Still above every scenario thread: each woken RT thread of the start placement is
-    // in its start CPU's run queue (or running there); from now on any CPU may take it.
+    // Still above every scenario thread: each woken thread of the start placement is in
+    // its start CPU's run queue (or running there); from now on any CPU may take it (a
+    // SCHED_OTHER one an RT thread keeps from its CPU is pulled by an idle one).
     for (std::uint32_t t = 0; t < T; ++t)
         if (rt.sched[t].unpin_at_release()) {
             const cpu_set_t set = cpu_set_of(rt.sched[t].cpus);

@@ -33,9 +33,10 @@ struct ThreadSched {
     /// The one CPU a thread of time zero waits on before time zero, so that it starts or
     /// waits there (NativeRunner.cpp, "start placement"); -1: it waits allowed on `cpus`.
     int start_cpu = -1;
-    /// An RT thread with a start CPU: the runner gives it `cpus` back right after the
-    /// release (a SCHED_OTHER thread takes them back itself when it starts).
-    [[nodiscard]] bool unpin_at_release() const { return start_cpu >= 0 && policy != SCHED_OTHER; }
+    /// A thread with a start CPU: the runner gives it `cpus` back right after the release,
+    /// so that a SCHED_OTHER thread an RT one keeps from its start CPU can be pulled to an
+    /// idle one (it takes them back itself too when it starts: a no-op by then).
+    [[nodiscard]] bool unpin_at_release() const { return start_cpu >= 0; }
     /// A parked thread waits on the `release` word of this slot: the first thread of its
     /// release group (the parked threads of one arrival time). The runner wakes the groups
     /// in the order of their arrival (NativeRunner.cpp, "release").
