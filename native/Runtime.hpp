@@ -35,7 +35,7 @@ struct ThreadSched {
     int start_cpu = -1;
     /// A thread with a start CPU: the runner gives it `cpus` back right after the release,
     /// so that a SCHED_OTHER thread an RT one keeps from its start CPU can be pulled to an
-    /// idle one (it takes them back itself too when it starts: a no-op by then).
+    /// idle one.
     [[nodiscard]] bool unpin_at_release() const { return start_cpu >= 0; }
     /// A parked thread waits on the `release` word of this slot: the first thread of its
     /// release group (the parked threads of one arrival time). The runner wakes the groups

@@ -858,11 +858,9 @@ void* thread_entry(void* arg) {
         rt.ctl->parked.fetch_add(1);
         futex(&rt.ctl->parked, FUTEX_WAKE, INT_MAX);
         auto& word = rt.threads[ts.release_slot].release;  // its release group's word
+        // Woken on its start CPU, if it has one: the runner gives it every CPU it may use
+        // right after the release (NativeRunner.cpp, "release").
         while (word.load() == 0) futex(&word, FUTEX_WAIT, 0);
-        if (ts.start_cpu >= 0) {  // started on its start CPU: now every CPU it may use
-            const cpu_set_t set = cpu_set_of(ts.cpus);
-            pthread_setaffinity_np(pthread_self(), sizeof set, &set);
-        }
     }
     // A new thread's counters start at 0; only its CPU clock has run. It opens its end
     // counters' files now, in its start-up (spawn.thread_start, fork.child_start measure
