@@ -35,8 +35,8 @@ struct ThreadSched {
     int start_cpu = -1;
     /// A thread with a start CPU: the runner gives it `cpus` back right after the release,
     /// so that a SCHED_OTHER thread an RT one keeps from its start CPU can be pulled to an
-    /// idle one.
-    [[nodiscard]] bool unpin_at_release() const { return start_cpu >= 0; }
+    /// idle one. A deadline thread took them back itself before time zero.
+    [[nodiscard]] bool unpin_at_release() const { return start_cpu >= 0 && own_policy != kSchedDeadline; }
     /// A parked thread waits on the `release` word of this slot: the first thread of its
     /// release group (the parked threads of one arrival time). The runner wakes the groups
     /// in the order of their arrival (NativeRunner.cpp, "release").

@@ -375,7 +375,8 @@ bool create_thread(ProcRt& pr, std::uint32_t ti, std::int64_t arrival_ns, bool p
         sp.sched_priority = ts.rt_priority;
         pthread_attr_setschedparam(&attr, &sp);
     }
-    // Until time zero a parked SCHED_OTHER thread keeps to its start CPU (ThreadSched::start_cpu).
+    // Until time zero a parked thread keeps to its start CPU (ThreadSched::start_cpu); a
+    // deadline thread only until it switches class (thread_entry).
     const bool pinned = parked_start && ts.start_cpu >= 0;
     if (pinned || !ts.cpus.empty()) {
         const cpu_set_t set = pinned ? cpu_set_of({ts.start_cpu}) : cpu_set_of(ts.cpus);
@@ -839,6 +840,12 @@ void* thread_entry(void* arg) {
     slot.os_tid.store(static_cast<std::int32_t>(gettid()));
     const ThreadSched& ts = rt.sched[c->ti];
     if (ts.own_policy == kSchedDeadline) {
+        // Created pinned to its start CPU (NativeRunner.cpp, "start placement"): the full
+        // affinity first, which SCHED_DEADLINE requires; running here, it stays here.
+        if (c->parked_start && ts.start_cpu >= 0) {
+            const cpu_set_t all = cpu_set_of(ts.cpus);
+            sched_setaffinity(0, sizeof all, &all);
+        }
         if (!set_deadline(ts)) {
             std::int32_t none = 0;
             if (rt.ctl->dl_errno.compare_exchange_strong(none, errno)) rt.ctl->dl_thread.store(c->ti);

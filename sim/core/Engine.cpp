@@ -112,8 +112,11 @@ Engine::Engine(const Scenario& s, const EngineOptions& o)
     // Start placement (docs/engine.md "Per-CPU run queues"): under per-CPU queues each
     // thread of time zero without an affinity waits in one CPU's queue, round robin over
     // the CPUs in declaration order, as the native runner parks it pinned there. At time
-    // zero it may run only there; from then on it is in that queue like any other.
-    if (local_queues_ && s.cpus > 1) {
+    // zero it may run only there; from then on it is in that queue like any other. Under
+    // linux with per-CPU fair queues every class takes part: a fair or RT thread waits
+    // pinned on its start CPU natively, a deadline thread sleeps there before time zero and
+    // is woken there (select_task_rq_dl keeps a woken thread on its CPU).
+    if ((local_queues_ || (per_cpu_ && s.scheduler.policy == Policy::linux)) && s.cpus > 1) {
         std::uint32_t spread = 0;
         for (ThreadIdx t = 0; t < th_.size(); ++t) {
             const ProcessDecl& pd = inst_.process_decl(th_[t].process);
@@ -388,6 +391,71 @@ void Engine::dispatch_pass() {
     dispatch_pending_ = false;
     if (per_cpu_)  // a pull weighs the lag of a thread on a busy CPU: bring vruntimes up to now
         for (std::uint32_t c = 0; c < cpu_.size(); ++c) settle(c);
+    fill_idle_cpus();
+    // 2. Threads that became ready in this instant may preempt (best first).
+    //    With per-CPU queues, in the order they became ready, each on its own queue's CPU.
+    bool preempted = false;
+    if (sched_->preemptive() && !newcomers_.empty()) {
+        if (!per_cpu_)
+            std::stable_sort(newcomers_.begin(), newcomers_.end(),
+                             [this](ThreadIdx a, ThreadIdx b) { return sched_->ranks_before(a, b); });
+        for (const ThreadIdx t : newcomers_) {
+            if (th_[t].state != ThreadState::ready || th_[t].cpu >= 0) continue;
+            if (per_cpu_) {
+                preempted = preempt_local(t) || preempted;
+                continue;
+            }
+            std::uint32_t victim = kNone32;
+            for (std::uint32_t c = 0; c < cpu_.size(); ++c) {
+                Cpu& k = cpu_[c];
+                if (k.mode == Cpu::Mode::idle || k.resched || !allowed(t, c)) continue;
+                settle(c);
+                if (!sched_->preempts(t, k.thread)) continue;
+                if (victim == kNone32) { victim = c; continue; }
+                const ThreadIdx v = cpu_[victim].thread;
+                if (sched_->ranks_before(v, k.thread)) victim = c;  // k's thread ranks last so far
+                else if (!sched_->ranks_before(k.thread, v) && static_cast<std::int32_t>(c) == th_[t].last_cpu)
+                    victim = c;
+            }
+            if (victim == kNone32) continue;
+            ++decisions_;
+            Cpu& k = cpu_[victim];
+            if (k.mode == Cpu::Mode::switching) {
+                // Let the switch finish, then give the CPU to the better thread.
+                k.resched = true;
+                continue;
+            }
+            const ThreadIdx v = k.thread;
+            const std::string_view why = tw_ ? sched_->preempt_reason(t, v) : std::string_view{};
+            stop_running(victim);
+            th_[v].preemptions++;
+            set_state(v, ThreadState::ready, why);
+            sched_->add(v, ReadyReason::preempted, now_);
+            std::string pick;
+            if (tw_) pick.append("preempts ").append(inst_.thread_id(v)).append(": ").append(sched_->pick_reason(t));
+            sched_->take(t);
+            start_switch(victim, t, v, pick);
+            preempted = true;
+        }
+    }
+    // linux: a deadline or RT thread preempted while a CPU is idle (a pushed deadline
+    // thread took a CPU that was not free) moves to the idle CPU at once, as Linux pushes
+    // the preempted thread after the switch (push_dl_tasks, push_rt_tasks).
+    if (preempted && idle_count_ > 0 && s_.scheduler.policy == Policy::linux && !sched_->empty()) fill_idle_cpus();
+    newcomers_.clear();
+    remote_wakes_.clear();
+    idle_promised_ = 0;
+    // 3. CPUs still idle say so once.
+    for (std::uint32_t c = 0; c < cpu_.size(); ++c) {
+        Cpu& k = cpu_[c];
+        if (k.mode != Cpu::Mode::idle || k.idle_traced) continue;
+        k.idle_traced = true;
+        k.prev = kNone32;
+        if (tw_) tw_->record(now_, "idle").field("cpu", c).end();
+    }
+}
+
+void Engine::fill_idle_cpus() {
     // 1. Idle CPUs take the best ready threads. The thread chooses the CPU: the one it
     //    last ran on if idle, else the lowest-numbered idle CPU it may use. With per-CPU
     //    queues each idle CPU, lowest index first, takes the policy's pick for it.
@@ -436,67 +504,12 @@ void Engine::dispatch_pass() {
         const ThreadIdx from = k.freed_at == now_ ? k.prev : kNoThread;
         start_switch(c, t, from, why, remote_wakes_.empty() ? Time{0} : idle_wake_delay(t, c));
     }
-    // 2. Threads that became ready in this instant may preempt (best first).
-    //    With per-CPU queues, in the order they became ready, each on its own queue's CPU.
-    if (sched_->preemptive() && !newcomers_.empty()) {
-        if (!per_cpu_)
-            std::stable_sort(newcomers_.begin(), newcomers_.end(),
-                             [this](ThreadIdx a, ThreadIdx b) { return sched_->ranks_before(a, b); });
-        for (const ThreadIdx t : newcomers_) {
-            if (th_[t].state != ThreadState::ready || th_[t].cpu >= 0) continue;
-            if (per_cpu_) {
-                preempt_local(t);
-                continue;
-            }
-            std::uint32_t victim = kNone32;
-            for (std::uint32_t c = 0; c < cpu_.size(); ++c) {
-                Cpu& k = cpu_[c];
-                if (k.mode == Cpu::Mode::idle || k.resched || !allowed(t, c)) continue;
-                settle(c);
-                if (!sched_->preempts(t, k.thread)) continue;
-                if (victim == kNone32) { victim = c; continue; }
-                const ThreadIdx v = cpu_[victim].thread;
-                if (sched_->ranks_before(v, k.thread)) victim = c;  // k's thread ranks last so far
-                else if (!sched_->ranks_before(k.thread, v) && static_cast<std::int32_t>(c) == th_[t].last_cpu)
-                    victim = c;
-            }
-            if (victim == kNone32) continue;
-            ++decisions_;
-            Cpu& k = cpu_[victim];
-            if (k.mode == Cpu::Mode::switching) {
-                // Let the switch finish, then give the CPU to the better thread.
-                k.resched = true;
-                continue;
-            }
-            const ThreadIdx v = k.thread;
-            const std::string_view why = tw_ ? sched_->preempt_reason(t, v) : std::string_view{};
-            stop_running(victim);
-            th_[v].preemptions++;
-            set_state(v, ThreadState::ready, why);
-            sched_->add(v, ReadyReason::preempted, now_);
-            std::string pick;
-            if (tw_) pick.append("preempts ").append(inst_.thread_id(v)).append(": ").append(sched_->pick_reason(t));
-            sched_->take(t);
-            start_switch(victim, t, v, pick);
-        }
-    }
-    newcomers_.clear();
-    remote_wakes_.clear();
-    idle_promised_ = 0;
-    // 3. CPUs still idle say so once.
-    for (std::uint32_t c = 0; c < cpu_.size(); ++c) {
-        Cpu& k = cpu_[c];
-        if (k.mode != Cpu::Mode::idle || k.idle_traced) continue;
-        k.idle_traced = true;
-        k.prev = kNone32;
-        if (tw_) tw_->record(now_, "idle").field("cpu", c).end();
-    }
 }
 
-void Engine::preempt_local(ThreadIdx t) {
+bool Engine::preempt_local(ThreadIdx t) {
     const std::uint32_t c = sched_->queue_of(t);
     Cpu& k = cpu_[c];
-    if (k.mode == Cpu::Mode::idle || k.resched) return;  // an idle CPU has just picked
+    if (k.mode == Cpu::Mode::idle || k.resched) return false;  // an idle CPU has just picked
     if (k.mode == Cpu::Mode::switching) {
         // The thread switching in is the queue's current one: when it would be
         // preempted, the switch ends with the CPU picking again.
@@ -504,11 +517,11 @@ void Engine::preempt_local(ThreadIdx t) {
             ++decisions_;
             k.resched = true;
         }
-        return;
+        return false;
     }
     settle(c);
     const ThreadIdx v = k.thread;
-    if (!sched_->preempts(t, v)) return;
+    if (!sched_->preempts(t, v)) return false;
     // The CPU picks again (the kernel's resched): the running thread goes back to its
     // queue, and keeps the CPU without a switch when the pick is still itself.
     ++decisions_;
@@ -521,7 +534,7 @@ void Engine::preempt_local(ThreadIdx t) {
         k.slice_left = slice_from_now(v);
         ++k.gen;  // its pending cpu_done or quantum event is for the old slice
         advance(c);
-        return;
+        return false;
     }
     const std::string_view why = tw_ ? sched_->preempt_reason(next, v) : std::string_view{};
     std::string pick;
@@ -538,6 +551,7 @@ void Engine::preempt_local(ThreadIdx t) {
     set_state(v, ThreadState::ready, why);
     sched_->take(next);
     start_switch(c, next, v, pick);
+    return true;
 }
 
 void Engine::start_switch(std::uint32_t c, ThreadIdx t, ThreadIdx from, std::string_view why, Time delay) {

@@ -89,7 +89,10 @@ private:
     void dispatch_pass();
     /// Per-CPU queues: a thread that became ready may make the CPU whose queue it joined
     /// pick again (docs/engine.md "Per-CPU run queues").
-    void preempt_local(ThreadIdx t);
+    /// True when it took the CPU from the thread running there.
+    bool preempt_local(ThreadIdx t);
+    /// Step 1 of the dispatch pass: idle CPUs take ready threads.
+    void fill_idle_cpus();
     /// `why` is copied (traced runs only) before anything else asks the policy for a reason.
     /// `delay` > 0 (sched.idle_wake): the CPU is claimed now and the switch starts then.
     void start_switch(std::uint32_t cpu, ThreadIdx t, ThreadIdx from, std::string_view why, Time delay = Time{0});

@@ -48,7 +48,11 @@ public:
     void add(ThreadIdx t, ReadyReason why, Time now) override {
         switch (rank(t)) {
             case 3: {
+                // dl_task_timer: a replenishment at its timer, not one at a wake-up or the
+                // immediate one of a thread already late.
+                const bool by_timer = why == ReadyReason::woke && dl_[t].throttled;
                 dl_enqueue(t, why, now.ns());
+                if (by_timer) dl_push(t);
                 const bool front = why == ReadyReason::preempted || why == ReadyReason::displaced;
                 dl_q_.insert(t, dl_[t].deadline, front ? -(++seq_) : ++seq_);
                 return;
@@ -118,6 +122,7 @@ public:
     }
     std::uint32_t queue_of(ThreadIdx t) const override {
         if (rank(t) == 1) return fair_->queue_of(t);
+        if (rank(t) == 3 && dl_[t].pushed_to >= 0) return static_cast<std::uint32_t>(dl_[t].pushed_to);
         // A woken deadline/fifo/rr thread preempts on the CPU whose running thread ranks
         // lowest among those it outranks (find_lowest_rq, simplified), its last CPU first.
         std::uint32_t best = cpu_of_[t];
@@ -135,6 +140,7 @@ public:
     }
 
     void started(ThreadIdx t, std::uint32_t cpu, Time now) override {
+        if (rank(t) == 3) dl_[t].pushed_to = -1;
         cpu_of_[t] = cpu;
         running_[cpu] = t;
         if (Scheduler* f = fair_of(t)) f->started(t, cpu, now);
@@ -149,6 +155,7 @@ public:
         if (Scheduler* f = fair_of(t)) f->left(t);
     }
     void ended(ThreadIdx t) override {
+        if (rank(t) == 3) dl_[t].pushed_to = -1;
         if (Scheduler* f = fair_of(t)) f->ended(t);
     }
     void charge(ThreadIdx t, Time ran) override {
@@ -205,8 +212,16 @@ public:
         return throttled_until(t, now);
     }
 
-    bool limits_cpus() const override { return throttling_; }
-    bool may_use(ThreadIdx t, std::uint32_t cpu) const override { return rank(t) != 2 || !throttled_[cpu]; }
+    // RT throttling forbids a throttled CPU to fifo/rr threads; a pushed deadline thread
+    // may run only on the CPU it was pushed to, until it runs there.
+    bool limits_cpus() const override { return throttling_ || (!dl_.empty() && running_.size() > 1); }
+    bool may_use(ThreadIdx t, std::uint32_t cpu) const override {
+        switch (rank(t)) {
+            case 3: return dl_[t].pushed_to < 0 || dl_[t].pushed_to == static_cast<std::int32_t>(cpu);
+            case 2: return !throttled_[cpu];
+            default: return true;
+        }
+    }
 
     bool preemptive() const override { return true; }
     bool preempts(ThreadIdx in, ThreadIdx run) const override {
@@ -246,8 +261,11 @@ public:
     std::string_view pick_reason(ThreadIdx t) const override {
         switch (rank(t)) {
             case 3:
-                return pick_buf_ = "deadline, earliest scheduling deadline (" + format_time(Time{dl_[t].deadline}) +
-                                   ", runtime left " + format_time(Time{dl_[t].runtime}) + ")";
+                pick_buf_ = "deadline, earliest scheduling deadline (" + format_time(Time{dl_[t].deadline}) +
+                            ", runtime left " + format_time(Time{dl_[t].runtime}) + ")";
+                if (dl_[t].pushed_to >= 0)
+                    pick_buf_ += ", pushed from CPU " + std::to_string(cpu_of_[t]) + " at its replenishment";
+                return pick_buf_;
             case 2:
                 return pick_buf_ = std::string{to_string(cls_[t])} + " priority " + std::to_string(prio(t)) +
                                    ", first in FIFO order";
@@ -300,6 +318,7 @@ private:
         std::int64_t deadline = 0;  ///< scheduling deadline (absolute); initially 0
         std::int64_t runtime = 0;   ///< remaining runtime; initially 0
         bool throttled = false;     ///< out of runtime, waiting for its replenishment
+        std::int32_t pushed_to = -1;  ///< the CPU its replenishment pushed it to, until it runs
     };
     /// dl_next_period: the start of the period the scheduling deadline ends (D after it).
     std::int64_t replenish_at(ThreadIdx t) const {
@@ -341,6 +360,40 @@ private:
         }
         d.deadline = now + D;
         d.runtime = R;
+    }
+    /// push_dl_task after dl_task_timer's replenishment (kernel/sched/deadline.c): the thread
+    /// is queued again on its last CPU, which from then on holds a deadline thread, and
+    /// find_later_rq looks for a CPU that holds none (cpudl's free CPUs), whether idle or
+    /// running a thread of a lower class. On 2 CPUs that is the other CPU whenever it runs
+    /// no deadline thread, even while its own is idle: the thread moves there and preempts.
+    /// With no such CPU, the one whose deadline thread has the latest deadline, when later
+    /// than t's. No push when its own CPU runs a deadline thread t preempts (resched there).
+    /// Among several free CPUs Linux distributes (cpumask_any_and_distribute); here the
+    /// first after its own in CPU order. Only running deadline threads count: ready ones
+    /// wait in one global queue here.
+    void dl_push(ThreadIdx t) {
+        const auto n = static_cast<std::uint32_t>(running_.size());
+        if (n < 2) return;
+        const std::uint32_t own = cpu_of_[t];
+        const std::int64_t dt = dl_[t].deadline;
+        const ThreadIdx cur = running_[own];
+        if (cur != kNoThread && rank(cur) == 3 && dt < dl_[cur].deadline) return;
+        std::int32_t latest_cpu = -1;
+        std::int64_t latest = cur != kNoThread && rank(cur) == 3 ? std::min(dt, dl_[cur].deadline) : dt;
+        for (std::uint32_t i = 1; i < n; ++i) {
+            const std::uint32_t c = (own + i) % n;
+            if (!ctx_.may_run(t, c)) continue;
+            const ThreadIdx r = running_[c];
+            if (r == kNoThread || rank(r) != 3) {
+                dl_[t].pushed_to = static_cast<std::int32_t>(c);
+                return;
+            }
+            if (dl_[r].deadline > latest) {
+                latest = dl_[r].deadline;
+                latest_cpu = static_cast<std::int32_t>(c);
+            }
+        }
+        if (latest_cpu >= 0 && dt < latest) dl_[t].pushed_to = latest_cpu;
     }
     int prio(ThreadIdx t) const { return std::clamp(ctx_.priority(t), 1, 99); }
     /// The timer at `now` ends an RT period (with ticks: the first tick at or after it).

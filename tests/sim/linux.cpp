@@ -356,6 +356,96 @@ TEST_CASE("linux deadline: throttled time is a trace state of its own, counted a
     std::remove(again.c_str());
 }
 
+namespace {
+/// CPU of each `run` record of thread `tid` (1-based), in trace order.
+std::vector<int> run_cpus(const std::string& trace, int tid) {
+    std::vector<int> cpus;
+    const std::string key = R"("k":"run","cpu":)";
+    for (std::size_t at = trace.find(key); at != std::string::npos; at = trace.find(key, at + 1)) {
+        const std::size_t c = at + key.size();
+        const std::size_t t = trace.find(R"("tid":)", c);
+        if (std::stoi(trace.substr(t + 6)) == tid) cpus.push_back(std::stoi(trace.substr(c)));
+    }
+    return cpus;
+}
+}  // namespace
+
+TEST_CASE("linux deadline: a replenishment by the timer pushes the thread to a CPU without a deadline thread") {
+    // kernel/sched/deadline.c: dl_task_timer queues the thread on its last CPU, which then
+    // holds a deadline thread, and push_dl_task moves it to a CPU that holds none, even one
+    // running a fair thread while its own is idle. Per-CPU fair queues (tick 4ms), zero
+    // costs, 2 CPUs. rt (2ms per 10ms) and hog start on CPUs 0 and 1 (start placement in
+    // declaration order). rt: 0-1 on CPU 0, yields, replenished at 10: pushed to CPU 1,
+    // 10-11 there; the hog, preempted and cache-hot, waits on CPU 1 (the idle CPU 0 pulls
+    // only at a tick, 12): 0-10, 11-21. Left on CPU 0, rt would not have touched the hog (20).
+    Scenario s = linux_scenario(2);
+    s.scheduler.rt_runtime = s.scheduler.rt_period;
+    s.costs.sched_tick = 4_ms;
+    dl(process(s, "rt", 0_ms, {compute(1_ms), yield_op(), compute(1_ms)}), 2_ms, 10_ms, 10_ms);
+    process(s, "hog", 0_ms, {compute(20_ms)});
+    const std::string path = temp_path("linux-dl-push.jsonl");
+    EngineOptions o;
+    o.trace_path = path;
+    const RunResult r = simulate(s, o);
+    REQUIRE(r.stop == StopReason::finished);
+    const std::string trace = read_file(path);
+    std::remove(path.c_str());
+    CHECK(th(r.summary, "rt/main").finish_ns == (11_ms).ns());
+    CHECK(th(r.summary, "hog/main").finish_ns == (21_ms).ns());
+    CHECK(th(r.summary, "hog/main").preemptions == 1);
+    CHECK(run_cpus(trace, 1) == std::vector<int>{0, 1});
+    CHECK(run_cpus(trace, 2) == std::vector<int>{1, 1});
+    CHECK(trace.find("pushed from CPU 0 at its replenishment") != std::string::npos);
+
+    SECTION("no push from a CPU whose deadline thread it preempts, nor past an earlier deadline") {
+        // Two deadline threads on 2 CPUs: a (2ms per 10ms) yields at 1 on CPU 0 and is
+        // replenished at 10 (deadline 20) while b (12ms per 40ms, deadline 40) runs on CPU
+        // 1: b's deadline is later, so a is pushed there and preempts it (10-11), and b,
+        // preempted, goes to the idle CPU 0 at once (push_dl_tasks after the switch): 10-12.
+        Scenario d = linux_scenario(2);
+        d.scheduler.rt_runtime = d.scheduler.rt_period;
+        d.costs.sched_tick = 4_ms;
+        dl(process(d, "a", 0_ms, {compute(1_ms), yield_op(), compute(1_ms)}), 2_ms, 10_ms, 10_ms);
+        dl(process(d, "b", 0_ms, {compute(12_ms)}), 12_ms, 40_ms, 40_ms);
+        const std::string dpath = temp_path("linux-dl-push2.jsonl");
+        o.trace_path = dpath;
+        const RunResult rd = simulate(d, o);
+        REQUIRE(rd.stop == StopReason::finished);
+        const std::string dtrace = read_file(dpath);
+        std::remove(dpath.c_str());
+        CHECK(run_cpus(dtrace, 1) == std::vector<int>{0, 1});
+        CHECK(run_cpus(dtrace, 2) == std::vector<int>{1, 0});
+        CHECK(th(rd.summary, "a/main").finish_ns == (11_ms).ns());
+        CHECK(th(rd.summary, "b/main").finish_ns == (12_ms).ns());
+    }
+}
+
+TEST_CASE("linux: under per-CPU queues every class of time zero starts on its CPU, round robin in declaration order") {
+    // The native runner parks fair and RT threads pinned to their start CPU and creates a
+    // deadline thread there (docs/native.md, "Start placement"); the simulator homes them
+    // alike. other hog A first: CPU 0; deadline B second: CPU 1. Without the homes the
+    // deadline thread took the lowest idle CPU and the hog was pulled to the other.
+    Scenario s = linux_scenario(2);
+    s.scheduler.rt_runtime = s.scheduler.rt_period;
+    s.costs.sched_tick = 4_ms;
+    process(s, "A", 0_ms, {compute(5_ms)});
+    dl(process(s, "B", 0_ms, {compute(2_ms)}), 3_ms, 10_ms, 10_ms);
+    cls(process(s, "C", 0_ms, {compute(1_ms)}), SchedClass::fifo, 10);
+    const std::string path = temp_path("linux-start-homes.jsonl");
+    EngineOptions o;
+    o.trace_path = path;
+    const RunResult r = simulate(s, o);
+    REQUIRE(r.stop == StopReason::finished);
+    const std::string trace = read_file(path);
+    std::remove(path.c_str());
+    CHECK(run_cpus(trace, 1) == std::vector<int>{0});  // after C, which CPU 0 takes first (class order)
+    CHECK(run_cpus(trace, 2) == std::vector<int>{1});
+    CHECK(run_cpus(trace, 3) == std::vector<int>{0});
+    CHECK(th(r.summary, "C/main").finish_ns == (1_ms).ns());
+    CHECK(th(r.summary, "B/main").finish_ns == (2_ms).ns());
+    CHECK(th(r.summary, "A/main").finish_ns == (6_ms).ns());
+}
+
 TEST_CASE("linux deadline: admission control refuses what Linux would, exit 3") {
     // One CPU: limit to_ratio(1s, 950ms) = 996147, the fair server 52428. 5ms/10ms = 524288
     // and 4ms/10ms = 419430: 996146 fits; 4.1ms/10ms (429916) does not.
