@@ -438,6 +438,17 @@ void Engine::dispatch_pass() {
             preempted = true;
         }
     }
+    // linux, at a tick: a CPU running an idle-class thread pulls a waiting fair thread as an
+    // idle CPU does (Linux counts it idle: sched_idle_cpu), which then preempts it.
+    if (tick_now_) {
+        tick_now_ = false;
+        for (std::uint32_t c = 0; c < cpu_.size(); ++c) {
+            Cpu& k = cpu_[c];
+            if (k.mode != Cpu::Mode::running || k.resched || !sched_->tick_pull_over_idle_class(c, on_cpu(c))) continue;
+            settle(c);
+            preempted = repick(c) || preempted;
+        }
+    }
     // linux: a deadline or RT thread preempted while a CPU is idle (a pushed deadline
     // thread took a CPU that was not free) moves to the idle CPU at once, as Linux pushes
     // the preempted thread after the switch (push_dl_tasks, push_rt_tasks).
@@ -520,8 +531,13 @@ bool Engine::preempt_local(ThreadIdx t) {
         return false;
     }
     settle(c);
+    if (!sched_->preempts(t, k.thread)) return false;
+    return repick(c);
+}
+
+bool Engine::repick(std::uint32_t c) {
+    Cpu& k = cpu_[c];
     const ThreadIdx v = k.thread;
-    if (!sched_->preempts(t, v)) return false;
     // The CPU picks again (the kernel's resched): the running thread goes back to its
     // queue, and keeps the CPU without a switch when the pick is still itself.
     ++decisions_;
@@ -976,6 +992,7 @@ void Engine::on_boost() {
     if (reconsider)  // the policy counts the running threads' CPU time up to now
         for (std::uint32_t c = 0; c < cpu_.size(); ++c) settle(c);
     sched_->on_timer(now_);
+    tick_now_ = per_cpu_;
     if (reconsider) {
         // linux: a CPU whose RT throttling ended lets its waiting fifo/rr threads preempt.
         for (ThreadIdx t = 0; t < th_.size(); ++t)

@@ -93,6 +93,8 @@ private:
     bool preempt_local(ThreadIdx t);
     /// Step 1 of the dispatch pass: idle CPUs take ready threads.
     void fill_idle_cpus();
+    /// Running CPU c picks again (settled): true when another thread takes it.
+    bool repick(std::uint32_t c);
     /// `why` is copied (traced runs only) before anything else asks the policy for a reason.
     /// `delay` > 0 (sched.idle_wake): the CPU is claimed now and the switch starts then.
     void start_switch(std::uint32_t cpu, ThreadIdx t, ThreadIdx from, std::string_view why, Time delay = Time{0});
@@ -256,6 +258,7 @@ private:
     std::uint32_t throttle_marks_ = 0;  ///< how many are marked
     ThreadIdx rt_probe_ = kNoThread;    ///< some fifo/rr thread (whether a CPU is throttled); none: nothing to trace
     std::int64_t throttle_traced_at_ = -1;  ///< the instant trace_throttling last ran
+    bool tick_now_ = false;      ///< a tick timer fired in this instant (per-CPU queues)
     bool pin_homes_ = false;     ///< some thread of time zero has a start CPU (pinned_home)
     bool any_affinity_ = false;  ///< some declaration has an affinity (else no CPU check is needed)
     ReleasableArray<Tcb> th_;  ///< released block by block as finish() summarizes it

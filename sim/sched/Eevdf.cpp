@@ -297,6 +297,12 @@ public:
         return p;
     }
 
+    bool would_take_at_tick(std::uint32_t cpu, Eligible ok) const override {
+        const Rq& q = rq_[cpu];
+        if (q.ready > 0) return true;
+        return pull_candidate(cpu, ok, 1, q.lb_failed > kCacheNiceTries) != kNoThread;
+    }
+
     // --- preemption ----------------------------------------------------------------------
     bool preemptive() const override { return true; }
     bool preempts(ThreadIdx in, ThreadIdx run) const override {

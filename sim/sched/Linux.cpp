@@ -120,6 +120,13 @@ public:
         if (const ThreadIdx t = fair_->pick(cpu, ok); t != kNoThread) return t;
         return idle_->best(ok);
     }
+    // A CPU that runs an idle-class thread is idle to the fair class (sched_idle_cpu): a
+    // woken other thread is placed there and preempts (the fair queues see no current
+    // thread there), and at a tick it pulls a waiting one as an idle CPU does.
+    bool tick_pull_over_idle_class(std::uint32_t cpu, Eligible ok) const override {
+        if (!per_cpu_ || running_[cpu] == kNoThread || rank(running_[cpu]) != 0) return false;
+        return fair_->would_take_at_tick(cpu, ok);
+    }
     std::uint32_t queue_of(ThreadIdx t) const override {
         if (rank(t) == 1) return fair_->queue_of(t);
         if (rank(t) == 3 && dl_[t].pushed_to >= 0) return static_cast<std::uint32_t>(dl_[t].pushed_to);

@@ -121,6 +121,14 @@ public:
     /// this policy's placement, as Linux's idle tests count every class.
     virtual void other_class_on(std::uint32_t cpu, bool running) {}
 
+    /// At a tick: would `cpu`, which runs a thread of a class the fair class counts as idle
+    /// (linux's idle class: Linux's sched_idle_cpu), take a waiting fair thread now, from
+    /// its own queue or by a pull? Then the engine has it pick again. No side effects.
+    [[nodiscard]] virtual bool tick_pull_over_idle_class(std::uint32_t cpu, Eligible ok) const { return false; }
+    /// Per-CPU fair queues: would idle `cpu` take a thread now, from its own queue or by a
+    /// pull at a tick? No side effects.
+    [[nodiscard]] virtual bool would_take_at_tick(std::uint32_t cpu, Eligible ok) const { return false; }
+
     /// Does the policy ever take a CPU from a running thread for a newly ready one?
     [[nodiscard]] virtual bool preemptive() const { return false; }
     /// Would ready thread `incoming` preempt `running` now?

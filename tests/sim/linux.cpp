@@ -446,6 +446,27 @@ TEST_CASE("linux: under per-CPU queues every class of time zero starts on its CP
     CHECK(th(r.summary, "A/main").finish_ns == (6_ms).ns());
 }
 
+TEST_CASE("linux: a CPU that runs an idle-class thread pulls a waiting other thread at a tick, as an idle CPU does") {
+    // Linux counts a CPU whose only runnable threads are SCHED_IDLE as idle to the fair
+    // class (sched_idle_cpu): its balance pulls a waiting SCHED_OTHER thread, which then
+    // preempts the idle one. Per-CPU queues (tick 4ms), zero costs, 2 CPUs; start CPUs in
+    // declaration order: F (fifo) 0, I (idle) 1, O (other) 0. O waits behind F until the
+    // tick at 4, when CPU 1 pulls it: O 4-6, I 0-4 and 6-12, F 0-10. Had CPU 1 not pulled,
+    // O would have waited for F's end (10-12) and I ended at 10 (fit seed 71: natively the
+    // other thread waited 0.05-4 ms, median 0.6, not the fifo thread's 3.2 ms).
+    Scenario s = linux_scenario(2);
+    s.costs.sched_tick = 4_ms;
+    cls(process(s, "F", 0_ms, {compute(10_ms)}), SchedClass::fifo, 10);
+    cls(process(s, "I", 0_ms, {compute(10_ms)}), SchedClass::idle);
+    process(s, "O", 0_ms, {compute(2_ms)});
+    const Summary sm = run(s);
+    CHECK(th(sm, "O/main").first_run_ns == (4_ms).ns());
+    CHECK(th(sm, "O/main").finish_ns == (6_ms).ns());
+    CHECK(th(sm, "I/main").finish_ns == (12_ms).ns());
+    CHECK(th(sm, "I/main").preemptions == 1);
+    CHECK(th(sm, "F/main").finish_ns == (10_ms).ns());
+}
+
 TEST_CASE("linux deadline: admission control refuses what Linux would, exit 3") {
     // One CPU: limit to_ratio(1s, 950ms) = 996147, the fair server 52428. 5ms/10ms = 524288
     // and 4ms/10ms = 419430: 996146 fits; 4.1ms/10ms (429916) does not.
