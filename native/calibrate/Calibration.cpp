@@ -464,7 +464,7 @@ void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, st
         not_measured(c, "fork.child_start", "the runner probes need root (SCHED_FIFO), as `ostwin native` does");
         for (const char* key : {"exit.cpu", "exit.thread", "start.process", "start.thread", "first.send", "first.recv", "first.sleep",
                                 "first.touch", "first.yield", "first.sync", "sched.wake_ipi", "sched.idle_wake",
-                                "memory.cow_fault_parent", "spawn.thread_start", "create.thread_remote", "sleep.timer"})
+                                "memory.cow_fault_parent", "spawn.thread_start", "create.thread_remote", "sleep.timer", "sleep.no_block"})
             not_measured(c, key, "the runner probes need root (SCHED_FIFO), as `ostwin native` does");
         c.notes.push_back("context_switch.* from the channel ping-pong alone: the runner probes need root");
         return;
@@ -583,6 +583,13 @@ void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, st
         const double sleep_rest = static_cast<double>((c.profile.syscall + c.profile.cs_thread).ns());
         set_key(c, "sleep.timer", per_sleep.median - sleep_rest, shifted(per_sleep, 1, -sleep_rest),
                 "runner sleep (ostwin native, 1 CPU kept busy): the sleeper's CPU per sleep - syscall - context_switch.thread");
+        // The longest timed wait that does not block: its expiry passes while the kernel arms
+        // the timer (a VM exit here), and the thread goes on without a switch.
+        const RunnerSamples ss = runner_short_sleep(quick ? 10 : 30, quick ? 1 : 5);
+        add_speeds(c, ss.speeds);
+        const Spread no_block = record_samples(c, ss, progress);
+        set_key(c, "sleep.no_block", no_block.median, no_block,
+                "runner short sleep (ostwin native, 2 threads on 1 CPU): the longest sleep of 1..16 us at which fewer than half block");
 
         // Faults and a larger process's exit as a scenario process meets them: its touch
         // ops, in a runner process, fault slower than calibrate's own fresh process does
@@ -658,7 +665,7 @@ void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, st
         for (const char* key : {"fork.child_start", "exit.cpu", "exit.thread", "start.process", "start.thread", "first.send",
                                 "first.recv", "first.sleep", "first.touch", "first.yield", "first.sync", "sched.wake_ipi",
                                 "sched.idle_wake", "memory.cow_fault_parent", "spawn.thread_start", "create.thread_remote",
-                                "sleep.timer"})
+                                "sleep.timer", "sleep.no_block"})
             if (!c.keys[*find_cost_key(key)].measured) not_measured(c, key, std::string{"the runner probes failed: "} + e.what());
         c.notes.push_back(std::string{"runner probes failed ("} + e.what() +
                           "): context_switch.*, memory.*_fault and exit.* from the probes above");

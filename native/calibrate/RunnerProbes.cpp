@@ -249,6 +249,40 @@ RunnerSamples runner_sleep(int cycles, int runs) {
     return out;
 }
 
+RunnerSamples runner_short_sleep(int cycles, int runs) {
+    const int ladder[] = {1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16};  // us
+    native::Options o;
+    o.watchdog = Time{20'000'000'000};
+    o.sched_switch = true;  // as compare's native runs
+    RunnerSamples out{"runner short sleep: the longest of 1..16 us at which fewer than half of a thread's sleeps let "
+                      "the other thread of its CPU run (2 threads, fcfs, 1 CPU, ostwin native)",
+                      {},
+                      {}};
+    const std::string n = std::to_string(cycles);
+    for (int r = 0; r < runs; ++r) {
+        double longest = 0;
+        for (const int d : ladder) {
+            const std::string yaml = "ostwin: 1\nname: calibrate-short-sleep\nmachine: {cpus: 1}\nscheduler: {policy: fcfs}\n"
+                                     "processes:\n  - name: app\n    threads:\n"
+                                     "      - {name: t, count: 2, program: [repeat: {count: " + n +
+                                     ", do: [compute: 50us, sleep: " + std::to_string(d) + "us]}]}\n";
+            const native::Result res = native::run_scenario(load_scenario_string(yaml, "<calibrate short sleep>"), o);
+            if (res.watchdog_fired || res.interrupted) throw EnvironmentError("calibrate: the runner's short-sleep probe did not finish");
+            if (d == ladder[0])
+                if (const auto h = native::HostSpeed::from_json(res.header["native"].value("host_speed", json{})); h.valid())
+                    out.speeds.push_back(h);
+            // Each blocking sleep is a switch to the other thread (and one back); the two
+            // first dispatches are switches too.
+            const double switches = static_cast<double>(res.summary.context_switches.thread + res.summary.context_switches.process);
+            const double blocked = std::max(0.0, switches - 2) / (2.0 * cycles);
+            if (blocked >= 0.5) break;
+            longest = d * 1000.0;
+        }
+        out.ns.push_back(longest);
+    }
+    return out;
+}
+
 std::vector<RunnerSamples> runner_end_start(int processes, int runs) {
     // One CPU, fcfs: processes of two threads of 200 us each, every thread running when
     // the one before has ended, in declaration order.

@@ -53,6 +53,13 @@ std::vector<RunnerSamples> runner_spawn(int processes, int spawns, int runs, int
 /// Samples: one per run, the thread's CPU time per cycle minus the 20 us compute.
 RunnerSamples runner_sleep(int cycles, int runs);
 
+/// Two threads on one CPU (fcfs) that each compute 50 us and sleep d, `cycles` times, for
+/// each d of a ladder of short waits (1 .. 16 us), `runs` runs each. Samples: per run, the
+/// longest d at which fewer than half the sleeps blocked (the other thread ran during
+/// them, a switch each), 0 when even the shortest blocked: a timed wait whose expiry
+/// passes while the kernel arms its timer does not block (sleep.no_block).
+RunnerSamples runner_short_sleep(int cycles, int runs);
+
 /// `processes` processes of two threads of a 200 us compute each, fcfs on one CPU, run
 /// `runs` times: each thread runs when the one before has ended. Samples (from the trace's
 /// state, op and kernel sched_switch records): [0] a process's first thread's end to the

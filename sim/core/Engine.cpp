@@ -1190,10 +1190,21 @@ bool Engine::step(std::uint32_t c, ThreadIdx t) {
             return true;
         case Opcode::sleep:
         case Opcode::io:
-            // A timed wait: the system call and the timer's kernel work (sleep.timer).
+            // A timed wait: the system call and the timer's kernel work (sleep.timer). One no
+            // longer than sleep.no_block does not block: its expiry has passed by the time the
+            // kernel has armed the timer, so the thread keeps its CPU and goes on after that
+            // work (docs/cost-model.md, `sleep.no_block`).
             if (th.phase == 0) {
                 th.val = op_value(t, in, in.x);
-                return enter_syscall(t, in.b ? with_value(in, th.val) : in, s_.costs.sleep_timer + first_use(t, FirstUse::sleep));
+                enter_syscall(t, in.b ? with_value(in, th.val) : in, s_.costs.sleep_timer + first_use(t, FirstUse::sleep));
+                if (Time{th.val} <= s_.costs.sleep_no_block) th.phase = 3;
+                return true;
+            }
+            if (th.phase == 3) {
+                trace_op_end(t, in);
+                ++th.pc;
+                th.phase = 0;
+                return true;
             }
             th.phase = 2;
             if (in.op == Opcode::sleep) {

@@ -60,6 +60,7 @@ CostProfile CostProfile::builtin_default() {
     p.spawn_thread_start = 0_ns;    // a spawned thread arrives at the spawn's end
     p.create_thread_remote = 0_ns;  // a spawn costs the same wherever the thread starts
     p.sleep_timer = 0_ns;           // a timed wait costs one syscall
+    p.sleep_no_block = 0_ns;        // every timed wait blocks
     p.exit_thread = 0_ns;           // a thread's end frees its CPU at once
     p.start_process = 0_ns;         // a thread's first dispatch costs a switch
     p.start_thread = 0_ns;
@@ -135,6 +136,7 @@ struct KeyTable {
             {"first.touch", CostUnit::duration},
             {"first.yield", CostUnit::duration},
             {"first.sync", CostUnit::duration},
+            {"sleep.no_block", CostUnit::duration},
         };
         for (std::size_t i = 0; i < storage.size(); ++i) {
             const std::size_t f = i % kIpcFields;
@@ -148,7 +150,7 @@ const KeyTable& table() {
     return t;
 }
 
-constexpr std::size_t kFixedKeys = 33;
+constexpr std::size_t kFixedKeys = 34;
 
 Time* fixed_field(CostProfile& p, std::size_t i) {
     switch (i) {
@@ -184,6 +186,7 @@ Time* fixed_field(CostProfile& p, std::size_t i) {
         case 30: return &p.first_touch;
         case 31: return &p.first_yield;
         case 32: return &p.first_sync;
+        case 33: return &p.sleep_no_block;
         default: return nullptr;
     }
 }

@@ -103,6 +103,10 @@ struct CostProfile {
     /// sleep.timer: the kernel work of a timed wait (sleep, io, a period's wait) beyond
     /// `syscall`: arming the timer, its expiry and the wake-up (docs/cost-model.md).
     Time sleep_timer;
+    /// sleep.no_block: a timed wait this short or shorter does not block: its expiry has
+    /// passed by the time the kernel has armed its timer, so the thread keeps its CPU and
+    /// goes on after its syscall and sleep.timer (docs/cost-model.md). 0: every wait blocks.
+    Time sleep_no_block;
     /// exit.thread: what a thread's end takes from the CPU it ended on when its process
     /// goes on (the thread library's and the kernel's exit path) before the next thread
     /// runs there. Charged as switch overhead, as exit.cpu is for a process's last thread.

@@ -155,6 +155,10 @@ TEST_CASE("calibrate --quick measures plausible figures, round-trips its profile
             // any Linux (the timer is armed and fires), well under a millisecond.
             CHECK(c.keys.at(*find_cost_key("sleep.timer")).how.rfind("runner sleep", 0) == 0);
             CHECK(value_of(c, "sleep.timer") < 1'000'000);
+            // The longest sleep that does not block: one of the probe's ladder (0 .. 16 us).
+            CHECK(c.keys.at(*find_cost_key("sleep.no_block")).how.rfind("runner short sleep", 0) == 0);
+            CHECK(value_of(c, "sleep.no_block") >= 0);
+            CHECK(value_of(c, "sleep.no_block") <= 16'000);
             // A thread's end and a first run, from the runner's records and the kernel's
             // switches: an exit path is never free, and none takes anywhere near 10 ms.
             for (const char* key : {"exit.thread", "exit.cpu", "start.process", "start.thread"}) {
@@ -245,7 +249,8 @@ TEST_CASE("calibrate --quick measures plausible figures, round-trips its profile
             const std::string_view name = cost_keys()[i].name;
             const bool runner_key = name == "fork.child_start" || name == "sched.wake_ipi" || name == "sched.idle_wake" ||
                                     name == "memory.cow_fault_parent" || name == "spawn.thread_start" ||
-                                    name == "create.thread_remote" || name == "sleep.timer" || name == "exit.cpu" ||
+                                    name == "create.thread_remote" || name == "sleep.timer" || name == "sleep.no_block" ||
+                                    name == "exit.cpu" ||
                                     name == "exit.thread" || name == "start.process" || name == "start.thread" ||
                                     name.rfind("first.", 0) == 0;
             // A kernel buffer's first crossing is not modelled: ipc.{pipe,socket,mqueue}.first_page stay 0.

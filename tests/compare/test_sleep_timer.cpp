@@ -41,3 +41,29 @@ TEST_CASE("the default and zero profiles charge no sleep.timer") {
     CHECK(CostProfile::zero().sleep_timer == Time{0});
     REQUIRE(find_cost_key("sleep.timer").has_value());
 }
+
+TEST_CASE("sleep.no_block: a wait no longer than it does not block, a longer one does") {
+    // Two fcfs threads on one CPU, each 5 x {compute 50us, sleep d}; syscall 1us,
+    // sleep.timer 10us, sleep.no_block 6us. A sleep of 4us keeps the CPU: each thread
+    // runs its five rounds in one go, 5 x (50 + 1 + 10) us, the other after it (two
+    // switches in all). A sleep of 8us blocks: the other thread runs meanwhile, a switch
+    // at every sleep. The default profile blocks every wait (sleep.no_block 0).
+    const auto run_with = [](const std::string& d, const std::string& no_block) {
+        const std::string yaml = "ostwin: 1\nname: short-sleeps\nmachine: {cpus: 1}\nscheduler: {policy: fcfs}\n"
+                                 "costs: {base: zero, syscall: 1us, sleep.timer: 10us, sleep.no_block: " + no_block + "}\n"
+                                 "processes:\n  - name: app\n    threads:\n"
+                                 "      - {name: t, count: 2, program: [repeat: {count: 5, do: [compute: 50us, sleep: " + d + "]}]}\n";
+        return simulate_yaml(yaml, "short-sleeps.yaml");
+    };
+    const RunResult kept = run_with("4us", "6us");
+    CHECK(kept.summary.context_switches.thread + kept.summary.context_switches.process == 2);
+    CHECK(thread(kept.summary, "app/t.0").finish_ns == 5 * 61'000);
+    CHECK(thread(kept.summary, "app/t.1").finish_ns == 10 * 61'000);
+    CHECK(thread(kept.summary, "app/t.0").blocked_ns == 0);
+    const RunResult blocked = run_with("8us", "6us");
+    CHECK(blocked.summary.context_switches.thread + blocked.summary.context_switches.process >= 10);
+    CHECK(thread(blocked.summary, "app/t.0").blocked_ns > 0);
+    const RunResult off = run_with("4us", "0ns");
+    CHECK(off.summary.context_switches.thread + off.summary.context_switches.process >= 10);
+    CHECK(CostProfile::builtin_default().sleep_no_block == Time{0});
+}
