@@ -4,6 +4,8 @@
 #include <CLI/CLI.hpp>
 #include <SFML/Graphics.hpp>
 
+#include <dlfcn.h>
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -13,6 +15,7 @@
 #include <limits>
 #include <memory>
 #include <set>
+#include <thread>
 #include <optional>
 
 #include "sim/core/Error.hpp"
@@ -25,6 +28,30 @@
 #include "ostwin_version.hpp"
 
 namespace {
+
+/// Waits up to about 2 s for the X server DISPLAY names to accept a connection, and
+/// throws if it never does, where SFML would abort the process. A CI run once had a
+/// screenshot test's first connection refused 0.02 s after the start of its Xvfb
+/// (xvfb-run -a); libX11 is loaded as SFML loads it, so nothing more is linked.
+void wait_for_display(const char* display) {
+    void* x11 = dlopen("libX11.so.6", RTLD_NOW | RTLD_LOCAL);
+    if (!x11) return;  // SFML says what is missing
+    using Open = void* (*)(const char*);
+    using Close = int (*)(void*);
+    const auto open = reinterpret_cast<Open>(dlsym(x11, "XOpenDisplay"));
+    const auto close = reinterpret_cast<Close>(dlsym(x11, "XCloseDisplay"));
+    bool ok = open == nullptr || close == nullptr;
+    for (int i = 0; !ok && i < 20; ++i) {
+        if (void* d = open(display)) {
+            close(d);
+            ok = true;
+        } else {
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+    }
+    dlclose(x11);
+    if (!ok) throw ostwin::EnvironmentError(std::string{"cannot open the X display "} + display + " (tried for 2 s)");
+}
 
 using namespace ostwin;
 using namespace ostwin::viz;
@@ -158,6 +185,7 @@ int run(const Options& o) {
     const char* display = std::getenv("DISPLAY");
     if (!display || !*display)
         throw EnvironmentError("no display: DISPLAY is not set (for --screenshot on a headless machine, run under `xvfb-run -a`)");
+    wait_for_display(display);
     sf::Font font;
     const std::string font_path = find_font();
     if (!font.loadFromFile(font_path)) throw EnvironmentError("cannot load font " + font_path);
