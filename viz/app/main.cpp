@@ -29,29 +29,49 @@
 
 namespace {
 
-/// Waits up to about 2 s for the X server DISPLAY names to accept a connection, and
-/// throws if it never does, where SFML would abort the process. A CI run once had a
-/// screenshot test's first connection refused 0.02 s after the start of its Xvfb
-/// (xvfb-run -a); libX11 is loaded as SFML loads it, so nothing more is linked.
-void wait_for_display(const char* display) {
-    void* x11 = dlopen("libX11.so.6", RTLD_NOW | RTLD_LOCAL);
-    if (!x11) return;  // SFML says what is missing
-    using Open = void* (*)(const char*);
-    using Close = int (*)(void*);
-    const auto open = reinterpret_cast<Open>(dlsym(x11, "XOpenDisplay"));
-    const auto close = reinterpret_cast<Close>(dlsym(x11, "XCloseDisplay"));
-    bool ok = open == nullptr || close == nullptr;
-    for (int i = 0; !ok && i < 20; ++i) {
-        if (void* d = open(display)) {
-            close(d);
-            ok = true;
-        } else {
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+/// A connection to the X server DISPLAY names, opened before SFML opens its own and kept
+/// until then: it waits up to about 2 s for the server to accept one, and throws if it
+/// never does, where SFML would abort the process. Closing it before SFML connects could
+/// make a server run without -noreset (plain `xvfb-run`) reset as its last client leaves,
+/// and refuse SFML's connection meanwhile: ctest's viewer tests, two at a time under one
+/// Xvfb, failed so ("Failed to open X11 display" 0.02 s into a screenshot test). libX11 is
+/// loaded as SFML loads it, so nothing more is linked.
+class DisplayHold {
+public:
+    explicit DisplayHold(const char* display) {
+        x11_ = dlopen("libX11.so.6", RTLD_NOW | RTLD_LOCAL);
+        if (!x11_) return;  // SFML says what is missing
+        using Open = void* (*)(const char*);
+        const auto open = reinterpret_cast<Open>(dlsym(x11_, "XOpenDisplay"));
+        close_ = reinterpret_cast<Close>(dlsym(x11_, "XCloseDisplay"));
+        if (!open || !close_) return;
+        for (int i = 0; i < 20 && !d_; ++i) {
+            d_ = open(display);
+            if (!d_) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        if (!d_) {
+            dlclose(x11_);
+            x11_ = nullptr;
+            throw ostwin::EnvironmentError(std::string{"cannot open the X display "} + display + " (tried for 2 s)");
         }
     }
-    dlclose(x11);
-    if (!ok) throw ostwin::EnvironmentError(std::string{"cannot open the X display "} + display + " (tried for 2 s)");
-}
+    DisplayHold(const DisplayHold&) = delete;
+    DisplayHold& operator=(const DisplayHold&) = delete;
+    ~DisplayHold() { release(); }
+    /// Once SFML holds its own connection.
+    void release() {
+        if (d_) close_(d_);
+        d_ = nullptr;
+        if (x11_) dlclose(x11_);
+        x11_ = nullptr;
+    }
+
+private:
+    using Close = int (*)(void*);
+    void* x11_ = nullptr;
+    Close close_ = nullptr;
+    void* d_ = nullptr;
+};
 
 using namespace ostwin;
 using namespace ostwin::viz;
@@ -185,7 +205,7 @@ int run(const Options& o) {
     const char* display = std::getenv("DISPLAY");
     if (!display || !*display)
         throw EnvironmentError("no display: DISPLAY is not set (for --screenshot on a headless machine, run under `xvfb-run -a`)");
-    wait_for_display(display);
+    DisplayHold hold{display};
     sf::Font font;
     const std::string font_path = find_font();
     if (!font.loadFromFile(font_path)) throw EnvironmentError("cannot load font " + font_path);
@@ -202,6 +222,7 @@ int run(const Options& o) {
     if (shot_out) {
         sf::RenderTexture rt;
         if (!rt.create(w, h)) throw EnvironmentError("cannot create an off-screen buffer (no display? run under xvfb-run -a)");
+        hold.release();
         const Layout layout = make_layout(ptrs, static_cast<float>(w), static_cast<float>(h), tv.t0, tv.t1, renderer.diffs(), lanes);
         // Without a mouse, describe the thread on CPU 0 (or the first thread row) at the cursor.
         for (const Row& r : layout.rows) {
@@ -236,6 +257,7 @@ int run(const Options& o) {
 
     sf::RenderWindow window(sf::VideoMode(w, h), "ostwin-view");
     if (!window.isOpen()) throw EnvironmentError("cannot open a window (is DISPLAY set?)");
+    hold.release();
     window.setFramerateLimit(60);
     std::optional<OutputStream> state_out;
     if (state_file) state_out.emplace(*state_file);
