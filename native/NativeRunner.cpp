@@ -999,26 +999,13 @@ Result run_scenario(const Scenario& s, const Options& o) {
     // zero waited in followed the CPU its creator happened to run on (fit seed 615: the
     // third of three hogs waited behind the second, or behind the first in other runs).
     // Pinned, the k-th waits in CPU k mod C's queue, as the simulator has it (docs/engine.md,
-    // "Per-CPU run queues").
+    // "Per-CPU run queues"). Under linux (privileged) this placement covers every class of
+    // time zero, as the simulator homes them: a deadline thread cannot be pinned (EPERM),
+    // so it is created on its start CPU and takes its full affinity before it switches to
+    // SCHED_DEADLINE (Worker.cpp): it sleeps there, and select_task_rq_dl wakes it there.
     spread = 0;
-    if (rt.used_cpus.size() > 1 &&
-        (s.scheduler.policy == Policy::fcfs || s.scheduler.policy == Policy::rr || s.scheduler.policy == Policy::priority))
-        for (std::uint32_t t = 0; t < T; ++t) {
-            ThreadSched& ts = rt.sched[t];
-            const ThreadDecl& d = inst.thread_decl(t);
-            const ProcessDecl& pd = inst.process_decl(inst.thread(t).process);
-            if (!d.affinity.empty() || !d.start || !pd.start || (*pd.start + *d.start).ns() != 0) continue;
-            ts.start_cpu = rt.used_cpus[spread++ % rt.used_cpus.size()];
-        }
-    // Under linux every class of time zero takes part, in declaration order, as the
-    // simulator homes them (docs/engine.md, "Per-CPU run queues"): fair and RT threads
-    // park pinned as above; a deadline thread cannot be pinned (EPERM), so it is created
-    // on its start CPU and takes its full affinity before it switches to SCHED_DEADLINE
-    // (Worker.cpp): it sleeps there, and select_task_rq_dl wakes it there. Left to the
-    // kernel, a deadline thread woke where its creation happened to put it, in fit seed 86
-    // on the fair thread's start CPU, which waited 1 ms with the other CPU idle.
-    spread = 0;
-    if (rt.used_cpus.size() > 1 && linux_classes)
+    if (rt.used_cpus.size() > 1 && (linux_classes || s.scheduler.policy == Policy::fcfs ||
+                                    s.scheduler.policy == Policy::rr || s.scheduler.policy == Policy::priority))
         for (std::uint32_t t = 0; t < T; ++t) {
             ThreadSched& ts = rt.sched[t];
             const ThreadDecl& d = inst.thread_decl(t);

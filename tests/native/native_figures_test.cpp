@@ -386,7 +386,6 @@ TEST_CASE("fair: a woken sleeper stays on its CPU and preempts its neighbour at 
     const RunResult sim = simulate(s, eo);
     std::set<int> sim_cpus;
     const std::int64_t sim_span = shell_of(read_trace(sim_trace), thread(sim.summary, "shell/main"), sim_cpus);
-    std::remove(sim_trace.c_str());
     REQUIRE(sim_cpus == std::set<int>{0});       // the model's own answer: batch's CPU only,
     REQUIRE(sim_span < 6 * ms + tick / 4);        // and preempting at once
     int agree = 0;
@@ -394,8 +393,7 @@ TEST_CASE("fair: a woken sleeper stays on its CPU and preempts its neighbour at 
     const std::string trace = "/tmp/ostwin-test-fair-wake-" + std::to_string(getpid()) + ".jsonl";
     for (int run = 0; run < 7; ++run) {
         const native::Result r = native::run_scenario(s, opts(trace));
-        const std::vector<json> recs = read_trace(trace);
-        std::remove(trace.c_str());
+        const std::vector<json> recs = read_trace(trace);  // removes it
         REQUIRE(r.header["native"]["rt"]["during"].contains("t0_after_tick_ns"));
         const int start = r.header["native"]["start_cpus"][2].get<int>();
         std::set<int> cpus;
@@ -586,20 +584,17 @@ TEST_CASE("linux deadline: released on its start CPU, then each replenishment mo
             if (cpus[i] == cpus[i - 1]) return false;
         return true;
     };
-    const std::string sim_trace = "/tmp/ostwin-test-dl-push-sim-" + std::to_string(getpid()) + ".jsonl";
     EngineOptions eo;
-    eo.trace_path = sim_trace;
+    eo.trace_path = temp_trace("figures", "dl-push-sim");
     REQUIRE(simulate(s, eo).stop == StopReason::finished);
-    const std::vector<int> sim_cpus = cpus_of_rt(read_trace(sim_trace));
-    std::remove(sim_trace.c_str());
+    const std::vector<int> sim_cpus = cpus_of_rt(read_trace(eo.trace_path));
     REQUIRE(alternates_from(sim_cpus, 1));  // the model: start CPU 1 (second in declaration order)
     int agree = 0;
     std::string seen;
-    const std::string trace = "/tmp/ostwin-test-dl-push-" + std::to_string(getpid()) + ".jsonl";
+    const std::string trace = temp_trace("figures", "dl-push");
     for (int run = 0; run < 5; ++run) {
         const native::Result r = native::run_scenario(s, opts(trace));
-        const std::vector<json> recs = read_trace(trace);
-        std::remove(trace.c_str());
+        const std::vector<json> recs = read_trace(trace);  // removes it
         if (r.header["native"]["sources"].value("sched_switch", false) != true) {
             WARN("no sched_switch view here: skipped");
             return;

@@ -22,6 +22,23 @@ ThreadDecl& cls(ThreadDecl& t, SchedClass c, int priority = 10) {
 
 Scenario linux_scenario(std::uint32_t cpus = 1) { return scenario(Policy::linux, cpus, 100_ms); }
 
+/// A run to its end with a trace (written to a temporary file named after `name`, read
+/// back and removed).
+struct Traced {
+    RunResult r;
+    std::string trace;
+};
+Traced simulate_traced(const Scenario& s, const std::string& name) {
+    const std::string path = temp_path(name + ".jsonl");
+    EngineOptions o;
+    o.trace_path = path;
+    Traced t{simulate(s, o), {}};
+    REQUIRE(t.r.stop == StopReason::finished);
+    t.trace = read_file(path);
+    std::remove(path.c_str());
+    return t;
+}
+
 }  // namespace
 
 TEST_CASE("linux: class order fifo/rr, then other/batch, then idle, whatever the arrival order") {
@@ -135,12 +152,7 @@ TEST_CASE("linux: RT throttling gives the other classes the CPU for rt_period - 
         CHECK(th(sm, "rt/main").ready_ns == (150_ms).ns());
         // At each period's start the waiting fifo thread preempts at once (not at the end
         // of other's 6ms slice, 104ms): its run records are at 100ms and 200ms.
-        const std::string path = temp_path("linux-throttle.jsonl");
-        EngineOptions o;
-        o.trace_path = path;
-        REQUIRE(simulate(s, o).stop == StopReason::finished);
-        const std::string trace = read_file(path);
-        std::remove(path.c_str());
+        const std::string trace = simulate_traced(s, "linux-throttle").trace;
         CHECK(trace.find(R"({"t":100000000,"k":"run","cpu":0,"tid":1,)") != std::string::npos);
         CHECK(trace.find(R"({"t":200000000,"k":"run","cpu":0,"tid":1,)") != std::string::npos);
     }
@@ -196,15 +208,7 @@ TEST_CASE("linux: same scenario, byte-identical trace, with every class and thro
         return s;
     };
     std::string traces[2];
-    for (int i = 0; i < 2; ++i) {
-        const std::string path = temp_path("linux-det.jsonl");
-        EngineOptions o;
-        o.trace_path = path;
-        const RunResult r = simulate(make(), o);
-        REQUIRE(r.stop == StopReason::finished);
-        traces[i] = read_file(path);
-        std::remove(path.c_str());
-    }
+    for (int i = 0; i < 2; ++i) traces[i] = simulate_traced(make(), "linux-det").trace;
     CHECK(!traces[0].empty());
     CHECK(traces[0] == traces[1]);
     CHECK(traces[0].find("RT throttled") != std::string::npos);
@@ -326,13 +330,7 @@ TEST_CASE("linux deadline: throttled time is a trace state of its own, counted a
     Scenario s = linux_scenario();
     dl(process(s, "rt", 0_ms, {compute(30_ms)}), 10_ms, 50_ms, 50_ms);
     process(s, "hog", 0_ms, {compute(100_ms)});
-    const std::string path = temp_path("linux-dl-throttle.jsonl");
-    EngineOptions o;
-    o.trace_path = path;
-    const RunResult r = simulate(s, o);
-    REQUIRE(r.stop == StopReason::finished);
-    const std::string trace = read_file(path);
-    std::remove(path.c_str());
+    const auto [r, trace] = simulate_traced(s, "linux-dl-throttle");
     CHECK(trace.find(R"({"t":10000000,"k":"state","tid":1,"s":"throttled","why":"runtime used (10ms per 50ms), throttled until 50ms"})") !=
           std::string::npos);
     CHECK(trace.find(R"({"t":50000000,"k":"state","tid":1,"s":"ready","why":"runtime replenished"})") != std::string::npos);
@@ -342,14 +340,11 @@ TEST_CASE("linux deadline: throttled time is a trace state of its own, counted a
     // A yield throttles too, and says why.
     Scenario y = linux_scenario();
     dl(process(y, "rt", 0_ms, {compute(2_ms), yield_op(), compute(2_ms)}), 10_ms, 50_ms, 50_ms);
-    const std::string ypath = temp_path("linux-dl-yield.jsonl");
-    o.trace_path = ypath;
-    REQUIRE(simulate(y, o).stop == StopReason::finished);
-    CHECK(read_file(ypath).find(R"({"t":2000000,"k":"state","tid":1,"s":"throttled","why":"yielded: deadline runtime given up until 50ms"})") !=
+    CHECK(simulate_traced(y, "linux-dl-yield").trace.find(R"({"t":2000000,"k":"state","tid":1,"s":"throttled","why":"yielded: deadline runtime given up until 50ms"})") !=
           std::string::npos);
-    std::remove(ypath.c_str());
     // The trace reads back (the state name is known to the reader).
     const std::string again = temp_path("linux-dl-throttle2.jsonl");
+    EngineOptions o;
     o.trace_path = again;
     simulate(s, o);
     CHECK_NOTHROW(trace::read_trace(again));
@@ -383,13 +378,7 @@ TEST_CASE("linux deadline: a replenishment by the timer pushes the thread to a C
     s.costs.sched_tick = 4_ms;
     dl(process(s, "rt", 0_ms, {compute(1_ms), yield_op(), compute(1_ms)}), 2_ms, 10_ms, 10_ms);
     process(s, "hog", 0_ms, {compute(20_ms)});
-    const std::string path = temp_path("linux-dl-push.jsonl");
-    EngineOptions o;
-    o.trace_path = path;
-    const RunResult r = simulate(s, o);
-    REQUIRE(r.stop == StopReason::finished);
-    const std::string trace = read_file(path);
-    std::remove(path.c_str());
+    const auto [r, trace] = simulate_traced(s, "linux-dl-push");
     CHECK(th(r.summary, "rt/main").finish_ns == (11_ms).ns());
     CHECK(th(r.summary, "hog/main").finish_ns == (21_ms).ns());
     CHECK(th(r.summary, "hog/main").preemptions == 1);
@@ -407,12 +396,7 @@ TEST_CASE("linux deadline: a replenishment by the timer pushes the thread to a C
         d.costs.sched_tick = 4_ms;
         dl(process(d, "a", 0_ms, {compute(1_ms), yield_op(), compute(1_ms)}), 2_ms, 10_ms, 10_ms);
         dl(process(d, "b", 0_ms, {compute(12_ms)}), 12_ms, 40_ms, 40_ms);
-        const std::string dpath = temp_path("linux-dl-push2.jsonl");
-        o.trace_path = dpath;
-        const RunResult rd = simulate(d, o);
-        REQUIRE(rd.stop == StopReason::finished);
-        const std::string dtrace = read_file(dpath);
-        std::remove(dpath.c_str());
+        const auto [rd, dtrace] = simulate_traced(d, "linux-dl-push2");
         CHECK(run_cpus(dtrace, 1) == std::vector<int>{0, 1});
         CHECK(run_cpus(dtrace, 2) == std::vector<int>{1, 0});
         CHECK(th(rd.summary, "a/main").finish_ns == (11_ms).ns());
@@ -431,13 +415,7 @@ TEST_CASE("linux: under per-CPU queues every class of time zero starts on its CP
     process(s, "A", 0_ms, {compute(5_ms)});
     dl(process(s, "B", 0_ms, {compute(2_ms)}), 3_ms, 10_ms, 10_ms);
     cls(process(s, "C", 0_ms, {compute(1_ms)}), SchedClass::fifo, 10);
-    const std::string path = temp_path("linux-start-homes.jsonl");
-    EngineOptions o;
-    o.trace_path = path;
-    const RunResult r = simulate(s, o);
-    REQUIRE(r.stop == StopReason::finished);
-    const std::string trace = read_file(path);
-    std::remove(path.c_str());
+    const auto [r, trace] = simulate_traced(s, "linux-start-homes");
     CHECK(run_cpus(trace, 1) == std::vector<int>{0});  // after C, which CPU 0 takes first (class order)
     CHECK(run_cpus(trace, 2) == std::vector<int>{1});
     CHECK(run_cpus(trace, 3) == std::vector<int>{0});
