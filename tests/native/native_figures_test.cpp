@@ -165,9 +165,37 @@ channels:
   - {name: burst, kind: pipe, capacity: 64KiB}
   - {name: steady, kind: socket, capacity: 64KiB}
 )", "<test>");
-    native::Options o = opts();
+    // The steady receiver waits on its socket before every send, so nothing in the scenario
+    // keeps it off a CPU: its message is taken within microseconds, long before the next
+    // send 5 ms later. A run where a steady message waited more than 2 ms between its send
+    // and its receive (the trace's send and recv records) was disturbed by the host (a
+    // vCPU stall, another task) and tells nothing about the counter: up to 4 runs until an
+    // undisturbed one; none in 4 and the steady bound is not judged.
+    const auto trace = temp_trace("figures", "queued");
+    native::Options o = opts(trace);
     o.measure_ipc_cpu = true;  // --ipc-cpu
-    const native::Result r = native::run_scenario(s, o);
+    native::Result r;
+    bool undisturbed = false;
+    std::string seen;
+    for (int run = 0; run < 4 && !undisturbed; ++run) {
+        r = native::run_scenario(s, o);
+        const std::vector<json> recs = read_trace(trace);
+        int steady = -1;
+        for (const json& c : recs.front()["channels"])
+            if (c["name"] == "steady") steady = c["id"].get<int>();
+        REQUIRE(steady >= 0);
+        std::map<std::int64_t, std::int64_t> sent;  // msg -> send time
+        std::int64_t worst = -1;
+        for (const json& j : recs) {
+            if (j.value("ch", -1) != steady) continue;
+            if (j["k"] == "send") sent[j["msg"].get<std::int64_t>()] = j["t"].get<std::int64_t>();
+            if (j["k"] == "recv") worst = std::max(worst, j["t"].get<std::int64_t>() - sent.at(j["msg"].get<std::int64_t>()));
+        }
+        undisturbed = worst >= 0 && worst <= 2 * ms;
+        seen += "\nrun " + std::to_string(run) + ": longest steady delivery " + std::to_string(worst) + " ns" +
+                (undisturbed ? "" : "  <- disturbed");
+    }
+    INFO(seen);
     CHECK(r.header["native"]["sources"].value("ipc_cpu", false));
     std::map<std::string, ChannelSummary> ch;
     for (const ChannelSummary& c : r.summary.channels) ch[c.name] = c;
@@ -178,7 +206,10 @@ channels:
     CHECK(ch["burst"].max_queued_bytes >= 5 * 1024);
     CHECK(ch["burst"].max_queued_bytes <= 10 * 1024);
     CHECK(ch["steady"].messages == 10);
-    CHECK(ch["steady"].max_queued_bytes <= 1024);
+    if (undisturbed)
+        CHECK(ch["steady"].max_queued_bytes <= 1024);
+    else
+        WARN("a steady message waited over 2 ms in each of 4 runs (host disturbed): its bound not judged" << seen);
     // 20 system calls each: some CPU, far less than the run.
     for (const char* name : {"burst", "steady"}) {
         CHECK(ch[name].ipc_cpu_ns > 0);
