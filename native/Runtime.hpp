@@ -111,6 +111,10 @@ struct Runtime {
 /// `forked`: created by a `fork` op of process instance `parent` (threads are not parked).
 [[noreturn]] void process_main(Runtime& rt, std::uint32_t pi, bool forked);
 
+/// Waits (up to about 1 s) until thread `tid` of process `pid` (0: the caller's) sleeps
+/// ('S' in its /proc stat). Worker.cpp.
+void wait_until_asleep(pid_t tid, pid_t pid = 0);
+
 /// Pushes the end-of-senders marker into channel `id` (last sender gone). May block while
 /// the channel is full.
 void push_eof(Runtime& rt, std::uint32_t id);

@@ -83,25 +83,6 @@ std::size_t read_proc(const char* path, char* buf, std::size_t size) {
     return n;
 }
 
-/// Waits (up to about 1 s) until thread `tid` of this process sleeps ('S' in its stat): a
-/// parked thread says so just before its futex wait, and the next thread of its release
-/// group must not reach that wait first (futex wakes in the order of waiting). The pauses
-/// grow from 20 us: the creator runs at an RT priority, and a parked thread that shares
-/// its CPU only gets there while the creator sleeps.
-void wait_until_asleep(pid_t tid) {
-    char path[64];
-    std::snprintf(path, sizeof path, "/proc/self/task/%d/stat", static_cast<int>(tid));
-    char buf[512];
-    long pause_ns = 20'000;
-    for (long waited = 0; waited < 1'000'000'000; waited += pause_ns, pause_ns = std::min(2 * pause_ns, 2'000'000L)) {
-        if (read_proc(path, buf, sizeof buf) == 0) return;
-        const char* paren = std::strrchr(buf, ')');  // the name may hold spaces and ')'
-        if (paren == nullptr || paren[1] == '\0' || paren[2] == 'S') return;
-        const timespec pause{0, pause_ns};
-        nanosleep(&pause, nullptr);
-    }
-}
-
 /// A thread's /proc/thread-self files that read_stats reads. A thread opens them before
 /// its first op (a thread created before time zero, before time zero), so its end pays
 /// two reads, not two path lookups, opens and closes on the CPU the next thread waits for
@@ -976,6 +957,26 @@ void map_process_regions(ProcRt& pr, const ProcRt* inherit) {
 }
 
 }  // namespace
+
+/// Waits (up to about 1 s) until thread `tid` (of process `pid`; 0: this one) sleeps ('S'
+/// in its stat): a parked thread says so just before its futex wait, and the next thread
+/// of its release group must not reach that wait first (futex wakes in the order of
+/// waiting). The pauses grow from 20 us: the caller runs at an RT priority, and a parked
+/// thread that shares its CPU only gets there while the caller sleeps.
+void wait_until_asleep(pid_t tid, pid_t pid) {
+    char path[64];
+    if (pid == 0) std::snprintf(path, sizeof path, "/proc/self/task/%d/stat", static_cast<int>(tid));
+    else std::snprintf(path, sizeof path, "/proc/%d/task/%d/stat", static_cast<int>(pid), static_cast<int>(tid));
+    char buf[512];
+    long pause_ns = 20'000;
+    for (long waited = 0; waited < 1'000'000'000; waited += pause_ns, pause_ns = std::min(2 * pause_ns, 2'000'000L)) {
+        if (read_proc(path, buf, sizeof buf) == 0) return;
+        const char* paren = std::strrchr(buf, ')');  // the name may hold spaces and ')'
+        if (paren == nullptr || paren[1] == '\0' || paren[2] == 'S') return;
+        const timespec pause{0, pause_ns};
+        nanosleep(&pause, nullptr);
+    }
+}
 
 [[noreturn]] void process_main(Runtime& rt, std::uint32_t pi, bool forked) {
     const ProcRt* parent_rt = forked ? t_current_proc : nullptr;
