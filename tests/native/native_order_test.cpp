@@ -110,9 +110,9 @@ TEST_CASE("fair: the last thread created waits its turn in its start CPU's queue
     // b in CPU 1's. a holds CPU 0 until its slice is checked at the first tick (4 ms), so
     // c, short as it is, first runs there. The runner used to go on before the last thread
     // it created was asleep in its release wait: c then ran first at the release (at about
-    // 0.05 ms in 10 of 10 runs), ahead of a (docs/native.md, "Time zero"). Still, when CPU
-    // 0 is idle at the release (the runner on CPU 1), c woken just after a sometimes starts
-    // some 20 us after it (4 runs of 39 here): at least 3 of 5 runs must keep the order.
+    // 0.05 ms in 10 of 10 runs), ahead of a (docs/native.md, "Time zero"). Still, c woken
+    // just after a sometimes starts some 20 us after it (4 runs of 39 here; presumably
+    // when CPU 0 was idle at the release): at least 3 of 5 runs must keep the order.
     const Scenario s = load_scenario_string(R"(
 ostwin: 1
 name: last-created
