@@ -101,6 +101,15 @@ int main(int argc, char** argv) {
     }
     const std::size_t records = !args.empty() ? std::strtoull(args[0].c_str(), nullptr, 10) : (smoke ? 20'000 : 1'000'000);
     const std::string path = args.size() > 1 ? args[1] : (std::filesystem::temp_directory_path() / "ostwin_viewer_bench.jsonl").string();
+    // The trace it generates in the temporary directory goes on every way out (a path
+    // given on the command line is the caller's to keep).
+    struct RemoveAtExit {
+        std::string path;
+        ~RemoveAtExit() {
+            std::error_code ec;
+            if (!path.empty()) std::filesystem::remove(path, ec);
+        }
+    } const cleanup{args.size() > 1 ? std::string{} : path};
     const int nframes = smoke ? 5 : 60;
     const auto g0 = Clock::now();
     const std::size_t written = generate(path, records);
