@@ -10,6 +10,8 @@
 // OSTWIN_KILL_ITERATIONS changes the number of iterations (default 20).
 #include <catch2/catch.hpp>
 
+#include "tests/FileFixtures.hpp"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -22,7 +24,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -243,20 +244,6 @@ std::vector<std::string> cgroups_left(pid_t runner) {
 
 }  // namespace
 
-/// Removes a test's scratch directory on every way out, also when a REQUIRE ends the test.
-/// Only the process that made it removes it (a forked child execs or _exits anyway).
-struct RemoveDir {
-    explicit RemoveDir(std::string p) : path(std::move(p)) {}
-    RemoveDir(const RemoveDir&) = delete;
-    RemoveDir& operator=(const RemoveDir&) = delete;
-    ~RemoveDir() {
-        std::error_code ec;
-        if (getpid() == owner) std::filesystem::remove_all(path, ec);
-    }
-    std::string path;
-    pid_t owner = getpid();
-};
-
 TEST_CASE("native kill loop: random SIGINT, SIGTERM, SIGHUP, SIGKILL of the runner or its parent, and watchdog leave nothing behind",
           "[native][cli][kill]") {
     std::uint64_t seed = std::random_device{}();
@@ -274,9 +261,8 @@ TEST_CASE("native kill loop: random SIGINT, SIGTERM, SIGHUP, SIGKILL of the runn
     prctl(PR_GET_CHILD_SUBREAPER, &old_subreaper);
     prctl(PR_SET_CHILD_SUBREAPER, 1);
 
-    const std::string dir = "/tmp/ostwin-kill-loop-" + std::to_string(getpid());
-    std::system(("mkdir -p " + dir).c_str());
-    const RemoveDir cleanup{dir};
+    const test_files::TempDir scratch("kill-loop");  // removed on every way out
+    const std::string& dir = scratch.path;
     const std::string long_file = write_file(dir + "/long.yaml", scenario("30s"));
     const std::string short_file = write_file(dir + "/short.yaml", scenario("300ms"));
     std::string rt_before, rr_before;
@@ -398,9 +384,8 @@ TEST_CASE("native kill loop: SIGKILL while 250 message queues are being made lea
     prctl(PR_GET_CHILD_SUBREAPER, &old_subreaper);
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     constexpr int kQueues = 250;
-    const std::string dir = "/tmp/ostwin-kill-mq-" + std::to_string(getpid());
-    std::system(("mkdir -p " + dir).c_str());
-    const RemoveDir cleanup{dir};
+    const test_files::TempDir scratch("kill-mq");  // removed on every way out
+    const std::string& dir = scratch.path;
     std::string yaml = "ostwin: 1\nname: many-queues\nmachine: {cpus: 1}\nscheduler: {policy: fcfs}\nchannels:\n";
     for (int i = 0; i < kQueues; ++i) yaml += "  - {name: q" + std::to_string(i) + ", kind: mqueue, capacity: 1, message_size: 8B}\n";
     yaml += "processes:\n  - {name: p, threads: [{name: main, program: [{sleep: 10s}]}]}\n";
