@@ -1323,10 +1323,14 @@ Result run_scenario(const Scenario& s, const Options& o) {
         // in the order of waiting) or, for the last process, ran on at the release
         // without waiting at all, ahead of the threads before it in its CPU's queue (3
         // fair threads on 2 CPUs: the third first in 10 of 10 runs; docs/native.md,
-        // "Time zero"). This runner sleeps between looks, so each one gets there.
-        for (std::uint32_t t = inst.first_thread(pi); t < inst.first_thread(pi) + inst.threads_of(pi) && !interrupted; ++t)
-            if (inst.thread_decl(t).start && rt.threads[t].os_tid.load() > 0)
-                wait_until_asleep(static_cast<pid_t>(rt.threads[t].os_tid.load()), pid);
+        // "Time zero"). The process's creator saw each earlier thread asleep before it
+        // made the next (Worker.cpp); this runner sleeps between looks at the last one.
+        for (std::uint32_t t = inst.first_thread(pi) + inst.threads_of(pi); t-- > inst.first_thread(pi) && !interrupted;)
+            if (inst.thread_decl(t).start) {
+                if (rt.threads[t].os_tid.load() > 0)
+                    wait_until_asleep(static_cast<pid_t>(rt.threads[t].os_tid.load()), pid);
+                break;
+            }
     }
 
     // A parked deadline thread set SCHED_DEADLINE before parking: one the kernel refused
