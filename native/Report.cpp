@@ -502,11 +502,7 @@ void build_report(const ReportInput& in, const Options& /*o*/, Result& result) {
         } else {
             ts.end_state = "never created";
         }
-        if (ts.finish_ns >= 0) {
-            makespan = std::max(makespan, ts.finish_ns);
-            ts.turnaround_ns = ts.finish_ns - ts.arrival_ns;
-        }
-        if (ts.first_run_ns >= 0 && ts.arrival_ns >= 0) ts.response_ns = ts.first_run_ns - ts.arrival_ns;
+        if (ts.finish_ns >= 0) makespan = std::max(makespan, ts.finish_ns);
         if (sl.stats_ok) {
             const ThreadStats& a = sl.after;
             const ThreadStats& b = sl.before;

@@ -158,7 +158,7 @@ std::int64_t simulated_child_gap(const CostProfile& costs, int cpus) {
     const RunResult r = simulate(s);
     // The child's threads arrive at the fork's end: its response is the gap.
     for (const auto& t : r.summary.threads)
-        if (t.id.rfind("child", 0) == 0) return t.response_ns;
+        if (t.id.rfind("child", 0) == 0) return t.response_ns();
     throw EnvironmentError("calibrate: the simulator has no child in its fork probe");
 }
 

@@ -123,7 +123,7 @@ Engine::Engine(const Scenario& s, const EngineOptions& o)
             const ThreadDecl& td = thread_decl(t);
             if (!pd.start || !td.start || *pd.start + *td.start != Time{0} || !affinity_[th_[t].program].empty())
                 continue;
-            th_[t].home_cpu = static_cast<std::int32_t>(spread++ % s.cpus);
+            th_[t].home_cpu = static_cast<std::int16_t>(spread++ % s.cpus);
         }
         pin_homes_ = spread > 0;
         any_affinity_ = any_affinity_ || pin_homes_;
@@ -704,7 +704,7 @@ void Engine::on_switch_done(std::uint32_t c) {
         th.sys_time += k.switch_in_cpu;
         k.switch_in_cpu = Time{0};
     }
-    th.last_cpu = static_cast<std::int32_t>(c);
+    th.last_cpu = static_cast<std::int16_t>(c);
     if (th.first_run < Time{0}) th.first_run = now_;
     sched_->started(t, c, now_);
     k.slice_left = slice_from_now(t);
@@ -1359,8 +1359,7 @@ void Engine::end_thread(ThreadIdx t, ThreadState final_state, std::string_view w
     th.cause = WaitCause::none;
     set_state(t, final_state, why);
     th.finish = now_;
-    th.loops.clear();
-    th.loops.shrink_to_fit();
+    th.loops.reset();
     ++ended_threads_;
     thread_ended(t, final_state == ThreadState::crashed);
     Pcb& pc = pr_[th.process];
@@ -1448,8 +1447,6 @@ RunResult Engine::finish(StopReason stop) {
         ts.arrival_ns = th.arrival.ns();
         ts.first_run_ns = th.first_run.ns();
         ts.finish_ns = th.finish.ns();
-        ts.turnaround_ns = th.finish >= Time{0} && th.arrival >= Time{0} ? (th.finish - th.arrival).ns() : 0;
-        ts.response_ns = th.first_run >= Time{0} && th.arrival >= Time{0} ? (th.first_run - th.arrival).ns() : 0;
         ts.ready_ns = th.ready_time.ns();
         ts.blocked_ns = th.blocked_time.ns();
         ts.io_ns = th.io_time.ns();

@@ -821,7 +821,7 @@ bool Engine::step_spawn(ThreadIdx t, const Instr& in) {
     trace_op_end(t, in);
     ++th.pc;
     th.phase = 0;
-    th_[target].home_cpu = th.cpu;  // it waits in the spawner's CPU's run queue until it first runs
+    th_[target].home_cpu = static_cast<std::int16_t>(th.cpu);  // it waits in the spawner's CPU's run queue until it first runs
     thread_created(target);
     trace_mem(proc);
     // spawn.thread_start: the new thread's start-up before its first op (docs/cost-model.md).
@@ -883,7 +883,7 @@ bool Engine::step_fork(ThreadIdx t, const Instr& in) {
     th.phase = 0;
     // The child's threads wait in the forker's CPU's run queue until they first run.
     const std::uint32_t first = inst_.first_thread(child);
-    for (std::uint32_t i = 0; i < inst_.threads_of(child); ++i) th_[first + i].home_cpu = th.cpu;
+    for (std::uint32_t i = 0; i < inst_.threads_of(child); ++i) th_[first + i].home_cpu = static_cast<std::int16_t>(th.cpu);
     start_process(child);
     return true;
 }

@@ -3,7 +3,10 @@
 /// (PCB) and CPUs, kept by the engine in flat vectors indexed by thread, process and CPU
 /// index (docs/engine.md). Small on purpose: a million threads must fit in memory.
 #include <cstdint>
+#include <cstdlib>
+#include <new>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "sim/core/Program.hpp"
@@ -28,6 +31,62 @@ enum class WaitCause : std::uint8_t { none, sleep, io, period, lock, sem, cond, 
 
 inline constexpr std::uint32_t kNone32 = UINT32_MAX;
 
+/// A thread's loop stack (innermost last) in one pointer: most threads of a large scenario
+/// never enter a loop, and a million Tcbs then carry 8 bytes for it, not a vector's 24
+/// (docs/performance.md). The frames follow a size/capacity header in one malloc'd block.
+class LoopStack {
+public:
+    LoopStack() = default;
+    LoopStack(const LoopStack&) = delete;
+    LoopStack& operator=(const LoopStack&) = delete;
+    LoopStack(LoopStack&& o) noexcept : p_(o.p_) { o.p_ = nullptr; }
+    LoopStack& operator=(LoopStack&& o) noexcept {
+        if (this != &o) {
+            std::free(p_);
+            p_ = o.p_;
+            o.p_ = nullptr;
+        }
+        return *this;
+    }
+    ~LoopStack() { std::free(p_); }
+
+    [[nodiscard]] bool empty() const { return p_ == nullptr || p_->size == 0; }
+    [[nodiscard]] std::size_t size() const { return p_ == nullptr ? 0 : p_->size; }
+    [[nodiscard]] const LoopFrame* data() const { return p_ == nullptr ? nullptr : frames(); }
+    LoopFrame& back() { return frames()[p_->size - 1]; }
+    [[nodiscard]] const LoopFrame& back() const { return frames()[p_->size - 1]; }
+    /// A value-initialized frame on top (the block grows by doubling; no allocation once warm).
+    LoopFrame& emplace_back() {
+        if (p_ == nullptr || p_->size == p_->cap) grow();
+        LoopFrame* f = frames() + p_->size++;
+        *f = LoopFrame{};
+        return *f;
+    }
+    void pop_back() { --p_->size; }
+    /// Empty, its block given back.
+    void reset() {
+        std::free(p_);
+        p_ = nullptr;
+    }
+
+private:
+    struct alignas(LoopFrame) Header {
+        std::uint32_t size, cap;
+    };
+    static_assert(std::is_trivially_copyable_v<LoopFrame> && sizeof(Header) % alignof(LoopFrame) == 0);
+    [[nodiscard]] LoopFrame* frames() const { return reinterpret_cast<LoopFrame*>(p_ + 1); }
+    void grow() {
+        const std::uint32_t cap = p_ == nullptr ? 2 : p_->cap * 2;
+        void* q = std::realloc(p_, sizeof(Header) + std::size_t{cap} * sizeof(LoopFrame));
+        if (q == nullptr) throw std::bad_alloc();
+        const bool fresh = p_ == nullptr;
+        p_ = static_cast<Header*>(q);
+        if (fresh) p_->size = 0;
+        p_->cap = cap;
+    }
+    Header* p_ = nullptr;
+};
+
 /// Thread control block. The fields a dispatch, a slice and a state change touch come
 /// first (the first 80 bytes), the rest after: a run that cycles through many threads
 /// brings fewer cache lines of each Tcb in (docs/performance.md, "What each change bought").
@@ -44,7 +103,10 @@ struct Tcb {
     std::uint8_t base_priority = 10;  ///< the scenario's
     SchedClass sched_class = SchedClass::other;  ///< policy linux
     std::int32_t cpu = -1;       ///< CPU it is switching to or running on
-    std::int32_t last_cpu = -1;  ///< CPU it last ran on
+    std::int16_t last_cpu = -1;  ///< CPU it last ran on (a machine has at most 4096)
+    /// Before its first run, under per-CPU RT queues: the CPU whose queue it waits in, its
+    /// forker's or spawner's, or for a thread of time zero its start CPU (-1: any queue).
+    std::int16_t home_cpu = -1;
     std::uint32_t gen = 0;       ///< bumped to cancel its pending wake-up
     std::uint32_t switches = 0, preemptions = 0;
     Time work;                   ///< CPU time left in the current piece of work
@@ -53,24 +115,25 @@ struct Tcb {
     Time cpu_time, ready_time;
     // colder: blocking, op results, the rest of the statistics
     std::uint32_t wait_obj = kNone32;  ///< object waited on (lock, channel, thread, process)
+    std::uint32_t voluntary = 0;
     std::int64_t aux = 0;        ///< result of the op in progress (message number, faults, target)
     std::uint64_t aux2 = 0;      ///< second result (message bytes, cow faults)
     /// The op's argument as drawn (docs/scenario-format.md, "Distributions") or written:
     /// ns for compute, sleep, io; bytes for send, touch.
     std::int64_t val = 0;
-    std::vector<LoopFrame> loops;
+    LoopStack loops;
     Time arrival{-1}, finish{-1};
     Time sys_time, blocked_time, io_time;
-    std::uint32_t voluntary = 0, migrations = 0;
+    std::uint32_t migrations = 0;
     std::uint32_t boosts = 0;    ///< times a mutex protocol raised its effective priority
-    /// Before its first run, under per-CPU RT queues: the CPU whose queue it waits in, its
-    /// forker's or spawner's, or for a thread of time zero its start CPU (-1: any queue).
-    std::int32_t home_cpu = -1;
 
     /// The CPU whose RT run queue a waiting thread is in (per-CPU queues, docs/engine.md):
     /// the one it last ran on, else its creator's; -1: any.
     [[nodiscard]] std::int32_t queue_cpu() const { return last_cpu >= 0 ? last_cpu : home_cpu; }
 };
+// Every field a million threads carry costs a megabyte: the layout has no padding left
+// (docs/performance.md, "bytes per thread").
+static_assert(sizeof(Tcb) <= 168, "Tcb grew: docs/performance.md counts its bytes per thread");
 
 enum class ProcState : std::uint8_t { created, running, zombie, reaped, crashed };
 

@@ -37,6 +37,8 @@ MemorySystem::Pages* MemorySystem::pages_of(Space& s, Region r, std::uint32_t st
 
 const MemorySystem::Pages* MemorySystem::pages_of(const Space& s, Region r,
                                                   std::uint32_t stack_owner) const {
+    // An anonymous stack has no Pages: the caller asks the table for its count first.
+    if (r == Region::stack) return s.stacks.named(stack_owner);
     return const_cast<MemorySystem*>(this)->pages_of(const_cast<Space&>(s), r, stack_owner);
 }
 
@@ -109,16 +111,15 @@ void MemorySystem::unmap(AsId as, FrameId f) {
 std::uint64_t MemorySystem::add_stack(AsId as, std::uint32_t thread, std::uint64_t bytes) {
     Space& s = spaces_.at(as);
     if (s.released) throw std::logic_error("add_stack on a released address space");
-    if (s.stacks.find(thread) != nullptr) throw std::logic_error("thread already has a stack");
-    Pages& p = s.stacks.add(thread);
-    p.size_pages = pages_for(bytes, page_size_);
+    if (s.stacks.has(thread)) throw std::logic_error("thread already has a stack");
+    const std::uint64_t pages = pages_for(bytes, page_size_);
     // Resident at once, as new_frame would count them, but without frame ids yet.
-    p.anonymous = p.size_pages > 0;
-    live_frames_ += p.size_pages;
+    s.stacks.add_anonymous(thread, pages);
+    live_frames_ += pages;
     peak_frames_ = std::max(peak_frames_, live_frames_);
-    s.resident += p.size_pages;
+    s.resident += pages;
     s.peak = std::max(s.peak, s.resident);
-    return p.size_pages;
+    return pages;
 }
 
 void MemorySystem::drop_anonymous(Space& s, Pages& p) {
@@ -130,12 +131,11 @@ void MemorySystem::drop_anonymous(Space& s, Pages& p) {
 
 void MemorySystem::remove_stack(AsId as, std::uint32_t thread) {
     Space& s = spaces_.at(as);
-    Pages* p = s.stacks.find(thread);
-    if (p == nullptr) return;
-    drop_anonymous(s, *p);
-    for (FrameId f : p->frames)
-        if (f != kNoFrame) unmap(as, f);
-    s.stacks.remove(*p);
+    s.stacks.remove(thread, [&](Pages& p) {
+        drop_anonymous(s, p);
+        for (FrameId f : p.frames)
+            if (f != kNoFrame) unmap(as, f);
+    });
 }
 
 TouchResult MemorySystem::touch(AsId as, Region region, std::uint32_t stack_owner,
@@ -256,38 +256,80 @@ std::vector<MemorySystem::StackTable::Entry>::iterator MemorySystem::StackTable:
                             [](const Entry& e, std::uint32_t t) { return e.thread < t; });
 }
 
-MemorySystem::Pages* MemorySystem::StackTable::find(std::uint32_t thread) {
+MemorySystem::StackTable::Entry* MemorySystem::StackTable::entry(std::uint32_t thread) {
     // Past the last entry: the usual question before an append (add_stack), answered
     // without the binary search that lower() would do.
     if (entries_.empty() || entries_.back().thread < thread) return nullptr;
     auto it = lower(thread);
-    if (it == entries_.end() || it->thread != thread || !it->pages.present) return nullptr;
-    return &it->pages;
+    if (it == entries_.end() || it->thread != thread || it->v == kDead) return nullptr;
+    return &*it;
 }
 
-MemorySystem::Pages& MemorySystem::StackTable::add(std::uint32_t thread) {
+bool MemorySystem::StackTable::has(std::uint32_t thread) const { return entry(thread) != nullptr; }
+
+std::uint64_t MemorySystem::StackTable::anonymous_pages(std::uint32_t thread) const {
+    const Entry* e = entry(thread);
+    return e == nullptr || is_named(e->v) ? 0 : e->v;
+}
+
+const MemorySystem::Pages* MemorySystem::StackTable::named(std::uint32_t thread) const {
+    const Entry* e = entry(thread);
+    return e == nullptr || !is_named(e->v) ? nullptr : &named_[e->v & ~kNamedBit];
+}
+
+MemorySystem::Pages* MemorySystem::StackTable::find(std::uint32_t thread) {
+    Entry* e = entry(thread);
+    if (e == nullptr) return nullptr;
+    if (!is_named(e->v)) {  // anonymous: its Pages now, with the same count
+        const Pages p = anonymous(e->v);
+        const std::uint32_t i = new_named();  // may move named_, not entries_
+        named_[i] = p;
+        e->v = kNamedBit | i;
+    }
+    return &named_[e->v & ~kNamedBit];
+}
+
+MemorySystem::StackTable::Entry& MemorySystem::StackTable::slot(std::uint32_t thread) {
     if (entries_.empty() || entries_.back().thread < thread) {  // the usual case: an append
-        entries_.push_back(Entry{thread, Pages{}});
-        entries_.back().pages.present = true;
-        return entries_.back().pages;
+        entries_.push_back(Entry{thread, kDead});
+        return entries_.back();
     }
     auto it = lower(thread);
     if (it != entries_.end() && it->thread == thread) {
-        if (!it->pages.present) --dead_;  // reuse the tombstone
+        --dead_;  // reuse the tombstone (the callers checked that the thread has no stack)
     } else {
-        it = entries_.insert(it, Entry{thread, Pages{}});  // an append in the usual case
+        it = entries_.insert(it, Entry{thread, kDead});
     }
-    it->pages = Pages{};
-    it->pages.present = true;
-    return it->pages;
+    return *it;
 }
 
-void MemorySystem::StackTable::remove(Pages& p) {
-    p = Pages{};  // a tombstone; frees the frame list
-    if (++dead_ * 2 > entries_.size()) {
-        std::erase_if(entries_, [](const Entry& e) { return !e.pages.present; });
-        dead_ = 0;
+std::uint32_t MemorySystem::StackTable::new_named() {
+    if (!free_named_.empty()) {
+        const std::uint32_t i = free_named_.back();
+        free_named_.pop_back();
+        return i;
     }
+    if (named_.size() >= kNamedBit - 1) throw std::length_error("too many stacks with frame ids in one address space");
+    named_.emplace_back();
+    return static_cast<std::uint32_t>(named_.size() - 1);
+}
+
+void MemorySystem::StackTable::add_anonymous(std::uint32_t thread, std::uint64_t pages) {
+    if (pages > 0 && pages < kNamedBit) {
+        slot(thread).v = static_cast<std::uint32_t>(pages);
+        return;
+    }
+    // An empty stack, or one too large for an entry's count: a Pages of its own.
+    Pages& p = add(thread);
+    p.size_pages = pages;
+    p.anonymous = pages > 0;
+}
+
+MemorySystem::Pages& MemorySystem::StackTable::add(std::uint32_t thread) {
+    const std::uint32_t i = new_named();
+    slot(thread).v = kNamedBit | i;
+    named_[i] = Pages{};
+    return named_[i];
 }
 
 MemoryUsage MemorySystem::usage(AsId as) const {
@@ -304,7 +346,10 @@ std::uint64_t MemorySystem::unique_peak() const { return peak_frames_ * page_siz
 
 std::uint32_t MemorySystem::page_refcount(AsId as, Region region, std::uint32_t stack_owner,
                                           std::uint64_t page) const {
-    const Pages* p = pages_of(spaces_.at(as), region, stack_owner);
+    const Space& s = spaces_.at(as);
+    if (region == Region::stack)
+        if (const std::uint64_t n = s.stacks.anonymous_pages(stack_owner); n > 0) return page < n ? 1 : 0;
+    const Pages* p = pages_of(s, region, stack_owner);
     if (p != nullptr && p->anonymous) return page < p->size_pages ? 1 : 0;  // private, resident
     if (p == nullptr || page >= p->frames.size() || p->frames[page] == kNoFrame) return 0;
     return refcount_[p->frames[page]];

@@ -156,39 +156,97 @@ private:
     struct Pages {
         std::uint64_t size_pages = 0;   // region size in pages
         std::vector<FrameId> frames;    // grows lazily up to the highest page touched
-        bool present = false;           // stacks only: this thread has a stack here
         /// Stacks only: all size_pages pages are resident private frames that have no frame
         /// ids yet (frames is empty). Counted like any frame; ids are given on the first
         /// fork or touch that needs them. A million threads' stacks then cost no frame
         /// tables (docs/performance.md).
         bool anonymous = false;
     };
-    /// Stacks by thread index: a vector sorted by thread (threads are mostly added in
+    /// Stacks by thread index: 8-byte entries sorted by thread (threads are mostly added in
     /// increasing order, so adding is an append), found by binary search; removal leaves a
     /// tombstone, compacted when tombstones outnumber live stacks. Compact for any numbering.
+    /// A stack without frame ids (resident and anonymous: the stack of a thread that never
+    /// touched it) is only its page count in its entry; the first find() of it (a touch, a
+    /// fork) gives it a `Pages` in a side table. A million threads' stacks cost 8 bytes each
+    /// (docs/performance.md).
     class StackTable {
     public:
+        /// `thread`'s stack (given its `Pages` now if it had none), or null.
         [[nodiscard]] Pages* find(std::uint32_t thread);
-        Pages& add(std::uint32_t thread);  // an empty entry, now present
-        void remove(Pages& p);  // p: a present entry, from find()
+        [[nodiscard]] bool has(std::uint32_t thread) const;
+        /// The resident page count of `thread`'s stack while it has no frame ids, else 0.
+        [[nodiscard]] std::uint64_t anonymous_pages(std::uint32_t thread) const;
+        /// `thread`'s stack as its Pages if it has them (no change to the table), else null.
+        [[nodiscard]] const Pages* named(std::uint32_t thread) const;
+        /// A stack of `pages` resident pages without frame ids (`thread` has none yet).
+        void add_anonymous(std::uint32_t thread, std::uint64_t pages);
+        Pages& add(std::uint32_t thread);  // an empty Pages (`thread` has no stack yet)
+        /// Removes `thread`'s stack, if any, after `drop` saw it as Pages (anonymous: a
+        /// temporary one with its page count).
+        template <typename F>
+        void remove(std::uint32_t thread, F&& drop) {
+            Entry* e = entry(thread);
+            if (e == nullptr) return;
+            if (is_named(e->v)) {
+                const std::uint32_t i = e->v & ~kNamedBit;
+                drop(named_[i]);
+                named_[i] = Pages{};
+                free_named_.push_back(i);
+            } else {
+                Pages tmp = anonymous(e->v);
+                drop(tmp);
+            }
+            e->v = kDead;
+            if (++dead_ * 2 > entries_.size()) {
+                std::erase_if(entries_, [](const Entry& x) { return x.v == kDead; });
+                dead_ = 0;
+            }
+        }
         void reserve(std::size_t n) { entries_.reserve(n); }
         void clear() {
             std::vector<Entry>().swap(entries_);  // gives the memory back, not just the entries
+            std::vector<Pages>().swap(named_);
+            std::vector<std::uint32_t>().swap(free_named_);
             dead_ = 0;
         }
+        /// f(Pages&) for every stack (an anonymous one as a temporary Pages).
         template <typename F>
         void for_each(F&& f) {
-            for (Entry& e : entries_)
-                if (e.pages.present) f(e.pages);
+            for (Entry& e : entries_) {
+                if (e.v == kDead) continue;
+                if (is_named(e.v)) {
+                    f(named_[e.v & ~kNamedBit]);
+                } else {
+                    Pages tmp = anonymous(e.v);
+                    f(tmp);
+                }
+            }
         }
 
     private:
+        static constexpr std::uint32_t kDead = UINT32_MAX;       // a tombstone
+        static constexpr std::uint32_t kNamedBit = 1u << 31;     // else: anonymous page count
+        static bool is_named(std::uint32_t v) { return (v & kNamedBit) != 0; }
+        static Pages anonymous(std::uint32_t pages) {
+            Pages p;
+            p.size_pages = pages;
+            p.anonymous = true;
+            return p;
+        }
         struct Entry {
             std::uint32_t thread;
-            Pages pages;
+            std::uint32_t v;  // kDead, kNamedBit | index into named_, or 1 .. 2^31-1 pages
         };
         std::vector<Entry>::iterator lower(std::uint32_t thread);
+        Entry* entry(std::uint32_t thread);  // the live entry of `thread`, or null
+        [[nodiscard]] const Entry* entry(std::uint32_t thread) const {
+            return const_cast<StackTable*>(this)->entry(thread);
+        }
+        Entry& slot(std::uint32_t thread);  // a new or reused entry for `thread`, value unset
+        std::uint32_t new_named();
         std::vector<Entry> entries_;
+        std::vector<Pages> named_;
+        std::vector<std::uint32_t> free_named_;
         std::size_t dead_ = 0;
     };
     struct Space {

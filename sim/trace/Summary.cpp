@@ -65,8 +65,8 @@ std::optional<Metric> thread_metric(const ThreadSummary& t, std::string_view nam
     if (m == "finish") return Metric{t.finish_ns, Unit::time};
     if (m == "arrival") return Metric{t.arrival_ns, Unit::time};
     if (m == "first_run") return Metric{t.first_run_ns, Unit::time};
-    if (m == "turnaround") return Metric{t.turnaround_ns, Unit::time};
-    if (m == "response") return Metric{t.response_ns, Unit::time};
+    if (m == "turnaround") return Metric{t.turnaround_ns(), Unit::time};
+    if (m == "response") return Metric{t.response_ns(), Unit::time};
     if (m == "ready" || m == "wait" || m == "waiting") return Metric{t.ready_ns, Unit::time};
     if (m == "blocked") return Metric{t.blocked_ns, Unit::time};
     if (m == "io") return Metric{t.io_ns, Unit::time};
@@ -395,8 +395,8 @@ void summary_json(const Summary& s, JsonOut& j) {
         p = put(p, ",\"arrival_ns\":", t.arrival_ns);
         p = put(p, ",\"first_run_ns\":", t.first_run_ns);
         p = put(p, ",\"finish_ns\":", t.finish_ns);
-        p = put(p, ",\"turnaround_ns\":", t.turnaround_ns);
-        p = put(p, ",\"response_ns\":", t.response_ns);
+        p = put(p, ",\"turnaround_ns\":", t.turnaround_ns());
+        p = put(p, ",\"response_ns\":", t.response_ns());
         p = put(p, ",\"ready_ns\":", t.ready_ns);
         p = put(p, ",\"blocked_ns\":", t.blocked_ns);
         p = put(p, ",\"io_ns\":", t.io_ns);
@@ -577,10 +577,10 @@ void print_summary_tables(const Summary& s, std::ostream& out) {
         const bool finished = t.finish_ns >= 0;
         const bool ran = t.first_run_ns >= 0;
         tt.row({t.id, t_or_dash(t.arrival_ns), t_or_dash(t.first_run_ns), t_or_dash(t.finish_ns),
-                finished ? format_time(Time{t.turnaround_ns}) : "-", ran ? format_time(Time{t.response_ns}) : "-",
+                finished ? format_time(Time{t.turnaround_ns()}) : "-", ran ? format_time(Time{t.response_ns()}) : "-",
                 format_time(Time{t.ready_ns}), format_time(Time{t.blocked_ns}), format_time(Time{t.cpu_ns}),
                 std::to_string(t.switches), std::to_string(t.preemptions), std::to_string(t.migrations),
-                t.end_state});
+                std::string{t.end_state}});
     }
     tt.print(out, 1, true);
     // Mutex protocols (docs/model.md "Mutex protocols"): who was boosted, how often.

@@ -6,6 +6,7 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/trace/Jobs.hpp"
@@ -21,8 +22,6 @@ struct ThreadSummary {
     std::int64_t arrival_ns = -1;    ///< -1: never created (a spawn that never ran)
     std::int64_t first_run_ns = -1;  ///< -1: never ran
     std::int64_t finish_ns = -1;     ///< -1: never finished (deadlock, crash kills count as finish)
-    std::int64_t turnaround_ns = 0;  ///< finish - arrival
-    std::int64_t response_ns = 0;    ///< first run - arrival
     std::int64_t ready_ns = 0;       ///< time runnable but not running (incl. switch-in time)
     std::int64_t blocked_ns = 0;     ///< sleeping, I/O, waiting on locks, channels, joins
     std::int64_t io_ns = 0;          ///< part of blocked_ns spent in `io`
@@ -33,8 +32,21 @@ struct ThreadSummary {
     std::uint64_t preemptions = 0;   ///< switched out while still runnable
     std::uint64_t migrations = 0;
     std::uint64_t boosts = 0;        ///< times a mutex protocol raised its priority (simulator only)
-    std::string end_state;           ///< terminated | crashed | blocked | ready | ...
+    /// terminated | crashed | blocked | ready | ...: a name with static storage (a literal,
+    /// to_string(ThreadState)), so that a million rows carry no string of their own.
+    std::string_view end_state;
+
+    /// finish - arrival; 0 when either is unknown.
+    [[nodiscard]] std::int64_t turnaround_ns() const {
+        return finish_ns >= 0 && arrival_ns >= 0 ? finish_ns - arrival_ns : 0;
+    }
+    /// first run - arrival; 0 when either is unknown.
+    [[nodiscard]] std::int64_t response_ns() const {
+        return first_run_ns >= 0 && arrival_ns >= 0 ? first_run_ns - arrival_ns : 0;
+    }
 };
+// Bytes per simulated thread (docs/performance.md): a million summary rows are the peak.
+static_assert(sizeof(ThreadSummary) <= 160, "ThreadSummary grew: docs/performance.md counts its bytes per thread");
 
 struct CpuSummary {
     std::uint32_t cpu = 0;

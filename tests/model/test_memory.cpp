@@ -259,6 +259,50 @@ TEST_CASE("stacks of any thread numbering: out of order, removed and re-added", 
     CHECK(mem.unique_resident() == 0);
 }
 
+TEST_CASE("a stack is a page count until a touch or a fork names its frames, and counts the same either way",
+          "[memory]") {
+    MemorySystem mem(kPage);
+    const AsId as = mem.create(spec_pages(1, 1, 1));
+    mem.add_stack(as, 0, 3 * kPage);
+    mem.add_stack(as, 1, 3 * kPage);
+    mem.add_stack(as, 2, 0);  // an empty stack is still a stack
+    CHECK_THROWS_AS(mem.add_stack(as, 2, kPage), std::logic_error);
+    // Thread 0 touches its stack (frame ids now), thread 1 never does.
+    CHECK(mem.touch(as, Region::stack, 0, kPage, kPage, true).faults == 0);
+    for (std::uint32_t t : {0u, 1u}) {
+        CHECK(mem.page_refcount(as, Region::stack, t, 2) == 1);
+        CHECK(mem.page_refcount(as, Region::stack, t, 3) == 0);
+    }
+    CHECK(mem.usage(as).resident_bytes == 6 * kPage);
+    // The forked child shares thread 1's stack: it needs frame ids too.
+    const ForkResult f = mem.fork(as, 1, 7);
+    CHECK(f.shared_pages == 3);
+    CHECK(mem.page_refcount(as, Region::stack, 1, 0) == 2);
+    CHECK(mem.unique_resident() == 6 * kPage);
+    // Removing a named stack frees its slot for the next one named.
+    mem.remove_stack(as, 0);
+    mem.add_stack(as, 3, 2 * kPage);
+    CHECK(mem.touch(as, Region::stack, 3, 0, 2 * kPage, true).faults == 0);
+    CHECK(mem.usage(as).resident_bytes == 5 * kPage);
+    CHECK(mem.touch(as, Region::stack, 2, 0, 1, true).clamped);  // 0 pages
+    mem.release(f.child);
+    CHECK(mem.page_refcount(as, Region::stack, 1, 0) == 1);
+    mem.release(as);
+    CHECK(mem.unique_resident() == 0);
+}
+
+TEST_CASE("a stack of 2^31 pages or more is counted whole", "[memory]") {
+    MemorySystem mem(kPage);
+    const AsId as = mem.create(spec_pages(1, 1, 1));
+    const std::uint64_t pages = std::uint64_t{1} << 31;
+    CHECK(mem.add_stack(as, 0, pages * kPage) == pages);
+    CHECK(mem.usage(as).resident_bytes == pages * kPage);
+    CHECK(mem.page_refcount(as, Region::stack, 0, pages - 1) == 1);
+    CHECK(mem.page_refcount(as, Region::stack, 0, pages) == 0);
+    mem.remove_stack(as, 0);
+    CHECK(mem.unique_resident() == 0);
+}
+
 TEST_CASE("faults in flight: a walk that reaches pages another walk is still faulting in faults them too",
           "[memory]") {
     MemorySystem mem(kPage);

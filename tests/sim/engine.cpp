@@ -132,7 +132,7 @@ TEST_CASE("mlfq: a CPU-bound thread sinks, so a newcomer preempts it at once") {
     const Summary sm = run(s);
     // long: level 0 0-10, level 1 from 10; short arrives at 15 at level 0 and preempts.
     // long: 20-40 (level 1, 20ms), 40-80 (level 2, 40ms), 80-105.
-    CHECK(th(sm, "short/main").response_ns == 0);
+    CHECK(th(sm, "short/main").response_ns() == 0);
     CHECK(th(sm, "short/main").finish_ns == (20_ms).ns());
     CHECK(th(sm, "long/main").finish_ns == (105_ms).ns());
     CHECK(th(sm, "long/main").preemptions == 1);

@@ -303,7 +303,7 @@ TEST_CASE("crash before a sibling's start offset: the sibling never arrives") {
     CHECK(th(sm, "app/late").end_state == "crashed");
     CHECK(th(sm, "app/late").arrival_ns == -1);
     CHECK(th(sm, "app/late").cpu_ns == 0);
-    CHECK(th(sm, "app/late").turnaround_ns == 0);
+    CHECK(th(sm, "app/late").turnaround_ns() == 0);
     CHECK(sm.makespan_ns == (1_ms).ns());
     CHECK(proc(sm, "app").end_ns == (1_ms).ns());
 }

@@ -17,9 +17,9 @@ TEST_CASE("fcfs: P1 24, P2 3, P3 3 all at 0") {
     CHECK(th(sm, "P1/main").ready_ns == 0);
     CHECK(th(sm, "P2/main").ready_ns == (24_ms).ns());
     CHECK(th(sm, "P3/main").ready_ns == (27_ms).ns());
-    CHECK(th(sm, "P1/main").turnaround_ns == (24_ms).ns());
-    CHECK(th(sm, "P2/main").turnaround_ns == (27_ms).ns());
-    CHECK(th(sm, "P3/main").turnaround_ns == (30_ms).ns());
+    CHECK(th(sm, "P1/main").turnaround_ns() == (24_ms).ns());
+    CHECK(th(sm, "P2/main").turnaround_ns() == (27_ms).ns());
+    CHECK(th(sm, "P3/main").turnaround_ns() == (30_ms).ns());
     CHECK(sm.makespan_ns == (30_ms).ns());
 }
 
@@ -47,7 +47,7 @@ TEST_CASE("sjf: P1 6, P2 8, P3 7, P4 3 all at 0") {
     CHECK(th(sm, "P2/main").ready_ns == (16_ms).ns());
     CHECK(th(sm, "P3/main").ready_ns == (9_ms).ns());
     CHECK(th(sm, "P4/main").ready_ns == 0);
-    CHECK(th(sm, "P2/main").turnaround_ns == (24_ms).ns());
+    CHECK(th(sm, "P2/main").turnaround_ns() == (24_ms).ns());
 }
 
 TEST_CASE("sjf: the burst is the sum of consecutive computes up to the next blocking op") {
@@ -75,10 +75,10 @@ TEST_CASE("srtf: P1 0/8, P2 1/4, P3 2/9, P4 3/5 (arrival/burst)") {
     CHECK(th(sm, "P2/main").ready_ns == 0);
     CHECK(th(sm, "P3/main").ready_ns == (15_ms).ns());
     CHECK(th(sm, "P4/main").ready_ns == (2_ms).ns());
-    CHECK(th(sm, "P1/main").turnaround_ns == (17_ms).ns());
-    CHECK(th(sm, "P2/main").turnaround_ns == (4_ms).ns());
-    CHECK(th(sm, "P3/main").turnaround_ns == (24_ms).ns());
-    CHECK(th(sm, "P4/main").turnaround_ns == (7_ms).ns());
+    CHECK(th(sm, "P1/main").turnaround_ns() == (17_ms).ns());
+    CHECK(th(sm, "P2/main").turnaround_ns() == (4_ms).ns());
+    CHECK(th(sm, "P3/main").turnaround_ns() == (24_ms).ns());
+    CHECK(th(sm, "P4/main").turnaround_ns() == (7_ms).ns());
     CHECK(th(sm, "P1/main").preemptions == 1);
     CHECK(th(sm, "P2/main").preemptions == 0);
 }
@@ -108,7 +108,7 @@ TEST_CASE("rr: P1 24, P2 3, P3 3, quantum 4") {
     CHECK(th(sm, "P1/main").ready_ns == (6_ms).ns());
     CHECK(th(sm, "P2/main").ready_ns == (4_ms).ns());
     CHECK(th(sm, "P3/main").ready_ns == (7_ms).ns());
-    CHECK(th(sm, "P1/main").turnaround_ns == (30_ms).ns());
+    CHECK(th(sm, "P1/main").turnaround_ns() == (30_ms).ns());
     CHECK(th(sm, "P1/main").preemptions == 1);  // once by quantum; alone later, it is not switched
     CHECK(th(sm, "P1/main").switches == 2);
     CHECK(sm.context_switches.thread + sm.context_switches.process == 4);

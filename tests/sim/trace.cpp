@@ -135,7 +135,7 @@ TEST_CASE("trace: CPU lanes and thread lanes agree with the summary, every polic
             CHECK(state[th.tid] == "terminated");
             CHECK(cpu_time[th.tid] == th.cpu_ns);
             // No time is lost: from arrival to finish a thread is ready, running or blocked.
-            CHECK(th.turnaround_ns == th.cpu_ns + th.ready_ns + th.blocked_ns);
+            CHECK(th.turnaround_ns() == th.cpu_ns + th.ready_ns + th.blocked_ns);
         }
     }
 }
