@@ -464,7 +464,8 @@ void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, st
         not_measured(c, "fork.child_start", "the runner probes need root (SCHED_FIFO), as `ostwin native` does");
         for (const char* key : {"exit.cpu", "exit.thread", "start.process", "start.thread", "first.send", "first.recv", "first.sleep",
                                 "first.touch", "first.yield", "first.sync", "sched.wake_ipi", "sched.idle_wake",
-                                "memory.cow_fault_parent", "spawn.thread_start", "create.thread_remote", "sleep.timer", "sleep.no_block"})
+                                "memory.cow_fault_parent", "spawn.thread_start", "create.thread_remote", "sleep.timer", "sleep.no_block",
+                                "spawn.stopped_run", "spawn.stopped_wait"})
             not_measured(c, key, "the runner probes need root (SCHED_FIFO), as `ostwin native` does");
         c.notes.push_back("context_switch.* from the channel ping-pong alone: the runner probes need root");
         return;
@@ -572,6 +573,27 @@ void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, st
                     "on the idle one) - the same on 1 CPU");
         } else {
             not_measured(c, "create.thread_remote", "only one CPU is allowed");
+        }
+
+        // A spawned thread that preempts its creator gets the CPU inside pthread_create,
+        // before its creator has set its attributes and released it: it runs to the
+        // thread's lock and blocks there until then (glibc's stopped start). The simulator
+        // holds it blocked while its creator is switched back in and for this key after,
+        // then switches it in again: the trace's wait less two switches.
+        const auto st = runner_stopped_start(quick ? 2 : 4, quick ? 1 : 7);
+        add_speeds(c, st[0].speeds);
+        if (st[0].ns.empty()) {
+            for (const char* key : {"spawn.stopped_run", "spawn.stopped_wait"})
+                not_measured(c, key, "no spawned thread started stopped in the runner's probe (0 applies)");
+        } else {
+            const Spread run_to_lock = record_samples(c, st[0], progress);
+            set_key(c, "spawn.stopped_run", run_to_lock.median, run_to_lock,
+                    "runner stopped start (ostwin native, 1 CPU, a spawned thread above its spawner): its first "
+                    "switch-in to its block on the thread's lock (kernel sched_switch)");
+            const Spread waited = record_samples(c, st[1], progress);
+            set_key(c, "spawn.stopped_wait", std::max(0.0, waited.median - 2 * cs_t), shifted(waited, 1, -2 * cs_t),
+                    "runner stopped start (ostwin native, 1 CPU): the same thread's block to its next switch-in "
+                    "- 2 x context_switch.thread");
         }
 
         // A timed wait as a scenario's sleep meets it: the thread's CPU per sleep beyond

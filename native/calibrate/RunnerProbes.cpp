@@ -219,6 +219,41 @@ std::vector<RunnerSamples> runner_spawn(int processes, int spawns, int runs, int
     return out;
 }
 
+std::vector<RunnerSamples> runner_stopped_start(int spawns, int runs) {
+    std::string yaml =
+        "ostwin: 1\nname: calibrate-stopped-start\nmachine: {cpus: 1}\nscheduler: {policy: priority}\nprocesses:\n"
+        "  - name: p\n    threads:\n      - name: main\n        priority: 10\n        program: [compute: 200us";
+    for (int i = 0; i < spawns; ++i)
+        yaml += ", spawn: v" + std::to_string(i) + ", compute: 100us, join: v" + std::to_string(i);
+    yaml += "]\n";
+    for (int i = 0; i < spawns; ++i)
+        yaml += "      - {name: v" + std::to_string(i) + ", priority: 20, start: spawned, program: [compute: 50us]}\n";
+    std::vector<RunnerSamples> out{
+        {"runner stopped start: a spawned thread that preempts its creator, from its first switch-in to its block "
+         "(1 CPU, ostwin native)", {}, {}},
+        {"runner stopped start: the same thread's block to its next switch-in (1 CPU, ostwin native)", {}, {}}};
+    for (int r = 0; r < runs; ++r) {
+        const auto recs = run_traced(yaml, "stopped-start", out[0].speeds);
+        // Thread ids: main 1, v0 .. v(n-1) 2 .. n + 1.
+        for (std::int64_t tid = 2; tid < 2 + spawns; ++tid) {
+            std::int64_t first = -1, blocked = -1, again = -1;
+            for (const json& e : recs) {
+                if (e.value("tid", std::int64_t{-1}) != tid) continue;
+                const std::string k = e.value("k", "");
+                const std::int64_t t = e.value("t", std::int64_t{-1});
+                if (k == "op") break;  // its first op: the start is over
+                if (k == "run" && first < 0) first = t;
+                else if (k == "state" && e.value("s", "") == "blocked" && first >= 0 && blocked < 0) blocked = t;
+                else if (k == "run" && blocked >= 0 && again < 0) again = t;
+            }
+            if (first < 0 || blocked < 0 || again < 0) continue;  // it did not start stopped this time
+            out[0].ns.push_back(static_cast<double>(blocked - first));
+            out[1].ns.push_back(static_cast<double>(again - blocked));
+        }
+    }
+    return out;
+}
+
 RunnerSamples runner_sleep(int cycles, int runs) {
     // One CPU, priority: `t` computes 20 us and sleeps 100 us, over and over, while a hog
     // of its process below it keeps the CPU busy, so no sleep lets the CPU go idle (the

@@ -48,6 +48,15 @@ std::int64_t simulated_child_gap(const CostProfile& costs, int cpus);
 /// thread's first op begin, [2] each one-at-a-time spawn op's duration.
 std::vector<RunnerSamples> runner_spawn(int processes, int spawns, int runs, int cpus);
 
+/// One CPU (priority): a thread spawns `spawns` threads of a higher priority one at a
+/// time, each computing 50 us while its spawner computes 100 us and joins it; run `runs`
+/// times. Each new thread preempts its creator inside pthread_create and blocks on the
+/// thread's lock until its creator releases it (glibc's stopped start, the runner setting
+/// the thread's scheduling attributes). Samples, per spawn, from the trace's kernel
+/// sched_switch records before the new thread's first op: [0] its first switch-in to its
+/// block, [1] its block to its next switch-in.
+std::vector<RunnerSamples> runner_stopped_start(int spawns, int runs);
+
 /// A thread that computes 20 us and sleeps 100 us `cycles` times on one CPU (priority),
 /// a lower-priority hog of its process keeping the CPU busy meanwhile; run `runs` times.
 /// Samples: one per run, the thread's CPU time per cycle minus the 20 us compute.

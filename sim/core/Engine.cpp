@@ -129,6 +129,12 @@ Engine::Engine(const Scenario& s, const EngineOptions& o)
         any_affinity_ = any_affinity_ || pin_homes_;
     }
     remote_wake_rules_ = s.costs.wake_ipi > Time{0} || s.costs.idle_wake > Time{0};
+    if (s.costs.spawn_stopped_run > Time{0} || s.costs.spawn_stopped_wait > Time{0}) {
+        bool spawns = false;
+        for (const ProcessDecl& p : s.processes)
+            for (const ThreadDecl& t : p.threads) spawns = spawns || !t.start;
+        if (spawns) stopped_.assign(th_.size(), 0);
+    }
     if (s.scheduler.policy == Policy::rr && s.costs.sched_tick > Time{0}) {
         const Time q = sched_->slice(0);
         const std::int64_t tick = s.costs.sched_tick.ns();
@@ -578,6 +584,13 @@ void Engine::start_switch(std::uint32_t c, ThreadIdx t, ThreadIdx from, std::str
     k.child_start = Time{0};  // begin_switch sets it; nothing left from a cancelled switch
     ++k.gen;
     th_[t].cpu = static_cast<std::int32_t>(c);
+    // A spawned thread that takes its spawner's CPU from a running thread the instant it
+    // arrives gets there before its creator has finished pthread_create: it starts stopped
+    // (spawn.stopped_run, .stopped_wait; docs/cost-model.md).
+    if (!stopped_.empty() && from != kNoThread && from != t && th_[from].state == ThreadState::ready &&
+        th_[t].first_run < Time{0} && th_[t].arrival == now_ && th_[t].home_cpu == static_cast<std::int32_t>(c) &&
+        !thread_decl(t).start)
+        stopped_[t] = 1;
     if (tw_) k.why.assign(why);  // reuses the CPU's buffer: no allocation per switch once warm
     if (delay > Time{0}) {
         // sched.idle_wake: the CPU is this thread's now, but it wakes up first; the switch
@@ -974,6 +987,9 @@ void Engine::on_wake(ThreadIdx t) {
             if (th.state != ThreadState::throttled) return;
             why = "runtime replenished";
             break;
+        case WaitCause::stopped_start:  // its creator released it: its first op comes next
+            why = "its creator finished pthread_create";
+            break;
         case WaitCause::join_process:  // woken after the target's teardown (exit.process)
             if (th.state != ThreadState::blocked) return;
             why = "joined target ended";
@@ -1023,6 +1039,7 @@ void Engine::advance(std::uint32_t c) {
     const ThreadIdx t = k.thread;
     Tcb& th = th_[t];
     for (;;) {
+        if (!stopped_.empty() && stopped_[t] != 0 && th.work <= Time{0} && start_stopped(t)) return;
         if (th.work > Time{0}) {
             k.seg_start = now_;
             if (k.slice_left <= Time{0}) {
@@ -1048,6 +1065,20 @@ void Engine::advance(std::uint32_t c) {
         }
         if (!on) return;
     }
+}
+
+bool Engine::start_stopped(ThreadIdx t) {
+    if (stopped_[t] == 1 && s_.costs.spawn_stopped_run > Time{0}) {  // its run to the thread's lock
+        stopped_[t] = 2;
+        charge_sys(t, s_.costs.spawn_stopped_run);
+        return false;
+    }
+    // Blocked on the lock until its creator, switched back in, has finished pthread_create
+    // and released it: never within this instant, so the creator always runs first.
+    stopped_[t] = 0;
+    sleep_until(t, now_ + s_.costs.cs_thread + s_.costs.spawn_stopped_wait, ThreadState::blocked,
+                WaitCause::stopped_start, "starts stopped: waits for its creator to finish pthread_create");
+    return true;
 }
 
 bool Engine::enter_syscall(ThreadIdx t, const Instr& in, Time extra) {

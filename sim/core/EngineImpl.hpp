@@ -143,6 +143,9 @@ private:
     void end_thread(ThreadIdx t, ThreadState final_state, std::string_view why);
     /// The op's B and E records: the test inline, the record out of line (an op begins and
     /// ends at most events of a run, traced or not).
+    /// advance(): t, on its CPU with no work left, starts stopped (stopped_[t] != 0): its
+    /// run to the lock first, then the wait. True when it left its CPU.
+    bool start_stopped(ThreadIdx t);
     void trace_op_begin(ThreadIdx t, const Instr& in) {
         if (tw_) write_op_begin(t, in);
     }
@@ -311,6 +314,10 @@ private:
     std::uint32_t idle_promised_ = 0;  ///< idle CPUs this instant's remote wake-ups were charged for
     /// Either remote-wake key is set: only then does wake() look at placement.
     bool remote_wake_rules_ = false;
+    /// spawn.stopped_run or .stopped_wait set and some thread spawned (else empty): per
+    /// thread, 1 when it was switched in at its arrival preempting a thread on its
+    /// spawner's CPU (it starts stopped when it runs), 2 while it runs its stopped part.
+    std::vector<std::uint8_t> stopped_;
     SwitchTotals totals_;
     std::unique_ptr<ModelState> model_;
 };

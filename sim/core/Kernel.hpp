@@ -27,7 +27,9 @@ enum class FirstUse : std::uint8_t {
     send, recv, sleep, touch, yield, lock, unlock, sem_wait, sem_post, cond_wait, cond_signal, cond_broadcast, barrier
 };
 
-enum class WaitCause : std::uint8_t { none, sleep, io, period, lock, sem, cond, send, recv, barrier, join_thread, join_process, throttle };
+/// stopped_start: a spawned thread blocked before its first op until its creator has
+/// finished pthread_create (spawn.stopped_wait, docs/cost-model.md).
+enum class WaitCause : std::uint8_t { none, sleep, io, period, lock, sem, cond, send, recv, barrier, join_thread, join_process, throttle, stopped_start };
 
 inline constexpr std::uint32_t kNone32 = UINT32_MAX;
 

@@ -61,6 +61,8 @@ CostProfile CostProfile::builtin_default() {
     p.create_thread_remote = 0_ns;  // a spawn costs the same wherever the thread starts
     p.sleep_timer = 0_ns;           // a timed wait costs one syscall
     p.sleep_no_block = 0_ns;        // every timed wait blocks
+    p.spawn_stopped_run = 0_ns;     // a spawned thread starts its first op when it first runs
+    p.spawn_stopped_wait = 0_ns;
     p.exit_thread = 0_ns;           // a thread's end frees its CPU at once
     p.start_process = 0_ns;         // a thread's first dispatch costs a switch
     p.start_thread = 0_ns;
@@ -137,6 +139,8 @@ struct KeyTable {
             {"first.yield", CostUnit::duration},
             {"first.sync", CostUnit::duration},
             {"sleep.no_block", CostUnit::duration},
+            {"spawn.stopped_run", CostUnit::duration},
+            {"spawn.stopped_wait", CostUnit::duration},
         };
         for (std::size_t i = 0; i < storage.size(); ++i) {
             const std::size_t f = i % kIpcFields;
@@ -150,7 +154,7 @@ const KeyTable& table() {
     return t;
 }
 
-constexpr std::size_t kFixedKeys = 34;
+constexpr std::size_t kFixedKeys = 36;
 
 Time* fixed_field(CostProfile& p, std::size_t i) {
     switch (i) {
@@ -187,6 +191,8 @@ Time* fixed_field(CostProfile& p, std::size_t i) {
         case 31: return &p.first_yield;
         case 32: return &p.first_sync;
         case 33: return &p.sleep_no_block;
+        case 34: return &p.spawn_stopped_run;
+        case 35: return &p.spawn_stopped_wait;
         default: return nullptr;
     }
 }

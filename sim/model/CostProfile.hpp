@@ -129,6 +129,15 @@ struct CostProfile {
     Time first_touch;  ///< first.touch
     Time first_yield;  ///< first.yield
     Time first_sync;   ///< first.sync: each of lock, unlock, sem_wait, sem_post, cond_*, barrier
+    /// spawn.stopped_run / spawn.stopped_wait: a spawned thread that preempts a running
+    /// thread on its spawner's CPU at the instant it arrives (it outranks it) starts
+    /// stopped, as glibc's pthread_create starts a thread whose scheduling attributes it
+    /// sets (the runner's threads): it runs stopped_run of kernel CPU to the thread's lock,
+    /// blocks while its creator is switched back in (context_switch.thread) and finishes
+    /// pthread_create (stopped_wait), before its first op (docs/cost-model.md). 0 and 0:
+    /// it starts its first op at once.
+    Time spawn_stopped_run;
+    Time spawn_stopped_wait;
     /// Read from a profile file's `host.speed`; not a cost key (cost_keys() omits it).
     HostSpeedFigures measured_speed;
 

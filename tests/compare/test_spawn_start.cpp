@@ -13,7 +13,7 @@ namespace {
 
 RunResult run(const std::string& start) {
     const std::string yaml = "ostwin: 1\nname: spawns\nmachine: {cpus: 2}\nscheduler: {policy: fcfs}\n"
-                             "costs: {spawn.thread_start: " + start + ", create.thread: 10us}\n"
+                             "costs: {spawn.thread_start: " + start + ", create.thread: 10us, context_switch.thread: 2us}\n"
                              "processes:\n"
                              "  - name: app\n"
                              "    threads:\n"
@@ -81,4 +81,54 @@ TEST_CASE("create.thread_remote: a spawn whose thread can start on an idle CPU c
     CHECK(main_cpu(2) == 10'000 + 70'000 + 10'000);
     CHECK(main_cpu(1) == 2 * 10'000);
     CHECK(CostProfile::builtin_default().create_thread_remote == Time{0});
+}
+
+namespace {
+
+/// One CPU, priority: main (10) spawns w at `w_priority` and joins it; the default
+/// profile with the stopped start's two keys, a 10 us create.thread and 2 us thread switches.
+RunResult run_stopped(int w_priority, const std::string& run, const std::string& wait) {
+    const std::string yaml = "ostwin: 1\nname: stopped\nmachine: {cpus: 1}\nscheduler: {policy: priority}\n"
+                             "costs: {spawn.stopped_run: " + run + ", spawn.stopped_wait: " + wait +
+                             ", create.thread: 10us, context_switch.thread: 2us}\n"
+                             "processes:\n"
+                             "  - name: app\n"
+                             "    threads:\n"
+                             "      - {name: main, priority: 10, program: [spawn: w, compute: 1ms, join: w]}\n"
+                             "      - {name: w, priority: " + std::to_string(w_priority) +
+                             ", start: spawned, program: [compute: 2ms]}\n";
+    return simulate_yaml(yaml, "stopped.yaml");
+}
+
+std::uint64_t switches(const RunResult& r) { return r.summary.context_switches.thread + r.summary.context_switches.process; }
+
+}  // namespace
+
+TEST_CASE("a spawned thread that preempts its spawner starts stopped: its run to the lock, a wait, two more switches") {
+    const RunResult none = run_stopped(20, "0ns", "0ns");
+    const RunResult some = run_stopped(20, "7us", "30us");
+    const ThreadSummary& w0 = thread(none.summary, "app/w");
+    const ThreadSummary& w1 = thread(some.summary, "app/w");
+    // w preempts main at its arrival, runs 7 us, blocks while main is switched back in
+    // (2 us) and 30 us more (main runs), then preempts it again.
+    CHECK(switches(some) == switches(none) + 2);
+    CHECK(w1.cpu_ns - w0.cpu_ns == 7'000);
+    CHECK(w1.blocked_ns - w0.blocked_ns == 2'000 + 30'000);
+    CHECK(w1.voluntary == w0.voluntary + 1);
+    CHECK(w1.first_run_ns == w0.first_run_ns);
+    // w ends its run, its wait and its switch back in later; the one CPU was busy its 7 us
+    // and two more switches (main ran in the wait).
+    CHECK(w1.finish_ns - w0.finish_ns == 7'000 + 2'000 + 30'000 + 2'000);
+    CHECK(some.summary.makespan_ns - none.summary.makespan_ns == 7'000 + 2 * 2'000);
+}
+
+TEST_CASE("a spawned thread that waits its turn, or profiles without the keys, start at once") {
+    // Below its spawner it first runs when main blocks in its join, long after pthread_create.
+    const RunResult low0 = run_stopped(5, "0ns", "0ns");
+    const RunResult low1 = run_stopped(5, "7us", "30us");
+    CHECK(switches(low1) == switches(low0));
+    CHECK(thread(low1.summary, "app/w").finish_ns == thread(low0.summary, "app/w").finish_ns);
+    CHECK(CostProfile::builtin_default().spawn_stopped_run == Time{0});
+    CHECK(CostProfile::builtin_default().spawn_stopped_wait == Time{0});
+    CHECK(CostProfile::zero().spawn_stopped_wait == Time{0});
 }
