@@ -141,11 +141,11 @@ private:
     /// begin, charge `syscall`, move to phase 1. Returns true: the thread runs on.
     bool enter_syscall(ThreadIdx t, const Instr& in, Time extra = Time{0});
     void end_thread(ThreadIdx t, ThreadState final_state, std::string_view why);
-    /// The op's B and E records: the test inline, the record out of line (an op begins and
-    /// ends at most events of a run, traced or not).
     /// advance(): t, on its CPU with no work left, starts stopped (stopped_[t] != 0): its
     /// run to the lock first, then the wait. True when it left its CPU.
     bool start_stopped(ThreadIdx t);
+    /// The op's B and E records: the test inline, the record out of line (an op begins and
+    /// ends at most events of a run, traced or not).
     void trace_op_begin(ThreadIdx t, const Instr& in) {
         if (tw_) write_op_begin(t, in);
     }
