@@ -134,7 +134,7 @@ struct Tcb {
     [[nodiscard]] std::int32_t queue_cpu() const { return last_cpu >= 0 ? last_cpu : home_cpu; }
 };
 // Every field a million threads carry costs a megabyte: the layout has no padding left
-// (docs/performance.md, "bytes per thread").
+// (docs/performance.md, "In-process figures, current code").
 static_assert(sizeof(Tcb) <= 168, "Tcb grew: docs/performance.md counts its bytes per thread");
 
 enum class ProcState : std::uint8_t { created, running, zombie, reaped, crashed };
