@@ -30,6 +30,24 @@ std::string joined(const std::vector<std::string>& v) {
     return out;
 }
 
+/// Runs `s` natively three times: every run's first-run order must begin with `prefix`,
+/// and at least two of the three must be exactly `want`.
+void check_native_order(const Scenario& s, const std::string& want, const std::string& prefix) {
+    int in_order = 0;
+    std::string seen;
+    for (int run = 0; run < 3; ++run) {
+        const native::Result r = native::run_scenario(s, opts());
+        REQUIRE_FALSE(r.watchdog_fired);
+        const std::string got = joined(by_first_run(r.summary));
+        INFO("native run " << run << ": " << got);
+        CHECK(got.rfind(prefix, 0) == 0);
+        if (got == want) ++in_order;
+        seen += got + "; ";
+    }
+    INFO("native runs: " << seen);
+    CHECK(in_order >= 2);
+}
+
 }  // namespace
 
 TEST_CASE("a start offset shorter than the release runs after the threads of time zero", "[native]") {
@@ -51,23 +69,10 @@ processes:
                                             "release-order.yaml");
     const std::string want = "early/hog.0 early/hog.1 late/main";
     CHECK(joined(by_first_run(simulate(s).summary)) == want);
-    // Before the runner queued it behind them, `late` ran first in every run. Under
-    // ThreadSanitizer a CI rehearsal once saw it between the two hogs (1 run of 3,
-    // 2026-12-07: the instrumented runner releases the parked threads slower than 1 us),
-    // so two runs of three must keep the order, and no run may start `late` first.
-    int in_order = 0;
-    std::string seen;
-    for (int run = 0; run < 3; ++run) {
-        const native::Result r = native::run_scenario(s, opts());
-        REQUIRE_FALSE(r.watchdog_fired);
-        const std::string got = joined(by_first_run(r.summary));
-        INFO("native run " << run << ": " << got);
-        CHECK(got.rfind("early/hog.", 0) == 0);
-        if (got == want) ++in_order;
-        seen += got + "; ";
-    }
-    INFO("native runs: " << seen);
-    CHECK(in_order >= 2);
+    // The runner bug this guards put `late` first in every run; under ThreadSanitizer the
+    // runner can release the parked threads slower than 1 us, putting `late` between the
+    // hogs now and then: two runs of three must keep the order, none may start `late` first.
+    check_native_order(s, want, "early/hog.");
 }
 
 TEST_CASE("threads of time zero wait in their start CPU's queue, and a yield hands the CPU only to that queue", "[native]") {
@@ -220,25 +225,10 @@ processes:
                                             "creation-order.yaml");
     const std::string want = "app/main app/w.0 app/w.1 app/w.2 app/w.3 kid/t.0 kid/t.1 kid/t.2";
     CHECK(joined(by_first_run(simulate(s).summary)) == want);
-    // Without the runner's fix every run came out last-created-first. Now and then a run
-    // sees kid/t.1 before kid/t.0 (2 of 33 runs here and 1 of 3 in a CI rehearsal on
-    // 2026-12-07; not traced: a thread that got the CPU inside pthread_create and woke from
-    // the thread's lock behind one created after it would do it, docs/cost-model.md
-    // `spawn.stopped_run`), so two runs of three must keep the order, and every run the
+    // The runner bug this guards reversed every run. A run now and then sees kid/t.1 before
+    // kid/t.0 (cause not traced): two runs of three must keep the order, every run the
     // spawner's workers'.
-    int in_order = 0;
-    std::string seen;
-    for (int run = 0; run < 3; ++run) {
-        const native::Result r = native::run_scenario(s, opts());
-        REQUIRE_FALSE(r.watchdog_fired);
-        const std::string got = joined(by_first_run(r.summary));
-        INFO("native run " << run << ": " << got);
-        CHECK(got.rfind("app/main app/w.0 app/w.1 app/w.2 app/w.3 ", 0) == 0);
-        if (got == want) ++in_order;
-        seen += got + "; ";
-    }
-    INFO("native runs: " << seen);
-    CHECK(in_order >= 2);
+    check_native_order(s, want, "app/main app/w.0 app/w.1 app/w.2 app/w.3 ");
 }
 
 TEST_CASE("condition wake-ups count as the condition's acquisitions on both sides", "[native]") {
