@@ -21,6 +21,7 @@
 #include <cstring>
 #include <ctime>
 #include <memory>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -163,7 +164,8 @@ struct ThreadCtx {
     std::uint64_t cap = 0;
     std::int64_t arrival_ns = 0;   ///< when the thread becomes ready (relative to t0)
     bool parked_start = false;     ///< created before time zero, waits for the release
-    std::vector<char> buf;         ///< header room + largest message
+    /// Header room + largest message: the process's (ProcRt::msgbuf), made at its set-up.
+    std::span<char> buf;
     char* stack = nullptr;         ///< the `stack` region touched by `touch: {region: stack}`
     std::uint64_t stack_bytes = 0;
     std::vector<std::uint32_t> sends_on;  ///< channel ids this thread sends on (EOF bookkeeping)
@@ -216,6 +218,12 @@ struct ProcRt {
     char* region[3] = {nullptr, nullptr, nullptr};  ///< code, data, heap
     std::uint64_t region_size[3] = {0, 0, 0};
     int pagemap_fd = -1;         ///< this process's /proc/self/pagemap when the scenario forks
+    /// Each thread instance's message buffer (header room + its largest message), made and
+    /// written at the process's set-up and never freed: the process's exit frees them. A
+    /// buffer made at a spawn and freed at the thread's end cost the scenario's CPUs page
+    /// faults and an munmap the simulator has no part of (about 200 us at a thread's end
+    /// per MiB here; docs/native.md, "Message buffers").
+    std::unique_ptr<std::vector<char>[]> msgbuf;
     std::uint64_t zero_pfn = 0;  ///< frame of the kernel's shared zero page (0: unknown)
 };
 
@@ -339,7 +347,7 @@ bool create_thread(ProcRt& pr, std::uint32_t ti, std::int64_t arrival_ns, bool p
     c->cap = c->slot->capacity;
     c->arrival_ns = arrival_ns;
     c->parked_start = parked_start;
-    c->buf.assign(2 * sizeof(MsgHeader) + rt.thread_msgbuf[ti], 0);
+    c->buf = pr.msgbuf[ti - pr.first];
     c->stack_bytes = d.stack;
     c->stack = map_region(d.stack, true);
     for (std::uint32_t ch = 0; ch < rt.senders.size(); ++ch)
@@ -1038,6 +1046,9 @@ void wait_until_asleep(pid_t tid, pid_t pid) {
         pr->claimed[i].store(rt.inst->thread_decl(pr->first + i).start ? 1 : 0);
     }
     for (std::size_t d = 0; d < pd.threads.size(); ++d) pr->spawn_next[d].store(0);
+    pr->msgbuf = std::make_unique<std::vector<char>[]>(pr->count);
+    for (std::uint32_t i = 0; i < pr->count; ++i)
+        pr->msgbuf[i].assign(2 * sizeof(MsgHeader) + rt.thread_msgbuf[pr->first + i], 0);
     map_process_regions(*pr, parent_rt);
     if (rt.ctl->count_cow) open_pagemap(*pr);
     rlimit files{};
