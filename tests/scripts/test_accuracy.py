@@ -124,7 +124,7 @@ FACTS = {"kernel": "Linux", "cpu_model": "x", "cpus": 2, "governor": "none", "lo
 
 def args(**kw):
     base = dict(runs=9, rounds=2, tolerance=0.05, fresh=False, held_out_count=100, fit_count=100, gen_runs=5,
-                calibrate="each", profile=None)
+                calibrate="each", profile=None, no_second_profile=False)
     base.update(kw)
     return types.SimpleNamespace(**base)
 
@@ -252,7 +252,7 @@ class GeneratedStatistics(unittest.TestCase):
     def test_targets_per_policy_group_with_the_host_spread_beside(self):
         rows = [acc.gen_row(gen_report(i, "fcfs", 0.01 * i, ["lock"])) for i in range(1, 11)]
         rows.append(acc.gen_row(gen_report(99, "fair", -0.2, ["cpu-bound"], cpu_errs=(0.5,))))
-        lines = {what: (measured, met, noise) for what, measured, goal, met, noise in acc.generated_target_lines(rows)}
+        lines = {what: (measured, met, noise) for what, measured, goal, met, noise, _ in acc.generated_target_lines(rows)}
         self.assertEqual(lines["makespan |error|, fcfs/rr/priority, median"][:2], ("5.5% over 10", False))
         self.assertEqual(lines["makespan |error|, fcfs/rr/priority, p90"][:2], ("9.0% over 10", False))
         self.assertEqual(lines["makespan |error|, fcfs/rr/priority, worst"][:2], ("10.0% over 10 (gen-10.yaml)", True))
@@ -262,6 +262,45 @@ class GeneratedStatistics(unittest.TestCase):
         self.assertEqual(lines["makespan |error|, fair, median"][2], "0.0%")
         unnamed = {what: measured for what, measured, *_ in acc.generated_target_lines(rows, name_worst=False)}
         self.assertEqual(unnamed["makespan |error|, fcfs/rr/priority, worst"], "10.0% over 10")
+
+    def test_the_second_profile_gives_its_own_figure_and_the_spread_between_the_two(self):
+        reps = []
+        for i in range(1, 5):
+            r = gen_report(i, "rr", 0.02, ["lock"])
+            # The first profile simulated 10.2 ms as written; the second 9.5 ms: -5 % against
+            # the 10 ms native median, 7 % of it from the first.
+            r["host_speed"] = {"applied": True, "unmatched_makespan_ns": 10_200_000.0}
+            r["second_makespan_ns"] = 9_500_000.0
+            reps.append(r)
+        unsimulated = gen_report(9, "fair", 0.1, ["lock"])
+        rows = [acc.gen_row(r) for r in reps + [unsimulated]]
+        self.assertAlmostEqual(rows[0]["second_makespan"], -0.05)
+        self.assertAlmostEqual(rows[0]["profile_spread"], 0.07)
+        self.assertIsNone(rows[-1]["second_makespan"])
+        self.assertIsNone(rows[-1]["profile_spread"])
+        lines = {what: other for what, _m, _g, _met, _n, other in acc.generated_target_lines(rows)}
+        self.assertEqual(lines["makespan |error|, fcfs/rr/priority, median"], "5.0%")
+        self.assertEqual(lines["makespan |error|, fair, median"], "-")  # no second simulation
+        self.assertEqual(lines["switch count (total) |error|, median"], "-")
+        gs = gen_set("fit", 1, reps + [unsimulated])
+        gs["profile_drift"] = acc.profile_drift({"exit.thread": 68000.0, "syscall": 150.0},
+                                                {"exit.thread": 42000.0, "syscall": 160.0})
+        # (the held-out set's rendering: aggregates only)
+        text = "\n".join(acc.render_generated(gs, "## Held-out set", False))
+        self.assertIn("| target | measured | goal | met | host spread | second profile |", text)
+        self.assertIn("**Profile spread**", text)
+        self.assertIn("fcfs/rr/priority 7.0 / 7.0%", text)
+        self.assertIn("`exit.thread` 68.0us -> 42.0us", text)
+        self.assertNotIn("`syscall`", text)  # moved by under a fifth
+        rates = acc.profile_drift({"ipc.pipe.per_byte": 0.094}, {"ipc.pipe.per_byte": 0.213})
+        gs["profile_drift"] = rates
+        self.assertIn("`ipc.pipe.per_byte` 0.094ns -> 0.213ns", "\n".join(acc.render_generated(gs, "## H", False)))
+
+    def test_without_a_second_profile_the_table_keeps_its_five_columns(self):
+        gs = gen_set("fit", 1, [gen_report(1, "rr", 0.02, ["lock"])])
+        text = "\n".join(acc.render_generated(gs, "## Fit set", True))
+        self.assertIn("| target | measured | goal | met | host spread |\n", text)
+        self.assertNotIn("Profile spread", text)
 
     def test_groups_are_the_policy_groups_each_policy_and_each_tag_in_the_generators_order(self):
         rows = [acc.gen_row(gen_report(1, "rr", 0.1, ["threads", "new-mechanism", "pipe"])),
