@@ -331,6 +331,13 @@ void Engine::arrive(ThreadIdx t) {
     th.arrival = now_;
     th.since = now_;
     make_ready(t, ReadyReason::arrived, "arrived");
+    // A top-level process's thread is woken from outside the scenario: at time zero by the
+    // release (natively the runner's futex wake from its own CPU), later by its own timer
+    // (the runner's threads sleep until their start). Onto a CPU idle before this instant,
+    // that is sched.idle_wake's wake-up (docs/engine.md); a spawned thread or a forked
+    // child's has its creation costs instead.
+    if (s_.costs.idle_wake > Time{0} && pr_[th.process].parent == kNone32 && thread_decl(t).start)
+        remote_wakes_.push_back({t, kNone32});
 }
 
 void Engine::start_process(std::uint32_t p) {

@@ -47,6 +47,10 @@ public:
     Time now() const override { return now_; }
     bool may_run(ThreadIdx t, std::uint32_t cpu) const override { return allowed(t, cpu); }
     std::uint32_t waker_cpu() const override { return waker_cpu_; }
+    ThreadIdx switching_to(std::uint32_t c) const override {
+        const Cpu& k = cpu_[c];
+        return k.mode == Cpu::Mode::switching && !k.resched ? k.thread : kNoThread;
+    }
     Time deadline(ThreadIdx t) const override { return deadlines_.empty() ? Time::max() : Time{deadlines_[t]}; }
     DeadlineParams dl_params(ThreadIdx t) const override { return thread_decl(t).dl; }
 

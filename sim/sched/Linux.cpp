@@ -132,11 +132,16 @@ public:
         if (rank(t) == 3 && dl_[t].pushed_to >= 0) return static_cast<std::uint32_t>(dl_[t].pushed_to);
         // A woken deadline/fifo/rr thread preempts on the CPU whose running thread ranks
         // lowest among those it outranks (find_lowest_rq, simplified), its last CPU first.
+        // A CPU still switching to (or waking up for) a thread counts with that thread: it
+        // runs it next, and a better one arriving meanwhile cuts the switch short.
+        const auto current = [this](std::uint32_t c) {
+            return running_[c] != kNoThread ? running_[c] : ctx_.switching_to(c);
+        };
         std::uint32_t best = cpu_of_[t];
-        ThreadIdx worst = running_[best];
+        ThreadIdx worst = current(best);
         if (worst == kNoThread || !preempts(t, worst)) worst = kNoThread;
         for (std::uint32_t c = 0; c < running_.size(); ++c) {
-            const ThreadIdx r = running_[c];
+            const ThreadIdx r = current(c);
             if (r == kNoThread || !ctx_.may_run(t, c) || !preempts(t, r)) continue;
             if (worst == kNoThread || ranks_before(worst, r)) {
                 best = c;

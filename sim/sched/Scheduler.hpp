@@ -43,6 +43,9 @@ public:
     /// The CPU whose running thread's op is making threads ready now (the waker's CPU), or
     /// UINT32_MAX when no thread is (a timer, an arrival).
     [[nodiscard]] virtual std::uint32_t waker_cpu() const { return UINT32_MAX; }
+    /// The thread `cpu` is switching to (or waking up for, sched.idle_wake), not yet
+    /// started(); kNoThread when the CPU is running, idle, or its switch will be cut short.
+    [[nodiscard]] virtual ThreadIdx switching_to(std::uint32_t cpu) const { return kNoThread; }
     /// The absolute deadline of t's current job (edf, docs/policies.md); Time::max() when
     /// t is not inside a job with a deadline.
     [[nodiscard]] virtual Time deadline(ThreadIdx t) const { return Time::max(); }
