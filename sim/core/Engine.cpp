@@ -336,8 +336,7 @@ void Engine::arrive(ThreadIdx t) {
     // (the runner's threads sleep until their start). Onto a CPU idle before this instant,
     // that is sched.idle_wake's wake-up (docs/engine.md); a spawned thread or a forked
     // child's has its creation costs instead.
-    if (s_.costs.idle_wake > Time{0} && pr_[th.process].parent == kNone32 && thread_decl(t).start)
-        remote_wakes_.push_back({t, kNone32});
+    if (remote_wake_rules_ && pr_[th.process].parent == kNone32 && thread_decl(t).start) note_wake(t, kNone32);
 }
 
 void Engine::start_process(std::uint32_t p) {
