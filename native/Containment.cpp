@@ -89,11 +89,16 @@ std::vector<std::string> split(const std::string& s, char sep) {
     }
 }
 
-/// The number after `key ` in a "key value" file (memory.events, oom_control); 0 if absent.
-std::uint64_t keyed_value(const std::string& text, const std::string& key) {
+/// The number after `key ` in a "key value" file (memory.events, oom_control, memory.stat).
+std::optional<std::uint64_t> find_keyed_value(const std::string& text, const std::string& key) {
     for (const std::string& line : split(text, '\n'))
         if (line.rfind(key + " ", 0) == 0) return std::strtoull(line.c_str() + key.size() + 1, nullptr, 10);
-    return 0;
+    return std::nullopt;
+}
+
+/// The same, 0 if absent.
+std::uint64_t keyed_value(const std::string& text, const std::string& key) {
+    return find_keyed_value(text, key).value_or(0);
 }
 
 /// `ostwin-PID`: the PID, else 0.
@@ -317,6 +322,7 @@ std::unique_ptr<RunCgroup> RunCgroup::create(std::uint64_t pids_max, std::uint64
             // No swap beyond the limit either (absent without swap accounting: fine).
             if (cg->version_ == 2) write_small(d + "/memory.swap.max", "0");
             else write_small(d + "/memory.memsw.limit_in_bytes", limit);
+            cg->memory_stat_fd_ = ::open((d + "/memory.stat").c_str(), O_RDONLY | O_CLOEXEC);
         }
         const int fd = ::open((d + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC);
         if (fd < 0) return fail("cannot open " + d + "/cgroup.procs");
@@ -327,6 +333,7 @@ std::unique_ptr<RunCgroup> RunCgroup::create(std::uint64_t pids_max, std::uint64
 
 RunCgroup::~RunCgroup() {
     for (int fd : procs_fds_) ::close(fd);
+    if (memory_stat_fd_ >= 0) ::close(memory_stat_fd_);
     kill_all();
     for (const std::string& d : dirs_)
         if (remove_dir(d)) HostLock::forget_object("cgroup", d);
@@ -349,6 +356,16 @@ std::uint64_t RunCgroup::memory_peak() const {
     if (memory_dir_.empty()) return 0;
     const std::string v = read_small(memory_dir_ + (version_ == 2 ? "/memory.peak" : "/memory.max_usage_in_bytes"));
     return std::strtoull(v.c_str(), nullptr, 10);
+}
+
+std::optional<std::uint64_t> RunCgroup::anon_bytes() const {
+    if (memory_dir_.empty()) return std::nullopt;
+    if (memory_stat_fd_ < 0) return std::nullopt;
+    char buf[8192];  // memory.stat: about 1.5 KiB
+    std::size_t n = 0;
+    for (ssize_t r; n + 1 < sizeof buf && (r = ::pread(memory_stat_fd_, buf + n, sizeof buf - 1 - n, static_cast<off_t>(n))) > 0;)
+        n += static_cast<std::size_t>(r);
+    return find_keyed_value(std::string{buf, n}, anon_key());
 }
 
 nlohmann::json RunCgroup::describe() const {

@@ -157,6 +157,9 @@ struct alignas(64) Control {
     std::uint32_t measure_ipc_cpu;       ///< Options::measure_ipc_cpu: read the thread CPU clock around send/recv
     std::int64_t cpu_clock_read_ns;      ///< cost of one CLOCK_THREAD_CPUTIME_ID read (compute's spin)
     std::atomic<std::uint32_t> mem_dirty;  ///< set after touch/fork/spawn: the runner samples memory
+    /// The largest anonymous memory of the run's cgroup a process read just before it
+    /// exited (bytes; Runtime::memory_stat_fd).
+    std::atomic<std::uint64_t> unique_at_exits;
     /// Top-level processes whose code pages were mapped before time zero, and those whose
     /// were not (no MADV_POPULATE_READ: Linux < 5.14). Worker.cpp populate_code.
     std::atomic<std::uint32_t> code_populated;

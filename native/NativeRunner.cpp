@@ -1067,6 +1067,10 @@ Result run_scenario(const Scenario& s, const Options& o) {
         result.notes.push_back("no cgroup for the run (" + cgroup_why +
                                "): the counted limits apply, the kernel does not enforce them");
     rt.cgroup = cgroup.get();
+    if (cgroup && cgroup->anon_bytes()) {
+        rt.memory_stat_fd = cgroup->memory_stat_fd();
+        rt.memory_stat_anon = cgroup->anon_key();
+    }
     RunGuard guard{rt};
     // SIGINT/SIGTERM/SIGHUP arrive through a signalfd polled by the watch loop: no async
     // handler races, and the clean-up runs on the normal path. Blocked before anything is
@@ -1338,10 +1342,14 @@ Result run_scenario(const Scenario& s, const Options& o) {
     throw_if_deadline_refused(rt);
 
     // ---- release: time zero ----------------------------------------------------------
-    // First unique-memory sample before time zero (every parked thread exists): a
-    // smaps_rollup read costs ~0.2 ms per process, and the runner's RT priority would
-    // take that from a scenario thread's CPU right after the release.
-    std::uint64_t unique_peak = unique_anon_bytes(rt, P);
+    // Unique memory: the anonymous memory charged to the run's cgroup (one read of about
+    // 20 us), else the sum of the processes' Pss_Anon (a smaps_rollup read walks every
+    // mapped page: ~0.25 ms per process, which the watch loop holds a CPU for, in the
+    // kernel, where this PREEMPT_NONE kernel does not take it back; docs/native.md,
+    // "Memory figures"). First sample before time zero (every parked thread exists).
+    const bool memory_from_cgroup = rt.memory_stat_fd >= 0;
+    auto unique_memory = [&] { return memory_from_cgroup ? cgroup->anon_bytes().value_or(0) : unique_anon_bytes(rt, P); };
+    std::uint64_t unique_peak = unique_memory();
     // The hypervisor's steal on the run's CPUs, read now and after the end (docs/native.md,
     // "Other work"): a read costs ~30 us, none of it on a scenario thread's time.
     const std::optional<std::int64_t> steal_before = steal_ns(rt.used_cpus);
@@ -1415,7 +1423,7 @@ Result run_scenario(const Scenario& s, const Options& o) {
     while (!interrupted) {
         // Memory changes only with touch, fork and spawn ops (they set mem_dirty): sample
         // then, at most once per round (a smaps_rollup read costs ~0.2 ms per process).
-        if (rt.ctl->mem_dirty.exchange(0)) unique_peak = std::max(unique_peak, unique_anon_bytes(rt, P));
+        if (rt.ctl->mem_dirty.exchange(0)) unique_peak = std::max(unique_peak, unique_memory());
         for (std::uint32_t p = 0; p < P; ++p)
             if (rt.procs[p].state.load() == static_cast<std::uint32_t>(ProcState::ended)) on_process_end(p);
         std::erase_if(eof_pending, [&](std::uint32_t id) { return try_push_eof(rt, id); });
@@ -1572,6 +1580,10 @@ Result run_scenario(const Scenario& s, const Options& o) {
                                 " top-level processes (MADV_POPULATE_WRITE needs Linux 5.14): the others fault its "
                                 "pages in during the run";
     }
+    sources["unique_memory"] =
+        !memory_from_cgroup ? "sum of the live processes' Pss_Anon (smaps_rollup)"
+        : cgroup->version() == 2 ? "anonymous memory charged to the run's cgroup (memory.stat anon)"
+                                 : "anonymous memory charged to the run's cgroup (memory.stat rss)";
     sources["ipc_cpu"] = o.measure_ipc_cpu;
     if (!o.measure_ipc_cpu)
         sources["ipc_cpu_missing"] = "not measured (--ipc-cpu): the summary's channels[].ipc_cpu_ns is null; the thread CPU clock "
@@ -1581,7 +1593,7 @@ Result run_scenario(const Scenario& s, const Options& o) {
     ReportInput in{rt, facts, switches, end_abs - rt.ctl->t0, watchdog, interrupted, trace_out, &stall};
     in.wakeups = &wakeups;
     build_report(in, o, result);
-    result.summary.unique_peak_bytes = unique_peak;
+    result.summary.unique_peak_bytes = std::max(unique_peak, rt.ctl->unique_at_exits.load());
     // What the runner does not measure is said so, not printed as 0 (docs/summary-format.md).
     result.summary.events_counted = false;
     result.summary.ipc_cpu_measured = o.measure_ipc_cpu;

@@ -76,6 +76,11 @@ struct Runtime {
     /// deadline): a process controller then waits at SCHED_IDLE, not RT 1 (docs/native.md).
     bool fair_threads = false;
     const RunCgroup* cgroup = nullptr;  ///< the run's cgroup, which each top-level process enters
+    /// The run's cgroup's memory.stat, opened before the first process is made (-1: none):
+    /// each process reads the anonymous memory there just before it exits (end_process),
+    /// since that memory only shrinks when a process exits.
+    int memory_stat_fd = -1;
+    const char* memory_stat_anon = "rss";  ///< its key for anonymous memory: `rss` (v1), `anon` (v2)
 
     std::vector<ThreadSched> sched;             ///< per thread instance
     std::vector<int> used_cpus;                 ///< host CPU numbers, machine.cpus of them

@@ -403,6 +403,19 @@ bool create_thread(ProcRt& pr, std::uint32_t ti, std::int64_t arrival_ns, bool p
         ps.stats_ok = 1;
     }
     ps.end_ns = mono_ns() - rt.ctl->t0;
+    // Unique memory only shrinks when a process exits: read it now, while this process's
+    // pages still count (about 15 us; the runner's samples may fall after the exit).
+    if (rt.memory_stat_fd >= 0 && read_fd(rt.memory_stat_fd, buf, sizeof buf) > 0) {
+        char key[16];
+        std::snprintf(key, sizeof key, "\n%s ", rt.memory_stat_anon);
+        const char* at = std::strncmp(buf, key + 1, std::strlen(key + 1)) == 0 ? buf : std::strstr(buf, key);
+        if (at) {
+            const std::uint64_t bytes = field_after(at, key + 1);
+            std::uint64_t seen = rt.ctl->unique_at_exits.load();
+            while (bytes > seen && !rt.ctl->unique_at_exits.compare_exchange_weak(seen, bytes)) {
+            }
+        }
+    }
     _exit(0);  // exit_group: the controller, parked in poll, goes with it
 }
 

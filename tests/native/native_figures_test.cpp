@@ -136,6 +136,34 @@ TEST_CASE("fork then writes: copy-on-write faults, faults and memory figures", "
     CHECK(diff <= static_cast<std::int64_t>(15 * MiB / 2));
 }
 
+TEST_CASE("unique memory: a process that writes 4 MiB and exits 1 ms later still counts it", "[native]") {
+    // The watch loop reads memory at most every 10 ms: without the reading each process
+    // takes just before it exits, this peak (about 2 ms long) fell between two readings
+    // (254 KiB reported before that reading existed).
+    const auto trace = temp_trace("figures", "exit-peak");
+    const native::Result r = native::run_scenario(load_scenario_string(R"(
+ostwin: 1
+name: exit-peak
+machine: {cpus: 2}
+scheduler: {policy: fcfs}
+processes:
+  - name: p
+    memory: {heap: 4MiB}
+    threads:
+      - name: main
+        program:
+          - touch: {region: heap, bytes: 4MiB, write: true}
+          - sleep: 1ms
+)", "<test>"), opts(trace));
+    const json header = read_trace(trace).front();
+    const std::string source = header["native"]["sources"]["unique_memory"].get<std::string>();
+    INFO("source " << source << ", unique peak " << r.summary.unique_peak_bytes);
+    // Root on a host with a memory cgroup (the suite's): the run's cgroup is read.
+    REQUIRE(source.find("cgroup") != std::string::npos);
+    CHECK(r.summary.unique_peak_bytes >= 4 * MiB);
+    CHECK(r.summary.unique_peak_bytes < 6 * MiB);
+}
+
 TEST_CASE("channel figures: queue high-water mark and CPU time of send and recv", "[native]") {
     // `burst`: ten 1 KiB messages sent while the receiver still sleeps, so all ten are
     // queued at once. `steady`: the receiver waits first and each message is taken before
