@@ -465,7 +465,7 @@ void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, st
         for (const char* key : {"exit.cpu", "exit.thread", "start.process", "start.thread", "first.send", "first.recv", "first.sleep",
                                 "first.touch", "first.yield", "first.sync", "sched.wake_ipi", "sched.idle_wake",
                                 "memory.cow_fault_parent", "spawn.thread_start", "create.thread_remote", "sleep.timer", "sleep.no_block",
-                                "spawn.stopped_run", "spawn.stopped_wait"})
+                                "sleep.all_block", "spawn.stopped_run", "spawn.stopped_wait"})
             not_measured(c, key, "the runner probes need root (SCHED_FIFO), as `ostwin native` does");
         c.notes.push_back("context_switch.* from the channel ping-pong alone: the runner probes need root");
         return;
@@ -605,13 +605,24 @@ void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, st
         const double sleep_rest = static_cast<double>((c.profile.syscall + c.profile.cs_thread).ns());
         set_key(c, "sleep.timer", per_sleep.median - sleep_rest, shifted(per_sleep, 1, -sleep_rest),
                 "runner sleep (ostwin native, 1 CPU kept busy): the sleeper's CPU per sleep - syscall - context_switch.thread");
-        // The longest timed wait that does not block: its expiry passes while the kernel arms
-        // the timer (a VM exit here), and the thread goes on without a switch.
-        const RunnerSamples ss = runner_short_sleep(quick ? 10 : 30, quick ? 1 : 5);
-        add_speeds(c, ss.speeds);
-        const Spread no_block = record_samples(c, ss, progress);
-        set_key(c, "sleep.no_block", no_block.median, no_block,
-                "runner short sleep (ostwin native, 2 threads on 1 CPU): the longest sleep of 1..16 us at which fewer than half block");
+        // Short timed waits: one whose expiry passes while the kernel arms the timer (a VM
+        // exit here) does not block, and the thread goes on without a switch. How long
+        // arming takes varies, so the share that blocks rises over a range of lengths: the
+        // ramp closest to the shares over all runs gives both ends.
+        const ShortSleeps ss = runner_short_sleep(quick ? 10 : 30, quick ? 1 : 5);
+        add_speeds(c, ss.no_block.speeds);
+        const Spread no_block = record_samples(c, ss.no_block, progress);
+        const Spread all_block = record_samples(c, ss.all_block, progress);
+        const Ramp ramp = fit_ramp(ss.d_ns, ss.share, 500.0);
+        std::string shares;
+        for (std::size_t i = 0; i < ss.d_ns.size(); ++i)
+            if (ss.share[i] > 0 && (i == 0 || ss.share[i - 1] < 1))
+                shares += (shares.empty() ? "" : ", ") + format_ns(ss.d_ns[i]) + " " +
+                          std::to_string(static_cast<int>(ss.share[i] * 100 + 0.5)) + "%";
+        const std::string ramp_how = "runner short sleep (ostwin native, 2 threads on 1 CPU, sleeps of 1..24 us): the ramp closest to "
+                                "the share that blocked (" + (shares.empty() ? std::string{"none"} : shares) + "); ";
+        set_key(c, "sleep.no_block", ramp.lo, no_block, ramp_how + "its lower end");
+        set_key(c, "sleep.all_block", ramp.hi, all_block, ramp_how + "its upper end");
 
         // Faults and a larger process's exit as a scenario process meets them: its touch
         // ops, in a runner process, fault slower than calibrate's own fresh process does
@@ -687,7 +698,7 @@ void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, st
         for (const char* key : {"fork.child_start", "exit.cpu", "exit.thread", "start.process", "start.thread", "first.send",
                                 "first.recv", "first.sleep", "first.touch", "first.yield", "first.sync", "sched.wake_ipi",
                                 "sched.idle_wake", "memory.cow_fault_parent", "spawn.thread_start", "create.thread_remote",
-                                "sleep.timer", "sleep.no_block"})
+                                "sleep.timer", "sleep.no_block", "sleep.all_block"})
             if (!c.keys[*find_cost_key(key)].measured) not_measured(c, key, std::string{"the runner probes failed: "} + e.what());
         c.notes.push_back(std::string{"runner probes failed ("} + e.what() +
                           "): context_switch.*, memory.*_fault and exit.* from the probes above");

@@ -2,7 +2,9 @@
 // (RunnerProbes.hpp). They need what `ostwin native` needs (root for SCHED_FIFO).
 #include "native/calibrate/RunnerProbes.hpp"
 
+#include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <string>
 
@@ -284,19 +286,29 @@ RunnerSamples runner_sleep(int cycles, int runs) {
     return out;
 }
 
-RunnerSamples runner_short_sleep(int cycles, int runs) {
-    const int ladder[] = {1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16};  // us
+ShortSleeps runner_short_sleep(int cycles, int runs) {
+    const int ladder[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 16, 18, 20, 24};  // us
+    constexpr std::size_t kSteps = std::size(ladder);
     native::Options o;
     o.watchdog = Time{20'000'000'000};
     o.sched_switch = true;  // as compare's native runs
-    RunnerSamples out{"runner short sleep: the longest of 1..16 us at which fewer than half of a thread's sleeps let "
-                      "the other thread of its CPU run (2 threads, fcfs, 1 CPU, ostwin native)",
-                      {},
-                      {}};
+    const std::string where = " (2 threads, fcfs, 1 CPU, ostwin native)";
+    ShortSleeps out{{}, {}, {"runner short sleep: the longest of 1..24 us before any share of a thread's sleeps above 5 % let "
+                              "the other thread of its CPU run" + where, {}, {}},
+                    {"runner short sleep: the shortest of 1..24 us from which 95 % or more of a thread's sleeps let the "
+                     "other thread of its CPU run" + where, {}, {}}};
+    std::vector<double> sum(kSteps, 0.0);
     const std::string n = std::to_string(cycles);
     for (int r = 0; r < runs; ++r) {
-        double longest = 0;
-        for (const int d : ladder) {
+        double no_block = 0, all_block = 0;
+        bool rising = false;
+        int full = 0;  // d in a row at 95 % or more
+        for (std::size_t i = 0; i < kSteps; ++i) {
+            const int d = ladder[i];
+            if (full >= 2) {  // the rest block too
+                sum[i] += 1.0;
+                continue;
+            }
             const std::string yaml = "ostwin: 1\nname: calibrate-short-sleep\nmachine: {cpus: 1}\nscheduler: {policy: fcfs}\n"
                                      "processes:\n  - name: app\n    threads:\n"
                                      "      - {name: t, count: 2, program: [repeat: {count: " + n +
@@ -305,15 +317,23 @@ RunnerSamples runner_short_sleep(int cycles, int runs) {
             if (res.watchdog_fired || res.interrupted) throw EnvironmentError("calibrate: the runner's short-sleep probe did not finish");
             if (d == ladder[0])
                 if (const auto h = native::HostSpeed::from_json(res.header["native"].value("host_speed", json{})); h.valid())
-                    out.speeds.push_back(h);
+                    out.no_block.speeds.push_back(h);
             // Each blocking sleep is a switch to the other thread (and one back); the two
             // first dispatches are switches too.
             const double switches = static_cast<double>(res.summary.context_switches.thread + res.summary.context_switches.process);
-            const double blocked = std::max(0.0, switches - 2) / (2.0 * cycles);
-            if (blocked >= 0.5) break;
-            longest = d * 1000.0;
+            const double blocked = std::min(1.0, std::max(0.0, switches - 2) / (2.0 * cycles));
+            sum[i] += blocked;
+            if (blocked > 0.05) rising = true;
+            if (!rising) no_block = d * 1000.0;
+            full = blocked >= 0.95 ? full + 1 : 0;
+            if (full == 1) all_block = d * 1000.0;
         }
-        out.ns.push_back(longest);
+        out.no_block.ns.push_back(no_block);
+        out.all_block.ns.push_back(full >= 1 ? all_block : ladder[kSteps - 1] * 1000.0);
+    }
+    for (std::size_t i = 0; i < kSteps; ++i) {
+        out.d_ns.push_back(ladder[i] * 1000.0);
+        out.share.push_back(sum[i] / runs);
     }
     return out;
 }

@@ -62,12 +62,23 @@ std::vector<RunnerSamples> runner_stopped_start(int spawns, int runs);
 /// Samples: one per run, the thread's CPU time per cycle minus the 20 us compute.
 RunnerSamples runner_sleep(int cycles, int runs);
 
+/// What the short-sleep ladder measured: for each d, the share of sleeps that blocked
+/// over all runs, and per run the edges of its own rise (the longest d before any share
+/// above 5 %, the shortest d from which 95 % or more blocked: 24 us when never).
+struct ShortSleeps {
+    std::vector<double> d_ns;
+    std::vector<double> share;
+    RunnerSamples no_block;
+    RunnerSamples all_block;
+};
+
 /// Two threads on one CPU (fcfs) that each compute 50 us and sleep d, `cycles` times, for
-/// each d of a ladder of short waits (1 .. 16 us), `runs` runs each. Samples: per run, the
-/// longest d at which fewer than half the sleeps blocked (the other thread ran during
-/// them, a switch each), 0 when even the shortest blocked: a timed wait whose expiry
-/// passes while the kernel arms its timer does not block (sleep.no_block).
-RunnerSamples runner_short_sleep(int cycles, int runs);
+/// each d of a ladder of short waits (1 .. 24 us), `runs` runs each; a run stops climbing
+/// once two d in a row blocked 95 % or more (the rest count as all blocking). A sleep
+/// blocked when the other thread ran during it (a switch each): a timed wait whose expiry
+/// passes while the kernel arms its timer does not block (sleep.no_block,
+/// sleep.all_block).
+ShortSleeps runner_short_sleep(int cycles, int runs);
 
 /// `processes` processes of two threads of a 200 us compute each, fcfs on one CPU, run
 /// `runs` times: each thread runs when the one before has ended. Samples (from the trace's

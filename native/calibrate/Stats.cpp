@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 namespace ostwin::calib {
@@ -41,6 +42,28 @@ Spread spread_of(std::vector<double> values) {
     if (values.empty()) return {};
     std::sort(values.begin(), values.end());
     return {quantile_sorted(values, 0.5), quantile_sorted(values, 0.1), quantile_sorted(values, 0.9)};
+}
+
+Ramp fit_ramp(std::span<const double> x, std::span<const double> share, double step) {
+    if (x.empty() || x.size() != share.size() || !(step > 0)) throw std::invalid_argument("fit_ramp: no points, or step <= 0");
+    const double top = *std::max_element(x.begin(), x.end()) + step;
+    const auto steps = static_cast<int>(std::ceil(top / step));
+    Ramp best{0, step};
+    double best_err = std::numeric_limits<double>::infinity();
+    for (int i = 0; i < steps; ++i)
+        for (int j = i + 1; j <= steps; ++j) {
+            const double lo = i * step, hi = j * step;
+            double err = 0;
+            for (std::size_t k = 0; k < x.size(); ++k) {
+                const double r = std::clamp((x[k] - lo) / (hi - lo), 0.0, 1.0) - share[k];
+                err += r * r;
+            }
+            if (err < best_err - 1e-12) {  // ties: the lowest, then narrowest ramp
+                best_err = err;
+                best = {lo, hi};
+            }
+        }
+    return best;
 }
 
 LineFit fit_line(std::span<const double> x, std::span<const double> y) {

@@ -28,6 +28,17 @@ struct LineFit {
 /// two distinct x.
 LineFit fit_line(std::span<const double> x, std::span<const double> y);
 
+/// A share that rises linearly from 0 at x = lo to 1 at x = hi (0 below, 1 above).
+struct Ramp {
+    double lo = 0;
+    double hi = 0;
+};
+/// The ramp closest to the points (x, share) in least squares, its ends on a grid of
+/// `step` from 0 to the largest x plus `step`: the blocking share of short sleeps
+/// against their length (sleep.no_block, sleep.all_block). Throws std::invalid_argument
+/// without points or with a step <= 0.
+Ramp fit_ramp(std::span<const double> x, std::span<const double> share, double step);
+
 /// When to stop repeating batches.
 struct StopRule {
     double batch_seconds = 0.01;  ///< target wall time of one batch (sets its operation count)

@@ -1128,6 +1128,25 @@ std::int64_t Engine::op_value(ThreadIdx t, const Instr& in, std::int64_t constan
     return s_.dist(in.b).draw({seed_, t, th.pc, th.loops.empty() ? 0 : th.loops.back().iter});
 }
 
+bool Engine::wait_blocks(ThreadIdx t, Time d) const {
+    // At or below sleep.no_block the expiry has passed by the time the kernel has armed
+    // the timer; at or above sleep.all_block it never has. Between them a share rising
+    // linearly from 0 to 1 blocks (arming takes a varying time: docs/cost-model.md): the
+    // op's n-th wait blocks when (u + n * g) mod 2^64 < share * 2^64, u a uniform word per
+    // thread and op (its draw key), g the golden ratio's fraction of 2^64, so that any run
+    // of waits blocks the share, spread out, the same way in every run of one seed.
+    const Time lo = s_.costs.sleep_no_block, hi = s_.costs.sleep_all_block;
+    if (d <= lo) return false;
+    if (hi <= lo || d >= hi) return true;
+    __extension__ using U128 = unsigned __int128;  // a GNU extension: say so to -Wpedantic
+    const auto share = static_cast<std::uint64_t>((U128{static_cast<std::uint64_t>((d - lo).ns())} << 64) /
+                                                  static_cast<std::uint64_t>((hi - lo).ns()));
+    const Tcb& th = th_[t];
+    const std::uint64_t n = th.loops.empty() ? 0 : th.loops.back().iter;
+    constexpr std::uint64_t kGolden = 0x9E3779B97F4A7C15ULL;
+    return DrawStream({seed_, t, th.pc, 0}).next() + n * kGolden < share;
+}
+
 Instr Engine::with_value(const Instr& in, std::int64_t v) {
     Instr shown = in;
     if (in.op == Opcode::touch) shown.y = v;
@@ -1227,14 +1246,12 @@ bool Engine::step(std::uint32_t c, ThreadIdx t) {
             return true;
         case Opcode::sleep:
         case Opcode::io:
-            // A timed wait: the system call and the timer's kernel work (sleep.timer). One no
-            // longer than sleep.no_block does not block: its expiry has passed by the time the
-            // kernel has armed the timer, so the thread keeps its CPU and goes on after that
-            // work (docs/cost-model.md, `sleep.no_block`).
+            // A timed wait: the system call and the timer's kernel work (sleep.timer). One that
+            // does not block (wait_blocks) keeps its CPU and goes on after that work.
             if (th.phase == 0) {
                 th.val = op_value(t, in, in.x);
                 enter_syscall(t, in.b ? with_value(in, th.val) : in, s_.costs.sleep_timer + first_use(t, FirstUse::sleep));
-                if (Time{th.val} <= s_.costs.sleep_no_block) th.phase = 3;
+                if (!wait_blocks(t, Time{th.val})) th.phase = 3;
                 return true;
             }
             if (th.phase == 3) {

@@ -161,6 +161,8 @@ private:
     /// The op's argument for this execution: drawn when `in.b` names a distribution (key:
     /// the seed, t, its pc, the iteration), else `constant`.
     std::int64_t op_value(ThreadIdx t, const Instr& in, std::int64_t constant) const;
+    /// Whether a `sleep` or `io` of d blocks (sleep.no_block, sleep.all_block).
+    bool wait_blocks(ThreadIdx t, Time d) const;
     /// `in` as its B record shows it: the value used in place of the written one.
     static Instr with_value(const Instr& in, std::int64_t v);
     /// Iteration f.k (> 0) of the repeat at `begin_pc` is next: its release (next_release).

@@ -63,6 +63,7 @@ CostProfile CostProfile::builtin_default() {
     p.sleep_no_block = 0_ns;        // every timed wait blocks
     p.spawn_stopped_run = 0_ns;     // a spawned thread starts its first op when it first runs
     p.spawn_stopped_wait = 0_ns;
+    p.sleep_all_block = 0_ns;       // one threshold: sleep.no_block
     p.exit_thread = 0_ns;           // a thread's end frees its CPU at once
     p.start_process = 0_ns;         // a thread's first dispatch costs a switch
     p.start_thread = 0_ns;
@@ -141,6 +142,7 @@ struct KeyTable {
             {"sleep.no_block", CostUnit::duration},
             {"spawn.stopped_run", CostUnit::duration},
             {"spawn.stopped_wait", CostUnit::duration},
+            {"sleep.all_block", CostUnit::duration},
         };
         for (std::size_t i = 0; i < storage.size(); ++i) {
             const std::size_t f = i % kIpcFields;
@@ -154,7 +156,7 @@ const KeyTable& table() {
     return t;
 }
 
-constexpr std::size_t kFixedKeys = 36;
+constexpr std::size_t kFixedKeys = 37;
 
 Time* fixed_field(CostProfile& p, std::size_t i) {
     switch (i) {
@@ -193,6 +195,7 @@ Time* fixed_field(CostProfile& p, std::size_t i) {
         case 33: return &p.sleep_no_block;
         case 34: return &p.spawn_stopped_run;
         case 35: return &p.spawn_stopped_wait;
+        case 36: return &p.sleep_all_block;
         default: return nullptr;
     }
 }

@@ -107,6 +107,10 @@ struct CostProfile {
     /// passed by the time the kernel has armed its timer, so the thread keeps its CPU and
     /// goes on after its syscall and sleep.timer (docs/cost-model.md). 0: every wait blocks.
     Time sleep_no_block;
+    /// sleep.all_block: a timed wait this long or longer always blocks; between
+    /// sleep.no_block and it, the share that blocks rises linearly from 0 to 1 (arming the
+    /// timer takes a varying time). At or below sleep.no_block (0): one threshold.
+    Time sleep_all_block;
     /// exit.thread: what a thread's end takes from the CPU it ended on when its process
     /// goes on (the thread library's and the kernel's exit path) before the next thread
     /// runs there. Charged as switch overhead, as exit.cpu is for a process's last thread.

@@ -249,7 +249,7 @@ TEST_CASE("calibrate --quick measures plausible figures, round-trips its profile
             const std::string_view name = cost_keys()[i].name;
             const bool runner_key = name == "fork.child_start" || name == "sched.wake_ipi" || name == "sched.idle_wake" ||
                                     name == "memory.cow_fault_parent" || name == "spawn.thread_start" ||
-                                    name == "create.thread_remote" || name == "sleep.timer" || name == "sleep.no_block" ||
+                                    name == "create.thread_remote" || name == "sleep.timer" || name == "sleep.no_block" || name == "sleep.all_block" ||
                                     name == "spawn.stopped_run" || name == "spawn.stopped_wait" ||
                                     name == "exit.cpu" ||
                                     name == "exit.thread" || name == "start.process" || name == "start.thread" ||

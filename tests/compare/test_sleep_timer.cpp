@@ -67,3 +67,40 @@ TEST_CASE("sleep.no_block: a wait no longer than it does not block, a longer one
     CHECK(off.summary.context_switches.thread + off.summary.context_switches.process >= 10);
     CHECK(CostProfile::builtin_default().sleep_no_block == Time{0});
 }
+
+TEST_CASE("sleep.all_block: between sleep.no_block and it, the share that blocks rises linearly, spread over the waits") {
+    // One thread, 100 x {compute 50us, sleep d}, zero costs: each blocking sleep adds d to
+    // its blocked time, one that does not block adds nothing. no_block 8us, all_block
+    // 16us: d = 12us blocks half the sleeps, 10us a quarter, 14us three quarters (each
+    // within one of the exact count: the waits' low-discrepancy sequence), 8us none, 16us
+    // all. all_block 0 keeps one threshold.
+    const auto blocking = [](const std::string& d, const std::string& all_block, std::uint64_t seed = 1) -> std::int64_t {
+        const std::string yaml = "ostwin: 1\nname: band\nseed: " + std::to_string(seed) +
+                                 "\nmachine: {cpus: 1}\nscheduler: {policy: fcfs}\n"
+                                 "costs: {base: zero, sleep.no_block: 8us, sleep.all_block: " + all_block + "}\n"
+                                 "processes:\n  - name: app\n    threads:\n"
+                                 "      - {name: t, program: [repeat: {count: 100, do: [compute: 50us, sleep: " + d + "]}]}\n";
+        const RunResult r = simulate_yaml(yaml, "band.yaml");
+        const std::int64_t per = std::stoll(d) * 1000;  // "NNus"
+        REQUIRE(thread(r.summary, "app/t").blocked_ns % per == 0);
+        return thread(r.summary, "app/t").blocked_ns / per;
+    };
+    CHECK(blocking("8us", "16us") == 0);
+    CHECK(blocking("16us", "16us") == 100);
+    CHECK(blocking("20us", "16us") == 100);
+    for (const auto& [d, share] : {std::pair<std::string, std::int64_t>{"10us", 25}, {"12us", 50}, {"14us", 75}}) {
+        INFO("sleep " << d);
+        const std::int64_t n = blocking(d, "16us");
+        CHECK(n >= share - 1);
+        CHECK(n <= share + 1);
+        // Another seed spreads them differently, the same share.
+        const std::int64_t m = blocking(d, "16us", 7);
+        CHECK(m >= share - 1);
+        CHECK(m <= share + 1);
+        CHECK(blocking(d, "16us") == n);  // the same seed, the same waits
+    }
+    CHECK(blocking("12us", "0ns") == 100);  // one threshold: 12us > 8us
+    CHECK(blocking("12us", "6us") == 100);  // at or below no_block: one threshold too
+    CHECK(CostProfile::builtin_default().sleep_all_block == Time{0});
+    REQUIRE(find_cost_key("sleep.all_block").has_value());
+}
