@@ -1422,7 +1422,7 @@ Result run_scenario(const Scenario& s, const Options& o) {
     };
     while (!interrupted) {
         // Memory changes only with touch, fork and spawn ops (they set mem_dirty): sample
-        // then, at most once per round (a smaps_rollup read costs ~0.2 ms per process).
+        // then, at most once per round (unique_memory above: its cost).
         if (rt.ctl->mem_dirty.exchange(0)) unique_peak = std::max(unique_peak, unique_memory());
         for (std::uint32_t p = 0; p < P; ++p)
             if (rt.procs[p].state.load() == static_cast<std::uint32_t>(ProcState::ended)) on_process_end(p);

@@ -1,6 +1,7 @@
 // The statistics behind `ostwin calibrate`: quantiles, line fits, the stop rule.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -32,6 +33,33 @@ TEST_CASE("fit_line recovers an exact line and rejects degenerate input") {
     CHECK_THROWS(fit_line(one, one));
     const std::vector<double> same{2, 2}, ys{1, 3};
     CHECK_THROWS(fit_line(same, ys));
+}
+
+TEST_CASE("fit_ramp finds the ramp of a blocking share, and its edges when nothing or everything blocks") {
+    // Sleeps of 1..24 us (in ns): an exact ramp from 6 to 16 us is found exactly.
+    const std::vector<double> d{1000, 2000, 4000, 6000, 8000, 10000, 12000, 14000, 16000, 20000, 24000};
+    std::vector<double> exact;
+    for (double v : d) exact.push_back(std::clamp((v - 6000) / 10000, 0.0, 1.0));
+    const Ramp r = fit_ramp(d, exact, 500);
+    CHECK(r.lo == Approx(6000));
+    CHECK(r.hi == Approx(16000));
+    // A noisy rise (the shares measured here on 2026-12-08) lands between its first
+    // share above 0 and its first at 1.
+    const std::vector<double> noisy{0, 0, 0, 0.01, 0.25, 0.40, 0.45, 0.76, 0.83, 0.99, 1};
+    const Ramp n = fit_ramp(d, noisy, 500);
+    CHECK(n.lo >= 4000);
+    CHECK(n.lo <= 8000);
+    CHECK(n.hi >= 14000);
+    CHECK(n.hi <= 20000);
+    CHECK(n.lo < n.hi);
+    // Nothing blocks up to 24 us: the ramp starts at or past the last sleep; everything
+    // blocks: it ends at or before the first.
+    const std::vector<double> none(d.size(), 0.0), all(d.size(), 1.0);
+    CHECK(fit_ramp(d, none, 500).lo >= 24000);
+    CHECK(fit_ramp(d, all, 500).hi <= 1000);
+    const std::vector<double> empty;
+    CHECK_THROWS(fit_ramp(empty, empty, 500));
+    CHECK_THROWS(fit_ramp(d, exact, 0));
 }
 
 TEST_CASE("fit_line shrugs off one wild point (a batch that hit a stall)") {
