@@ -359,7 +359,6 @@ std::uint64_t RunCgroup::memory_peak() const {
 }
 
 std::optional<std::uint64_t> RunCgroup::anon_bytes() const {
-    if (memory_dir_.empty()) return std::nullopt;
     if (memory_stat_fd_ < 0) return std::nullopt;
     char buf[8192];  // memory.stat: about 1.5 KiB
     std::size_t n = 0;

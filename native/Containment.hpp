@@ -60,7 +60,6 @@ public:
     [[nodiscard]] int memory_stat_fd() const { return memory_stat_fd_; }
     [[nodiscard]] const char* anon_key() const { return version_ == 2 ? "anon" : "rss"; }
     [[nodiscard]] const std::vector<std::string>& dirs() const { return dirs_; }
-    [[nodiscard]] int version() const { return version_; }  ///< cgroup v1 or v2
     /// For the trace header: version, directories, limits.
     [[nodiscard]] nlohmann::json describe() const;
 

@@ -1580,10 +1580,9 @@ Result run_scenario(const Scenario& s, const Options& o) {
                                 " top-level processes (MADV_POPULATE_WRITE needs Linux 5.14): the others fault its "
                                 "pages in during the run";
     }
-    sources["unique_memory"] =
-        !memory_from_cgroup ? "sum of the live processes' Pss_Anon (smaps_rollup)"
-        : cgroup->version() == 2 ? "anonymous memory charged to the run's cgroup (memory.stat anon)"
-                                 : "anonymous memory charged to the run's cgroup (memory.stat rss)";
+    sources["unique_memory"] = memory_from_cgroup ? std::string{"anonymous memory charged to the run's cgroup (memory.stat "} +
+                                                        cgroup->anon_key() + ")"
+                                                  : std::string{"sum of the live processes' Pss_Anon (smaps_rollup)"};
     sources["ipc_cpu"] = o.measure_ipc_cpu;
     if (!o.measure_ipc_cpu)
         sources["ipc_cpu_missing"] = "not measured (--ipc-cpu): the summary's channels[].ipc_cpu_ns is null; the thread CPU clock "
