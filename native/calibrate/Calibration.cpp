@@ -465,7 +465,8 @@ void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, st
         for (const char* key : {"exit.cpu", "exit.thread", "start.process", "start.thread", "first.send", "first.recv", "first.sleep",
                                 "first.touch", "first.yield", "first.sync", "sched.wake_ipi", "sched.idle_wake",
                                 "memory.cow_fault_parent", "spawn.thread_start", "create.thread_remote", "sleep.timer", "sleep.no_block",
-                                "sleep.all_block", "spawn.stopped_run", "spawn.stopped_wait"})
+                                "sleep.all_block", "spawn.stopped_run", "spawn.stopped_wait", "memory.zero_fault",
+                                "memory.zero_write_fault"})
             not_measured(c, key, "the runner probes need root (SCHED_FIFO), as `ostwin native` does");
         c.notes.push_back("context_switch.* from the channel ping-pong alone: the runner probes need root");
         return;
@@ -638,6 +639,17 @@ void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, st
         set_key(c, "memory.cow_fault", cow.median, cow, "runner touch: forked child's write per copy-on-write page" + where);
         const Spread wp = record_samples(c, mem.samples[2], progress);
         set_key(c, "memory.wp_fault", wp.median, wp, "runner touch: write per page after the child is gone" + where);
+        // A first read of anonymous memory maps the zero page; a write after it allocates
+        // (docs/model.md "Memory"): 0.8 and 1.9 us per page against 1.5 for a first write
+        // on the 2-vCPU VM (2026-12-08).
+        const auto zp = runner_zero_page(region, quick ? 1 : 9, n);
+        add_speeds(c, zp[0].speeds);
+        const Spread zero_read = record_samples(c, zp[0], progress);
+        set_key(c, "memory.zero_fault", zero_read.median, zero_read,
+                "runner touch: first read per page of a fresh heap (mapped to the zero page)" + where);
+        const Spread zero_write = record_samples(c, zp[1], progress);
+        set_key(c, "memory.zero_write_fault", zero_write.median, zero_write,
+                "runner touch: write per page of a heap only read before" + where);
         // exit = exit.process + exit.per_page x the pages the simulator counts resident:
         // two runner exits (a bare child, one holding the copied heap) give both.
         const Spread big = record_samples(c, mem.samples[3], progress);
@@ -698,7 +710,8 @@ void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, st
         for (const char* key : {"fork.child_start", "exit.cpu", "exit.thread", "start.process", "start.thread", "first.send",
                                 "first.recv", "first.sleep", "first.touch", "first.yield", "first.sync", "sched.wake_ipi",
                                 "sched.idle_wake", "memory.cow_fault_parent", "spawn.thread_start", "create.thread_remote",
-                                "sleep.timer", "sleep.no_block", "sleep.all_block"})
+                                "sleep.timer", "sleep.no_block", "sleep.all_block", "memory.zero_fault",
+                                "memory.zero_write_fault"})
             if (!c.keys[*find_cost_key(key)].measured) not_measured(c, key, std::string{"the runner probes failed: "} + e.what());
         c.notes.push_back(std::string{"runner probes failed ("} + e.what() +
                           "): context_switch.*, memory.*_fault and exit.* from the probes above");

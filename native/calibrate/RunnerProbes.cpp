@@ -467,6 +467,37 @@ RunnerMemory runner_memory(std::size_t region_bytes, int runs, int cpus) {
     return out;
 }
 
+std::vector<RunnerSamples> runner_zero_page(std::size_t region_bytes, int runs, int cpus) {
+    const std::string sz = std::to_string(region_bytes) + "B";
+    const std::string yaml = "ostwin: 1\nname: calibrate-zero-page\nmachine: {cpus: " + std::to_string(cpus) +
+                             "}\nscheduler: {policy: fcfs}\nprocesses:\n"
+                             "  - {name: p, memory: {heap: " + sz + "}, threads: [{name: main, program: ["
+                             "touch: {region: heap, bytes: " + sz + "}, touch: {region: heap, bytes: " + sz +
+                             ", write: true}]}]}\n";
+    const std::string where = " (" + std::to_string(region_bytes >> 10) + " KiB heap, " + std::to_string(cpus) + " CPUs, ostwin native)";
+    std::vector<RunnerSamples> out{{"runner touch: first read per page of a fresh heap" + where, {}, {}},
+                                   {"runner touch: write per page of a heap only read before" + where, {}, {}}};
+    const double pages = static_cast<double>(region_bytes / static_cast<std::size_t>(::sysconf(_SC_PAGESIZE)));
+    for (int r = 0; r < runs; ++r) {
+        const auto recs = run_traced(yaml, "zero-page", out[0].speeds);
+        std::int64_t begin = -1;
+        std::size_t touches = 0;
+        for (const json& e : recs) {
+            if (e.value("k", "") != "op" || e.value("op", "") != "touch") continue;
+            const std::int64_t t = e.value("t", std::int64_t{-1});
+            if (e.value("ph", "") == "B") {
+                begin = t;
+            } else if (begin >= 0 && touches < out.size()) {
+                out[touches++].ns.push_back(static_cast<double>(t - begin) / pages);
+                begin = -1;
+            }
+        }
+    }
+    for (const auto& s : out)
+        if (s.ns.empty()) throw EnvironmentError("calibrate: the runner's zero-page probe recorded no " + s.what);
+    return out;
+}
+
 std::vector<RunnerSamples> runner_wake(int cpus, int handoffs, int runs, int gap_us) {
     const std::string n = std::to_string(handoffs), gap = std::to_string(gap_us) + "us";
     const std::string yaml = "ostwin: 1\nname: calibrate-wake\nmachine: {cpus: " + std::to_string(cpus) +

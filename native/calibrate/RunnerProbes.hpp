@@ -109,6 +109,12 @@ struct RunnerMemory {
 };
 RunnerMemory runner_memory(std::size_t region_bytes, int runs, int cpus);
 
+/// The zero page as a scenario process meets it: a process reads all of a fresh
+/// `region_bytes` heap (Linux maps each page to the shared zero page), then writes all of
+/// it (a new page replaces each), fcfs on `cpus` CPUs, run `runs` times. Samples: [0] ns
+/// per page of the read, [1] of the write.
+std::vector<RunnerSamples> runner_zero_page(std::size_t region_bytes, int runs, int cpus);
+
 /// A semaphore hand-off between two threads of one process: each computes `gap_us`, posts
 /// the other's semaphore and waits on its own, `handoffs` times each, fcfs on `cpus` CPUs
 /// (1: the woken thread runs when the waker blocks; 2: on its own CPU, idle meanwhile),

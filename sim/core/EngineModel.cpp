@@ -46,6 +46,7 @@ std::string_view opcode_name(Opcode op) {
 void Engine::model_init() {
     model_ = std::make_unique<ModelState>(s_.costs.page_size > 0 ? s_.costs.page_size : 4096);
     ModelState& m = *model_;
+    m.mem.use_zero_page(s_.costs.zero_fault > Time{0});  // docs/model.md "Memory"
     for (std::uint32_t c = 0; c < obj_.channel_count(); ++c) {
         const ChannelDecl& d = s_.channels[obj_.channel(c).decl];
         m.channels.emplace_back(d.kind, d.capacity);
@@ -738,8 +739,11 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
             const Time parent_cow = cost.cow_fault_parent > Time{0} ? cost.cow_fault_parent : cost.cow_fault;
             // The walk's clock: each page's fault ends when the faults before it have been
             // paid, so a thread touching pages another is still faulting in pays for them too.
+            // A write to a page mapped to the zero page costs memory.zero_write_fault (0: the
+            // same as a first write, memory.page_fault).
+            const Time zero_write = cost.zero_write_fault > Time{0} ? cost.zero_write_fault : cost.page_fault;
             const FaultClock clock{now_.ns(), cost.page_fault.ns(), cost.cow_fault.ns(), parent_cow.ns(),
-                                   cost.wp_fault.ns()};
+                                   cost.wp_fault.ns(), cost.zero_fault.ns(), zero_write.ns()};
             const TouchResult r = m.mem.touch(pr_[proc].address_space, static_cast<Region>(in.a), t,
                                               static_cast<std::uint64_t>(in.x), static_cast<std::uint64_t>(th.val),
                                               in.flag != 0, clock);
@@ -747,16 +751,18 @@ bool Engine::model_step(std::uint32_t, ThreadIdx t, const Instr& in) {
             // (a minor fault that copies nothing, docs/native.md "Memory figures"), when it
             // is modelled at all: memory.wp_fault 0 keeps it free and uncounted, as before.
             const std::uint64_t wp = cost.wp_fault > Time{0} ? r.wp_faults : 0;
-            th.aux = static_cast<std::int64_t>(r.faults + r.raced_faults + wp);
+            th.aux = static_cast<std::int64_t>(r.faults + r.raced_faults + r.zero_faults + r.zero_write_faults + wp);
             th.aux2 = r.cow_faults;
             if (r.clamped)
                 runtime_error(t, "touch of " + std::string{to_string(static_cast<Region>(in.a))} +
                                      " goes past the end of the region; cut at its end");
-            if (r.faults + r.cow_faults > 0) trace_mem(proc);
+            if (r.faults + r.cow_faults + r.zero_write_faults > 0) trace_mem(proc);
             const auto maker_cows = static_cast<std::int64_t>(r.maker_cow_faults);
             charge_sys(t, cost.page_fault * static_cast<std::int64_t>(r.faults + r.raced_faults) +
                               cost.cow_fault * (static_cast<std::int64_t>(r.cow_faults) - maker_cows) +
                               parent_cow * maker_cows + cost.wp_fault * static_cast<std::int64_t>(r.wp_faults) +
+                              cost.zero_fault * static_cast<std::int64_t>(r.zero_faults) +
+                              zero_write * static_cast<std::int64_t>(r.zero_write_faults) +
                               first_use(t, FirstUse::touch));
             th.phase = 1;
             return true;

@@ -15,9 +15,9 @@ namespace ostwin::gen {
 enum class Tag : std::uint8_t {
     cpu_bound, yield, sleep, touch, shared_touch, ipc_small, ipc_large, ipc_huge, pipe, socket, mqueue, shm, queue, rpc,
     lock, protocol, sem, cond, barrier, fork_cow, cow_parent, spawn, processes, threads, remote_wake, random,
-    classes, deadline,
+    classes, deadline, zero_page,
 };
-inline constexpr std::size_t kTagCount = 28;
+inline constexpr std::size_t kTagCount = 29;
 
 /// Draws on the project's one random source (sim/core/Random.hpp) with integer
 /// arithmetic only, so a seed gives the same draws with any compiler or library.

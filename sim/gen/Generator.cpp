@@ -52,6 +52,7 @@ constexpr std::array<TagInfo, kTagCount> kTags{{
     {"random", "durations, sizes or periods drawn at run time from distributions, the same draws natively"},
     {"classes", "policy linux: threads of Linux's classes side by side (fifo and rr priorities, other with nice, batch, idle)"},
     {"deadline", "policy linux: threads under SCHED_DEADLINE reservations (class deadline: CBS, EDF, admission)"},
+    {"zero-page", "reads of memory nobody wrote (data, code, a thread's own heap range): Linux maps the shared zero page"},
 }};
 
 constexpr std::int64_t kMaxOpUs = 10'000;  // the longest compute, sleep or period
@@ -215,6 +216,7 @@ struct Ctx {
             prog.push_back("touch: {region: data, bytes: " + vsize(bytes, 1, bytes) + ", offset: " +
                            size(d.below(64 * 1024 - bytes + 1)) + "}");
             tag(Tag::touch);
+            tag(Tag::zero_page);  // nothing here writes data
             break;
         }
         }
@@ -703,9 +705,14 @@ void memory(Ctx& c, std::int64_t budget) {
         const std::uint64_t slice = heap / 2 / n;
         const std::uint64_t own = c.d.log_uniform(1, slice);
         const std::string own_bytes = c.vsize(own, 1, own);
+        const bool own_write = c.d.chance(50);
         t.program.push_back("touch: {region: heap, bytes: " + own_bytes + ", offset: " + size(heap / 2 + i * slice) +
-                            ", write: " + (c.d.chance(50) ? "true" : "false") + "}");
-        if (c.d.chance(50)) t.program.push_back("touch: {region: code, bytes: " + size(c.d.log_uniform(1, 64 * 1024)) + "}");
+                            ", write: " + (own_write ? "true" : "false") + "}");
+        if (!own_write) c.tag(Tag::zero_page);  // its own range, which no other thread writes
+        if (c.d.chance(50)) {  // nothing here writes code
+            t.program.push_back("touch: {region: code, bytes: " + size(c.d.log_uniform(1, 64 * 1024)) + "}");
+            c.tag(Tag::zero_page);
+        }
         t.program.push_back(c.compute(budget / (2 * n)));
         c.filler(t.program, 1);
         q.threads.push_back(std::move(t));

@@ -14,7 +14,7 @@ namespace ostwin::gen {
 
 /// Bumped whenever a change to the grammar changes any file: a seed names a file only
 /// together with this version (the file's first line carries it).
-inline constexpr int kGrammarVersion = 6;
+inline constexpr int kGrammarVersion = 7;
 
 struct Options {
     /// `machine.cpus` is drawn from 1 .. max_cpus (at least 1).

@@ -134,7 +134,7 @@ void MemorySystem::remove_stack(AsId as, std::uint32_t thread) {
     s.stacks.remove(thread, [&](Pages& p) {
         drop_anonymous(s, p);
         for (FrameId f : p.frames)
-            if (f != kNoFrame) unmap(as, f);
+            if (is_frame(f)) unmap(as, f);
     });
 }
 
@@ -165,10 +165,20 @@ TouchResult MemorySystem::touch(AsId as, Region region, std::uint32_t stack_owne
     std::int64_t at = clock.start;  // where this walk is
     for (std::uint64_t i = first; i <= last; ++i) {
         FrameId& f = p->frames[i];
-        if (f == kNoFrame) {
+        if (f == kNoFrame && !write && zero_page_) {
+            f = kZeroFrame;  // a first read: the zero page, nothing allocated
+            ++r.zero_faults;
+            at += clock.zero;
+        } else if (f == kNoFrame) {
             f = new_frame(as);
             ++r.faults;
             settle_[f] = at += clock.fault;
+        } else if (f == kZeroFrame) {
+            if (write) {  // a new frame replaces the zero page; a read of it is free
+                f = new_frame(as);
+                ++r.zero_write_faults;
+                settle_[f] = at += clock.zero_write;
+            }
         } else if (write && refcount_[f] > 1) {
             const bool maker = maker_[f] == as;
             if (maker) ++r.maker_cow_faults;
@@ -185,7 +195,7 @@ TouchResult MemorySystem::touch(AsId as, Region region, std::uint32_t stack_owne
             at += clock.fault;
         }
     }
-    s.faults += r.faults + r.raced_faults;
+    s.faults += r.faults + r.raced_faults + r.zero_faults + r.zero_write_faults;
     s.cows += r.cow_faults;
     s.wps += r.wp_faults;
     return r;
@@ -211,7 +221,7 @@ ForkResult MemorySystem::fork(AsId parent, std::uint32_t forking_thread, std::ui
     ForkResult r{child, 0};
     auto share_all = [&](const Pages& pg) {
         for (FrameId f : pg.frames)
-            if (f != kNoFrame) {
+            if (is_frame(f)) {  // a zero-page mapping is copied as it is
                 map_shared(child, f);
                 ++r.shared_pages;
             }
@@ -231,7 +241,7 @@ void MemorySystem::release(AsId as) {
     auto drop = [&](Pages& pg) {
         drop_anonymous(s, pg);
         for (FrameId f : pg.frames)
-            if (f != kNoFrame) unmap(as, f);
+            if (is_frame(f)) unmap(as, f);
         pg.frames.clear();
         pg.frames.shrink_to_fit();
     };
@@ -351,7 +361,7 @@ std::uint32_t MemorySystem::page_refcount(AsId as, Region region, std::uint32_t 
         if (const std::uint64_t n = s.stacks.anonymous_pages(stack_owner); n > 0) return page < n ? 1 : 0;
     const Pages* p = pages_of(s, region, stack_owner);
     if (p != nullptr && p->anonymous) return page < p->size_pages ? 1 : 0;  // private, resident
-    if (p == nullptr || page >= p->frames.size() || p->frames[page] == kNoFrame) return 0;
+    if (p == nullptr || page >= p->frames.size() || !is_frame(p->frames[page])) return 0;
     return refcount_[p->frames[page]];
 }
 

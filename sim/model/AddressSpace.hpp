@@ -10,7 +10,10 @@
 /// creation, as a kernel touches a new thread's stack at once). A page is either not
 /// resident or maps one frame; a frame has a reference count (how many address spaces map
 /// it; one address space maps a frame at most once). The first touch of a page allocates a
-/// new private frame (a fault, read or write alike: there is no shared zero page). A write
+/// new private frame (a fault, read or write alike), unless the zero page is modelled
+/// (use_zero_page): then a first read maps the shared zero page instead (a zero fault, no
+/// frame, not resident; fork copies such a mapping) and a later write to it allocates a
+/// frame (a zero-write fault), as Linux does for anonymous memory. A write
 /// to a page whose frame is mapped elsewhere too (refcount > 1) copies it to a new frame (a
 /// cow fault); a read of such a page is free. Fork write-protects every page it shares, in
 /// both address spaces, and the protection outlives the sharing: a write to a frame mapped
@@ -51,6 +54,10 @@ struct TouchResult {
     /// Resident pages whose fault (another touch's) was still in flight when this walk
     /// reached them: faulted again, nothing made (the model above).
     std::uint64_t raced_faults = 0;
+    /// Pages first read here and mapped to the zero page (only with use_zero_page).
+    std::uint64_t zero_faults = 0;
+    /// Pages mapped to the zero page, written: each given a new frame (not in `faults`).
+    std::uint64_t zero_write_faults = 0;
     /// The range went past the end of the region and was cut at its end; the loader
     /// normally rejects such touches, so the engine may report this as a program error.
     bool clamped = false;
@@ -64,6 +71,8 @@ struct FaultClock {
     std::int64_t cow = 0;        ///< a copy of an inherited page
     std::int64_t maker_cow = 0;  ///< a copy of a page this address space made (forking parent)
     std::int64_t wp = 0;         ///< a write-protect fault
+    std::int64_t zero = 0;       ///< a read mapping the zero page
+    std::int64_t zero_write = 0; ///< a write replacing the zero page by a new frame
 };
 
 /// Result of MemorySystem::fork.
@@ -94,6 +103,10 @@ public:
 
     /// `page_size` is CostProfile::page_size, in bytes (> 0).
     explicit MemorySystem(std::uint64_t page_size);
+
+    /// Models the zero page from now on (the model above); off by default. Set it before
+    /// the first touch: it decides what a first read does.
+    void use_zero_page(bool on) { zero_page_ = on; }
 
     /// A new address space with empty code, data and heap regions of the given sizes.
     AsId create(const MemorySpec& spec);
@@ -134,7 +147,7 @@ public:
     [[nodiscard]] MemoryUsage usage(AsId as) const;
     /// Highest resident bytes this address space ever had.
     [[nodiscard]] std::uint64_t peak_rss(AsId as) const;
-    /// Faults and cow faults ever taken in this address space.
+    /// Faults (zero faults included) and cow faults ever taken in this address space.
     [[nodiscard]] std::uint64_t page_faults(AsId as) const;
     [[nodiscard]] std::uint64_t cow_faults(AsId as) const;
     /// Write-protect faults (no copy) ever taken in this address space.
@@ -143,7 +156,8 @@ public:
     [[nodiscard]] std::uint64_t unique_resident() const;
     /// Highest unique_resident() ever.
     [[nodiscard]] std::uint64_t unique_peak() const;
-    /// Reference count of the frame behind a page, 0 if not resident (for tests and checks).
+    /// Reference count of the frame behind a page, 0 if not resident or mapped to the zero
+    /// page (for tests and checks).
     [[nodiscard]] std::uint32_t page_refcount(AsId as, Region region, std::uint32_t stack_owner,
                                               std::uint64_t page) const;
     [[nodiscard]] std::uint64_t page_size() const { return page_size_; }
@@ -152,6 +166,8 @@ public:
 private:
     using FrameId = std::uint32_t;
     static constexpr FrameId kNoFrame = UINT32_MAX;
+    static constexpr FrameId kZeroFrame = UINT32_MAX - 1;  // mapped to the zero page: no frame
+    static bool is_frame(FrameId f) { return f < kZeroFrame; }
 
     struct Pages {
         std::uint64_t size_pages = 0;   // region size in pages
@@ -273,6 +289,7 @@ private:
     void grew(Space& s);
 
     std::uint64_t page_size_;
+    bool zero_page_ = false;
     std::vector<Space> spaces_;
     std::vector<std::uint32_t> refcount_;
     // XOR of the AsIds mapping each frame. A frame is mapped at most once per address space,

@@ -64,6 +64,8 @@ CostProfile CostProfile::builtin_default() {
     p.spawn_stopped_run = 0_ns;     // a spawned thread starts its first op when it first runs
     p.spawn_stopped_wait = 0_ns;
     p.sleep_all_block = 0_ns;       // one threshold: sleep.no_block
+    p.zero_fault = 0_ns;            // no zero page: a first read takes a frame
+    p.zero_write_fault = 0_ns;      // (with one) memory.page_fault
     p.exit_thread = 0_ns;           // a thread's end frees its CPU at once
     p.start_process = 0_ns;         // a thread's first dispatch costs a switch
     p.start_thread = 0_ns;
@@ -143,6 +145,8 @@ struct KeyTable {
             {"spawn.stopped_run", CostUnit::duration},
             {"spawn.stopped_wait", CostUnit::duration},
             {"sleep.all_block", CostUnit::duration},
+            {"memory.zero_fault", CostUnit::duration},
+            {"memory.zero_write_fault", CostUnit::duration},
         };
         for (std::size_t i = 0; i < storage.size(); ++i) {
             const std::size_t f = i % kIpcFields;
@@ -156,7 +160,7 @@ const KeyTable& table() {
     return t;
 }
 
-constexpr std::size_t kFixedKeys = 37;
+constexpr std::size_t kFixedKeys = 39;
 
 Time* fixed_field(CostProfile& p, std::size_t i) {
     switch (i) {
@@ -196,6 +200,8 @@ Time* fixed_field(CostProfile& p, std::size_t i) {
         case 34: return &p.spawn_stopped_run;
         case 35: return &p.spawn_stopped_wait;
         case 36: return &p.sleep_all_block;
+        case 37: return &p.zero_fault;
+        case 38: return &p.zero_write_fault;
         default: return nullptr;
     }
 }

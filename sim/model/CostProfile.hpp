@@ -111,6 +111,14 @@ struct CostProfile {
     /// sleep.no_block and it, the share that blocks rises linearly from 0 to 1 (arming the
     /// timer takes a varying time). At or below sleep.no_block (0): one threshold.
     Time sleep_all_block;
+    /// memory.zero_fault: a first read of a page nobody wrote, which maps the kernel's
+    /// shared zero page (no frame, not resident); a later write to it then takes
+    /// memory.zero_write_fault and a frame. 0: no zero page (a first read takes a frame,
+    /// as a first write does).
+    Time zero_fault;
+    /// memory.zero_write_fault: a write to a page mapped to the zero page (a new zeroed
+    /// frame replaces it). 0: memory.page_fault.
+    Time zero_write_fault;
     /// exit.thread: what a thread's end takes from the CPU it ended on when its process
     /// goes on (the thread library's and the kernel's exit path) before the next thread
     /// runs there. Charged as switch overhead, as exit.cpu is for a process's last thread.

@@ -185,7 +185,8 @@ TEST_CASE("calibrate --quick measures plausible figures, round-trips its profile
             // and a copy's 4 KiB (under a microsecond) is within the noise of a 15 us touch
             // per page on a busy CI VM (there a child's copy measured 16.1 us against a
             // reuse's 16.3 us). docs/calibration.md gives the full calibration's figures.
-            for (const char* key : {"memory.page_fault", "memory.cow_fault", "memory.wp_fault"}) {
+            for (const char* key : {"memory.page_fault", "memory.cow_fault", "memory.wp_fault", "memory.zero_fault",
+                                    "memory.zero_write_fault"}) {
                 INFO(key);
                 CHECK(c.keys.at(*find_cost_key(key)).how.rfind("runner touch", 0) == 0);
                 CHECK(value_of(c, key) > 50);
@@ -251,6 +252,7 @@ TEST_CASE("calibrate --quick measures plausible figures, round-trips its profile
                                     name == "memory.cow_fault_parent" || name == "spawn.thread_start" ||
                                     name == "create.thread_remote" || name == "sleep.timer" || name == "sleep.no_block" || name == "sleep.all_block" ||
                                     name == "spawn.stopped_run" || name == "spawn.stopped_wait" ||
+                                    name == "memory.zero_fault" || name == "memory.zero_write_fault" ||
                                     name == "exit.cpu" ||
                                     name == "exit.thread" || name == "start.process" || name == "start.thread" ||
                                     name.rfind("first.", 0) == 0;

@@ -40,6 +40,10 @@ struct Holds {
     std::set<std::string> dist_forms;  ///< `duration exp`, `size uniform`, ...
     std::set<std::string> protocols;   ///< the mutexes' protocols other than none
     bool dist_params_in_range = true;  ///< durations' parameters within 10us .. 10ms, sizes' at least 1 B
+    /// A read of memory the grammar never writes: data, code, or heap outside a forked
+    /// child (whose heap reads are of what its parent wrote).
+    bool unwritten_read = false;
+    bool in_forked_process = false;  ///< the process walked now has `start: forked`
 };
 
 void walk(const Scenario& s, const std::vector<Op>& ops, Holds& h, std::set<std::string>& heap_writers,
@@ -64,6 +68,9 @@ void walk(const Scenario& s, const std::vector<Op>& ops, Holds& h, std::set<std:
             if (c->dist) h.random_ops.insert("io");
         }
         if (const auto* t = std::get_if<op::Touch>(&o.v); t && t->dist) h.random_ops.insert("touch");
+        if (const auto* t = std::get_if<op::Touch>(&o.v); t && !t->write)
+            h.unwritten_read = h.unwritten_read || t->region == Region::data || t->region == Region::code ||
+                               (t->region == Region::heap && !h.in_forked_process);
         if (const auto* send = std::get_if<op::Send>(&o.v)) {
             const ChannelDecl& ch = s.channels[send->channel];
             const std::uint64_t takes = ch.kind == ChannelKind::mqueue ? ch.message_size : ch.capacity;
@@ -117,6 +124,7 @@ Holds holds(const Scenario& s) {
         if (l.protocol != MutexProtocol::none) h.protocols.insert(std::string{to_string(l.protocol)});
     for (const ChannelDecl& c : s.channels) h.kinds.insert(std::string{to_string(c.kind)});
     for (const ProcessDecl& p : s.processes) {
+        h.in_forked_process = !p.start.has_value();
         std::set<std::string> writers;
         std::uint32_t writer_instances = 0;
         std::map<std::tuple<std::uint64_t, std::uint64_t, DistRef>, std::uint32_t> range_writers;
@@ -275,6 +283,7 @@ TEST_CASE("every tag is given by some seed, and a file's tags say what it holds"
         CHECK(has(g.tags, "yield") == op("yield"));
         CHECK(has(g.tags, "touch") == op("touch"));
         CHECK(has(g.tags, "shared-touch") == (s.cpus > 1 && h.heap_range_by_two_threads));
+        CHECK(has(g.tags, "zero-page") == h.unwritten_read);
         CHECK(has(g.tags, "sleep") == (op("sleep") || op("io") || h.period));
         if (has(g.tags, "rpc")) CHECK(op("send"));
         // The header comment lists the tags; scripts/accuracy reads them from there.

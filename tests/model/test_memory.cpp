@@ -337,3 +337,57 @@ TEST_CASE("faults in flight: without a clock nothing is in flight, and a reused 
     CHECK(mem.touch(fresh, Region::heap, 0, 0, 4 * kPage, true).faults == 4);
     CHECK(mem.touch(fresh, Region::heap, 0, 0, 4 * kPage, true).raced_faults == 0);
 }
+
+TEST_CASE("zero page: a first read maps no frame, a later write takes one, fork copies the mapping", "[memory]") {
+    MemorySystem mem(kPage);
+    mem.use_zero_page(true);
+    const AsId as = mem.create(spec_pages(0, 0, 8));
+
+    // Reading pages 0..3 nobody wrote: four zero faults, nothing resident.
+    TouchResult r = mem.touch(as, Region::heap, 0, 0, 4 * kPage, false);
+    CHECK(r.zero_faults == 4);
+    CHECK(r.faults == 0);
+    CHECK(mem.usage(as).resident_bytes == 0);
+    CHECK(mem.unique_peak() == 0);
+    CHECK(mem.page_refcount(as, Region::heap, 0, 0) == 0);
+    CHECK(mem.page_faults(as) == 4);
+
+    // Reading them again is free.
+    r = mem.touch(as, Region::heap, 0, 0, 4 * kPage, false);
+    CHECK(r.zero_faults == 0);
+    CHECK(r.faults == 0);
+
+    // Writing pages 2..5: 2 and 3 leave the zero page, 4 and 5 are first writes; a frame each.
+    r = mem.touch(as, Region::heap, 0, 2 * kPage, 4 * kPage, true);
+    CHECK(r.zero_write_faults == 2);
+    CHECK(r.faults == 2);
+    CHECK(r.zero_faults == 0);
+    CHECK(mem.usage(as).resident_bytes == 4 * kPage);
+    CHECK(mem.page_faults(as) == 8);
+
+    // Fork: the child shares the four frames and maps pages 0 and 1 to the zero page.
+    const ForkResult f = mem.fork(as, MemorySystem::kNoThread, MemorySystem::kNoThread);
+    CHECK(f.shared_pages == 4);
+    CHECK(mem.usage(f.child).resident_bytes == 4 * kPage);
+    r = mem.touch(f.child, Region::heap, 0, 0, 2 * kPage, false);
+    CHECK(r.zero_faults == 0);  // already mapped, to the zero page
+    CHECK(r.faults == 0);
+    r = mem.touch(f.child, Region::heap, 0, 0, 2 * kPage, true);
+    CHECK(r.zero_write_faults == 2);  // a write to the zero page: a new frame, not a copy
+    CHECK(r.cow_faults == 0);
+    CHECK(mem.usage(f.child).resident_bytes == 6 * kPage);
+    CHECK(mem.usage(as).resident_bytes == 4 * kPage);
+
+    mem.release(f.child);
+    mem.release(as);
+    CHECK(mem.unique_resident() == 0);
+}
+
+TEST_CASE("zero page off (the default): a first read takes a frame as a write does", "[memory]") {
+    MemorySystem mem(kPage);
+    const AsId as = mem.create(spec_pages(0, 0, 4));
+    const TouchResult r = mem.touch(as, Region::heap, 0, 0, 4 * kPage, false);
+    CHECK(r.faults == 4);
+    CHECK(r.zero_faults == 0);
+    CHECK(mem.usage(as).resident_bytes == 4 * kPage);
+}
