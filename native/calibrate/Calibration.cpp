@@ -466,7 +466,7 @@ void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, st
                                 "first.touch", "first.yield", "first.sync", "sched.wake_ipi", "sched.idle_wake",
                                 "memory.cow_fault_parent", "spawn.thread_start", "create.thread_remote", "sleep.timer", "sleep.no_block",
                                 "sleep.all_block", "spawn.stopped_run", "spawn.stopped_wait", "memory.zero_fault",
-                                "memory.zero_write_fault"})
+                                "memory.zero_write_fault", "sched.timer_wake"})
             not_measured(c, key, "the runner probes need root (SCHED_FIFO), as `ostwin native` does");
         c.notes.push_back("context_switch.* from the channel ping-pong alone: the runner probes need root");
         return;
@@ -601,6 +601,8 @@ void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, st
         // the system call and its switch back in (which it pays under a calibrated
         // profile, docs/engine.md): arming the timer, its expiry and the wake-up.
         const RunnerSamples sl = runner_sleep(quick ? 50 : 200, quick ? 1 : 9);
+        constexpr int kTimerCycles = 40;
+        const RunnerSamples timer_wake = runner_timer_wake(kTimerCycles, quick ? 1 : 15);
         add_speeds(c, sl.speeds);
         const Spread per_sleep = record_samples(c, sl, progress);
         const double sleep_rest = static_cast<double>((c.profile.syscall + c.profile.cs_thread).ns());
@@ -706,12 +708,21 @@ void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, st
         set_key(c, "fork.child_start", start.median - gap, shifted(start, 1, -gap),
                 "runner fork (ostwin native): parent's fork end to the child's first op - the simulator's " +
                     std::to_string(static_cast<long long>(gap / 1000.0 + 0.5)) + " us there without it");
+        // The same for a timer waking its own idle CPU: the native cycle less the
+        // simulator's with no wake-up delay. At least 1 ns, so that the key stays in force
+        // (0 would mean sched.idle_wake, a hand-off's wake-up of another CPU).
+        add_speeds(c, timer_wake.speeds);
+        const Spread cycle = record_samples(c, timer_wake, progress);
+        const double sim_cycle = simulated_timer_cycle(c.profile, kTimerCycles);
+        set_key(c, "sched.timer_wake", std::max(1.0, cycle.median - sim_cycle), shifted(cycle, 1, -sim_cycle),
+                "runner timer wake (ostwin native, 1 CPU): a lone thread's 50 us compute + 40 us sleep cycle - the "
+                "simulator's with no wake-up delay (" + format_ns(sim_cycle) + ")");
     } catch (const std::exception& e) {
         for (const char* key : {"fork.child_start", "exit.cpu", "exit.thread", "start.process", "start.thread", "first.send",
                                 "first.recv", "first.sleep", "first.touch", "first.yield", "first.sync", "sched.wake_ipi",
                                 "sched.idle_wake", "memory.cow_fault_parent", "spawn.thread_start", "create.thread_remote",
                                 "sleep.timer", "sleep.no_block", "sleep.all_block", "memory.zero_fault",
-                                "memory.zero_write_fault"})
+                                "memory.zero_write_fault", "sched.timer_wake"})
             if (!c.keys[*find_cost_key(key)].measured) not_measured(c, key, std::string{"the runner probes failed: "} + e.what());
         c.notes.push_back(std::string{"runner probes failed ("} + e.what() +
                           "): context_switch.*, memory.*_fault and exit.* from the probes above");

@@ -467,6 +467,40 @@ RunnerMemory runner_memory(std::size_t region_bytes, int runs, int cpus) {
     return out;
 }
 
+namespace {
+std::string timer_wake_yaml(int cycles) {
+    return "ostwin: 1\nname: calibrate-timer-wake\nmachine: {cpus: 1}\nscheduler: {policy: fcfs}\nprocesses:\n"
+           "  - name: app\n    threads:\n      - {name: t, program: [repeat: {count: " + std::to_string(cycles) +
+           ", do: [compute: 50us, sleep: 40us]}]}\n";
+}
+}  // namespace
+
+RunnerSamples runner_timer_wake(int cycles, int runs) {
+    const Scenario s = load_scenario_string(timer_wake_yaml(cycles), "<calibrate timer wake>");
+    native::Options o;
+    o.watchdog = Time{20'000'000'000};
+    o.sched_switch = true;  // as compare's native runs
+    RunnerSamples out{"runner timer wake: a thread alone on 1 CPU, 50 us compute + 40 us sleep, makespan per cycle (ostwin native)",
+                      {},
+                      {}};
+    for (int r = 0; r < runs; ++r) {
+        const native::Result res = native::run_scenario(s, o);
+        if (res.watchdog_fired || res.interrupted) throw EnvironmentError("calibrate: the runner's timer-wake probe did not finish");
+        if (const auto h = native::HostSpeed::from_json(res.header["native"].value("host_speed", json{})); h.valid())
+            out.speeds.push_back(h);
+        if (res.summary.makespan_ns > 0) out.ns.push_back(static_cast<double>(res.summary.makespan_ns) / cycles);
+    }
+    if (out.ns.empty()) throw EnvironmentError("calibrate: the runner's timer-wake probe measured no makespan");
+    return out;
+}
+
+double simulated_timer_cycle(const CostProfile& costs, int cycles) {
+    Scenario s = load_scenario_string(timer_wake_yaml(cycles), "<calibrate timer wake>");
+    s.costs = costs;
+    s.costs.timer_wake = Time{1};
+    return static_cast<double>(simulate(s).summary.makespan_ns) / cycles;
+}
+
 std::vector<RunnerSamples> runner_zero_page(std::size_t region_bytes, int runs, int cpus) {
     const std::string sz = std::to_string(region_bytes) + "B";
     const std::string yaml = "ostwin: 1\nname: calibrate-zero-page\nmachine: {cpus: " + std::to_string(cpus) +

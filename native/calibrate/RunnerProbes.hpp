@@ -109,6 +109,14 @@ struct RunnerMemory {
 };
 RunnerMemory runner_memory(std::size_t region_bytes, int runs, int cpus);
 
+/// A timer's wake-up of its own idle CPU: one thread alone on one CPU (fcfs) computes 50 us
+/// and sleeps 40 us, `cycles` times (each sleep leaves the CPU idle and its timer wakes it),
+/// run `runs` times. Samples: each run's makespan per cycle (ns).
+RunnerSamples runner_timer_wake(int cycles, int runs);
+/// The same scenario simulated with `costs` and sched.timer_wake 1 ns (no wake-up delay):
+/// its makespan per cycle (ns).
+double simulated_timer_cycle(const CostProfile& costs, int cycles);
+
 /// The zero page as a scenario process meets it: a process reads all of a fresh
 /// `region_bytes` heap (Linux maps each page to the shared zero page), then writes all of
 /// it (a new page replaces each), fcfs on `cpus` CPUs, run `runs` times. Samples: [0] ns

@@ -128,7 +128,7 @@ Engine::Engine(const Scenario& s, const EngineOptions& o)
         pin_homes_ = spread > 0;
         any_affinity_ = any_affinity_ || pin_homes_;
     }
-    remote_wake_rules_ = s.costs.wake_ipi > Time{0} || s.costs.idle_wake > Time{0};
+    remote_wake_rules_ = s.costs.wake_ipi > Time{0} || s.costs.idle_wake > Time{0} || s.costs.timer_wake > Time{0};
     if (s.costs.spawn_stopped_run > Time{0} || s.costs.spawn_stopped_wait > Time{0}) {
         bool spawns = false;
         for (const ProcessDecl& p : s.processes)
@@ -336,7 +336,8 @@ void Engine::arrive(ThreadIdx t) {
     // (the runner's threads sleep until their start). Onto a CPU idle before this instant,
     // that is sched.idle_wake's wake-up (docs/engine.md); a spawned thread or a forked
     // child's has its creation costs instead.
-    if (remote_wake_rules_ && pr_[th.process].parent == kNone32 && thread_decl(t).start) note_wake(t, kNone32);
+    if (remote_wake_rules_ && pr_[th.process].parent == kNone32 && thread_decl(t).start)
+        note_wake(t, kNone32, now_ > Time{0});  // after time zero: its start's timer
 }
 
 void Engine::start_process(std::uint32_t p) {
@@ -912,16 +913,16 @@ void Engine::block(ThreadIdx t, ThreadState s, WaitCause cause, std::uint32_t ob
     set_state(t, s, why, on);
 }
 
-void Engine::wake(ThreadIdx t, std::string_view why, std::uint32_t waker_cpu) {
+void Engine::wake(ThreadIdx t, std::string_view why, std::uint32_t waker_cpu, bool timer) {
     Tcb& th = th_[t];
     th.cause = WaitCause::none;
     th.wait_obj = kNone32;
     ++th.gen;
     make_ready(t, ReadyReason::woke, why);
-    if (remote_wake_rules_) note_wake(t, waker_cpu == kActingCpu ? acting_cpu_ : waker_cpu);
+    if (remote_wake_rules_) note_wake(t, waker_cpu == kActingCpu ? acting_cpu_ : waker_cpu, timer);
 }
 
-void Engine::note_wake(ThreadIdx t, std::uint32_t w) {
+void Engine::note_wake(ThreadIdx t, std::uint32_t w, bool timer) {
     // sched.wake_ipi: a waker running on CPU w pays an interrupt when the woken thread
     // will run on another CPU: a free one (the dispatch pass puts it there in this
     // instant), or one whose thread it preempts. Each idle CPU is counted once per
@@ -941,16 +942,25 @@ void Engine::note_wake(ThreadIdx t, std::uint32_t w) {
         }
         if (remote) wake_charge_ += s_.costs.wake_ipi;
     }
-    // sched.idle_wake is decided at dispatch, where the CPU is chosen.
-    if (s_.costs.idle_wake > Time{0}) remote_wakes_.push_back({t, w});
+    // sched.idle_wake (sched.timer_wake) is decided at dispatch, where the CPU is chosen.
+    if (s_.costs.idle_wake > Time{0} || s_.costs.timer_wake > Time{0}) remote_wakes_.push_back({t, w, timer});
 }
 
 Time Engine::idle_wake_delay(ThreadIdx t, std::uint32_t c) const {
     // Only a CPU that was already idle before this instant is asleep; one that a thread
     // left just now is still awake. The waker's own CPU needs no wake-up either.
     if (cpu_[c].freed_at == now_) return Time{0};
-    for (const RemoteWake& w : remote_wakes_)
-        if (w.thread == t) return w.waker_cpu != c ? s_.costs.idle_wake : Time{0};
+    for (const RemoteWake& w : remote_wakes_) {
+        if (w.thread != t) continue;
+        if (w.waker_cpu == c) return Time{0};
+        // A timer fires on the CPU its thread waits on (the one it last ran on, or parked
+        // on before its start; a thread with neither is placed where the timer fired):
+        // that CPU's own timer interrupt wakes it.
+        const std::int32_t own = th_[t].queue_cpu();
+        if (w.timer && s_.costs.timer_wake > Time{0} && (own < 0 || static_cast<std::int32_t>(c) == own))
+            return s_.costs.timer_wake;
+        return s_.costs.idle_wake;
+    }
     return Time{0};
 }
 
@@ -964,6 +974,7 @@ void Engine::on_wake(ThreadIdx t) {
     const Program& p = programs_[th.program];
     std::string_view why = "sleep over";
     std::uint32_t from = kNone32;  // a timer: on the thread's own CPU
+    bool timer = true;
     switch (th.cause) {
         case WaitCause::sleep:
             trace_op_end(t, p.code[th.pc]);
@@ -995,17 +1006,19 @@ void Engine::on_wake(ThreadIdx t) {
             break;
         case WaitCause::stopped_start:  // its creator released it: its first op comes next
             why = "its creator finished pthread_create";
+            timer = false;
             break;
         case WaitCause::join_process:  // woken after the target's teardown (exit.process)
             if (th.state != ThreadState::blocked) return;
             why = "joined target ended";
             from = pr_[th.wait_obj].end_cpu;  // the teardown ran there: that CPU is awake
+            timer = false;
             break;
         default:
             assert(false && "timed wake-up of a thread not in a timed wait");
             return;
     }
-    wake(t, why, from);
+    wake(t, why, from, timer);
 }
 
 void Engine::on_boost() {

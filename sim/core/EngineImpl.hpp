@@ -104,11 +104,12 @@ private:
     void start_switch(std::uint32_t cpu, ThreadIdx t, ThreadIdx from, std::string_view why, Time delay = Time{0});
     /// The switch proper on a claimed CPU: its cost, counts, trace record and end event.
     void begin_switch(std::uint32_t cpu, ThreadIdx from);
-    /// A thread woken now by `waker_cpu`'s thread (kNone32: a timer or an exit): the
-    /// remote-wake rules (sched.wake_ipi, sched.idle_wake; docs/engine.md "Wake-ups on
-    /// another CPU").
-    void note_wake(ThreadIdx t, std::uint32_t waker_cpu);
-    /// The sched.idle_wake delay for t dispatched now on idle CPU c (0: none).
+    /// A thread woken now by `waker_cpu`'s thread (kNone32: a timer or an exit; `timer`:
+    /// its own timer): the remote-wake rules (sched.wake_ipi, sched.idle_wake,
+    /// sched.timer_wake; docs/engine.md "Wake-ups on another CPU").
+    void note_wake(ThreadIdx t, std::uint32_t waker_cpu, bool timer = false);
+    /// The sched.idle_wake (or sched.timer_wake) delay for t dispatched now on idle CPU c
+    /// (0: none).
     Time idle_wake_delay(ThreadIdx t, std::uint32_t c) const;
     void stop_running(std::uint32_t cpu);
     void on_switch_done(std::uint32_t cpu);
@@ -128,7 +129,8 @@ private:
                std::string_view on);
     /// `waker_cpu`: the CPU the wake-up comes from, for the remote-wake rules; by default
     /// the acting CPU (kNone32 outside a thread's op: a timer).
-    void wake(ThreadIdx t, std::string_view why, std::uint32_t waker_cpu = kActingCpu);
+    /// `timer`: woken by its own timer (sched.timer_wake).
+    void wake(ThreadIdx t, std::string_view why, std::uint32_t waker_cpu = kActingCpu, bool timer = false);
     static constexpr std::uint32_t kActingCpu = kNone32 - 1;
     void sleep_until(ThreadIdx t, Time until, ThreadState s, WaitCause cause, std::string_view why);
     void on_wake(ThreadIdx t);
@@ -315,6 +317,7 @@ private:
     struct RemoteWake {
         ThreadIdx thread;
         std::uint32_t waker_cpu;
+        bool timer;  ///< its own timer woke it (sched.timer_wake)
     };
     std::vector<RemoteWake> remote_wakes_;
     std::uint32_t idle_promised_ = 0;  ///< idle CPUs this instant's remote wake-ups were charged for

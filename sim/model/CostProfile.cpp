@@ -66,6 +66,7 @@ CostProfile CostProfile::builtin_default() {
     p.sleep_all_block = 0_ns;       // one threshold: sleep.no_block
     p.zero_fault = 0_ns;            // no zero page: a first read takes a frame
     p.zero_write_fault = 0_ns;      // (with one) memory.page_fault
+    p.timer_wake = 0_ns;            // sched.idle_wake
     p.exit_thread = 0_ns;           // a thread's end frees its CPU at once
     p.start_process = 0_ns;         // a thread's first dispatch costs a switch
     p.start_thread = 0_ns;
@@ -147,6 +148,7 @@ struct KeyTable {
             {"sleep.all_block", CostUnit::duration},
             {"memory.zero_fault", CostUnit::duration},
             {"memory.zero_write_fault", CostUnit::duration},
+            {"sched.timer_wake", CostUnit::duration},
         };
         for (std::size_t i = 0; i < storage.size(); ++i) {
             const std::size_t f = i % kIpcFields;
@@ -160,7 +162,7 @@ const KeyTable& table() {
     return t;
 }
 
-constexpr std::size_t kFixedKeys = 39;
+constexpr std::size_t kFixedKeys = 40;
 
 Time* fixed_field(CostProfile& p, std::size_t i) {
     switch (i) {
@@ -202,6 +204,7 @@ Time* fixed_field(CostProfile& p, std::size_t i) {
         case 36: return &p.sleep_all_block;
         case 37: return &p.zero_fault;
         case 38: return &p.zero_write_fault;
+        case 39: return &p.timer_wake;
         default: return nullptr;
     }
 }

@@ -119,6 +119,10 @@ struct CostProfile {
     /// memory.zero_write_fault: a write to a page mapped to the zero page (a new zeroed
     /// frame replaces it). 0: memory.page_fault.
     Time zero_write_fault;
+    /// sched.timer_wake: a delay, as sched.idle_wake, for a thread woken by its own timer
+    /// (sleep, io, a period, a later start, a deadline replenishment) onto the idle CPU the
+    /// timer fires on: that CPU's wake-up by its timer interrupt. 0: sched.idle_wake.
+    Time timer_wake;
     /// exit.thread: what a thread's end takes from the CPU it ended on when its process
     /// goes on (the thread library's and the kernel's exit path) before the next thread
     /// runs there. Charged as switch overhead, as exit.cpu is for a process's last thread.

@@ -192,6 +192,11 @@ TEST_CASE("calibrate --quick measures plausible figures, round-trips its profile
                 CHECK(value_of(c, key) > 50);
                 CHECK(value_of(c, key) < 1'000'000);
             }
+            // A timer's wake-up of its own idle CPU: the native cycle less the simulated one,
+            // at least 1 ns (0 would mean sched.idle_wake).
+            CHECK(c.keys.at(*find_cost_key("sched.timer_wake")).how.rfind("runner timer wake", 0) == 0);
+            CHECK(value_of(c, "sched.timer_wake") >= 1);
+            CHECK(value_of(c, "sched.timer_wake") < 1'000'000);
             // exit.per_page from two runner exits: a child holding its copied 4 MiB heap
             // (about 1024 pages more than a bare one) against a bare child.
             CHECK(c.keys.at(*find_cost_key("exit.per_page")).how.rfind("runner exits", 0) == 0);
@@ -252,7 +257,7 @@ TEST_CASE("calibrate --quick measures plausible figures, round-trips its profile
                                     name == "memory.cow_fault_parent" || name == "spawn.thread_start" ||
                                     name == "create.thread_remote" || name == "sleep.timer" || name == "sleep.no_block" || name == "sleep.all_block" ||
                                     name == "spawn.stopped_run" || name == "spawn.stopped_wait" ||
-                                    name == "memory.zero_fault" || name == "memory.zero_write_fault" ||
+                                    name == "memory.zero_fault" || name == "memory.zero_write_fault" || name == "sched.timer_wake" ||
                                     name == "exit.cpu" ||
                                     name == "exit.thread" || name == "start.process" || name == "start.thread" ||
                                     name.rfind("first.", 0) == 0;

@@ -172,6 +172,30 @@ TEST_CASE("a joiner woken by a process's teardown waits for its CPU's wake-up on
     CHECK(run(2, "30us").summary.makespan_ns == 266'000);
 }
 
+TEST_CASE("sched.timer_wake: a thread's own timer wakes its idle CPU that much later, other wake-ups keep sched.idle_wake") {
+    // Natively (2-vCPU VM, 2026-12-08) a lone thread's 50 us compute + 40 us sleep took
+    // 111-112 us a cycle, 2 us more than simulated with no wake-up delay, where a hand-off
+    // to the other, idle vCPU waited 24 us (sched.idle_wake): a timer interrupt wakes its
+    // own vCPU sooner than another vCPU's IPI does.
+    const std::string base = "ostwin: 1\nname: timer\nmachine: {cpus: 1}\nscheduler: {policy: priority}\n";
+    const auto run = [&](const std::string& timer_wake, const std::string& late_start) {
+        return simulate_yaml(base +
+                                 "costs: {base: zero, context_switch.thread: 2us, context_switch.process: 2us, "
+                                 "sched.idle_wake: 30us, sched.timer_wake: " + timer_wake + "}\n"
+                                 "processes:\n  - name: app\n    start: " + late_start + "\n    threads:\n"
+                                 "      - {name: sleeper, program: [sleep: 100us, compute: 10us]}\n",
+                             "timer.yaml");
+    };
+    // The release wakes the CPU (0-30 us: sched.idle_wake, not a timer), switch to 32 us;
+    // the timer at 132 us wakes the CPU 5 us later, the switch to 139 us, compute to 149 us.
+    CHECK(thread(run("5us", "0us").summary, "app/sleeper").finish_ns == 149'000);
+    // 0: sched.idle_wake for the timer too: 132 + 30 + 2 + 10 = 174 us.
+    CHECK(thread(run("0ns", "0us").summary, "app/sleeper").finish_ns == 174'000);
+    // A later start is the runner's timer: 50 us + 5, the switch to 57 us, the sleep's
+    // timer at 157 us, + 5 + 2 + 10: 174 us.
+    CHECK(thread(run("5us", "50us").summary, "app/sleeper").finish_ns == 174'000);
+}
+
 TEST_CASE("the release at time zero and a later start wake an idle CPU, a spawned thread's start does not") {
     // Natively the runner releases the threads of time zero with a futex wake from its own
     // CPU and a later-starting process's threads sleep until their start: a top-level
@@ -200,7 +224,7 @@ TEST_CASE("the release at time zero and a later start wake an idle CPU, a spawne
 }
 
 TEST_CASE("the default and zero profiles model no remote wake-up, and the keys exist") {
-    for (const char* key : {"sched.wake_ipi", "sched.idle_wake"}) {
+    for (const char* key : {"sched.wake_ipi", "sched.idle_wake", "sched.timer_wake"}) {
         INFO(key);
         REQUIRE(find_cost_key(key).has_value());
         CHECK(cost_value(CostProfile::builtin_default(), *find_cost_key(key)) == 0);

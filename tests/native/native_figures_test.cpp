@@ -616,7 +616,7 @@ void switches_near_sim(const Scenario& s, std::uint64_t at_least) {
 
 TEST_CASE("switch counts: every run interval of a scenario thread is one switch-in, recorded or put back", "[native]") {
     // A producer and a consumer on two CPUs; the producer blocks on a full queue every
-    // cycle, so it is switched in once per message (the simulator: 36). This kernel
+    // cycle, so it is switched in about once per message (the simulator: 29). This kernel
     // sometimes records none of a CPU's switches from idle into a scenario thread: counts
     // came out at 2-17 in some runs before the report put the missing switch-ins back
     // (docs/native.md, "Kernel view"). Two runs of three must count within 3 of the simulator.
