@@ -1146,8 +1146,9 @@ bool Engine::wait_blocks(ThreadIdx t, Time d) const {
     // the timer; at or above sleep.all_block it never has. Between them a share rising
     // linearly from 0 to 1 blocks (arming takes a varying time: docs/cost-model.md): the
     // op's n-th wait blocks when (u + n * g) mod 2^64 < share * 2^64, u a uniform word per
-    // thread and op (its draw key), g the golden ratio's fraction of 2^64, so that any run
-    // of waits blocks the share, spread out, the same way in every run of one seed.
+    // thread and op (its draw key at an iteration no loop reaches, so that it is not the
+    // word a drawn length takes at iteration 0), g the golden ratio's fraction of 2^64, so
+    // that any run of waits blocks the share, spread out, the same way in every run of one seed.
     const Time lo = s_.costs.sleep_no_block, hi = s_.costs.sleep_all_block;
     if (d <= lo) return false;
     if (hi <= lo || d >= hi) return true;
@@ -1157,7 +1158,8 @@ bool Engine::wait_blocks(ThreadIdx t, Time d) const {
     const Tcb& th = th_[t];
     const std::uint64_t n = th.loops.empty() ? 0 : th.loops.back().iter;
     constexpr std::uint64_t kGolden = 0x9E3779B97F4A7C15ULL;
-    return DrawStream({seed_, t, th.pc, 0}).next() + n * kGolden < share;
+    constexpr std::uint64_t kRampIteration = UINT64_MAX;
+    return DrawStream({seed_, t, th.pc, kRampIteration}).next() + n * kGolden < share;
 }
 
 Instr Engine::with_value(const Instr& in, std::int64_t v) {
