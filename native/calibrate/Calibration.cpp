@@ -601,6 +601,8 @@ void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, st
         // the system call and its switch back in (which it pays under a calibrated
         // profile, docs/engine.md): arming the timer, its expiry and the wake-up.
         const RunnerSamples sl = runner_sleep(quick ? 50 : 200, quick ? 1 : 9);
+        // A lone thread's timed waits on its idle CPU; sched.timer_wake is set from it last,
+        // once every key the simulated cycle depends on is in.
         constexpr int kTimerCycles = 40;
         const RunnerSamples timer_wake = runner_timer_wake(kTimerCycles, quick ? 1 : 15);
         add_speeds(c, sl.speeds);
@@ -642,8 +644,8 @@ void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, st
         const Spread wp = record_samples(c, mem.samples[2], progress);
         set_key(c, "memory.wp_fault", wp.median, wp, "runner touch: write per page after the child is gone" + where);
         // A first read of anonymous memory maps the zero page; a write after it allocates
-        // (docs/model.md "Memory"): 0.8 and 1.9 us per page against 1.5 for a first write
-        // on the 2-vCPU VM (2026-12-08).
+        // (docs/model.md "Memory"): 0.6-1.0 and 2.0-2.8 us per page against 1.9 for a first
+        // write on the 2-vCPU VM (2026-12-08).
         const auto zp = runner_zero_page(region, quick ? 1 : 9, n);
         add_speeds(c, zp[0].speeds);
         const Spread zero_read = record_samples(c, zp[0], progress);
