@@ -73,6 +73,32 @@ std::uint64_t simulated_final_pages(const std::string& yaml, const std::string& 
     throw EnvironmentError("calibrate: the simulator has no process " + name + " in its memory probe");
 }
 
+/// A `touch` op of a trace: its thread and its begin-to-end time (ns), in the order the
+/// touches end. The memory probes run one touch at a time, so a begin pairs with the next
+/// touch end.
+struct TouchSpan {
+    std::int64_t tid;
+    std::int64_t ns;
+};
+std::vector<TouchSpan> touch_spans(const std::vector<json>& recs) {
+    std::vector<TouchSpan> out;
+    std::int64_t begin = -1;
+    for (const json& e : recs) {
+        if (e.value("k", "") != "op" || e.value("op", "") != "touch") continue;
+        const std::int64_t t = e.value("t", std::int64_t{-1});
+        if (e.value("ph", "") == "B") {
+            begin = t;
+        } else if (begin >= 0) {
+            out.push_back({e.value("tid", std::int64_t{-1}), t - begin});
+            begin = -1;
+        }
+    }
+    return out;
+}
+
+/// Resident pages in `bytes` of this host's pages (each probe touch covers its range once).
+double host_pages(std::size_t bytes) { return static_cast<double>(bytes / static_cast<std::size_t>(::sysconf(_SC_PAGESIZE))); }
+
 }  // namespace
 
 RunnerSamples runner_pingpong(bool processes, int round_trips, int runs) {
@@ -437,24 +463,18 @@ RunnerMemory runner_memory(std::size_t region_bytes, int runs, int cpus) {
                    {"runner exit: child with its heap copied, last thread ended to the parent's join end" + where, {}, {}}};
     out.child_pages = simulated_final_pages(yaml, "child");
     out.small_child_pages = simulated_final_pages(fork_join_yaml(1, cpus), "child");
+    const double pages = host_pages(region_bytes);  // each touch writes every page once
     for (int r = 0; r < runs; ++r) {
         const auto recs = run_traced(yaml, "memory", out.samples[0].speeds);
-        std::int64_t begin = -1, child_exit = -1;
         int parent_touches = 0;
+        for (const TouchSpan& x : touch_spans(recs)) {
+            const std::size_t which = x.tid == 1 ? (parent_touches++ == 0 ? 0 : 2) : 1;
+            out.samples[which].ns.push_back(static_cast<double>(x.ns) / pages);
+        }
+        std::int64_t child_exit = -1;
         for (const json& e : recs) {
             const std::int64_t t = e.value("t", std::int64_t{-1});
-            if (e.value("k", "") == "op" && e.value("op", "") == "touch") {
-                if (e.value("ph", "") == "B") {
-                    begin = t;
-                } else if (begin >= 0) {
-                    // Each touch writes every page of the region once.
-                    const double pages = static_cast<double>(region_bytes / static_cast<std::size_t>(::sysconf(_SC_PAGESIZE)));
-                    const bool parent = e.value("tid", -1) == 1;
-                    const std::size_t which = parent ? (parent_touches++ == 0 ? 0 : 2) : 1;
-                    out.samples[which].ns.push_back(static_cast<double>(t - begin) / pages);
-                    begin = -1;
-                }
-            } else if (e.value("k", "") == "proc" && e.value("s", "") == "exit" && e.value("pid", 1) != 1) {
+            if (e.value("k", "") == "proc" && e.value("s", "") == "exit" && e.value("pid", 1) != 1) {
                 child_exit = t;
             } else if (is_op(e, 1, "join", "E") && child_exit >= 0) {
                 out.samples[3].ns.push_back(static_cast<double>(t - child_exit));
@@ -511,21 +531,11 @@ std::vector<RunnerSamples> runner_zero_page(std::size_t region_bytes, int runs, 
     const std::string where = " (" + std::to_string(region_bytes >> 10) + " KiB heap, " + std::to_string(cpus) + " CPUs, ostwin native)";
     std::vector<RunnerSamples> out{{"runner touch: first read per page of a fresh heap" + where, {}, {}},
                                    {"runner touch: write per page of a heap only read before" + where, {}, {}}};
-    const double pages = static_cast<double>(region_bytes / static_cast<std::size_t>(::sysconf(_SC_PAGESIZE)));
+    const double pages = host_pages(region_bytes);
     for (int r = 0; r < runs; ++r) {
-        const auto recs = run_traced(yaml, "zero-page", out[0].speeds);
-        std::int64_t begin = -1;
-        std::size_t touches = 0;
-        for (const json& e : recs) {
-            if (e.value("k", "") != "op" || e.value("op", "") != "touch") continue;
-            const std::int64_t t = e.value("t", std::int64_t{-1});
-            if (e.value("ph", "") == "B") {
-                begin = t;
-            } else if (begin >= 0 && touches < out.size()) {
-                out[touches++].ns.push_back(static_cast<double>(t - begin) / pages);
-                begin = -1;
-            }
-        }
+        const auto spans = touch_spans(run_traced(yaml, "zero-page", out[0].speeds));
+        for (std::size_t i = 0; i < spans.size() && i < out.size(); ++i)
+            out[i].ns.push_back(static_cast<double>(spans[i].ns) / pages);
     }
     for (const auto& s : out)
         if (s.ns.empty()) throw EnvironmentError("calibrate: the runner's zero-page probe recorded no " + s.what);
@@ -599,24 +609,13 @@ std::vector<RunnerSamples> runner_parent_cow(std::size_t region_bytes, int runs)
                               " KiB heap, 1 CPU, ostwin native)";
     std::vector<RunnerSamples> out{{"runner touch: forking parent's write per copy-on-write page, child alive" + where, {}, {}},
                                    {"runner touch: forked child's write per copy-on-write page, same runs" + where, {}, {}}};
-    const double pages = static_cast<double>(quarter / static_cast<std::size_t>(::sysconf(_SC_PAGESIZE)));
+    const double pages = host_pages(quarter);
     for (int r = 0; r < runs; ++r) {
-        const auto recs = run_traced(yaml, "parent-cow", out[0].speeds);
-        std::int64_t begin = -1;
         int parent_touches = 0;
-        for (const json& e : recs) {
-            if (e.value("k", "") != "op" || e.value("op", "") != "touch") continue;
-            const std::int64_t t = e.value("t", std::int64_t{-1});
-            if (e.value("ph", "") == "B") {
-                begin = t;
-                continue;
-            }
-            if (begin < 0) continue;
-            const bool parent = e.value("tid", -1) == 1;
+        for (const TouchSpan& x : touch_spans(run_traced(yaml, "parent-cow", out[0].speeds))) {
             // The parent's second touch is its copy; its first makes the heap resident.
-            if (!parent) out[1].ns.push_back(static_cast<double>(t - begin) / pages);
-            else if (parent_touches++ == 1) out[0].ns.push_back(static_cast<double>(t - begin) / pages);
-            begin = -1;
+            if (x.tid != 1) out[1].ns.push_back(static_cast<double>(x.ns) / pages);
+            else if (parent_touches++ == 1) out[0].ns.push_back(static_cast<double>(x.ns) / pages);
         }
     }
     for (const auto& x : out)
