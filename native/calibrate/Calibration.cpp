@@ -456,17 +456,21 @@ Spread record_samples(Calibration& c, const RunnerSamples& rs, std::ostream* pro
     return sp;
 }
 
+/// The keys only the runner probes measure: without root, or when a probe fails, each
+/// keeps its default with a note.
+constexpr const char* kRunnerOnlyKeys[] = {
+    "fork.child_start", "exit.cpu", "exit.thread", "start.process", "start.thread", "first.send", "first.recv",
+    "first.sleep", "first.touch", "first.yield", "first.sync", "sched.wake_ipi", "sched.idle_wake",
+    "memory.cow_fault_parent", "spawn.thread_start", "create.thread_remote", "sleep.timer", "sleep.no_block",
+    "sleep.all_block", "spawn.stopped_run", "spawn.stopped_wait", "memory.zero_fault", "memory.zero_write_fault",
+    "sched.timer_wake"};
+
 /// Switches, a forked child's start and a process's exit as a scenario meets them: small
 /// scenarios through the native runner (RunnerProbes.hpp). Needs root, as `ostwin native`
 /// does; without it the ping-pong figures above stay and fork.child_start keeps 0.
 void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, std::ostream* progress) {
     if (::geteuid() != 0) {
-        not_measured(c, "fork.child_start", "the runner probes need root (SCHED_FIFO), as `ostwin native` does");
-        for (const char* key : {"exit.cpu", "exit.thread", "start.process", "start.thread", "first.send", "first.recv", "first.sleep",
-                                "first.touch", "first.yield", "first.sync", "sched.wake_ipi", "sched.idle_wake",
-                                "memory.cow_fault_parent", "spawn.thread_start", "create.thread_remote", "sleep.timer", "sleep.no_block",
-                                "sleep.all_block", "spawn.stopped_run", "spawn.stopped_wait", "memory.zero_fault",
-                                "memory.zero_write_fault", "sched.timer_wake"})
+        for (const char* key : kRunnerOnlyKeys)
             not_measured(c, key, "the runner probes need root (SCHED_FIFO), as `ostwin native` does");
         c.notes.push_back("context_switch.* from the channel ping-pong alone: the runner probes need root");
         return;
@@ -720,11 +724,7 @@ void through_runner(Calibration& c, const std::vector<int>& cpus, bool quick, st
                 "runner timer wake (ostwin native, 1 CPU): a lone thread's 50 us compute + 40 us sleep cycle - the "
                 "simulator's with no wake-up delay (" + format_ns(sim_cycle) + ")");
     } catch (const std::exception& e) {
-        for (const char* key : {"fork.child_start", "exit.cpu", "exit.thread", "start.process", "start.thread", "first.send",
-                                "first.recv", "first.sleep", "first.touch", "first.yield", "first.sync", "sched.wake_ipi",
-                                "sched.idle_wake", "memory.cow_fault_parent", "spawn.thread_start", "create.thread_remote",
-                                "sleep.timer", "sleep.no_block", "sleep.all_block", "memory.zero_fault",
-                                "memory.zero_write_fault", "sched.timer_wake"})
+        for (const char* key : kRunnerOnlyKeys)
             if (!c.keys[*find_cost_key(key)].measured) not_measured(c, key, std::string{"the runner probes failed: "} + e.what());
         c.notes.push_back(std::string{"runner probes failed ("} + e.what() +
                           "): context_switch.*, memory.*_fault and exit.* from the probes above");
